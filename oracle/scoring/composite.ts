@@ -1,0 +1,82 @@
+/**
+ * The composite score: a weighted sum of the six dimensions after per-dimension
+ * normalisation, with reliability gates, clipped to [0,1]. Pure: the audit re-uses it for
+ * ablations and calibration.
+ */
+import { InputError } from "../core/errors.js";
+import { DIMENSIONS, gateOpen, type Dimension, type DimensionScores, type NormStat, type Profile } from "./profile.js";
+
+const clip01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
+
+/** Standard normal CDF (Abramowitz-Stegun 7.1.26 erf, |error| < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** One dimension value mapped through its normalisation statistics into [0,1]. */
+export function normalizeValue(x: number, stat: NormStat | undefined): number {
+  if (stat === undefined || stat.method === "identity") return clip01(x);
+  if (stat.method === "minmax") return clip01((x - stat.lo) / (stat.hi - stat.lo));
+  return clip01(normalCdf((x - stat.mean) / stat.std));
+}
+
+export interface CompositeBreakdown {
+  composite: number;
+  /** Normalised dimension values. */
+  normalized: DimensionScores;
+  /** Effective weights (summing to 1 over the dimensions that are on; 0 when gated off). */
+  weights: DimensionScores;
+  /** Dimensions switched off by their reliability gate. */
+  gatedOff: Dimension[];
+}
+
+/** The composite with its parts: which dimensions counted, with what weight, after normalisation. */
+export function explainComposite(dimensions: DimensionScores, profile: Profile, task: string): CompositeBreakdown {
+  const cfg = profile.tasks[task];
+  if (cfg === undefined) {
+    throw new InputError(`unknown task "${task}" (profile knows: ${Object.keys(profile.tasks).join(", ")})`, {
+      field: "task",
+      reason: "unknown task",
+    });
+  }
+  const raw = cfg.weights ?? profile.weights;
+  const normalized = {} as DimensionScores;
+  const weights = {} as DimensionScores;
+  const gatedOff: Dimension[] = [];
+  let total = 0;
+  for (const d of DIMENSIONS) {
+    const x = dimensions[d];
+    if (typeof x !== "number" || Number.isNaN(x)) {
+      throw new InputError(`dimension ${d} is not a number`, { field: `dimensions.${d}`, reason: "not a number" });
+    }
+    normalized[d] = normalizeValue(x, cfg.normalization[d]);
+    const on = gateOpen(cfg.gates[d]);
+    if (!on) gatedOff.push(d);
+    weights[d] = on ? raw[d] : 0;
+    total += weights[d];
+  }
+  if (!(total > 0)) {
+    throw new InputError(`task "${task}": no dimension has a positive weight and an open gate`, {
+      field: `tasks.${task}`,
+      reason: "no active dimension",
+    });
+  }
+  let sum = 0;
+  for (const d of DIMENSIONS) {
+    weights[d] = weights[d] / total;
+    sum += weights[d] * normalized[d];
+  }
+  return { composite: clip01(sum), normalized, weights, gatedOff };
+}
+
+/**
+ * composite = clip01( sum_d w_d * norm_d(x_d) / sum_d w_d ) over the dimensions whose gate is
+ * open, with the task's weights (or the profile's) and the task's normalisation statistics.
+ */
+export function computeComposite(dimensions: DimensionScores, profile: Profile, task: string): number {
+  return explainComposite(dimensions, profile, task).composite;
+}
