@@ -1,0 +1,2 @@
+export { loadConfig, deepMerge, type LoadConfigOptions } from "./load.js";
+export { configSchema, type PoqConfig, type ContentConfig, type TxConfig, type WorkerConfig } from "./schema.js";

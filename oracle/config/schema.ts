@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+
+/** Where the operator's evaluator key(s) come from. Never a plaintext key in a file. */
+export const keySourceSchema = z
+  .object({
+    /** Encrypted JSON keystore files (ethers/geth "Web3 Secret Storage" format). */
+    keystores: z.array(z.string().min(1)).default([]),
+    /** Name of the environment variable holding the keystore password (default POQ_KEYSTORE_PASSWORD). */
+    passwordEnv: z.string().min(1).default("POQ_KEYSTORE_PASSWORD"),
+    /** Name of the environment variable holding comma-separated 0x private keys (default POQ_PRIVATE_KEYS). */
+    privateKeysEnv: z.string().min(1).default("POQ_PRIVATE_KEYS"),
+  })
+  .strict();
+
+export const contentSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("dir"), dir: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal("http"), url: z.url(), timeoutMs: z.number().int().positive().default(10_000) }).strict(),
+]);
+
+export const txSchema = z
+  .object({
+    /** Attempts for a transient RPC failure before giving up. */
+    maxRetries: z.number().int().min(0).max(20).default(5),
+    /** First backoff delay; doubles each retry. */
+    backoffMs: z.number().int().min(1).max(60_000).default(250),
+    /** How long to wait for a receipt before bumping the fee of the same nonce. */
+    receiptTimeoutMs: z.number().int().min(100).default(30_000),
+    /** Fee bump for a replacement (nodes require >= 10%). */
+    feeBumpPercent: z.number().int().min(10).max(500).default(20),
+    /** Replacements before the transaction is reported stuck. */
+    maxFeeBumps: z.number().int().min(0).max(10).default(3),
+  })
+  .strict();
+
+export const workerSchema = z
+  .object({
+    /** Concurrent jobs in one worker process. */
+    concurrency: z.number().int().min(1).max(256).default(4),
+    /** Blocks behind the head before an event is acted on. */
+    confirmations: z.number().int().min(0).max(128).default(2),
+    /** Blocks below the cursor re-scanned on every poll (shallow reorgs). */
+    reorgWindow: z.number().int().min(0).max(1024).default(12),
+    pollIntervalMs: z.number().int().min(10).max(600_000).default(2_000),
+    /** Block to start scanning from when no cursor is stored (default: deployment block or 0). */
+    startBlock: z.number().int().min(0).optional(),
+    /** BullMQ lock duration: a job whose worker died is retried after about this long. */
+    lockDurationMs: z.number().int().min(1_000).default(30_000),
+    stalledIntervalMs: z.number().int().min(500).default(15_000),
+    /** Attempts of one job before it stays in the failed set. */
+    attempts: z.number().int().min(1).max(50).default(5),
+    /** Reveal this many seconds after the commit deadline has passed (0 = as soon as it has). */
+    revealDelaySec: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    rpcUrl: z.url().default("http://127.0.0.1:8545"),
+    /** ProofOfQuality address; default: deployments/<chainId>.json. */
+    contract: hexAddress.optional(),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+        /** Key prefix for every queue, cursor, nonce and state key. */
+        prefix: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only").default("poq"),
+      })
+      .strict()
+      .default({ url: "redis://127.0.0.1:6379", prefix: "poq" }),
+    keys: keySourceSchema.default({ keystores: [], passwordEnv: "POQ_KEYSTORE_PASSWORD", privateKeysEnv: "POQ_PRIVATE_KEYS" }),
+    content: contentSchema.default({ kind: "dir", dir: ".poq/content" }),
+    worker: workerSchema.default(workerSchema.parse({})),
+    tx: txSchema.default(txSchema.parse({})),
+    /** Scoring profile JSON files the worker may score under (the built-in default is always known). */
+    profiles: z.array(z.string().min(1)).default([]),
+    metrics: z
+      .object({ port: z.number().int().min(0).max(65535).optional(), host: z.string().default("127.0.0.1") })
+      .strict()
+      .default({ host: "127.0.0.1" }),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .strict();
+
+export type PoqConfig = z.infer<typeof configSchema>;
+export type ContentConfig = z.infer<typeof contentSchema>;
+export type TxConfig = z.infer<typeof txSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;

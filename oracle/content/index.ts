@@ -1,0 +1,2 @@
+export * from "./store.js";
+export { startContentServer } from "./server.js";

@@ -1,0 +1,49 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from "prom-client";
+
+/** Prometheus metrics of one worker process (its own registry: several can live in one test process). */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  readonly jobs = new Counter({ name: "poq_jobs_total", help: "jobs handled, by stage and outcome", labelNames: ["stage", "outcome"] as const, registers: [this.registry] });
+  readonly stageSeconds = new Histogram({
+    name: "poq_stage_seconds",
+    help: "latency of one stage (score, commit, reveal, finalize)",
+    labelNames: ["stage"] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly commits = new Counter({ name: "poq_commits_total", help: "commit transactions confirmed", registers: [this.registry] });
+  readonly reveals = new Counter({ name: "poq_reveals_total", help: "reveal transactions confirmed", registers: [this.registry] });
+  readonly failures = new Counter({ name: "poq_failures_total", help: "failed job attempts, by error code", labelNames: ["stage", "code"] as const, registers: [this.registry] });
+  readonly pendingReveals = new Gauge({ name: "poq_pending_reveals", help: "commits waiting for their reveal", registers: [this.registry] });
+  readonly tasksSeen = new Counter({ name: "poq_tasks_seen_total", help: "tasks with this operator in the committee", registers: [this.registry] });
+
+  constructor(defaults = false) {
+    if (defaults) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Times `fn` into poq_stage_seconds{stage}. */
+  async time<T>(stage: string, fn: () => Promise<T>): Promise<T> {
+    const end = this.stageSeconds.startTimer({ stage });
+    try {
+      return await fn();
+    } finally {
+      end();
+    }
+  }
+}
+
+/** Serves GET /metrics (and /healthz) on host:port. */
+export async function startMetricsServer(registry: Registry, port: number, host = "127.0.0.1"): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
+    if (req.url === "/metrics") {
+      res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
+    } else if (req.url === "/healthz") {
+      res.writeHead(200).end("ok");
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(port, host, r));
+  const a = server.address() as AddressInfo;
+  return { url: `http://${host}:${a.port}/metrics`, close: () => new Promise((r) => server.close(() => r())) };
+}

@@ -1,0 +1,35 @@
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { writeKeystore, loadKeystore, loadAccounts, keystoreAddress } from "../../oracle/chain/keys.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "poq-keys-"));
+
+describe("keys", () => {
+  it("round-trips a key through a standard encrypted keystore, never in plain text", async () => {
+    const pk = generatePrivateKey();
+    const f = path.join(dir, "k.json");
+    const addr = await writeKeystore(f, pk, "correct horse");
+    expect(addr.toLowerCase()).toBe(privateKeyToAccount(pk).address.toLowerCase());
+    const raw = readFileSync(f, "utf8");
+    expect(raw).not.toContain(pk.slice(2));
+    expect(JSON.parse(raw).crypto ?? JSON.parse(raw).Crypto).toBeTruthy();
+    expect(statSync(f).mode & 0o777).toBe(0o600);
+    expect(keystoreAddress(f).toLowerCase()).toBe(addr.toLowerCase());
+    const acct = await loadKeystore(f, "correct horse");
+    expect(acct.address).toBe(privateKeyToAccount(pk).address);
+    await expect(loadKeystore(f, "wrong password")).rejects.toThrow(/cannot decrypt keystore/);
+    await expect(writeKeystore(f, pk, "correct horse")).rejects.toThrow(/refusing to overwrite/);
+    const accts = await loadAccounts(
+      { keystores: [f], passwordEnv: "PW", privateKeysEnv: "PKS" },
+      { PW: "correct horse", PKS: `${generatePrivateKey()}, ${pk}` },
+    );
+    expect(accts).toHaveLength(2); // the duplicate of the keystore key is dropped
+  });
+  it("refuses malformed env keys and a missing password", async () => {
+    await expect(loadAccounts({ keystores: [], passwordEnv: "PW", privateKeysEnv: "PKS" }, { PKS: "0x1234" })).rejects.toThrow(/PKS\[0\].*not a 32-byte/);
+    await expect(loadAccounts({ keystores: ["x.json"], passwordEnv: "PW", privateKeysEnv: "PKS" }, {})).rejects.toThrow(/set PW/);
+  });
+});
