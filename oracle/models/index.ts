@@ -1,0 +1,17 @@
+/**
+ * The model layer: sentence encoders and NLI cross-encoders run by onnxruntime-node.
+ * Scoring code depends only on this module's exports.
+ */
+export type {
+  TokenStates,
+  SentenceEncoder,
+  NliModel,
+  NliProbabilities,
+  EncoderOptions,
+  BiEncoderOptions,
+  CrossEncoderOptions,
+  ExecutionProvider,
+} from "./types.js";
+export { loadUseLite } from "./use-lite/encoder.js";
+export { loadOnnxBiEncoder, loadOnnxCrossEncoder } from "./hf/index.js";
+export { splitSentences } from "./sentences.js";

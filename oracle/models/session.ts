@@ -1,0 +1,64 @@
+import * as ort from "onnxruntime-node";
+import { PoqError, errorMessage } from "../core/errors.js";
+import { createLogger, type Logger } from "../core/log.js";
+import type { ExecutionProvider } from "./types.js";
+
+export interface SessionConfig {
+  executionProviders?: ExecutionProvider[];
+  intraOpThreads?: number;
+  logger?: Logger;
+}
+
+export interface OpenedSession {
+  session: ort.InferenceSession;
+  /** The execution provider the session was created with. */
+  provider: ExecutionProvider;
+  /** Why earlier providers were skipped (empty when the first one worked). */
+  fallbacks: Array<{ provider: ExecutionProvider; reason: string }>;
+}
+
+export const DEFAULT_INTRA_OP_THREADS = 2;
+
+/**
+ * Creates an onnxruntime-node session, trying the configured execution providers in order
+ * (default: cpu). A provider that fails at session creation (e.g. `cuda` without its
+ * libraries) is logged with the reason and the next one is tried; `cpu` is always the last
+ * resort, so asking for ["cuda"] on a machine without CUDA still yields a CPU session.
+ */
+export async function openSession(model: string | Uint8Array, config: SessionConfig = {}): Promise<OpenedSession> {
+  const log = config.logger ?? createLogger("poq.models");
+  const requested = config.executionProviders?.length ? [...config.executionProviders] : ["cpu" as const];
+  if (!requested.includes("cpu")) requested.push("cpu");
+  const threads = config.intraOpThreads ?? DEFAULT_INTRA_OP_THREADS;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new PoqError("E_CONFIG", `intraOpThreads must be a positive integer, got ${threads}`, { field: "intraOpThreads" });
+  }
+  const fallbacks: OpenedSession["fallbacks"] = [];
+  for (const provider of requested) {
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+    };
+    try {
+      const session =
+        typeof model === "string" ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+      if (fallbacks.length > 0) {
+        log.warn({ provider, fallbacks }, "execution provider fallback");
+      } else {
+        log.debug({ provider, threads }, "onnx session created");
+      }
+      return { session, provider, fallbacks };
+    } catch (err) {
+      const reason = errorMessage(err).split("\n")[0]!.slice(0, 500);
+      fallbacks.push({ provider, reason });
+      if (provider === "cpu") break;
+      log.warn({ provider, reason }, "execution provider unavailable, trying the next one");
+    }
+  }
+  throw new PoqError("E_MODEL_SESSION", `could not create an onnxruntime session: ${fallbacks.map((f) => `${f.provider}: ${f.reason}`).join("; ")}`, {
+    fallbacks,
+  });
+}

@@ -1,0 +1,66 @@
+import type { Logger } from "../core/log.js";
+
+/** Per-token states of one text: one model-dim vector per token (all windows concatenated). */
+export interface TokenStates {
+  tokens: string[];
+  states: Float32Array[];
+}
+
+/** A sentence encoder: L2-normalised embeddings and per-token states. */
+export interface SentenceEncoder {
+  /** Model id + version/hash, used in scoring profiles. */
+  readonly id: string;
+  /** Embedding (and token-state) dimension. */
+  readonly dim: number;
+  /** L2-normalised embeddings; long texts are windowed and pooled; cached by content hash. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+  /** Per-token states (for BERTScore-style matching). */
+  tokenStates(texts: string[]): Promise<TokenStates[]>;
+  close(): Promise<void>;
+}
+
+export interface NliProbabilities {
+  entailment: number;
+  neutral: number;
+  contradiction: number;
+}
+
+/** An NLI cross-encoder: premise/hypothesis pairs to label probabilities. */
+export interface NliModel {
+  readonly id: string;
+  classify(pairs: Array<[premise: string, hypothesis: string]>): Promise<NliProbabilities[]>;
+  close(): Promise<void>;
+}
+
+export type ExecutionProvider = "cuda" | "cpu";
+
+export interface EncoderOptions {
+  /** Tried in order; `cuda` falls back to `cpu` with a logged reason. Default ["cpu"]. */
+  executionProviders?: ExecutionProvider[];
+  /** onnxruntime intra-op threads (default 2). */
+  intraOpThreads?: number;
+  /** Sequences per forward pass (default 64). */
+  batchSize?: number;
+  /** Model build cache directory (default POQ_MODEL_CACHE or <project>/.cache/models). */
+  cacheDir?: string;
+  /** Bound on the embedding cache (entries; default 20000, 0 disables). */
+  embeddingCacheSize?: number;
+  logger?: Logger;
+}
+
+export interface BiEncoderOptions extends EncoderOptions {
+  modelPath: string;
+  tokenizerPath: string;
+  /** Pooling of the token states (default "mean"). */
+  pooling?: "mean" | "cls";
+  /** Maximum tokens per window (default 512, or the tokenizer's truncation max_length). */
+  maxLength?: number;
+}
+
+export interface CrossEncoderOptions extends EncoderOptions {
+  modelPath: string;
+  tokenizerPath: string;
+  /** Label of each logit, in output order, e.g. ["contradiction","entailment","neutral"]. */
+  labels: string[];
+  maxLength?: number;
+}
