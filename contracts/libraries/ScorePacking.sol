@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title ScorePacking
+/// @notice Up to 15 basis-point scores packed in one word: score j in bits [16j, 16j+16).
+library ScorePacking {
+    /// @dev Mask of the 15 score lanes (240 bits).
+    uint256 internal constant SCORES_MASK = (uint256(1) << 240) - 1;
+
+    /// @notice Score j of a packed word.
+    function get(uint256 word, uint256 j) internal pure returns (uint256) {
+        return (word >> (16 * j)) & 0xffff;
+    }
+
+    /// @notice Packs `scores` (caller validated each <= 10000 and length <= 15).
+    function pack(uint16[] calldata scores) internal pure returns (uint256 word) {
+        for (uint256 j; j < scores.length; ++j) word |= uint256(scores[j]) << (16 * j);
+    }
+
+    /// @notice Unpacks `m` scores.
+    function unpack(uint256 word, uint256 m) internal pure returns (uint16[] memory scores) {
+        scores = new uint16[](m);
+        for (uint256 j; j < m; ++j) scores[j] = uint16(get(word, j));
+    }
+}
