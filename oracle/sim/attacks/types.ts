@@ -1,0 +1,74 @@
+/**
+ * Attack strategies: what a malicious committee member submits for one task. Each strategy
+ * is a small pure module; randomness comes only from the `rng` it is handed, so runs are
+ * reproducible by seed.
+ */
+import type { Rng } from "../rng.js";
+
+export interface AttackParams {
+  /** Score an attacker gives the node it boosts. */
+  boostScore: number;
+  /** Score a saboteur gives competitors. */
+  sabotageScore: number;
+  /** Whether colluders also push competitors down to `sabotageScore`. */
+  colludeSabotage: boolean;
+  /** Standard deviation of the noise injected by `noise`. */
+  noiseSd: number;
+  /** Probability that an intermittent group attacks in a given round. */
+  intermittentProb: number;
+  /** Constant score of a lazy evaluator. */
+  lazyScore: number;
+  /**
+   * What a copier does under commit-reveal, where it sees only commitment hashes of this task:
+   * "previous" copies the previous task's published consensus, "abstain" does not commit.
+   */
+  copyMode: "previous" | "abstain";
+}
+
+export const DEFAULT_ATTACK_PARAMS: Readonly<AttackParams> = Object.freeze({
+  boostScore: 1,
+  sabotageScore: 0,
+  colludeSabotage: false,
+  noiseSd: 0.25,
+  intermittentProb: 0.3,
+  lazyScore: 0.5,
+  copyMode: "previous",
+});
+
+/** Everything an attacker may use when it scores one task (floats in [0,1]). */
+export interface AttackContext {
+  round: number;
+  /** Node index of each output of this task. */
+  nodes: readonly number[];
+  /** What this evaluator would submit if it were honest (its own signal). */
+  honest: readonly number[];
+  /** The honest view shared by a colluding group (the same vector for every member). */
+  groupHonest: readonly number[];
+  /** Nodes this attacker works for (boosts / protects). */
+  targets: ReadonlySet<number>;
+  /** Whether the group attacks this round (intermittent strategies; one coin per round and group). */
+  groupActive: boolean;
+  /** Per-evaluator random stream. */
+  rng: Rng;
+  /** Consensus of the previous finalized task as published on chain (floats), null before the first. */
+  previousConsensus: readonly number[] | null;
+  /**
+   * Scores already visible to this attacker for the current task. Empty under commit-reveal
+   * (commitments are hashes); filled only in the counterfactual "plaintext" protocol.
+   */
+  visibleScores: ReadonlyArray<readonly number[]>;
+  params: AttackParams;
+}
+
+export interface AttackStrategy {
+  id: string;
+  description: string;
+  /** Whether the attacker actually runs a scorer (pays the evaluation cost). */
+  doesWork: boolean;
+  /** Whether the attackers share one target (collusion) rather than each boosting its own node. */
+  sharedTarget: boolean;
+  /** Scores in [0,1], one per output, or null to not commit at all. */
+  score(ctx: AttackContext): number[] | null;
+}
+
+export const clip01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);

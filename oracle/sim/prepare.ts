@@ -1,0 +1,67 @@
+/** Loads the scored data a config names and builds the simulator's datasets (one per partition). */
+import { InputError } from "../core/errors.js";
+import { computeComposite } from "../scoring/composite.js";
+import { loadProfile, profileHash } from "../scoring/profile.js";
+import type { SimConfig } from "./config.js";
+import { groupTasks, loadScoredFiles, type ScoredRecord } from "./data.js";
+import { buildDataset, type BuildOptions, type Dataset } from "./signals.js";
+
+export interface Partition {
+  /** Dataset name, or the joined names of a mixed pool. */
+  name: string;
+  dataset: Dataset;
+}
+
+export interface PreparedData {
+  partitions: Partition[];
+  records: number;
+  /** Where the `calibrated` signal comes from, in words (or why it is absent). */
+  calibratedSource: string;
+}
+
+export async function prepareData(cfg: SimConfig): Promise<PreparedData> {
+  let records = await loadScoredFiles(cfg.data.scored);
+  if (cfg.data.datasets) {
+    const keep = new Set(cfg.data.datasets);
+    const present = new Set(records.map((r) => r.dataset));
+    for (const d of keep) {
+      if (!present.has(d)) {
+        throw new InputError(`data.datasets: dataset "${d}" is not in the scored files (present: ${[...present].join(", ")})`, {
+          field: "data.datasets",
+          reason: "unknown dataset",
+        });
+      }
+    }
+    records = records.filter((r) => keep.has(r.dataset));
+  }
+  let calibrated: BuildOptions["calibrated"];
+  let calibratedSource = "not available (no calibrated profile given)";
+  if (cfg.data.profile !== undefined) {
+    const profile = await loadProfile(cfg.data.profile);
+    const hash = profile.hash ?? profileHash(profile);
+    calibrated = { fn: (r: ScoredRecord) => computeComposite(r.dimensions, profile, r.task), profileHash: hash };
+    calibratedSource = `computeComposite(dimensions, ${cfg.data.profile}) [profile ${hash}]`;
+  } else if (cfg.data.calibratedScored !== undefined) {
+    const rescored = await loadScoredFiles(cfg.data.calibratedScored);
+    const byId = new Map(rescored.map((r) => [r.id, r]));
+    const hashes = new Set(rescored.map((r) => r.profileHash));
+    const missing = records.find((r) => !byId.has(r.id));
+    if (missing) {
+      throw new InputError(`data.calibratedScored has no record ${missing.id}`, { recordId: missing.id, field: "data.calibratedScored", reason: "missing record" });
+    }
+    calibrated = { fn: (r: ScoredRecord) => byId.get(r.id)!.composite, profileHash: [...hashes].join(",") };
+    calibratedSource = `composite of records rescored with the calibrated profile (${[...hashes].join(", ")})`;
+  }
+  const build = (rs: ScoredRecord[]): Dataset =>
+    buildDataset(groupTasks(rs), { singleEvaluator: cfg.honest.singleEvaluator, calibrated });
+  const names = [...new Set(records.map((r) => r.dataset))].sort();
+  const partitions: Partition[] = cfg.data.splitByDataset
+    ? names.map((name) => ({ name, dataset: build(records.filter((r) => r.dataset === name)) }))
+    : [{ name: names.join("+"), dataset: build(records) }];
+  for (const p of partitions) {
+    if (p.dataset.tasks.length === 0) {
+      throw new InputError(`dataset ${p.name}: no group has two or more outputs`, { field: "data.scored", reason: "no tasks" });
+    }
+  }
+  return { partitions, records: records.length, calibratedSource };
+}

@@ -1,0 +1,279 @@
+/**
+ * The simulation's written outputs: simulation.json (rows, trajectories, breaking points,
+ * the headline check), summary.md and the SVG figures.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { AttackId } from "./attacks/index.js";
+import type { DefenseId, SimConfig } from "./config.js";
+import { byCommitteeSpec, byRatioSpec, renderSvg, trustTrajectorySpec } from "./figures.js";
+import type { PreparedData } from "./prepare.js";
+import type { SignalId } from "./signals.js";
+import type { SimRow, SweepResult, Trajectory } from "./sweep.js";
+
+export interface BreakPoint {
+  sweep: string;
+  dataset: string;
+  attack: AttackId;
+  signal: SignalId;
+  defense: DefenseId;
+  committeeSize: number;
+  /** First swept ratio where rewardSpearman < threshold x clean; null = held at every swept ratio. */
+  fidelityBreaksAt: number | null;
+  /** First swept ratio where attacking earns more than honest work (attackerExcessProfit > 0); null = never. */
+  profitableFrom: number | null;
+  maxRatioSwept: number;
+}
+
+export interface HeadlineCheck {
+  found: boolean;
+  row: SimRow | null;
+  /** Attack-free row of the same defense, signal, committee and dataset. */
+  fidelityTarget: number;
+  fidelityMet: boolean | null;
+  /** Boosting unprofitable: attackerProfit < 0 and attackerExcessProfit < 0. */
+  unprofitable: boolean | null;
+  note: string;
+}
+
+export function breakPoints(rows: readonly SimRow[], threshold: number): BreakPoint[] {
+  const groups = new Map<string, SimRow[]>();
+  for (const r of rows) {
+    if (r.attack === "none") continue;
+    const key = [r.sweep, r.dataset, r.attack, r.signal, r.defense, r.committeeSize].join("|");
+    const g = groups.get(key) ?? [];
+    g.push(r);
+    groups.set(key, g);
+  }
+  const out: BreakPoint[] = [];
+  for (const g of groups.values()) {
+    const sorted = [...g].sort((a, b) => a.attackerRatio - b.attackerRatio);
+    const attacked = sorted.filter((r) => r.attackers > 0);
+    if (attacked.length === 0) continue;
+    const first = sorted[0]!;
+    const fid = attacked.find((r) => r.rewardSpearman !== null && r.rewardSpearmanClean !== null && r.rewardSpearman < threshold * r.rewardSpearmanClean);
+    const prof = attacked.find((r) => r.attackerExcessProfit !== null && r.attackerExcessProfit > 0);
+    out.push({
+      sweep: first.sweep,
+      dataset: first.dataset,
+      attack: first.attack,
+      signal: first.signal,
+      defense: first.defense,
+      committeeSize: first.committeeSize,
+      fidelityBreaksAt: fid ? fid.attackerRatio : null,
+      profitableFrom: prof ? prof.attackerRatio : null,
+      maxRatioSwept: sorted[sorted.length - 1]!.attackerRatio,
+    });
+  }
+  return out;
+}
+
+export function headlineChecks(rows: readonly SimRow[], cfg: SimConfig): HeadlineCheck[] {
+  const h = cfg.report.headline;
+  const candidates = rows.filter((r) => r.attack === h.attack && r.defense === h.defense && r.signal === h.signal && Math.abs(r.attackerRatio - h.attackerRatio) < 1e-9);
+  const ks = [...new Set(candidates.map((r) => r.committeeSize))];
+  const k = h.committeeSize ?? ks.sort((a, b) => Math.abs(a - 7) - Math.abs(b - 7) || a - b)[0];
+  const chosen = candidates.filter((r) => r.committeeSize === k);
+  if (chosen.length === 0) {
+    return [
+      {
+        found: false,
+        row: null,
+        fidelityTarget: cfg.report.fidelityThreshold,
+        fidelityMet: null,
+        unprofitable: null,
+        note: `no row for ${h.attack} at ratio ${h.attackerRatio} with ${h.defense} and signal ${h.signal} in this sweep`,
+      },
+    ];
+  }
+  return chosen.map((row) => {
+    const fidelityMet = row.rewardFidelity === null ? null : row.rewardFidelity >= cfg.report.fidelityThreshold;
+    const unprofitable =
+      row.attackerProfit === null || row.attackerExcessProfit === null ? null : row.attackerProfit < 0 && row.attackerExcessProfit < 0;
+    return { found: true, row, fidelityTarget: cfg.report.fidelityThreshold, fidelityMet, unprofitable, note: "" };
+  });
+}
+
+const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
+const ci = (c: [number, number] | null | undefined, d = 3): string => (c ? `[${c[0].toFixed(d)}, ${c[1].toFixed(d)}]` : "");
+const pct = (x: number | null): string => (x === null ? "none up to max" : `${Math.round(x * 100)}%`);
+
+export interface SummaryMeta {
+  configFile: string;
+  data: PreparedData;
+  elapsedMs: number;
+}
+
+export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMeta): string {
+  const L: string[] = [];
+  L.push(`# PoQ adversarial simulation: ${cfg.name}`);
+  L.push("");
+  L.push(`- config: \`${meta.configFile}\``);
+  L.push(`- data: ${meta.data.records} scored records, partitions: ${meta.data.partitions.map((p) => `${p.name} (${p.dataset.tasks.length} tasks, ${p.dataset.nodes.length} nodes)`).join(", ")}`);
+  L.push(`- calibrated signal: ${meta.data.calibratedSource}`);
+  L.push(`- ${cfg.rounds} rounds x ${cfg.seeds} seeds per configuration, pool of ${cfg.evaluatorPool} evaluators, up to ${cfg.outputsPerTask} outputs per task`);
+  L.push(`- ${res.runs} runs, ${res.roundsSimulated} rounds in ${(meta.elapsedMs / 1000).toFixed(1)} s (${Math.round(res.roundsSimulated / (res.elapsedMs / 1000))} rounds/s)`);
+  L.push(`- rules: oracle/rules (the contract's mirror) for committee sampling, consensus, leave-one-out trust, slashing and payouts`);
+  L.push("");
+  L.push("Metrics are means over seeds with 95% t-intervals. `rewardSpearman`: Spearman of node reward rates (pay per output served) vs node quality (mean human score); `clean`: the same configuration without attackers on the same task stream; `fidelity` = rewardSpearman / clean. Profits are per attacker over the whole run in tokens: `profit` = fees - slashing - work cost + extra pay to the attackers' target nodes; `excess` = profit minus an honest member's profit in the clean run.");
+  L.push("");
+  L.push("## Headline check");
+  L.push("");
+  const h = cfg.report.headline;
+  for (const c of headlineChecks(res.rows, cfg)) {
+    if (!c.found || c.row === null) {
+      L.push(`- ${c.note}`);
+      continue;
+    }
+    const r = c.row;
+    L.push(`${r.dataset}, ${h.attack} at ${Math.round(r.attackerRatio * 100)}%, ${r.defense}, signal ${r.signal}, k = ${r.committeeSize}:`);
+    L.push(`- rewardSpearman ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95)} vs attack-free ${f(r.rewardSpearmanClean)}: fidelity ${f(r.rewardFidelity)} (target >= ${c.fidelityTarget}): **${c.fidelityMet === null ? "undefined" : c.fidelityMet ? "met" : "NOT met"}**`);
+    L.push(`- attacker profit ${f(r.attackerProfit, 2)} ${ci(r.attackerProfitCi95, 2)} tokens, excess over honest ${f(r.attackerExcessProfit, 2)} ${ci(r.attackerExcessProfitCi95, 2)}: **${c.unprofitable === null ? "undefined" : c.unprofitable ? "unprofitable" : "NOT unprofitable"}**`);
+  }
+  L.push("");
+  L.push(`## Breaking points (first swept attacker ratio where fidelity < ${cfg.report.fidelityThreshold})`);
+  L.push("");
+  const bps = breakPoints(res.rows, cfg.report.fidelityThreshold);
+  L.push("| sweep | dataset | attack | signal | k | " + [...new Set(bps.map((b) => b.defense))].join(" | ") + " |");
+  const defs = [...new Set(bps.map((b) => b.defense))];
+  L.push("|---|---|---|---|---:|" + defs.map(() => "---|").join(""));
+  const keyOf = (b: BreakPoint) => [b.sweep, b.dataset, b.attack, b.signal, b.committeeSize].join("|");
+  const byKey = new Map<string, BreakPoint[]>();
+  for (const b of bps) byKey.set(keyOf(b), [...(byKey.get(keyOf(b)) ?? []), b]);
+  for (const group of byKey.values()) {
+    const b0 = group[0]!;
+    const cells = defs.map((d) => {
+      const b = group.find((x) => x.defense === d);
+      if (!b) return "";
+      const fb = b.fidelityBreaksAt === null ? `> ${Math.round(b.maxRatioSwept * 100)}%` : pct(b.fidelityBreaksAt);
+      const pb = b.profitableFrom === null ? "" : ` (pays from ${pct(b.profitableFrom)})`;
+      return fb + pb;
+    });
+    L.push(`| ${b0.sweep} | ${b0.dataset} | ${b0.attack} | ${b0.signal} | ${b0.committeeSize} | ${cells.join(" | ")} |`);
+  }
+  L.push("");
+  L.push("\"pays from\": first ratio where attacking earns more than honest work (excess profit > 0).");
+  L.push("");
+  L.push("## All configurations");
+  L.push("");
+  L.push("| sweep | dataset | attack | ratio | defense | signal | k | rewardSpearman | clean | fidelity | lowQualityShare | consensusError | honest trust | attacker trust | attacker profit | excess |");
+  L.push("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of res.rows) {
+    L.push(
+      `| ${r.sweep} | ${r.dataset} | ${r.attack} | ${r.attackerRatio} | ${r.defense} | ${r.signal} | ${r.committeeSize} | ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95, 2)} | ${f(r.rewardSpearmanClean)} | ${f(r.rewardFidelity, 2)} | ${f(r.lowQualityRewardShare)} | ${f(r.consensusError)} | ${f(r.honestTrust, 2)} | ${f(r.attackerTrust, 2)} | ${f(r.attackerProfit, 1)} | ${f(r.attackerExcessProfit, 1)} |`,
+    );
+  }
+  L.push("");
+  return L.join("\n");
+}
+
+/** Which trajectories the trust figure shows: headline defense/signal/k, ratio nearest `trajectoryRatio`. */
+export function pickTrajectories(trajs: readonly Trajectory[], cfg: SimConfig): Trajectory[] {
+  const h = cfg.report.headline;
+  const has = <T>(xs: T[], x: T) => xs.includes(x);
+  const defenses = [...new Set(trajs.map((t) => t.defense))];
+  const signals = [...new Set(trajs.map((t) => t.signal))];
+  const defense = has(defenses, h.defense) ? h.defense : defenses[defenses.length - 1];
+  const signal = has(signals, h.signal) ? h.signal : signals[signals.length - 1];
+  const pool = trajs.filter((t) => t.defense === defense && t.signal === signal && t.attack !== "none");
+  const ks = [...new Set(pool.map((t) => t.committeeSize))];
+  const k = h.committeeSize ?? ks.sort((a, b) => Math.abs(a - 7) - Math.abs(b - 7) || a - b)[0];
+  const atK = pool.filter((t) => t.committeeSize === k && t.attacker.some((x) => Number.isFinite(x)));
+  const out: Trajectory[] = [];
+  const seen = new Set<string>();
+  for (const t of atK) {
+    const key = `${t.sweep}|${t.dataset}|${t.attack}`;
+    if (seen.has(key)) continue;
+    const same = atK.filter((u) => u.sweep === t.sweep && u.dataset === t.dataset && u.attack === t.attack);
+    const best = same.sort((a, b) => Math.abs(a.attackerRatio - cfg.report.trajectoryRatio) - Math.abs(b.attackerRatio - cfg.report.trajectoryRatio))[0]!;
+    seen.add(key);
+    out.push(best);
+  }
+  return out;
+}
+
+export interface WrittenOutputs {
+  json: string;
+  summary: string;
+  figures: string[];
+}
+
+/** Writes simulation.json, summary.md and the figures into `dir`. */
+export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult, meta: SummaryMeta): Promise<WrittenOutputs> {
+  await mkdir(dir, { recursive: true });
+  const figDir = path.join(dir, "figures");
+  await mkdir(figDir, { recursive: true });
+  const figures: string[] = [];
+  const write = async (name: string, svg: string) => {
+    const p = path.join(figDir, name);
+    await writeFile(p, svg);
+    figures.push(p);
+  };
+  const trajs = pickTrajectories(res.trajectories, cfg);
+  if (trajs.length > 0) {
+    const t0 = trajs[0]!;
+    await write(
+      "trust-trajectories.svg",
+      await renderSvg(trustTrajectorySpec(trajs, `Trust over rounds, honest vs malicious (${t0.defense}, signal ${t0.signal}, k=${t0.committeeSize}, ~${Math.round(cfg.report.trajectoryRatio * 100)}% attackers)`)),
+    );
+  }
+  for (const g of cfg.sweep) {
+    const rows = res.rows.filter((r) => r.sweep === g.name);
+    const ks = [...new Set(rows.map((r) => r.committeeSize))].sort((a, b) => a - b);
+    const k = ks.sort((a, b) => Math.abs(a - 7) - Math.abs(b - 7) || a - b)[0]!;
+    const suffix = cfg.sweep.length > 1 ? `-${g.name}` : "";
+    for (const attack of g.attacks) {
+      if (attack === "none") continue;
+      const sel = rows.filter((r) => (r.attack === attack || r.attackers === 0) && r.committeeSize === k);
+      // Attack-free rows of other attacks duplicate the clean run; keep one per ratio 0.
+      const uniq = sel.filter((r) => r.attack === attack);
+      if (g.attackerRatios.length > 1) {
+        await write(
+          `fidelity-${attack}${suffix}.svg`,
+          await renderSvg(byRatioSpec(uniq, "rewardSpearman", "Spearman(node reward, quality)", `Reward fidelity under "${attack}" by attacker ratio (k=${k})`)),
+        );
+        await write(
+          `profit-${attack}${suffix}.svg`,
+          await renderSvg(byRatioSpec(uniq, "attackerExcessProfit", "attacker excess profit (tokens)", `Attacker excess profit under "${attack}" (k=${k})`)),
+        );
+      }
+      if (ks.length > 1) {
+        const ratio = g.attackerRatios.filter((r) => r > 0).sort((a, b) => Math.abs(a - 0.3) - Math.abs(b - 0.3))[0];
+        if (ratio !== undefined) {
+          const selK = rows.filter((r) => r.attack === attack && r.attackerRatio === ratio);
+          await write(
+            `committee-${attack}${suffix}.svg`,
+            await renderSvg(byCommitteeSpec(selK, "rewardSpearman", "Spearman(node reward, quality)", `Reward fidelity by committee size ("${attack}" at ${Math.round(ratio * 100)}%)`)),
+          );
+        }
+      }
+    }
+  }
+  const json = path.join(dir, "simulation.json");
+  const doc = {
+    schema: "poq.simulation/v1",
+    name: cfg.name,
+    config: cfg,
+    data: {
+      records: meta.data.records,
+      calibratedSource: meta.data.calibratedSource,
+      partitions: meta.data.partitions.map((p) => ({
+        name: p.name,
+        tasks: p.dataset.tasks.length,
+        nodes: p.dataset.nodes.map((n, i) => ({ node: n, quality: p.dataset.nodeQuality[i] })),
+        evaluatorPool: p.dataset.pools,
+      })),
+    },
+    runs: res.runs,
+    roundsSimulated: res.roundsSimulated,
+    elapsedMs: Math.round(meta.elapsedMs),
+    headline: headlineChecks(res.rows, cfg),
+    breakPoints: breakPoints(res.rows, cfg.report.fidelityThreshold),
+    rows: res.rows,
+    trajectories: res.trajectories,
+  };
+  await writeFile(json, JSON.stringify(doc, (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  const summary = path.join(dir, "summary.md");
+  await writeFile(summary, renderSummary(cfg, res, meta));
+  return { json, summary, figures };
+}

@@ -1,0 +1,86 @@
+/**
+ * Turns one run's totals into its metrics, with the attack-free run of the same seed (same
+ * task stream) as the reference for reward fidelity and the attackers' counterfactual.
+ */
+import { lowQualityRewardShare, spearman } from "./metrics.js";
+import type { RunTotals } from "./engine.js";
+
+const WEI_PER_TOKEN = 1e18;
+export const toTokens = (wei: bigint): number => Number(wei) / WEI_PER_TOKEN;
+
+export interface RunMetrics {
+  /** Spearman of node reward rates (pay per output served) vs node quality (mean human score). */
+  rewardSpearman: number | null;
+  /** Share of reward rates paid to nodes below the median node quality. */
+  lowQualityRewardShare: number | null;
+  /** Mean |consensus - human| over settled outputs. */
+  consensusError: number | null;
+  /** Mean trust (1.0 = initial) of honest members and attackers after the last round. */
+  honestTrust: number | null;
+  attackerTrust: number | null;
+  /** Per attacker, over the run, in tokens. */
+  attackerFees: number | null;
+  attackerSlashed: number | null;
+  attackerWorkCost: number | null;
+  /** Extra pay the attackers' target nodes received compared with the attack-free run, per attacker. */
+  attackerTargetGain: number | null;
+  /** fees - slashing - work cost + target gain, per attacker (tokens). */
+  attackerProfit: number | null;
+  /** attackerProfit minus what an honest member earned in the attack-free run (fees - slashing - work). */
+  attackerExcessProfit: number | null;
+  /** Per honest member over the run: fees - slashing - work cost (tokens). */
+  honestProfit: number | null;
+  /** Share of rounds where no committee fitted (the contract would revert the task). */
+  unfillableShare: number;
+}
+
+/** Node reward rates and qualities over the nodes that served at least one output. */
+export function nodeRates(t: RunTotals): { rate: number[]; quality: number[]; nodes: number[] } {
+  const rate: number[] = [];
+  const quality: number[] = [];
+  const nodes: number[] = [];
+  for (let i = 0; i < t.nodePay.length; i++) {
+    const n = t.nodeAppearances[i]!;
+    if (n === 0) continue;
+    nodes.push(i);
+    rate.push(toTokens(t.nodePay[i]!) / n);
+    quality.push(t.nodeHumanSum[i]! / n);
+  }
+  return { rate, quality, nodes };
+}
+
+function profitOf(e: { fees: bigint; slashed: bigint; workCost: bigint }): number {
+  return toTokens(e.fees - e.slashed - e.workCost);
+}
+
+export function runMetrics(t: RunTotals, clean: RunTotals): RunMetrics {
+  const { rate, quality } = nodeRates(t);
+  const attackers = t.evaluators.filter((e) => e.attacker);
+  const honest = t.evaluators.filter((e) => !e.attacker);
+  const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const last = t.rounds - 1;
+  let targetGain: number | null = null;
+  if (attackers.length > 0) {
+    let g = 0n;
+    for (const n of t.targetNodes) g += t.nodePay[n]! - clean.nodePay[n]!;
+    targetGain = toTokens(g) / attackers.length;
+  }
+  const cleanProfit = mean(clean.evaluators.map(profitOf));
+  const attackerProfit =
+    attackers.length > 0 ? mean(attackers.map(profitOf))! + (targetGain ?? 0) : null;
+  return {
+    rewardSpearman: spearman(rate, quality),
+    lowQualityRewardShare: lowQualityRewardShare(rate, quality),
+    consensusError: t.settledOutputs > 0 ? t.absErrorSum / t.settledOutputs : null,
+    honestTrust: honest.length > 0 && last >= 0 ? t.honestTrust[last]! / 10_000 : null,
+    attackerTrust: attackers.length > 0 && last >= 0 ? t.attackerTrust[last]! / 10_000 : null,
+    attackerFees: mean(attackers.map((e) => toTokens(e.fees))),
+    attackerSlashed: mean(attackers.map((e) => toTokens(e.slashed))),
+    attackerWorkCost: mean(attackers.map((e) => toTokens(e.workCost))),
+    attackerTargetGain: targetGain,
+    attackerProfit,
+    attackerExcessProfit: attackerProfit !== null && cleanProfit !== null ? attackerProfit - cleanProfit : null,
+    honestProfit: mean(honest.map(profitOf)),
+    unfillableShare: t.rounds > 0 ? t.unfillableRounds / t.rounds : 0,
+  };
+}
