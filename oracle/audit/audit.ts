@@ -1,0 +1,426 @@
+/**
+ * The reliability audit: correlations of every signal with the human score (overall and per
+ * task) with group-bootstrap intervals, the best single evaluator, ablations, failure modes,
+ * and the calibrated composite, learned on training folds only and reported out-of-fold
+ * (or learned on a separate calibration file and reported on the audited one).
+ */
+import { InputError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { DIMENSIONS, profileHash, type Dimension, type Profile } from "../scoring/profile.js";
+import { differenceInterval, groupBootstrap, indexGroups, type Interval } from "./bootstrap.js";
+import {
+  DEFAULT_CALIBRATION,
+  buildCalibratedProfile,
+  predictWithProfile,
+  profileWithTask,
+  selectAndFit,
+  type CalibrationOptions,
+  type StrategyName,
+  type TaskCalibration,
+} from "./calibrate.js";
+import { PairedSignal, type Correlations } from "./correlation.js";
+import { groupedFolds } from "./folds.js";
+import type { AuditRecord, SkippedRecord } from "./records.js";
+import { rescoreComposite } from "./rescore.js";
+import { deriveSeed } from "./rng.js";
+import { ABLATIONS, ABLATION_DESCRIPTIONS, ablationComposite, baseSignals, type Ablation, type SignalColumn, type SignalKind } from "./signals.js";
+
+export const AUDIT_SCHEMA = "poq.audit/v1";
+
+export interface AuditOptions {
+  folds: number;
+  seed: number;
+  resamples: number;
+  level: number;
+  minRecords: number;
+  minGroups: number;
+  topDisagreements: number;
+  calibration: Partial<Omit<CalibrationOptions, "seed">>;
+  /** The profile the records were scored with (the base of every variant). */
+  baseProfile: Profile;
+  /** Records to learn the calibration from (holdout mode); default: cross-validation on the input. */
+  calibrateOn?: { records: AuditRecord[]; files: string[] };
+  inputFiles: string[];
+  skipped: SkippedRecord[];
+  logger?: Logger;
+}
+
+export const DEFAULT_AUDIT = { folds: 5, seed: 1, resamples: 1000, level: 0.95, minRecords: 30, minGroups: 10, topDisagreements: 10 };
+
+export interface SignalReport extends Correlations {
+  kind: SignalKind;
+  n: number;
+  outOfFold?: boolean;
+  ci95: { pearson: Interval | null; spearman: Interval | null; kendall: Interval | null };
+}
+
+export interface Disagreement {
+  id: string;
+  model: string;
+  group: string;
+  human: number;
+  composite: number;
+  diff: number;
+}
+
+export interface DimensionFailure {
+  signal: string;
+  pearson: number | null;
+  ci95: Interval | null;
+  reason: "undefined (constant)" | "negative" | "interval contains 0";
+}
+
+export interface ComparisonReport {
+  /** Pearson of the calibrated composite minus that of the other signal, with a paired bootstrap interval. */
+  versus: string;
+  pearsonDiff: number | null;
+  ci95: Interval | null;
+}
+
+export interface ScopeReport {
+  records: number;
+  groups: number;
+  models: number;
+  signals: Record<string, SignalReport>;
+  bestSingleEvaluator: ({ name: string } & SignalReport) | null;
+  ablations: Record<Ablation, SignalReport & { description: string }>;
+  comparisons: ComparisonReport[];
+  failureModes: {
+    dimensions: DimensionFailure[];
+    disagreements: { default: Disagreement[]; calibrated: Disagreement[] };
+  };
+}
+
+export interface TaskCalibrationReport {
+  strategy: StrategyName;
+  weights: Record<Dimension, number>;
+  semanticEvaluators: Array<{ id: string; weight: number }>;
+  gates: Record<Dimension, { open: boolean; reliability: number | null; threshold: number; ci95?: Interval }>;
+  normalization: TaskCalibration["normalization"];
+  modelRatings: Record<string, { rating: number; rows: number; meanHuman: number }>;
+  selection: TaskCalibration["selection"];
+  notes: string[];
+}
+
+export interface AuditReport {
+  schema: typeof AUDIT_SCHEMA;
+  inputs: {
+    files: string[];
+    records: number;
+    skipped: { count: number; examples: SkippedRecord[] };
+    profileHashes: Record<string, number>;
+    baseProfile: { name: string; hash: string; matchesRecords: boolean };
+    tasks: Record<string, { records: number; groups: number }>;
+  };
+  options: { folds: number; seed: number; resamples: number; level: number; minReliability: number; ratingMethod: string; strategies: readonly string[] };
+  overall: ScopeReport;
+  tasks: Record<string, ScopeReport>;
+  calibrated: {
+    outOfFold: true;
+    mode: "cross-validation" | "holdout";
+    description: string;
+    calibrationFiles: string[];
+    profile: { name: string; hash: string };
+    /** Per task: what the final profile learned on all calibration rows. */
+    tasks: Record<string, TaskCalibrationReport>;
+    /** Per outer fold and task: the strategy chosen on that training fold (cross-validation mode). */
+    folds: Array<{ fold: number; task: string; strategy: StrategyName; trainRecords: number; testRecords: number }>;
+  };
+}
+
+export interface AuditResult {
+  report: AuditReport;
+  profile: Profile;
+  /** Per record: what the figures need. */
+  points: Array<{ id: string; task: string; human: number; composite: number; calibrated: number }>;
+}
+
+const r6 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1e6) / 1e6);
+const iv6 = (x: Interval | null): Interval | null => (x === null ? null : [r6(x[0])!, r6(x[1])!]);
+
+function checkSizes(records: readonly AuditRecord[], what: string, minRecords: number, minGroups: number): Map<string, AuditRecord[]> {
+  const byTask = new Map<string, AuditRecord[]>();
+  for (const r of records) {
+    let l = byTask.get(r.task);
+    if (!l) byTask.set(r.task, (l = []));
+    l.push(r);
+  }
+  if (byTask.size === 0) throw new InputError(`${what}: no records with a human score`, { field: "human.score", reason: "no labelled records" });
+  for (const [task, rows] of byTask) {
+    const groups = new Set(rows.map((r) => r.group)).size;
+    if (rows.length < minRecords || groups < minGroups) {
+      throw new InputError(
+        `${what}: task "${task}" has ${rows.length} labelled records in ${groups} groups; the audit needs at least ${minRecords} records and ${minGroups} groups per task for a meaningful correlation and interval`,
+        { field: "task", reason: "too few records or groups" },
+      );
+    }
+  }
+  return byTask;
+}
+
+function disagreements(records: readonly AuditRecord[], pred: Float64Array, top: number): Disagreement[] {
+  return records
+    .map((r, i) => ({ id: r.id, model: r.model, group: r.group, human: r.human, composite: pred[i]!, diff: r6(pred[i]! - r.human)! }))
+    .sort((a, b) => Math.abs(b.diff) - Math.abs(a.diff) || a.id.localeCompare(b.id))
+    .slice(0, top);
+}
+
+function taskReport(cal: TaskCalibration): TaskCalibrationReport {
+  const gates = {} as TaskCalibrationReport["gates"];
+  for (const d of DIMENSIONS) {
+    const g = cal.gates[d];
+    gates[d] = g
+      ? { open: g.reliability !== null && g.reliability >= g.threshold, reliability: g.reliability, threshold: g.threshold, ...(g.ci95 ? { ci95: g.ci95 } : {}) }
+      : { open: true, reliability: null, threshold: 0 };
+  }
+  const modelRatings: TaskCalibrationReport["modelRatings"] = {};
+  for (const [m, rating] of Object.entries(cal.ratings.ratings)) {
+    const s = cal.ratings.stats[m]!;
+    modelRatings[m] = { rating, rows: s.n, meanHuman: s.meanHuman };
+  }
+  return {
+    strategy: cal.strategy,
+    weights: { ...cal.weights },
+    semanticEvaluators: cal.semantic.map((s) => ({ ...s })),
+    gates,
+    normalization: cal.normalization,
+    modelRatings,
+    selection: cal.selection,
+    notes: cal.notes,
+  };
+}
+
+/** Everything per scope (all records, or one task). */
+function scopeReport(
+  records: readonly AuditRecord[],
+  columns: readonly SignalColumn[],
+  ablations: Record<Ablation, Float64Array>,
+  calibrated: Float64Array,
+  opts: AuditOptions,
+  scope: string,
+): ScopeReport {
+  const y = Float64Array.from(records, (r) => r.human);
+  const { index, count } = indexGroups(records.map((r) => r.group));
+  const names = columns.map((c) => c.name);
+  const signals = [
+    ...columns.map((c) => new PairedSignal(c.values, y, index, count)),
+    ...ABLATIONS.map((a) => new PairedSignal(ablations[a], y, index, count)),
+  ];
+  const intervals = groupBootstrap(count, signals, {
+    resamples: opts.resamples,
+    seed: deriveSeed(opts.seed, `bootstrap:${scope}`),
+    level: opts.level,
+    keepPearsonDraws: true,
+  });
+  const make = (k: number, kind: SignalKind, outOfFold?: boolean): SignalReport => {
+    const p = signals[k]!.point();
+    const iv = intervals[k]!;
+    return {
+      kind,
+      n: signals[k]!.n,
+      ...(outOfFold ? { outOfFold } : {}),
+      pearson: r6(p.pearson),
+      spearman: r6(p.spearman),
+      kendall: r6(p.kendall),
+      ci95: { pearson: iv6(iv.pearson), spearman: iv6(iv.spearman), kendall: iv6(iv.kendall) },
+    };
+  };
+  const sig: Record<string, SignalReport> = {};
+  columns.forEach((c, k) => (sig[c.name] = make(k, c.kind, c.outOfFold)));
+  const abl = {} as ScopeReport["ablations"];
+  ABLATIONS.forEach((a, j) => {
+    abl[a] = { ...make(columns.length + j, "composite", a === "calibrated" ? true : undefined), description: ABLATION_DESCRIPTIONS[a] };
+  });
+  // best single evaluator: highest Pearson (then Spearman)
+  let best: string | null = null;
+  for (const c of columns) {
+    if (c.kind !== "evaluator") continue;
+    const s = sig[c.name]!;
+    if (s.pearson === null) continue;
+    const b = best ? sig[best]! : null;
+    if (!b || s.pearson > b.pearson! || (s.pearson === b.pearson && (s.spearman ?? -2) > (b.spearman ?? -2))) best = c.name;
+  }
+  const drawsOf = (name: string): Float64Array | undefined => {
+    const k = names.indexOf(name);
+    return k >= 0 ? intervals[k]!.pearsonDraws : undefined;
+  };
+  const calDraws = intervals[columns.length + ABLATIONS.indexOf("calibrated")]!.pearsonDraws!;
+  const comparisons: ComparisonReport[] = [];
+  for (const versus of [best, "consensus.median", "consensus.mean", "composite.default"]) {
+    if (!versus) continue;
+    const d = drawsOf(versus);
+    const other = sig[versus];
+    if (!d || !other) continue;
+    const calP = abl.calibrated.pearson;
+    comparisons.push({
+      versus,
+      pearsonDiff: calP !== null && other.pearson !== null ? r6(calP - other.pearson) : null,
+      ci95: iv6(differenceInterval(calDraws, d, opts.level)),
+    });
+  }
+  const failures: DimensionFailure[] = [];
+  for (const c of columns) {
+    if (c.kind !== "dimension") continue;
+    const s = sig[c.name]!;
+    const ci = s.ci95.pearson;
+    if (s.pearson === null) failures.push({ signal: c.name, pearson: null, ci95: null, reason: "undefined (constant)" });
+    else if (s.pearson < 0) failures.push({ signal: c.name, pearson: s.pearson, ci95: ci, reason: "negative" });
+    else if (!ci || ci[0] <= 0) failures.push({ signal: c.name, pearson: s.pearson, ci95: ci, reason: "interval contains 0" });
+  }
+  return {
+    records: records.length,
+    groups: count,
+    models: new Set(records.map((r) => r.model)).size,
+    signals: sig,
+    bestSingleEvaluator: best ? { name: best.replace(/^evaluator\./, ""), ...sig[best]! } : null,
+    ablations: abl,
+    comparisons,
+    failureModes: {
+      dimensions: failures,
+      disagreements: {
+        default: disagreements(records, ablations.default, opts.topDisagreements),
+        calibrated: disagreements(records, calibrated, opts.topDisagreements),
+      },
+    },
+  };
+}
+
+/** Runs the audit on labelled records. */
+export function runAudit(records: AuditRecord[], options: AuditOptions): AuditResult {
+  const opts = options;
+  const log = opts.logger;
+  const base = opts.baseProfile;
+  const cal: CalibrationOptions = { ...DEFAULT_CALIBRATION, ...opts.calibration, seed: opts.seed };
+  const byTask = checkSizes(records, "audit input", opts.minRecords, opts.minGroups);
+  for (const task of byTask.keys()) {
+    if (!base.tasks[task]) {
+      throw new InputError(`task "${task}" is not in the base profile "${base.name}" (${Object.keys(base.tasks).join(", ")})`, { field: "task", reason: "unknown task" });
+    }
+  }
+  const tasks = [...byTask.keys()].sort();
+  const calibrated = new Float64Array(records.length);
+  const calModelPrior = new Float64Array(records.length);
+  const calSemantic = new Float64Array(records.length);
+  const position = new Map(records.map((r, i) => [r, i]));
+  const foldInfo: AuditReport["calibrated"]["folds"] = [];
+  const finalCals: TaskCalibration[] = [];
+  let mode: "cross-validation" | "holdout";
+  if (opts.calibrateOn) {
+    mode = "holdout";
+    const fitByTask = checkSizes(opts.calibrateOn.records, "calibration input (--calibrate-on)", opts.minRecords, opts.minGroups);
+    for (const task of tasks) {
+      const fitRows = fitByTask.get(task);
+      if (!fitRows) {
+        throw new InputError(`calibration input (--calibrate-on) has no labelled records of task "${task}"`, { field: "task", reason: "task missing from calibration input" });
+      }
+      log?.info({ task, rows: fitRows.length }, "calibrating on the --calibrate-on records");
+      const c = selectAndFit(fitRows, base, task, cal, "holdout");
+      finalCals.push(c);
+      const p = profileWithTask(base, c);
+      for (const r of byTask.get(task)!) {
+        const i = position.get(r)!;
+        const s = rescoreComposite(r, p);
+        calibrated[i] = s.composite;
+        calModelPrior[i] = s.dimensions.modelPrior;
+        calSemantic[i] = s.dimensions.semantic;
+      }
+    }
+  } else {
+    mode = "cross-validation";
+    const folds = groupedFolds(records, opts.folds, deriveSeed(opts.seed, "outer"));
+    for (const task of tasks) {
+      const idx = records.map((_, i) => i).filter((i) => records[i]!.task === task);
+      for (let f = 0; f < opts.folds; f++) {
+        const train = idx.filter((i) => folds[i] !== f).map((i) => records[i]!);
+        const test = idx.filter((i) => folds[i] === f);
+        log?.info({ task, fold: f, train: train.length, test: test.length }, "calibrating on the training fold");
+        const c = selectAndFit(train, base, task, cal, `outer${f}`);
+        foldInfo.push({ fold: f, task, strategy: c.strategy, trainRecords: train.length, testRecords: test.length });
+        const p = profileWithTask(base, c);
+        for (const i of test) {
+          const s = rescoreComposite(records[i]!, p);
+          calibrated[i] = s.composite;
+          calModelPrior[i] = s.dimensions.modelPrior;
+          calSemantic[i] = s.dimensions.semantic;
+        }
+      }
+      log?.info({ task }, "fitting the final calibrated profile on all rows");
+      finalCals.push(selectAndFit(byTask.get(task)!, base, task, cal, "final"));
+    }
+  }
+  const calibrationFiles = opts.calibrateOn ? opts.calibrateOn.files : opts.inputFiles;
+  const nCal = opts.calibrateOn ? opts.calibrateOn.records.length : records.length;
+  const description =
+    `Calibrated by poq audit on ${nCal} human-labelled records (${calibrationFiles.map((f) => f.split("/").pop()).join(", ")}); ` +
+    `per task: ${finalCals.map((c) => `${c.task}: ${c.strategy}`).join("; ")}; model-prior ratings from human scores (${cal.ratingMethod}); ` +
+    `gates: Pearson 95% group-bootstrap lower bound >= ${cal.minReliability}; seed ${opts.seed}.`;
+  const profile = buildCalibratedProfile(base, finalCals, { name: `${base.name}-calibrated`, description });
+
+  // signal columns
+  const columns = baseSignals(records, base);
+  columns.push({ name: "composite.calibrated", kind: "composite", values: calibrated, outOfFold: true });
+  columns.push({ name: "calibrated.modelPrior", kind: "calibrated-dimension", values: calModelPrior, outOfFold: true });
+  columns.push({ name: "calibrated.semantic", kind: "calibrated-dimension", values: calSemantic, outOfFold: true });
+  const ablations = {} as Record<Ablation, Float64Array>;
+  for (const a of ABLATIONS) ablations[a] = a === "calibrated" ? calibrated : ablationComposite(records, base, a);
+
+  const sub = (rows: readonly number[]) => ({
+    recs: rows.map((i) => records[i]!),
+    cols: columns.map((c) => ({ ...c, values: Float64Array.from(rows, (i) => c.values[i]!) })),
+    abl: Object.fromEntries(ABLATIONS.map((a) => [a, Float64Array.from(rows, (i) => ablations[a][i]!)])) as Record<Ablation, Float64Array>,
+  });
+  log?.info({ resamples: opts.resamples }, "bootstrapping correlations (overall)");
+  const overall = scopeReport(records, columns, ablations, calibrated, opts, "all");
+  const taskReports: Record<string, ScopeReport> = {};
+  for (const task of tasks) {
+    log?.info({ task, resamples: opts.resamples }, "bootstrapping correlations");
+    const rows = records.map((_, i) => i).filter((i) => records[i]!.task === task);
+    const s = sub(rows);
+    // drop columns that never apply to this task (e.g. QA-only evaluators on summaries)
+    const keep = s.cols.filter((c) => c.values.some((v) => Number.isFinite(v)));
+    taskReports[task] = scopeReport(s.recs, keep, s.abl, s.abl.calibrated, opts, task);
+  }
+
+  const hashes: Record<string, number> = {};
+  for (const r of records) hashes[r.profileHash ?? "(none)"] = (hashes[r.profileHash ?? "(none)"] ?? 0) + 1;
+  const baseHash = profileHash(base);
+  const report: AuditReport = {
+    schema: AUDIT_SCHEMA,
+    inputs: {
+      files: opts.inputFiles,
+      records: records.length,
+      skipped: { count: opts.skipped.length, examples: opts.skipped.slice(0, 20) },
+      profileHashes: hashes,
+      baseProfile: { name: base.name, hash: baseHash, matchesRecords: Object.keys(hashes).every((h) => h === baseHash) },
+      tasks: Object.fromEntries(tasks.map((t) => [t, { records: byTask.get(t)!.length, groups: new Set(byTask.get(t)!.map((r) => r.group)).size }])),
+    },
+    options: {
+      folds: opts.folds,
+      seed: opts.seed,
+      resamples: opts.resamples,
+      level: opts.level,
+      minReliability: cal.minReliability,
+      ratingMethod: cal.ratingMethod,
+      strategies: cal.strategies,
+    },
+    overall,
+    tasks: taskReports,
+    calibrated: {
+      outOfFold: true,
+      mode,
+      description:
+        mode === "cross-validation"
+          ? `grouped ${opts.folds}-fold cross-validation: on each training fold the strategy is chosen by an inner grouped ${cal.innerFolds}-fold CV and fitted (ratings, normalisation, gates, weights); figures are for the held-out folds`
+          : `learned on ${opts.calibrateOn!.files.join(", ")} (strategy chosen by grouped ${cal.innerFolds}-fold CV there), reported on the audited input`,
+      calibrationFiles,
+      profile: { name: profile.name, hash: profile.hash! },
+      tasks: Object.fromEntries(finalCals.map((c) => [c.task, taskReport(c)])),
+      folds: foldInfo,
+    },
+  };
+  const points = records.map((r, i) => ({ id: r.id, task: r.task, human: r.human, composite: r.composite, calibrated: calibrated[i]! }));
+  return { report, profile, points };
+}
+
+/** Composite of records under an existing calibrated profile (for checks and drift). */
+export { predictWithProfile };
