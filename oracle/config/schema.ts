@@ -50,8 +50,8 @@ export const workerSchema = z
     stalledIntervalMs: z.number().int().min(500).default(15_000),
     /** Attempts of one job before it stays in the failed set. */
     attempts: z.number().int().min(1).max(50).default(5),
-    /** Reveal this many seconds after the commit deadline has passed (0 = as soon as it has). */
-    revealDelaySec: z.number().int().min(0).default(0),
+    /** Also send finalize() for tasks this operator revealed in, once allowed. */
+    autoFinalize: z.boolean().default(false),
   })
   .strict();
 

@@ -1,2 +1,3 @@
 export * from "./store.js";
 export { startContentServer } from "./server.js";
+export * from "./task-doc.js";

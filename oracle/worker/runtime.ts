@@ -1,0 +1,91 @@
+import { createPublicClient, http, type Address, type LocalAccount, type PublicClient } from "viem";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { PoqConfig } from "../config/schema.js";
+import { PoqChain } from "../chain/poq.js";
+import { poqAbi, resolvePoqAddress } from "../chain/contract.js";
+import { MemoryNonceCoordinator, RedisNonceCoordinator } from "../chain/nonce.js";
+import { MemoryCursorStore, RedisCursorStore } from "../chain/cursor.js";
+import { withRetry } from "../chain/tx.js";
+import { createContentStore, type ContentStore } from "../content/store.js";
+import { WorkerMetrics } from "../ops/metrics.js";
+import { BullJobQueue, InProcessJobQueue, type JobQueue } from "./jobs.js";
+import { MemoryStateStore, RedisStateStore, type StateStore } from "./store.js";
+import { EvaluatorService } from "./service.js";
+import type { TaskScorer } from "./types.js";
+
+export interface RuntimeOptions {
+  cfg: PoqConfig;
+  accounts: LocalAccount[];
+  scorer: TaskScorer;
+  /** A Redis connection (BullMQ + state), or null for the in-process fallback. */
+  redis: Redis | null;
+  log: Logger;
+  metrics?: WorkerMetrics;
+  autoFinalize?: boolean;
+  /** Inject a client (in-process Hardhat network); default: HTTP to cfg.rpcUrl. */
+  client?: PublicClient;
+  contract?: Address;
+  content?: ContentStore;
+}
+
+export interface WorkerRuntime {
+  service: EvaluatorService;
+  chain: PoqChain;
+  queue: JobQueue;
+  store: StateStore;
+  metrics: WorkerMetrics;
+  close(): Promise<void>;
+}
+
+/** Wires a worker from configuration: chain port, nonce coordination, queue, state, cursor. */
+export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRuntime> {
+  const { cfg, log } = o;
+  const client = o.client ?? (createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient);
+  const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`, log);
+  const address = o.contract ?? resolvePoqAddress(chainId, cfg.contract);
+  const metrics = o.metrics ?? new WorkerMetrics(true);
+  const prefix = cfg.redis.prefix;
+  const nonces = o.redis ? new RedisNonceCoordinator(o.redis, prefix) : new MemoryNonceCoordinator();
+  const chain = new PoqChain({ client, address, abi: poqAbi(), accounts: o.accounts, nonces, tx: cfg.tx, log });
+  const onFailed = (stage: string, code: string) => metrics.failures.inc({ stage, code });
+  const queue: JobQueue = o.redis
+    ? new BullJobQueue({
+        connection: o.redis,
+        prefix,
+        concurrency: cfg.worker.concurrency,
+        attempts: cfg.worker.attempts,
+        lockDurationMs: cfg.worker.lockDurationMs,
+        stalledIntervalMs: cfg.worker.stalledIntervalMs,
+        log,
+        onFailed,
+      })
+    : new InProcessJobQueue({ concurrency: cfg.worker.concurrency, attempts: cfg.worker.attempts, log, onFailed });
+  const store: StateStore = o.redis ? new RedisStateStore(o.redis, prefix) : new MemoryStateStore();
+  const cursor = o.redis ? new RedisCursorStore(o.redis, `${prefix}:cursor:${chainId}:${address.toLowerCase()}`) : new MemoryCursorStore();
+  const service = new EvaluatorService({
+    chain,
+    queue,
+    store,
+    cursor,
+    content: o.content ?? createContentStore(cfg.content),
+    scorer: o.scorer,
+    metrics,
+    log,
+    confirmations: cfg.worker.confirmations,
+    reorgWindow: cfg.worker.reorgWindow,
+    startBlock: BigInt(cfg.worker.startBlock ?? 0),
+    pollIntervalMs: cfg.worker.pollIntervalMs,
+    autoFinalize: o.autoFinalize ?? cfg.worker.autoFinalize,
+  });
+  return {
+    service,
+    chain,
+    queue,
+    store,
+    metrics,
+    close: async () => {
+      await service.stop();
+    },
+  };
+}

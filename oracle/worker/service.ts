@@ -1,0 +1,391 @@
+import { randomBytes } from "node:crypto";
+import type { Address, Hex } from "viem";
+import type { Logger } from "pino";
+import { toBps } from "../core/units.js";
+import { PoqError, errorMessage } from "../core/errors.js";
+import { BlockScanner, type CursorStore } from "../chain/cursor.js";
+import { RevertError } from "../chain/errors.js";
+import { fetchVerified, type ContentStore, ContentError } from "../content/store.js";
+import { decodeQueryDoc, FAMILY_NAMES } from "../content/task-doc.js";
+import type { WorkerMetrics } from "../ops/metrics.js";
+import { PermanentJobError, type JobQueue } from "./jobs.js";
+import { memberOf, splitMember, type StateStore } from "./store.js";
+import type { EvalRecord, JobData, PoqChainPort, TaskScorer, TaskView } from "./types.js";
+
+export interface ServiceOptions {
+  chain: PoqChainPort;
+  queue: JobQueue;
+  store: StateStore;
+  cursor: CursorStore;
+  content: ContentStore;
+  scorer: TaskScorer;
+  metrics: WorkerMetrics;
+  log: Logger;
+  confirmations: number;
+  reorgWindow: number;
+  startBlock: bigint;
+  pollIntervalMs: number;
+  /** Also finalize tasks this operator revealed in (anyone may; someone has to). */
+  autoFinalize: boolean;
+}
+
+const TASK_STATUS_FINALIZED = 2;
+
+const isRevert = (err: unknown, ...names: string[]) => err instanceof RevertError && names.includes(err.errorName);
+
+/**
+ * The evaluator operator's service: watches the chain for tasks whose committee includes one
+ * of this process's keys, and runs three idempotent job kinds through the queue:
+ *  - evaluate:<task>:<evaluator>  fetch + verify texts, score, persist salt+scores, commit;
+ *  - reveal:<task>:<evaluator>    after the commit deadline (or once all committed), reveal;
+ *  - finalize:<task>:task         settle the task (optional, `autoFinalize`).
+ * Every handler first reads the persisted record and the chain, so re-running a job after a
+ * crash at any point converges to exactly one commit and one matching reveal.
+ */
+export class EvaluatorService {
+  private scanner: BlockScanner;
+  private timer?: NodeJS.Timeout;
+  private polling = false;
+  private stopped = false;
+  private lastPollError?: string;
+
+  constructor(private o: ServiceOptions) {
+    this.scanner = new BlockScanner({
+      client: { getBlockNumber: () => o.chain.blockNumber() } as never,
+      cursor: o.cursor,
+      confirmations: o.confirmations,
+      reorgWindow: o.reorgWindow,
+      startBlock: o.startBlock,
+      onRange: (a, b) => this.onRange(a, b),
+      log: o.log,
+    });
+  }
+
+  start(): void {
+    this.o.queue.start({
+      evaluate: (d) => this.evaluate(d),
+      reveal: (d) => this.reveal(d),
+      finalize: (d) => this.finalize(d),
+    });
+    const loop = async () => {
+      if (this.stopped) return;
+      await this.pollOnce();
+      if (!this.stopped) this.timer = setTimeout(loop, this.o.pollIntervalMs);
+    };
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.polling) await new Promise((r) => setTimeout(r, 20));
+    await this.o.queue.close();
+  }
+
+  /** One watcher pass: new tasks, open commits, due reveals, due finalizations. Never throws. */
+  async pollOnce(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      await this.scanner.poll();
+      const now = await this.o.chain.now();
+      await this.sweep(now);
+      if (this.lastPollError) this.o.log.info("chain reachable again");
+      this.lastPollError = undefined;
+    } catch (err) {
+      const msg = errorMessage(err).split("\n")[0]!;
+      if (msg !== this.lastPollError) this.o.log.error({ err: msg, code: (err as PoqError).code }, "watcher pass failed; will retry");
+      this.lastPollError = msg;
+      this.o.metrics.failures.inc({ stage: "watch", code: (err as PoqError).code ?? "E_UNKNOWN" });
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private mine(committee: readonly Address[]): Address[] {
+    const set = new Set(this.o.chain.accounts.map((a) => a.toLowerCase()));
+    return committee.filter((a) => set.has(a.toLowerCase()));
+  }
+
+  private async onRange(from: bigint, to: bigint): Promise<void> {
+    const ids = await this.o.chain.tasksCreatedIn(from, to);
+    for (const id of ids) {
+      const t = await this.o.chain.getTask(id);
+      if (t.status === TASK_STATUS_FINALIZED) continue;
+      for (const ev of this.mine(t.committee)) {
+        const m = memberOf(id.toString(), ev);
+        const rec = await this.o.store.get(id.toString(), ev);
+        if (rec) continue; // already handled (re-scan after restart or reorg window)
+        this.o.metrics.tasksSeen.inc();
+        await this.o.store.index("commit", m, t.commitDeadline);
+        await this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() });
+        this.o.log.info({ task: id.toString(), evaluator: ev }, "task assigned");
+      }
+    }
+  }
+
+  private async sweep(now: bigint): Promise<void> {
+    // Commits still possible: make sure each has a live (or retried) job.
+    for (const m of await this.o.store.range("commit", now, "+inf")) {
+      const { taskId, evaluator } = splitMember(m);
+      await this.o.queue.ensure("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator });
+    }
+    for (const m of await this.o.store.range("commit", "-inf", now)) {
+      const { taskId, evaluator } = splitMember(m);
+      const rec = await this.o.store.get(taskId, evaluator);
+      if (!rec) {
+        this.o.log.error({ task: taskId, evaluator }, "commit deadline passed before a commit was prepared");
+        await this.o.store.put({ ...blank(taskId, evaluator), state: "missed", reason: "commit deadline passed before scoring finished" });
+      }
+      await this.o.store.unindex("commit", m);
+    }
+    // Reveals: due by time, or early once the whole committee has committed.
+    const byTask = new Map<string, Address[]>();
+    for (const m of await this.o.store.range("reveal", "-inf", "+inf")) {
+      const { taskId, evaluator } = splitMember(m);
+      byTask.set(taskId, [...(byTask.get(taskId) ?? []), evaluator]);
+    }
+    for (const [taskId, evs] of byTask) {
+      const rec0 = await this.o.store.get(taskId, evs[0]!);
+      let due = rec0 !== undefined && BigInt(rec0.commitDeadline) < now;
+      if (!due) {
+        const t = await this.o.chain.getTask(BigInt(taskId));
+        due = t.commits >= t.committee.length || t.status === TASK_STATUS_FINALIZED;
+      }
+      if (due) for (const ev of evs) await this.o.queue.ensure("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev });
+    }
+    if (this.o.autoFinalize) {
+      for (const taskId of await this.o.store.range("finalize", "-inf", now)) {
+        await this.o.queue.ensure("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! });
+      }
+    }
+    this.o.metrics.pendingReveals.set(await this.o.store.count("reveal"));
+  }
+
+  // ------------------------------------------------------------------ evaluate + commit
+
+  async evaluate(d: JobData): Promise<unknown> {
+    const { taskId, evaluator } = d;
+    const id = BigInt(taskId);
+    const m = memberOf(taskId, evaluator);
+    let rec = await this.o.store.get(taskId, evaluator);
+    if (rec && rec.state !== "committing") {
+      await this.o.store.unindex("commit", m);
+      return { skipped: rec.state };
+    }
+    if (rec?.state === "committing") return this.resumeCommit(rec);
+
+    const t = await this.o.chain.getTask(id);
+    if (!this.mine(t.committee).some((a) => a.toLowerCase() === evaluator.toLowerCase()))
+      throw new PermanentJobError("E_NOT_IN_COMMITTEE", `task ${taskId}: ${evaluator} is not in its committee`);
+    if (t.status === TASK_STATUS_FINALIZED) {
+      await this.o.store.unindex("commit", m);
+      return { skipped: "finalized" };
+    }
+    if (await this.o.chain.hasCommitted(id, evaluator))
+      throw new PermanentJobError("E_COMMITTED_ELSEWHERE", `task ${taskId}: ${evaluator} committed already but this store has no salt for it (another store?)`);
+    if (!this.o.scorer.knows(t.profileHash)) {
+      await this.refuse(t, evaluator, "E_UNKNOWN_PROFILE", `task ${taskId} requires scoring profile ${t.profileHash}, which this worker does not have`);
+    }
+
+    const t0 = Date.now();
+    const { scores, refusals } = await this.o.metrics.time("score", () => this.scoreTask(t, evaluator));
+    const tScored = Date.now();
+    const salt = `0x${randomBytes(32).toString("hex")}` as Hex;
+    const commitment = await this.o.chain.commitmentOf(id, evaluator, scores, salt);
+    rec = {
+      state: "committing",
+      taskId,
+      evaluator,
+      scores,
+      salt,
+      commitment,
+      commitDeadline: t.commitDeadline.toString(),
+      revealDeadline: t.revealDeadline.toString(),
+      profileHash: t.profileHash,
+      refusals: refusals.length ? refusals : undefined,
+      t: { seen: d.seenAt, scoreMs: tScored - t0 } as EvalRecord["t"],
+    };
+    // Persist BEFORE sending: from here on, any crash ends in a reveal of exactly these scores.
+    await this.o.store.put(rec);
+    await this.o.store.index("reveal", m, t.commitDeadline);
+    return this.sendCommit(rec);
+  }
+
+  private async refuse(t: TaskView, evaluator: Address, code: string, reason: string): Promise<never> {
+    await this.o.store.put({ ...blank(t.taskId.toString(), evaluator), state: "refused", profileHash: t.profileHash, reason: `${code}: ${reason}` });
+    await this.o.store.unindex("commit", memberOf(t.taskId.toString(), evaluator));
+    this.o.log.error({ task: t.taskId.toString(), evaluator, code }, reason);
+    throw new PermanentJobError(code, reason);
+  }
+
+  /** Fetches and verifies every text, then scores. Refused outputs (mismatch/missing) score 0. */
+  private async scoreTask(t: TaskView, evaluator: Address): Promise<{ scores: number[]; refusals: NonNullable<EvalRecord["refusals"]> }> {
+    const taskId = t.taskId.toString();
+    let query;
+    try {
+      query = decodeQueryDoc(await fetchVerified(this.o.content, t.queryHash, `task ${taskId} query`), t.queryHash);
+    } catch (err) {
+      if (err instanceof ContentError && err.code !== "E_CONTENT_FETCH") return this.refuse(t, evaluator, err.code, err.message);
+      throw err;
+    }
+    const refusals: NonNullable<EvalRecord["refusals"]> = [];
+    const outputs = await Promise.all(
+      t.outputs.map(async (o, j) => {
+        const model = await this.o.chain.nodeModel(o.node);
+        try {
+          return { text: await fetchVerified(this.o.content, o.outputHash, `task ${taskId} output ${j}`), model };
+        } catch (err) {
+          if (!(err instanceof ContentError) || err.code === "E_CONTENT_FETCH") throw err;
+          refusals.push({ output: j, code: err.code, reason: err.message });
+          this.o.log.warn({ task: taskId, output: j, code: err.code }, err.message);
+          this.o.metrics.failures.inc({ stage: "content", code: err.code });
+          return { text: undefined, model };
+        }
+      }),
+    );
+    const family = FAMILY_NAMES[t.family] ?? "open";
+    if (query.task !== family) return this.refuse(t, evaluator, "E_CONTENT_MISMATCH", `task ${taskId}: query document is for "${query.task}", the task's family is "${family}"`);
+    const floats = await this.o.scorer.score(t.profileHash, { taskId, family, query: query.query, references: query.references, outputs });
+    return { scores: floats.map((f, j) => (outputs[j]!.text === undefined ? 0 : toBps(f))), refusals };
+  }
+
+  private async sendCommit(rec: EvalRecord): Promise<unknown> {
+    const id = BigInt(rec.taskId);
+    const t0 = Date.now();
+    try {
+      await this.o.metrics.time("commit", () =>
+        this.o.chain.commit(rec.evaluator, id, rec.commitment, async (hash) => {
+          rec.commitTx = hash;
+          await this.o.store.put(rec);
+        }),
+      );
+    } catch (err) {
+      if (isRevert(err, "AlreadyCommitted") && (await this.o.chain.hasCommitted(id, rec.evaluator))) {
+        this.o.log.info({ task: rec.taskId }, "commit was already on chain");
+      } else if (isRevert(err, "CommitTooLate", "TaskAlreadyFinalized")) {
+        rec.state = "missed";
+        rec.reason = (err as Error).message;
+        await this.o.store.put(rec);
+        await this.o.store.unindex("reveal", memberOf(rec.taskId, rec.evaluator));
+        await this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator));
+        throw new PermanentJobError((err as RevertError).code, (err as Error).message);
+      } else throw err;
+    }
+    rec.state = "committed";
+    rec.t = { ...rec.t, commitMs: Date.now() - t0 } as EvalRecord["t"];
+    await this.o.store.put(rec);
+    await this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator));
+    this.o.metrics.commits.inc();
+    this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: rec.commitTx }, "committed");
+    return { committed: rec.commitTx };
+  }
+
+  /** A previous run persisted the record and may or may not have landed the commit. */
+  private async resumeCommit(rec: EvalRecord): Promise<unknown> {
+    const id = BigInt(rec.taskId);
+    if (await this.o.chain.hasCommitted(id, rec.evaluator)) {
+      rec.state = "committed";
+      await this.o.store.put(rec);
+      await this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator));
+      this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator }, "recovered: commit had landed before the restart");
+      return { recovered: "committed" };
+    }
+    this.o.log.warn({ task: rec.taskId, evaluator: rec.evaluator }, "recovered: commit not on chain, sending the persisted commitment again");
+    return this.sendCommit(rec);
+  }
+
+  // ------------------------------------------------------------------ reveal
+
+  async reveal(d: JobData): Promise<unknown> {
+    const { taskId, evaluator } = d;
+    const id = BigInt(taskId);
+    const m = memberOf(taskId, evaluator);
+    const rec = await this.o.store.get(taskId, evaluator);
+    if (!rec) throw new PermanentJobError("E_NO_RECORD", `task ${taskId}: no persisted commit for ${evaluator}`);
+    if (rec.state === "revealed" || rec.state === "missed" || rec.state === "refused") {
+      await this.o.store.unindex("reveal", m);
+      return { skipped: rec.state };
+    }
+    if (!(await this.o.chain.hasCommitted(id, evaluator))) {
+      if (rec.state === "committing") {
+        // The commit never landed; the evaluate job (still indexed) resends it while possible.
+        const now = await this.o.chain.now();
+        if (now > BigInt(rec.commitDeadline)) return this.markMissed(rec, "commit never landed before the deadline");
+        throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: commit not on chain yet`);
+      }
+      return this.markMissed(rec, "commit not found on chain");
+    }
+    if (await this.o.chain.hasRevealed(id, evaluator)) return this.markRevealed(rec, undefined, 0);
+    const t0 = Date.now();
+    try {
+      const hash = await this.o.metrics.time("reveal", () => this.o.chain.reveal(evaluator, id, rec.scores, rec.salt));
+      return this.markRevealed(rec, hash, Date.now() - t0);
+    } catch (err) {
+      if (isRevert(err, "AlreadyRevealed")) return this.markRevealed(rec, undefined, 0);
+      if (isRevert(err, "RevealTooLate", "TaskAlreadyFinalized")) return this.markMissed(rec, (err as Error).message);
+      throw err; // RevealTooEarly and transient failures: retried with backoff
+    }
+  }
+
+  private async markMissed(rec: EvalRecord, reason: string) {
+    rec.state = "missed";
+    rec.reason = reason;
+    await this.o.store.put(rec);
+    await this.o.store.unindex("reveal", memberOf(rec.taskId, rec.evaluator));
+    this.o.log.error({ task: rec.taskId, evaluator: rec.evaluator, reason }, "reveal missed");
+    return { missed: reason };
+  }
+
+  private async markRevealed(rec: EvalRecord, hash: Hex | undefined, ms: number) {
+    rec.state = "revealed";
+    if (hash) rec.revealTx = hash;
+    rec.t = { ...rec.t, revealMs: ms, revealedAt: Date.now() } as EvalRecord["t"];
+    await this.o.store.put(rec);
+    await this.o.store.unindex("reveal", memberOf(rec.taskId, rec.evaluator));
+    if (hash) {
+      this.o.metrics.reveals.inc();
+      this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: hash }, "revealed");
+    }
+    if (this.o.autoFinalize) {
+      await this.o.store.index("finalize", rec.taskId, BigInt(rec.revealDeadline));
+      const t = await this.o.chain.getTask(BigInt(rec.taskId));
+      if (t.reveals >= t.committee.length) await this.o.queue.ensure("finalize", `finalize:${rec.taskId}:task`, { taskId: rec.taskId, evaluator: rec.evaluator });
+    }
+    return { revealed: hash ?? "already" };
+  }
+
+  // ------------------------------------------------------------------ finalize
+
+  async finalize(d: JobData): Promise<unknown> {
+    const id = BigInt(d.taskId);
+    const t = await this.o.chain.getTask(id);
+    if (t.status === TASK_STATUS_FINALIZED) {
+      await this.o.store.unindex("finalize", d.taskId);
+      return { skipped: "finalized" };
+    }
+    const from = this.mine([d.evaluator])[0] ?? this.o.chain.accounts[0]!;
+    try {
+      const hash = await this.o.metrics.time("finalize", () => this.o.chain.finalize(from, id));
+      this.o.log.info({ task: d.taskId, tx: hash }, "finalized");
+    } catch (err) {
+      if (!isRevert(err, "TaskAlreadyFinalized")) throw err;
+    }
+    await this.o.store.unindex("finalize", d.taskId);
+    return { finalized: d.taskId };
+  }
+}
+
+function blank(taskId: string, evaluator: Address): EvalRecord {
+  return {
+    state: "missed",
+    taskId,
+    evaluator,
+    scores: [],
+    salt: "0x" as Hex,
+    commitment: "0x" as Hex,
+    commitDeadline: "0",
+    revealDeadline: "0",
+    profileHash: "0x" as Hex,
+  };
+}

@@ -1,0 +1,97 @@
+import type { Redis } from "ioredis";
+import type { Address } from "viem";
+import type { EvalRecord } from "./types.js";
+
+/**
+ * Durable worker state: one record per (task, evaluator) holding scores and salt, written
+ * BEFORE the commit transaction is sent (a restarted worker reveals exactly what it
+ * committed), and three indexes (sorted sets) the poll loop walks to recover from any crash:
+ *  - "commit":   members awaiting a confirmed commit, score = commit deadline;
+ *  - "reveal":   members committed (or being committed) awaiting their reveal, score = commit deadline;
+ *  - "finalize": task ids this operator revealed, score = reveal deadline.
+ */
+export type IndexName = "commit" | "reveal" | "finalize";
+
+export interface StateStore {
+  get(taskId: string, evaluator: Address): Promise<EvalRecord | undefined>;
+  put(rec: EvalRecord): Promise<void>;
+  /** All records (ops/bench). */
+  all(): Promise<EvalRecord[]>;
+  index(name: IndexName, member: string, score: bigint): Promise<void>;
+  unindex(name: IndexName, member: string): Promise<void>;
+  /** Members with min <= score < max. */
+  range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf"): Promise<string[]>;
+  count(name: IndexName): Promise<number>;
+}
+
+export const memberOf = (taskId: string, ev: Address) => `${taskId}:${ev.toLowerCase()}`;
+export const splitMember = (m: string) => {
+  const [taskId, evaluator] = m.split(":");
+  return { taskId: taskId!, evaluator: evaluator as Address };
+};
+
+export class RedisStateStore implements StateStore {
+  constructor(private redis: Redis, private prefix: string) {}
+  private key(taskId: string, ev: Address) {
+    return `${this.prefix}:eval:${memberOf(taskId, ev)}`;
+  }
+  async get(taskId: string, ev: Address) {
+    const raw = await this.redis.get(this.key(taskId, ev));
+    return raw ? (JSON.parse(raw) as EvalRecord) : undefined;
+  }
+  async put(rec: EvalRecord) {
+    await this.redis.set(this.key(rec.taskId, rec.evaluator), JSON.stringify(rec));
+  }
+  async all() {
+    const out: EvalRecord[] = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${this.prefix}:eval:*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length) for (const v of await this.redis.mget(...keys)) if (v) out.push(JSON.parse(v) as EvalRecord);
+    } while (cursor !== "0");
+    return out;
+  }
+  async index(name: IndexName, member: string, score: bigint) {
+    await this.redis.zadd(`${this.prefix}:idx:${name}`, score.toString(), member);
+  }
+  async unindex(name: IndexName, member: string) {
+    await this.redis.zrem(`${this.prefix}:idx:${name}`, member);
+  }
+  async range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf") {
+    return this.redis.zrangebyscore(`${this.prefix}:idx:${name}`, min.toString(), max === "+inf" ? "+inf" : `(${max.toString()}`);
+  }
+  async count(name: IndexName) {
+    return this.redis.zcard(`${this.prefix}:idx:${name}`);
+  }
+}
+
+export class MemoryStateStore implements StateStore {
+  private recs = new Map<string, EvalRecord>();
+  private idx: Record<IndexName, Map<string, bigint>> = { commit: new Map(), reveal: new Map(), finalize: new Map() };
+  async get(taskId: string, ev: Address) {
+    const r = this.recs.get(memberOf(taskId, ev));
+    return r ? (structuredClone(r) as EvalRecord) : undefined;
+  }
+  async put(rec: EvalRecord) {
+    this.recs.set(memberOf(rec.taskId, rec.evaluator), structuredClone(rec));
+  }
+  async all() {
+    return [...this.recs.values()].map((r) => structuredClone(r) as EvalRecord);
+  }
+  async index(name: IndexName, member: string, score: bigint) {
+    this.idx[name].set(member, score);
+  }
+  async unindex(name: IndexName, member: string) {
+    this.idx[name].delete(member);
+  }
+  async range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf") {
+    return [...this.idx[name]]
+      .filter(([, s]) => (min === "-inf" || s >= min) && (max === "+inf" || s < max))
+      .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+      .map(([m]) => m);
+  }
+  async count(name: IndexName) {
+    return this.idx[name].size;
+  }
+}

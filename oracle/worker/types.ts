@@ -1,0 +1,88 @@
+import type { Address, Hex } from "viem";
+
+/** What the worker needs to know about one task (read from the contract). */
+export interface TaskView {
+  taskId: bigint;
+  /** 0 = QA, 1 = summarization, 2 = open (Family enum). */
+  family: number;
+  requester: Address;
+  queryHash: Hex;
+  outputs: { node: Address; outputHash: Hex }[];
+  committee: Address[];
+  commitDeadline: bigint;
+  revealDeadline: bigint;
+  profileHash: Hex;
+  rule: number;
+  /** 0 none, 1 open, 2 finalized. */
+  status: number;
+  commits: number;
+  reveals: number;
+}
+
+/**
+ * The chain as the worker sees it. `oracle/chain/poq.ts` implements it over the
+ * ProofOfQuality ABI with viem; tests may substitute it.
+ */
+export interface PoqChainPort {
+  /** Task ids created in [from, to]. */
+  tasksCreatedIn(from: bigint, to: bigint): Promise<bigint[]>;
+  getTask(taskId: bigint): Promise<TaskView>;
+  /** Model id an inference node registered. */
+  nodeModel(node: Address): Promise<string>;
+  hasCommitted(taskId: bigint, evaluator: Address): Promise<boolean>;
+  hasRevealed(taskId: bigint, evaluator: Address): Promise<boolean>;
+  commitmentOf(taskId: bigint, evaluator: Address, scores: readonly number[], salt: Hex): Promise<Hex>;
+  commit(evaluator: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>): Promise<Hex>;
+  reveal(evaluator: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex>;
+  finalize(sender: Address, taskId: bigint): Promise<Hex>;
+  /** Latest block number. */
+  blockNumber(): Promise<bigint>;
+  /** Timestamp of the latest block (the clock deadlines are compared with). */
+  now(): Promise<bigint>;
+  /** Accounts this process can sign for. */
+  readonly accounts: readonly Address[];
+}
+
+/** Scores candidate outputs of one task under a profile; floats in [0,1], one per output. */
+export interface TaskScorer {
+  /** Hashes of the profiles this scorer can score under. */
+  knows(profileHash: Hex): boolean;
+  score(profileHash: Hex, input: ScoreInput): Promise<number[]>;
+}
+
+export interface ScoreInput {
+  taskId: string;
+  family: "qa" | "summarization" | "open";
+  query: string;
+  references: string[];
+  /** One per output; `text` undefined when the output was refused (missing or hash mismatch). */
+  outputs: { text: string | undefined; model: string }[];
+}
+
+/** Persisted per (task, evaluator): what the worker decided and sent. Written before each send. */
+export interface EvalRecord {
+  state: "committing" | "committed" | "revealed" | "missed" | "refused";
+  taskId: string;
+  evaluator: Address;
+  scores: number[];
+  salt: Hex;
+  commitment: Hex;
+  commitDeadline: string;
+  revealDeadline: string;
+  profileHash: Hex;
+  commitTx?: Hex;
+  revealTx?: Hex;
+  /** Outputs refused with their reason (hash mismatch or missing text). */
+  refusals?: { output: number; code: string; reason: string }[];
+  reason?: string;
+  /** Wall-clock stamps (ms) for latency metrics. */
+  t?: { seen?: number; scoreMs?: number; commitMs?: number; revealMs?: number; revealedAt?: number };
+}
+
+export type Stage = "evaluate" | "reveal" | "finalize";
+
+export interface JobData {
+  taskId: string;
+  evaluator: Address;
+  seenAt?: number;
+}

@@ -1,0 +1,269 @@
+/**
+ * `npm run demo`: PoQ end to end on a local chain.
+ * Deploys the contracts (in-process Hardhat network, or --rpc URL of a running Hardhat
+ * node), registers inference nodes and evaluators (some dishonest), creates tasks from
+ * examples/demo-tasks.jsonl, and lets the evaluator worker code score, commit, reveal and
+ * finalize them through BullMQ (Redis at REDIS_URL) or, without Redis, the same handlers
+ * in-process. Prints per-task consensus, trust over the rounds and payouts.
+ */
+import { Command } from "commander";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createPublicClient, http, formatEther, parseEther, type Address, type EIP1193Provider, type PublicClient } from "viem";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { createLogger } from "../oracle/core/log.js";
+import { loadConfig } from "../oracle/config/index.js";
+import { DirContentStore } from "../oracle/content/index.js";
+import { MemoryNonceCoordinator } from "../oracle/chain/nonce.js";
+import { TxSender } from "../oracle/chain/tx.js";
+import { deployPoqStack, fund, increaseTime, modelIdOf, type DevChain } from "../oracle/ops/devchain.js";
+import { PoqReader, PoqActions, type TaskInfo } from "../oracle/sdk/index.js";
+import { readTaskFile, prepareTask } from "../oracle/sdk/tasks.js";
+import { redisConnection, redisReachable } from "../oracle/queue/redis.js";
+import { createWorkerRuntime, type WorkerRuntime } from "../oracle/worker/runtime.js";
+import { EngineTaskScorer } from "../oracle/worker/scorer.js";
+import { StrategyScorer, parseStrategy, type Strategy } from "../oracle/worker/strategies.js";
+import { loadUseLite } from "../oracle/models/index.js";
+import { defaultProfile, profileHash } from "../oracle/scoring/profile.js";
+
+const program = new Command("demo")
+  .option("--rpc <url>", "use a running Hardhat node instead of the in-process network")
+  .option("--tasks <file>", "task file (JSONL)", "examples/demo-tasks.jsonl")
+  .option("--rounds <n>", "rounds of tasks", "3")
+  .option("--honest <n>", "honest evaluators", "5")
+  .option("--dishonest <list>", "dishonest evaluator strategies (random,inverse,constant,offline)", "random,inverse,constant")
+  .option("--k <n>", "committee size", "5")
+  .option("--rule <rule>", "aggregation rule", "TRUST_WEIGHTED_MEDIAN")
+  .option("--no-redis", "run the job handlers in-process even if Redis answers")
+  .option("--json <file>", "write the results as JSON")
+  .parse();
+const opts = program.opts<{ rpc?: string; tasks: string; rounds: string; honest: string; dishonest: string; k: string; rule: string; redis: boolean; json?: string }>();
+
+const log = createLogger("demo", process.env.POQ_LOG_LEVEL ?? "warn");
+const say = (s = "") => process.stdout.write(s + "\n");
+const t0 = Date.now();
+const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
+
+function table(rows: (string | number)[][], head: string[]) {
+  const all = [head, ...rows].map((r) => r.map(String));
+  const w = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => "  " + r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
+  say(line(all[0]!));
+  say("  " + w.map((n) => "-".repeat(n)).join("  "));
+  for (const r of all.slice(1)) say(line(r));
+}
+
+async function main() {
+  // ---------------------------------------------------------------- chain
+  let dc: DevChain;
+  let mode: string;
+  if (opts.rpc) {
+    const client = createPublicClient({ transport: http(opts.rpc) }) as PublicClient;
+    dc = { client, provider: client as unknown as EIP1193Provider };
+    mode = `Hardhat node at ${opts.rpc}`;
+  } else {
+    const { network } = await import("hardhat");
+    const conn = await network.create();
+    dc = { client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider: conn.provider as unknown as EIP1193Provider };
+    mode = "in-process Hardhat network";
+  }
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const useRedis = opts.redis && (await redisReachable(redisUrl));
+  say(`PoQ demo: ${mode}; jobs ${useRedis ? `through BullMQ on Redis at ${redisUrl}` : opts.redis ? `IN-PROCESS (Redis not reachable at ${redisUrl}; same job handlers, no queue)` : "IN-PROCESS (--no-redis)"}`);
+
+  const mk = () => privateKeyToAccount(generatePrivateKey());
+  const admin = mk();
+  const requester = mk();
+  const nodeNames = ["node-a", "node-b", "node-c", "node-d"];
+  const nodeModels = ["gpt4", "chatgpt", "fid", "gpt35"];
+  const nodes = nodeNames.map(() => mk());
+  const strategies: Strategy[] = [...Array(Number(opts.honest)).fill("honest"), ...opts.dishonest.split(",").filter(Boolean).map(parseStrategy)];
+  const evaluators = strategies.map(() => mk());
+  await fund(dc, [admin, requester, ...nodes, ...evaluators].map((a) => a.address));
+
+  const dep = await deployPoqStack(dc, admin);
+  say(`deployed ProofOfQuality at ${dep.poq} (token ${dep.token}) [${secs()} s]`);
+  const reader = new PoqReader(dc.client, dep.poq);
+  const nonces = new MemoryNonceCoordinator();
+  const txCfg = { maxRetries: 3, backoffMs: 100, receiptTimeoutMs: 30_000, feeBumpPercent: 20, maxFeeBumps: 3 };
+  const actions = (a: PrivateKeyAccount) => new PoqActions(reader, new TxSender(dc.client, a, nonces, txCfg, log));
+
+  const adminA = actions(admin);
+  const stake = parseEther("1000");
+  const cost = parseEther("1");
+  await adminA.tokenTransfer(requester.address, parseEther("100000"));
+  for (const e of evaluators) await adminA.tokenTransfer(e.address, stake);
+  for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(nodeModels[i]!));
+  for (const e of evaluators) await actions(e).registerEvaluator(stake, cost);
+  const label = new Map<string, string>();
+  evaluators.forEach((e, i) => label.set(e.address.toLowerCase(), `E${i + 1} ${strategies[i]}`));
+  nodes.forEach((n, i) => label.set(n.address.toLowerCase(), `${nodeNames[i]} (${nodeModels[i]})`));
+  say(`registered ${nodes.length} inference nodes and ${evaluators.length} evaluators (${strategies.join(", ")}) [${secs()} s]`);
+
+  // ---------------------------------------------------------------- workers
+  const encoder = await loadUseLite({ intraOpThreads: 1, logger: log });
+  const profile = defaultProfile();
+  const pHash = profileHash(profile);
+  const honestScorer = new EngineTaskScorer([profile], encoder);
+  const contentDir = mkdtempSync(path.join(tmpdir(), "poq-demo-content-"));
+  const content = new DirContentStore(contentDir);
+  const runId = Math.random().toString(36).slice(2, 8);
+  // One operator runs all honest keys; each dishonest evaluator is its own operator.
+  const operators: { keys: PrivateKeyAccount[]; strategy: Strategy }[] = [{ keys: evaluators.filter((_, i) => strategies[i] === "honest"), strategy: "honest" }];
+  evaluators.forEach((e, i) => strategies[i] !== "honest" && operators.push({ keys: [e], strategy: strategies[i]! }));
+  const runtimes: WorkerRuntime[] = [];
+  const redisConns: ReturnType<typeof redisConnection>[] = [];
+  for (const [i, op] of operators.entries()) {
+    const cfg = loadConfig({
+      env: {},
+      overrides: {
+        redis: { url: redisUrl, prefix: `poq-demo-${runId}-op${i}` },
+        worker: { confirmations: 0, reorgWindow: 2, pollIntervalMs: 150, concurrency: 4, attempts: 3, autoFinalize: i === 0 },
+        tx: txCfg,
+      },
+    });
+    const redis = useRedis ? redisConnection(redisUrl) : null;
+    if (redis) redisConns.push(redis);
+    const rt = await createWorkerRuntime({
+      cfg,
+      accounts: op.keys,
+      scorer: new StrategyScorer(honestScorer, op.strategy),
+      redis,
+      log,
+      client: dc.client,
+      contract: dep.poq,
+      content,
+      autoFinalize: i === 0,
+    });
+    rt.service.start();
+    runtimes.push(rt);
+  }
+  say(`started ${operators.length} evaluator operators (worker code, ${useRedis ? "BullMQ" : "in-process jobs"}) [${secs()} s]`);
+
+  // ---------------------------------------------------------------- rounds
+  const lines = readTaskFile(opts.tasks);
+  const req = actions(requester);
+  const k = Number(opts.k);
+  const trustHistory: Record<string, number[]> = {};
+  const record = async () => {
+    for (const e of await reader.getEvaluators()) (trustHistory[e.address.toLowerCase()] ??= []).push(e.trust);
+  };
+  await record();
+  const allTasks: TaskInfo[] = [];
+  const commitWindow = 600;
+  const revealWindow = 600;
+  for (let round = 1; round <= Number(opts.rounds); round++) {
+    const now = (await dc.client.getBlock()).timestamp;
+    const ids: bigint[] = [];
+    for (const line of lines) {
+      const spec = await prepareTask(line, content, {
+        rule: opts.rule as never,
+        k,
+        commitWindow,
+        revealWindow,
+        nodeBudget: parseEther("40"),
+        evalBudget: cost * BigInt(k),
+        profileHash: pHash,
+        now,
+        nodes: Object.fromEntries(nodeNames.map((n, i) => [n, nodes[i]!.address])),
+      });
+      ids.push(await req.createTask(spec));
+    }
+    // Wait for settlement; when the workers are idle (an offline member blocks early reveal), move time on.
+    let last = "";
+    let idleSince = Date.now();
+    for (;;) {
+      const ts = await Promise.all(ids.map((id) => reader.getTask(id)));
+      const sig = ts.map((t) => `${t.status}${t.commits}${t.reveals}`).join();
+      if (ts.every((t) => t.status === "finalized")) {
+        allTasks.push(...ts);
+        break;
+      }
+      if (sig !== last) (last = sig), (idleSince = Date.now());
+      else if (Date.now() - idleSince > 2500) {
+        const open = ts.filter((t) => t.status !== "finalized");
+        const block = (await dc.client.getBlock()).timestamp;
+        const target = open.some((t) => block <= t.commitDeadline) ? open[0]!.commitDeadline : open[0]!.revealDeadline;
+        const step = Number(target - block) + 1;
+        say(`  round ${round}: workers idle, advancing chain time by ${step} s past the ${block <= open[0]!.commitDeadline ? "commit" : "reveal"} deadline`);
+        await increaseTime(dc, Math.max(1, step));
+        idleSince = Date.now();
+      }
+      if (Date.now() - t0 > 170_000) throw new Error("demo did not settle in time");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await record();
+    say(`round ${round}: ${ids.length} tasks settled (ids ${ids[0]}..${ids.at(-1)}) [${secs()} s]`);
+  }
+
+  // ---------------------------------------------------------------- report
+  say("\nPer-task consensus of the last round (basis points; node payouts need consensus > 5000):");
+  const lastRound = allTasks.slice(-lines.length);
+  const rows: (string | number)[][] = [];
+  for (const [i, t] of lastRound.entries()) {
+    const line = lines[i]!;
+    rows.push([`#${t.taskId} ${line.id}`, t.family, t.rule, ...t.consensus.map(String), t.committee.map((c) => label.get(c.evaluator.toLowerCase())!.split(" ")[0]).join(",")]);
+  }
+  table(rows, ["task", "family", "rule", ...nodeNames, "committee"]);
+
+  say("\nEvaluator trust after each round (bps, 10000 = 1.0; leave-one-out adaptive trust):");
+  table(
+    evaluators.map((e) => {
+      const h = trustHistory[e.address.toLowerCase()] ?? [];
+      return [label.get(e.address.toLowerCase())!, ...h.map(String)];
+    }),
+    ["evaluator", ...Array.from({ length: Number(opts.rounds) + 1 }, (_, r) => `r${r}`)],
+  );
+
+  say("\nPayouts:");
+  const evs = await reader.getEvaluators();
+  table(
+    evs.map((e) => [label.get(e.address.toLowerCase())!, e.tasksAssigned, e.tasksRevealed, e.tasksMissed, formatEther(e.lifetimeEarned), formatEther(stake - e.stake)]),
+    ["evaluator", "assigned", "revealed", "missed", "earned", "slashed"],
+  );
+  const nodeInfo = await Promise.all(nodes.map((n) => reader.getNode(n.address)));
+  say("");
+  table(
+    nodeInfo.map((n) => [label.get(n.address.toLowerCase())!, formatEther(n.lifetime), formatEther(n.pending)]),
+    ["inference node", "lifetime", "claimable"],
+  );
+  const refund = await reader.claimableOf(requester.address);
+  say(`\nrequester refund claimable: ${formatEther(refund)} POQT of ${formatEther(BigInt(allTasks.length) * (parseEther("40") + cost * BigInt(k)))} escrowed`);
+  const failed = (await Promise.all(runtimes.map((r) => r.queue.failed()))).flat();
+  if (failed.length) say(`failed jobs kept with their reason: ${failed.length} (e.g. ${failed[0]!.id}: ${failed[0]!.reason})`);
+  say(`done: ${allTasks.length} tasks settled in ${secs()} s`);
+
+  if (opts.json)
+    writeFileSync(
+      opts.json,
+      JSON.stringify(
+        {
+          mode: useRedis ? "bullmq" : "in-process",
+          tasks: allTasks.map((t) => ({ taskId: t.taskId.toString(), family: t.family, consensus: t.consensus, committee: t.committee.map((c) => label.get(c.evaluator.toLowerCase())) })),
+          trust: Object.fromEntries(evaluators.map((e) => [label.get(e.address.toLowerCase())!, trustHistory[e.address.toLowerCase()]])),
+          nodes: Object.fromEntries(nodeInfo.map((n) => [label.get(n.address.toLowerCase())!, n.lifetime.toString()])),
+          seconds: (Date.now() - t0) / 1000,
+        },
+        null,
+        2,
+      ),
+    );
+
+  for (const r of runtimes) await r.close();
+  for (const r of redisConns) {
+    const keys = await r.keys(`poq-demo-${runId}-*`);
+    for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
+    r.disconnect();
+  }
+  await encoder.close?.();
+  rmSync(contentDir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`demo failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
