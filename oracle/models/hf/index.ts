@@ -76,8 +76,8 @@ class OnnxBiEncoder extends WindowedEncoder {
     const t = this.tok;
     const room = Math.max(1, this.maxLength - t.prefix.ids.length - t.suffix.ids.length);
     const out: Window[] = [];
-    for (const chunk of packSentences(text, (s) => t.tokenizer.encode(s, { add_special_tokens: false }).ids.length, room)) {
-      const enc = t.tokenizer.encode(chunk, { add_special_tokens: false });
+    for (const chunk of packSentences(text, (s) => t.encode(s, { specialTokens: false }).ids.length, room)) {
+      const enc = t.encode(chunk, { specialTokens: false });
       for (let start = 0; start < Math.max(1, enc.ids.length); start += room) {
         out.push({
           ids: [...t.prefix.ids, ...enc.ids.slice(start, start + room), ...t.suffix.ids],
@@ -167,24 +167,23 @@ class OnnxCrossEncoder implements NliModel {
 
   /** Encodes a pair; a pair over maxLength has its premise cut by words until it fits. */
   private encodePair(premise: string, hypothesis: string): { ids: number[]; typeIds: number[] } {
-    const t = this.tok.tokenizer;
-    let enc = t.encode(premise, { text_pair: hypothesis, return_token_type_ids: true });
+    const t = this.tok;
+    let enc = t.encode(premise, { pair: hypothesis });
     if (enc.ids.length > this.maxLength) {
       const words = premise.split(/\s+/u);
       let lo = 0;
       let hi = words.length;
       while (lo < hi) {
         const mid = Math.ceil((lo + hi) / 2);
-        const e = t.encode(words.slice(0, mid).join(" "), { text_pair: hypothesis, return_token_type_ids: true });
-        if (e.ids.length <= this.maxLength) lo = mid;
+        if (t.encode(words.slice(0, mid).join(" "), { pair: hypothesis }).ids.length <= this.maxLength) lo = mid;
         else hi = mid - 1;
       }
-      enc = t.encode(words.slice(0, lo).join(" "), { text_pair: hypothesis, return_token_type_ids: true });
+      enc = t.encode(words.slice(0, lo).join(" "), { pair: hypothesis });
       if (enc.ids.length > this.maxLength) {
-        enc = { ...enc, ids: enc.ids.slice(0, this.maxLength), token_type_ids: enc.token_type_ids.slice(0, this.maxLength) };
+        enc = { ...enc, ids: enc.ids.slice(0, this.maxLength), typeIds: enc.typeIds.slice(0, this.maxLength) }; // hypothesis alone too long
       }
     }
-    return { ids: enc.ids, typeIds: enc.token_type_ids };
+    return { ids: enc.ids, typeIds: enc.typeIds };
   }
 
   async classify(pairs: Array<[premise: string, hypothesis: string]>): Promise<NliProbabilities[]> {
