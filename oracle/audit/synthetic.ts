@@ -77,7 +77,7 @@ export function syntheticScoredRecords(profile: Profile, opts: SyntheticOptions)
         task,
         dataset: qa ? "synthetic_qa" : "synthetic_sum",
         group,
-        query: "q ".repeat(qa ? 10 : 400).trim(),
+        query: "q ".repeat(qa ? 10 : 60).trim(),
         output: "w ".repeat(words).trim(),
         references: ["reference"],
         model,
