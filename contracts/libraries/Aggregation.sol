@@ -15,8 +15,13 @@ enum Rule {
 /// @notice Pure consensus rules over basis-point scores, plus every leave-one-out consensus
 ///         derived from ONE sort: O(n log n)-ish per output instead of O(n^2 log n).
 /// @dev All arithmetic is integer and floors, exactly as documented in docs/contract.md.
-///      Scores must be <= 10000 and weights > 0 (callers guarantee both); n <= 255.
+///      Preconditions (callers guarantee them; ProofOfQuality always does): 1 <= n <= 255,
+///      scores <= 10000, 0 < weights < 2^64. Hot loops are assembly over memory words
+///      (no bounds checks, no overflow checks: the preconditions make both impossible).
 library Aggregation {
+    /// @notice No scores (n == 0), or fewer than two for a leave-one-out consensus.
+    error TooFewScores(uint256 n);
+
     /// @dev Basis points: 10000 = 1.0.
     uint256 internal constant BPS = 10_000;
     /// @dev Bits reserved for the original index inside a sort key.
@@ -56,32 +61,53 @@ library Aggregation {
         returns (uint256 c, uint256[] memory loo)
     {
         uint256 n = s.length;
+        if (n == 0 || (withLoo && n < 2)) revert TooFewScores(n);
         if (withLoo) loo = new uint256[](n);
         if (rule == Rule.MEAN) {
-            uint256 sum;
-            for (uint256 i; i < n; ++i) sum += s[i];
-            c = sum / n;
-            if (withLoo) for (uint256 i; i < n; ++i) loo[i] = (sum - s[i]) / (n - 1);
-        } else if (rule == Rule.TRUST_WEIGHTED_MEAN) {
-            uint256 sws;
-            uint256 sw;
-            for (uint256 i; i < n; ++i) {
-                sws += w[i] * s[i];
-                sw += w[i];
+            assembly ("memory-safe") {
+                let sp := add(s, 0x20)
+                let sum := 0
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } { sum := add(sum, mload(add(sp, shl(5, i)))) }
+                c := div(sum, n)
+                if withLoo {
+                    let lp := add(loo, 0x20)
+                    let n1 := sub(n, 1)
+                    for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                        let o := shl(5, i)
+                        mstore(add(lp, o), div(sub(sum, mload(add(sp, o))), n1))
+                    }
+                }
             }
-            c = sws / sw;
-            if (withLoo) for (uint256 i; i < n; ++i) loo[i] = (sws - w[i] * s[i]) / (sw - w[i]);
+        } else if (rule == Rule.TRUST_WEIGHTED_MEAN) {
+            assembly ("memory-safe") {
+                let sp := add(s, 0x20)
+                let wp := add(w, 0x20)
+                let sws := 0
+                let sw := 0
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    let o := shl(5, i)
+                    let wi := mload(add(wp, o))
+                    sws := add(sws, mul(wi, mload(add(sp, o))))
+                    sw := add(sw, wi)
+                }
+                c := div(sws, sw)
+                if withLoo {
+                    let lp := add(loo, 0x20)
+                    for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                        let o := shl(5, i)
+                        let wi := mload(add(wp, o))
+                        mstore(add(lp, o), div(sub(sws, mul(wi, mload(add(sp, o)))), sub(sw, wi)))
+                    }
+                }
+            }
         } else {
             uint256[] memory keys = _sortedKeys(s);
             if (rule == Rule.MEDIAN) {
-                c = _median(keys, n, type(uint256).max);
-                if (withLoo) {
-                    for (uint256 q; q < n; ++q) loo[keys[q] & IDX_MASK] = _median(keys, n - 1, q);
-                }
+                c = _median(keys, withLoo, loo);
             } else if (rule == Rule.TRIMMED_MEAN) {
-                (c, loo) = _trimmed(keys, n, trimBps, withLoo, loo);
+                c = _trimmed(keys, trimBps, withLoo, loo);
             } else {
-                (c, loo) = _weightedMedian(keys, w, n, withLoo, loo);
+                c = _weightedMedian(keys, w, withLoo, loo);
             }
         }
     }
@@ -90,105 +116,133 @@ library Aggregation {
     function _sortedKeys(uint256[] memory s) private pure returns (uint256[] memory keys) {
         uint256 n = s.length;
         keys = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            uint256 key = (s[i] << IDX_BITS) | i;
-            uint256 j = i;
-            while (j > 0 && keys[j - 1] > key) {
-                keys[j] = keys[j - 1];
-                --j;
+        assembly ("memory-safe") {
+            let kp := add(keys, 0x20)
+            let sp := add(s, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let key := or(shl(8, mload(add(sp, shl(5, i)))), i)
+                let j := i
+                for {} gt(j, 0) { j := sub(j, 1) } {
+                    let prev := mload(add(kp, shl(5, sub(j, 1))))
+                    if iszero(gt(prev, key)) { break }
+                    mstore(add(kp, shl(5, j)), prev)
+                }
+                mstore(add(kp, shl(5, j)), key)
             }
-            keys[j] = key;
         }
     }
 
-    /// @dev Score at position `q` of the sorted sequence with position `removed` taken out
-    ///      (`removed` = max for none).
-    function _at(uint256[] memory keys, uint256 q, uint256 removed) private pure returns (uint256) {
-        return keys[q < removed ? q : q + 1] >> IDX_BITS;
+    /// @dev Median of the sorted keys and, if asked, the median with each position removed:
+    ///      reduced position x maps to original x (x < removed) or x + 1.
+    function _median(uint256[] memory keys, bool withLoo, uint256[] memory loo) private pure returns (uint256 c) {
+        uint256 n = keys.length;
+        assembly ("memory-safe") {
+            let kp := add(keys, 0x20)
+            let h := shr(1, n)
+            c := shr(8, mload(add(kp, shl(5, h))))
+            if iszero(and(n, 1)) { c := shr(1, add(c, shr(8, mload(add(kp, shl(5, sub(h, 1))))))) }
+            if withLoo {
+                let lp := add(loo, 0x20)
+                let n1 := sub(n, 1)
+                let h1 := shr(1, n1)
+                let even := iszero(and(n1, 1))
+                for { let q := 0 } lt(q, n) { q := add(q, 1) } {
+                    let x := h1
+                    if iszero(lt(x, q)) { x := add(x, 1) }
+                    let v := shr(8, mload(add(kp, shl(5, x))))
+                    if even {
+                        let y := sub(h1, 1)
+                        if iszero(lt(y, q)) { y := add(y, 1) }
+                        v := shr(1, add(v, shr(8, mload(add(kp, shl(5, y))))))
+                    }
+                    mstore(add(lp, shl(5, and(mload(add(kp, shl(5, q))), 0xff))), v)
+                }
+            }
+        }
     }
 
-    /// @dev Median of the `len` sorted scores left after removing position `removed`.
-    function _median(uint256[] memory keys, uint256 len, uint256 removed) private pure returns (uint256) {
-        uint256 h = len / 2;
-        if (len % 2 == 1) return _at(keys, h, removed);
-        return (_at(keys, h - 1, removed) + _at(keys, h, removed)) / 2;
-    }
-
-    function _trimmed(uint256[] memory keys, uint256 n, uint256 trimBps, bool withLoo, uint256[] memory loo)
+    /// @dev Trimmed mean from prefix sums; leave-one-out maps the reduced window [a, b) back
+    ///      onto original positions (removed p < a: [a+1, b+1); p >= b: [a, b); else [a, b+1) minus p).
+    function _trimmed(uint256[] memory keys, uint256 trimBps, bool withLoo, uint256[] memory loo)
         private
         pure
-        returns (uint256 c, uint256[] memory)
+        returns (uint256 c)
     {
-        // prefix[q] = sum of the first q sorted scores
+        uint256 n = keys.length;
         uint256[] memory prefix = new uint256[](n + 1);
-        for (uint256 q; q < n; ++q) prefix[q + 1] = prefix[q] + (keys[q] >> IDX_BITS);
         uint256 t = trimCount(n, trimBps);
-        c = (prefix[n - t] - prefix[t]) / (n - 2 * t);
-        if (withLoo) _trimmedLoo(keys, prefix, trimCount(n - 1, trimBps), loo);
-        return (c, loo);
-    }
-
-    /// @dev Leave-one-out trimmed means from the prefix sums: removing sorted position p maps
-    ///      the reduced window [a, b) back onto original positions.
-    function _trimmedLoo(uint256[] memory keys, uint256[] memory prefix, uint256 t2, uint256[] memory loo)
-        private
-        pure
-    {
-        uint256 n = keys.length;
-        uint256 a = t2;
-        uint256 b = n - 1 - t2; // reduced window [a, b)
-        for (uint256 p; p < n; ++p) {
-            uint256 sum;
-            if (p < a) sum = prefix[b + 1] - prefix[a + 1];
-            else if (p >= b) sum = prefix[b] - prefix[a];
-            else sum = prefix[b + 1] - prefix[a] - (keys[p] >> IDX_BITS);
-            loo[keys[p] & IDX_MASK] = sum / (b - a);
+        uint256 t2 = withLoo ? trimCount(n - 1, trimBps) : 0;
+        assembly ("memory-safe") {
+            let kp := add(keys, 0x20)
+            let pp := add(prefix, 0x20)
+            let acc := 0
+            for { let q := 0 } lt(q, n) { q := add(q, 1) } {
+                acc := add(acc, shr(8, mload(add(kp, shl(5, q)))))
+                mstore(add(pp, shl(5, add(q, 1))), acc)
+            }
+            c := div(sub(mload(add(pp, shl(5, sub(n, t)))), mload(add(pp, shl(5, t)))), sub(n, shl(1, t)))
+            if withLoo {
+                let lp := add(loo, 0x20)
+                let a := t2
+                let b := sub(sub(n, 1), t2)
+                let len := sub(b, a)
+                let pa := mload(add(pp, shl(5, a)))
+                let pa1 := mload(add(pp, shl(5, add(a, 1))))
+                let pb := mload(add(pp, shl(5, b)))
+                let pb1 := mload(add(pp, shl(5, add(b, 1))))
+                for { let p := 0 } lt(p, n) { p := add(p, 1) } {
+                    let key := mload(add(kp, shl(5, p)))
+                    let sum := sub(sub(pb1, pa), shr(8, key))
+                    if lt(p, a) { sum := sub(pb1, pa1) }
+                    if iszero(lt(p, b)) { sum := sub(pb, pa) }
+                    mstore(add(lp, shl(5, and(key, 0xff))), div(sum, len))
+                }
+            }
         }
     }
 
-    function _weightedMedian(
-        uint256[] memory keys,
-        uint256[] memory w,
-        uint256 n,
-        bool withLoo,
-        uint256[] memory loo
-    ) private pure returns (uint256 c, uint256[] memory) {
-        // cum[q] = total weight of sorted positions 0..q (inclusive)
+    /// @dev Weighted median: lowest sorted score whose cumulative weight * 2 >= total. Its
+    ///      leave-one-out value is found by binary search over cum'(q) = cum(q) - (q >= p ? w_p : 0),
+    ///      which is non-decreasing; the search never stops at p itself (cum'(p) = cum'(p - 1),
+    ///      and cum'(0) = 0 < total' when p = 0).
+    function _weightedMedian(uint256[] memory keys, uint256[] memory w, bool withLoo, uint256[] memory loo)
+        private
+        pure
+        returns (uint256 c)
+    {
+        uint256 n = keys.length;
         uint256[] memory cum = new uint256[](n);
-        uint256 acc;
-        for (uint256 q; q < n; ++q) {
-            acc += w[keys[q] & IDX_MASK];
-            cum[q] = acc;
-        }
-        uint256 q0;
-        while (2 * cum[q0] < acc) ++q0;
-        c = keys[q0] >> IDX_BITS;
-        if (withLoo) _weightedMedianLoo(keys, w, cum, loo);
-        return (c, loo);
-    }
-
-    function _weightedMedianLoo(uint256[] memory keys, uint256[] memory w, uint256[] memory cum, uint256[] memory loo)
-        private
-        pure
-    {
-        uint256 n = keys.length;
-        for (uint256 p; p < n; ++p) {
-            uint256 idx = keys[p] & IDX_MASK;
-            loo[idx] = keys[_looWeightedMedianPos(cum, p, w[idx])] >> IDX_BITS;
-        }
-    }
-
-    /// @dev Smallest sorted position q with 2 * (cum[q] - (q >= p ? wp : 0)) >= total - wp,
-    ///      by binary search (the left side is non-decreasing in q). Never returns p itself:
-    ///      at q = p the reduced cumulative equals that at p - 1, and at p = 0 it is 0.
-    function _looWeightedMedianPos(uint256[] memory cum, uint256 p, uint256 wp) private pure returns (uint256 lo) {
-        uint256 hi = cum.length - 1;
-        uint256 rest = cum[hi] - wp;
-        while (lo < hi) {
-            uint256 mid = (lo + hi) / 2;
-            uint256 cm = cum[mid] - (mid >= p ? wp : 0);
-            if (2 * cm >= rest) hi = mid;
-            else lo = mid + 1;
+        assembly ("memory-safe") {
+            let kp := add(keys, 0x20)
+            let wp := add(w, 0x20)
+            let cp := add(cum, 0x20)
+            let acc := 0
+            for { let q := 0 } lt(q, n) { q := add(q, 1) } {
+                acc := add(acc, mload(add(wp, shl(5, and(mload(add(kp, shl(5, q))), 0xff)))))
+                mstore(add(cp, shl(5, q)), acc)
+            }
+            let q0 := 0
+            for {} lt(shl(1, mload(add(cp, shl(5, q0)))), acc) { q0 := add(q0, 1) } {}
+            c := shr(8, mload(add(kp, shl(5, q0))))
+            if withLoo {
+                let lp := add(loo, 0x20)
+                for { let p := 0 } lt(p, n) { p := add(p, 1) } {
+                    let key := mload(add(kp, shl(5, p)))
+                    let wpv := mload(add(wp, shl(5, and(key, 0xff))))
+                    let rest := sub(acc, wpv)
+                    let lo := 0
+                    let hi := sub(n, 1)
+                    for {} lt(lo, hi) {} {
+                        let mid := shr(1, add(lo, hi))
+                        let cm := mload(add(cp, shl(5, mid)))
+                        if iszero(lt(mid, p)) { cm := sub(cm, wpv) }
+                        switch lt(shl(1, cm), rest)
+                        case 0 { hi := mid }
+                        default { lo := add(mid, 1) }
+                    }
+                    mstore(add(lp, shl(5, and(key, 0xff))), shr(8, mload(add(kp, shl(5, lo)))))
+                }
+            }
         }
     }
 }

@@ -1,0 +1,173 @@
+/**
+ * Gas benchmark of ProofOfQuality on the in-process Hardhat network.
+ *
+ *   npm run bench:gas [-- --json FILE]
+ *
+ * For k in {3,5,7,11,21} evaluators, m in {1,4,8} outputs and every aggregation rule it runs a
+ * full task (createTask, k commits, k reveals, finalize, one evaluator claim) and records the
+ * gas of each operation (commit/reveal: the most expensive member). Each k runs on a fresh
+ * chain with k + 4 registered evaluators after one warm-up task (steady state: evaluators,
+ * nodes and the requester have been paid before). Prints a table; --json writes rows
+ * { op, k, m, rule, gas }.
+ */
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { network } from "hardhat";
+import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import { commitmentHash } from "../oracle/contract/commitment.js";
+import { deployLocalStack } from "../oracle/contract/local.js";
+import { RULES, RULE_NAMES, Rule } from "../oracle/rules/index.js";
+
+const KS = [3, 5, 7, 11, 21];
+const MS = [1, 4, 8];
+const E18 = 10n ** 18n;
+
+interface Row {
+  op: "commit" | "reveal" | "finalize" | "createTask" | "claim";
+  k: number;
+  m: number;
+  rule: string;
+  gas: number;
+}
+
+function addr(n: number): Address {
+  return getAddress(`0x${(0x6000_0000n + BigInt(n)).toString(16).padStart(40, "0")}`);
+}
+
+/** Deterministic pseudo-random scores: honest members near a per-output truth, member 0 off. */
+function scoresFor(k: number, m: number, seed: number): number[][] {
+  let x = seed * 2654435761 + 1;
+  const rnd = () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+  const truth = Array.from({ length: m }, () => 3_000 + Math.floor(rnd() * 6_000));
+  return Array.from({ length: k }, (_, i) =>
+    truth.map((t) => (i === 0 ? 10_000 - t : Math.min(10_000, Math.max(0, t + Math.floor((rnd() - 0.5) * 1_200))))),
+  );
+}
+
+async function benchK(k: number, rows: Row[]): Promise<void> {
+  const { viem, networkHelpers } = await network.create();
+  const stack = await deployLocalStack(viem);
+  const { poq, token } = stack;
+  const publicClient = await viem.getPublicClient();
+  const chainId = await publicClient.getChainId();
+  const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
+
+  const fund = async (a: Address, tokens: bigint) => {
+    await networkHelpers.impersonateAccount(a);
+    await networkHelpers.setBalance(a, 10n ** 22n);
+    if (tokens > 0n) {
+      await token.write.mint([a, tokens]);
+      await token.write.approve([poq.address, 2n ** 256n - 1n], { account: a });
+    }
+  };
+  const requester = addr(1);
+  await fund(requester, 10n ** 9n * E18);
+  const evaluators: Address[] = [];
+  for (let i = 0; i < k + 4; i++) {
+    const a = addr(100 + i);
+    await fund(a, 10_000n * E18);
+    await poq.write.registerEvaluator([1_000n * E18, 1n * E18], { account: a });
+    evaluators.push(a);
+  }
+  const nodes: Address[] = [];
+  for (let j = 0; j < 8; j++) {
+    const a = addr(300 + j);
+    await fund(a, 0n);
+    await poq.write.registerNode([addr(400 + j), keccak256(toHex(`model-${j}`))], { account: a });
+    nodes.push(a);
+  }
+
+  let serial = 0;
+  const runTask = async (m: number, rule: Rule, record: boolean) => {
+    const now = (await publicClient.getBlock()).timestamp;
+    const spec = {
+      family: 0,
+      rule,
+      k,
+      commitDeadline: Number(now + 1_000n),
+      revealDeadline: Number(now + 2_000n),
+      nodeBudget: 100n * E18,
+      evalBudget: BigInt(k + 4) * E18,
+      queryHash: keccak256(toHex(`q-${serial}`)),
+      profileHash: keccak256(toHex("profile")),
+      nodes: nodes.slice(0, m),
+      outputHashes: nodes.slice(0, m).map((_, j) => keccak256(toHex(`o-${serial}-${j}`))),
+    };
+    const createGas = await gasOf(await poq.write.createTask([spec], { account: requester }));
+    const taskId = await poq.read.taskCount();
+    const [members] = await poq.read.getCommittee([taskId]);
+    const scores = scoresFor(k, m, ++serial);
+    let commitGas = 0;
+    let revealGas = 0;
+    for (let i = 0; i < k; i++) {
+      const salt = keccak256(toHex(`salt-${serial}-${i}`));
+      const c = commitmentHash({ chainId, contract: poq.address, taskId, evaluator: members[i]!, scores: scores[i]!, salt });
+      commitGas = Math.max(commitGas, await gasOf(await poq.write.commit([taskId, c], { account: members[i]! })));
+    }
+    for (let i = 0; i < k; i++) {
+      const salt = keccak256(toHex(`salt-${serial}-${i}`));
+      revealGas = Math.max(
+        revealGas,
+        await gasOf(await poq.write.reveal([taskId, scores[i]!, salt], { account: members[i]! })),
+      );
+    }
+    const finalizeGas = await gasOf(await poq.write.finalize([taskId]));
+    // claim by a member that earned a fee (member 0 is the outlier and may earn nothing)
+    let claimGas = 0;
+    for (const mem of members) {
+      if ((await poq.read.claimableOf([mem])) > 0n) {
+        claimGas = await gasOf(await poq.write.claim({ account: mem }));
+        break;
+      }
+    }
+    await poq.write.claim({ account: requester });
+    if (!record) return;
+    const name = RULE_NAMES[rule];
+    rows.push({ op: "createTask", k, m, rule: name, gas: createGas });
+    rows.push({ op: "commit", k, m, rule: name, gas: commitGas });
+    rows.push({ op: "reveal", k, m, rule: name, gas: revealGas });
+    rows.push({ op: "finalize", k, m, rule: name, gas: finalizeGas });
+    rows.push({ op: "claim", k, m, rule: name, gas: claimGas });
+  };
+
+  await runTask(8, Rule.MEAN, false); // warm-up: every account has been credited once
+  for (const m of MS) for (const rule of RULES) await runTask(m, rule, true);
+}
+
+function table(rows: Row[]): string {
+  const ops: Row["op"][] = ["createTask", "commit", "reveal", "finalize", "claim"];
+  const lines = [`| rule | k | m | ${ops.join(" | ")} |`, `|---|---:|---:|${ops.map(() => "---:").join("|")}|`];
+  for (const rule of RULES.map((r) => RULE_NAMES[r])) {
+    for (const k of KS) {
+      for (const m of MS) {
+        const cells = ops.map((op) => rows.find((r) => r.op === op && r.k === k && r.m === m && r.rule === rule)?.gas ?? 0);
+        lines.push(`| ${rule} | ${k} | ${m} | ${cells.map((g) => g.toLocaleString("en-US")).join(" | ")} |`);
+      }
+    }
+  }
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { json: { type: "string" } } });
+  const rows: Row[] = [];
+  for (const k of KS) await benchK(k, rows);
+  process.stdout.write(`${table(rows)}\n`);
+  const g = (op: Row["op"], k: number) =>
+    rows.find((r) => r.op === op && r.k === k && r.m === 4 && r.rule === "TRUST_WEIGHTED_MEDIAN")!.gas;
+  const checks = [
+    ["commit k=7 m=4 < 60k", g("commit", 7) < 60_000, g("commit", 7)],
+    ["reveal k=7 m=4 < 90k", g("reveal", 7) < 90_000, g("reveal", 7)],
+    ["finalize k=7 m=4 TW_MEDIAN < 450k", g("finalize", 7) < 450_000, g("finalize", 7)],
+    ["finalize k=21 / k=7 < 3.5", g("finalize", 21) / g("finalize", 7) < 3.5, (g("finalize", 21) / g("finalize", 7)).toFixed(2)],
+  ] as const;
+  process.stdout.write("\nTargets (k=7, m=4, TRUST_WEIGHTED_MEDIAN):\n");
+  for (const [name, ok, v] of checks) process.stdout.write(`  ${ok ? "PASS" : "FAIL"}  ${name}: ${v}\n`);
+  if (values.json) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+}
+
+await main();
