@@ -61,12 +61,15 @@ export interface SkippedRecord {
 
 export interface LoadedRecords {
   records: AuditRecord[];
-  /** Records without human.score: reported and skipped. */
+  /** Records without human.score: reported and skipped (unless kept as unlabelled). */
   skipped: SkippedRecord[];
 }
 
-/** Validates one parsed JSON line; returns null (with a reason) when it has no human score. */
-export function toAuditRecord(raw: unknown, source: string, line: number): AuditRecord | SkippedRecord {
+/**
+ * Validates one parsed JSON line; a record without a human score is returned as skipped (with
+ * the reason), or kept with human = NaN when `keepUnlabelled` (drift needs no labels).
+ */
+export function toAuditRecord(raw: unknown, source: string, line: number, keepUnlabelled = false): AuditRecord | SkippedRecord {
   const parsed = ScoredRecordSchema.safeParse(raw);
   const id = raw && typeof raw === "object" && typeof (raw as { id?: unknown }).id === "string" ? (raw as { id: string }).id : null;
   if (!parsed.success) {
@@ -81,7 +84,7 @@ export function toAuditRecord(raw: unknown, source: string, line: number): Audit
   }
   const r = parsed.data;
   const score = r.human?.score;
-  if (score === undefined || score === null) {
+  if ((score === undefined || score === null) && !keepUnlabelled) {
     return { id: r.id, source, line, reason: r.human == null ? "no human field" : "human.score missing or null" };
   }
   const dimensions = {} as DimensionScores;
@@ -95,7 +98,7 @@ export function toAuditRecord(raw: unknown, source: string, line: number): Audit
     output: r.output,
     hasReferences: r.references.some((t) => t.trim().length > 0),
     usage: r.usage,
-    human: score,
+    human: score ?? Number.NaN,
     dimensions,
     evaluators: r.evaluators,
     composite: r.composite,
@@ -116,7 +119,7 @@ export function parseScoredJsonl(text: string, source = "(memory)"): LoadedRecor
   return out;
 }
 
-function addLine(out: LoadedRecords, text: string, source: string, line: number): void {
+function addLine(out: LoadedRecords, text: string, source: string, line: number, keepUnlabelled = false): void {
   if (text.trim().length === 0) return;
   let value: unknown;
   try {
@@ -124,13 +127,16 @@ function addLine(out: LoadedRecords, text: string, source: string, line: number)
   } catch (err) {
     throw new InputError(`${source}:${line}: not valid JSON: ${(err as Error).message}`, { line, field: "(line)", reason: "invalid JSON" });
   }
-  const r = toAuditRecord(value, source, line);
+  const r = toAuditRecord(value, source, line, keepUnlabelled);
   if (isSkipped(r)) out.skipped.push(r);
   else out.records.push(r);
 }
 
-/** Reads one or more scored JSONL files (streamed line by line). Ids must be unique across them. */
-export async function loadScoredFiles(paths: readonly string[]): Promise<LoadedRecords> {
+/**
+ * Reads one or more scored JSONL files (streamed line by line). Ids must be unique across them.
+ * With `keepUnlabelled`, records without a human score are kept (human = NaN), not skipped.
+ */
+export async function loadScoredFiles(paths: readonly string[], opts: { keepUnlabelled?: boolean } = {}): Promise<LoadedRecords> {
   const out: LoadedRecords = { records: [], skipped: [] };
   for (const path of paths) {
     const stream = createReadStream(path, { encoding: "utf8" });
@@ -140,7 +146,7 @@ export async function loadScoredFiles(paths: readonly string[]): Promise<LoadedR
     try {
       await Promise.race([
         (async () => {
-          for await (const text of rl) addLine(out, text, path, ++line);
+          for await (const text of rl) addLine(out, text, path, ++line, opts.keepUnlabelled);
         })(),
         done,
       ]);
