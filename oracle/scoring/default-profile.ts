@@ -7,10 +7,10 @@ import type { Profile, ProfileInput, TaskConfig } from "./profile.js";
 import { parseProfile } from "./profile.js";
 
 /** Id of the sentence encoder the default profile was made for (see oracle/models). */
-export const DEFAULT_ENCODER_ID = "use-lite-onnx";
+export const DEFAULT_ENCODER_ID = "use-lite@4:991c541d7d8d";
 
-function task(cfg: Omit<TaskConfig, "normalization" | "gates">): TaskConfig {
-  return { normalization: {}, gates: {}, ...cfg };
+function task(cfg: Omit<TaskConfig, "normalization" | "gates" | "referenceAggregation">): TaskConfig {
+  return { normalization: {}, gates: {}, referenceAggregation: "max", ...cfg };
 }
 
 function build(): ProfileInput {
@@ -23,14 +23,15 @@ function build(): ProfileInput {
     weights: { modelPrior: 0.15, costPrior: 0.1, structure: 0.2, semantic: 0.25, alignment: 0.15, agreement: 0.15 },
     tasks: {
       qa: task({
+        // Gold answers are short and outputs often full sentences: recall-oriented token matching.
         semantic: {
           withReferences: [
             { id: "use.cosine.ref", weight: 1 },
-            { id: "bertscore.f1", weight: 1 },
+            { id: "bertscore.r", weight: 1 },
           ],
           withoutReferences: [{ id: "use.cosine.query", weight: 1 }],
         },
-        alignment: { against: ["query", "references"], cuePenalty: 0.5, nliWeight: 0.5 },
+        alignment: { against: ["references"], pooling: "max", cues: "conflicting", cuePenalty: 0.5, nliWeight: 0.5 },
         agreementPool: ["use.cosine.ref", "bertscore.f1", "rougeL.f", "squad.f1", "squad.containment"],
         structure: { lengthWords: { min: 1, max: 120 }, unfinishedMinWords: 12, penaliseCopy: false },
       }),
@@ -42,7 +43,7 @@ function build(): ProfileInput {
           ],
           withoutReferences: [{ id: "use.cosine.query", weight: 1 }],
         },
-        alignment: { against: ["query"], cuePenalty: 0.5, nliWeight: 0.5 },
+        alignment: { against: ["query"], pooling: "mean", cues: "unsupported", cuePenalty: 0.5, nliWeight: 0.5 },
         agreementPool: ["use.cosine.ref", "bertscore.f1", "rouge1.f", "rouge2.f", "rougeL.f", "summac.align"],
         structure: { lengthWords: { min: 15, max: 150 }, unfinishedMinWords: 8, penaliseCopy: true },
       }),
@@ -54,7 +55,7 @@ function build(): ProfileInput {
           ],
           withoutReferences: [{ id: "use.cosine.query", weight: 1 }],
         },
-        alignment: { against: ["query"], cuePenalty: 0.25, nliWeight: 0.5 },
+        alignment: { against: ["query"], pooling: "mean", cues: "unsupported", cuePenalty: 0.25, nliWeight: 0.5 },
         agreementPool: ["use.cosine.ref", "use.cosine.query", "bertscore.f1", "rougeL.f"],
         structure: { lengthWords: { min: 1, max: 1500 }, unfinishedMinWords: 8, penaliseCopy: false },
       }),

@@ -78,6 +78,8 @@ export const TaskConfigSchema = z.strictObject({
   normalization: z.partialRecord(z.enum(DIMENSIONS), NormStatSchema).default({}),
   /** Reliability gates per dimension; a dimension without a gate is always on. */
   gates: z.partialRecord(z.enum(DIMENSIONS), GateSchema).default({}),
+  /** How scores against several references combine: the best match (alternatives) or the mean. */
+  referenceAggregation: z.enum(["max", "mean"]).default("max"),
   semantic: z.strictObject({
     /** Evaluators (weighted mean) when the record has references. */
     withReferences: z.array(EvaluatorRefSchema).min(1),
@@ -85,8 +87,16 @@ export const TaskConfigSchema = z.strictObject({
     withoutReferences: z.array(EvaluatorRefSchema).min(1),
   }),
   alignment: z.strictObject({
-    /** What output sentences are aligned to: the query/source, the references, or both. */
+    /** What output sentences are aligned to: the query/source, the references, or both (the query when the chosen texts are empty). */
     against: z.array(AlignmentSourceSchema).min(1),
+    /** How per-sentence best alignments pool: mean (every sentence must be supported, summaries) or max (one sentence carries the answer, QA). */
+    pooling: z.enum(["mean", "max"]).default("mean"),
+    /**
+     * Cue mode: "unsupported" = numbers/entities the source never mentions (complete sources,
+     * summaries); "conflicting" = the source states numbers/entities and the output shares none
+     * of them (short gold answers, QA).
+     */
+    cues: z.enum(["unsupported", "conflicting"]).default("unsupported"),
     /** Multiplicative penalty per unit of contradiction-cue rate (negation, numbers, entities). */
     cuePenalty: unit,
     /** Weight of the NLI entailment score against the embedding alignment when an NLI model is configured. */

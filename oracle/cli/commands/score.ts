@@ -1,0 +1,104 @@
+/**
+ * `poq score --in FILE.jsonl --out FILE.jsonl [--profile FILE]`: scores logged outputs with
+ * the scoring engine. Bad records are reported one line each on stderr (record id, line,
+ * field, reason), the rest are still scored; exit code 1 when any record failed.
+ */
+import type { Command } from "commander";
+import cliProgress from "cli-progress";
+import { InputError } from "../../core/errors.js";
+import { createLogger } from "../../core/log.js";
+import { loadOnnxCrossEncoder, loadUseLite, type ExecutionProvider, type NliModel } from "../../models/index.js";
+import { scoreFile } from "../../scoring/io.js";
+import { defaultProfile, loadProfile } from "../../scoring/profile.js";
+
+interface ScoreCliOptions {
+  in: string;
+  out: string;
+  profile?: string;
+  errors?: string;
+  explain?: boolean;
+  providers: string;
+  threads: string;
+  batchSize: string;
+  progress?: boolean;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InputError(`${flag} must be a positive integer, got "${v}"`, { field: flag, reason: "not a positive integer" });
+  return n;
+}
+
+export async function runScore(o: ScoreCliOptions): Promise<number> {
+  const log = createLogger("score");
+  const profile = o.profile ? await loadProfile(o.profile) : defaultProfile();
+  const providers = o.providers.split(",").map((s) => s.trim()) as ExecutionProvider[];
+  for (const p of providers) {
+    if (p !== "cpu" && p !== "cuda") throw new InputError(`--providers: unknown execution provider "${p}" (cpu, cuda)`, { field: "--providers", reason: "unknown provider" });
+  }
+  const encoder = await loadUseLite({
+    executionProviders: providers,
+    intraOpThreads: positiveInt(o.threads, "--threads"),
+    batchSize: positiveInt(o.batchSize, "--batch-size"),
+    logger: log,
+  });
+  let nli: NliModel | null = null;
+  const bar =
+    o.progress !== false && process.stderr.isTTY
+      ? new cliProgress.SingleBar({ format: "scoring [{bar}] {percentage}% {value}/{total} records | {eta}s left", stream: process.stderr }, cliProgress.Presets.shades_classic)
+      : null;
+  try {
+    if (profile.models.nli) {
+      const n = profile.models.nli;
+      nli = await loadOnnxCrossEncoder({ modelPath: n.modelPath, tokenizerPath: n.tokenizerPath, labels: n.labels, executionProviders: providers, logger: log });
+      if (nli.id !== n.id) throw new InputError(`profile names NLI model "${n.id}" but ${n.modelPath} is "${nli.id}"`, { field: "models.nli.id", reason: "model mismatch" });
+    }
+    let started = false;
+    const summary = await scoreFile({
+      inPath: o.in,
+      outPath: o.out,
+      errorsPath: o.errors,
+      explain: o.explain,
+      profile,
+      encoder,
+      nli,
+      onProgress: (done, total) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
+    });
+    bar?.stop();
+    for (const e of summary.errors) process.stderr.write(`poq score: ${e.code}: ${e.message}\n`);
+    process.stderr.write(
+      `poq score: scored ${summary.scored} of ${summary.total} records (${summary.failed} failed) in ${summary.seconds.toFixed(1)} s -> ${o.out}; profile ${profile.name} ${summary.profileHash}${o.errors ? `; errors in ${o.errors}` : ""}\n`,
+    );
+    return summary.failed > 0 ? 1 : 0;
+  } finally {
+    bar?.stop();
+    await encoder.close();
+    await nli?.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command("score")
+    .description("score JSON Lines records (id, task, dataset, group, query, output, references, model) under a scoring profile")
+    .requiredOption("--in <file>", "input JSON Lines file")
+    .requiredOption("--out <file>", "output JSON Lines file (input fields + dimensions, evaluators, composite, profileHash)")
+    .option("--profile <file>", "scoring profile JSON (default: the built-in default profile)")
+    .option("--errors <file>", "also write the per-record errors as JSON Lines")
+    .option("--explain", "add per-dimension explanations to each output record")
+    .option("--providers <list>", "onnxruntime execution providers in order, e.g. cuda,cpu", "cpu")
+    .option("--threads <n>", "onnxruntime intra-op threads", "2")
+    .option("--batch-size <n>", "sequences per encoder forward pass", "64")
+    .option("--no-progress", "no progress bar even on a terminal")
+    .action(async (opts: ScoreCliOptions) => {
+      const code = await runScore(opts);
+      if (code !== 0) process.exitCode = code;
+    });
+}

@@ -1,0 +1,358 @@
+/**
+ * The scoring engine: validated records in, scored records out (evaluators -> six dimensions
+ * -> composite under a profile). The typed library API behind `poq score` and the queue
+ * workers. Records are processed in chunks; inside a chunk every distinct text (outputs,
+ * queries/sources, references, sentences) is embedded once, so a source shared by many
+ * outputs costs one encoder pass. A record that fails is reported as a RecordError and the
+ * others are still scored.
+ */
+import type { NliModel, SentenceEncoder } from "../models/index.js";
+import { PoqError, errorMessage } from "../core/errors.js";
+import { explainComposite } from "./composite.js";
+import { cuesFor, indexSource, type CueReport } from "./cues.js";
+import { agreementDimension } from "./dimensions/agreement.js";
+import { alignmentDimension } from "./dimensions/alignment.js";
+import { costPriorDimension } from "./dimensions/cost-prior.js";
+import { modelPriorDimension } from "./dimensions/model-prior.js";
+import { semanticDimension } from "./dimensions/semantic.js";
+import { structureDimension } from "./dimensions/structure.js";
+import { RecordError } from "./errors.js";
+import { TokenSimilarity } from "./evaluators/similarity.js";
+import { alignmentSentences, type BertScore, dot, normalizeStates, rescale, sentenceAlignment } from "./evaluators/embedding.js";
+import { aggregate, lexicalScoresFromFeatures, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
+import { EVALUATOR_ORDER } from "./evaluators/registry.js";
+import { DIMENSIONS, profileHash, type Dimension, type DimensionScores, type Profile } from "./profile.js";
+import { validateRecord, type InputRecord, type ScoredRecord } from "./record.js";
+
+export interface ScoreOptions {
+  profile: Profile;
+  encoder: SentenceEncoder;
+  /** Optional NLI cross-encoder for the alignment dimension (see profile.models.nli). */
+  nli?: NliModel | null;
+  /** Called after each chunk with (records done, total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Records per chunk (default 256). Chunking does not change results. */
+  chunkSize?: number;
+  /** 1-based line numbers of the records (for error messages); default index + 1. */
+  lines?: readonly number[];
+  /** onnxruntime threads for the token-similarity GEMM (default 2). */
+  similarityThreads?: number;
+  /** Accept an encoder whose id differs from profile.models.encoder (default false). */
+  allowEncoderMismatch?: boolean;
+}
+
+export type ScoreExplanation = Record<Dimension | "composite", string>;
+
+export type ScoreResult =
+  | { ok: true; index: number; record: ScoredRecord; explain: ScoreExplanation }
+  | { ok: false; index: number; error: RecordError };
+
+const DECIMALS = 1e6;
+/** Scores are written rounded to 6 decimals; the composite is computed from the rounded dimensions. */
+export const round6 = (x: number): number => Math.round(x * DECIMALS) / DECIMALS;
+
+interface Plan {
+  rec: InputRecord;
+  /** What the encoder sees: trimmed output, non-empty trimmed references, trimmed query. */
+  out: string;
+  refs: string[];
+  query: string;
+  index: number;
+  line: number;
+  outSentences: string[];
+  sourceSentences: string[];
+  sourceTexts: string[];
+}
+
+/** Bounded insertion-ordered cache (evicts the oldest entries). */
+class BoundedCache<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: string, v: V): void {
+    if (this.map.size >= this.max) {
+      const first = this.map.keys().next().value as string;
+      this.map.delete(first);
+    }
+    this.map.set(k, v);
+  }
+}
+
+/**
+ * A reusable scorer: keeps sentence splits and token states of shared texts between calls.
+ * `scoreRecords` is the one-shot form.
+ */
+export class Scorer {
+  readonly profileHash: `0x${string}`;
+  private readonly enabled: Set<string>;
+  private readonly splits = new BoundedCache<string[]>(4096);
+  private readonly states = new BoundedCache<Float32Array[]>(8192);
+  private similarity: Promise<TokenSimilarity> | null = null;
+  private readonly features = new BoundedCache<TextFeatures>(8192);
+
+  constructor(private readonly opts: ScoreOptions) {
+    const { profile, encoder } = opts;
+    if (!opts.allowEncoderMismatch && encoder.id !== profile.models.encoder) {
+      throw new PoqError(
+        "E_MODEL_MISMATCH",
+        `profile "${profile.name}" was made for encoder "${profile.models.encoder}" but the loaded encoder is "${encoder.id}"`,
+        { expected: profile.models.encoder, actual: encoder.id },
+      );
+    }
+    this.profileHash = profileHash(profile);
+    this.enabled = new Set(profile.evaluators.enabled);
+  }
+
+  private feats(text: string): TextFeatures {
+    let f = this.features.get(text);
+    if (f === undefined) {
+      f = textFeatures(text);
+      this.features.set(text, f);
+    }
+    return f;
+  }
+
+  private sentences(text: string): string[] {
+    let s = this.splits.get(text);
+    if (s === undefined) {
+      s = alignmentSentences(text);
+      this.splits.set(text, s);
+    }
+    return s;
+  }
+
+  /** Releases the similarity session (the encoder and NLI model belong to the caller). */
+  async close(): Promise<void> {
+    const s = this.similarity;
+    this.similarity = null;
+    if (s) await (await s).close();
+  }
+
+  async score(records: readonly unknown[]): Promise<ScoreResult[]> {
+    const { profile } = this.opts;
+    const chunkSize = this.opts.chunkSize ?? 256;
+    const results: ScoreResult[] = new Array(records.length);
+    for (let start = 0; start < records.length; start += chunkSize) {
+      const end = Math.min(records.length, start + chunkSize);
+      const plans: Plan[] = [];
+      for (let i = start; i < end; i++) {
+        const line = this.opts.lines?.[i] ?? i + 1;
+        try {
+          const rec = validateRecord(records[i], profile, line);
+          plans.push(this.plan(rec, i, line));
+        } catch (err) {
+          results[i] = { ok: false, index: i, error: asRecordError(err, records[i], line) };
+        }
+      }
+      try {
+        for (const r of await this.scoreChunk(plans)) results[r.index] = r;
+      } catch {
+        // isolate the failing record(s): score one by one
+        for (const p of plans) {
+          try {
+            const [r] = await this.scoreChunk([p]);
+            results[p.index] = r!;
+          } catch (err) {
+            results[p.index] = { ok: false, index: p.index, error: asRecordError(err, p.rec, p.line, "(scoring)") };
+          }
+        }
+      }
+      this.opts.onProgress?.(end, records.length);
+    }
+    return results;
+  }
+
+  private plan(rec: InputRecord, index: number, line: number): Plan {
+    const cfg = this.opts.profile.tasks[rec.task]!;
+    let sourceTexts = cfg.alignment.against.flatMap((a) => (a === "query" ? [rec.query] : rec.references)).filter((t) => t.trim().length > 0);
+    if (sourceTexts.length === 0 && rec.query.trim().length > 0) sourceTexts = [rec.query];
+    const wantAlign = this.enabled.has("summac.align") || this.opts.nli;
+    return {
+      rec,
+      out: rec.output.trim(),
+      refs: rec.references.map((r) => r.trim()).filter((r) => r.length > 0),
+      query: rec.query.trim(),
+      index,
+      line,
+      outSentences: wantAlign ? this.sentences(rec.output) : [],
+      sourceSentences: wantAlign ? sourceTexts.flatMap((t) => this.sentences(t)) : [],
+      sourceTexts,
+    };
+  }
+
+  private async scoreChunk(plans: readonly Plan[]): Promise<ScoreResult[]> {
+    const { profile, encoder, nli } = this.opts;
+    const en = this.enabled;
+    // 1. every distinct text to embed / to get token states for, in first-seen order
+    const toEmbed = new Map<string, Float32Array | null>();
+    const toStates = new Set<string>();
+    const stateSnapshot = new Map<string, Float32Array[]>();
+    const need = (t: string) => {
+      if (!toEmbed.has(t)) toEmbed.set(t, null);
+    };
+    const wantBert = en.has("bertscore.f1") || en.has("bertscore.p") || en.has("bertscore.r");
+    for (const p of plans) {
+      if (en.has("use.cosine.ref") && p.refs.length > 0) {
+        need(p.out);
+        p.refs.forEach(need);
+      }
+      if (en.has("use.cosine.query") && p.query.length > 0) {
+        need(p.out);
+        need(p.query);
+      }
+      if (en.has("summac.align")) {
+        p.outSentences.forEach(need);
+        p.sourceSentences.forEach(need);
+      }
+      if (wantBert && p.refs.length > 0) {
+        for (const t of [p.out, ...p.refs]) {
+          const cached = this.states.get(t);
+          if (cached === undefined) toStates.add(t);
+          else stateSnapshot.set(t, cached);
+        }
+      }
+    }
+    // token states first: the encoder caches their embeddings too, so embed() below reuses that pass
+    if (toStates.size > 0) {
+      const list = [...toStates];
+      const st = await encoder.tokenStates(list);
+      list.forEach((t, i) => {
+        const n = normalizeStates(st[i]!.states);
+        this.states.set(t, n);
+        stateSnapshot.set(t, n);
+      });
+    }
+    const texts = [...toEmbed.keys()];
+    const vecs = texts.length > 0 ? await encoder.embed(texts) : [];
+    texts.forEach((t, i) => toEmbed.set(t, vecs[i]!));
+    const emb = (t: string): Float32Array => toEmbed.get(t)!;
+
+    // 2. NLI pairs (aligned source sentence, output sentence), when configured
+    const alignments = plans.map((p) =>
+      en.has("summac.align") || nli ? sentenceAlignment(p.outSentences.map(emb), p.sourceSentences.map(emb), profile.tasks[p.rec.task]!.alignment.pooling) : null,
+    );
+    let nliScores: Array<number | undefined> = plans.map(() => undefined);
+    if (nli) {
+      const pairs: Array<[string, string]> = [];
+      const owner: number[] = [];
+      plans.forEach((p, k) => {
+        alignments[k]!.best.forEach((b, s) => {
+          pairs.push([p.sourceSentences[b.source]!, p.outSentences[s]!]);
+          owner.push(k);
+        });
+      });
+      const probs = pairs.length > 0 ? await nli.classify(pairs) : [];
+      const sum = new Float64Array(plans.length);
+      const cnt = new Float64Array(plans.length);
+      probs.forEach((pr, i) => {
+        sum[owner[i]!] += (1 + pr.entailment - pr.contradiction) / 2;
+        cnt[owner[i]!] += 1;
+      });
+      nliScores = plans.map((_, k) => (cnt[k]! > 0 ? sum[k]! / cnt[k]! : undefined));
+    }
+
+    // 3. BERTScore via one GEMM per record
+    const bert: Array<BertScore[] | null> = plans.map(() => null);
+    if (wantBert) {
+      this.similarity ??= TokenSimilarity.create(this.opts.similarityThreads ?? 2);
+      const sim = await this.similarity;
+      for (let k = 0; k < plans.length; k++) {
+        const p = plans[k]!;
+        if (p.refs.length === 0) continue;
+        bert[k] = await sim.bertScores(stateSnapshot.get(p.out)!, p.refs.map((r) => stateSnapshot.get(r)!));
+      }
+    }
+
+    // 4. evaluators, dimensions, composite
+    const cb = profile.evaluators.cosineBaseline;
+    const bb = profile.evaluators.bertscoreBaseline;
+    return plans.map((p, k): ScoreResult => {
+      const { rec } = p;
+      const cfg = profile.tasks[rec.task]!;
+      const how = cfg.referenceAggregation;
+      const refs = p.refs;
+      const hasRefs = refs.length > 0;
+      const ev: Record<string, number> = {};
+      if (hasRefs) {
+        const lex = lexicalScoresFromFeatures(this.feats(rec.output), refs.map((r) => this.feats(r)), how);
+        for (const [id, v] of Object.entries(lex)) if (en.has(id)) ev[id] = v;
+        if (en.has("use.cosine.ref")) ev["use.cosine.ref"] = rescale(aggregate(refs.map((r) => dot(emb(p.out), emb(r))), how), cb);
+        if (wantBert) {
+          const bs = bert[k]!;
+          if (en.has("bertscore.p")) ev["bertscore.p"] = rescale(aggregate(bs.map((b) => b.p), how), bb);
+          if (en.has("bertscore.r")) ev["bertscore.r"] = rescale(aggregate(bs.map((b) => b.r), how), bb);
+          if (en.has("bertscore.f1")) ev["bertscore.f1"] = rescale(aggregate(bs.map((b) => b.f1), how), bb);
+        }
+      }
+      if (en.has("use.cosine.query") && p.query.length > 0) ev["use.cosine.query"] = rescale(dot(emb(p.out), emb(p.query)), cb);
+      const al = alignments[k];
+      let cues: CueReport[] = [];
+      if (al && al.best.length > 0) {
+        if (en.has("summac.align")) ev["summac.align"] = rescale(al.score, cb);
+        const src = indexSource(p.sourceTexts);
+        cues = al.best.map((b, s) => cuesFor(p.outSentences[s]!, p.sourceSentences[b.source]!, src, cfg.alignment.cues));
+        if (cfg.alignment.pooling === "max") {
+          // one sentence carries the alignment: only its cues count
+          let top = 0;
+          al.best.forEach((b, s) => {
+            if (b.cosine > al.best[top]!.cosine) top = s;
+          });
+          cues = [cues[top]!];
+        }
+      }
+      if (nliScores[k] !== undefined) ev["nli.entail"] = nliScores[k]!;
+      for (const id of Object.keys(ev)) ev[id] = round6(ev[id]!);
+      const evaluators = Object.fromEntries(Object.entries(ev).sort((a, b) => EVALUATOR_ORDER.get(a[0])! - EVALUATOR_ORDER.get(b[0])!));
+
+      const mp = modelPriorDimension(profile, rec.model, rec.task);
+      const cp = costPriorDimension(profile, rec, mp.score);
+      const st = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
+      const se = semanticDimension(cfg.semantic, evaluators, hasRefs);
+      const alDim = alignmentDimension(cfg.alignment, { embeddingAlignment: evaluators["summac.align"] ?? 0, cues, nli: evaluators["nli.entail"] });
+      const ag = agreementDimension(cfg.agreementPool, evaluators);
+      const parts: Record<Dimension, { score: number; explain: string }> = {
+        modelPrior: mp,
+        costPrior: cp,
+        structure: st,
+        semantic: se,
+        alignment: alDim,
+        agreement: ag,
+      };
+      const dimensions = {} as DimensionScores;
+      const explain = {} as ScoreExplanation;
+      for (const d of DIMENSIONS) {
+        dimensions[d] = round6(parts[d].score);
+        explain[d] = parts[d].explain;
+      }
+      const comp = explainComposite(dimensions, profile, rec.task);
+      const composite = round6(comp.composite);
+      explain.composite = `composite ${composite} = ${DIMENSIONS.filter((d) => comp.weights[d] > 0)
+        .map((d) => `${round6(comp.weights[d])} x ${d} ${round6(comp.normalized[d])}`)
+        .join(" + ")}${comp.gatedOff.length ? `; gated off: ${comp.gatedOff.join(", ")}` : ""}`;
+      const record: ScoredRecord = { ...rec, dimensions, evaluators, composite, profileHash: this.profileHash };
+      return { ok: true, index: p.index, record, explain };
+    });
+  }
+}
+
+function asRecordError(err: unknown, raw: unknown, line: number, field = "(record)"): RecordError {
+  if (err instanceof RecordError) return err;
+  const id = raw && typeof raw === "object" && typeof (raw as { id?: unknown }).id === "string" ? ((raw as { id: string }).id) : null;
+  return new RecordError({ recordId: id, line, field, reason: errorMessage(err) }, { cause: err });
+}
+
+/**
+ * Scores records (untrusted values: each is validated) under a profile with the given
+ * encoder. Returns one result per input, in input order: the scored record with per-dimension
+ * explanations, or a RecordError naming record id, line, field and reason.
+ */
+export async function scoreRecords(records: readonly unknown[], opts: ScoreOptions): Promise<ScoreResult[]> {
+  const scorer = new Scorer(opts);
+  try {
+    return await scorer.score(records);
+  } finally {
+    await scorer.close();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The evaluator pool: every evaluator's id, cost tier and what it measures. Scores are in
+ * [0,1]; an evaluator that does not apply to a record (e.g. reference-based without
+ * references) is absent from the record's `evaluators` map.
+ */
+import type { EvaluatorId } from "../profile.js";
+
+/** lexical: string arithmetic; embedding: one pooled vector per text; token: per-token states; nli: a cross-encoder pass per sentence pair. */
+export type CostTier = "lexical" | "embedding" | "token" | "nli";
+
+export interface EvaluatorInfo {
+  id: EvaluatorId;
+  tier: CostTier;
+  needsReferences: boolean;
+  description: string;
+}
+
+export const EVALUATORS: readonly EvaluatorInfo[] = [
+  { id: "use.cosine.ref", tier: "embedding", needsReferences: true, description: "USE-lite cosine of output and reference embeddings (aggregated over references), baseline-rescaled" },
+  { id: "use.cosine.query", tier: "embedding", needsReferences: false, description: "USE-lite cosine of output and query/source embeddings (reference-free), baseline-rescaled" },
+  { id: "bertscore.p", tier: "token", needsReferences: true, description: "BERTScore-style greedy token matching on USE-lite token states: precision" },
+  { id: "bertscore.r", tier: "token", needsReferences: true, description: "BERTScore-style greedy token matching: recall" },
+  { id: "bertscore.f1", tier: "token", needsReferences: true, description: "BERTScore-style greedy token matching: F1" },
+  { id: "summac.align", tier: "embedding", needsReferences: false, description: "SummaC-style alignment: per output sentence the best cosine with a source sentence, mean" },
+  { id: "rouge1.f", tier: "lexical", needsReferences: true, description: "ROUGE-1 F1 (unigram overlap)" },
+  { id: "rouge2.f", tier: "lexical", needsReferences: true, description: "ROUGE-2 F1 (bigram overlap)" },
+  { id: "rougeL.f", tier: "lexical", needsReferences: true, description: "ROUGE-L F1 (longest common subsequence)" },
+  { id: "squad.f1", tier: "lexical", needsReferences: true, description: "SQuAD token F1 of normalised answers" },
+  { id: "squad.em", tier: "lexical", needsReferences: true, description: "SQuAD exact match of normalised answers" },
+  { id: "squad.containment", tier: "lexical", needsReferences: true, description: "normalised reference answer contained in the output (0/1)" },
+  { id: "squad.recall", tier: "lexical", needsReferences: true, description: "share of normalised reference tokens present in the output (soft containment)" },
+  { id: "nli.entail", tier: "nli", needsReferences: false, description: "NLI cross-encoder: mean (1 + P(entail) - P(contradict)) / 2 of output sentences given aligned source sentences" },
+];
+
+export const EVALUATOR_ORDER: ReadonlyMap<string, number> = new Map(EVALUATORS.map((e, i) => [e.id, i]));

@@ -1,0 +1,70 @@
+/**
+ * Text helpers shared by the evaluators and dimensions: word tokenisation, SQuAD-style
+ * answer normalisation, n-grams. Pure and deterministic.
+ */
+
+const WORD_RE = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+
+/** Lower-cased word tokens (letters/digits runs, with a trailing 's / n't kept). */
+export function words(text: string): string[] {
+  return text.toLowerCase().match(WORD_RE) ?? [];
+}
+
+/** Whitespace-separated token count (what "length in words" means in the structure dimension). */
+export function wordCount(text: string): number {
+  const t = text.trim();
+  return t.length === 0 ? 0 : t.split(/\s+/u).length;
+}
+
+const PUNCT_RE = /[\p{P}\p{S}]/gu;
+const ARTICLES_RE = /\b(a|an|the)\b/gu;
+
+/** SQuAD v1.1 answer normalisation: lower case, drop punctuation, drop articles, squeeze spaces. */
+export function squadNormalize(text: string): string {
+  return text.toLowerCase().replace(PUNCT_RE, " ").replace(ARTICLES_RE, " ").split(/\s+/u).filter(Boolean).join(" ");
+}
+
+export function squadTokens(text: string): string[] {
+  const n = squadNormalize(text);
+  return n.length === 0 ? [] : n.split(" ");
+}
+
+/** Multiset of n-grams (joined by U+0001) with counts. */
+export function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i + n <= tokens.length; i++) {
+    const key = n === 1 ? tokens[i]! : tokens.slice(i, i + n).join("\u0001");
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** Size of the multiset intersection of two count maps. */
+export function overlapCount(a: Map<string, number>, b: Map<string, number>): number {
+  let small = a;
+  let large = b;
+  if (a.size > b.size) {
+    small = b;
+    large = a;
+  }
+  let o = 0;
+  for (const [k, c] of small) {
+    const d = large.get(k);
+    if (d !== undefined) o += c < d ? c : d;
+  }
+  return o;
+}
+
+export function f1(p: number, r: number): number {
+  return p + r === 0 ? 0 : (2 * p * r) / (p + r);
+}
+
+export const clip01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : Number.isNaN(x) ? 0 : x);
+
+/** UTF-8 byte length without allocating. */
+export function utf8Length(s: string): number {
+  return Buffer.byteLength(s, "utf8");
+}
+
+/** C0/C1 control characters other than tab, line feed and carriage return. */
+export const CONTROL_CHAR_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;

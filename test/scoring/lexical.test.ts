@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { containment, lcsLength, lexicalScores, referenceRecall, rougeL, rougeN, squadExactMatch, squadF1 } from "../../oracle/scoring/evaluators/lexical.js";
+import { squadNormalize, words } from "../../oracle/scoring/text.js";
+
+describe("text normalisation", () => {
+  it("normalises answers the SQuAD way", () => {
+    expect(squadNormalize("The  Eiffel Tower!")).toBe("eiffel tower");
+    expect(squadNormalize("An apple, a day.")).toBe("apple day");
+    expect(words("Team 's 0-0 draw, isn't it?")).toEqual(["team", "s", "0", "0", "draw", "isn't", "it"]);
+  });
+});
+
+describe("ROUGE", () => {
+  it("ROUGE-1/2 F1 on a worked example", () => {
+    const c = words("the cat sat on the mat");
+    const r = words("the cat lay on the mat");
+    // unigram overlap: the x2, cat, on, mat = 5 of 6 each side
+    expect(rougeN(c, r, 1)).toBeCloseTo(5 / 6, 12);
+    // bigrams: the-cat, on-the, the-mat = 3 of 5
+    expect(rougeN(c, r, 2)).toBeCloseTo(3 / 5, 12);
+    expect(rougeN([], r, 1)).toBe(0);
+  });
+
+  it("ROUGE-L uses the longest common subsequence", () => {
+    expect(lcsLength(["a", "b", "c", "d"], ["a", "c", "d", "b"])).toBe(3);
+    const c = words("police killed the gunman");
+    const r = words("police kill the gunman");
+    expect(rougeL(c, r)).toBeCloseTo(3 / 4, 12);
+    expect(rougeL(r, r)).toBe(1);
+  });
+});
+
+describe("SQuAD metrics and containment", () => {
+  it("token F1 and exact match after normalisation", () => {
+    expect(squadF1("Wilhelm Röntgen", "Wilhelm Conrad Röntgen")).toBeCloseTo(0.8, 12);
+    expect(squadExactMatch("the Beatles.", "Beatles")).toBe(1);
+    expect(squadF1("", "")).toBe(1);
+    expect(squadF1("x", "")).toBe(0);
+  });
+
+  it("containment matches whole normalised tokens only", () => {
+    expect(containment("It was awarded in 1901 to Wilhelm Conrad Röntgen.", "Wilhelm Conrad Röntgen")).toBe(1);
+    expect(containment("Paris, France", "paris")).toBe(1);
+    expect(containment("Comparison", "paris")).toBe(0);
+    expect(referenceRecall("Wilhelm Röntgen", "Wilhelm Conrad Röntgen")).toBeCloseTo(2 / 3, 12);
+  });
+
+  it("aggregates over references by max or mean", () => {
+    const refs = ["Paris", "Lyon"];
+    expect(lexicalScores("Paris", refs, "max")["squad.containment"]).toBe(1);
+    expect(lexicalScores("Paris", refs, "mean")["squad.containment"]).toBe(0.5);
+    for (const v of Object.values(lexicalScores("Paris is nice", refs, "max"))) {
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+  });
+});
