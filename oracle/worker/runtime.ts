@@ -27,6 +27,7 @@ export interface RuntimeOptions {
   client?: PublicClient;
   contract?: Address;
   content?: ContentStore;
+  fault?: (point: string) => void;
 }
 
 export interface WorkerRuntime {
@@ -77,6 +78,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
     startBlock: BigInt(cfg.worker.startBlock ?? 0),
     pollIntervalMs: cfg.worker.pollIntervalMs,
     autoFinalize: o.autoFinalize ?? cfg.worker.autoFinalize,
+    fault: o.fault,
   });
   return {
     service,

@@ -27,6 +27,11 @@ export interface ServiceOptions {
   pollIntervalMs: number;
   /** Also finalize tasks this operator revealed in (anyone may; someone has to). */
   autoFinalize: boolean;
+  /**
+   * Fault injection for crash tests: called at named points ("commit-persisted",
+   * "commit-sent", "commit-confirmed", "reveal-sent"); a test hook kills the process there.
+   */
+  fault?: (point: string) => void;
 }
 
 const TASK_STATUS_FINALIZED = 2;
@@ -209,6 +214,7 @@ export class EvaluatorService {
     // Persist BEFORE sending: from here on, any crash ends in a reveal of exactly these scores.
     await this.o.store.put(rec);
     await this.o.store.index("reveal", m, t.commitDeadline);
+    this.o.fault?.("commit-persisted");
     return this.sendCommit(rec);
   }
 
@@ -258,6 +264,7 @@ export class EvaluatorService {
         this.o.chain.commit(rec.evaluator, id, rec.commitment, async (hash) => {
           rec.commitTx = hash;
           await this.o.store.put(rec);
+          this.o.fault?.("commit-sent");
         }),
       );
     } catch (err) {
@@ -278,6 +285,7 @@ export class EvaluatorService {
     await this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator));
     this.o.metrics.commits.inc();
     this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: rec.commitTx }, "committed");
+    this.o.fault?.("commit-confirmed");
     return { committed: rec.commitTx };
   }
 

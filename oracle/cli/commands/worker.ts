@@ -1,0 +1,104 @@
+import type { Command } from "commander";
+import { loadConfig } from "../../config/index.js";
+import { createLogger } from "../../core/log.js";
+import { InputError } from "../../core/errors.js";
+import { loadAccounts, promptHidden } from "../../chain/keys.js";
+import { redisConnection, requireRedis } from "../../queue/redis.js";
+import { startBatchWorker } from "../../queue/batch.js";
+import { engineChunkProcessor } from "../../queue/score-chunk.js";
+import { WorkerMetrics, startMetricsServer } from "../../ops/metrics.js";
+import { onShutdown } from "../../ops/shutdown.js";
+import { createWorkerRuntime } from "../../worker/runtime.js";
+import { EngineTaskScorer } from "../../worker/scorer.js";
+import { StrategyScorer, parseStrategy } from "../../worker/strategies.js";
+import { loadUseLite } from "../../models/index.js";
+import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
+
+interface WorkerOpts {
+  config?: string;
+  concurrency?: string;
+  metricsPort?: string;
+  autoFinalize?: boolean;
+  batch: boolean;
+  chain: boolean;
+  strategy?: string;
+}
+
+/**
+ * `poq worker`: the evaluator operator's process. Watches the chain for its committees and
+ * scores/commits/reveals through BullMQ; also serves `poq score --queue` batch chunks.
+ * Keys from encrypted keystores (POQ_KEYSTORES + POQ_KEYSTORE_PASSWORD or a prompt) or
+ * POQ_PRIVATE_KEYS; every other setting from the config file / environment.
+ */
+export function register(program: Command): void {
+  program
+    .command("worker")
+    .description("run an evaluator worker: watch tasks, score, commit, reveal (BullMQ on Redis)")
+    .option("--config <file>", "JSON config file (else POQ_CONFIG)")
+    .option("--concurrency <n>", "jobs processed at once in this process")
+    .option("--metrics-port <port>", "serve Prometheus metrics on this port")
+    .option("--auto-finalize", "also finalize tasks once they can be settled")
+    .option("--no-batch", "do not serve `poq score --queue` batch jobs")
+    .option("--no-chain", "serve batch scoring only (no keys needed)")
+    .option("--strategy <name>", "testing only: a dishonest strategy (random, inverse, constant, offline)")
+    .action(async (o: WorkerOpts) => {
+      const cfg = loadConfig({
+        file: o.config,
+        overrides: {
+          worker: { concurrency: o.concurrency ? Number(o.concurrency) : undefined, autoFinalize: o.autoFinalize || undefined },
+          metrics: { port: o.metricsPort ? Number(o.metricsPort) : undefined },
+        },
+      });
+      const log = createLogger("poq.worker", cfg.logLevel);
+      await requireRedis(cfg.redis.url);
+      const redis = redisConnection(cfg.redis.url);
+      redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
+      const metrics = new WorkerMetrics(true);
+      const profiles = [defaultProfile(), ...(await Promise.all(cfg.profiles.map((p) => loadProfile(p))))];
+      const encoder = await loadUseLite({ logger: log });
+      const stops: (() => Promise<void>)[] = [];
+      if (o.chain) {
+        const accounts = await loadAccounts(cfg.keys, process.env, process.stdin.isTTY ? promptHidden : undefined);
+        if (!accounts.length)
+          throw new InputError("no evaluator key: set POQ_KEYSTORES (+ POQ_KEYSTORE_PASSWORD) or POQ_PRIVATE_KEYS, or use --no-chain", { field: "keys", reason: "missing" });
+        let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new EngineTaskScorer(profiles, encoder);
+        if (o.strategy) scorer = new StrategyScorer(scorer, parseStrategy(o.strategy));
+        const fault = process.env.POQ_FAULT_INJECT;
+        const rt = await createWorkerRuntime({
+          cfg,
+          accounts,
+          scorer,
+          redis,
+          log,
+          metrics,
+          fault: fault
+            ? (point) => {
+                if (point === fault) {
+                  log.warn({ point }, "fault injection: killing this process");
+                  process.kill(process.pid, "SIGKILL");
+                }
+              }
+            : undefined,
+        });
+        rt.service.start();
+        stops.push(() => rt.close());
+        log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: profiles.map((p) => profileHash(p)) }, "worker started");
+      }
+      if (o.batch) {
+        const bw = startBatchWorker({ connection: redis, prefix: cfg.redis.prefix, process: engineChunkProcessor(encoder), concurrency: 1, log });
+        stops.push(() => bw.close());
+      }
+      if (cfg.metrics.port !== undefined) {
+        const srv = await startMetricsServer(metrics.registry, cfg.metrics.port, cfg.metrics.host);
+        stops.push(srv.close);
+        log.info({ url: srv.url }, "metrics endpoint");
+      }
+      onShutdown(async () => {
+        for (const s of stops) await s();
+        await encoder.close?.();
+        redis.disconnect();
+      }, log);
+      process.stdout.write(`poq worker running (${o.chain ? "chain" : ""}${o.chain && o.batch ? " + " : ""}${o.batch ? "batch scoring" : ""}); SIGTERM to stop\n`);
+      await new Promise(() => undefined);
+    });
+}

@@ -1,0 +1,117 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { formatEther, type Address } from "viem";
+import { redisConnection } from "../../oracle/queue/redis.js";
+import { startHardhatNode, setupStack, createTasks, qaTask, spawnWorker, workerEnv, committedEvents, waitFor, uniquePrefix, REDIS_URL, type Stack, type WorkerProc } from "./harness.js";
+
+/**
+ * End to end over real processes: a Hardhat node on loopback, three `poq worker` processes
+ * sharing one Redis (and all five evaluator keys: nonces coordinated through Redis), ten
+ * tasks settled, payouts checked against the contract's views; then crash safety.
+ */
+let node: Awaited<ReturnType<typeof startHardhatNode>>;
+let s: Stack;
+const prefixes: string[] = [];
+const workers: WorkerProc[] = [];
+
+beforeAll(async () => {
+  node = await startHardhatNode();
+  s = await setupStack(node.url, 5);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  const r = redisConnection(REDIS_URL);
+  for (const p of prefixes) {
+    const keys = await r.keys(`${p}*`);
+    for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
+  }
+  r.disconnect();
+  await node?.stop();
+});
+
+describe("evaluator workers end to end", () => {
+  it("three worker processes on one Redis settle ten tasks; payouts match the contract views", async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
+    for (let i = 0; i < 3; i++) workers.push(spawnWorker(env));
+    const ids = await createTasks(s, Array.from({ length: 10 }, (_, i) => qaTask(i + 1)));
+    const tasks = await waitFor(
+      "10 tasks finalized",
+      async () => {
+        const ts = await Promise.all(ids.map((id) => s.reader.getTask(id)));
+        return ts.every((t) => t.status === "finalized") && ts;
+      },
+      150_000,
+      500,
+    );
+    // Exactly one commit per (task, evaluator), everybody revealed.
+    const commits = await committedEvents(s);
+    const keys = commits.map((c) => `${c.taskId}:${c.evaluator.toLowerCase()}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.length).toBe(10 * 5);
+    for (const t of tasks) {
+      expect(t.reveals).toBe(5);
+      expect(t.consensus).toHaveLength(3);
+      // the right answers beat the wrong one
+      expect(t.consensus[0]!).toBeGreaterThan(t.consensus[2]!);
+    }
+    // Honest evaluators running the same engine agree exactly.
+    for (const id of ids) {
+      const members = await Promise.all(s.evaluators.map((e) => s.reader.getMember(id, e.address)));
+      for (const m of members) expect(m.scores).toEqual(members[0]!.scores);
+    }
+    // Payouts: the views agree with the settlement events, and every token is accounted for.
+    const settled = (await s.dc.client.getContractEvents({ address: s.dep.poq, abi: s.reader.abi, eventName: "OutputSettled", fromBlock: 0n } as never)) as unknown as {
+      args: { node: Address; pay: bigint };
+    }[];
+    for (const n of s.nodes) {
+      const info = await s.reader.getNode(n.address);
+      const fromEvents = settled.filter((e) => e.args.node.toLowerCase() === n.address.toLowerCase()).reduce((a, e) => a + e.args.pay, 0n);
+      expect(info.lifetime).toBe(fromEvents);
+    }
+    expect((await s.reader.getNode(s.nodes[0]!.address)).lifetime).toBeGreaterThan(0n);
+    for (const e of s.evaluators) {
+      const info = await s.reader.getEvaluator(e.address);
+      expect(info.tasksRevealed).toBe(10);
+      expect(await s.reader.claimableOf(e.address)).toBe(info.rewards);
+      expect(info.rewards).toBeGreaterThan(0n);
+    }
+    const [staked, escrowed, claimable, treasury] = await s.reader.read<readonly bigint[]>("totals");
+    const balance = await s.actions(s.admin).tokenBalance(s.dep.poq);
+    expect(staked! + escrowed! + claimable! + treasury!).toBe(balance);
+    expect(escrowed).toBe(0n);
+    // Work was shared: more than one process sent transactions.
+    const active = workers.filter((w) => /"msg":"committed"/.test(w.stderr())).length;
+    expect(active).toBeGreaterThan(1);
+    process.stderr.write(`e2e: ${ids.length} tasks settled; node payouts ${s.nodes.map((n) => n.address.slice(0, 6)).join(",")}; claimable ${formatEther(claimable!)}\n`);
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  }, 240_000);
+
+  for (const point of ["commit-sent", "commit-confirmed"] as const) {
+    it(`a worker killed (-9) at ${point} reveals after restart; no duplicate commit`, async () => {
+      const prefix = uniquePrefix();
+      prefixes.push(prefix);
+      const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
+      const crashing = spawnWorker({ ...env, POQ_FAULT_INJECT: point, POQ_WORKER_CONCURRENCY: "1" });
+      workers.push(crashing);
+      const [id] = await createTasks(s, [qaTask(100 + (point === "commit-sent" ? 1 : 2))]);
+      const exit = await Promise.race([crashing.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`worker did not crash: ${crashing.stderr().slice(-2000)}`)), 90_000))]);
+      expect(exit.signal).toBe("SIGKILL");
+      const before = await committedEvents(s, id);
+      expect(before.length).toBeLessThanOrEqual(1);
+      const restarted = spawnWorker(env);
+      workers.push(restarted);
+      const t = await waitFor("task finalized after restart", async () => {
+        const t = await s.reader.getTask(id!);
+        return t.status === "finalized" && t;
+      }, 120_000, 300);
+      expect(t.reveals).toBe(5);
+      const after = await committedEvents(s, id);
+      expect(after.length).toBe(5);
+      expect(new Set(after.map((c) => c.evaluator.toLowerCase())).size).toBe(5);
+      if (point === "commit-sent") expect(restarted.stderr()).toMatch(/recovered: commit/);
+      await restarted.stop();
+    }, 240_000);
+  }
+});
