@@ -12,9 +12,17 @@ export function actorAddress(n: number): Address {
   return getAddress(`0x${(0x5000_0000n + BigInt(n)).toString(16).padStart(40, "0")}`);
 }
 
-export async function setupChain(opts: LocalStackOptions = {}) {
+/**
+ * A fresh in-process chain with the PoQ stack deployed. `reentrantToken` deploys the
+ * malicious ReentrantToken as the stake token instead of PoQTestToken.
+ */
+export async function setupChain(opts: LocalStackOptions & { reentrantToken?: boolean } = {}) {
   const conn = await network.create();
   const { viem, networkHelpers } = conn;
+  if (opts.reentrantToken) {
+    const evil = await viem.deployContract("ReentrantToken");
+    opts = { ...opts, tokenAddress: evil.address };
+  }
   const stack = await deployLocalStack(viem, opts);
   const publicClient = await viem.getPublicClient();
   const [admin] = await viem.getWalletClients();
@@ -26,7 +34,7 @@ export async function setupChain(opts: LocalStackOptions = {}) {
     await networkHelpers.impersonateAccount(address);
     await networkHelpers.setBalance(address, 10n ** 22n);
     const wallet = await viem.getWalletClient(address);
-    if (tokens > 0n && !opts.tokenAddress) {
+    if (tokens > 0n) {
       await stack.token.write.mint([address, tokens]);
       await stack.token.write.approve([stack.poq.address, 2n ** 256n - 1n], { account: address });
     }
