@@ -24,6 +24,18 @@ function enumOf<T extends readonly [string, ...string[]]>(values: T, what: strin
   }) as unknown as z.ZodType<T[number]>;
 }
 
+/** Overrides of the contract's settlement parameters (bps), within the contract's bounds. */
+export const SettlementOverridesSchema = z.strictObject({
+  lambdaBps: bps(10_000).optional(),
+  deviationScaleBps: z.number().int().min(100).max(10_000).optional(),
+  trimBps: bps(4_500).optional(),
+  qualityFloorBps: bps(9_900).optional(),
+  slashBps: bps(5_000).optional(),
+  missPenaltyBps: bps(9_000).optional(),
+  wMin: z.number().int().min(100).max(10_000).optional(),
+  wMax: z.number().int().min(10_000).max(100_000).optional(),
+});
+
 /** One sweep grid: every combination is simulated. */
 export const SweepSchema = z.strictObject({
   /** Label of this grid in the rows (several grids can share one config). */
@@ -35,6 +47,8 @@ export const SweepSchema = z.strictObject({
   defenses: z.array(enumOf(DEFENSES, "defense")).min(1),
   signals: z.array(enumOf(SIGNALS, "signal")).min(1),
   committeeSizes: z.array(z.number().int().min(1).max(32)).min(1),
+  /** Settlement overrides for this grid only (on top of the config-wide ones). */
+  settlement: SettlementOverridesSchema.optional(),
 });
 export type SweepGrid = z.output<typeof SweepSchema>;
 
@@ -84,6 +98,12 @@ export const SimConfigSchema = z
       .strictObject({
         /** Pin the `single` signal of every honest evaluator to one evaluator id (default: round-robin over the pool). */
         singleEvaluator: z.string().min(1).optional(),
+        /**
+         * The evaluator pool per task family behind "single" and "median": "profile" (default) =
+         * the default scoring profile's agreement pool for that family, "all" = every evaluator
+         * scored on all records, or explicit lists by task family.
+         */
+        evaluators: z.union([z.enum(["profile", "all"]), z.record(z.string(), z.array(z.string().min(1)).min(1))]).default("profile"),
       })
       .prefault({}),
     economics: z
@@ -101,18 +121,7 @@ export const SimConfigSchema = z
       })
       .prefault({}),
     /** Settlement parameter overrides (bps); the rest are the contract's defaults. */
-    settlement: z
-      .strictObject({
-        lambdaBps: bps(10_000).optional(),
-        deviationScaleBps: z.number().int().min(100).max(10_000).optional(),
-        trimBps: bps(4_500).optional(),
-        qualityFloorBps: bps(9_900).optional(),
-        slashBps: bps(5_000).optional(),
-        missPenaltyBps: bps(9_000).optional(),
-        wMin: z.number().int().min(100).max(10_000).optional(),
-        wMax: z.number().int().min(10_000).max(100_000).optional(),
-      })
-      .prefault({}),
+    settlement: SettlementOverridesSchema.prefault({}),
     report: z
       .strictObject({
         /** The configuration the summary checks against the targets. */

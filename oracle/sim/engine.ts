@@ -107,7 +107,9 @@ export interface RunTotals {
   /** Sum over settled outputs of |consensus - human| and their number. */
   absErrorSum: number;
   settledOutputs: number;
-  /** Sum of per-round Spearman(node pay, human) and the number of rounds where it is defined. */
+  /** Pay (tokens) and human score of every output served, in order (settled or not). */
+  outputPay: number[];
+  outputHuman: number[];
   evaluators: EvaluatorState[];
   /** Mean trust (bps) of honest members and of attackers after every round. */
   honestTrust: Float64Array;
@@ -200,6 +202,8 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     nodeHumanSum: new Array<number>(nNodes).fill(0),
     absErrorSum: 0,
     settledOutputs: 0,
+    outputPay: [],
+    outputHuman: [],
     evaluators,
     honestTrust: new Float64Array(totalRounds),
     attackerTrust: new Float64Array(totalRounds),
@@ -337,10 +341,12 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
         }
       }
     }
-    for (const o of outputs) {
+    outputs.forEach((o, j) => {
       totals.nodeAppearances[o.node]!++;
       totals.nodeHumanSum[o.node]! += o.human;
-    }
+      totals.outputPay.push(rec.nodePay.length > 0 ? Number(rec.nodePay[j]!) / 1e18 : 0);
+      totals.outputHuman.push(o.human);
+    });
     totals.honestTrust[round] = meanTrust(evaluators, honestIdx);
     totals.attackerTrust[round] = attackerIdx.length > 0 ? meanTrust(evaluators, attackerIdx) : Number.NaN;
     round++;

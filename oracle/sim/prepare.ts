@@ -1,7 +1,7 @@
 /** Loads the scored data a config names and builds the simulator's datasets (one per partition). */
 import { InputError } from "../core/errors.js";
 import { computeComposite } from "../scoring/composite.js";
-import { loadProfile, profileHash } from "../scoring/profile.js";
+import { defaultProfile, loadProfile, profileHash } from "../scoring/profile.js";
 import type { SimConfig } from "./config.js";
 import { groupTasks, loadScoredFiles, type ScoredRecord } from "./data.js";
 import { buildDataset, type BuildOptions, type Dataset } from "./signals.js";
@@ -53,7 +53,7 @@ export async function prepareData(cfg: SimConfig): Promise<PreparedData> {
     calibratedSource = `composite of records rescored with the calibrated profile (${[...hashes].join(", ")})`;
   }
   const build = (rs: ScoredRecord[]): Dataset =>
-    buildDataset(groupTasks(rs), { singleEvaluator: cfg.honest.singleEvaluator, calibrated });
+    buildDataset(groupTasks(rs), { singleEvaluator: cfg.honest.singleEvaluator, calibrated, poolsByTask: evaluatorPools(cfg) });
   const names = [...new Set(records.map((r) => r.dataset))].sort();
   const partitions: Partition[] = cfg.data.splitByDataset
     ? names.map((name) => ({ name, dataset: build(records.filter((r) => r.dataset === name)) }))
@@ -64,4 +64,15 @@ export async function prepareData(cfg: SimConfig): Promise<PreparedData> {
     }
   }
   return { partitions, records: records.length, calibratedSource };
+}
+
+/** The evaluator pool per task family the config asks for (undefined entries = all evaluators). */
+export function evaluatorPools(cfg: SimConfig): Record<string, readonly string[]> | undefined {
+  const e = cfg.honest.evaluators;
+  if (e === "all") return undefined;
+  if (e === "profile") {
+    const p = defaultProfile();
+    return Object.fromEntries(Object.entries(p.tasks).map(([task, t]) => [task, t.agreementPool]));
+  }
+  return e;
 }

@@ -11,6 +11,8 @@ export const toTokens = (wei: bigint): number => Number(wei) / WEI_PER_TOKEN;
 export interface RunMetrics {
   /** Spearman of node reward rates (pay per output served) vs node quality (mean human score). */
   rewardSpearman: number | null;
+  /** Spearman of the pay of every output served vs its human score (pooled over rounds). */
+  outputRewardSpearman: number | null;
   /** Share of reward rates paid to nodes below the median node quality. */
   lowQualityRewardShare: number | null;
   /** Mean |consensus - human| over settled outputs. */
@@ -70,6 +72,7 @@ export function runMetrics(t: RunTotals, clean: RunTotals): RunMetrics {
     attackers.length > 0 ? mean(attackers.map(profitOf))! + (targetGain ?? 0) : null;
   return {
     rewardSpearman: spearman(rate, quality),
+    outputRewardSpearman: spearman(t.outputPay, t.outputHuman),
     lowQualityRewardShare: lowQualityRewardShare(rate, quality),
     consensusError: t.settledOutputs > 0 ? t.absErrorSum / t.settledOutputs : null,
     honestTrust: honest.length > 0 && last >= 0 ? t.honestTrust[last]! / 10_000 : null,

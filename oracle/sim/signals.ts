@@ -56,6 +56,11 @@ export interface Dataset {
 export interface BuildOptions {
   /** Pin the `single` signal of every honest evaluator to this evaluator id. */
   singleEvaluator?: string;
+  /**
+   * The evaluator pool per task family (e.g. the profile's agreement pool); a family without an
+   * entry uses every evaluator scored on all of its records.
+   */
+  poolsByTask?: Record<string, readonly string[]>;
   calibrated?: { fn: CompositeFn; profileHash: string };
 }
 
@@ -68,6 +73,20 @@ export function buildDataset(tasks: readonly SimTask[], opts: BuildOptions = {})
       const cur = pools[r.dataset];
       pools[r.dataset] = cur === undefined ? ids.sort() : cur.filter((id) => ids.includes(id));
     }
+  }
+  const taskOf: Record<string, string> = {};
+  for (const t of tasks) taskOf[t.dataset] = t.task;
+  for (const [ds, pool] of Object.entries(pools)) {
+    const wanted = opts.poolsByTask?.[taskOf[ds]!];
+    if (wanted === undefined) continue;
+    const missing = wanted.filter((id) => !pool.includes(id));
+    if (missing.length > 0) {
+      throw new InputError(`dataset ${ds}: evaluator pool ${wanted.join(", ")} includes ${missing.join(", ")}, not scored on every record`, {
+        field: "honest.evaluators",
+        reason: "evaluator not scored",
+      });
+    }
+    pools[ds] = [...wanted];
   }
   const fullPools: Record<string, string[]> = { ...pools };
   for (const [ds, pool] of Object.entries(pools)) {

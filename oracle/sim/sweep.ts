@@ -16,6 +16,7 @@ import type { SignalId } from "./signals.js";
 
 export const ROW_METRICS = [
   "rewardSpearman",
+  "outputRewardSpearman",
   "lowQualityRewardShare",
   "consensusError",
   "honestTrust",
@@ -46,6 +47,7 @@ export type SimRow = {
   rounds: number;
   /** Same metrics in the attack-free run with the same seeds and task stream. */
   rewardSpearmanClean: number | null;
+  outputRewardSpearmanClean: number | null;
   lowQualityRewardShareClean: number | null;
   consensusErrorClean: number | null;
   /** rewardSpearman / rewardSpearmanClean (ratio of the means). */
@@ -80,7 +82,7 @@ export interface SweepProgress {
   total: number;
 }
 
-function specFor(cfg: SimConfig, p: Partition, signal: SignalId, defense: DefenseId, k: number, seed: number, attack: AttackId, ratio: number): RunSpec {
+function specFor(cfg: SimConfig, g: SweepGrid, p: Partition, signal: SignalId, defense: DefenseId, k: number, seed: number, attack: AttackId, ratio: number): RunSpec {
   return {
     dataset: p.dataset,
     attack,
@@ -102,7 +104,7 @@ function specFor(cfg: SimConfig, p: Partition, signal: SignalId, defense: Defens
     },
     target: cfg.attack.target,
     economics: cfg.economics,
-    settlement: { ...DEFAULT_SETTLEMENT_PARAMS, ...stripUndefined(cfg.settlement) },
+    settlement: { ...DEFAULT_SETTLEMENT_PARAMS, ...stripUndefined(cfg.settlement), ...stripUndefined(g.settlement ?? {}) },
   };
 }
 
@@ -169,12 +171,12 @@ export function runSweep(cfg: SimConfig, partitions: readonly Partition[], onPro
             const acc = cells.map(() => newAcc(cfg.rounds));
             for (let s = 0; s < cfg.seeds; s++) {
               const seed = seedOf(cfg, s);
-              const clean = run(specFor(cfg, p, signal, defense, k, seed, "none", 0), cfg.rounds);
+              const clean = run(specFor(cfg, g, p, signal, defense, k, seed, "none", 0), cfg.rounds);
               const cleanM = runMetrics(clean, clean);
               addRun(cleanAcc, cleanM, cleanM, clean);
               tick();
               cells.forEach((c, ci) => {
-                const t = run(specFor(cfg, p, signal, defense, k, seed, c.attack, c.ratio), cfg.rounds);
+                const t = run(specFor(cfg, g, p, signal, defense, k, seed, c.attack, c.ratio), cfg.rounds);
                 addRun(acc[ci]!, runMetrics(t, clean), cleanM, t);
                 tick();
               });
@@ -229,6 +231,7 @@ function makeRow(
     row[`${key}Ci95`] = s.ci95;
   }
   row.rewardSpearmanClean = summarize(acc.clean.map((m) => m.rewardSpearman)).mean;
+  row.outputRewardSpearmanClean = summarize(acc.clean.map((m) => m.outputRewardSpearman)).mean;
   row.lowQualityRewardShareClean = summarize(acc.clean.map((m) => m.lowQualityRewardShare)).mean;
   row.consensusErrorClean = summarize(acc.clean.map((m) => m.consensusError)).mean;
   const a = row.rewardSpearman as number | null;

@@ -79,6 +79,8 @@ describe("sim metrics on hand-computed cases", () => {
       nodeHumanSum: [1.8, 1.0, 0.2, 0],
       absErrorSum: 0.6,
       settledOutputs: 4,
+      outputPay: [10, 2, 30, 4, 1],
+      outputHuman: [0.5, 0.1, 0.9, 0.6, 0.0],
       evaluators,
       honestTrust: Float64Array.from([10_000, 12_000]),
       attackerTrust: Float64Array.from([10_000, 8_000]),
@@ -93,6 +95,8 @@ describe("sim metrics on hand-computed cases", () => {
     const m = runMetrics(attacked, clean);
     expect(m.rewardSpearman).toBeCloseTo(1, 12);
     expect(m.consensusError).toBeCloseTo(0.15, 12);
+    // pay ranks 4,2,5,3,1 vs human ranks 3,2,5,4,1: d^2 = 1+0+0+1+0 = 2 -> 1 - 12/120 = 0.9
+    expect(m.outputRewardSpearman).toBeCloseTo(0.9, 12);
     expect(m.honestTrust).toBeCloseTo(1.2, 12);
     expect(m.attackerTrust).toBeCloseTo(0.8, 12);
     // target node 2 earned 4 more tokens than in the clean run; one attacker
