@@ -1,0 +1,17 @@
+/**
+ * The chain boundary for the oracle: typed ABIs (generated), deployment files, the
+ * commit-reveal commitment and parameter tuples. Local/test deployment helpers live in
+ * ./local.js and ./deploy.js (they import Hardhat, so they are not re-exported here).
+ */
+export { proofOfQualityAbi, poqTestTokenAbi, randomnessSourceAbi } from "./abi.js";
+export {
+  deploymentSchema,
+  deploymentPath,
+  parseDeployment,
+  loadDeployment,
+  writeDeployment,
+  DEFAULT_DEPLOYMENTS_DIR,
+  type Deployment,
+} from "./deployments.js";
+export { commitmentHash } from "./commitment.js";
+export { toGovernanceTuple, fromSettlementTuple, type GovernanceParamsTuple, type SettlementParamsTuple } from "./params.js";

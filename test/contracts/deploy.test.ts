@@ -1,0 +1,49 @@
+/** The deploy path (Ignition module + deployments file) and the generated ABI file. */
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import hre, { network } from "hardhat";
+import { deployPoQ } from "../../oracle/contract/deploy.js";
+import { loadDeployment, parseDeployment } from "../../oracle/contract/deployments.js";
+import { poqTestTokenAbi, proofOfQualityAbi, randomnessSourceAbi } from "../../oracle/contract/abi.js";
+import { renderAbiFile, ABI_FILE } from "../../scripts/export-abi.js";
+import { DEFAULT_PARAMS } from "../../oracle/rules/index.js";
+import { PoqError } from "../../oracle/core/errors.js";
+
+describe("deploy path", () => {
+  it("deploys with Ignition on the in-process network and writes a valid deployments file", async () => {
+    const conn = await network.create();
+    const dir = await mkdtemp(path.join(tmpdir(), "poq-deploy-"));
+    const { deployment, file } = await deployPoQ(conn, { outDir: dir });
+    expect(path.basename(file)).toBe(`${deployment.chainId}.json`);
+    const loaded = await loadDeployment(deployment.chainId, dir);
+    expect(loaded.proofOfQuality).toBe(deployment.proofOfQuality);
+    const poq = await conn.viem.getContractAt("ProofOfQuality", loaded.proofOfQuality);
+    expect((await poq.read.token()).toLowerCase()).toBe(loaded.token.toLowerCase());
+    expect((await poq.read.params()).minStake).toBe(DEFAULT_PARAMS.minStake);
+    const [admin] = await conn.viem.getWalletClients();
+    expect(await poq.read.hasRole([await poq.read.GOVERNOR_ROLE(), admin!.account.address])).toBe(true);
+    const code = await (await conn.viem.getPublicClient()).getCode({ address: loaded.proofOfQuality });
+    expect(code && code.length > 2).toBe(true);
+  });
+
+  it("rejects malformed deployment files with the field and reason", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "poq-deploy-"));
+    await expect(loadDeployment(7, dir)).rejects.toMatchObject({ code: "E_DEPLOYMENT_MISSING" });
+    await writeFile(path.join(dir, "7.json"), JSON.stringify({ chainId: 7, proofOfQuality: "0x12", token: "0x" + "11".repeat(20), blockNumber: 1 }));
+    await expect(loadDeployment(7, dir)).rejects.toThrow(/proofOfQuality/);
+    await writeFile(path.join(dir, "7.json"), JSON.stringify({ chainId: 8, proofOfQuality: "0x" + "22".repeat(20), token: "0x" + "11".repeat(20), blockNumber: 1 }));
+    await expect(loadDeployment(7, dir)).rejects.toThrow(/does not match/);
+    expect(() => parseDeployment({ chainId: 1 })).toThrow(PoqError);
+  });
+});
+
+describe("generated ABI (oracle/contract/abi.ts)", () => {
+  it("matches the compiled artifacts (run scripts/export-abi.ts when this fails)", async () => {
+    expect(await readFile(ABI_FILE, "utf8")).toBe(await renderAbiFile());
+    expect(proofOfQualityAbi).toEqual((await hre.artifacts.readArtifact("ProofOfQuality")).abi);
+    expect(poqTestTokenAbi).toEqual((await hre.artifacts.readArtifact("PoQTestToken")).abi);
+    expect(randomnessSourceAbi).toEqual((await hre.artifacts.readArtifact("IRandomnessSource")).abi);
+  });
+});
