@@ -1,6 +1,7 @@
 /** Loads the scored data a config names and builds the simulator's datasets (one per partition). */
 import { InputError } from "../core/errors.js";
-import { computeComposite } from "../scoring/composite.js";
+import { loadScoredFiles as loadAuditRecords } from "../audit/records.js";
+import { rescoreComposite } from "../audit/rescore.js";
 import { defaultProfile, loadProfile, profileHash } from "../scoring/profile.js";
 import type { SimConfig } from "./config.js";
 import { groupTasks, loadScoredFiles, type ScoredRecord } from "./data.js";
@@ -37,10 +38,22 @@ export async function prepareData(cfg: SimConfig): Promise<PreparedData> {
   let calibrated: BuildOptions["calibrated"];
   let calibratedSource = "not available (no calibrated profile given)";
   if (cfg.data.profile !== undefined) {
+    // Rescoring under the calibrated profile recomputes what the profile can change (model and
+    // cost priors from its ratings, semantic mix, agreement pool) with the scoring engine's own
+    // functions, then computeComposite: the same numbers `poq score --profile` would write.
     const profile = await loadProfile(cfg.data.profile);
     const hash = profile.hash ?? profileHash(profile);
-    calibrated = { fn: (r: ScoredRecord) => computeComposite(r.dimensions, profile, r.task), profileHash: hash };
-    calibratedSource = `computeComposite(dimensions, ${cfg.data.profile}) [profile ${hash}]`;
+    const audit = await loadAuditRecords(cfg.data.scored, { keepUnlabelled: true });
+    const byId = new Map(audit.records.map((r) => [r.id, rescoreComposite(r, profile).composite]));
+    calibrated = {
+      fn: (r: ScoredRecord) => {
+        const c = byId.get(r.id);
+        if (c === undefined) throw new InputError(`record ${r.id} could not be rescored with ${cfg.data.profile}`, { recordId: r.id, field: "data.profile" });
+        return c;
+      },
+      profileHash: hash,
+    };
+    calibratedSource = `records rescored with the calibrated profile ${cfg.data.profile} (audit rescoreComposite = poq score --profile; profile ${hash})`;
   } else if (cfg.data.calibratedScored !== undefined) {
     const rescored = await loadScoredFiles(cfg.data.calibratedScored);
     const byId = new Map(rescored.map((r) => [r.id, r]));

@@ -7,6 +7,9 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { createLogger } from "../../core/log.js";
 import { countRuns, loadSimConfig, prepareData, runSweep, writeOutputs } from "../../sim/index.js";
+import { splitScored } from "../../sim/split.js";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
   program
@@ -33,5 +36,18 @@ export function register(program: Command): void {
       const out = await writeOutputs(o.out, cfg, res, { configFile: o.config, data, elapsedMs });
       log.info({ runs: res.runs, roundsPerSec: Math.round(res.roundsSimulated / (elapsedMs / 1000)) }, "simulation done");
       process.stdout.write(`wrote ${out.json}\nwrote ${out.summary}\n${out.figures.map((f) => `wrote ${f}`).join("\n")}\n`);
+    });
+
+  program
+    .command("simulate-split")
+    .description("split scored records by group into a calibration half (for poq audit --calibrate-on) and a simulation half")
+    .requiredOption("--in <file>", "scored JSONL (repeatable)", collect)
+    .requiredOption("--fit <file>", "output: records of the calibration groups")
+    .requiredOption("--sim <file>", "output: records of the simulation groups")
+    .option("--fraction <x>", "share of groups used for calibration", "0.5")
+    .option("--seed <n>", "split seed", "1")
+    .action(async (o: { in: string[]; fit: string; sim: string; fraction: string; seed: string }) => {
+      const r = await splitScored(o.in, o.fit, o.sim, Number(o.fraction), Number(o.seed));
+      process.stdout.write(`fit: ${r.fit} records (${r.fitGroups} groups) -> ${o.fit}\nsim: ${r.sim} records (${r.simGroups} groups) -> ${o.sim}\n`);
     });
 }
