@@ -77,6 +77,7 @@ export interface Stack {
   reader: PoqReader;
   admin: PrivateKeyAccount;
   requester: PrivateKeyAccount;
+  requesterKey: `0x${string}`;
   nodes: PrivateKeyAccount[];
   evaluators: PrivateKeyAccount[];
   evaluatorKeys: `0x${string}`[];
@@ -92,7 +93,8 @@ export async function setupStack(url: string, nEval = 5): Promise<Stack> {
   const dc: DevChain = { client, provider: client as unknown as EIP1193Provider };
   const mk = () => privateKeyToAccount(generatePrivateKey());
   const admin = mk();
-  const requester = mk();
+  const requesterKey = generatePrivateKey();
+  const requester = privateKeyToAccount(requesterKey);
   const nodes = [mk(), mk(), mk()];
   const evaluatorKeys = Array.from({ length: nEval }, () => generatePrivateKey());
   const evaluators = evaluatorKeys.map((k) => privateKeyToAccount(k));
@@ -107,7 +109,7 @@ export async function setupStack(url: string, nEval = 5): Promise<Stack> {
   for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(["gpt4", "chatgpt", "fid"][i]!));
   for (const e of evaluators) await actions(e).registerEvaluator(parseEther("1000"), parseEther("1"));
   const contentDir = mkdtempSync(path.join(tmpdir(), "poq-e2e-content-"));
-  return { dc, dep, reader, admin, requester, nodes, evaluators, evaluatorKeys, contentDir, content: new DirContentStore(contentDir), actions, profileHash: profileHash(defaultProfile()) };
+  return { dc, dep, reader, admin, requester, requesterKey, nodes, evaluators, evaluatorKeys, contentDir, content: new DirContentStore(contentDir), actions, profileHash: profileHash(defaultProfile()) };
 }
 
 export function qaTask(i: number): TaskLine {
@@ -202,3 +204,15 @@ export async function committedEvents(s: Stack, taskId?: bigint): Promise<{ task
 }
 
 export const uniquePrefix = () => `poqtest-${randomUUID().slice(0, 8)}`;
+
+/** Runs `poq <args>` to completion; returns exit code, stdout and stderr. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(root, "bin/poq.mjs"), ...args], { cwd: root, env: { ...process.env, VITEST: "", POQ_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    p.on("exit", (code) => resolve({ code, stdout: out, stderr: err }));
+  });
+}

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { formatEther, type Address } from "viem";
 import { redisConnection } from "../../oracle/queue/redis.js";
-import { startHardhatNode, setupStack, createTasks, qaTask, spawnWorker, workerEnv, committedEvents, waitFor, uniquePrefix, REDIS_URL, type Stack, type WorkerProc } from "./harness.js";
+import { runCli, startHardhatNode, setupStack, createTasks, qaTask, spawnWorker, workerEnv, committedEvents, waitFor, uniquePrefix, REDIS_URL, type Stack, type WorkerProc } from "./harness.js";
 
 /**
  * End to end over real processes: a Hardhat node on loopback, three `poq worker` processes
@@ -86,6 +86,44 @@ describe("evaluator workers end to end", () => {
     expect(active).toBeGreaterThan(1);
     process.stderr.write(`e2e: ${ids.length} tasks settled; node payouts ${s.nodes.map((n) => n.address.slice(0, 6)).join(",")}; claimable ${formatEther(claimable!)}\n`);
     await Promise.all(workers.splice(0).map((w) => w.stop()));
+  }, 240_000);
+
+  it("requester and dApp CLI: task create, task show, trust, payouts, claim (tables and --json)", async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
+    const w = spawnWorker(env);
+    workers.push(w);
+    const reqEnv = { ...env, POQ_PRIVATE_KEYS: s.requesterKey };
+    const nodes = `n0=${s.nodes[0]!.address},n1=${s.nodes[1]!.address},n2=${s.nodes[2]!.address}`;
+    const created = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--budget", "20", "--k", "5", "--nodes", nodes, "--json"], reqEnv);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const ids = (JSON.parse(created.stdout) as { tasks: { taskId: string }[] }).tasks.map((t) => t.taskId);
+    expect(ids).toHaveLength(2);
+    await waitFor("CLI tasks finalized", async () => (await Promise.all(ids.map((i) => s.reader.getTask(BigInt(i))))).every((t) => t.status === "finalized"), 120_000, 300);
+    const shown = await runCli(["task", "show", ...ids], reqEnv);
+    expect(shown.stdout).toMatch(/finalized/);
+    const trust = JSON.parse((await runCli(["trust", "--json"], reqEnv)).stdout) as { address: string; trust: number }[];
+    expect(trust).toHaveLength(5);
+    for (const t of trust) expect(t.trust).toBe((await s.reader.getEvaluator(t.address as Address)).trust);
+    const table = await runCli(["payouts", "--node", s.nodes[0]!.address], reqEnv);
+    expect(table.stdout).toMatch(/inference node\s+model\s+pending\s+lifetime/);
+    const pay = JSON.parse((await runCli(["payouts", "--json"], reqEnv)).stdout) as { nodes: { address: string; pending: string }[] };
+    const n0 = pay.nodes.find((n) => n.address.toLowerCase() === s.nodes[0]!.address.toLowerCase())!;
+    expect(BigInt(n0.pending)).toBe((await s.reader.getNode(s.nodes[0]!.address)).pending);
+    const claimed = JSON.parse((await runCli(["claim", "--node", s.nodes[0]!.address, "--json"], reqEnv)).stdout) as { amount: string };
+    expect(BigInt(claimed.amount)).toBe(BigInt(n0.pending));
+    expect((await s.reader.getNode(s.nodes[0]!.address)).pending).toBe(0n);
+    const again = await runCli(["claim", "--node", s.nodes[0]!.address], reqEnv);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/NothingToClaim/);
+    const bad = await runCli(["task", "create", "--in", "test/fixtures/e2e/malformed.jsonl", "--nodes", nodes], reqEnv);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/malformed\.jsonl:2 \(bad-1\): field task/);
+    expect(bad.stderr).toMatch(/malformed\.jsonl:3: invalid JSON/);
+    expect(bad.stderr).toMatch(/malformed\.jsonl:4 \(bad-2\): field outputs/);
+    await w.stop();
   }, 240_000);
 
   for (const point of ["commit-sent", "commit-confirmed"] as const) {

@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { cliContext, cliSigner, formatTable, toJson } from "../../sdk/context.js";
+
+export function register(program: Command): void {
+  program
+    .command("finalize")
+    .description("settle tasks (anyone may, after the reveal deadline or once all revealed)")
+    .argument("<ids...>", "task ids")
+    .option("--config <file>", "config file")
+    .option("--json", "print JSON")
+    .action(async (ids: string[], o: { config?: string; json?: boolean }) => {
+      const ctx = await cliContext(o.config);
+      const signer = await cliSigner(ctx);
+      const rows: { taskId: string; tx: string; consensus: number[] }[] = [];
+      for (const id of ids) {
+        const tx = await signer.finalize(BigInt(id));
+        rows.push({ taskId: id, tx, consensus: (await ctx.reader.getTask(BigInt(id))).consensus });
+      }
+      if (o.json) process.stdout.write(toJson(rows));
+      else process.stdout.write(formatTable(["task", "consensus (bps)", "tx"], rows.map((r) => [r.taskId, r.consensus.join(" ") || "none", r.tx])));
+    });
+}
