@@ -35,6 +35,8 @@ export interface ScoreOptions {
   chunkSize?: number;
   /** 1-based line numbers of the records (for error messages); default index + 1. */
   lines?: readonly number[];
+  /** When given, milliseconds spent per stage are added here (benchmarks). */
+  timings?: Record<string, number>;
   /** onnxruntime threads for the token-similarity GEMM (default 2). */
   similarityThreads?: number;
   /** Accept an encoder whose id differs from profile.models.encoder (default false). */
@@ -137,6 +139,7 @@ export class Scorer {
     for (let start = 0; start < records.length; start += chunkSize) {
       const end = Math.min(records.length, start + chunkSize);
       const plans: Plan[] = [];
+      const t0 = this.opts.timings ? performance.now() : 0;
       for (let i = start; i < end; i++) {
         const line = this.opts.lines?.[i] ?? i + 1;
         try {
@@ -146,6 +149,7 @@ export class Scorer {
           results[i] = { ok: false, index: i, error: asRecordError(err, records[i], line) };
         }
       }
+      if (this.opts.timings) this.opts.timings.validate = (this.opts.timings.validate ?? 0) + performance.now() - t0;
       try {
         for (const r of await this.scoreChunk(plans)) results[r.index] = r;
       } catch {
@@ -184,6 +188,14 @@ export class Scorer {
 
   private async scoreChunk(plans: readonly Plan[]): Promise<ScoreResult[]> {
     const { profile, encoder, nli } = this.opts;
+    const timer = this.opts.timings;
+    let last = timer ? performance.now() : 0;
+    const lap = (stage: string): void => {
+      if (!timer) return;
+      const now = performance.now();
+      timer[stage] = (timer[stage] ?? 0) + now - last;
+      last = now;
+    };
     const en = this.enabled;
     // 1. every distinct text to embed / to get token states for, in first-seen order
     const toEmbed = new Map<string, Float32Array | null>();
@@ -214,6 +226,7 @@ export class Scorer {
         }
       }
     }
+    lap("plan");
     // token states first: the encoder caches their embeddings too, so embed() below reuses that pass
     if (toStates.size > 0) {
       const list = [...toStates];
@@ -224,15 +237,18 @@ export class Scorer {
         stateSnapshot.set(t, n);
       });
     }
+    lap("encode.tokenStates");
     const texts = [...toEmbed.keys()];
     const vecs = texts.length > 0 ? await encoder.embed(texts) : [];
     texts.forEach((t, i) => toEmbed.set(t, vecs[i]!));
     const emb = (t: string): Float32Array => toEmbed.get(t)!;
+    lap("encode.embed");
 
     // 2. NLI pairs (aligned source sentence, output sentence), when configured
     const alignments = plans.map((p) =>
       en.has("summac.align") || nli ? sentenceAlignment(p.outSentences.map(emb), p.sourceSentences.map(emb), profile.tasks[p.rec.task]!.alignment.pooling) : null,
     );
+    lap("alignment.match");
     let nliScores: Array<number | undefined> = plans.map(() => undefined);
     if (nli) {
       const pairs: Array<[string, string]> = [];
@@ -253,6 +269,7 @@ export class Scorer {
       nliScores = plans.map((_, k) => (cnt[k]! > 0 ? sum[k]! / cnt[k]! : undefined));
     }
 
+    lap("nli");
     // 3. BERTScore via one GEMM per record
     const bert: Array<BertScore[] | null> = plans.map(() => null);
     if (wantBert) {
@@ -265,6 +282,7 @@ export class Scorer {
       }
     }
 
+    lap("bertscore");
     // 4. evaluators, dimensions, composite
     const cb = profile.evaluators.cosineBaseline;
     const bb = profile.evaluators.bertscoreBaseline;
@@ -278,6 +296,7 @@ export class Scorer {
       if (hasRefs) {
         const lex = lexicalScoresFromFeatures(this.feats(rec.output), refs.map((r) => this.feats(r)), how);
         for (const [id, v] of Object.entries(lex)) if (en.has(id)) ev[id] = v;
+        lap("lexical");
         if (en.has("use.cosine.ref")) ev["use.cosine.ref"] = rescale(aggregate(refs.map((r) => dot(emb(p.out), emb(r))), how), cb);
         if (wantBert) {
           const bs = bert[k]!;
@@ -287,6 +306,7 @@ export class Scorer {
         }
       }
       if (en.has("use.cosine.query") && p.query.length > 0) ev["use.cosine.query"] = rescale(dot(emb(p.out), emb(p.query)), cb);
+      lap("cosine");
       const al = alignments[k];
       let cues: CueReport[] = [];
       if (al && al.best.length > 0) {
@@ -302,16 +322,24 @@ export class Scorer {
           cues = [cues[top]!];
         }
       }
+      lap("alignment.cues");
       if (nliScores[k] !== undefined) ev["nli.entail"] = nliScores[k]!;
       for (const id of Object.keys(ev)) ev[id] = round6(ev[id]!);
       const evaluators = Object.fromEntries(Object.entries(ev).sort((a, b) => EVALUATOR_ORDER.get(a[0])! - EVALUATOR_ORDER.get(b[0])!));
 
+      lap("assemble");
       const mp = modelPriorDimension(profile, rec.model, rec.task);
+      lap("dim.modelPrior");
       const cp = costPriorDimension(profile, rec, mp.score);
+      lap("dim.costPrior");
       const st = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
+      lap("dim.structure");
       const se = semanticDimension(cfg.semantic, evaluators, hasRefs);
+      lap("dim.semantic");
       const alDim = alignmentDimension(cfg.alignment, { embeddingAlignment: evaluators["summac.align"] ?? 0, cues, nli: evaluators["nli.entail"] });
+      lap("dim.alignment");
       const ag = agreementDimension(cfg.agreementPool, evaluators);
+      lap("dim.agreement");
       const parts: Record<Dimension, { score: number; explain: string }> = {
         modelPrior: mp,
         costPrior: cp,
@@ -332,6 +360,7 @@ export class Scorer {
         .map((d) => `${round6(comp.weights[d])} x ${d} ${round6(comp.normalized[d])}`)
         .join(" + ")}${comp.gatedOff.length ? `; gated off: ${comp.gatedOff.join(", ")}` : ""}`;
       const record: ScoredRecord = { ...rec, dimensions, evaluators, composite, profileHash: this.profileHash };
+      lap("composite");
       return { ok: true, index: p.index, record, explain };
     });
   }

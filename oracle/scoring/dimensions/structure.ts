@@ -2,7 +2,7 @@
  * Structure quality (dimension 3): does the output have the form of a good answer for its
  * task, independent of its content? The product of component scores, each 1 when fine:
  * - length: words against the task's expected range (ratio below min / above max);
- * - repetition: share of distinct word trigrams (runaway n-gram loops);
+ * - repetition: share of distinct word trigrams / 0.9, capped at 1 (runaway n-gram loops);
  * - degeneration: longest run of one repeated token, repeated sentences;
  * - junk: replacement characters, private-use and other non-text symbols;
  * - unfinished: a longer output that stops without terminal punctuation;
@@ -22,6 +22,7 @@ export interface StructureParts {
   format: number;
 }
 
+const REPETITION_TOLERANCE = 0.9;
 const JUNK_RE = /[\uFFFD\uE000-\uF8FF\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u2028\u2029\uFEFF]/gu;
 const TERMINAL_RE = /[.!?…。！？"'”’)\]»:;]\s*$/u;
 const REFUSAL_RE =
@@ -43,7 +44,8 @@ export function structureParts(output: string, query: string, cfg: TaskConfig["s
   if (toks.length >= 6) {
     const tri = ngramCounts(toks, 3);
     const total = toks.length - 2;
-    repetition = tri.size / total;
+    // natural text repeats a few trigrams: only a distinct share below 0.9 counts
+    repetition = Math.min(1, tri.size / total / REPETITION_TOLERANCE);
   }
 
   let maxRun = 1;
