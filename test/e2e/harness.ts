@@ -90,7 +90,11 @@ export interface Stack {
 /** Deploys and registers 3 inference nodes and `nEval` evaluators on the node at `url`. */
 export async function setupStack(url: string, nEval = 5): Promise<Stack> {
   const client = createPublicClient({ transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
-  const dc: DevChain = { client, provider: client as unknown as EIP1193Provider };
+  return setupStackOn({ client, provider: client as unknown as EIP1193Provider }, nEval);
+}
+
+export async function setupStackOn(dc: DevChain, nEval = 5): Promise<Stack> {
+  const client = dc.client;
   const mk = () => privateKeyToAccount(generatePrivateKey());
   const admin = mk();
   const requesterKey = generatePrivateKey();

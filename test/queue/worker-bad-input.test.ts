@@ -1,0 +1,140 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { network } from "hardhat";
+import { createPublicClient, custom, HttpRequestError, keccak256, toHex, type EIP1193Provider, type PublicClient } from "viem";
+import { loadConfig } from "../../oracle/config/index.js";
+import { createLogger } from "../../oracle/core/log.js";
+import { redisConnection } from "../../oracle/queue/redis.js";
+import { createWorkerRuntime, type WorkerRuntime } from "../../oracle/worker/runtime.js";
+import { EngineTaskScorer } from "../../oracle/worker/scorer.js";
+import { loadUseLite } from "../../oracle/models/index.js";
+import { defaultProfile } from "../../oracle/scoring/profile.js";
+import { contentHash } from "../../oracle/content/index.js";
+import { parseTaskFile } from "../../oracle/sdk/tasks.js";
+import { createTasks, qaTask, setupStackOn, uniquePrefix, waitFor, REDIS_URL, txCfg, type Stack } from "../e2e/harness.js";
+
+/**
+ * Bad input against the real worker code (BullMQ on Redis, in-process Hardhat network):
+ * tampered texts, an unknown profile, RPC outages. Failed jobs keep their reason and the
+ * worker keeps serving other tasks.
+ */
+let s: Stack;
+let rt: WorkerRuntime;
+let rpcDown = false;
+const prefix = uniquePrefix();
+const redis = redisConnection(REDIS_URL);
+let encoder: Awaited<ReturnType<typeof loadUseLite>>;
+
+beforeAll(async () => {
+  const conn = await network.create();
+  const provider = conn.provider as unknown as EIP1193Provider;
+  s = await setupStackOn({ client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider }, 3);
+  // The worker's RPC goes through a switch so a test can take it down.
+  const flaky = createPublicClient({
+    transport: custom({
+      request: async (args: { method: string; params?: unknown }) => {
+        if (rpcDown) throw new HttpRequestError({ url: "http://127.0.0.1:1", details: "connect ECONNREFUSED 127.0.0.1:1" });
+        return provider.request(args as never);
+      },
+    }),
+    pollingInterval: 50,
+  }) as PublicClient;
+  encoder = await loadUseLite({ intraOpThreads: 1 });
+  const cfg = loadConfig({
+    env: {},
+    overrides: {
+      redis: { url: REDIS_URL, prefix },
+      worker: { confirmations: 0, pollIntervalMs: 100, attempts: 3, concurrency: 3, autoFinalize: true, lockDurationMs: 5_000 },
+      tx: { ...txCfg, maxRetries: 2, backoffMs: 50 },
+    },
+  });
+  const { privateKeyToAccount } = await import("viem/accounts");
+  rt = await createWorkerRuntime({
+    cfg,
+    accounts: s.evaluatorKeys.map((k) => privateKeyToAccount(k)),
+    scorer: new EngineTaskScorer([defaultProfile()], encoder),
+    redis,
+    log: createLogger("test"),
+    client: flaky,
+    contract: s.dep.poq,
+    content: s.content,
+  });
+  rt.service.start();
+}, 120_000);
+
+afterAll(async () => {
+  await rt?.close();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await encoder?.close?.();
+});
+
+const settled = (id: bigint) => waitFor(`task ${id} finalized`, async () => {
+  const t = await s.reader.getTask(id);
+  return t.status === "finalized" && t;
+}, 90_000, 100);
+
+describe("worker bad input", () => {
+  it("refuses an output whose text does not match its on-chain hash (scores it 0, records why) and settles the task", async () => {
+    const line = qaTask(7);
+    const good = await createTasks(s, [line]);
+    const t0 = await settled(good[0]!);
+    expect(t0.consensus[0]).toBeGreaterThan(0);
+    // Same task again, but the store holds a different text under output 0's hash.
+    const line2 = { ...line, id: "t7b", outputs: line.outputs.map((o, j) => (j === 0 ? { ...o, text: "The answer is 14, certainly." } : o)) };
+    const [id] = await createTasks(s, [line2]);
+    writeFileSync(path.join(s.contentDir, `${contentHash("The answer is 14, certainly.").slice(2)}.txt`), "Something else entirely.");
+    const t = await settled(id!);
+    expect(t.consensus[0]).toBe(0);
+    expect(t.consensus[1]).toBeGreaterThan(0);
+    const rec = await rt.store.get(id!.toString(), s.evaluators[0]!.address);
+    expect(rec?.refusals?.[0]).toMatchObject({ output: 0, code: "E_CONTENT_MISMATCH" });
+    expect(rec?.refusals?.[0]?.reason).toMatch(/hashes to 0x[0-9a-f]+, on-chain hash is/);
+  });
+
+  it("fails the job of a task with an unknown profile or a tampered query, with the reason kept, and keeps serving", async () => {
+    const [unknown] = await createTasks(s, [qaTask(8)], { profileHash: keccak256(toHex("no such profile")) });
+    const [tampered] = await createTasks(s, [{ ...qaTask(9), query: "What is 9 plus 9, really?" }]);
+    const q = JSON.stringify({ v: 1, task: "qa", query: "What is 9 plus 9, really?", references: ["18"] });
+    writeFileSync(path.join(s.contentDir, `${contentHash(q).slice(2)}.txt`), q.replace("really", "truly"));
+    const [fine] = await createTasks(s, [qaTask(10)]);
+    await settled(fine!);
+    const failed = await waitFor("failed jobs", async () => {
+      const f = await rt.queue.failed();
+      return f.length >= 6 && f;
+    }, 30_000);
+    const reasons = (id: bigint) => failed.filter((f) => f.id.startsWith(`evaluate:${id}:`)).map((f) => f.reason);
+    expect(reasons(unknown!)).toHaveLength(3);
+    for (const r of reasons(unknown!)) expect(r).toMatch(/^permanent E_UNKNOWN_PROFILE: task \d+ requires scoring profile 0x[0-9a-f]{64}/);
+    for (const r of reasons(tampered!)) expect(r).toMatch(/^permanent E_CONTENT_MISMATCH: task \d+ query: text from dir:.* hashes to/);
+    const rec = await rt.store.get(unknown!.toString(), s.evaluators[1]!.address);
+    expect(rec).toMatchObject({ state: "refused" });
+    expect(rec?.reason).toMatch(/E_UNKNOWN_PROFILE/);
+  });
+
+  it("rides out an RPC outage during the run and finishes the task", async () => {
+    rpcDown = true;
+    const [id] = await createTasks(s, [qaTask(11)]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await s.reader.getTask(id!)).commits).toBe(0);
+    rpcDown = false;
+    const t = await settled(id!);
+    expect(t.reveals).toBe(3);
+  });
+
+  it("fails clearly when the RPC is unreachable at start", async () => {
+    const cfg = loadConfig({ env: {}, overrides: { rpcUrl: "http://127.0.0.1:9", redis: { url: REDIS_URL, prefix }, tx: { ...txCfg, maxRetries: 1, backoffMs: 10 } } });
+    await expect(
+      createWorkerRuntime({ cfg, accounts: [], scorer: new EngineTaskScorer([], encoder), redis: null, log: createLogger("test"), contract: s.dep.poq }),
+    ).rejects.toMatchObject({ code: "E_RPC", message: expect.stringMatching(/connect to http:\/\/127\.0\.0\.1:9: RPC unavailable after 2 attempts/) });
+  });
+
+  it("rejects a malformed task file with line, record and field", () => {
+    expect(() => parseTaskFile('{"id":"a","task":"qa","query":"q","outputs":[{"node":"n","text":"t","extra":1}]}\n\n{"id":"b"}', "f.jsonl")).toThrow(
+      /f\.jsonl:1 \(a\): field outputs\.0: Unrecognized key[\s\S]*f\.jsonl:3 \(b\): field task/,
+    );
+    expect(() => parseTaskFile("\n", "empty.jsonl")).toThrow(/holds no tasks/);
+  });
+});
