@@ -1,6 +1,5 @@
+import { commitmentHash } from "../contract/commitment.js";
 import {
-  encodeAbiParameters,
-  keccak256,
   hexToString,
   type Abi,
   type Address,
@@ -142,12 +141,7 @@ export class PoqChain implements PoqChainPort {
   /** Computed locally (same encoding as the contract's commitmentFor view). */
   async commitmentOf(taskId: bigint, ev: Address, scores: readonly number[], salt: Hex): Promise<Hex> {
     this.chainId ??= await withRetry(() => this.o.client.getChainId(), this.o.tx, "chainId", this.o.log);
-    return keccak256(
-      encodeAbiParameters(
-        [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "address" }, { type: "uint16[]" }, { type: "bytes32" }],
-        [BigInt(this.chainId), this.o.address, taskId, ev, [...scores], salt],
-      ),
-    );
+    return commitmentHash({ chainId: this.chainId, contract: this.o.address, taskId, evaluator: ev, scores, salt });
   }
 
   async commit(ev: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>): Promise<Hex> {

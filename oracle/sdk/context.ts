@@ -1,7 +1,7 @@
 import { createPublicClient, http, type PublicClient } from "viem";
 import { loadConfig, type PoqConfig } from "../config/index.js";
 import { loadAccounts, promptHidden } from "../chain/keys.js";
-import { resolvePoqAddress } from "../chain/contract.js";
+import { resolvePoq } from "../chain/contract.js";
 import { withRetry, TxSender } from "../chain/tx.js";
 import { MemoryNonceCoordinator } from "../chain/nonce.js";
 import { InputError } from "../core/errors.js";
@@ -19,7 +19,7 @@ export async function cliContext(configFile?: string): Promise<CliContext> {
   const cfg = loadConfig({ file: configFile });
   const client = createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient;
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`);
-  return { cfg, client, reader: new PoqReader(client, resolvePoqAddress(chainId, cfg.contract)) };
+  return { cfg, client, reader: new PoqReader(client, (await resolvePoq(chainId, cfg.contract)).address) };
 }
 
 /** The first key of the configured key sources signs (keystore or POQ_PRIVATE_KEYS). */

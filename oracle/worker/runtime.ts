@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { PoqConfig } from "../config/schema.js";
 import { PoqChain } from "../chain/poq.js";
-import { poqAbi, resolvePoqAddress } from "../chain/contract.js";
+import { poqAbi, resolvePoq } from "../chain/contract.js";
 import { MemoryNonceCoordinator, RedisNonceCoordinator } from "../chain/nonce.js";
 import { MemoryCursorStore, RedisCursorStore } from "../chain/cursor.js";
 import { withRetry } from "../chain/tx.js";
@@ -44,7 +44,8 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
   const { cfg, log } = o;
   const client = o.client ?? (createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient);
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`, log);
-  const address = o.contract ?? resolvePoqAddress(chainId, cfg.contract);
+  const resolved = o.contract ? { address: o.contract, startBlock: undefined } : await resolvePoq(chainId, cfg.contract);
+  const address = resolved.address;
   const metrics = o.metrics ?? new WorkerMetrics(true);
   const prefix = cfg.redis.prefix;
   const nonces = o.redis ? new RedisNonceCoordinator(o.redis, prefix) : new MemoryNonceCoordinator();
@@ -75,7 +76,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
     log,
     confirmations: cfg.worker.confirmations,
     reorgWindow: cfg.worker.reorgWindow,
-    startBlock: BigInt(cfg.worker.startBlock ?? 0),
+    startBlock: BigInt(cfg.worker.startBlock ?? resolved.startBlock ?? 0),
     pollIntervalMs: cfg.worker.pollIntervalMs,
     autoFinalize: o.autoFinalize ?? cfg.worker.autoFinalize,
     fault: o.fault,
