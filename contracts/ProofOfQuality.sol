@@ -261,8 +261,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard {
         emit RandomnessSourceUpdated(address(source));
     }
 
-    /// @notice Stops new registrations, stake additions, tasks, commits and reveals are NOT
-    ///         stopped (running tasks finish); exits and claims always work (PAUSER_ROLE).
+    /// @notice Stops new business: evaluator and node registration, stake additions, cost
+    ///         changes and task creation (PAUSER_ROLE). Commit, reveal and finalize keep working
+    ///         so running tasks end normally; unbonding, withdrawals and claims always work.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
