@@ -7,7 +7,7 @@
 import { InputError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { DIMENSIONS, profileHash, type Dimension, type Profile } from "../scoring/profile.js";
-import { differenceInterval, groupBootstrap, indexGroups, type Interval } from "./bootstrap.js";
+import { differenceInterval, indexGroups, type Interval } from "./bootstrap.js";
 import {
   DEFAULT_CALIBRATION,
   buildCalibratedProfile,
@@ -18,7 +18,8 @@ import {
   type StrategyName,
   type TaskCalibration,
 } from "./calibrate.js";
-import { PairedSignal, type Correlations } from "./correlation.js";
+import type { Correlations } from "./correlation.js";
+import { BootstrapPool } from "./parallel.js";
 import { groupedFolds } from "./folds.js";
 import type { AuditRecord, SkippedRecord } from "./records.js";
 import { rescoreComposite } from "./rescore.js";
@@ -42,6 +43,8 @@ export interface AuditOptions {
   calibrateOn?: { records: AuditRecord[]; files: string[] };
   inputFiles: string[];
   skipped: SkippedRecord[];
+  /** Worker threads for the bootstrap (default 1: in-process). Results do not depend on it. */
+  threads?: number;
   logger?: Logger;
 }
 
@@ -133,6 +136,8 @@ export interface AuditResult {
   profile: Profile;
   /** Per record: what the figures need. */
   points: Array<{ id: string; task: string; human: number; composite: number; calibrated: number }>;
+  /** Wall-clock milliseconds of the phases. */
+  timings: { calibrationMs: number; bootstrapMs: number };
 }
 
 const r6 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1e6) / 1e6);
@@ -191,33 +196,49 @@ function taskReport(cal: TaskCalibration): TaskCalibrationReport {
 }
 
 /** Everything per scope (all records, or one task). */
-function scopeReport(
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) return false;
+  return true;
+}
+
+async function scopeReport(
   records: readonly AuditRecord[],
   columns: readonly SignalColumn[],
   ablations: Record<Ablation, Float64Array>,
   calibrated: Float64Array,
   opts: AuditOptions,
   scope: string,
-): ScopeReport {
+  pool: BootstrapPool,
+): Promise<ScopeReport> {
   const y = Float64Array.from(records, (r) => r.human);
   const { index, count } = indexGroups(records.map((r) => r.group));
   const names = columns.map((c) => c.name);
-  const signals = [
-    ...columns.map((c) => new PairedSignal(c.values, y, index, count)),
-    ...ABLATIONS.map((a) => new PairedSignal(ablations[a], y, index, count)),
-  ];
-  const intervals = groupBootstrap(count, signals, {
-    resamples: opts.resamples,
-    seed: deriveSeed(opts.seed, `bootstrap:${scope}`),
-    level: opts.level,
-    keepPearsonDraws: true,
+  // identical columns (e.g. the default ablation and the records' composite) are bootstrapped once
+  const all = [...columns.map((c) => c.values), ...ABLATIONS.map((a) => ablations[a])];
+  const uniq: Float64Array[] = [];
+  const slot = all.map((arr) => {
+    const j = uniq.findIndex((u) => sameValues(u, arr));
+    if (j >= 0) return j;
+    uniq.push(arr);
+    return uniq.length - 1;
   });
+  const computed = await pool.run({
+    columns: uniq,
+    y,
+    groupIndex: index,
+    groupCount: count,
+    options: { resamples: opts.resamples, seed: deriveSeed(opts.seed, `bootstrap:${scope}`), level: opts.level, keepPearsonDraws: true },
+  });
+  const results = slot.map((j) => computed[j]!);
+  const intervals = results.map((r) => r.intervals);
   const make = (k: number, kind: SignalKind, outOfFold?: boolean): SignalReport => {
-    const p = signals[k]!.point();
+    const p = results[k]!.point;
     const iv = intervals[k]!;
     return {
       kind,
-      n: signals[k]!.n,
+      n: results[k]!.n,
       ...(outOfFold ? { outOfFold } : {}),
       pearson: r6(p.pearson),
       spearman: r6(p.spearman),
@@ -286,7 +307,7 @@ function scopeReport(
 }
 
 /** Runs the audit on labelled records. */
-export function runAudit(records: AuditRecord[], options: AuditOptions): AuditResult {
+export async function runAudit(records: AuditRecord[], options: AuditOptions): Promise<AuditResult> {
   const opts = options;
   const log = opts.logger;
   const base = opts.baseProfile;
@@ -298,6 +319,7 @@ export function runAudit(records: AuditRecord[], options: AuditOptions): AuditRe
     }
   }
   const tasks = [...byTask.keys()].sort();
+  const t0 = performance.now();
   const calibrated = new Float64Array(records.length);
   const calModelPrior = new Float64Array(records.length);
   const calSemantic = new Float64Array(records.length);
@@ -355,6 +377,7 @@ export function runAudit(records: AuditRecord[], options: AuditOptions): AuditRe
     `per task: ${finalCals.map((c) => `${c.task}: ${c.strategy}`).join("; ")}; model-prior ratings from human scores (${cal.ratingMethod}); ` +
     `gates: Pearson 95% group-bootstrap lower bound >= ${cal.minReliability}; seed ${opts.seed}.`;
   const profile = buildCalibratedProfile(base, finalCals, { name: `${base.name}-calibrated`, description });
+  const t1 = performance.now();
 
   // signal columns
   const columns = baseSignals(records, base);
@@ -369,18 +392,25 @@ export function runAudit(records: AuditRecord[], options: AuditOptions): AuditRe
     cols: columns.map((c) => ({ ...c, values: Float64Array.from(rows, (i) => c.values[i]!) })),
     abl: Object.fromEntries(ABLATIONS.map((a) => [a, Float64Array.from(rows, (i) => ablations[a][i]!)])) as Record<Ablation, Float64Array>,
   });
-  log?.info({ resamples: opts.resamples }, "bootstrapping correlations (overall)");
-  const overall = scopeReport(records, columns, ablations, calibrated, opts, "all");
+  const pool = new BootstrapPool(opts.threads ?? 1);
   const taskReports: Record<string, ScopeReport> = {};
-  for (const task of tasks) {
-    log?.info({ task, resamples: opts.resamples }, "bootstrapping correlations");
-    const rows = records.map((_, i) => i).filter((i) => records[i]!.task === task);
-    const s = sub(rows);
-    // drop columns that never apply to this task (e.g. QA-only evaluators on summaries)
-    const keep = s.cols.filter((c) => c.values.some((v) => Number.isFinite(v)));
-    taskReports[task] = scopeReport(s.recs, keep, s.abl, s.abl.calibrated, opts, task);
+  let overall: ScopeReport;
+  try {
+    log?.info({ resamples: opts.resamples, threads: pool.threads }, "bootstrapping correlations (overall)");
+    overall = await scopeReport(records, columns, ablations, calibrated, opts, "all", pool);
+    for (const task of tasks) {
+      log?.info({ task, resamples: opts.resamples }, "bootstrapping correlations");
+      const rows = records.map((_, i) => i).filter((i) => records[i]!.task === task);
+      const s = sub(rows);
+      // drop columns that never apply to this task (e.g. QA-only evaluators on summaries)
+      const keep = s.cols.filter((c) => c.values.some((v) => Number.isFinite(v)));
+      taskReports[task] = await scopeReport(s.recs, keep, s.abl, s.abl.calibrated, opts, task, pool);
+    }
+  } finally {
+    await pool.close();
   }
 
+  const t2 = performance.now();
   const hashes: Record<string, number> = {};
   for (const r of records) hashes[r.profileHash ?? "(none)"] = (hashes[r.profileHash ?? "(none)"] ?? 0) + 1;
   const baseHash = profileHash(base);
@@ -419,7 +449,7 @@ export function runAudit(records: AuditRecord[], options: AuditOptions): AuditRe
     },
   };
   const points = records.map((r, i) => ({ id: r.id, task: r.task, human: r.human, composite: r.composite, calibrated: calibrated[i]! }));
-  return { report, profile, points };
+  return { report, profile, points, timings: { calibrationMs: t1 - t0, bootstrapMs: t2 - t1 } };
 }
 
 /** Composite of records under an existing calibrated profile (for checks and drift). */

@@ -10,7 +10,10 @@
  *      reliable       published weights, unreliable dimensions removed;
  *      reliable+sem   the same, with the semantic dimension's evaluator mix fitted (NNLS);
  *      nnls           non-negative least squares of the human score on the normalised dimensions;
- *      nnls-rank      the same against the human score's mid-ranks (a rank-correlation proxy).
+ *      nnls-rank      the same against the human score's mid-ranks (a rank-correlation proxy);
+ *      joint          one NNLS of the human score on the normalised non-semantic dimensions and
+ *                     the raw evaluator scores together; the evaluator coefficients become the
+ *                     semantic mix and, through its normalisation, the semantic weight.
  * Everything is learned from the rows it is given; callers give it training folds only.
  */
 import { InputError } from "../core/errors.js";
@@ -36,7 +39,7 @@ import type { AuditRecord } from "./records.js";
 import { rescoreComposite, rescoreDimensions, round6 } from "./rescore.js";
 import { deriveSeed } from "./rng.js";
 
-export const STRATEGIES = ["reliable", "reliable+sem", "nnls", "nnls-rank"] as const;
+export const STRATEGIES = ["reliable", "reliable+sem", "nnls", "nnls-rank", "joint"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface CalibrationOptions {
@@ -165,9 +168,13 @@ function normaliseWeights(w: Record<Dimension, number>): Weights | null {
  * What every strategy with the same semantic mix shares, learned on `rows`: ratings, the
  * semantic evaluator weights, normalisation statistics, the reliability test and the gates.
  */
+type StageMode = "default" | "fit" | "joint";
+
 interface Stage {
   task: string;
-  fitSemantic: boolean;
+  mode: StageMode;
+  /** Joint NNLS weights per dimension (mode "joint"), before gating and renormalisation. */
+  jointWeights?: Record<Dimension, number>;
   ratings: ModelRatings;
   semantic: EvaluatorRef[];
   normalization: Partial<Record<Dimension, NormStat>>;
@@ -178,12 +185,71 @@ interface Stage {
   trainGroups: number;
 }
 
-function prepareStage(rows: readonly AuditRecord[], base: Profile, task: string, fitSem: boolean, opts: CalibrationOptions): Stage {
+/**
+ * One NNLS of y on [normalised non-semantic dimensions, raw evaluator scores] over the rows
+ * that have every candidate evaluator. Returns the semantic mix (evaluator coefficients,
+ * normalised) and per-dimension coefficients, with the evaluator coefficient sum under
+ * `semantic` (converted to a weight on the normalised semantic dimension by the caller).
+ */
+function fitJoint(
+  rows: readonly AuditRecord[],
+  y: Float64Array,
+  base: Profile,
+  task: string,
+  ratings: ModelRatings,
+  opts: CalibrationOptions,
+): { semantic: EvaluatorRef[]; weights: Record<Dimension, number> } | null {
+  const cfg = base.tasks[task]!;
+  const ids = semanticCandidates(rows, base);
+  if (ids.length === 0) return null;
+  const p0 = profileWithTask(base, { task, ratings, semantic: cfg.semantic.withReferences, normalization: {}, gates: {}, weights: cfg.weights ?? base.weights } as unknown as TaskCalibration);
+  const use = rows.map((r, i) => i).filter((i) => rows[i]!.hasReferences && ids.every((id) => rows[i]!.evaluators[id] !== undefined));
+  if (use.length < 10) return null;
+  const others = DIMENSIONS.filter((d) => d !== "semantic");
+  const dims = use.map((i) => rescoreDimensions(rows[i]!, p0));
+  const { index, count } = indexGroups(use.map((i) => rows[i]!.group));
+  const yy = Float64Array.from(use, (i) => y[i]!);
+  const cols: Float64Array[] = [];
+  const colDims: Dimension[] = [];
+  for (const d of others) {
+    const raw = Float64Array.from(dims, (x) => x[d]);
+    const stat = minmaxStat(raw);
+    if (!stat) continue;
+    const norm = raw.map((v) => normalizeValue(v, stat));
+    const [test] = pearsonGroupBootstrap([norm], yy, index, count, opts.reliabilityResamples, deriveSeed(opts.seed, `joint:${task}:${d}`));
+    if (!test!.ci || test!.ci[0] < opts.minReliability) continue;
+    cols.push(norm);
+    colDims.push(d);
+  }
+  const evCols = ids.map((id) => Float64Array.from(use, (i) => rows[i]!.evaluators[id]!));
+  const coef = nnlsCentered([...cols, ...evCols], yy);
+  const evCoef = coef.slice(cols.length);
+  const C = evCoef.reduce((a, b) => a + b, 0);
+  if (!(C > 0)) return null;
+  const semantic = ids.map((id, j) => ({ id, weight: r6(evCoef[j]! / C) })).filter((e) => e.weight > 0);
+  if (semantic.length === 0) return null;
+  const weights = {} as Record<Dimension, number>;
+  for (const d of DIMENSIONS) weights[d] = 0;
+  colDims.forEach((d, j) => (weights[d] = coef[j]!));
+  weights.semantic = C;
+  return { semantic, weights };
+}
+
+function prepareStage(rows: readonly AuditRecord[], base: Profile, task: string, mode: StageMode, opts: CalibrationOptions): Stage {
   const cfg = base.tasks[task];
   if (!cfg) throw new InputError(`task "${task}" is not in the base profile (${Object.keys(base.tasks).join(", ")})`, { field: "task", reason: "unknown task" });
   if (rows.length === 0) throw new InputError(`no training rows for task "${task}"`, { field: "task", reason: "no rows" });
   const ratings = fitModelRatings(rows, base.modelPrior.reference, opts.ratingMethod);
-  const semantic = fitSem ? fitSemantic(rows, base, cfg.semantic.withReferences) : cfg.semantic.withReferences;
+  let semantic = mode === "fit" ? fitSemantic(rows, base, cfg.semantic.withReferences) : cfg.semantic.withReferences;
+  const y = Float64Array.from(rows, (r) => r.human);
+  let jointWeights: Record<Dimension, number> | undefined;
+  if (mode === "joint") {
+    const joint = fitJoint(rows, y, base, task, ratings, opts);
+    if (joint) {
+      semantic = joint.semantic;
+      jointWeights = joint.weights;
+    } else semantic = fitSemantic(rows, base, cfg.semantic.withReferences);
+  }
   const p1 = profileWithTask(base, {
     task,
     ratings,
@@ -193,7 +259,6 @@ function prepareStage(rows: readonly AuditRecord[], base: Profile, task: string,
     weights: cfg.weights ?? base.weights,
   } as unknown as TaskCalibration);
   const dims = rows.map((r) => rescoreDimensions(r, p1));
-  const y = Float64Array.from(rows, (r) => r.human);
   const { index, count } = indexGroups(rows.map((r) => r.group));
   const normalization: Partial<Record<Dimension, NormStat>> = {};
   const normalized = {} as Record<Dimension, Float64Array>;
@@ -227,7 +292,12 @@ function prepareStage(rows: readonly AuditRecord[], base: Profile, task: string,
       note: pearson === null ? "constant on the calibration rows (correlation undefined)" : `Pearson ${r6(pearson)} on ${rows.length} rows, ${count} groups`,
     };
   });
-  return { task, fitSemantic: fitSem, ratings, semantic, normalization, normalized, reliability, gates, y, trainGroups: count };
+  if (jointWeights) {
+    // the semantic coefficient sum C maps to a weight on the normalised semantic dimension: C x (hi - lo)
+    const st = normalization.semantic;
+    jointWeights.semantic = st && st.method === "minmax" ? jointWeights.semantic * (st.hi - st.lo) : 0;
+  }
+  return { task, mode, jointWeights, ratings, semantic, normalization, normalized, reliability, gates, y, trainGroups: count };
 }
 
 /** The weights (and possibly adjusted gates) of one strategy on a prepared stage. */
@@ -246,7 +316,15 @@ function strategyCalibration(stage: Stage, base: Profile, strategy: StrategyName
   let weights: Weights | null = null;
   if (open.length > 0) {
     if (strategy === "reliable" || strategy === "reliable+sem") weights = published();
-    else {
+    else if (strategy === "joint" && stage.jointWeights) {
+      const w = {} as Record<Dimension, number>;
+      for (const d of DIMENSIONS) w[d] = rel[d].pass ? stage.jointWeights[d] : 0;
+      weights = normaliseWeights(w);
+      if (weights === null) {
+        notes.push("joint: no positive weight on a reliable dimension; fell back to the published weights of the reliable dimensions");
+        weights = published();
+      }
+    } else {
       const target = strategy === "nnls-rank" ? midrankScaled(stage.y) : stage.y;
       const coef = nnlsCentered(open.map((d) => stage.normalized[d]), target);
       const w = {} as Record<Dimension, number>;
@@ -291,11 +369,11 @@ function strategyCalibration(stage: Stage, base: Profile, strategy: StrategyName
   };
 }
 
-const usesFittedSemantic = (s: StrategyName): boolean => s !== "reliable";
+const stageMode = (s: StrategyName): StageMode => (s === "reliable" ? "default" : s === "joint" ? "joint" : "fit");
 
 /** Fits one strategy for one task on `rows` (all of that task). */
 export function fitTask(rows: readonly AuditRecord[], base: Profile, task: string, strategy: StrategyName, opts: CalibrationOptions): TaskCalibration {
-  return strategyCalibration(prepareStage(rows, base, task, usesFittedSemantic(strategy), opts), base, strategy, rows.length);
+  return strategyCalibration(prepareStage(rows, base, task, stageMode(strategy), opts), base, strategy, rows.length);
 }
 
 /** The composite for `rows` under a task calibration. */
@@ -325,10 +403,10 @@ export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: 
       const train: AuditRecord[] = [];
       const testIdx: number[] = [];
       rows.forEach((r, i) => (folds[i] === f ? testIdx.push(i) : train.push(r)));
-      for (const fitSem of [false, true]) {
-        const strategies = opts.strategies.filter((s) => usesFittedSemantic(s) === fitSem);
+      for (const mode of ["default", "fit", "joint"] as const) {
+        const strategies = opts.strategies.filter((s) => stageMode(s) === mode);
         if (strategies.length === 0) continue;
-        const stage = prepareStage(train, base, task, fitSem, opts);
+        const stage = prepareStage(train, base, task, mode, opts);
         // dimensions of the held-out rows depend on the stage only, not on the weights
         const p0 = profileWithTask(base, strategyCalibration(stage, base, strategies[0]!, train.length));
         const dims = testIdx.map((i) => rescoreDimensions(rows[i]!, p0));

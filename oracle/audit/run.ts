@@ -10,6 +10,7 @@ import type { Profile } from "../scoring/profile.js";
 import { DEFAULT_AUDIT, runAudit, type AuditOptions, type AuditResult } from "./audit.js";
 import type { CalibrationOptions } from "./calibrate.js";
 import { renderAuditFigures } from "./figures.js";
+import { BootstrapPool } from "./parallel.js";
 import { loadScoredFiles } from "./records.js";
 import { renderReportMarkdown } from "./report.js";
 
@@ -25,6 +26,8 @@ export interface AuditFilesOptions {
   minGroups?: number;
   calibration?: Partial<Omit<CalibrationOptions, "seed">>;
   figures?: boolean;
+  /** Bootstrap worker threads (default: min(4, available cores)). */
+  threads?: number;
   logger?: Logger;
 }
 
@@ -50,9 +53,10 @@ export async function auditFiles(o: AuditFilesOptions): Promise<AuditFilesResult
     calibrateOn: fit ? { records: fit.records, files: o.calibrateOn! } : undefined,
     inputFiles: o.inputs,
     skipped: loaded.skipped,
+    threads: o.threads ?? BootstrapPool.defaultThreads(),
     logger: log,
   };
-  const result = runAudit(loaded.records, options);
+  const result = await runAudit(loaded.records, options);
   await mkdir(o.outDir, { recursive: true });
   const files: string[] = [];
   const write = async (name: string, text: string) => {

@@ -22,9 +22,9 @@ function synthetic(n: number, seed: number): AuditRecord[] {
   return parseScoredJsonl(toJsonl(syntheticScoredRecords(base, { records: n, seed })), `syn${seed}`).records;
 }
 
-describe("audit report", () => {
+describe("audit report", async () => {
   const recs = synthetic(600, 5);
-  const res = runAudit(recs, options());
+  const res = await runAudit(recs, options());
 
   it("has every signal with kind, three correlations and intervals, per task and overall", () => {
     const r = res.report;
@@ -80,18 +80,18 @@ describe("audit report", () => {
     expect(Math.abs(d[0]!.diff)).toBeGreaterThanOrEqual(Math.abs(d[d.length - 1]!.diff));
   });
 
-  it("is deterministic for a seed", () => {
-    const again = runAudit(recs, options());
+  it("is deterministic for a seed, with or without bootstrap worker threads", async () => {
+    const again = await runAudit(recs, options({ threads: 2 }));
     expect(again.report).toEqual(res.report);
     expect(again.profile.hash).toBe(res.profile.hash);
   });
 });
 
 describe("no label leakage", () => {
-  it("model-prior ratings are learned on training folds only (one model per group cannot be rated out-of-fold)", () => {
+  it("model-prior ratings are learned on training folds only (one model per group cannot be rated out-of-fold)", async () => {
     // every group has its own models: a rating learned on the test group itself would predict it perfectly
     const recs = synthetic(500, 8).map((r) => ({ ...r, model: `${r.group}/${r.model}` }));
-    const res = runAudit(recs, options());
+    const res = await runAudit(recs, options());
     for (const t of ["qa", "summarization"]) {
       const mp = res.report.tasks[t]!.signals["calibrated.modelPrior"]!;
       expect(mp.pearson).toBeNull(); // every held-out model is unknown: cold-start constant
@@ -101,7 +101,7 @@ describe("no label leakage", () => {
   it("with --calibrate-on, predictions on the audited file equal poq score's composite under the written profile", async () => {
     const fit = await loadScoredFiles([path.join(FIX, "scored-fit.jsonl")]);
     const audited = await loadScoredFiles([path.join(FIX, "scored-small.jsonl")]);
-    const res = runAudit(audited.records, options({ calibrateOn: { records: fit.records, files: ["fit"] }, skipped: audited.skipped }));
+    const res = await runAudit(audited.records, options({ calibrateOn: { records: fit.records, files: ["fit"] }, skipped: audited.skipped }));
     expect(res.report.calibrated.mode).toBe("holdout");
     const p = res.profile;
     audited.records.forEach((r, i) => {
@@ -117,15 +117,15 @@ describe("bad input", () => {
     const loaded = await loadScoredFiles([path.join(FIX, "scored-small.jsonl")]);
     expect(loaded.skipped.length).toBeGreaterThan(0);
     expect(loaded.skipped[0]!.reason).toMatch(/human/);
-    const res = runAudit(loaded.records, options({ skipped: loaded.skipped }));
+    const res = await runAudit(loaded.records, options({ skipped: loaded.skipped }));
     expect(res.report.inputs.skipped.count).toBe(loaded.skipped.length);
     expect(res.report.inputs.records).toBe(loaded.records.length);
   });
 
-  it("refuses a task with too few records or groups, naming it", () => {
+  it("refuses a task with too few records or groups, naming it", async () => {
     const recs = synthetic(400, 9);
     const few = [...recs.filter((r) => r.task === "qa"), ...recs.filter((r) => r.task === "summarization").slice(0, 20)];
-    expect(() => runAudit(few, options())).toThrow(/task "summarization" has 20 labelled records in 2 groups/);
+    await expect(runAudit(few, options())).rejects.toThrow(/task "summarization" has 20 labelled records in 2 groups/);
   });
 
   it("names the line and field of an invalid record", () => {
