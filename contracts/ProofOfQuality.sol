@@ -567,7 +567,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard {
         }
 
         Settlement.Outcome memory o =
-            Settlement.settle(t.rule, t.params, mem, m, t.nodeBudget, t.evalBudget);
+            Settlement.settle(uint8(t.rule), t.params, mem, m, t.nodeBudget, t.evalBudget);
 
         t.status = TaskStatus.FINALIZED;
         t.hasConsensus = o.hasConsensus;

@@ -52,8 +52,10 @@ library Settlement {
     }
 
     /// @notice Settles a task; see docs/contract.md ("Settlement") for the exact steps.
+    /// @param ruleId the task's `Rule` as uint8 (library ABIs would otherwise carry the enum's
+    ///        name as a type, which some ABI parsers reject)
     function settle(
-        Rule rule,
+        uint8 ruleId,
         SettlementParams memory p,
         Member[] memory members,
         uint256 m,
@@ -80,7 +82,7 @@ library Settlement {
         if (n > 0) {
             o.hasConsensus = true;
             uint256[] memory absDev;
-            (o.consensus, absDev) = _consensusAndDeviation(rule, p.trimBps, members, rev, n, m);
+            (o.consensus, absDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, rev, n, m);
             uint256 per = nodeBudget / m;
             for (uint256 j; j < m; ++j) {
                 paid += o.nodePay[j] = _nodePay(per, o.consensus.get(j), p.qualityFloorBps);

@@ -46,7 +46,7 @@ contract RulesHarness {
         uint256 nodeBudget,
         uint256 evalBudget
     ) external pure returns (Settlement.Outcome memory) {
-        return Settlement.settle(rule, p, members, m, nodeBudget, evalBudget);
+        return Settlement.settle(uint8(rule), p, members, m, nodeBudget, evalBudget);
     }
 
     /// @notice Sampling.sample.
