@@ -88,7 +88,7 @@ export function byRatioSpec(rows: readonly SimRow[], metric: keyof SimRow & stri
           encoding: {
             x: { field: "attackerRatio", type: "quantitative" },
             y: { field: "value", type: "quantitative" },
-            color: { field: "defense", type: "nominal", title: "defense" },
+            color: { field: "defense", type: "nominal", title: "defense", legend: { labelLimit: 400 } },
           },
         },
       ],
@@ -114,7 +114,7 @@ export function byCommitteeSpec(rows: readonly SimRow[], metric: keyof SimRow & 
       encoding: {
         x: { field: "committeeSize", type: "quantitative", title: "committee size k" },
         y: { field: "value", type: "quantitative", title: yTitle },
-        color: { field: "defense", type: "nominal", title: "defense" },
+        color: { field: "defense", type: "nominal", title: "defense", legend: { labelLimit: 400 } },
       },
     },
   } as TopLevelSpec;

@@ -18,8 +18,10 @@ export interface BreakPoint {
   signal: SignalId;
   defense: DefenseId;
   committeeSize: number;
-  /** First swept ratio where rewardSpearman < threshold x clean; null = held at every swept ratio. */
+  /** First swept ratio where rewardSpearman < threshold x clean; null = held at every swept ratio (or undefined). */
   fidelityBreaksAt: number | null;
+  /** The attack-free reward ranking is not positively related to quality: there is no fidelity to lose. */
+  cleanNotPositive: boolean;
   /** First swept ratio where attacking earns more than honest work (attackerExcessProfit > 0); null = never. */
   profitableFrom: number | null;
   maxRatioSwept: number;
@@ -31,8 +33,13 @@ export interface HeadlineCheck {
   /** Attack-free row of the same defense, signal, committee and dataset. */
   fidelityTarget: number;
   fidelityMet: boolean | null;
-  /** Boosting unprofitable: attackerProfit < 0 and attackerExcessProfit < 0. */
+  /**
+   * Attacking does not pay: the attackers' expected excess profit (their fees - slashing - work
+   * cost + extra pay to their target, minus what honest participation earns) is negative.
+   */
   unprofitable: boolean | null;
+  /** Whether the 95% interval of the excess profit lies entirely below 0. */
+  unprofitableSignificant: boolean | null;
   note: string;
 }
 
@@ -51,7 +58,8 @@ export function breakPoints(rows: readonly SimRow[], threshold: number): BreakPo
     const attacked = sorted.filter((r) => r.attackers > 0);
     if (attacked.length === 0) continue;
     const first = sorted[0]!;
-    const fid = attacked.find((r) => r.rewardSpearman !== null && r.rewardSpearmanClean !== null && r.rewardSpearman < threshold * r.rewardSpearmanClean);
+    const cleanNotPositive = attacked.every((r) => r.rewardSpearmanClean === null || r.rewardSpearmanClean <= 0);
+    const fid = attacked.find((r) => r.rewardFidelity !== null && r.rewardFidelity < threshold);
     const prof = attacked.find((r) => r.attackerExcessProfit !== null && r.attackerExcessProfit > 0);
     out.push({
       sweep: first.sweep,
@@ -61,6 +69,7 @@ export function breakPoints(rows: readonly SimRow[], threshold: number): BreakPo
       defense: first.defense,
       committeeSize: first.committeeSize,
       fidelityBreaksAt: fid ? fid.attackerRatio : null,
+      cleanNotPositive,
       profitableFrom: prof ? prof.attackerRatio : null,
       maxRatioSwept: sorted[sorted.length - 1]!.attackerRatio,
     });
@@ -82,15 +91,16 @@ export function headlineChecks(rows: readonly SimRow[], cfg: SimConfig): Headlin
         fidelityTarget: cfg.report.fidelityThreshold,
         fidelityMet: null,
         unprofitable: null,
+        unprofitableSignificant: null,
         note: `no row for ${h.attack} at ratio ${h.attackerRatio} with ${h.defense} and signal ${h.signal} in this sweep`,
       },
     ];
   }
   return chosen.map((row) => {
     const fidelityMet = row.rewardFidelity === null ? null : row.rewardFidelity >= cfg.report.fidelityThreshold;
-    const unprofitable =
-      row.attackerProfit === null || row.attackerExcessProfit === null ? null : row.attackerProfit < 0 && row.attackerExcessProfit < 0;
-    return { found: true, row, fidelityTarget: cfg.report.fidelityThreshold, fidelityMet, unprofitable, note: "" };
+    const unprofitable = row.attackerExcessProfit === null ? null : row.attackerExcessProfit < 0;
+    const unprofitableSignificant = row.attackerExcessProfitCi95 === null ? null : row.attackerExcessProfitCi95[1] < 0;
+    return { found: true, row, fidelityTarget: cfg.report.fidelityThreshold, fidelityMet, unprofitable, unprofitableSignificant, note: "" };
   });
 }
 
@@ -128,7 +138,12 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
     const r = c.row;
     L.push(`${r.dataset}, ${h.attack} at ${Math.round(r.attackerRatio * 100)}%, ${r.defense}, signal ${r.signal}, k = ${r.committeeSize}:`);
     L.push(`- rewardSpearman ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95)} vs attack-free ${f(r.rewardSpearmanClean)}: fidelity ${f(r.rewardFidelity)} (target >= ${c.fidelityTarget}): **${c.fidelityMet === null ? "undefined" : c.fidelityMet ? "met" : "NOT met"}**`);
-    L.push(`- attacker profit ${f(r.attackerProfit, 2)} ${ci(r.attackerProfitCi95, 2)} tokens, excess over honest ${f(r.attackerExcessProfit, 2)} ${ci(r.attackerExcessProfitCi95, 2)}: **${c.unprofitable === null ? "undefined" : c.unprofitable ? "unprofitable" : "NOT unprofitable"}**`);
+    L.push(
+      `- attacking vs honest participation (excess profit per attacker): ${f(r.attackerExcessProfit, 2)} ${ci(r.attackerExcessProfitCi95, 2)} tokens: **${c.unprofitable === null ? "undefined" : c.unprofitable ? `negative expected profit${c.unprofitableSignificant ? " (95% interval below 0)" : " (95% interval includes 0)"}` : "attacking pays"}**`,
+    );
+    L.push(
+      `- absolute attacker profit ${f(r.attackerProfit, 2)} ${ci(r.attackerProfitCi95, 2)} tokens = fees ${f(r.attackerFees, 2)} - slashing ${f(r.attackerSlashed, 2)} - work ${f(r.attackerWorkCost, 2)} + target gain ${f(r.attackerTargetGain, 2)}; an honest member earns ${f(r.honestProfit, 2)}`,
+    );
   }
   L.push("");
   L.push(`## Breaking points (first swept attacker ratio where fidelity < ${cfg.report.fidelityThreshold})`);
@@ -145,22 +160,28 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
     const cells = defs.map((d) => {
       const b = group.find((x) => x.defense === d);
       if (!b) return "";
-      const fb = b.fidelityBreaksAt === null ? `> ${Math.round(b.maxRatioSwept * 100)}%` : pct(b.fidelityBreaksAt);
+      const fb = b.cleanNotPositive
+        ? "n/a (clean ranking <= 0)"
+        : b.fidelityBreaksAt === null
+          ? `> ${Math.round(b.maxRatioSwept * 100)}%`
+          : pct(b.fidelityBreaksAt);
       const pb = b.profitableFrom === null ? "" : ` (pays from ${pct(b.profitableFrom)})`;
       return fb + pb;
     });
     L.push(`| ${b0.sweep} | ${b0.dataset} | ${b0.attack} | ${b0.signal} | ${b0.committeeSize} | ${cells.join(" | ")} |`);
   }
   L.push("");
-  L.push("\"pays from\": first ratio where attacking earns more than honest work (excess profit > 0).");
+  L.push("\"pays from\": first ratio where attacking earns more than honest work (excess profit > 0). \"n/a\": without attackers the reward ranking is already not positively related to quality.");
   L.push("");
   L.push("## All configurations");
   L.push("");
-  L.push("| sweep | dataset | attack | ratio | defense | signal | k | rewardSpearman | clean | fidelity | lowQualityShare | consensusError | honest trust | attacker trust | attacker profit | excess |");
-  L.push("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  L.push(
+    "| sweep | dataset | attack | ratio | defense | signal | k | rewardSpearman | clean | fidelity | output-level Spearman (clean) | lowQualityShare (clean) | consensusError | honest trust | attacker trust | attacker profit | excess |",
+  );
+  L.push("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of res.rows) {
     L.push(
-      `| ${r.sweep} | ${r.dataset} | ${r.attack} | ${r.attackerRatio} | ${r.defense} | ${r.signal} | ${r.committeeSize} | ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95, 2)} | ${f(r.rewardSpearmanClean)} | ${f(r.rewardFidelity, 2)} | ${f(r.lowQualityRewardShare)} | ${f(r.consensusError)} | ${f(r.honestTrust, 2)} | ${f(r.attackerTrust, 2)} | ${f(r.attackerProfit, 1)} | ${f(r.attackerExcessProfit, 1)} |`,
+      `| ${r.sweep} | ${r.dataset} | ${r.attack} | ${r.attackerRatio} | ${r.defense} | ${r.signal} | ${r.committeeSize} | ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95, 2)} | ${f(r.rewardSpearmanClean)} | ${f(r.rewardFidelity, 2)} | ${f(r.outputRewardSpearman)} (${f(r.outputRewardSpearmanClean)}) | ${f(r.lowQualityRewardShare)} (${f(r.lowQualityRewardShareClean)}) | ${f(r.consensusError)} | ${f(r.honestTrust, 2)} | ${f(r.attackerTrust, 2)} | ${f(r.attackerProfit, 1)} | ${f(r.attackerExcessProfit, 1)} |`,
     );
   }
   L.push("");
@@ -224,9 +245,8 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
     const suffix = cfg.sweep.length > 1 ? `-${g.name}` : "";
     for (const attack of g.attacks) {
       if (attack === "none") continue;
-      const sel = rows.filter((r) => (r.attack === attack || r.attackers === 0) && r.committeeSize === k);
-      // Attack-free rows of other attacks duplicate the clean run; keep one per ratio 0.
-      const uniq = sel.filter((r) => r.attack === attack);
+      // This attack's rows (its ratio-0 row is the clean run) at the committee size closest to 7.
+      const uniq = rows.filter((r) => r.attack === attack && r.committeeSize === k);
       if (g.attackerRatios.length > 1) {
         await write(
           `fidelity-${attack}${suffix}.svg`,
@@ -272,7 +292,7 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
     rows: res.rows,
     trajectories: res.trajectories,
   };
-  await writeFile(json, JSON.stringify(doc, (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  await writeFile(json, JSON.stringify(doc, (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "number" && !Number.isFinite(v) ? null : v)) + "\n");
   const summary = path.join(dir, "summary.md");
   await writeFile(summary, renderSummary(cfg, res, meta));
   return { json, summary, figures };

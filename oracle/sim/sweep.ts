@@ -50,7 +50,7 @@ export type SimRow = {
   outputRewardSpearmanClean: number | null;
   lowQualityRewardShareClean: number | null;
   consensusErrorClean: number | null;
-  /** rewardSpearman / rewardSpearmanClean (ratio of the means). */
+  /** rewardSpearman / rewardSpearmanClean (ratio of the means); null unless the clean value is > 0. */
   rewardFidelity: number | null;
 } & { [K in RowMetric]: number | null } & { [K in `${RowMetric}Ci95`]: [number, number] | null };
 
@@ -236,6 +236,7 @@ function makeRow(
   row.consensusErrorClean = summarize(acc.clean.map((m) => m.consensusError)).mean;
   const a = row.rewardSpearman as number | null;
   const c = row.rewardSpearmanClean as number | null;
-  row.rewardFidelity = a !== null && c !== null && c !== 0 ? a / c : null;
+  // Fidelity is only meaningful when the attack-free ranking is positively related to quality.
+  row.rewardFidelity = a !== null && c !== null && c > 0 ? a / c : null;
   return row as SimRow;
 }
