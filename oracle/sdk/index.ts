@@ -252,8 +252,8 @@ export class PoqActions {
     await this.w("registerNode", [payout, modelId]);
   }
   /** Approves the escrow and creates the task; returns its id. */
-  async createTask(spec: TaskSpecInput): Promise<bigint> {
-    await this.approveToken(spec.nodeBudget + spec.evalBudget);
+  async createTask(spec: TaskSpecInput, o: { approve?: boolean } = {}): Promise<bigint> {
+    if (o.approve !== false) await this.approveToken(spec.nodeBudget + spec.evalBudget);
     const r = await this.w("createTask", [spec]);
     const ev = parseEventLogs({ abi: this.reader.abi, logs: r.logs, eventName: "TaskCreated" } as never) as unknown as { args: { taskId: bigint } }[];
     if (!ev[0]) throw new PoqError("E_TX", "createTask: no TaskCreated event in the receipt");

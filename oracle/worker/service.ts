@@ -196,6 +196,7 @@ export class EvaluatorService {
     const t0 = Date.now();
     const { scores, refusals } = await this.o.metrics.time("score", () => this.scoreTask(t, evaluator));
     const tScored = Date.now();
+    await this.o.store.noteLatency("score", tScored - t0);
     const salt = `0x${randomBytes(32).toString("hex")}` as Hex;
     const commitment = await this.o.chain.commitmentOf(id, evaluator, scores, salt);
     rec = {
@@ -281,6 +282,7 @@ export class EvaluatorService {
     }
     rec.state = "committed";
     rec.t = { ...rec.t, commitMs: Date.now() - t0 } as EvalRecord["t"];
+    await this.o.store.noteLatency("commit", Date.now() - t0);
     await this.o.store.put(rec);
     await this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator));
     this.o.metrics.commits.inc();
@@ -328,6 +330,7 @@ export class EvaluatorService {
     const t0 = Date.now();
     try {
       const hash = await this.o.metrics.time("reveal", () => this.o.chain.reveal(evaluator, id, rec.scores, rec.salt));
+      await this.o.store.noteLatency("reveal", Date.now() - t0);
       return this.markRevealed(rec, hash, Date.now() - t0);
     } catch (err) {
       if (isRevert(err, "AlreadyRevealed")) return this.markRevealed(rec, undefined, 0);
@@ -374,7 +377,9 @@ export class EvaluatorService {
     }
     const from = this.mine([d.evaluator])[0] ?? this.o.chain.accounts[0]!;
     try {
+      const t0 = Date.now();
       const hash = await this.o.metrics.time("finalize", () => this.o.chain.finalize(from, id));
+      await this.o.store.noteLatency("finalize", Date.now() - t0);
       this.o.log.info({ task: d.taskId, tx: hash }, "finalized");
     } catch (err) {
       if (!isRevert(err, "TaskAlreadyFinalized")) throw err;

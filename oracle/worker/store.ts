@@ -22,6 +22,9 @@ export interface StateStore {
   /** Members with min <= score < max. */
   range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf"): Promise<string[]>;
   count(name: IndexName): Promise<number>;
+  /** Appends a stage latency sample (ms) for operations dashboards and the benchmark (last 10000 kept). */
+  noteLatency(stage: string, ms: number): Promise<void>;
+  latencies(stage: string): Promise<number[]>;
 }
 
 export const memberOf = (taskId: string, ev: Address) => `${taskId}:${ev.toLowerCase()}`;
@@ -64,6 +67,13 @@ export class RedisStateStore implements StateStore {
   async count(name: IndexName) {
     return this.redis.zcard(`${this.prefix}:idx:${name}`);
   }
+  async noteLatency(stage: string, ms: number) {
+    const k = `${this.prefix}:lat:${stage}`;
+    await this.redis.multi().lpush(k, String(ms)).ltrim(k, 0, 9_999).exec();
+  }
+  async latencies(stage: string) {
+    return (await this.redis.lrange(`${this.prefix}:lat:${stage}`, 0, -1)).map(Number);
+  }
 }
 
 export class MemoryStateStore implements StateStore {
@@ -93,5 +103,15 @@ export class MemoryStateStore implements StateStore {
   }
   async count(name: IndexName) {
     return this.idx[name].size;
+  }
+  private lat = new Map<string, number[]>();
+  async noteLatency(stage: string, ms: number) {
+    const a = this.lat.get(stage) ?? [];
+    a.push(ms);
+    if (a.length > 10_000) a.shift();
+    this.lat.set(stage, a);
+  }
+  async latencies(stage: string) {
+    return [...(this.lat.get(stage) ?? [])];
   }
 }

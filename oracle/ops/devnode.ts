@@ -1,0 +1,237 @@
+/**
+ * Local development network helpers shared by the end-to-end tests and the e2e benchmark:
+ * a Hardhat node on loopback, a deployed and populated PoQ stack, task creation.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomUUID } from "node:crypto";
+import { createPublicClient, http, parseEther, type Address, type EIP1193Provider, type PublicClient } from "viem";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { deployPoqStack, fund, modelIdOf, type DevChain, type Deployment } from "./devchain.js";
+import { MemoryNonceCoordinator } from "../chain/nonce.js";
+import { TxSender } from "../chain/tx.js";
+import { PoqActions, PoqReader } from "../sdk/index.js";
+import { DirContentStore } from "../content/index.js";
+import { prepareTask, type TaskLine } from "../sdk/tasks.js";
+import { defaultProfile, profileHash } from "../scoring/profile.js";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+export const txCfg = { maxRetries: 3, backoffMs: 100, receiptTimeoutMs: 30_000, feeBumpPercent: 20, maxFeeBumps: 3 };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+    s.on("error", reject);
+  });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, every = 200): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ""}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** `npx hardhat node` on a free loopback port. */
+export async function startHardhatNode(): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const proc = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: root,
+    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY: "true" },
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const client = createPublicClient({ transport: http(url, { retryCount: 0 }) });
+  await waitFor("hardhat node", async () => (await client.getChainId()) > 0, 90_000, 300);
+  return {
+    url,
+    proc,
+    stop: async () => {
+      try {
+        process.kill(-proc.pid!, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    },
+  };
+}
+
+export interface Stack {
+  dc: DevChain;
+  dep: Deployment;
+  reader: PoqReader;
+  admin: PrivateKeyAccount;
+  requester: PrivateKeyAccount;
+  requesterKey: `0x${string}`;
+  nodes: PrivateKeyAccount[];
+  evaluators: PrivateKeyAccount[];
+  evaluatorKeys: `0x${string}`[];
+  contentDir: string;
+  content: DirContentStore;
+  actions: (a: PrivateKeyAccount) => PoqActions;
+  profileHash: `0x${string}`;
+}
+
+/** Deploys and registers 3 inference nodes and `nEval` evaluators on the node at `url`. */
+export async function setupStack(url: string, nEval = 5): Promise<Stack> {
+  const client = createPublicClient({ transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
+  return setupStackOn({ client, provider: client as unknown as EIP1193Provider }, nEval);
+}
+
+export async function setupStackOn(dc: DevChain, nEval = 5): Promise<Stack> {
+  const client = dc.client;
+  const mk = () => privateKeyToAccount(generatePrivateKey());
+  const admin = mk();
+  const requesterKey = generatePrivateKey();
+  const requester = privateKeyToAccount(requesterKey);
+  const nodes = [mk(), mk(), mk()];
+  const evaluatorKeys = Array.from({ length: nEval }, () => generatePrivateKey());
+  const evaluators = evaluatorKeys.map((k) => privateKeyToAccount(k));
+  await fund(dc, [admin, requester, ...nodes, ...evaluators].map((a) => a.address));
+  const dep = await deployPoqStack(dc, admin);
+  const reader = new PoqReader(client, dep.poq);
+  const nonces = new MemoryNonceCoordinator();
+  const actions = (a: PrivateKeyAccount) => new PoqActions(reader, new TxSender(client, a, nonces, txCfg));
+  const adm = actions(admin);
+  await adm.tokenTransfer(requester.address, parseEther("100000"));
+  for (const e of evaluators) await adm.tokenTransfer(e.address, parseEther("1000"));
+  for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(["gpt4", "chatgpt", "fid"][i]!));
+  for (const e of evaluators) await actions(e).registerEvaluator(parseEther("1000"), parseEther("1"));
+  const contentDir = mkdtempSync(path.join(tmpdir(), "poq-e2e-content-"));
+  return { dc, dep, reader, admin, requester, requesterKey, nodes, evaluators, evaluatorKeys, contentDir, content: new DirContentStore(contentDir), actions, profileHash: profileHash(defaultProfile()) };
+}
+
+export function qaTask(i: number): TaskLine {
+  return {
+    id: `t${i}`,
+    task: "qa",
+    query: `What is ${i} plus ${i}?`,
+    references: [`${2 * i}`],
+    outputs: [
+      { node: "n0", text: `${i} plus ${i} is ${2 * i}.` },
+      { node: "n1", text: `${2 * i}` },
+      { node: "n2", text: `It is ${2 * i + 1}.` },
+    ],
+  };
+}
+
+export async function createTasks(
+  s: Stack,
+  lines: TaskLine[],
+  o: { k?: number; commitWindow?: number; revealWindow?: number; profileHash?: `0x${string}`; parallel?: boolean } = {},
+): Promise<bigint[]> {
+  const req = s.actions(s.requester);
+  const now = (await s.dc.client.getBlock()).timestamp;
+  const specs = [];
+  for (const line of lines) {
+    const spec = await prepareTask(line, s.content, {
+      rule: "TRUST_WEIGHTED_MEDIAN",
+      k: o.k ?? s.evaluators.length,
+      commitWindow: o.commitWindow ?? 3_600,
+      revealWindow: o.revealWindow ?? 3_600,
+      nodeBudget: parseEther("30"),
+      evalBudget: parseEther("1") * BigInt(o.k ?? s.evaluators.length),
+      profileHash: o.profileHash ?? s.profileHash,
+      now,
+      nodes: { n0: s.nodes[0]!.address, n1: s.nodes[1]!.address, n2: s.nodes[2]!.address },
+    });
+    specs.push(spec);
+  }
+  if (o.parallel) {
+    // One approval for all, then the creations pipelined (the nonce coordinator orders them).
+    await req.approveToken(specs.reduce((a, x) => a + x.nodeBudget + x.evalBudget, 0n));
+    return Promise.all(specs.map((spec) => req.createTask(spec, { approve: false })));
+  }
+  const ids: bigint[] = [];
+  for (const spec of specs) ids.push(await req.createTask(spec));
+  return ids;
+}
+
+export interface WorkerProc {
+  proc: ChildProcess;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop: () => Promise<void>;
+}
+
+/** Spawns `poq worker` (bin/poq.mjs on this Node) with the given evaluator keys and environment. */
+export function spawnWorker(env: Record<string, string>, args: string[] = []): WorkerProc {
+  const proc = spawn(process.execPath, [path.join(root, "bin/poq.mjs"), "worker", "--no-batch", ...args], {
+    cwd: root,
+    env: { ...process.env, POQ_LOG_LEVEL: "info", VITEST: "", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  proc.stderr!.on("data", (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 2_000_000) err = err.slice(-1_000_000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on("exit", (code, signal) => r({ code, signal })));
+  return {
+    proc,
+    stderr: () => err,
+    exited,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      }
+    },
+  };
+}
+
+export function workerEnv(s: Stack, rpcUrl: string, prefix: string, keys: string[], extra: Record<string, string> = {}): Record<string, string> {
+  const cfgFile = path.join(s.contentDir, `cfg-${randomUUID().slice(0, 6)}.json`);
+  writeFileSync(cfgFile, JSON.stringify({ worker: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, reorgWindow: 4, autoFinalize: true, attempts: 8 }, tx: txCfg }));
+  return {
+    POQ_CONFIG: cfgFile,
+    POQ_RPC_URL: rpcUrl,
+    POQ_CONTRACT: s.dep.poq,
+    REDIS_URL,
+    POQ_REDIS_PREFIX: prefix,
+    POQ_CONTENT_DIR: s.contentDir,
+    POQ_PRIVATE_KEYS: keys.join(","),
+    POQ_CONFIRMATIONS: "0",
+    POQ_POLL_INTERVAL_MS: "200",
+    ...extra,
+  };
+}
+
+export async function committedEvents(s: Stack, taskId?: bigint): Promise<{ taskId: bigint; evaluator: Address }[]> {
+  const logs = await s.dc.client.getContractEvents({ address: s.dep.poq, abi: s.reader.abi, eventName: "Committed", fromBlock: 0n } as never);
+  return (logs as unknown as { args: { taskId: bigint; evaluator: Address } }[]).map((l) => l.args).filter((a) => taskId === undefined || a.taskId === taskId);
+}
+
+export const uniquePrefix = () => `poqtest-${randomUUID().slice(0, 8)}`;
+
+/** Runs `poq <args>` to completion; returns exit code, stdout and stderr. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(root, "bin/poq.mjs"), ...args], { cwd: root, env: { ...process.env, VITEST: "", POQ_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    p.on("exit", (code) => resolve({ code, stdout: out, stderr: err }));
+  });
+}
