@@ -22,7 +22,7 @@ import type { TfTensor, UseLiteSource } from "./weights.js";
  * Padded positions never influence real ones (keys are masked, every other op is per token),
  * so the graph skips the original's gather/scatter of real tokens.
  */
-export const CONVERTER_VERSION = "use-lite-onnx/4";
+export const CONVERTER_VERSION = "use-lite-onnx/5";
 export const USE_LITE_MAX_POSITIONS = 128;
 export const USE_LITE_DIM = 512;
 
@@ -180,14 +180,30 @@ export function convertUseLite(source: UseLiteSource, opts: ConvertOptions = {})
   const masked = g.op("Mul", [x, flatMask], undefined, "states_masked");
   g.node("Reshape", [masked, to3d(USE_LITE_DIM)], { outputs: ["token_states"] });
   g.output("token_states", DType.float, ["batch", "seq", USE_LITE_DIM]);
+  // Pooling and normalisation as batched MatMuls over fixed sizes: the token axis is padded
+  // with zeros to 128 first, so every sentence's sum is one [1,128]x[128,512] product whose
+  // summation order depends on neither the batch size nor the batch's longest sentence
+  // (ReduceSum over [B,T,512], or a MatMul over the raw T, picks its order by shape, which
+  // made a sentence's embedding differ in the last bits with its batch companions).
   const axis1 = g.int64Init("axis1", [1], [1]);
-  const sum = g.op("ReduceSum", ["token_states", axis1], { keepdims: 0 }, "pool_sum"); // [B,512]
-  const count = g.op("ReduceSum", [maskF, axis1], { keepdims: 1 }, "pool_count"); // [B,1]
+  const padTo = g.op("Sub", [g.int64Init("max_positions", [maxPositions], [1]), seqLen], undefined, "pad_to_max"); // [1]
+  const zeros2 = g.int64Init("zeros2", [0, 0], [2]);
+  const zeros3 = g.int64Init("zeros3", [0, 0, 0], [3]);
+  const zero1 = g.int64Init("zero1", [0], [1]);
+  const statesPads = g.op("Concat", [zeros3, zero1, padTo, zero1], { axis: 0 }, "states_pads"); // [0,0,0, 0,128-T,0]
+  const maskPads = g.op("Concat", [zeros3, zeros2, padTo], { axis: 0 }, "mask_pads"); // [0,0,0, 0,0,128-T]
+  const statesFixed = g.op("Pad", ["token_states", statesPads], { mode: "constant" }, "states_128"); // [B,128,512]
+  const maskRow = g.op("Pad", [g.op("Unsqueeze", [maskF, axis1]), maskPads], { mode: "constant" }, "mask_row_128"); // [B,1,128]
+  const sum3 = g.op("MatMul", [maskRow, statesFixed], undefined, "pool_sum3"); // [B,1,512]
+  const sum = g.op("Reshape", [sum3, flat(USE_LITE_DIM)], undefined, "pool_sum"); // [B,512]
+  const count = g.op("ReduceSum", [maskF, axis1], { keepdims: 1 }, "pool_count"); // [B,1], small integers: exact
   const countSafe = g.op("Max", [count, g.floatInit("one_f", [1], [])]);
   const mean = g.op("Div", [sum, countSafe], undefined, "pooled");
   const t = g.op("Tanh", [linear(mean, w.float("module/Encoder_en/hidden_layers/tanh_layer_0/weights"),
     w.float("module/Encoder_en/hidden_layers/tanh_layer_0/bias"), USE_LITE_DIM, USE_LITE_DIM, "tanh_layer")], undefined, "tanh");
-  const sq = g.op("ReduceSumSquare", [t], { axes: [1], keepdims: 1 }, "l2_sq"); // opset 17: axes is an attribute
+  const tRow = g.op("Unsqueeze", [t, axis1], undefined, "tanh_row"); // [B,1,512]
+  const tCol = g.op("Unsqueeze", [t, g.int64Init("axis2", [2], [1])], undefined, "tanh_col"); // [B,512,1]
+  const sq = g.op("Reshape", [g.op("MatMul", [tRow, tCol]), flat(1)], undefined, "l2_sq"); // [B,1]
   const sqSafe = g.op("Max", [sq, g.floatInit("l2_eps", [l2Eps], [])]);
   const inv = g.op("Reciprocal", [g.op("Sqrt", [sqSafe])], undefined, "l2_rsqrt");
   g.node("Mul", [t, inv], { outputs: ["embedding"] });

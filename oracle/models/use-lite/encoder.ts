@@ -95,6 +95,17 @@ export async function loadUseLite(opts: UseLiteOptions = {}): Promise<UseLiteEnc
   const built = await ensureUseLiteModel({ cacheDir: opts.cacheDir, attention: opts.attention, logger: opts.logger });
   const { session, provider } = await openSession(built.modelPath, opts);
   const tokenizer = new UseTokenizer(built.source.vocabulary);
-  const id = `use-lite@${CONVERTER_VERSION.split("/")[1]}:${built.key.slice(0, 12)}`;
+  const id = useLiteModelId(built.source.sha256, opts.attention ?? "fused");
   return new UseLite(id, provider, built.modelPath, tokenizer, session, opts);
+}
+
+/**
+ * The encoder id named in scoring profiles: `use-lite@<converter version>:<first 12 hex of the
+ * TF.js weights' sha256>` (plus `-plain` for the plain-attention variant). It changes when the
+ * weights change or when CONVERTER_VERSION is bumped, which every change to the converter
+ * that alters outputs must do. (The cache file name additionally hashes the converter source,
+ * so a stale build is never reused.)
+ */
+export function useLiteModelId(sourceSha256: string, attention: AttentionImpl = "fused"): string {
+  return `use-lite@${CONVERTER_VERSION.split("/")[1]}:${sourceSha256.slice(0, 12)}${attention === "fused" ? "" : `-${attention}`}`;
 }
