@@ -7,7 +7,12 @@ import type { Profile, ProfileInput, TaskConfig } from "./profile.js";
 import { parseProfile } from "./profile.js";
 
 /** Id of the sentence encoder the default profile was made for (see oracle/models). */
-export const DEFAULT_ENCODER_ID = "use-lite@4:991c541d7d8d";
+/**
+ * The sentence encoder family the default profile was made for (see oracle/models): any
+ * USE-lite ONNX build. A calibrated profile should pin the exact id it was fitted with
+ * (e.g. "use-lite@5:4c6db373cea2"); see encoderMatches in engine.ts.
+ */
+export const DEFAULT_ENCODER_ID = "use-lite";
 
 function task(cfg: Omit<TaskConfig, "normalization" | "gates" | "referenceAggregation">): TaskConfig {
   return { normalization: {}, gates: {}, referenceAggregation: "max", ...cfg };
@@ -31,7 +36,8 @@ function build(): ProfileInput {
           ],
           withoutReferences: [{ id: "use.cosine.query", weight: 1 }],
         },
-        alignment: { against: ["references"], pooling: "max", cues: "conflicting", cuePenalty: 0.5, nliWeight: 0.5 },
+        // a conflicting number/entity against the gold answer is a strong sign of a wrong answer
+        alignment: { against: ["references"], pooling: "max", cues: "conflicting", cuePenalty: 0.8, nliWeight: 0.5 },
         agreementPool: ["use.cosine.ref", "bertscore.f1", "rougeL.f", "squad.f1", "squad.containment"],
         structure: { lengthWords: { min: 1, max: 120 }, unfinishedMinWords: 12, penaliseCopy: false },
       }),
@@ -43,7 +49,8 @@ function build(): ProfileInput {
           ],
           withoutReferences: [{ id: "use.cosine.query", weight: 1 }],
         },
-        alignment: { against: ["query"], pooling: "mean", cues: "unsupported", cuePenalty: 0.5, nliWeight: 0.5 },
+        // unsupported numbers/entities are a weaker cue in summaries (paraphrase, lower-cased names)
+        alignment: { against: ["query"], pooling: "mean", cues: "unsupported", cuePenalty: 0.15, nliWeight: 0.5 },
         agreementPool: ["use.cosine.ref", "bertscore.f1", "rouge1.f", "rouge2.f", "rougeL.f", "summac.align"],
         structure: { lengthWords: { min: 15, max: 150 }, unfinishedMinWords: 8, penaliseCopy: true },
       }),
@@ -75,6 +82,7 @@ function build(): ProfileInput {
         "squad.em",
         "squad.containment",
         "squad.recall",
+        "qa.recall.soft",
       ],
       bertscoreBaseline: 0,
       cosineBaseline: 0,

@@ -66,6 +66,15 @@ interface Plan {
   sourceTexts: string[];
 }
 
+/**
+ * Whether a loaded encoder id satisfies the profile's `models.encoder`: an exact id
+ * ("use-lite@5:4c6db373cea2"), a version ("use-lite@5" matches "use-lite@5:<build key>") or
+ * a family ("use-lite" matches "use-lite@<any version>").
+ */
+export function encoderMatches(wanted: string, actual: string): boolean {
+  return actual === wanted || actual.startsWith(`${wanted}:`) || (!wanted.includes("@") && actual.startsWith(`${wanted}@`));
+}
+
 /** Bounded insertion-ordered cache (evicts the oldest entries). */
 class BoundedCache<V> {
   private readonly map = new Map<string, V>();
@@ -96,7 +105,7 @@ export class Scorer {
 
   constructor(private readonly opts: ScoreOptions) {
     const { profile, encoder } = opts;
-    if (!opts.allowEncoderMismatch && encoder.id !== profile.models.encoder) {
+    if (!opts.allowEncoderMismatch && !encoderMatches(profile.models.encoder, encoder.id)) {
       throw new PoqError(
         "E_MODEL_MISMATCH",
         `profile "${profile.name}" was made for encoder "${profile.models.encoder}" but the loaded encoder is "${encoder.id}"`,

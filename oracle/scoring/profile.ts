@@ -159,7 +159,10 @@ export const ProfileSchema = z.strictObject({
   /** keccak256 of the canonical form of everything else; checked on load when present. */
   hash: z.string().regex(/^0x[0-9a-f]{64}$/).optional(),
   models: z.strictObject({
-    /** Id (name + version/content hash) of the sentence encoder this profile was made for. */
+    /**
+     * The sentence encoder this profile was made for: an exact id ("use-lite@5:4c6db373cea2"),
+     * a version ("use-lite@5") or a family ("use-lite"); scoring refuses any other encoder.
+     */
     encoder: z.string().min(1),
     /** Optional NLI cross-encoder (ONNX + tokenizer.json), used by the alignment dimension. */
     nli: z
@@ -211,6 +214,7 @@ export const KNOWN_EVALUATORS = [
   "squad.em",
   "squad.containment",
   "squad.recall",
+  "qa.recall.soft",
   "nli.entail",
 ] as const;
 export type EvaluatorId = (typeof KNOWN_EVALUATORS)[number];

@@ -29,6 +29,19 @@ export function squadTokens(text: string): string[] {
   return n.length === 0 ? [] : n.split(" ");
 }
 
+const FOOTNOTE_RE = /[\u00B9\u00B2\u00B3\u2070-\u209F]|\[\d+\]|\^\d+/gu;
+const LETTER_DIGIT_RE = /(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/gu;
+
+/**
+ * Answer tokens for lenient matching: SQuAD normalisation after removing footnote markers
+ * (superscripts, [1], ^1) and splitting letters from digits ("from1985" -> "from 1985"),
+ * artefacts of chat-engine answers with citations.
+ */
+export function answerTokens(text: string): string[] {
+  const t = text.toLowerCase().replace(FOOTNOTE_RE, " ").replace(LETTER_DIGIT_RE, " ");
+  return squadTokens(t);
+}
+
 /** Multiset of n-grams (joined by U+0001) with counts. */
 export function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
   const m = new Map<string, number>();

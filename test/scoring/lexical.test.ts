@@ -55,3 +55,23 @@ describe("SQuAD metrics and containment", () => {
     }
   });
 });
+
+describe("lenient answer recall (qa.recall.soft)", () => {
+  it("drops footnote markers, splits letters from digits, allows one edit on long tokens and a year with a footnote digit", async () => {
+    const { answerTokens } = await import("../../oracle/scoring/text.js");
+    const { softRecall, withinOneEdit } = await import("../../oracle/scoring/evaluators/lexical.js");
+    expect(answerTokens("called a loop⁶ [2] from1985 to 1993^1")).toEqual(["called", "loop", "from", "1985", "to", "1993"]);
+    expect(withinOneEdit("gatiman", "gatimaan")).toBe(true);
+    expect(withinOneEdit("gatiman", "gatimaaan")).toBe(false);
+    const r = (out: string, ref: string) => {
+      const o = answerTokens(out);
+      return softRecall(o, new Set(o), answerTokens(ref));
+    };
+    expect(r("Gatimaan Express", "Gatiman")).toBe(1);
+    expect(r("It was released in 19831.", "1983")).toBe(1);
+    expect(r("It was released in 1984.", "1983")).toBe(0);
+    expect(r("a cat", "cats")).toBe(0); // short tokens need an exact match
+    expect(lexicalScores("played from1985 to 19931", ["1985–1993"], "max")["qa.recall.soft"]).toBe(1);
+    expect(lexicalScores("played from1985 to 19931", ["1985–1993"], "max")["squad.recall"]).toBe(0);
+  });
+});

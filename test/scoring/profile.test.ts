@@ -107,3 +107,16 @@ describe("computeComposite", () => {
     expect(() => computeComposite(dims, defaultProfile(), "poetry")).toThrow(/unknown task "poetry"/);
   });
 });
+
+describe("encoder pinning", () => {
+  it("matches exact ids, versions and families only", async () => {
+    const { encoderMatches } = await import("../../oracle/scoring/engine.js");
+    expect(encoderMatches("use-lite@5:4c6db373cea2", "use-lite@5:4c6db373cea2")).toBe(true);
+    expect(encoderMatches("use-lite@5:4c6db373cea2", "use-lite@5:000000000000")).toBe(false);
+    expect(encoderMatches("use-lite@5", "use-lite@5:4c6db373cea2")).toBe(true);
+    expect(encoderMatches("use-lite@5", "use-lite@50:4c6db373cea2")).toBe(false);
+    expect(encoderMatches("use-lite", "use-lite@6:abc")).toBe(true);
+    expect(encoderMatches("use-lite", "use-lite-v2@1:abc")).toBe(false);
+    expect(encoderMatches("use-lite", "minilm@1:abc")).toBe(false);
+  });
+});

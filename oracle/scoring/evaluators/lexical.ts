@@ -2,7 +2,7 @@
  * Lexical evaluators (cost tier "lexical"): ROUGE-1/2/L F-measure, SQuAD token F1 and exact
  * match, answer containment and reference-token recall. All return scores in [0,1].
  */
-import { f1, ngramCounts, overlapCount, squadNormalize, squadTokens, words } from "../text.js";
+import { answerTokens, f1, ngramCounts, overlapCount, squadNormalize, squadTokens, words } from "../text.js";
 
 /** ROUGE-N F1 between token lists (clipped n-gram counts). */
 export function rougeN(candidate: readonly string[], reference: readonly string[], n: number): number {
@@ -67,6 +67,33 @@ export function referenceRecall(candidate: string, reference: string): number {
   return o / r.length;
 }
 
+/** True when a and b differ by at most one insertion, deletion or substitution. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  if (a.length > b.length) [a, b] = [b, a];
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return a.length === b.length ? a.slice(i + 1) === b.slice(i + 1) : a.slice(i) === b.slice(i + 1);
+}
+
+/**
+ * Lenient gold-token recall ("qa.recall.soft"): share of the reference's answer tokens found in
+ * the output, where a token also matches at one edit when it has at least 5 characters
+ * ("gatiman" ~ "gatimaan") and a 4-digit year also matches itself followed by one footnote
+ * digit ("19831" for 1983 with citation 1).
+ */
+export function softRecall(out: readonly string[], outSet: ReadonlySet<string>, ref: readonly string[]): number {
+  if (ref.length === 0) return 0;
+  let hit = 0;
+  for (const g of ref) {
+    if (outSet.has(g)) hit++;
+    else if (g.length >= 5 && out.some((o) => Math.abs(o.length - g.length) <= 1 && withinOneEdit(o, g))) hit++;
+    else if (/^\d{4}$/.test(g) && out.some((o) => o.length === 5 && o.startsWith(g) && /^\d{5}$/.test(o))) hit++;
+  }
+  return hit / ref.length;
+}
+
 export type Aggregation = "max" | "mean";
 
 export function aggregate(values: readonly number[], how: Aggregation): number {
@@ -89,13 +116,16 @@ export interface TextFeatures {
   squadNorm: string;
   squadToks: string[];
   squadUni: Map<string, number>;
+  answerToks: string[];
+  answerSet: Set<string>;
 }
 
 export function textFeatures(text: string): TextFeatures {
   const w = words(text);
   const squadNorm = squadNormalize(text);
   const squadToks = squadNorm.length === 0 ? [] : squadNorm.split(" ");
-  return { words: w, uni: ngramCounts(w, 1), bi: ngramCounts(w, 2), squadNorm, squadToks, squadUni: ngramCounts(squadToks, 1) };
+  const answerToks = answerTokens(text);
+  return { words: w, uni: ngramCounts(w, 1), bi: ngramCounts(w, 2), squadNorm, squadToks, squadUni: ngramCounts(squadToks, 1), answerToks, answerSet: new Set(answerToks) };
 }
 
 function rougeFromCounts(c: Map<string, number>, cTotal: number, r: Map<string, number>, rTotal: number): number {
@@ -104,7 +134,7 @@ function rougeFromCounts(c: Map<string, number>, cTotal: number, r: Map<string, 
   return f1(o / cTotal, o / rTotal);
 }
 
-export type LexicalId = "rouge1.f" | "rouge2.f" | "rougeL.f" | "squad.f1" | "squad.em" | "squad.containment" | "squad.recall";
+export type LexicalId = "rouge1.f" | "rouge2.f" | "rougeL.f" | "squad.f1" | "squad.em" | "squad.containment" | "squad.recall" | "qa.recall.soft";
 
 /** All lexical evaluator scores of one output against its references (features precomputed). */
 export function lexicalScoresFromFeatures(out: TextFeatures, refs: readonly TextFeatures[], how: Aggregation): Record<LexicalId, number> {
@@ -115,6 +145,7 @@ export function lexicalScoresFromFeatures(out: TextFeatures, refs: readonly Text
   const em: number[] = [];
   const ct: number[] = [];
   const rc: number[] = [];
+  const sr: number[] = [];
   const paddedOut = ` ${out.squadNorm} `;
   for (const r of refs) {
     r1.push(rougeFromCounts(out.uni, out.words.length, r.uni, r.words.length));
@@ -129,6 +160,7 @@ export function lexicalScoresFromFeatures(out: TextFeatures, refs: readonly Text
     em.push(out.squadNorm === r.squadNorm ? 1 : 0);
     ct.push(r.squadNorm.length > 0 && paddedOut.includes(` ${r.squadNorm} `) ? 1 : 0);
     rc.push(r.squadToks.length === 0 ? 0 : overlapCount(out.squadUni, r.squadUni) / r.squadToks.length);
+    sr.push(softRecall(out.answerToks, out.answerSet, r.answerToks));
   }
   return {
     "rouge1.f": aggregate(r1, how),
@@ -138,6 +170,7 @@ export function lexicalScoresFromFeatures(out: TextFeatures, refs: readonly Text
     "squad.em": aggregate(em, how),
     "squad.containment": aggregate(ct, how),
     "squad.recall": aggregate(rc, how),
+    "qa.recall.soft": aggregate(sr, how),
   };
 }
 
