@@ -19,6 +19,8 @@ export interface BatchRecordError {
   recordId: string | null;
   field: string;
   reason: string;
+  code?: string;
+  message?: string;
 }
 
 export interface ChunkResult {

@@ -1,42 +1,105 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
 import type { SentenceEncoder } from "../models/index.js";
-import { Scorer } from "../scoring/engine.js";
-import { parseProfile, profileHash } from "../scoring/profile.js";
-import type { ChunkProcessor, BatchRecordError } from "./batch.js";
+import { InputError } from "../core/errors.js";
+import { scoreJsonlBytes } from "../scoring/io.js";
+import { parseProfile, profileHash, type Profile } from "../scoring/profile.js";
+import { submitBatch, collectBatch, dropBatch, startBatchWorker, type ChunkProcessor, type BatchRecordError } from "./batch.js";
 
 /**
- * The chunk processor batch workers run: the scoring engine under the batch's profile.
- * Output lines are the scored records as JSON, exactly what the single-process run writes;
- * per-record problems are reported with line, record id, field and reason.
+ * `poq score --queue`: the same scoring as `scoreFile`, split into BullMQ chunk jobs.
+ * Each chunk carries its raw input lines (base64, so invalid UTF-8 reaches the engine's
+ * own per-line checks unchanged); a worker scores them with `scoreJsonlBytes`, padding with
+ * blank lines so line numbers in errors are those of the whole file. The output file and the
+ * errors equal the single-process run's.
  */
 export function engineChunkProcessor(encoder: SentenceEncoder): ChunkProcessor {
-  const scorers = new Map<string, Scorer>();
+  const profiles = new Map<string, Profile>();
   return async (lines, firstLine, profileDoc) => {
-    const profile = parseProfile(profileDoc, "batch profile");
-    const h = profileHash(profile);
-    let scorer = scorers.get(h);
-    if (!scorer) scorers.set(h, (scorer = new Scorer({ profile, encoder })));
-    const errors: BatchRecordError[] = [];
-    const values: unknown[] = [];
-    const lineNos: number[] = [];
-    for (const [i, l] of lines.entries()) {
-      if (!l.trim()) continue;
-      try {
-        values.push(JSON.parse(l));
-        lineNos.push(firstLine + i);
-      } catch (err) {
-        errors.push({ line: firstLine + i, recordId: null, field: "(record)", reason: `invalid JSON: ${(err as Error).message}` });
-      }
-    }
+    const key = JSON.stringify(profileDoc);
+    let profile = profiles.get(key);
+    if (!profile) profiles.set(key, (profile = parseProfile(profileDoc, "batch profile")));
+    const bytes = Buffer.concat([Buffer.from("\n".repeat(firstLine - 1)), Buffer.concat(lines.flatMap((b, i) => (i ? [Buffer.from("\n"), Buffer.from(b, "base64")] : [Buffer.from(b, "base64")])))]);
+    const results = await scoreJsonlBytes(bytes, { profile, encoder });
     const out: string[] = [];
-    const results = await scorer.score(values);
+    const errors: BatchRecordError[] = [];
     for (const r of results) {
       if (r.ok) out.push(JSON.stringify(r.record));
       else {
-        const d = (r.error.details ?? {}) as { recordId?: string | null; field?: string; reason?: string };
-        errors.push({ line: lineNos[r.index]!, recordId: d.recordId ?? null, field: d.field ?? "(record)", reason: d.reason ?? r.error.message });
+        const j = r.error.toJSON();
+        errors.push({ line: j.line ?? r.line, recordId: j.recordId ?? null, field: j.field ?? "(record)", reason: j.reason ?? j.message, code: j.code, message: j.message });
       }
     }
-    errors.sort((a, b) => a.line - b.line);
     return { lines: out, errors };
   };
+}
+
+/** Splits raw file bytes into lines (without the newline), each base64-encoded. */
+export function splitLinesBase64(bytes: Uint8Array): string[] {
+  const buf = Buffer.from(bytes);
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= buf.length; i++) {
+    if (i === buf.length || buf[i] === 0x0a) {
+      if (i > start || i < buf.length) out.push(buf.subarray(start, i).toString("base64"));
+      start = i + 1;
+    }
+  }
+  while (out.length && out.at(-1) === "") out.pop();
+  return out;
+}
+
+export interface QueuedScoreOptions {
+  inPath: string;
+  outPath: string;
+  errorsPath?: string;
+  profile: Profile;
+  connection: Redis;
+  prefix: string;
+  chunkSize?: number;
+  /** Also score in this process with this encoder (0 = submit only and wait for remote workers). */
+  localEncoder?: SentenceEncoder;
+  localConcurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+  log?: Logger;
+}
+
+export interface QueuedScoreSummary {
+  total: number;
+  scored: number;
+  failed: number;
+  errors: BatchRecordError[];
+  profileHash: string;
+  seconds: number;
+  batchId: string;
+  chunks: number;
+}
+
+export async function scoreFileQueued(o: QueuedScoreOptions): Promise<QueuedScoreSummary> {
+  const t0 = performance.now();
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(o.inPath);
+  } catch (err) {
+    throw new InputError(`cannot read ${o.inPath}: ${(err as Error).message}`, { reason: "unreadable input" });
+  }
+  const lines = splitLinesBase64(bytes);
+  const local = o.localEncoder
+    ? Array.from({ length: o.localConcurrency ?? 1 }, () => startBatchWorker({ connection: o.connection, prefix: o.prefix, process: engineChunkProcessor(o.localEncoder!), log: o.log }))
+    : [];
+  try {
+    const { batchId, chunks } = await submitBatch({ connection: o.connection, prefix: o.prefix, lines, profileDoc: o.profile, chunkSize: o.chunkSize ?? 128 });
+    const res = await collectBatch({ connection: o.connection, prefix: o.prefix, batchId, chunks, onProgress: o.onProgress });
+    await dropBatch(o.connection, o.prefix, batchId);
+    const tmp = `${o.outPath}.tmp-${process.pid}`;
+    await writeFile(tmp, res.lines.length ? `${res.lines.join("\n")}\n` : "");
+    await rename(tmp, o.outPath);
+    if (o.errorsPath)
+      await writeFile(o.errorsPath, res.errors.map((e) => JSON.stringify({ code: e.code, message: e.message, recordId: e.recordId, line: e.line, field: e.field, reason: e.reason })).join("\n") + (res.errors.length ? "\n" : ""));
+    const nonBlank = res.lines.length + res.errors.length;
+    return { total: nonBlank, scored: res.lines.length, failed: res.errors.length, errors: res.errors, profileHash: profileHash(o.profile), seconds: (performance.now() - t0) / 1000, batchId, chunks };
+  } finally {
+    await Promise.all(local.map((w) => w.close()));
+  }
 }

@@ -1,7 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { formatEther, type Address } from "viem";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { redisConnection } from "../../oracle/queue/redis.js";
-import { runCli, startHardhatNode, setupStack, createTasks, qaTask, spawnWorker, workerEnv, committedEvents, waitFor, uniquePrefix, REDIS_URL, type Stack, type WorkerProc } from "./harness.js";
+import { freePort, runCli, startHardhatNode, setupStack, createTasks, qaTask, spawnWorker, workerEnv, committedEvents, waitFor, uniquePrefix, REDIS_URL, type Stack, type WorkerProc } from "./harness.js";
 
 /**
  * End to end over real processes: a Hardhat node on loopback, three `poq worker` processes
@@ -152,4 +156,47 @@ describe("evaluator workers end to end", () => {
       await restarted.stop();
     }, 240_000);
   }
+
+  it("workers reconnect and finish when Redis restarts mid-run (a separate AOF-persisted redis-server)", async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), "poq-redis-"));
+    const startRedis = (): ChildProcess =>
+      spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""], { stdio: "ignore" });
+    let redisProc = startRedis();
+    const url = `redis://127.0.0.1:${port}`;
+    const probe = () => redisConnection(url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+    await waitFor("private redis", async () => {
+      const r = probe();
+      r.on("error", () => undefined);
+      try {
+        return (await r.ping()) === "PONG";
+      } finally {
+        r.disconnect();
+      }
+    }, 20_000);
+    try {
+      const env = { ...workerEnv(s, node.url, uniquePrefix(), s.evaluatorKeys), REDIS_URL: url };
+      const w = spawnWorker(env);
+      workers.push(w);
+      await waitFor("worker started", async () => /worker started/.test(w.stderr()), 120_000);
+      const ids = await createTasks(s, [qaTask(201), qaTask(202)]);
+      await waitFor("first commits", async () => (await committedEvents(s, ids[0])).length >= 1, 120_000, 100);
+      redisProc.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 2_000));
+      redisProc = startRedis();
+      const ts = await waitFor("tasks finalized after the Redis restart", async () => {
+        const ts = await Promise.all(ids.map((id) => s.reader.getTask(id)));
+        return ts.every((t) => t.status === "finalized") && ts;
+      }, 150_000, 300);
+      for (const t of ts) expect(t.reveals).toBe(5);
+      for (const id of ids) {
+        const c = await committedEvents(s, id);
+        expect(c).toHaveLength(5);
+        expect(new Set(c.map((x) => x.evaluator.toLowerCase())).size).toBe(5);
+      }
+      await w.stop();
+    } finally {
+      redisProc.kill("SIGKILL");
+    }
+  }, 300_000);
 });

@@ -1,0 +1,45 @@
+import { describe, it, expect, afterAll } from "vitest";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { redisConnection } from "../../oracle/queue/redis.js";
+import { scoreFileQueued } from "../../oracle/queue/score-chunk.js";
+import { startBatchWorker } from "../../oracle/queue/batch.js";
+import { engineChunkProcessor } from "../../oracle/queue/score-chunk.js";
+import { scoreFile } from "../../oracle/scoring/io.js";
+import { defaultProfile } from "../../oracle/scoring/profile.js";
+import { loadUseLite } from "../../oracle/models/index.js";
+
+const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const prefix = `poqtest-${randomUUID().slice(0, 8)}`;
+const redis = redisConnection(url);
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe("poq score --queue", () => {
+  it("gives the single-process result: same output bytes, same per-record errors with file line numbers", async () => {
+    const encoder = await loadUseLite({ intraOpThreads: 1 });
+    const input = "test/fixtures/e2e/score-batch.jsonl";
+    const dir = mkdtempSync(path.join(tmpdir(), "poq-scoreq-"));
+    const profile = defaultProfile();
+    const single = await scoreFile({ inPath: input, outPath: path.join(dir, "single.jsonl"), errorsPath: path.join(dir, "single.err"), profile, encoder });
+    // Two "remote" workers plus the submitter scoring locally, chunks of 3 lines.
+    const remote = [0, 1].map(() => startBatchWorker({ connection: redisConnection(url), prefix, process: engineChunkProcessor(encoder) }));
+    try {
+      const queued = await scoreFileQueued({ inPath: input, outPath: path.join(dir, "queued.jsonl"), errorsPath: path.join(dir, "queued.err"), profile, connection: redis, prefix, chunkSize: 3, localEncoder: encoder });
+      expect(queued.chunks).toBe(5);
+      expect(readFileSync(path.join(dir, "queued.jsonl"), "utf8")).toBe(readFileSync(path.join(dir, "single.jsonl"), "utf8"));
+      expect(queued.scored).toBe(single.scored);
+      expect(queued.failed).toBe(single.failed);
+      expect(queued.errors.map((e) => [e.line, e.code, e.message])).toEqual(single.errors.map((e) => [e.line, e.code, e.message]));
+      expect(queued.errors.map((e) => e.line)).toEqual([4, 6, 12, 13]);
+    } finally {
+      await Promise.all(remote.map((w) => w.close()));
+      await encoder.close?.();
+    }
+  });
+});
