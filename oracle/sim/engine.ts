@@ -185,8 +185,8 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
   if (strategy !== null) {
     for (const i of attackerIdx) {
       // Colluders share the common target; independent attackers each work for a node of their own.
-      const node = strategy.sharedTarget ? commonTarget : poolRng.int(dataset.nodes.length);
-      if (spec.attack === "boost" || spec.attack === "sabotage" || strategy.sharedTarget) evaluators[i]!.targets.add(node);
+      if (strategy.target === "shared") evaluators[i]!.targets.add(commonTarget);
+      else if (strategy.target === "own") evaluators[i]!.targets.add(poolRng.int(dataset.nodes.length));
     }
   }
   const groupLeader = attackerIdx.length > 0 ? attackerIdx[0]! : 0;

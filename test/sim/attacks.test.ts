@@ -98,6 +98,17 @@ describe("attack strategies (one context, exact outputs)", () => {
 });
 
 describe("attacks inside the engine (contract rules)", () => {
+  it("colluders share one target (the worst node by default); independent attackers work for their own; others for none", () => {
+    const collude = createRun(spec({ attack: "collude", attackerRatio: 0.5 }), 1).evaluators.filter((e) => e.attacker);
+    const worst = spec().dataset.nodeQuality.indexOf(Math.min(...spec().dataset.nodeQuality));
+    expect(collude.map((e) => [...e.targets])).toEqual(collude.map(() => [worst]));
+    const boosters = createRun(spec({ attack: "boost", attackerRatio: 0.5 }), 1).evaluators.filter((e) => e.attacker);
+    expect(boosters.every((e) => e.targets.size === 1)).toBe(true);
+    expect(new Set(boosters.map((e) => [...e.targets][0])).size).toBeGreaterThan(1);
+    const noisy = createRun(spec({ attack: "noise", attackerRatio: 0.5 }), 1).evaluators.filter((e) => e.attacker);
+    expect(noisy.every((e) => e.targets.size === 0)).toBe(true);
+  });
+
   it("a colluding majority under MEDIAN lifts its target's consensus to the boost score", () => {
     const run = createRun(spec({ attack: "collude", attackerRatio: 1, defense: "MEDIAN", evaluatorPool: 5, committeeSize: 5 }), 30);
     const target = run.evaluators.find((e) => e.attacker)!.targets;

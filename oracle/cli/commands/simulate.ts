@@ -30,7 +30,15 @@ export function register(program: Command): void {
           : null;
       bar?.start(total, 0);
       const t0 = performance.now();
-      const res = runSweep(cfg, data.partitions, (p) => bar?.update(p.done));
+      // Without a terminal, a log line every 10% of the runs instead of the bar.
+      let nextLog = 0.1;
+      const res = runSweep(cfg, data.partitions, (p) => {
+        if (bar) bar.update(p.done);
+        else if (p.done / p.total >= nextLog) {
+          log.info({ done: p.done, total: p.total, seconds: Math.round((performance.now() - t0) / 1000) }, "simulation progress");
+          nextLog += 0.1;
+        }
+      });
       bar?.stop();
       const elapsedMs = performance.now() - t0;
       const out = await writeOutputs(o.out, cfg, res, { configFile: o.config, data, elapsedMs });

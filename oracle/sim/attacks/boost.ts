@@ -5,6 +5,6 @@ export const boost: AttackStrategy = {
   id: "boost",
   description: "each attacker boosts its own node to the maximum, scores the rest honestly",
   doesWork: true,
-  sharedTarget: false,
+  target: "own",
   score: (ctx) => ctx.honest.map((s, j) => (ctx.targets.has(ctx.nodes[j]!) ? ctx.params.boostScore : s)),
 };

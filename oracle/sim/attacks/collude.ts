@@ -10,7 +10,7 @@ export const collude: AttackStrategy = {
   id: "collude",
   description: "all attackers submit one identical vector boosting a common target",
   doesWork: true,
-  sharedTarget: true,
+  target: "shared",
   score: (ctx) =>
     ctx.groupHonest.map((s, j) =>
       ctx.targets.has(ctx.nodes[j]!) ? ctx.params.boostScore : ctx.params.colludeSabotage ? ctx.params.sabotageScore : s,

@@ -12,7 +12,7 @@ export const copy: AttackStrategy = {
   id: "copy",
   description: "copier under commit-reveal: only the previous task's consensus is visible",
   doesWork: false,
-  sharedTarget: false,
+  target: "none",
   score: (ctx) => {
     if (ctx.params.copyMode === "abstain") return null;
     const prev = ctx.previousConsensus;
@@ -31,7 +31,7 @@ export const copyPlaintext: AttackStrategy = {
   id: "copy-plaintext",
   description: "COUNTERFACTUAL copier without commit-reveal: median of the honest scores of this task",
   doesWork: false,
-  sharedTarget: false,
+  target: "none",
   score: (ctx) => {
     if (ctx.visibleScores.length === 0) return null;
     return ctx.nodes.map((_, j) => median(ctx.visibleScores.map((v) => v[j]!)));

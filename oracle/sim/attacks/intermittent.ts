@@ -8,7 +8,7 @@ export const intermittent: AttackStrategy = {
   id: "intermittent",
   description: "honest most of the time; in a random share of rounds the group boosts its common target",
   doesWork: true,
-  sharedTarget: true,
+  target: "shared",
   score: (ctx) =>
     ctx.groupActive
       ? ctx.groupHonest.map((s, j) => (ctx.targets.has(ctx.nodes[j]!) ? ctx.params.boostScore : s))

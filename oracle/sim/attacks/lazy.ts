@@ -5,6 +5,6 @@ export const lazy: AttackStrategy = {
   id: "lazy",
   description: "constant score for every output, no work done",
   doesWork: false,
-  sharedTarget: false,
+  target: "none",
   score: (ctx) => ctx.nodes.map(() => ctx.params.lazyScore),
 };

@@ -5,6 +5,6 @@ export const noise: AttackStrategy = {
   id: "noise",
   description: "honest score plus Gaussian noise, clipped to [0,1]",
   doesWork: true,
-  sharedTarget: false,
+  target: "none",
   score: (ctx) => ctx.honest.map((s) => clip01(s + ctx.params.noiseSd * ctx.rng.normal())),
 };

@@ -5,6 +5,6 @@ export const reverse: AttackStrategy = {
   id: "reverse",
   description: "reports 1 - honest score",
   doesWork: true,
-  sharedTarget: false,
+  target: "none",
   score: (ctx) => ctx.honest.map((s) => 1 - s),
 };

@@ -5,6 +5,6 @@ export const sabotage: AttackStrategy = {
   id: "sabotage",
   description: "each attacker scores its own node honestly and every competitor at the minimum",
   doesWork: true,
-  sharedTarget: false,
+  target: "own",
   score: (ctx) => ctx.honest.map((s, j) => (ctx.targets.has(ctx.nodes[j]!) ? s : ctx.params.sabotageScore)),
 };

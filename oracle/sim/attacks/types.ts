@@ -65,8 +65,11 @@ export interface AttackStrategy {
   description: string;
   /** Whether the attacker actually runs a scorer (pays the evaluation cost). */
   doesWork: boolean;
-  /** Whether the attackers share one target (collusion) rather than each boosting its own node. */
-  sharedTarget: boolean;
+  /**
+   * Which node(s) an attacker works for: "shared" = one common target for the whole group
+   * (collusion), "own" = each attacker its own node (independent operators), "none".
+   */
+  target: "shared" | "own" | "none";
   /** Scores in [0,1], one per output, or null to not commit at all. */
   score(ctx: AttackContext): number[] | null;
 }
