@@ -73,10 +73,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard {
         uint96 unbonding; // requested for withdrawal, still slashable
         uint40 unbondAt; // when `unbonding` becomes withdrawable
         uint96 cost; // declared cost per evaluation
-        uint32 tasksAssigned;
-        uint32 tasksRevealed;
-        uint32 tasksMissed;
-        uint128 lifetimeEarned;
+        uint32 tasksAssigned; // committees joined (incremented at sampling)
+        uint32 tasksMissed; // finalized committees without a reveal
+        uint128 rewardsClaimed; // fees paid out by claim(); lifetime earned = rewardsClaimed + rewards
     }
 
     /// @notice An inference node.
@@ -612,9 +611,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard {
         e.trust = uint32(o.newTrust[i]);
         e.openTasks -= 1;
         if (revealed) {
-            e.rewards += uint96(pay);
-            e.tasksRevealed += 1;
-            e.lifetimeEarned += uint128(pay);
+            e.rewards += uint96(pay); // same word as trust and openTasks: one SSTORE per revealer
         } else {
             e.tasksMissed += 1;
             if (slashed != 0) {
@@ -642,7 +639,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard {
         uint256 amount = refund + rewards;
         if (amount == 0) revert NothingToClaim();
         if (refund != 0) refunds[msg.sender] = 0;
-        if (rewards != 0) _evaluators[msg.sender].rewards = 0;
+        if (rewards != 0) {
+            Evaluator storage e = _evaluators[msg.sender];
+            e.rewards = 0;
+            e.rewardsClaimed += uint128(rewards);
+        }
         _totalClaimable -= uint128(amount);
         emit Claimed(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
@@ -719,6 +720,21 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard {
     /// @notice An evaluator's trust, stake, rewards and history.
     function getEvaluator(address evaluator) external view returns (Evaluator memory) {
         return _evaluators[evaluator];
+    }
+
+    /// @notice An evaluator's history: committees joined, revealed, missed and still open, and
+    ///         all fees ever credited.
+    function evaluatorHistory(address evaluator)
+        external
+        view
+        returns (uint256 assigned, uint256 revealed, uint256 missed, uint256 open, uint256 lifetimeEarned)
+    {
+        Evaluator storage e = _evaluators[evaluator];
+        assigned = e.tasksAssigned;
+        missed = e.tasksMissed;
+        open = e.openTasks;
+        revealed = assigned - missed - open;
+        lifetimeEarned = uint256(e.rewardsClaimed) + e.rewards;
     }
 
     /// @notice Registered evaluators (registration order, the sampling order).

@@ -1563,6 +1563,45 @@ export const proofOfQualityAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "evaluatorHistory",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "assigned",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "revealed",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "missed",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "open",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "lifetimeEarned",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
@@ -1680,17 +1719,12 @@ export const proofOfQualityAbi = [
           },
           {
             "internalType": "uint32",
-            "name": "tasksRevealed",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
             "name": "tasksMissed",
             "type": "uint32"
           },
           {
             "internalType": "uint128",
-            "name": "lifetimeEarned",
+            "name": "rewardsClaimed",
             "type": "uint128"
           }
         ],

@@ -68,6 +68,11 @@ describe("ProofOfQuality lifecycle", () => {
       if (expected.evaluatorPay[i]! > 0n) await c.poq.write.claim({ account: members[i]! });
     }
     expect(expected.evaluatorPay[3]).toBe(0n); // the outlier's deviation saturates: no fee
+    for (let i = 0; i < 4; i++) {
+      const [assigned, revealed, missed, open, earned] = await c.poq.read.evaluatorHistory([members[i]!]);
+      expect([assigned, revealed, missed, open, earned]).toEqual([1n, 1n, 0n, 0n, expected.evaluatorPay[i]]);
+      expect(await c.poq.read.claimableOf([members[i]!])).toBe(0n);
+    }
     bal = await c.conserved();
     expect(bal.balance).toBe(bal.accounted);
     const [staked, escrowed, claimable, treasury] = await c.poq.read.totals();

@@ -81,6 +81,8 @@ describe("trust dynamics", () => {
       expect(e.trust).toBe(8_000);
       expect(e.stake).toBe(900n * E18);
       expect(e.tasksMissed).toBe(1);
+      const [assigned, revealed, missed, open, earned] = await c.poq.read.evaluatorHistory([m]);
+      expect([assigned, revealed, missed, open, earned]).toEqual([1n, 0n, 1n, 0n, 0n]);
       expect(e.openTasks).toBe(0);
     }
     const [staked, escrowed, claimable, treasury] = await c.poq.read.totals();
