@@ -35,8 +35,12 @@ export interface BenchEmbeddingsResult {
   batchSize: number;
   provider: string;
   modelId: string;
-  /** Mean CPU-seconds (user+system) of this process per 1000 sentences during the best ONNX pass. */
+  /** CPU-seconds (user+system) of this process per 1000 sentences during the best ONNX pass. */
   onnxCpuSecPer1k: number;
+  /** The same for the TF.js pass. */
+  tfjsCpuSecPer1k: number;
+  /** tfjsCpuSecPer1k / onnxCpuSecPer1k: the speed-up in CPU time, less sensitive to a busy machine. */
+  cpuSpeedup: number;
 }
 
 /**
@@ -77,10 +81,13 @@ export async function benchEmbeddings(sentences: string[], opts: BenchEmbeddings
     const tfjs = await loadTfjsUseLite();
     const tfjsSet = unique.slice(0, Math.min(unique.length, opts.tfjsSentences ?? 400));
     await tfjs.embed(tfjsSet.slice(0, 8)); // warm-up
+    const tfCpu0 = process.cpuUsage();
     const t0 = performance.now();
     const ref: Float32Array[] = [];
     for (let i = 0; i < tfjsSet.length; i += batchSize) ref.push(...(await tfjs.embed(tfjsSet.slice(i, i + batchSize))));
     const tfjsSec = (performance.now() - t0) / 1000;
+    const tfCpu = process.cpuUsage(tfCpu0);
+    const tfjsCpuSecPer1k = ((tfCpu.user + tfCpu.system) / 1e6 / tfjsSet.length) * 1000;
     const ours = await encoder.embed(tfjsSet);
     let minCos = 1;
     let maxAbs = 0;
@@ -108,6 +115,8 @@ export async function benchEmbeddings(sentences: string[], opts: BenchEmbeddings
       provider: encoder.provider,
       modelId: encoder.id,
       onnxCpuSecPer1k: (bestCpu / unique.length) * 1000,
+      tfjsCpuSecPer1k,
+      cpuSpeedup: tfjsCpuSecPer1k / ((bestCpu / unique.length) * 1000),
     };
   } finally {
     await encoder.close();
