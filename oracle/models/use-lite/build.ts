@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger, type Logger } from "../../core/log.js";
@@ -36,6 +36,7 @@ export async function ensureUseLiteModel(opts: { cacheDir?: string; attention?: 
   await writeFileAtomic(modelPath, bytes);
   const buildMs = performance.now() - t0;
   log.info({ modelPath, bytes: bytes.length, ms: Math.round(buildMs) }, "built USE-lite ONNX model");
+  await pruneStaleBuilds(path.dirname(modelPath), path.basename(modelPath), log);
   return { modelPath, key, source, built: true, buildMs };
 }
 
@@ -65,4 +66,17 @@ function converterSourceHash(): Promise<string> {
     return sha256Hex(Buffer.concat(parts));
   })();
   return converterHash;
+}
+
+/** Removes other USE-lite builds from the cache directory (28 MB each; rebuilt on demand). */
+async function pruneStaleBuilds(dir: string, keep: string, log: Logger): Promise<void> {
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    if (f === keep || !/^use-lite-[0-9a-f]{16}\.onnx$/.test(f)) continue;
+    try {
+      await unlink(path.join(dir, f));
+      log.debug({ file: f }, "removed stale USE-lite build");
+    } catch {
+      // another process may have removed it first
+    }
+  }
 }
