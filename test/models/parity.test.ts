@@ -1,4 +1,7 @@
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosine } from "../../oracle/models/similarity.js";
@@ -18,13 +21,16 @@ describe("USE-lite ONNX vs TF.js parity", () => {
   let tfjs: TfjsUseLite;
   let encoder: UseLiteEncoder;
   let reference: Float32Array[];
+  let plainCache: string;
 
   beforeAll(async () => {
     [tfjs, encoder] = await Promise.all([loadTfjsUseLite(), loadUseLite({ batchSize: 16 })]);
+    plainCache = await mkdtemp(path.join(os.tmpdir(), "poq-plain-")); // keeps the shared cache to one build
     reference = await tfjs.embed(fixture.sentences);
   });
   afterAll(async () => {
     await encoder?.close();
+    await rm(plainCache, { recursive: true, force: true });
   });
 
   it("uses exactly the TF.js token ids", () => {
@@ -61,6 +67,17 @@ describe("USE-lite ONNX vs TF.js parity", () => {
     const ref = await tfjs.embed(texts); // TF.js clips to the first 128 positions itself
     texts.forEach((t, b) => expect(cosine(emb.subarray(b * 512, (b + 1) * 512), ref[b]!), t.slice(0, 30)).toBeGreaterThanOrEqual(PARITY_MIN_COSINE));
     expect(out.token_states!.dims).toEqual([3, USE_LITE_MAX_POSITIONS, 512]);
+  });
+
+  it("the plain-ops variant (no contrib Attention) matches TF.js too", async () => {
+    const plain = await loadUseLite({ attention: "plain", cacheDir: plainCache });
+    try {
+      expect(plain.id).toBe(`${encoder.id}-plain`);
+      const ours = await plain.embed(fixture.sentences);
+      fixture.sentences.forEach((s, i) => expect(cosine(ours[i]!, reference[i]!), s).toBeGreaterThanOrEqual(PARITY_MIN_COSINE));
+    } finally {
+      await plain.close();
+    }
   });
 
   it("semantic sanity: paraphrases are closer than unrelated sentences", async () => {
