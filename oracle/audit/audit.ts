@@ -62,8 +62,12 @@ export interface Disagreement {
   model: string;
   group: string;
   human: number;
+  /** The composite this list ranks by (default or calibrated). */
   composite: number;
+  /** composite - human. */
   diff: number;
+  /** The other composite for the same record (calibrated in the default list and vice versa). */
+  other: number;
 }
 
 export interface DimensionFailure {
@@ -163,9 +167,9 @@ function checkSizes(records: readonly AuditRecord[], what: string, minRecords: n
   return byTask;
 }
 
-function disagreements(records: readonly AuditRecord[], pred: Float64Array, top: number): Disagreement[] {
+function disagreements(records: readonly AuditRecord[], pred: Float64Array, other: Float64Array, top: number): Disagreement[] {
   return records
-    .map((r, i) => ({ id: r.id, model: r.model, group: r.group, human: r.human, composite: pred[i]!, diff: r6(pred[i]! - r.human)! }))
+    .map((r, i) => ({ id: r.id, model: r.model, group: r.group, human: r.human, composite: pred[i]!, diff: r6(pred[i]! - r.human)!, other: other[i]! }))
     .sort((a, b) => Math.abs(b.diff) - Math.abs(a.diff) || a.id.localeCompare(b.id))
     .slice(0, top);
 }
@@ -252,12 +256,13 @@ async function scopeReport(
   ABLATIONS.forEach((a, j) => {
     abl[a] = { ...make(columns.length + j, "composite", a === "calibrated" ? true : undefined), description: ABLATION_DESCRIPTIONS[a] };
   });
-  // best single evaluator: highest Pearson (then Spearman)
+  // best single evaluator: highest Pearson (then Spearman) among evaluators that score at
+  // least 90% of the scope's records (a QA-only evaluator is not a fallback for all tasks)
   let best: string | null = null;
   for (const c of columns) {
     if (c.kind !== "evaluator") continue;
     const s = sig[c.name]!;
-    if (s.pearson === null) continue;
+    if (s.pearson === null || s.n < 0.9 * records.length) continue;
     const b = best ? sig[best]! : null;
     if (!b || s.pearson > b.pearson! || (s.pearson === b.pearson && (s.spearman ?? -2) > (b.spearman ?? -2))) best = c.name;
   }
@@ -299,8 +304,8 @@ async function scopeReport(
     failureModes: {
       dimensions: failures,
       disagreements: {
-        default: disagreements(records, ablations.default, opts.topDisagreements),
-        calibrated: disagreements(records, calibrated, opts.topDisagreements),
+        default: disagreements(records, ablations.default, calibrated, opts.topDisagreements),
+        calibrated: disagreements(records, calibrated, ablations.default, opts.topDisagreements),
       },
     },
   };

@@ -118,7 +118,7 @@ export function ablationSpec(report: AuditReport): TopLevelSpec {
 }
 
 /** Composite (default and calibrated) against the human score, per task, at most `maxPoints` a panel. */
-export function scatterSpec(points: AuditResult["points"], maxPoints = 1500): TopLevelSpec {
+export function scatterSpec(points: AuditResult["points"], maxPoints = 400): TopLevelSpec {
   const byTask = new Map<string, AuditResult["points"]>();
   for (const p of points) {
     let l = byTask.get(p.task);

@@ -160,10 +160,7 @@ export function renderReportMarkdown(r: AuditReport, figures?: { heatmap: string
     out.push(
       table(
         ["record id", "model", "human", "calibrated", "default"],
-        s.failureModes.disagreements.calibrated.map((d) => {
-          const def = s.failureModes.disagreements.default.find((x) => x.id === d.id);
-          return [`\`${d.id}\``, d.model, d.human.toFixed(3), d.composite.toFixed(3), def ? def.composite.toFixed(3) : ""];
-        }),
+        s.failureModes.disagreements.calibrated.map((d) => [`\`${d.id}\``, d.model, d.human.toFixed(3), d.composite.toFixed(3), d.other.toFixed(3)]),
         ["---", "---", "---:", "---:", "---:"],
       ),
       "",

@@ -158,3 +158,16 @@ describe("audit files", () => {
     }
   });
 });
+
+describe("rescoring", () => {
+  it("the lean rescoring equals the scoring engine's dimension functions, under calibrated profiles", async () => {
+    const recs = synthetic(300, 31);
+    const res = await runAudit(recs, options({ resamples: 20 }));
+    const { rescoreDimensions, rescoreDimensionsReference } = await import("../../oracle/audit/rescore.js");
+    for (const p of [base, res.profile]) {
+      for (const r of recs) expect(rescoreDimensions(r, p)).toEqual(rescoreDimensionsReference(r, p));
+    }
+    // priced models (gpt4, chatgpt) exercise the affordability path
+    expect(recs.some((r) => r.model === "gpt4")).toBe(true);
+  });
+});
