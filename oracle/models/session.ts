@@ -6,6 +6,8 @@ import type { ExecutionProvider } from "./types.js";
 export interface SessionConfig {
   executionProviders?: ExecutionProvider[];
   intraOpThreads?: number;
+  /** Let idle intra-op threads spin (default false: better on a shared machine). */
+  allowSpinning?: boolean;
   logger?: Logger;
 }
 
@@ -41,6 +43,7 @@ export async function openSession(model: string | Uint8Array, config: SessionCon
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      extra: { session: { intra_op: { allow_spinning: config.allowSpinning ? "1" : "0" } } },
     };
     try {
       const session =

@@ -39,6 +39,8 @@ export interface EncoderOptions {
   executionProviders?: ExecutionProvider[];
   /** onnxruntime intra-op threads (default 2). */
   intraOpThreads?: number;
+  /** Let idle onnxruntime threads spin-wait (default false: kinder to a shared machine). */
+  allowSpinning?: boolean;
   /** Sequences per forward pass (default 64). */
   batchSize?: number;
   /** Model build cache directory (default POQ_MODEL_CACHE or <project>/.cache/models). */

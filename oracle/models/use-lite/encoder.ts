@@ -46,7 +46,9 @@ class UseLite extends WindowedEncoder implements UseLiteEncoder {
    */
   protected windows(text: string): Window[] {
     const max = USE_LITE_MAX_POSITIONS;
-    const chunks = packSentences(text, (s) => this.tokenizer.encode(s).length, max);
+    const whole = this.tokenizer.encode(text);
+    if (whole.length <= max) return [{ ids: whole, tokens: whole.map((id) => this.tokenizer.piece(id)) }];
+    const chunks = packSentences(text, (s) => (s === text ? whole.length : this.tokenizer.encode(s).length), max);
     const out: Window[] = [];
     for (const chunk of chunks) {
       const ids = this.tokenizer.encode(chunk);
