@@ -141,7 +141,7 @@ export interface AuditResult {
   /** Per record: what the figures need. */
   points: Array<{ id: string; task: string; human: number; composite: number; calibrated: number }>;
   /** Wall-clock milliseconds of the phases. */
-  timings: { calibrationMs: number; bootstrapMs: number };
+  timings: { calibrationMs: number; bootstrapMs: number; calibrationCpuMs: number; bootstrapCpuMs: number };
 }
 
 const r6 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1e6) / 1e6);
@@ -325,6 +325,7 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
   }
   const tasks = [...byTask.keys()].sort();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const calibrated = new Float64Array(records.length);
   const calModelPrior = new Float64Array(records.length);
   const calSemantic = new Float64Array(records.length);
@@ -383,6 +384,7 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
     `gates: Pearson 95% group-bootstrap lower bound >= ${cal.minReliability}; seed ${opts.seed}.`;
   const profile = buildCalibratedProfile(base, finalCals, { name: `${base.name}-calibrated`, description });
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
 
   // signal columns
   const columns = baseSignals(records, base);
@@ -416,6 +418,8 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
   }
 
   const t2 = performance.now();
+  const c2 = process.cpuUsage();
+  const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user - a.user + b.system - a.system) / 1000;
   const hashes: Record<string, number> = {};
   for (const r of records) hashes[r.profileHash ?? "(none)"] = (hashes[r.profileHash ?? "(none)"] ?? 0) + 1;
   const baseHash = profileHash(base);
@@ -454,7 +458,7 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
     },
   };
   const points = records.map((r, i) => ({ id: r.id, task: r.task, human: r.human, composite: r.composite, calibrated: calibrated[i]! }));
-  return { report, profile, points, timings: { calibrationMs: t1 - t0, bootstrapMs: t2 - t1 } };
+  return { report, profile, points, timings: { calibrationMs: t1 - t0, bootstrapMs: t2 - t1, calibrationCpuMs: cpuMs(c0, c1), bootstrapCpuMs: cpuMs(c1, c2) } };
 }
 
 /** Composite of records under an existing calibrated profile (for checks and drift). */

@@ -30,13 +30,13 @@ import {
   type TaskConfig,
   type Weights,
 } from "../scoring/profile.js";
-import { indexGroups, pearsonGroupBootstrap, quantileSorted } from "./bootstrap.js";
+import { indexGroups, pearsonGroupBootstrap, quantileSorted, type Interval } from "./bootstrap.js";
 import { PairedSignal } from "./correlation.js";
 import { groupedFolds } from "./folds.js";
 import { nnlsCentered } from "./nnls.js";
 import { fitModelRatings, type ModelRatings, type RatingMethod } from "./ratings.js";
 import type { AuditRecord } from "./records.js";
-import { rescoreComposite, rescoreDimensions, round6 } from "./rescore.js";
+import { rescoreComposite, rescoreDimensions, rescoreSemantic, round6 } from "./rescore.js";
 import { deriveSeed } from "./rng.js";
 
 export const STRATEGIES = ["reliable", "reliable+sem", "nnls", "nnls-rank", "joint"] as const;
@@ -170,95 +170,68 @@ function normaliseWeights(w: Record<Dimension, number>): Weights | null {
  */
 type StageMode = "default" | "fit" | "joint";
 
-interface Stage {
+/**
+ * What does not depend on the semantic mix, learned once on `rows`: model ratings, every
+ * dimension under the published semantic mix, their normalisation and reliability tests.
+ */
+interface BaseStage {
   task: string;
-  mode: StageMode;
-  /** Joint NNLS weights per dimension (mode "joint"), before gating and renormalisation. */
-  jointWeights?: Record<Dimension, number>;
+  rows: readonly AuditRecord[];
   ratings: ModelRatings;
-  semantic: EvaluatorRef[];
+  y: Float64Array;
+  groupIndex: Int32Array;
+  groupCount: number;
   normalization: Partial<Record<Dimension, NormStat>>;
   normalized: Record<Dimension, Float64Array>;
   reliability: Record<Dimension, DimensionReliability>;
   gates: Partial<Record<Dimension, Gate>>;
-  y: Float64Array;
-  trainGroups: number;
 }
 
-/**
- * One NNLS of y on [normalised non-semantic dimensions, raw evaluator scores] over the rows
- * that have every candidate evaluator. Returns the semantic mix (evaluator coefficients,
- * normalised) and per-dimension coefficients, with the evaluator coefficient sum under
- * `semantic` (converted to a weight on the normalised semantic dimension by the caller).
- */
-function fitJoint(
-  rows: readonly AuditRecord[],
-  y: Float64Array,
-  base: Profile,
-  task: string,
-  ratings: ModelRatings,
+/** A base stage with its semantic mix decided (published, fitted alone, or fitted jointly). */
+interface Stage extends BaseStage {
+  mode: StageMode;
+  semantic: EvaluatorRef[];
+  /** Joint NNLS weights per dimension (mode "joint"), before gating and renormalisation. */
+  jointWeights?: Record<Dimension, number>;
+}
+
+function reliabilityOf(
+  pearson: number | null,
+  ci: Interval | null,
+  n: number,
+  groups: number,
   opts: CalibrationOptions,
-): { semantic: EvaluatorRef[]; weights: Record<Dimension, number> } | null {
-  const cfg = base.tasks[task]!;
-  const ids = semanticCandidates(rows, base);
-  if (ids.length === 0) return null;
-  const p0 = profileWithTask(base, { task, ratings, semantic: cfg.semantic.withReferences, normalization: {}, gates: {}, weights: cfg.weights ?? base.weights } as unknown as TaskCalibration);
-  const use = rows.map((r, i) => i).filter((i) => rows[i]!.hasReferences && ids.every((id) => rows[i]!.evaluators[id] !== undefined));
-  if (use.length < 10) return null;
-  const others = DIMENSIONS.filter((d) => d !== "semantic");
-  const dims = use.map((i) => rescoreDimensions(rows[i]!, p0));
-  const { index, count } = indexGroups(use.map((i) => rows[i]!.group));
-  const yy = Float64Array.from(use, (i) => y[i]!);
-  const cols: Float64Array[] = [];
-  const colDims: Dimension[] = [];
-  for (const d of others) {
-    const raw = Float64Array.from(dims, (x) => x[d]);
-    const stat = minmaxStat(raw);
-    if (!stat) continue;
-    const norm = raw.map((v) => normalizeValue(v, stat));
-    const [test] = pearsonGroupBootstrap([norm], yy, index, count, opts.reliabilityResamples, deriveSeed(opts.seed, `joint:${task}:${d}`));
-    if (!test!.ci || test!.ci[0] < opts.minReliability) continue;
-    cols.push(norm);
-    colDims.push(d);
-  }
-  const evCols = ids.map((id) => Float64Array.from(use, (i) => rows[i]!.evaluators[id]!));
-  const coef = nnlsCentered([...cols, ...evCols], yy);
-  const evCoef = coef.slice(cols.length);
-  const C = evCoef.reduce((a, b) => a + b, 0);
-  if (!(C > 0)) return null;
-  const semantic = ids.map((id, j) => ({ id, weight: r6(evCoef[j]! / C) })).filter((e) => e.weight > 0);
-  if (semantic.length === 0) return null;
-  const weights = {} as Record<Dimension, number>;
-  for (const d of DIMENSIONS) weights[d] = 0;
-  colDims.forEach((d, j) => (weights[d] = coef[j]!));
-  weights.semantic = C;
-  return { semantic, weights };
+): { reliability: DimensionReliability; gate: Gate } {
+  const lo = ci ? r6(ci[0]) : null;
+  const pass = lo !== null && lo >= opts.minReliability;
+  return {
+    reliability: { pearson: pearson === null ? null : r6(pearson), ci95: ci ? [r6(ci[0]), r6(ci[1])] : null, pass },
+    gate: {
+      metric: "ci95Low",
+      reliability: lo,
+      threshold: opts.minReliability,
+      ...(ci ? { ci95: [r6(ci[0]), r6(ci[1])] as [number, number] } : {}),
+      n,
+      note: pearson === null ? "constant on the calibration rows (correlation undefined)" : `Pearson ${r6(pearson)} on ${n} rows, ${groups} groups`,
+    },
+  };
 }
 
-function prepareStage(rows: readonly AuditRecord[], base: Profile, task: string, mode: StageMode, opts: CalibrationOptions): Stage {
+function prepareBase(rows: readonly AuditRecord[], base: Profile, task: string, opts: CalibrationOptions): BaseStage {
   const cfg = base.tasks[task];
   if (!cfg) throw new InputError(`task "${task}" is not in the base profile (${Object.keys(base.tasks).join(", ")})`, { field: "task", reason: "unknown task" });
   if (rows.length === 0) throw new InputError(`no training rows for task "${task}"`, { field: "task", reason: "no rows" });
   const ratings = fitModelRatings(rows, base.modelPrior.reference, opts.ratingMethod);
-  let semantic = mode === "fit" ? fitSemantic(rows, base, cfg.semantic.withReferences) : cfg.semantic.withReferences;
-  const y = Float64Array.from(rows, (r) => r.human);
-  let jointWeights: Record<Dimension, number> | undefined;
-  if (mode === "joint") {
-    const joint = fitJoint(rows, y, base, task, ratings, opts);
-    if (joint) {
-      semantic = joint.semantic;
-      jointWeights = joint.weights;
-    } else semantic = fitSemantic(rows, base, cfg.semantic.withReferences);
-  }
   const p1 = profileWithTask(base, {
     task,
     ratings,
-    semantic,
+    semantic: cfg.semantic.withReferences,
     normalization: {},
     gates: {},
     weights: cfg.weights ?? base.weights,
   } as unknown as TaskCalibration);
   const dims = rows.map((r) => rescoreDimensions(r, p1));
+  const y = Float64Array.from(rows, (r) => r.human);
   const { index, count } = indexGroups(rows.map((r) => r.group));
   const normalization: Partial<Record<Dimension, NormStat>> = {};
   const normalized = {} as Record<Dimension, Float64Array>;
@@ -279,25 +252,77 @@ function prepareStage(rows: readonly AuditRecord[], base: Profile, task: string,
     deriveSeed(opts.seed, `reliability:${task}`),
   );
   DIMENSIONS.forEach((d, j) => {
-    const { pearson, ci } = tests[j]!;
-    const lo = ci ? r6(ci[0]) : null;
-    const pass = lo !== null && lo >= opts.minReliability;
-    reliability[d] = { pearson: pearson === null ? null : r6(pearson), ci95: ci ? [r6(ci[0]), r6(ci[1])] : null, pass };
-    gates[d] = {
-      metric: "ci95Low",
-      reliability: lo,
-      threshold: opts.minReliability,
-      ...(ci ? { ci95: [r6(ci[0]), r6(ci[1])] as [number, number] } : {}),
-      n: rows.length,
-      note: pearson === null ? "constant on the calibration rows (correlation undefined)" : `Pearson ${r6(pearson)} on ${rows.length} rows, ${count} groups`,
-    };
+    const r = reliabilityOf(tests[j]!.pearson, tests[j]!.ci, rows.length, count, opts);
+    reliability[d] = r.reliability;
+    gates[d] = r.gate;
   });
+  return { task, rows, ratings, y, groupIndex: index, groupCount: count, normalization, normalized, reliability, gates };
+}
+
+/**
+ * One NNLS of y on [normalised reliable non-semantic dimensions, raw evaluator scores] over
+ * the rows that have every candidate evaluator. Returns the semantic mix (evaluator
+ * coefficients, normalised) and per-dimension coefficients, with the evaluator coefficient
+ * sum under `semantic` (converted to a weight on the normalised semantic dimension later).
+ */
+function fitJoint(b: BaseStage, base: Profile): { semantic: EvaluatorRef[]; weights: Record<Dimension, number> } | null {
+  const ids = semanticCandidates(b.rows, base);
+  if (ids.length === 0) return null;
+  const use: number[] = [];
+  b.rows.forEach((r, i) => {
+    if (r.hasReferences && ids.every((id) => r.evaluators[id] !== undefined)) use.push(i);
+  });
+  if (use.length < 10) return null;
+  const colDims = DIMENSIONS.filter((d) => d !== "semantic" && b.reliability[d].pass);
+  const cols = colDims.map((d) => Float64Array.from(use, (i) => b.normalized[d][i]!));
+  const evCols = ids.map((id) => Float64Array.from(use, (i) => b.rows[i]!.evaluators[id]!));
+  const coef = nnlsCentered([...cols, ...evCols], Float64Array.from(use, (i) => b.y[i]!));
+  const evCoef = coef.slice(cols.length);
+  const C = evCoef.reduce((a, v) => a + v, 0);
+  if (!(C > 0)) return null;
+  const semantic = ids.map((id, j) => ({ id, weight: r6(evCoef[j]! / C) })).filter((e) => e.weight > 0);
+  if (semantic.length === 0) return null;
+  const weights = {} as Record<Dimension, number>;
+  for (const d of DIMENSIONS) weights[d] = 0;
+  colDims.forEach((d, j) => (weights[d] = coef[j]!));
+  weights.semantic = C;
+  return { semantic, weights };
+}
+
+/** Decides the semantic mix of a stage and re-derives the semantic dimension's statistics. */
+function stageFor(b: BaseStage, base: Profile, mode: StageMode, opts: CalibrationOptions): Stage {
+  const cfg = base.tasks[b.task]!;
+  if (mode === "default") return { ...b, mode, semantic: cfg.semantic.withReferences };
+  let semantic: EvaluatorRef[];
+  let jointWeights: Record<Dimension, number> | undefined;
+  const joint = mode === "joint" ? fitJoint(b, base) : null;
+  if (joint) {
+    semantic = joint.semantic;
+    jointWeights = joint.weights;
+  } else semantic = fitSemantic(b.rows, base, cfg.semantic.withReferences);
+  const semCfg = { ...cfg.semantic, withReferences: semantic };
+  const raw = Float64Array.from(b.rows, (r) => rescoreSemantic(r, semCfg));
+  const stat = minmaxStat(raw);
+  const normalized = { ...b.normalized, semantic: raw.map((v) => normalizeValue(v, stat)) };
+  const normalization = { ...b.normalization };
+  if (stat) normalization.semantic = stat;
+  else delete normalization.semantic;
+  const [test] = pearsonGroupBootstrap([normalized.semantic], b.y, b.groupIndex, b.groupCount, opts.reliabilityResamples, deriveSeed(opts.seed, `reliability:${b.task}:semantic`));
+  const r = reliabilityOf(test!.pearson, test!.ci, b.rows.length, b.groupCount, opts);
   if (jointWeights) {
     // the semantic coefficient sum C maps to a weight on the normalised semantic dimension: C x (hi - lo)
-    const st = normalization.semantic;
-    jointWeights.semantic = st && st.method === "minmax" ? jointWeights.semantic * (st.hi - st.lo) : 0;
+    jointWeights.semantic = stat && stat.method === "minmax" ? jointWeights.semantic * (stat.hi - stat.lo) : 0;
   }
-  return { task, mode, jointWeights, ratings, semantic, normalization, normalized, reliability, gates, y, trainGroups: count };
+  return {
+    ...b,
+    mode,
+    semantic,
+    jointWeights,
+    normalization,
+    normalized,
+    reliability: { ...b.reliability, semantic: r.reliability },
+    gates: { ...b.gates, semantic: r.gate },
+  };
 }
 
 /** The weights (and possibly adjusted gates) of one strategy on a prepared stage. */
@@ -364,7 +389,7 @@ function strategyCalibration(stage: Stage, base: Profile, strategy: StrategyName
     weights,
     reliability: rel,
     trainRecords: rows,
-    trainGroups: stage.trainGroups,
+    trainGroups: stage.groupCount,
     notes,
   };
 }
@@ -373,7 +398,7 @@ const stageMode = (s: StrategyName): StageMode => (s === "reliable" ? "default" 
 
 /** Fits one strategy for one task on `rows` (all of that task). */
 export function fitTask(rows: readonly AuditRecord[], base: Profile, task: string, strategy: StrategyName, opts: CalibrationOptions): TaskCalibration {
-  return strategyCalibration(prepareStage(rows, base, task, stageMode(strategy), opts), base, strategy, rows.length);
+  return strategyCalibration(stageFor(prepareBase(rows, base, task, opts), base, stageMode(strategy), opts), base, strategy, rows.length);
 }
 
 /** The composite for `rows` under a task calibration. */
@@ -403,10 +428,11 @@ export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: 
       const train: AuditRecord[] = [];
       const testIdx: number[] = [];
       rows.forEach((r, i) => (folds[i] === f ? testIdx.push(i) : train.push(r)));
+      const shared = prepareBase(train, base, task, opts);
       for (const mode of ["default", "fit", "joint"] as const) {
         const strategies = opts.strategies.filter((s) => stageMode(s) === mode);
         if (strategies.length === 0) continue;
-        const stage = prepareStage(train, base, task, mode, opts);
+        const stage = stageFor(shared, base, mode, opts);
         // dimensions of the held-out rows depend on the stage only, not on the weights
         const p0 = profileWithTask(base, strategyCalibration(stage, base, strategies[0]!, train.length));
         const dims = testIdx.map((i) => rescoreDimensions(rows[i]!, p0));

@@ -88,6 +88,11 @@ export function rescoreDimensions(rec: AuditRecord, profile: Profile): Dimension
   };
 }
 
+/** The semantic dimension alone under a semantic configuration (what a fitted mix changes). */
+export function rescoreSemantic(rec: AuditRecord, cfg: TaskConfig["semantic"]): number {
+  return round6(semantic(cfg, rec.evaluators, rec.hasReferences));
+}
+
 /** The same with the scoring engine's own dimension functions (the definition `rescoreDimensions` must match). */
 export function rescoreDimensionsReference(rec: AuditRecord, profile: Profile): DimensionScores {
   const cfg = profile.tasks[rec.task]!;
