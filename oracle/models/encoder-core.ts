@@ -64,40 +64,46 @@ export abstract class WindowedEncoder implements SentenceEncoder {
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     const keys = texts.map((t) => sha256Hex(t));
+    const found = new Map<string, Float32Array>(); // hits are held here: computing misses may evict them
     const missing = new Map<string, string>();
     keys.forEach((k, i) => {
-      if (!missing.has(k) && this.embCache.get(k) === undefined) missing.set(k, texts[i]!);
+      if (found.has(k) || missing.has(k)) return;
+      const hit = this.embCache.get(k);
+      if (hit) found.set(k, hit);
+      else missing.set(k, texts[i]!);
     });
-    const fresh = new Map<string, Float32Array>();
     if (missing.size > 0) {
       const list = [...missing.entries()];
       const results = await this.encodeTexts(list.map(([, t]) => t), false);
       list.forEach(([k], i) => {
-        fresh.set(k, results[i]!.embedding);
+        found.set(k, results[i]!.embedding);
         this.embCache.set(k, results[i]!.embedding);
       });
     }
-    return keys.map((k) => fresh.get(k) ?? this.embCache.get(k)!);
+    return keys.map((k) => found.get(k)!);
   }
 
   async tokenStates(texts: string[]): Promise<TokenStates[]> {
     const keys = texts.map((t) => sha256Hex(t));
+    const found = new Map<string, TokenStates>();
     const missing = new Map<string, string>();
     keys.forEach((k, i) => {
-      if (!missing.has(k) && this.stateCache.get(k) === undefined) missing.set(k, texts[i]!);
+      if (found.has(k) || missing.has(k)) return;
+      const hit = this.stateCache.get(k);
+      if (hit) found.set(k, hit);
+      else missing.set(k, texts[i]!);
     });
-    const fresh = new Map<string, TokenStates>();
     if (missing.size > 0) {
       const list = [...missing.entries()];
       const results = await this.encodeTexts(list.map(([, t]) => t), true);
       list.forEach(([k], i) => {
         const r = results[i]!;
-        fresh.set(k, r.tokenStates!);
+        found.set(k, r.tokenStates!);
         this.stateCache.set(k, r.tokenStates!);
         this.embCache.set(k, r.embedding);
       });
     }
-    return keys.map((k) => fresh.get(k) ?? this.stateCache.get(k)!);
+    return keys.map((k) => found.get(k)!);
   }
 
   private async encodeTexts(texts: string[], wantStates: boolean): Promise<Array<{ embedding: Float32Array; tokenStates?: TokenStates }>> {

@@ -139,6 +139,12 @@ describe("USE-lite encoder: batching, windowing, caching", () => {
     try {
       await small.embed(["one", "two", "three", "four", "five"]);
       expect(small.cacheStats().embeddings).toBe(3);
+      // "five" is cached; computing four new texts evicts it mid-call, yet it is still returned
+      const out = await small.embed(["five", "six", "seven", "eight", "nine", "five"]);
+      expect(out.every((v) => v instanceof Float32Array && v.length === 512)).toBe(true);
+      expect(out[0]).toBe(out[5]);
+      const [again] = await small.embed(["five"]);
+      expect(Array.from(again!)).toEqual(Array.from(out[0]!));
     } finally {
       await small.close();
     }
