@@ -130,19 +130,27 @@ export class PoqReader {
   }
 
   async getEvaluator(address: Address): Promise<EvaluatorInfo> {
-    const e = await this.read<Record<string, bigint | number | boolean>>("getEvaluator", [address]);
+    const [e, h] = await Promise.all([
+      this.read<Record<string, bigint | number | boolean>>("getEvaluator", [address]),
+      this.read<readonly [bigint, bigint, bigint, bigint, bigint]>("evaluatorHistory", [address]),
+    ]);
+    const big = (field: string) => {
+      const v = e[field];
+      if (v === undefined) throw new PoqError("E_ABI", `getEvaluator: the contract's Evaluator has no field "${field}" (ABI out of date?)`);
+      return BigInt(v as bigint);
+    };
     return {
       address,
-      stake: BigInt(e.stake as bigint),
-      unbonding: BigInt(e.unbonding as bigint),
-      rewards: BigInt(e.rewards as bigint),
-      trust: Number(e.trust),
-      cost: BigInt(e.cost as bigint),
-      openTasks: Number(e.openTasks),
-      tasksAssigned: Number(e.tasksAssigned),
-      tasksRevealed: Number(e.tasksRevealed),
-      tasksMissed: Number(e.tasksMissed),
-      lifetimeEarned: BigInt(e.lifetimeEarned as bigint),
+      stake: big("stake"),
+      unbonding: big("unbonding"),
+      rewards: big("rewards"),
+      trust: Number(big("trust")),
+      cost: big("cost"),
+      openTasks: Number(h[3]),
+      tasksAssigned: Number(h[0]),
+      tasksRevealed: Number(h[1]),
+      tasksMissed: Number(h[2]),
+      lifetimeEarned: h[4],
       registered: Boolean(e.registered),
     };
   }

@@ -38,58 +38,64 @@ describe("evaluator workers end to end", () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
     const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
-    for (let i = 0; i < 3; i++) workers.push(spawnWorker(env));
-    const ids = await createTasks(s, Array.from({ length: 10 }, (_, i) => qaTask(i + 1)));
-    const tasks = await waitFor(
-      "10 tasks finalized",
-      async () => {
-        const ts = await Promise.all(ids.map((id) => s.reader.getTask(id)));
-        return ts.every((t) => t.status === "finalized") && ts;
-      },
-      150_000,
-      500,
-    );
-    // Exactly one commit per (task, evaluator), everybody revealed.
-    const commits = await committedEvents(s);
-    const keys = commits.map((c) => `${c.taskId}:${c.evaluator.toLowerCase()}`);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.length).toBe(10 * 5);
-    for (const t of tasks) {
-      expect(t.reveals).toBe(5);
-      expect(t.consensus).toHaveLength(3);
-      // the right answers beat the wrong one
-      expect(t.consensus[0]!).toBeGreaterThan(t.consensus[2]!);
+    const mine: WorkerProc[] = [];
+    for (let i = 0; i < 3; i++) mine.push(spawnWorker(env));
+    workers.push(...mine);
+    try {
+      const ids = await createTasks(s, Array.from({ length: 10 }, (_, i) => qaTask(i + 1)));
+      const tasks = await waitFor(
+        "10 tasks finalized",
+        async () => {
+          const ts = await Promise.all(ids.map((id) => s.reader.getTask(id)));
+          return ts.every((t) => t.status === "finalized") && ts;
+        },
+        150_000,
+        500,
+      );
+      // Exactly one commit per (task, evaluator), everybody revealed.
+      const commits = await committedEvents(s);
+      const keys = commits.map((c) => `${c.taskId}:${c.evaluator.toLowerCase()}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys.length).toBe(10 * 5);
+      for (const t of tasks) {
+        expect(t.reveals).toBe(5);
+        expect(t.consensus).toHaveLength(3);
+        // the right answers beat the wrong one
+        expect(t.consensus[0]!).toBeGreaterThan(t.consensus[2]!);
+      }
+      // Honest evaluators running the same engine agree exactly.
+      for (const id of ids) {
+        const members = await Promise.all(s.evaluators.map((e) => s.reader.getMember(id, e.address)));
+        for (const m of members) expect(m.scores).toEqual(members[0]!.scores);
+      }
+      // Payouts: the views agree with the settlement events, and every token is accounted for.
+      const settled = (await s.dc.client.getContractEvents({ address: s.dep.poq, abi: s.reader.abi, eventName: "OutputSettled", fromBlock: 0n } as never)) as unknown as {
+        args: { node: Address; pay: bigint };
+      }[];
+      for (const n of s.nodes) {
+        const info = await s.reader.getNode(n.address);
+        const fromEvents = settled.filter((e) => e.args.node.toLowerCase() === n.address.toLowerCase()).reduce((a, e) => a + e.args.pay, 0n);
+        expect(info.lifetime).toBe(fromEvents);
+      }
+      expect((await s.reader.getNode(s.nodes[0]!.address)).lifetime).toBeGreaterThan(0n);
+      for (const e of s.evaluators) {
+        const info = await s.reader.getEvaluator(e.address);
+        expect(info.tasksRevealed).toBe(10);
+        expect(await s.reader.claimableOf(e.address)).toBe(info.rewards);
+        expect(info.rewards).toBeGreaterThan(0n);
+      }
+      const [staked, escrowed, claimable, treasury] = await s.reader.read<readonly bigint[]>("totals");
+      const balance = await s.actions(s.admin).tokenBalance(s.dep.poq);
+      expect(staked! + escrowed! + claimable! + treasury!).toBe(balance);
+      expect(escrowed).toBe(0n);
+      // Work was shared: more than one process sent transactions.
+      const active = mine.filter((w) => /"msg":"committed"/.test(w.stderr())).length;
+      expect(active).toBeGreaterThan(1);
+      process.stderr.write(`e2e: ${ids.length} tasks settled; claimable ${formatEther(claimable!)}\n`);
+    } finally {
+      // Stop them whatever happened: workers holding the same keys would serve the next tests' tasks.
+      await Promise.all(mine.map((w) => w.stop()));
     }
-    // Honest evaluators running the same engine agree exactly.
-    for (const id of ids) {
-      const members = await Promise.all(s.evaluators.map((e) => s.reader.getMember(id, e.address)));
-      for (const m of members) expect(m.scores).toEqual(members[0]!.scores);
-    }
-    // Payouts: the views agree with the settlement events, and every token is accounted for.
-    const settled = (await s.dc.client.getContractEvents({ address: s.dep.poq, abi: s.reader.abi, eventName: "OutputSettled", fromBlock: 0n } as never)) as unknown as {
-      args: { node: Address; pay: bigint };
-    }[];
-    for (const n of s.nodes) {
-      const info = await s.reader.getNode(n.address);
-      const fromEvents = settled.filter((e) => e.args.node.toLowerCase() === n.address.toLowerCase()).reduce((a, e) => a + e.args.pay, 0n);
-      expect(info.lifetime).toBe(fromEvents);
-    }
-    expect((await s.reader.getNode(s.nodes[0]!.address)).lifetime).toBeGreaterThan(0n);
-    for (const e of s.evaluators) {
-      const info = await s.reader.getEvaluator(e.address);
-      expect(info.tasksRevealed).toBe(10);
-      expect(await s.reader.claimableOf(e.address)).toBe(info.rewards);
-      expect(info.rewards).toBeGreaterThan(0n);
-    }
-    const [staked, escrowed, claimable, treasury] = await s.reader.read<readonly bigint[]>("totals");
-    const balance = await s.actions(s.admin).tokenBalance(s.dep.poq);
-    expect(staked! + escrowed! + claimable! + treasury!).toBe(balance);
-    expect(escrowed).toBe(0n);
-    // Work was shared: more than one process sent transactions.
-    const active = workers.filter((w) => /"msg":"committed"/.test(w.stderr())).length;
-    expect(active).toBeGreaterThan(1);
-    process.stderr.write(`e2e: ${ids.length} tasks settled; node payouts ${s.nodes.map((n) => n.address.slice(0, 6)).join(",")}; claimable ${formatEther(claimable!)}\n`);
-    await Promise.all(workers.splice(0).map((w) => w.stop()));
   }, 240_000);
 
   it("requester and dApp CLI: task create, task show, trust, payouts, claim (tables and --json)", async () => {
@@ -98,36 +104,39 @@ describe("evaluator workers end to end", () => {
     const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
     const w = spawnWorker(env);
     workers.push(w);
-    const reqEnv = { ...env, POQ_PRIVATE_KEYS: s.requesterKey };
-    const nodes = `n0=${s.nodes[0]!.address},n1=${s.nodes[1]!.address},n2=${s.nodes[2]!.address}`;
-    const created = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--budget", "20", "--k", "5", "--nodes", nodes, "--json"], reqEnv);
-    expect(created.stderr).toBe("");
-    expect(created.code).toBe(0);
-    const ids = (JSON.parse(created.stdout) as { tasks: { taskId: string }[] }).tasks.map((t) => t.taskId);
-    expect(ids).toHaveLength(2);
-    await waitFor("CLI tasks finalized", async () => (await Promise.all(ids.map((i) => s.reader.getTask(BigInt(i))))).every((t) => t.status === "finalized"), 120_000, 300);
-    const shown = await runCli(["task", "show", ...ids], reqEnv);
-    expect(shown.stdout).toMatch(/finalized/);
-    const trust = JSON.parse((await runCli(["trust", "--json"], reqEnv)).stdout) as { address: string; trust: number }[];
-    expect(trust).toHaveLength(5);
-    for (const t of trust) expect(t.trust).toBe((await s.reader.getEvaluator(t.address as Address)).trust);
-    const table = await runCli(["payouts", "--node", s.nodes[0]!.address], reqEnv);
-    expect(table.stdout).toMatch(/inference node\s+model\s+pending\s+lifetime/);
-    const pay = JSON.parse((await runCli(["payouts", "--json"], reqEnv)).stdout) as { nodes: { address: string; pending: string }[] };
-    const n0 = pay.nodes.find((n) => n.address.toLowerCase() === s.nodes[0]!.address.toLowerCase())!;
-    expect(BigInt(n0.pending)).toBe((await s.reader.getNode(s.nodes[0]!.address)).pending);
-    const claimed = JSON.parse((await runCli(["claim", "--node", s.nodes[0]!.address, "--json"], reqEnv)).stdout) as { amount: string };
-    expect(BigInt(claimed.amount)).toBe(BigInt(n0.pending));
-    expect((await s.reader.getNode(s.nodes[0]!.address)).pending).toBe(0n);
-    const again = await runCli(["claim", "--node", s.nodes[0]!.address], reqEnv);
-    expect(again.code).not.toBe(0);
-    expect(again.stderr).toMatch(/NothingToClaim/);
-    const bad = await runCli(["task", "create", "--in", "test/fixtures/e2e/malformed.jsonl", "--nodes", nodes], reqEnv);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/malformed\.jsonl:2 \(bad-1\): field task/);
-    expect(bad.stderr).toMatch(/malformed\.jsonl:3: invalid JSON/);
-    expect(bad.stderr).toMatch(/malformed\.jsonl:4 \(bad-2\): field outputs/);
-    await w.stop();
+    try {
+      const reqEnv = { ...env, POQ_PRIVATE_KEYS: s.requesterKey };
+      const nodes = `n0=${s.nodes[0]!.address},n1=${s.nodes[1]!.address},n2=${s.nodes[2]!.address}`;
+      const created = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--budget", "20", "--k", "5", "--nodes", nodes, "--json"], reqEnv);
+      expect(created.stderr).toBe("");
+      expect(created.code).toBe(0);
+      const ids = (JSON.parse(created.stdout) as { tasks: { taskId: string }[] }).tasks.map((t) => t.taskId);
+      expect(ids).toHaveLength(2);
+      await waitFor("CLI tasks finalized", async () => (await Promise.all(ids.map((i) => s.reader.getTask(BigInt(i))))).every((t) => t.status === "finalized"), 120_000, 300);
+      const shown = await runCli(["task", "show", ...ids], reqEnv);
+      expect(shown.stdout).toMatch(/finalized/);
+      const trust = JSON.parse((await runCli(["trust", "--json"], reqEnv)).stdout) as { address: string; trust: number }[];
+      expect(trust).toHaveLength(5);
+      for (const t of trust) expect(t.trust).toBe((await s.reader.getEvaluator(t.address as Address)).trust);
+      const table = await runCli(["payouts", "--node", s.nodes[0]!.address], reqEnv);
+      expect(table.stdout).toMatch(/inference node\s+model\s+pending\s+lifetime/);
+      const pay = JSON.parse((await runCli(["payouts", "--json"], reqEnv)).stdout) as { nodes: { address: string; pending: string }[] };
+      const n0 = pay.nodes.find((n) => n.address.toLowerCase() === s.nodes[0]!.address.toLowerCase())!;
+      expect(BigInt(n0.pending)).toBe((await s.reader.getNode(s.nodes[0]!.address)).pending);
+      const claimed = JSON.parse((await runCli(["claim", "--node", s.nodes[0]!.address, "--json"], reqEnv)).stdout) as { amount: string };
+      expect(BigInt(claimed.amount)).toBe(BigInt(n0.pending));
+      expect((await s.reader.getNode(s.nodes[0]!.address)).pending).toBe(0n);
+      const again = await runCli(["claim", "--node", s.nodes[0]!.address], reqEnv);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toMatch(/NothingToClaim/);
+      const bad = await runCli(["task", "create", "--in", "test/fixtures/e2e/malformed.jsonl", "--nodes", nodes], reqEnv);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/malformed\.jsonl:2 \(bad-1\): field task/);
+      expect(bad.stderr).toMatch(/malformed\.jsonl:3: invalid JSON/);
+      expect(bad.stderr).toMatch(/malformed\.jsonl:4 \(bad-2\): field outputs/);
+    } finally {
+      await w.stop();
+    }
   }, 240_000);
 
   for (const point of ["commit-sent", "commit-confirmed"] as const) {
@@ -154,6 +163,7 @@ describe("evaluator workers end to end", () => {
       expect(new Set(after.map((c) => c.evaluator.toLowerCase())).size).toBe(5);
       if (point === "commit-sent") expect(restarted.stderr()).toMatch(/recovered: commit/);
       await restarted.stop();
+      await crashing.stop();
     }, 240_000);
   }
 
@@ -175,26 +185,26 @@ describe("evaluator workers end to end", () => {
       }
     }, 20_000);
     try {
-      const env = { ...workerEnv(s, node.url, uniquePrefix(), s.evaluatorKeys), REDIS_URL: url };
-      const w = spawnWorker(env);
-      workers.push(w);
-      await waitFor("worker started", async () => /worker started/.test(w.stderr()), 120_000);
-      const ids = await createTasks(s, [qaTask(201), qaTask(202)]);
-      await waitFor("first commits", async () => (await committedEvents(s, ids[0])).length >= 1, 120_000, 100);
-      redisProc.kill("SIGKILL");
-      await new Promise((r) => setTimeout(r, 2_000));
-      redisProc = startRedis();
-      const ts = await waitFor("tasks finalized after the Redis restart", async () => {
-        const ts = await Promise.all(ids.map((id) => s.reader.getTask(id)));
-        return ts.every((t) => t.status === "finalized") && ts;
-      }, 150_000, 300);
-      for (const t of ts) expect(t.reveals).toBe(5);
-      for (const id of ids) {
-        const c = await committedEvents(s, id);
-        expect(c).toHaveLength(5);
-        expect(new Set(c.map((x) => x.evaluator.toLowerCase())).size).toBe(5);
-      }
-      await w.stop();
+        const env = { ...workerEnv(s, node.url, uniquePrefix(), s.evaluatorKeys), REDIS_URL: url };
+        const w = spawnWorker(env);
+        workers.push(w);
+        await waitFor("worker started", async () => /worker started/.test(w.stderr()), 120_000);
+        const ids = await createTasks(s, [qaTask(201), qaTask(202)]);
+        await waitFor("first commits", async () => (await committedEvents(s, ids[0])).length >= 1, 120_000, 100);
+        redisProc.kill("SIGKILL");
+        await new Promise((r) => setTimeout(r, 2_000));
+        redisProc = startRedis();
+        const ts = await waitFor("tasks finalized after the Redis restart", async () => {
+          const ts = await Promise.all(ids.map((id) => s.reader.getTask(id)));
+          return ts.every((t) => t.status === "finalized") && ts;
+        }, 150_000, 300);
+        for (const t of ts) expect(t.reveals).toBe(5);
+        for (const id of ids) {
+          const c = await committedEvents(s, id);
+          expect(c).toHaveLength(5);
+          expect(new Set(c.map((x) => x.evaluator.toLowerCase())).size).toBe(5);
+        }
+        await w.stop();
     } finally {
       redisProc.kill("SIGKILL");
     }
