@@ -75,19 +75,31 @@ export function encoderMatches(wanted: string, actual: string): boolean {
   return actual === wanted || actual.startsWith(`${wanted}:`) || (!wanted.includes("@") && actual.startsWith(`${wanted}@`));
 }
 
-/** Bounded insertion-ordered cache (evicts the oldest entries). */
+/** Bounded insertion-ordered cache (evicts the oldest entries once the total weight exceeds the bound). */
 class BoundedCache<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
+  private readonly map = new Map<string, { v: V; w: number }>();
+  private total = 0;
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weigh: (v: V) => number = () => 1,
+  ) {}
   get(k: string): V | undefined {
-    return this.map.get(k);
+    return this.map.get(k)?.v;
   }
   set(k: string, v: V): void {
-    if (this.map.size >= this.max) {
-      const first = this.map.keys().next().value as string;
-      this.map.delete(first);
+    const old = this.map.get(k);
+    if (old) {
+      this.total -= old.w;
+      this.map.delete(k);
     }
-    this.map.set(k, v);
+    const w = this.weigh(v);
+    this.map.set(k, { v, w });
+    this.total += w;
+    for (const [key, e] of this.map) {
+      if (this.total <= this.maxWeight || key === k) break;
+      this.map.delete(key);
+      this.total -= e.w;
+    }
   }
 }
 
@@ -99,7 +111,8 @@ export class Scorer {
   readonly profileHash: `0x${string}`;
   private readonly enabled: Set<string>;
   private readonly splits = new BoundedCache<string[]>(4096);
-  private readonly states = new BoundedCache<Float32Array[]>(8192);
+  /** Unit-length token states of recent texts, bounded to 8 M floats (32 MiB). */
+  private readonly states = new BoundedCache<Float32Array[]>(8_000_000, (st) => 1 + st.reduce((a, v) => a + v.length, 0));
   private similarity: Promise<TokenSimilarity> | null = null;
   private readonly features = new BoundedCache<TextFeatures>(8192);
 
