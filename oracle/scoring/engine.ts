@@ -158,6 +158,7 @@ export class Scorer {
     const { profile } = this.opts;
     const chunkSize = this.opts.chunkSize ?? 256;
     const results: ScoreResult[] = new Array(records.length);
+    this.opts.onProgress?.(0, records.length);
     for (let start = 0; start < records.length; start += chunkSize) {
       const end = Math.min(records.length, start + chunkSize);
       const plans: Plan[] = [];
