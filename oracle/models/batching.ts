@@ -1,21 +1,36 @@
 /**
- * Length-bucketed batching with dynamic padding: items are sorted by length (stable), cut
- * into batches of at most `batchSize` items and at most `maxTokens` padded tokens; each batch
- * is padded only to its own longest item. Padding never changes a result (padded keys are
- * masked out), so results do not depend on how items are grouped.
+ * Length-bucketed batching with dynamic padding: items are sorted by length (stable) and cut
+ * into batches of at most `batchSize` items and `maxTokens` padded tokens; each batch is
+ * padded only to its own longest item. A batch of at least `minBatch` items is also closed
+ * when adding the next (longer) item would make its padded size exceed its real token count
+ * by more than `maxPadding` (default 5%). Padding never changes a result (padded keys are
+ * masked out and pooling runs over a fixed axis), so any grouping gives the same bits.
  */
-export function planBatches(lengths: readonly number[], batchSize: number, maxTokens = Number.POSITIVE_INFINITY): number[][] {
+export function planBatches(
+  lengths: readonly number[],
+  batchSize: number,
+  maxTokens = Number.POSITIVE_INFINITY,
+  opts: { maxPadding?: number; minBatch?: number } = {},
+): number[][] {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const maxPadding = opts.maxPadding ?? 0.05;
+  const minBatch = opts.minBatch ?? 8;
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   const batches: number[][] = [];
   let current: number[] = [];
+  let real = 0;
   for (const i of order) {
-    const padded = Math.max(1, lengths[i]!) * (current.length + 1); // sorted: this item is the longest so far
-    if (current.length > 0 && (current.length >= batchSize || padded > maxTokens)) {
+    const len = Math.max(1, lengths[i]!);
+    const padded = len * (current.length + 1); // sorted: this item is the longest so far
+    const tooFull = current.length >= batchSize || padded > maxTokens;
+    const tooPadded = current.length >= minBatch && padded > (real + len) * (1 + maxPadding);
+    if (current.length > 0 && (tooFull || tooPadded)) {
       batches.push(current);
       current = [];
+      real = 0;
     }
     current.push(i);
+    real += len;
   }
   if (current.length > 0) batches.push(current);
   return batches;

@@ -111,6 +111,11 @@ describe("LRU cache and batch planning", () => {
     const lengths = [5, 1, 9, 3, 3, 7, 2, 8];
     const batches = planBatches(lengths, 3);
     expect(batches).toEqual([[1, 6, 3], [4, 0, 5], [7, 2]]);
+    // padding budget: 10 items of length 10, then one of length 20 -> padded 220 vs real 120
+    const mixed = [...Array(10).fill(10), 20];
+    expect(planBatches(mixed, 64)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10]]);
+    expect(planBatches(mixed, 64, Infinity, { maxPadding: 1 })).toHaveLength(1);
+    expect(planBatches([1, 50, 51], 64)).toEqual([[0, 1, 2]]); // under minBatch: kept together
     const capped = planBatches(lengths, 8, 16);
     for (const b of capped) expect(Math.max(...b.map((i) => lengths[i]!)) * b.length).toBeLessThanOrEqual(16);
     expect(capped.flat().sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
