@@ -8,6 +8,7 @@ import type { AttackId } from "./attacks/index.js";
 import type { DefenseId, SimConfig } from "./config.js";
 import { byCommitteeSpec, byRatioSpec, renderSvg, trustTrajectorySpec } from "./figures.js";
 import type { PreparedData } from "./prepare.js";
+import { readFile } from "node:fs/promises";
 import type { SignalId } from "./signals.js";
 import type { SimRow, SweepResult, Trajectory } from "./sweep.js";
 
@@ -82,7 +83,13 @@ export function headlineChecks(rows: readonly SimRow[], cfg: SimConfig): Headlin
   const candidates = rows.filter((r) => r.attack === h.attack && r.defense === h.defense && r.signal === h.signal && Math.abs(r.attackerRatio - h.attackerRatio) < 1e-9);
   const ks = [...new Set(candidates.map((r) => r.committeeSize))];
   const k = h.committeeSize ?? ks.sort((a, b) => Math.abs(a - 7) - Math.abs(b - 7) || a - b)[0];
-  const chosen = candidates.filter((r) => r.committeeSize === k);
+  // The same configuration can appear in several grids (same seeds, same numbers): keep the
+  // first grid's row per dataset.
+  const order = cfg.sweep.map((g) => g.name);
+  const chosen = candidates
+    .filter((r) => r.committeeSize === k)
+    .sort((a, b) => order.indexOf(a.sweep) - order.indexOf(b.sweep))
+    .filter((r, i, all) => all.findIndex((x) => x.dataset === r.dataset) === i);
   if (chosen.length === 0) {
     return [
       {
@@ -108,9 +115,34 @@ const f = (x: number | null | undefined, d = 3): string => (x === null || x === 
 const ci = (c: [number, number] | null | undefined, d = 3): string => (c ? `[${c[0].toFixed(d)}, ${c[1].toFixed(d)}]` : "");
 const pct = (x: number | null): string => (x === null ? "none up to max" : `${Math.round(x * 100)}%`);
 
+/** What the outputs say about the data (kept in simulation.json, so reports can be re-rendered). */
+export interface DataSummary {
+  records: number;
+  calibratedSource: string;
+  partitions: Array<{ name: string; tasks: number; nodes: Array<{ node: string; quality: number }>; evaluatorPool: Record<string, string[]> }>;
+}
+
+/** Absolute paths under the working directory, written relative to it (outputs are committed). */
+export function relativizePaths(text: string, cwd = process.cwd()): string {
+  return text.split(cwd + path.sep).join("");
+}
+
+export function summarizeData(data: PreparedData): DataSummary {
+  return {
+    records: data.records,
+    calibratedSource: relativizePaths(data.calibratedSource),
+    partitions: data.partitions.map((p) => ({
+      name: p.name,
+      tasks: p.dataset.tasks.length,
+      nodes: p.dataset.nodes.map((n, i) => ({ node: n, quality: p.dataset.nodeQuality[i]! })),
+      evaluatorPool: p.dataset.pools,
+    })),
+  };
+}
+
 export interface SummaryMeta {
   configFile: string;
-  data: PreparedData;
+  data: DataSummary;
   elapsedMs: number;
 }
 
@@ -119,8 +151,8 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
   L.push(`# PoQ adversarial simulation: ${cfg.name}`);
   L.push("");
   L.push(`- config: \`${meta.configFile}\``);
-  L.push(`- data: ${meta.data.records} scored records, partitions: ${meta.data.partitions.map((p) => `${p.name} (${p.dataset.tasks.length} tasks, ${p.dataset.nodes.length} nodes)`).join(", ")}`);
-  L.push(`- calibrated signal: ${meta.data.calibratedSource}`);
+  L.push(`- data: ${meta.data.records} scored records, partitions: ${meta.data.partitions.map((p) => `${p.name} (${p.tasks} tasks, ${p.nodes.length} nodes)`).join(", ")}`);
+  L.push(`- calibrated signal: ${relativizePaths(meta.data.calibratedSource)}`);
   L.push(`- ${cfg.rounds} rounds x ${cfg.seeds} seeds per configuration, pool of ${cfg.evaluatorPool} evaluators, up to ${cfg.outputsPerTask} outputs per task`);
   L.push(`- ${res.runs} runs, ${res.roundsSimulated} rounds in ${(meta.elapsedMs / 1000).toFixed(1)} s (${Math.round(res.roundsSimulated / (res.elapsedMs / 1000))} rounds/s)`);
   L.push(`- rules: oracle/rules (the contract's mirror) for committee sampling, consensus, leave-one-out trust, slashing and payouts`);
@@ -128,7 +160,6 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
   L.push("Metrics are means over seeds with 95% t-intervals. `rewardSpearman`: Spearman of node reward rates (pay per output served) vs node quality (mean human score); `clean`: the same configuration without attackers on the same task stream; `fidelity` = rewardSpearman / clean. Profits are per attacker over the whole run in tokens: `profit` = fees - slashing - work cost + extra pay to the attackers' target nodes; `excess` = profit minus an honest member's profit in the clean run.");
   L.push("");
   L.push("## Headline check");
-  L.push("");
   const h = cfg.report.headline;
   for (const c of headlineChecks(res.rows, cfg)) {
     if (!c.found || c.row === null) {
@@ -136,7 +167,8 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
       continue;
     }
     const r = c.row;
-    L.push(`${r.dataset}, ${h.attack} at ${Math.round(r.attackerRatio * 100)}%, ${r.defense}, signal ${r.signal}, k = ${r.committeeSize}:`);
+    L.push("");
+    L.push(`${r.dataset}, ${h.attack} at ${Math.round(r.attackerRatio * 100)}%, ${r.defense}, signal ${r.signal}, k = ${r.committeeSize} (grid "${r.sweep}"):`);
     L.push(`- rewardSpearman ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95)} vs attack-free ${f(r.rewardSpearmanClean)}: fidelity ${f(r.rewardFidelity)} (target >= ${c.fidelityTarget}): **${c.fidelityMet === null ? "undefined" : c.fidelityMet ? "met" : "NOT met"}**`);
     L.push(
       `- attacking vs honest participation (excess profit per attacker): ${f(r.attackerExcessProfit, 2)} ${ci(r.attackerExcessProfitCi95, 2)} tokens: **${c.unprofitable === null ? "undefined" : c.unprofitable ? `negative expected profit${c.unprofitableSignificant ? " (95% interval below 0)" : " (95% interval includes 0)"}` : "attacking pays"}**`,
@@ -230,12 +262,20 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
     await writeFile(p, svg);
     figures.push(p);
   };
-  const trajs = pickTrajectories(res.trajectories, cfg);
-  if (trajs.length > 0) {
+  // One trust figure per grid (grids can share a configuration with other settlement parameters).
+  for (const g of cfg.sweep) {
+    const trajs = pickTrajectories(res.trajectories.filter((t) => t.sweep === g.name), cfg);
+    if (trajs.length === 0) continue;
     const t0 = trajs[0]!;
+    const suffix = cfg.sweep.length > 1 ? `-${g.name}` : "";
     await write(
-      "trust-trajectories.svg",
-      await renderSvg(trustTrajectorySpec(trajs, `Trust over rounds, honest vs malicious (${t0.defense}, signal ${t0.signal}, k=${t0.committeeSize}, ~${Math.round(cfg.report.trajectoryRatio * 100)}% attackers)`)),
+      `trust-trajectories${suffix}.svg`,
+      await renderSvg(
+        trustTrajectorySpec(
+          trajs,
+          `Trust over rounds, honest vs malicious (${t0.defense}, signal ${t0.signal}, k=${t0.committeeSize}, ~${Math.round(cfg.report.trajectoryRatio * 100)}% attackers${suffix ? `, grid ${g.name}` : ""})`,
+        ),
+      ),
     );
   }
   for (const g of cfg.sweep) {
@@ -273,17 +313,16 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
   const doc = {
     schema: "poq.simulation/v1",
     name: cfg.name,
-    config: cfg,
-    data: {
-      records: meta.data.records,
-      calibratedSource: meta.data.calibratedSource,
-      partitions: meta.data.partitions.map((p) => ({
-        name: p.name,
-        tasks: p.dataset.tasks.length,
-        nodes: p.dataset.nodes.map((n, i) => ({ node: n, quality: p.dataset.nodeQuality[i] })),
-        evaluatorPool: p.dataset.pools,
-      })),
+    config: {
+      ...cfg,
+      data: {
+        ...cfg.data,
+        scored: cfg.data.scored.map((p) => relativizePaths(p)),
+        profile: cfg.data.profile === undefined ? undefined : relativizePaths(cfg.data.profile),
+        calibratedScored: cfg.data.calibratedScored?.map((p) => relativizePaths(p)),
+      },
     },
+    data: { ...meta.data, calibratedSource: relativizePaths(meta.data.calibratedSource) },
     runs: res.runs,
     roundsSimulated: res.roundsSimulated,
     elapsedMs: Math.round(meta.elapsedMs),
@@ -296,4 +335,24 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
   const summary = path.join(dir, "summary.md");
   await writeFile(summary, renderSummary(cfg, res, meta));
   return { json, summary, figures };
+}
+
+/** Re-renders summary.md and the figures from an existing DIR/simulation.json (no simulation). */
+export async function rerenderOutputs(dir: string, cfg: SimConfig, configFile: string): Promise<WrittenOutputs> {
+  const doc = JSON.parse(await readFile(path.join(dir, "simulation.json"), "utf8")) as {
+    rows: SimRow[];
+    trajectories: Array<Omit<Trajectory, "attacker"> & { attacker: Array<number | null> }>;
+    runs: number;
+    roundsSimulated: number;
+    elapsedMs: number;
+    data: DataSummary;
+  };
+  const res: SweepResult = {
+    rows: doc.rows,
+    trajectories: doc.trajectories.map((t) => ({ ...t, attacker: t.attacker.map((x) => (x === null ? Number.NaN : x)) })),
+    runs: doc.runs,
+    roundsSimulated: doc.roundsSimulated,
+    elapsedMs: doc.elapsedMs,
+  };
+  return writeOutputs(dir, cfg, res, { configFile, data: doc.data, elapsedMs: doc.elapsedMs });
 }

@@ -62,6 +62,9 @@ describe("poq simulate", () => {
     const svg = await readFile(path.join(outDir, "figures", "fidelity-collude.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("TRUST_WEIGHTED_MEDIAN");
+    // --rerender rebuilds the same summary from simulation.json without simulating
+    await main(["node", "poq", "simulate", "--config", file, "--out", outDir, "--rerender"]);
+    expect(await readFile(path.join(outDir, "summary.md"), "utf8")).toBe(summary);
   });
 
   it("an invalid config fails with one clear line before any work", async () => {

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { createLogger } from "../../core/log.js";
 import { countRuns, loadSimConfig, prepareData, runSweep, writeOutputs } from "../../sim/index.js";
+import { rerenderOutputs, summarizeData } from "../../sim/report.js";
 import { splitScored } from "../../sim/split.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -18,9 +19,15 @@ export function register(program: Command): void {
     .requiredOption("--config <file>", "simulation config (JSON)")
     .requiredOption("--out <dir>", "output directory (simulation.json, summary.md, figures/)")
     .option("--no-progress", "no progress bar")
-    .action(async (o: { config: string; out: string; progress: boolean }) => {
+    .option("--rerender", "only re-render summary.md and figures from an existing DIR/simulation.json")
+    .action(async (o: { config: string; out: string; progress: boolean; rerender?: boolean }) => {
       const log = createLogger("simulate");
       const cfg = await loadSimConfig(o.config);
+      if (o.rerender) {
+        const out = await rerenderOutputs(o.out, cfg, o.config);
+        process.stdout.write(`wrote ${out.summary}\n${out.figures.map((f) => `wrote ${f}`).join("\n")}\n`);
+        return;
+      }
       const data = await prepareData(cfg);
       const total = countRuns(cfg, data.partitions.length);
       log.info({ runs: total, rounds: cfg.rounds, partitions: data.partitions.map((p) => p.name) }, "simulation starts");
@@ -41,7 +48,7 @@ export function register(program: Command): void {
       });
       bar?.stop();
       const elapsedMs = performance.now() - t0;
-      const out = await writeOutputs(o.out, cfg, res, { configFile: o.config, data, elapsedMs });
+      const out = await writeOutputs(o.out, cfg, res, { configFile: o.config, data: summarizeData(data), elapsedMs });
       log.info({ runs: res.runs, roundsPerSec: Math.round(res.roundsSimulated / (elapsedMs / 1000)) }, "simulation done");
       process.stdout.write(`wrote ${out.json}\nwrote ${out.summary}\n${out.figures.map((f) => `wrote ${f}`).join("\n")}\n`);
     });
