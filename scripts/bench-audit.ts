@@ -25,7 +25,7 @@ const TARGET_S = 30;
 const base = defaultProfile();
 const dir = await mkdtemp(path.join(tmpdir(), "poq-bench-audit-"));
 const input = path.join(dir, "scored.jsonl");
-await writeFile(input, toJsonl(syntheticScoredRecords(base, { records, seed: 7, unlabelledShare: 0.005 })));
+await writeFile(input, toJsonl(syntheticScoredRecords(base, { records, seed: 7 })));
 
 // Warm-up on a small input (JIT), then the measured run.
 await writeFile(path.join(dir, "warm.jsonl"), toJsonl(syntheticScoredRecords(base, { records: 400, seed: 8 })));

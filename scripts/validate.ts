@@ -26,6 +26,7 @@ function arg(name: string, def: string): string {
 }
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+process.chdir(root);
 const data = path.resolve(root, arg("data", "../shared/data/dev"));
 const scratch = path.resolve(root, arg("scratch", ".cache/audit-validation"));
 const out = path.resolve(root, arg("out", "docs/validation"));
@@ -53,7 +54,8 @@ for (const name of DATASETS) {
   scored.push(target);
 }
 
-const res = await auditFiles({ inputs: scored, outDir: out, baseProfile: defaultProfile(), resamples, seed: 1, folds: 5, logger: log });
+// relative paths, so the committed report names no machine-specific directories
+const res = await auditFiles({ inputs: scored.map((f) => path.relative(root, f)), outDir: out, baseProfile: defaultProfile(), resamples, seed: 1, folds: 5, logger: log });
 log.info({ files: res.files }, "audit written");
 
 // 3. `poq score --profile` reproduces the audit's composite under the calibrated profile.
@@ -71,6 +73,7 @@ if (check > 0) {
   await writeFile(sampleIn, lines.join("\n") + "\n");
   poq(["score", "--in", sampleIn, "--out", sampleOut, "--profile", profilePath, "--no-progress"]);
   const byId = new Map((await loadScoredFiles(scored)).records.map((r) => [r.id, r]));
+  // every check record must be found in the audited files
   const rescored = (await loadScoredFiles([sampleOut])).records;
   let maxDiff = 0;
   let hashOk = true;
