@@ -83,6 +83,7 @@ function build(): ProfileInput {
         "squad.containment",
         "squad.recall",
         "qa.recall.soft",
+        "source.overlap",
       ],
       bertscoreBaseline: 0,
       cosineBaseline: 0,

@@ -19,7 +19,8 @@ import { structureDimension } from "./dimensions/structure.js";
 import { RecordError } from "./errors.js";
 import { TokenSimilarity } from "./evaluators/similarity.js";
 import { alignmentSentences, type BertScore, dot, normalizeStates, rescale, sentenceAlignment } from "./evaluators/embedding.js";
-import { aggregate, lexicalScoresFromFeatures, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
+import { aggregate, lexicalScoresFromFeatures, ngramSet, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
+import { words } from "./text.js";
 import { EVALUATOR_ORDER } from "./evaluators/registry.js";
 import { DIMENSIONS, profileHash, type Dimension, type DimensionScores, type Profile } from "./profile.js";
 import { validateRecord, type InputRecord, type ScoredRecord } from "./record.js";
@@ -115,6 +116,16 @@ export class Scorer {
   private readonly states = new BoundedCache<Float32Array[]>(8_000_000, (st) => 1 + st.reduce((a, v) => a + v.length, 0));
   private similarity: Promise<TokenSimilarity> | null = null;
   private readonly features = new BoundedCache<TextFeatures>(8192);
+  private readonly sourceGrams = new BoundedCache<Set<string>>(512);
+
+  private sourceNgrams(text: string): Set<string> {
+    let g = this.sourceGrams.get(text);
+    if (g === undefined) {
+      g = ngramSet(words(text));
+      this.sourceGrams.set(text, g);
+    }
+    return g;
+  }
 
   constructor(private readonly opts: ScoreOptions) {
     const { profile, encoder } = opts;
@@ -327,6 +338,10 @@ export class Scorer {
           if (en.has("bertscore.r")) ev["bertscore.r"] = rescale(aggregate(bs.map((b) => b.r), how), bb);
           if (en.has("bertscore.f1")) ev["bertscore.f1"] = rescale(aggregate(bs.map((b) => b.f1), how), bb);
         }
+      }
+      // the query is a source document only for tasks that align against it (not QA's questions)
+      if (en.has("source.overlap") && cfg.alignment.against.includes("query") && p.query.length > 0) {
+        ev["source.overlap"] = sourceOverlap(this.feats(rec.output).words, this.sourceNgrams(rec.query));
       }
       if (en.has("use.cosine.query") && p.query.length > 0) ev["use.cosine.query"] = rescale(dot(emb(p.out), emb(p.query)), cb);
       lap("cosine");

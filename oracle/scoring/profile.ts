@@ -215,6 +215,7 @@ export const KNOWN_EVALUATORS = [
   "squad.containment",
   "squad.recall",
   "qa.recall.soft",
+  "source.overlap",
   "nli.entail",
 ] as const;
 export type EvaluatorId = (typeof KNOWN_EVALUATORS)[number];

@@ -75,3 +75,15 @@ describe("lenient answer recall (qa.recall.soft)", () => {
     expect(lexicalScores("played from1985 to 19931", ["1985–1993"], "max")["squad.recall"]).toBe(0);
   });
 });
+
+describe("extractive support (source.overlap)", () => {
+  it("is the share of output 4-grams found in the source", async () => {
+    const { ngramSet, sourceOverlap } = await import("../../oracle/scoring/evaluators/lexical.js");
+    const src = ngramSet(words("the council voted on tuesday to build a new library on main street"));
+    expect(sourceOverlap(words("the council voted on tuesday"), src)).toBe(1);
+    // 4-grams: [the council voted against] no, [council voted against a] no, [voted against a new] no, [against a new library] no
+    expect(sourceOverlap(words("the council voted against a new library"), src)).toBe(0);
+    expect(sourceOverlap(words("to build a new library downtown"), src)).toBeCloseTo(2 / 3, 12);
+    expect(sourceOverlap(words("too short"), src)).toBe(0);
+  });
+});

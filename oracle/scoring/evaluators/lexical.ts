@@ -94,6 +94,26 @@ export function softRecall(out: readonly string[], outSet: ReadonlySet<string>, 
   return hit / ref.length;
 }
 
+/**
+ * Extractive support ("source.overlap"): share of the output's word n-grams (n = 4) that occur
+ * verbatim in the source. A faithfulness cue for summaries (invented content has no support);
+ * reference-free.
+ */
+export const SOURCE_OVERLAP_N = 4;
+export function sourceOverlap(out: readonly string[], sourceNgrams: ReadonlySet<string>, n = SOURCE_OVERLAP_N): number {
+  const total = out.length - n + 1;
+  if (total <= 0) return 0;
+  let hit = 0;
+  for (let i = 0; i < total; i++) if (sourceNgrams.has(out.slice(i, i + n).join("\u0001"))) hit++;
+  return hit / total;
+}
+
+export function ngramSet(tokens: readonly string[], n = SOURCE_OVERLAP_N): Set<string> {
+  const set = new Set<string>();
+  for (let i = 0; i + n <= tokens.length; i++) set.add(tokens.slice(i, i + n).join("\u0001"));
+  return set;
+}
+
 export type Aggregation = "max" | "mean";
 
 export function aggregate(values: readonly number[], how: Aggregation): number {
