@@ -171,3 +171,39 @@ describe("rescoring", () => {
     expect(recs.some((r) => r.model === "gpt4")).toBe(true);
   });
 });
+
+describe("poq audit command", () => {
+  it("registers on the program and writes the outputs; rejects unknown options with a clear error", async () => {
+    const { buildProgram } = await import("../../oracle/cli/index.js");
+    const program = await buildProgram();
+    expect(program.commands.map((c) => c.name())).toEqual(expect.arrayContaining(["audit", "drift"]));
+    const { runAuditCli } = await import("../../oracle/cli/commands/audit.js");
+    const out = await mkdtemp(path.join(tmpdir(), "poq-audit-cli-"));
+    const common = {
+      in: [path.join(FIX, "scored-small.jsonl")],
+      out,
+      folds: "3",
+      seed: "2",
+      resamples: "20",
+      minRecords: "30",
+      minGroups: "5",
+      minReliability: "0.02",
+      ratings: "bradley-terry",
+      strategies: "reliable,nnls",
+      figures: false,
+      json: true,
+    };
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await runAuditCli(common)).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    const report = JSON.parse(await readFile(path.join(out, "report.json"), "utf8"));
+    expect(report.options.ratingMethod).toBe("bradley-terry");
+    expect(report.calibrated.folds).toHaveLength(6);
+    await expect(runAuditCli({ ...common, strategies: "magic" })).rejects.toThrow(/unknown strategy "magic"/);
+    await expect(runAuditCli({ ...common, folds: "1" })).rejects.toThrow(/--folds must be an integer >= 2/);
+  });
+});
