@@ -49,7 +49,7 @@ export function trustTrajectorySpec(trajs: readonly Trajectory[], title: string)
 }
 
 /** A metric by attacker ratio, one line per defense, one panel per signal (rows: dataset). */
-export function byRatioSpec(rows: readonly SimRow[], metric: keyof SimRow & string, yTitle: string, title: string): TopLevelSpec {
+export function byRatioSpec(rows: readonly SimRow[], metric: keyof SimRow & string, yTitle: string, title: string, zeroLine = false): TopLevelSpec {
   const ci = `${metric}Ci95` as keyof SimRow;
   const values = rows
     .filter((r) => typeof r[metric] === "number")
@@ -91,6 +91,7 @@ export function byRatioSpec(rows: readonly SimRow[], metric: keyof SimRow & stri
             color: { field: "defense", type: "nominal", title: "defense", legend: { labelLimit: 400 } },
           },
         },
+        ...(zeroLine ? [{ mark: { type: "rule", color: "#555", strokeDash: [4, 3] }, encoding: { y: { datum: 0 } } }] : []),
       ],
     },
     resolve: { scale: { y: "shared" } },

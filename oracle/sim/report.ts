@@ -294,7 +294,9 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
         );
         await write(
           `profit-${attack}${suffix}.svg`,
-          await renderSvg(byRatioSpec(uniq, "attackerExcessProfit", "attacker excess profit (tokens)", `Attacker excess profit under "${attack}" (k=${k})`)),
+          await renderSvg(
+            byRatioSpec(uniq, "attackerExcessProfit", "attacker excess profit (tokens)", `Attacker excess profit under "${attack}" (k=${k}; > 0: attacking beats honest work)`, true),
+          ),
         );
       }
       if (ks.length > 1) {
