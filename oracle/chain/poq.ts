@@ -117,6 +117,11 @@ export class PoqChain implements PoqChainPort {
     };
   }
 
+  async progress(taskId: bigint) {
+    const t = await this.read<RawTaskView>("getTask", [taskId]);
+    return { status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) };
+  }
+
   async nodeModel(node: Address): Promise<string> {
     const hit = this.modelCache.get(node);
     if (hit !== undefined) return hit;

@@ -53,6 +53,8 @@ export class EvaluatorService {
   private polling = false;
   private stopped = false;
   private lastPollError?: string;
+  private lastSweptBlock?: bigint;
+  private idlePasses = 0;
 
   constructor(private o: ServiceOptions) {
     this.scanner = new BlockScanner({
@@ -93,8 +95,14 @@ export class EvaluatorService {
     this.polling = true;
     try {
       await this.scanner.poll();
-      const now = await this.o.chain.now();
-      await this.sweep(now);
+      const head = await this.o.chain.blockNumber();
+      // Nothing on chain changes between blocks (time included), so a sweep per block is
+      // enough; every 10th pass sweeps anyway to retry failed jobs.
+      if (head !== this.lastSweptBlock || ++this.idlePasses >= 10) {
+        this.idlePasses = 0;
+        this.lastSweptBlock = head;
+        await this.sweep(await this.o.chain.now());
+      }
       if (this.lastPollError) this.o.log.info("chain reachable again");
       this.lastPollError = undefined;
     } catch (err) {
@@ -154,8 +162,8 @@ export class EvaluatorService {
       const rec0 = await this.o.store.get(taskId, evs[0]!);
       let due = rec0 !== undefined && BigInt(rec0.commitDeadline) < now;
       if (!due) {
-        const t = await this.o.chain.getTask(BigInt(taskId));
-        due = t.commits >= t.committee.length || t.status === TASK_STATUS_FINALIZED;
+        const t = await this.o.chain.progress(BigInt(taskId));
+        due = t.commits >= t.k || t.status === TASK_STATUS_FINALIZED;
       }
       if (due) for (const ev of evs) await this.o.queue.ensure("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev });
     }
@@ -360,8 +368,8 @@ export class EvaluatorService {
     }
     if (this.o.autoFinalize) {
       await this.o.store.index("finalize", rec.taskId, BigInt(rec.revealDeadline));
-      const t = await this.o.chain.getTask(BigInt(rec.taskId));
-      if (t.reveals >= t.committee.length) await this.o.queue.ensure("finalize", `finalize:${rec.taskId}:task`, { taskId: rec.taskId, evaluator: rec.evaluator });
+      const t = await this.o.chain.progress(BigInt(rec.taskId));
+      if (t.reveals >= t.k) await this.o.queue.ensure("finalize", `finalize:${rec.taskId}:task`, { taskId: rec.taskId, evaluator: rec.evaluator });
     }
     return { revealed: hash ?? "already" };
   }
@@ -370,7 +378,7 @@ export class EvaluatorService {
 
   async finalize(d: JobData): Promise<unknown> {
     const id = BigInt(d.taskId);
-    const t = await this.o.chain.getTask(id);
+    const t = await this.o.chain.progress(id);
     if (t.status === TASK_STATUS_FINALIZED) {
       await this.o.store.unindex("finalize", d.taskId);
       return { skipped: "finalized" };

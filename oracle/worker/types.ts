@@ -27,6 +27,8 @@ export interface PoqChainPort {
   /** Task ids created in [from, to]. */
   tasksCreatedIn(from: bigint, to: bigint): Promise<bigint[]>;
   getTask(taskId: bigint): Promise<TaskView>;
+  /** Cheap progress read (one call): status, commits, reveals, committee size. */
+  progress(taskId: bigint): Promise<{ status: number; commits: number; reveals: number; k: number }>;
   /** Model id an inference node registered. */
   nodeModel(node: Address): Promise<string>;
   hasCommitted(taskId: bigint, evaluator: Address): Promise<boolean>;

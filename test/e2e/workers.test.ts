@@ -43,15 +43,9 @@ describe("evaluator workers end to end", () => {
     workers.push(...mine);
     try {
       const ids = await createTasks(s, Array.from({ length: 10 }, (_, i) => qaTask(i + 1)));
-      const tasks = await waitFor(
-        "10 tasks finalized",
-        async () => {
-          const ts = await Promise.all(ids.map((id) => s.reader.getTask(id)));
-          return ts.every((t) => t.status === "finalized") && ts;
-        },
-        150_000,
-        500,
-      );
+      const want = new Set(ids.map(String));
+      await waitFor("10 tasks finalized", async () => (await s.reader.settlements(0n)).filter((e) => want.has(String(e.taskId))).length === 10, 150_000, 300);
+      const tasks = await Promise.all(ids.map((id) => s.reader.getTask(id)));
       // Exactly one commit per (task, evaluator), everybody revealed.
       const commits = await committedEvents(s);
       const keys = commits.map((c) => `${c.taskId}:${c.evaluator.toLowerCase()}`);
