@@ -416,6 +416,7 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
   } finally {
     await pool.close();
   }
+  if (pool.failure) log?.warn({ reason: pool.failure }, "bootstrap worker threads failed; the bootstrap ran in-process (same results)");
 
   const t2 = performance.now();
   const c2 = process.cpuUsage();

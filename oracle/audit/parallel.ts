@@ -41,7 +41,10 @@ export class BootstrapPool {
   private nextId = 0;
   private next = 0;
 
-  constructor(readonly threads: number) {}
+  /** Why the pool fell back to in-process work, if it did. */
+  failure: string | null = null;
+
+  constructor(public threads: number) {}
 
   static defaultThreads(): number {
     return Math.max(1, Math.min(4, availableParallelism()));
@@ -90,7 +93,16 @@ export class BootstrapPool {
       chunks[j]!.push(i);
       load[j]! += sizes[i]!;
     }
-    const parts = await Promise.all(chunks.map((idx) => this.submit({ ...task, columns: idx.map((i) => task.columns[i]!) })));
+    let parts: ColumnResult[][];
+    try {
+      parts = await Promise.all(chunks.map((idx) => this.submit({ ...task, columns: idx.map((i) => task.columns[i]!) })));
+    } catch (err) {
+      // A worker that cannot start (or dies) must not cost the audit: same results in-process.
+      this.failure = err instanceof Error ? err.message : String(err);
+      await this.close();
+      this.threads = 1;
+      return runColumns(task);
+    }
     const out = new Array<ColumnResult>(task.columns.length);
     chunks.forEach((idx, j) => idx.forEach((i, m) => (out[i] = parts[j]![m]!)));
     return out;
