@@ -84,8 +84,10 @@ describe("worker bad input", () => {
     expect(t0.consensus[0]).toBeGreaterThan(0);
     // Same task again, but the store holds a different text under output 0's hash.
     const line2 = { ...line, id: "t7b", outputs: line.outputs.map((o, j) => (j === 0 ? { ...o, text: "The answer is 14, certainly." } : o)) };
+    rpcDown = true; // the worker must not see the task before the store is tampered with
     const [id] = await createTasks(s, [line2]);
     writeFileSync(path.join(s.contentDir, `${contentHash("The answer is 14, certainly.").slice(2)}.txt`), "Something else entirely.");
+    rpcDown = false;
     const t = await settled(id!);
     expect(t.consensus[0]).toBe(0);
     expect(t.consensus[1]).toBeGreaterThan(0);
@@ -95,10 +97,12 @@ describe("worker bad input", () => {
   });
 
   it("fails the job of a task with an unknown profile or a tampered query, with the reason kept, and keeps serving", async () => {
+    rpcDown = true;
     const [unknown] = await createTasks(s, [qaTask(8)], { profileHash: keccak256(toHex("no such profile")) });
     const [tampered] = await createTasks(s, [{ ...qaTask(9), query: "What is 9 plus 9, really?" }]);
     const q = JSON.stringify({ v: 1, task: "qa", query: "What is 9 plus 9, really?", references: ["18"] });
     writeFileSync(path.join(s.contentDir, `${contentHash(q).slice(2)}.txt`), q.replace("really", "truly"));
+    rpcDown = false;
     const [fine] = await createTasks(s, [qaTask(10)]);
     await settled(fine!);
     const failed = await waitFor("failed jobs", async () => {
