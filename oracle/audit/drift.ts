@@ -1,6 +1,8 @@
 /**
  * Distribution drift of the quality signal between a reference window and a recent one:
- * per task and dimension (and the composite and the evaluators), the Population Stability
+ * per task and dimension (as the profile in use computes them from the scored records: its
+ * ratings, semantic mix and normalisation-free raw values), the composite under that profile
+ * and every evaluator, the Population Stability
  * Index over the reference deciles and the two-sample Kolmogorov-Smirnov statistic with its
  * asymptotic p-value. Drifted dimensions that carry weight make the current profile unsafe;
  * the recommendation follows the published deployment advice: re-estimate reliability
@@ -10,6 +12,7 @@
 import { DIMENSIONS, gateOpen, parseProfile, profileHash, withHash, type Dimension, type Profile } from "../scoring/profile.js";
 import { quantileSorted } from "./bootstrap.js";
 import type { AuditRecord } from "./records.js";
+import { rescoreComposite } from "./rescore.js";
 import { evaluatorIds } from "./signals.js";
 
 export const DRIFT_SCHEMA = "poq.drift/v1";
@@ -216,9 +219,15 @@ export function driftReport(input: DriftInput): DriftReport {
   const tasks = [...new Set([...input.reference.records, ...input.recent.records].map((r) => r.task))].sort();
   const out: Record<string, TaskDrift> = {};
   for (const task of tasks) {
-    const ref = input.reference.records.filter((r) => r.task === task);
-    const rec = input.recent.records.filter((r) => r.task === task);
     const cfg = profile.tasks[task];
+    // the dimensions as the profile in use computes them (its ratings, semantic mix, pool)
+    const view = (r: AuditRecord): AuditRecord => {
+      if (!cfg) return r;
+      const s = rescoreComposite(r, profile);
+      return { ...r, dimensions: s.dimensions, composite: s.composite };
+    };
+    const ref = input.reference.records.filter((r) => r.task === task).map(view);
+    const rec = input.recent.records.filter((r) => r.task === task).map(view);
     const weights = cfg ? cfg.weights ?? profile.weights : undefined;
     const signals: SignalDrift[] = [];
     for (const d of DIMENSIONS) {

@@ -68,7 +68,11 @@ describe("drift report", () => {
   });
 
   it("falls back to the best single evaluator when semantic drifts", () => {
-    const sem = same.map((r) => ({ ...r, dimensions: { ...r.dimensions, semantic: r.dimensions.semantic * 0.3 } }));
+    // the evaluators behind the semantic dimension collapse (drift recomputes dimensions under the profile)
+    const sem = same.map((r) => ({
+      ...r,
+      evaluators: { ...r.evaluators, "use.cosine.ref": r.evaluators["use.cosine.ref"]! * 0.3, "bertscore.f1": r.evaluators["bertscore.f1"]! * 0.3 },
+    }));
     const rep = driftReport({ reference: { files: ["a"], records: ref }, recent: { files: ["b"], records: sem }, profile: base, bestEvaluators: { qa: "squad.recall" } });
     expect(rep.tasks.qa!.recommendation).toBe("single-evaluator-fallback");
     expect(rep.tasks.qa!.fallbackEvaluator).toBe("squad.recall");
