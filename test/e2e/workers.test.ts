@@ -140,24 +140,34 @@ describe("evaluator workers end to end", () => {
       const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
       const crashing = spawnWorker({ ...env, POQ_FAULT_INJECT: point, POQ_WORKER_CONCURRENCY: "1" });
       workers.push(crashing);
-      const [id] = await createTasks(s, [qaTask(100 + (point === "commit-sent" ? 1 : 2))]);
-      const exit = await Promise.race([crashing.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`worker did not crash: ${crashing.stderr().slice(-2000)}`)), 90_000))]);
-      expect(exit.signal).toBe("SIGKILL");
-      const before = await committedEvents(s, id);
-      expect(before.length).toBeLessThanOrEqual(1);
-      const restarted = spawnWorker(env);
-      workers.push(restarted);
-      const t = await waitFor("task finalized after restart", async () => {
-        const t = await s.reader.getTask(id!);
-        return t.status === "finalized" && t;
-      }, 120_000, 300);
-      expect(t.reveals).toBe(5);
-      const after = await committedEvents(s, id);
-      expect(after.length).toBe(5);
-      expect(new Set(after.map((c) => c.evaluator.toLowerCase())).size).toBe(5);
-      if (point === "commit-sent") expect(restarted.stderr()).toMatch(/recovered: commit/);
-      await restarted.stop();
-      await crashing.stop();
+      let restarted: WorkerProc | undefined;
+      try {
+        const [id] = await createTasks(s, [qaTask(100 + (point === "commit-sent" ? 1 : 2))]);
+        const exit = await Promise.race([crashing.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`worker did not crash: ${crashing.stderr().slice(-2000)}`)), 90_000))]);
+        expect(exit.signal).toBe("SIGKILL");
+        const before = await committedEvents(s, id);
+        expect(before.length).toBeLessThanOrEqual(1);
+        restarted = spawnWorker(env);
+        workers.push(restarted);
+        const t = await waitFor("task finalized after restart", async () => {
+          const t = await s.reader.getTask(id!);
+          return t.status === "finalized" && t;
+        }, 120_000, 300);
+        expect(t.reveals).toBe(5);
+        const after = await committedEvents(s, id);
+        expect(after.length).toBe(5);
+        expect(new Set(after.map((c) => c.evaluator.toLowerCase())).size).toBe(5);
+        // The commit sent before the crash is the one revealed: its evaluator's record says so.
+        if (before[0]) {
+          const redis = redisConnection(REDIS_URL);
+          const rec = JSON.parse((await redis.get(`${prefix}:eval:${id}:${before[0].evaluator.toLowerCase()}`))!) as { state: string };
+          redis.disconnect();
+          expect(rec.state).toBe("revealed");
+        }
+      } finally {
+        await restarted?.stop();
+        await crashing.stop();
+      }
     }, 240_000);
   }
 
