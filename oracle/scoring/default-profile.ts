@@ -84,6 +84,7 @@ function build(): ProfileInput {
         "squad.recall",
         "qa.recall.soft",
         "source.overlap",
+        "distinct.3gram",
       ],
       bertscoreBaseline: 0,
       cosineBaseline: 0,

@@ -19,7 +19,7 @@ import { structureDimension } from "./dimensions/structure.js";
 import { RecordError } from "./errors.js";
 import { TokenSimilarity } from "./evaluators/similarity.js";
 import { alignmentSentences, type BertScore, dot, normalizeStates, rescale, sentenceAlignment } from "./evaluators/embedding.js";
-import { aggregate, lexicalScoresFromFeatures, ngramSet, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
+import { aggregate, distinctNgrams, lexicalScoresFromFeatures, ngramSet, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
 import { words } from "./text.js";
 import { EVALUATOR_ORDER } from "./evaluators/registry.js";
 import { DIMENSIONS, profileHash, type Dimension, type DimensionScores, type Profile } from "./profile.js";
@@ -343,6 +343,7 @@ export class Scorer {
       if (en.has("source.overlap") && cfg.alignment.against.includes("query") && p.query.length > 0) {
         ev["source.overlap"] = sourceOverlap(this.feats(rec.output).words, this.sourceNgrams(rec.query));
       }
+      if (en.has("distinct.3gram")) ev["distinct.3gram"] = distinctNgrams(this.feats(rec.output).words);
       if (en.has("use.cosine.query") && p.query.length > 0) ev["use.cosine.query"] = rescale(dot(emb(p.out), emb(p.query)), cb);
       lap("cosine");
       const al = alignments[k];

@@ -216,6 +216,7 @@ export const KNOWN_EVALUATORS = [
   "squad.recall",
   "qa.recall.soft",
   "source.overlap",
+  "distinct.3gram",
   "nli.entail",
 ] as const;
 export type EvaluatorId = (typeof KNOWN_EVALUATORS)[number];

@@ -87,3 +87,17 @@ describe("extractive support (source.overlap)", () => {
     expect(sourceOverlap(words("too short"), src)).toBe(0);
   });
 });
+
+describe("non-redundancy (distinct.3gram)", () => {
+  it("is the share of distinct output trigrams", async () => {
+    const { distinctNgrams } = await import("../../oracle/scoring/evaluators/lexical.js");
+    expect(distinctNgrams(words("the council voted on tuesday to build a library"))).toBe(1);
+    // a repeated phrase: 10 words -> 8 trigrams, "the council voted" and "council voted again" twice
+    const rep = words("the council voted again the council voted again now ok");
+    // 8 trigrams: [the council voted][council voted again][voted again the][again the council]
+    // [the council voted]* [council voted again]* [voted again now][again now ok] -> 6 distinct
+    expect(distinctNgrams(rep)).toBeCloseTo(6 / 8, 12);
+    expect(distinctNgrams(words("a a a a a"))).toBeCloseTo(1 / 3, 12);
+    expect(distinctNgrams(words("too short"))).toBe(1);
+  });
+});

@@ -108,6 +108,21 @@ export function sourceOverlap(out: readonly string[], sourceNgrams: ReadonlySet<
   return hit / total;
 }
 
+/**
+ * Non-redundancy ("distinct.3gram"): share of the output's word trigrams that are distinct.
+ * Repeating a phrase or a whole sentence is a classic failure of generated summaries and
+ * long answers (it hurts readability and wastes the length budget); 1 = nothing repeated.
+ * Reference-free; an output with no trigram (fewer than 3 words) repeats nothing and scores 1.
+ */
+export const DISTINCT_N = 3;
+export function distinctNgrams(out: readonly string[], n = DISTINCT_N): number {
+  const total = out.length - n + 1;
+  if (total <= 0) return 1;
+  const seen = new Set<string>();
+  for (let i = 0; i < total; i++) seen.add(out.slice(i, i + n).join("\u0001"));
+  return seen.size / total;
+}
+
 export function ngramSet(tokens: readonly string[], n = SOURCE_OVERLAP_N): Set<string> {
   const set = new Set<string>();
   for (let i = 0; i + n <= tokens.length; i++) set.add(tokens.slice(i, i + n).join("\u0001"));

@@ -31,6 +31,7 @@ export const EVALUATORS: readonly EvaluatorInfo[] = [
   { id: "squad.recall", tier: "lexical", needsReferences: true, description: "share of normalised reference tokens present in the output (soft containment)" },
   { id: "qa.recall.soft", tier: "lexical", needsReferences: true, description: "lenient gold-token recall: footnote markers removed, letters split from digits, one-edit matches for tokens of 5+ characters" },
   { id: "source.overlap", tier: "lexical", needsReferences: false, description: "extractive support: share of output word 4-grams found verbatim in the query/source (tasks whose alignment is against the query; absent for QA)" },
+  { id: "distinct.3gram", tier: "lexical", needsReferences: false, description: "non-redundancy: share of the output's word trigrams that are distinct (1 = no phrase repeated; 1 under 3 words)" },
   { id: "nli.entail", tier: "nli", needsReferences: false, description: "NLI cross-encoder: mean (1 + P(entail) - P(contradict)) / 2 of output sentences given aligned source sentences" },
 ];
 
