@@ -10,6 +10,7 @@ import { engineChunkProcessor } from "../../oracle/queue/score-chunk.js";
 import { scoreFile } from "../../oracle/scoring/io.js";
 import { defaultProfile } from "../../oracle/scoring/profile.js";
 import { loadUseLite } from "../../oracle/models/index.js";
+import { runScore } from "../../oracle/cli/commands/score.js";
 
 const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = `poqtest-${randomUUID().slice(0, 8)}`;
@@ -40,6 +41,25 @@ describe("poq score --queue", () => {
     } finally {
       await Promise.all(remote.map((w) => w.close()));
       await encoder.close?.();
+    }
+  });
+
+  it("the CLI's --queue flag writes the same file as the plain run and exits 1 on bad records", async () => {
+    const input = "test/fixtures/e2e/score-batch.jsonl";
+    const dir = mkdtempSync(path.join(tmpdir(), "poq-scoreq-cli-"));
+    const base = { in: input, providers: "cpu", threads: "1", batchSize: "64", progress: false };
+    process.env.POQ_REDIS_PREFIX = prefix;
+    try {
+      const plain = await runScore({ ...base, out: path.join(dir, "plain.jsonl") });
+      const queued = await runScore({ ...base, out: path.join(dir, "queued.jsonl"), queue: true });
+      expect(plain).toBe(1); // the fixture holds 4 bad records
+      expect(queued).toBe(1);
+      const out = readFileSync(path.join(dir, "queued.jsonl"), "utf8");
+      expect(out.trim().split("\n").length).toBeGreaterThan(0);
+      expect(out).toBe(readFileSync(path.join(dir, "plain.jsonl"), "utf8"));
+      await expect(runScore({ ...base, out: path.join(dir, "x.jsonl"), queue: true, explain: true })).rejects.toThrow(/--explain is not supported with --queue/);
+    } finally {
+      delete process.env.POQ_REDIS_PREFIX;
     }
   });
 });

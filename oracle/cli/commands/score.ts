@@ -7,9 +7,9 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { InputError } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
-import { loadOnnxCrossEncoder, loadUseLite, type ExecutionProvider, type NliModel } from "../../models/index.js";
+import { loadOnnxCrossEncoder, loadUseLite, type ExecutionProvider, type NliModel, type SentenceEncoder } from "../../models/index.js";
 import { scoreFile } from "../../scoring/io.js";
-import { defaultProfile, loadProfile } from "../../scoring/profile.js";
+import { defaultProfile, loadProfile, type Profile } from "../../scoring/profile.js";
 
 interface ScoreCliOptions {
   in: string;
@@ -21,6 +21,7 @@ interface ScoreCliOptions {
   threads: string;
   batchSize: string;
   progress?: boolean;
+  queue?: boolean;
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -54,23 +55,17 @@ export async function runScore(o: ScoreCliOptions): Promise<number> {
       if (nli.id !== n.id) throw new InputError(`profile names NLI model "${n.id}" but ${n.modelPath} is "${nli.id}"`, { field: "models.nli.id", reason: "model mismatch" });
     }
     let started = false;
-    const summary = await scoreFile({
-      inPath: o.in,
-      outPath: o.out,
-      errorsPath: o.errors,
-      explain: o.explain,
-      profile,
-      encoder,
-      nli,
-      onProgress: (done, total) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
-      },
-    });
+    const onProgress = (done: number, total: number): void => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    };
+    const summary = o.queue
+      ? await scoreQueued(o, profile, encoder, onProgress)
+      : await scoreFile({ inPath: o.in, outPath: o.out, errorsPath: o.errors, explain: o.explain, profile, encoder, nli, onProgress });
     bar?.stop();
     for (const e of summary.errors) process.stderr.write(`poq score: ${e.code}: ${e.message}\n`);
     process.stderr.write(
@@ -81,6 +76,25 @@ export async function runScore(o: ScoreCliOptions): Promise<number> {
     bar?.stop();
     await encoder.close();
     await nli?.close();
+  }
+}
+
+/**
+ * `--queue`: split the file into BullMQ chunk jobs on REDIS_URL; this process scores chunks
+ * too, and every `poq worker` on the same Redis helps. Output order equals input order.
+ */
+async function scoreQueued(o: ScoreCliOptions, profile: Profile, encoder: SentenceEncoder, onProgress: (done: number, total: number) => void) {
+  if (o.explain) throw new InputError("--explain is not supported with --queue", { field: "--explain", reason: "not supported in queue mode" });
+  if (profile.models.nli) throw new InputError("profiles with an NLI model are not supported with --queue yet", { field: "--profile", reason: "models.nli with --queue" });
+  const { scoreFileQueued } = await import("../../queue/score-chunk.js");
+  const { redisConnection, requireRedis } = await import("../../queue/redis.js");
+  const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  await requireRedis(url);
+  const redis = redisConnection(url);
+  try {
+    return await scoreFileQueued({ inPath: o.in, outPath: o.out, errorsPath: o.errors, profile, connection: redis, prefix: process.env.POQ_REDIS_PREFIX ?? "poq", localEncoder: encoder, onProgress });
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -97,6 +111,7 @@ export function register(program: Command): void {
     .option("--threads <n>", "onnxruntime intra-op threads", "2")
     .option("--batch-size <n>", "sequences per encoder forward pass", "64")
     .option("--no-progress", "no progress bar even on a terminal")
+    .option("--queue", "split into BullMQ jobs on REDIS_URL (default redis://127.0.0.1:6379); any `poq worker` on that Redis helps")
     .action(async (opts: ScoreCliOptions) => {
       const code = await runScore(opts);
       if (code !== 0) process.exitCode = code;
