@@ -154,7 +154,9 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
   L.push(`- data: ${meta.data.records} scored records, partitions: ${meta.data.partitions.map((p) => `${p.name} (${p.tasks} tasks, ${p.nodes.length} nodes)`).join(", ")}`);
   L.push(`- calibrated signal: ${relativizePaths(meta.data.calibratedSource)}`);
   L.push(`- ${cfg.rounds} rounds x ${cfg.seeds} seeds per configuration, pool of ${cfg.evaluatorPool} evaluators, up to ${cfg.outputsPerTask} outputs per task`);
-  L.push(`- ${res.runs} runs, ${res.roundsSimulated} rounds in ${(meta.elapsedMs / 1000).toFixed(1)} s (${Math.round(res.roundsSimulated / (res.elapsedMs / 1000))} rounds/s)`);
+  // the same (rounded) elapsed time as simulation.json stores, so --rerender reproduces this line
+  const elapsedMs = Math.max(1, Math.round(meta.elapsedMs));
+  L.push(`- ${res.runs} runs, ${res.roundsSimulated} rounds in ${(elapsedMs / 1000).toFixed(1)} s (${Math.round(res.roundsSimulated / (elapsedMs / 1000))} rounds/s)`);
   L.push(`- rules: oracle/rules (the contract's mirror) for committee sampling, consensus, leave-one-out trust, slashing and payouts`);
   L.push("");
   L.push("Metrics are means over seeds with 95% t-intervals. `rewardSpearman`: Spearman of node reward rates (pay per output served) vs node quality (mean human score); `clean`: the same configuration without attackers on the same task stream; `fidelity` = rewardSpearman / clean. Profits are per attacker over the whole run in tokens: `profit` = fees - slashing - work cost + extra pay to the attackers' target nodes; `excess` = profit minus an honest member's profit in the clean run.");
