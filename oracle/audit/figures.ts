@@ -3,22 +3,11 @@
  * browser, no canvas): a correlation heatmap of signals by task, ablation bars with their
  * intervals, and composite-vs-human scatter (default and calibrated, per task).
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import { renderSvg, VEGA_LITE_SCHEMA as SCHEMA, type TopLevelSpec } from "../core/charts.js";
 import type { AuditReport, AuditResult, ScopeReport } from "./audit.js";
 import { hashString } from "./rng.js";
 import { ABLATIONS } from "./signals.js";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 function scopes(report: AuditReport): Array<[string, ScopeReport]> {
   return [["all tasks", report.overall], ...Object.entries(report.tasks)];

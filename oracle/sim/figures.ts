@@ -2,20 +2,9 @@
  * Figures of a simulation: vega-lite specs compiled to vega and rendered headless to SVG
  * (vega View.toSVG(), no browser, no canvas).
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import { renderSvg, VEGA_LITE_SCHEMA as SCHEMA, type TopLevelSpec } from "../core/charts.js";
 import type { SimRow, Trajectory } from "./sweep.js";
 
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
 /** Trust of honest members vs attackers over rounds, one panel per attack. */
 export function trustTrajectorySpec(trajs: readonly Trajectory[], title: string): TopLevelSpec {
