@@ -55,7 +55,13 @@ describe("poq score --queue", () => {
       expect(plain).toBe(1); // the fixture holds 4 bad records
       expect(queued).toBe(1);
       const out = readFileSync(path.join(dir, "queued.jsonl"), "utf8");
-      expect(out.trim().split("\n").length).toBeGreaterThan(0);
+      const rows = out.trim().split("\n").map((l) => JSON.parse(l) as { composite: number; profileHash: string });
+      expect(rows).toHaveLength(8); // 12 records, 4 of them bad
+      for (const r of rows) {
+        expect(r.composite).toBeGreaterThanOrEqual(0);
+        expect(r.composite).toBeLessThanOrEqual(1);
+        expect(r.profileHash).toMatch(/^0x[0-9a-f]{64}$/);
+      }
       expect(out).toBe(readFileSync(path.join(dir, "plain.jsonl"), "utf8"));
       await expect(runScore({ ...base, out: path.join(dir, "x.jsonl"), queue: true, explain: true })).rejects.toThrow(/--explain is not supported with --queue/);
     } finally {
