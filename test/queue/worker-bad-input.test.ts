@@ -105,10 +105,14 @@ describe("worker bad input", () => {
     rpcDown = false;
     const [fine] = await createTasks(s, [qaTask(10)]);
     await settled(fine!);
-    const failed = await waitFor("failed jobs", async () => {
+    let seen: string[] = [];
+    const failed = await waitFor("6 failed evaluate jobs (3 per refused task)", async () => {
       const f = await rt.queue.failed();
+      seen = f.map((j) => `${j.id} (${j.reason})`);
       return f.length >= 6 && f;
-    }, 30_000);
+    }, 90_000).catch((err: Error) => {
+      throw new Error(`${err.message}; failed set holds: ${seen.join("; ") || "nothing"}`);
+    });
     const reasons = (id: bigint) => failed.filter((f) => f.id.startsWith(`evaluate:${id}:`)).map((f) => f.reason);
     expect(reasons(unknown!)).toHaveLength(3);
     for (const r of reasons(unknown!)) expect(r).toMatch(/^permanent E_UNKNOWN_PROFILE: task \d+ requires scoring profile 0x[0-9a-f]{64}/);
