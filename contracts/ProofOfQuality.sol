@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {Rule} from "./libraries/Aggregation.sol";
 import {ScorePacking} from "./libraries/ScorePacking.sol";
@@ -22,7 +23,10 @@ import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
 /// @dev Invariant: token.balanceOf(this) >= accountedBalance() = stakes + escrows + claimable
 ///      + treasury, with equality unless someone transfers tokens in directly. The math lives
 ///      in pure libraries (Aggregation, Trust, Sampling, Settlement); this contract orchestrates.
-contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard {
+///      OpenZeppelin's Multicall lets one transaction carry many calls from the same sender
+///      (an evaluator's commits or reveals for several tasks, finalizations of several tasks);
+///      it is all-or-nothing, and every inner call keeps its own checks and msg.sender.
+contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     using SafeERC20 for IERC20;
     using ScorePacking for uint256;
 

@@ -9,12 +9,14 @@
  * chain with k + 4 registered evaluators after one warm-up task (steady state: evaluators,
  * nodes and the requester have been paid before). Prints a table; --json writes rows
  * { op, k, m, rule, gas }; --md writes the Markdown report (docs/gas.md).
+ * A second section batches n calls of one sender into one `multicall` transaction (how the
+ * workers send commits, reveals and finalizations) and reports the gas per call.
  * Gas is deterministic: machine load does not change it.
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
-import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import { commitmentHash } from "../oracle/contract/commitment.js";
 import { deployLocalStack } from "../oracle/contract/local.js";
 import { RULES, RULE_NAMES, Rule } from "../oracle/rules/index.js";
@@ -139,6 +141,109 @@ async function benchK(k: number, rows: Row[]): Promise<void> {
   for (const m of MS) for (const rule of RULES) await runTask(m, rule, true);
 }
 
+interface BatchRow {
+  op: "commit" | "reveal" | "finalize";
+  n: number;
+  /** Gas of the transaction: one plain call for n = 1, one multicall otherwise. */
+  gas: number;
+  perCall: number;
+}
+
+/** k = 5 evaluators, m = 4 outputs, TRUST_WEIGHTED_MEDIAN: n tasks' calls of one sender in one transaction. */
+async function benchBatched(): Promise<BatchRow[]> {
+  const { viem, networkHelpers } = await network.create();
+  const { poq, token } = await deployLocalStack(viem);
+  const publicClient = await viem.getPublicClient();
+  const chainId = await publicClient.getChainId();
+  const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
+  const fund = async (a: Address, tokens: bigint) => {
+    await networkHelpers.impersonateAccount(a);
+    await networkHelpers.setBalance(a, 10n ** 22n);
+    if (tokens > 0n) {
+      await token.write.mint([a, tokens]);
+      await token.write.approve([poq.address, 2n ** 256n - 1n], { account: a });
+    }
+  };
+  const k = 5;
+  const m = 4;
+  const requester = addr(1);
+  await fund(requester, 10n ** 9n * E18);
+  const evaluators: Address[] = [];
+  for (let i = 0; i < k; i++) {
+    const a = addr(100 + i);
+    await fund(a, 10_000n * E18);
+    await poq.write.registerEvaluator([1_000n * E18, 1n * E18], { account: a });
+    evaluators.push(a);
+  }
+  const nodes: Address[] = [];
+  for (let j = 0; j < m; j++) {
+    const a = addr(300 + j);
+    await fund(a, 0n);
+    await poq.write.registerNode([addr(400 + j), keccak256(toHex(`model-${j}`))], { account: a });
+    nodes.push(a);
+  }
+  const out: BatchRow[] = [];
+  let serial = 0;
+  const send = async (from: Address | undefined, calls: Hex[], single: () => Promise<Hex>) =>
+    gasOf(calls.length === 1 ? await single() : await poq.write.multicall([calls], from ? { account: from } : {}));
+  for (const n of [1, 1, 2, 4, 8, 16]) {
+    const record = serial > 0; // the first round warms every account up
+    const ids: bigint[] = [];
+    for (let t = 0; t < n; t++) {
+      const now = (await publicClient.getBlock()).timestamp;
+      await poq.write.createTask(
+        [
+          {
+            family: 0,
+            rule: Rule.TRUST_WEIGHTED_MEDIAN,
+            k,
+            commitDeadline: Number(now + 1_000n),
+            revealDeadline: Number(now + 2_000n),
+            nodeBudget: 100n * E18,
+            evalBudget: BigInt(k) * E18,
+            queryHash: keccak256(toHex(`bq-${serial}-${t}`)),
+            profileHash: keccak256(toHex("profile")),
+            nodes,
+            outputHashes: nodes.map((_, j) => keccak256(toHex(`bo-${serial}-${t}-${j}`))),
+          },
+        ],
+        { account: requester },
+      );
+      ids.push(await poq.read.taskCount());
+    }
+    const scores = scoresFor(k, m, ++serial);
+    const salt = (i: number, id: bigint) => keccak256(toHex(`bsalt-${id}-${i}`));
+    const gas = { commit: 0, reveal: 0, finalize: 0 };
+    for (const [i, ev] of evaluators.entries()) {
+      const c = (id: bigint) => commitmentHash({ chainId, contract: poq.address, taskId: id, evaluator: ev, scores: scores[i]!, salt: salt(i, id) });
+      const calls = ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "commit", args: [id, c(id)] }));
+      const g = await send(ev, calls, () => poq.write.commit([ids[0]!, c(ids[0]!)], { account: ev }));
+      if (i === 1) gas.commit = g; // an honest member (member 0 is the outlier)
+    }
+    for (const [i, ev] of evaluators.entries()) {
+      const calls = ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "reveal", args: [id, scores[i]!, salt(i, id)] }));
+      const g = await send(ev, calls, () => poq.write.reveal([ids[0]!, scores[i]!, salt(i, ids[0]!)], { account: ev }));
+      if (i === 1) gas.reveal = g;
+    }
+    gas.finalize = await send(undefined, ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "finalize", args: [id] })), () => poq.write.finalize([ids[0]!]));
+    if (record) for (const op of ["commit", "reveal", "finalize"] as const) out.push({ op, n, gas: gas[op], perCall: Math.round(gas[op] / n) });
+  }
+  return out;
+}
+
+function batchTable(rows: BatchRow[]): string {
+  const ns = [...new Set(rows.map((r) => r.n))];
+  const lines = ["| calls in the transaction | commit: tx gas / per call | reveal: tx gas / per call | finalize: tx gas / per call |", "|---:|---:|---:|---:|"];
+  for (const n of ns) {
+    const cell = (op: BatchRow["op"]) => {
+      const r = rows.find((x) => x.op === op && x.n === n)!;
+      return `${r.gas.toLocaleString("en-US")} / ${r.perCall.toLocaleString("en-US")}`;
+    };
+    lines.push(`| ${n === 1 ? "1 (plain call)" : `${n} (multicall)`} | ${cell("commit")} | ${cell("reveal")} | ${cell("finalize")} |`);
+  }
+  return lines.join("\n");
+}
+
 function table(rows: Row[]): string {
   const ops: Row["op"][] = ["createTask", "commit", "reveal", "finalize", "claim"];
   const lines = [`| rule | k | m | ${ops.join(" | ")} |`, `|---|---:|---:|${ops.map(() => "---:").join("|")}|`];
@@ -158,6 +263,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const k of KS) await benchK(k, rows);
   process.stdout.write(`${table(rows)}\n`);
+  const batched = await benchBatched();
+  process.stdout.write(`\nBatched calls (k=5, m=4, TRUST_WEIGHTED_MEDIAN):\n${batchTable(batched)}\n`);
   const g = (op: Row["op"], k: number) =>
     rows.find((r) => r.op === op && r.k === k && r.m === 4 && r.rule === "TRUST_WEIGHTED_MEDIAN")!.gas;
   const checks = [
@@ -168,7 +275,7 @@ async function main(): Promise<void> {
   ] as const;
   process.stdout.write("\nTargets (k=7, m=4, TRUST_WEIGHTED_MEDIAN):\n");
   for (const [name, ok, v] of checks) process.stdout.write(`  ${ok ? "PASS" : "FAIL"}  ${name}: ${v}\n`);
-  if (values.json) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+  if (values.json) await writeFile(values.json, `${JSON.stringify({ rows, batched }, null, 2)}\n`);
   if (values.md) {
     const md = [
       "# ProofOfQuality gas",
@@ -184,6 +291,16 @@ async function main(): Promise<void> {
       "| target | measured | ok |",
       "|---|---:|:---:|",
       ...checks.map(([name, ok, v]) => `| ${name} | ${typeof v === "number" ? v.toLocaleString("en-US") : v} | ${ok ? "yes" : "NO"} |`),
+      "",
+      "## Batched calls (OpenZeppelin Multicall)",
+      "",
+      "One sender's calls for n tasks in one `multicall` transaction (k = 5, m = 4,",
+      "TRUST_WEIGHTED_MEDIAN; commit and reveal: an honest member; each row on tasks created for it).",
+      "The workers send commits, reveals and finalizations this way when several are waiting",
+      "(`tx.batchMaxCalls`, `tx.batchLingerMs`). Per-call gas falls because the 21,000-gas",
+      "transaction overhead and the calldata of one transaction are shared.",
+      "",
+      batchTable(batched),
       "",
       "## All rows",
       "",
