@@ -47,7 +47,11 @@ export class MemoryNonceCoordinator implements NonceCoordinator {
   }
 }
 
-const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+/** Takes the lock if free and returns [1, remembered next nonce or nil]; [0] when held. */
+const ACQUIRE = `if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return {1, redis.call("get", KEYS[2])} else return {0} end`;
+/** Records the next nonce (or forgets it when ARGV[2] is empty), then releases the lock if still ours. */
+const RELEASE = `if ARGV[2] == "" then redis.call("del", KEYS[2]) else redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3]) end
+if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
 export class RedisNonceCoordinator implements NonceCoordinator {
   constructor(
@@ -61,30 +65,27 @@ export class RedisNonceCoordinator implements NonceCoordinator {
     return { lock: `${this.prefix}:nonce-lock:${a}`, next: `${this.prefix}:nonce-next:${a}` };
   }
 
+  /** Two Redis round trips a transaction: acquire-and-read, record-and-release (Lua, atomic). */
   async withNonce<T>(address: string, pending: () => Promise<number>, send: (nonce: number) => Promise<T>): Promise<T> {
     const { lock, next } = this.keys(address);
     const token = randomUUID();
     const ttl = this.opts.lockTtlMs ?? 20_000;
     const deadline = Date.now() + (this.opts.waitMs ?? 60_000);
     let delay = 5;
-    while ((await this.redis.set(lock, token, "PX", ttl, "NX")) !== "OK") {
+    let got: [number, string | null];
+    while ((got = (await this.redis.eval(ACQUIRE, 2, lock, next, token, String(ttl))) as [number, string | null])[0] !== 1) {
       if (Date.now() > deadline) throw new PoqError("E_NONCE_LOCK", `timed out waiting for the nonce lock of ${address}`);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 100);
     }
+    let record = "";
     try {
-      const remembered = Number((await this.redis.get(next)) ?? 0);
-      const nonce = Math.max(await pending(), remembered);
-      try {
-        const r = await send(nonce);
-        await this.redis.set(next, String(nonce + 1), "PX", this.opts.memoryMs ?? 15_000);
-        return r;
-      } catch (err) {
-        await this.redis.del(next);
-        throw err;
-      }
+      const nonce = Math.max(await pending(), Number(got[1] ?? 0));
+      const r = await send(nonce);
+      record = String(nonce + 1);
+      return r;
     } finally {
-      await this.redis.eval(RELEASE, 1, lock, token).catch(() => undefined);
+      await this.redis.eval(RELEASE, 2, lock, next, token, record, String(this.opts.memoryMs ?? 15_000)).catch(() => undefined);
     }
   }
 

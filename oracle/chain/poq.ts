@@ -1,5 +1,7 @@
 import { commitmentHash } from "../contract/commitment.js";
 import {
+  decodeFunctionResult,
+  encodeFunctionData,
   hexToString,
   type Abi,
   type Address,
@@ -14,6 +16,7 @@ import type { NonceCoordinator } from "./nonce.js";
 import type { TxConfig } from "../config/schema.js";
 import type { PoqChainPort, TaskView } from "../worker/types.js";
 import { RevertError } from "./errors.js";
+import { CallBatcher } from "./batcher.js";
 
 /** Shapes of the ProofOfQuality views this module reads (mirrors contracts/ProofOfQuality.sol). */
 interface RawTaskView {
@@ -61,11 +64,19 @@ export interface PoqChainOptions {
 export class PoqChain implements PoqChainPort {
   readonly senders = new Map<string, TxSender>();
   readonly accounts: readonly Address[];
+  private batchers = new Map<string, CallBatcher>();
   private chainId?: number;
   private modelCache = new Map<string, string>();
+  /** Outputs and committee never change after creation: read once per task. */
+  private staticCache = new Map<bigint, Pick<TaskView, "outputs" | "committee">>();
 
   constructor(readonly o: PoqChainOptions) {
-    for (const a of o.accounts) this.senders.set(a.address.toLowerCase(), new TxSender(o.client, a, o.nonces, o.tx, o.log));
+    const batch = { maxCalls: o.tx.batchMaxCalls, lingerMs: o.tx.batchLingerMs };
+    for (const a of o.accounts) {
+      const s = new TxSender(o.client, a, o.nonces, o.tx, o.log);
+      this.senders.set(a.address.toLowerCase(), s);
+      this.batchers.set(a.address.toLowerCase(), new CallBatcher(s, o.address, o.abi, batch, o.log));
+    }
     this.accounts = o.accounts.map((a) => a.address);
   }
 
@@ -94,19 +105,37 @@ export class PoqChain implements PoqChainPort {
     return (logs as unknown as { args: { taskId: bigint } }[]).map((l) => l.args.taskId);
   }
 
-  async getTask(taskId: bigint): Promise<TaskView> {
-    const [t, outs, comm] = await Promise.all([
-      this.read<RawTaskView>("getTask", [taskId]),
+  private batcher(ev: Address): CallBatcher {
+    const b = this.batchers.get(ev.toLowerCase());
+    if (!b) throw new PoqError("E_NO_KEY", `this process holds no key for ${ev}`);
+    return b;
+  }
+
+  private async staticPart(taskId: bigint): Promise<Pick<TaskView, "outputs" | "committee">> {
+    const hit = this.staticCache.get(taskId);
+    if (hit) return hit;
+    const [outs, comm] = await Promise.all([
       this.read<readonly [readonly Address[], readonly Hex[]]>("getOutputs", [taskId]),
       this.read<readonly [readonly Address[], readonly bigint[]]>("getCommittee", [taskId]),
     ]);
+    const v = { outputs: outs[0].map((node, j) => ({ node, outputHash: outs[1][j]! })), committee: [...comm[0]] };
+    // A task that does not exist reads as empty: do not cache that.
+    if (v.outputs.length > 0) {
+      if (this.staticCache.size >= 4096) this.staticCache.delete(this.staticCache.keys().next().value!);
+      this.staticCache.set(taskId, v);
+    }
+    return v;
+  }
+
+  async getTask(taskId: bigint): Promise<TaskView> {
+    const [t, st] = await Promise.all([this.read<RawTaskView>("getTask", [taskId]), this.staticPart(taskId)]);
     return {
       taskId,
       family: Number(t.family),
       requester: t.requester,
       queryHash: t.queryHash,
-      outputs: outs[0].map((node, j) => ({ node, outputHash: outs[1][j]! })),
-      committee: [...comm[0]],
+      outputs: st.outputs,
+      committee: st.committee,
       commitDeadline: BigInt(t.commitDeadline),
       revealDeadline: BigInt(t.revealDeadline),
       profileHash: t.profileHash,
@@ -120,6 +149,24 @@ export class PoqChain implements PoqChainPort {
   async progress(taskId: bigint) {
     const t = await this.read<RawTaskView>("getTask", [taskId]);
     return { status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) };
+  }
+
+  /**
+   * Progress of many tasks in one eth_call: the contract's own multicall (OpenZeppelin
+   * Multicall) runs the getTask views, so a watcher pass costs one round trip, not one a task.
+   */
+  async progressMany(taskIds: readonly bigint[]): Promise<Array<{ status: number; commits: number; reveals: number; k: number }>> {
+    const out: Array<{ status: number; commits: number; reveals: number; k: number }> = [];
+    for (let i = 0; i < taskIds.length; i += 256) {
+      const ids = taskIds.slice(i, i + 256);
+      const calls = ids.map((id) => encodeFunctionData({ abi: this.o.abi, functionName: "getTask", args: [id] } as never) as Hex);
+      const results = await this.read<readonly Hex[]>("multicall", [calls]);
+      for (const r of results) {
+        const t = decodeFunctionResult({ abi: this.o.abi, functionName: "getTask", data: r } as never) as unknown as RawTaskView;
+        out.push({ status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) });
+      }
+    }
+    return out;
   }
 
   async nodeModel(node: Address): Promise<string> {
@@ -143,25 +190,29 @@ export class PoqChain implements PoqChainPort {
     return (await this.member(taskId, ev))[2];
   }
 
+  /** Both flags in one read. */
+  async memberState(taskId: bigint, ev: Address): Promise<{ committed: boolean; revealed: boolean }> {
+    const m = await this.member(taskId, ev);
+    return { committed: m[1], revealed: m[2] };
+  }
+
   /** Computed locally (same encoding as the contract's commitmentFor view). */
   async commitmentOf(taskId: bigint, ev: Address, scores: readonly number[], salt: Hex): Promise<Hex> {
     this.chainId ??= await withRetry(() => this.o.client.getChainId(), this.o.tx, "chainId", this.o.log);
     return commitmentHash({ chainId: this.chainId, contract: this.o.address, taskId, evaluator: ev, scores, salt });
   }
 
-  async commit(ev: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>): Promise<Hex> {
-    const r = await this.sender(ev).write({ address: this.o.address, abi: this.o.abi, functionName: "commit", args: [taskId, commitment] }, { onSent: (h) => onSent(h) });
-    return r.transactionHash;
+  /** Writes go through the key's batcher: calls queued while its last transaction is in flight share the next one. */
+  commit(ev: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>): Promise<Hex> {
+    return this.batcher(ev).submit("commit", [taskId, commitment], { onSent: (h) => onSent(h) });
   }
 
-  async reveal(ev: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex> {
-    const r = await this.sender(ev).write({ address: this.o.address, abi: this.o.abi, functionName: "reveal", args: [taskId, [...scores], salt] });
-    return r.transactionHash;
+  reveal(ev: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex> {
+    return this.batcher(ev).submit("reveal", [taskId, [...scores], salt]);
   }
 
-  async finalize(from: Address, taskId: bigint): Promise<Hex> {
-    const r = await this.sender(from).write({ address: this.o.address, abi: this.o.abi, functionName: "finalize", args: [taskId] });
-    return r.transactionHash;
+  finalize(from: Address, taskId: bigint): Promise<Hex> {
+    return this.batcher(from).submit("finalize", [taskId]);
   }
 
   blockNumber(): Promise<bigint> {

@@ -26,6 +26,9 @@ export interface WriteHooks {
   onSent?: (hash: Hex, nonce: number) => Promise<void> | void;
 }
 
+/** What sending needs from the tx config (batching is the caller's business). */
+export type SendConfig = Pick<TxConfig, "maxRetries" | "backoffMs" | "receiptTimeoutMs" | "feeBumpPercent" | "maxFeeBumps">;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn`, retrying transient RPC failures with exponential backoff. */
@@ -58,7 +61,7 @@ export class TxSender {
     readonly client: PublicClient,
     readonly account: LocalAccount,
     private nonces: NonceCoordinator,
-    private cfg: TxConfig,
+    private cfg: SendConfig,
     private log?: Logger,
   ) {}
 
@@ -102,7 +105,9 @@ export class TxSender {
     const gas = await withRetry(
       async () => {
         try {
-          const est = await this.client.estimateContractGas({ ...req, account: this.account } as never);
+          // The address, not the local account: viem would otherwise "prepare" a full
+          // transaction first (nonce, fees, chain id: four more round trips per send).
+          const est = await this.client.estimateContractGas({ ...req, account: this.account.address } as never);
           return (est * 12n) / 10n + 10_000n;
         } catch (err) {
           const rev = decodeRevert(err, req.abi);

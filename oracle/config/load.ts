@@ -8,8 +8,8 @@ import { configSchema, type PoqConfig } from "./schema.js";
  *
  * Environment: POQ_CONFIG (file), POQ_RPC_URL, POQ_CONTRACT, REDIS_URL, POQ_REDIS_PREFIX,
  * POQ_CONTENT_DIR, POQ_CONTENT_URL, POQ_WORKER_CONCURRENCY, POQ_CONFIRMATIONS,
- * POQ_POLL_INTERVAL_MS, POQ_METRICS_PORT, POQ_KEYSTORES (comma-separated), POQ_PROFILES
- * (comma-separated), POQ_LOG_LEVEL.
+ * POQ_POLL_INTERVAL_MS, POQ_TX_BATCH_MAX_CALLS, POQ_TX_BATCH_LINGER_MS, POQ_METRICS_PORT,
+ * POQ_KEYSTORES (comma-separated), POQ_PROFILES (comma-separated), POQ_LOG_LEVEL.
  */
 export interface LoadConfigOptions {
   file?: string;
@@ -77,6 +77,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       confirmations: int(env, "POQ_CONFIRMATIONS"),
       pollIntervalMs: int(env, "POQ_POLL_INTERVAL_MS"),
     },
+    tx: { batchMaxCalls: int(env, "POQ_TX_BATCH_MAX_CALLS"), batchLingerMs: int(env, "POQ_TX_BATCH_LINGER_MS") },
     metrics: { port: int(env, "POQ_METRICS_PORT") },
     logLevel: env.POQ_LOG_LEVEL || undefined,
   };

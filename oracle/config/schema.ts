@@ -31,6 +31,18 @@ export const txSchema = z
     feeBumpPercent: z.number().int().min(10).max(500).default(20),
     /** Replacements before the transaction is reported stuck. */
     maxFeeBumps: z.number().int().min(0).max(10).default(3),
+    /**
+     * Most calls one key sends in a single multicall transaction: commits, reveals and
+     * finalizations that queue up while the key's previous transaction is in flight go out
+     * together. 1 sends every call as its own transaction.
+     */
+    batchMaxCalls: z.number().int().min(1).max(64).default(16),
+    /**
+     * How long an idle key's first call waits for others to join its transaction. A commit or
+     * reveal window is minutes long; waiting 100 ms lets the calls of the next few scored tasks
+     * share a transaction (each call spared saves its 21,000-gas transaction overhead).
+     */
+    batchLingerMs: z.number().int().min(0).max(10_000).default(100),
   })
   .strict();
 

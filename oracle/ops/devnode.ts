@@ -91,19 +91,22 @@ export interface Stack {
   profileHash: `0x${string}`;
 }
 
-/** Deploys and registers 3 inference nodes and `nEval` evaluators on the node at `url`. */
-export async function setupStack(url: string, nEval = 5): Promise<Stack> {
+/** Models of the inference nodes a stack registers (node `n<i>` serves model i). */
+export const DEFAULT_NODE_MODELS = ["gpt4", "chatgpt", "fid"];
+
+/** Deploys and registers one inference node per model (default 3) and `nEval` evaluators on the node at `url`. */
+export async function setupStack(url: string, nEval = 5, nodeModels = DEFAULT_NODE_MODELS): Promise<Stack> {
   const client = createPublicClient({ transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
-  return setupStackOn({ client, provider: client as unknown as EIP1193Provider }, nEval);
+  return setupStackOn({ client, provider: client as unknown as EIP1193Provider }, nEval, nodeModels);
 }
 
-export async function setupStackOn(dc: DevChain, nEval = 5): Promise<Stack> {
+export async function setupStackOn(dc: DevChain, nEval = 5, nodeModels = DEFAULT_NODE_MODELS): Promise<Stack> {
   const client = dc.client;
   const mk = () => privateKeyToAccount(generatePrivateKey());
   const admin = mk();
   const requesterKey = generatePrivateKey();
   const requester = privateKeyToAccount(requesterKey);
-  const nodes = [mk(), mk(), mk()];
+  const nodes = nodeModels.map(() => mk());
   const evaluatorKeys = Array.from({ length: nEval }, () => generatePrivateKey());
   const evaluators = evaluatorKeys.map((k) => privateKeyToAccount(k));
   await fund(dc, [admin, requester, ...nodes, ...evaluators].map((a) => a.address));
@@ -114,7 +117,7 @@ export async function setupStackOn(dc: DevChain, nEval = 5): Promise<Stack> {
   const adm = actions(admin);
   await adm.tokenTransfer(requester.address, parseEther("100000"));
   for (const e of evaluators) await adm.tokenTransfer(e.address, parseEther("1000"));
-  for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(["gpt4", "chatgpt", "fid"][i]!));
+  for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(nodeModels[i]!));
   for (const e of evaluators) await actions(e).registerEvaluator(parseEther("1000"), parseEther("1"));
   const contentDir = mkdtempSync(path.join(tmpdir(), "poq-e2e-content-"));
   return { dc, dep, reader, admin, requester, requesterKey, nodes, evaluators, evaluatorKeys, contentDir, content: new DirContentStore(contentDir), actions, profileHash: profileHash(defaultProfile()) };
@@ -152,7 +155,7 @@ export async function createTasks(
       evalBudget: parseEther("1") * BigInt(o.k ?? s.evaluators.length),
       profileHash: o.profileHash ?? s.profileHash,
       now,
-      nodes: { n0: s.nodes[0]!.address, n1: s.nodes[1]!.address, n2: s.nodes[2]!.address },
+      nodes: Object.fromEntries(s.nodes.map((n, i) => [`n${i}`, n.address])),
     });
     specs.push(spec);
   }

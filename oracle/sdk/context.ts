@@ -1,4 +1,5 @@
-import { createPublicClient, http, type PublicClient } from "viem";
+import type { PublicClient } from "viem";
+import { createRpcClient } from "../chain/client.js";
 import { loadConfig, type PoqConfig } from "../config/index.js";
 import { loadAccounts, promptHidden } from "../chain/keys.js";
 import { resolvePoq } from "../chain/contract.js";
@@ -17,7 +18,7 @@ export interface CliContext {
 
 export async function cliContext(configFile?: string): Promise<CliContext> {
   const cfg = loadConfig({ file: configFile });
-  const client = createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient;
+  const client = createRpcClient(cfg.rpcUrl);
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`);
   return { cfg, client, reader: new PoqReader(client, (await resolvePoq(chainId, cfg.contract)).address) };
 }

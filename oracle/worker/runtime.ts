@@ -1,4 +1,5 @@
-import { createPublicClient, http, type Address, type LocalAccount, type PublicClient } from "viem";
+import type { Address, LocalAccount, PublicClient } from "viem";
+import { createRpcClient } from "../chain/client.js";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { PoqConfig } from "../config/schema.js";
@@ -8,6 +9,7 @@ import { MemoryNonceCoordinator, RedisNonceCoordinator } from "../chain/nonce.js
 import { MemoryCursorStore, RedisCursorStore } from "../chain/cursor.js";
 import { withRetry } from "../chain/tx.js";
 import { createContentStore, type ContentStore } from "../content/store.js";
+import { CachedContentStore } from "../content/cache.js";
 import { WorkerMetrics } from "../ops/metrics.js";
 import { BullJobQueue, InProcessJobQueue, type JobQueue } from "./jobs.js";
 import { MemoryStateStore, RedisStateStore, type StateStore } from "./store.js";
@@ -42,7 +44,7 @@ export interface WorkerRuntime {
 /** Wires a worker from configuration: chain port, nonce coordination, queue, state, cursor. */
 export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRuntime> {
   const { cfg, log } = o;
-  const client = o.client ?? (createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 0, timeout: 10_000 }) }) as PublicClient);
+  const client = o.client ?? createRpcClient(cfg.rpcUrl);
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`, log);
   const resolved = o.contract ? { address: o.contract, startBlock: undefined } : await resolvePoq(chainId, cfg.contract);
   const address = resolved.address;
@@ -70,7 +72,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
     queue,
     store,
     cursor,
-    content: o.content ?? createContentStore(cfg.content),
+    content: new CachedContentStore(o.content ?? createContentStore(cfg.content)),
     scorer: o.scorer,
     metrics,
     log,

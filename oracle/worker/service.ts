@@ -158,15 +158,21 @@ export class EvaluatorService {
       const { taskId, evaluator } = splitMember(m);
       byTask.set(taskId, [...(byTask.get(taskId) ?? []), evaluator]);
     }
+    const due: string[] = [];
+    const ask: string[] = [];
     for (const [taskId, evs] of byTask) {
       const rec0 = await this.o.store.get(taskId, evs[0]!);
-      let due = rec0 !== undefined && BigInt(rec0.commitDeadline) < now;
-      if (!due) {
-        const t = await this.o.chain.progress(BigInt(taskId));
-        due = t.commits >= t.k || t.status === TASK_STATUS_FINALIZED;
-      }
-      if (due) for (const ev of evs) await this.o.queue.ensure("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev });
+      (rec0 !== undefined && BigInt(rec0.commitDeadline) < now ? due : ask).push(taskId);
     }
+    if (ask.length > 0) {
+      const progress = await this.o.chain.progressMany(ask.map(BigInt));
+      ask.forEach((taskId, i) => {
+        const t = progress[i]!;
+        if (t.commits >= t.k || t.status === TASK_STATUS_FINALIZED) due.push(taskId);
+      });
+    }
+    for (const taskId of due)
+      for (const ev of byTask.get(taskId)!) await this.o.queue.ensure("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev });
     if (this.o.autoFinalize) {
       for (const taskId of await this.o.store.range("finalize", "-inf", now)) {
         await this.o.queue.ensure("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! });
@@ -325,7 +331,8 @@ export class EvaluatorService {
       await this.o.store.unindex("reveal", m);
       return { skipped: rec.state };
     }
-    if (!(await this.o.chain.hasCommitted(id, evaluator))) {
+    const member = await this.o.chain.memberState(id, evaluator);
+    if (!member.committed) {
       if (rec.state === "committing") {
         // The commit never landed; the evaluate job (still indexed) resends it while possible.
         const now = await this.o.chain.now();
@@ -334,7 +341,7 @@ export class EvaluatorService {
       }
       return this.markMissed(rec, "commit not found on chain");
     }
-    if (await this.o.chain.hasRevealed(id, evaluator)) return this.markRevealed(rec, undefined, 0);
+    if (member.revealed) return this.markRevealed(rec, undefined, 0);
     const t0 = Date.now();
     try {
       const hash = await this.o.metrics.time("reveal", () => this.o.chain.reveal(evaluator, id, rec.scores, rec.salt));

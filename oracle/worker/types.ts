@@ -29,11 +29,16 @@ export interface PoqChainPort {
   getTask(taskId: bigint): Promise<TaskView>;
   /** Cheap progress read (one call): status, commits, reveals, committee size. */
   progress(taskId: bigint): Promise<{ status: number; commits: number; reveals: number; k: number }>;
+  /** progress() of many tasks in one round trip. */
+  progressMany(taskIds: readonly bigint[]): Promise<Array<{ status: number; commits: number; reveals: number; k: number }>>;
   /** Model id an inference node registered. */
   nodeModel(node: Address): Promise<string>;
   hasCommitted(taskId: bigint, evaluator: Address): Promise<boolean>;
   hasRevealed(taskId: bigint, evaluator: Address): Promise<boolean>;
+  /** Both flags in one read. */
+  memberState(taskId: bigint, evaluator: Address): Promise<{ committed: boolean; revealed: boolean }>;
   commitmentOf(taskId: bigint, evaluator: Address, scores: readonly number[], salt: Hex): Promise<Hex>;
+  /** Writes may share a transaction (multicall) with other calls from the same key. */
   commit(evaluator: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>): Promise<Hex>;
   reveal(evaluator: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex>;
   finalize(sender: Address, taskId: bigint): Promise<Hex>;

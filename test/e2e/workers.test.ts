@@ -34,10 +34,10 @@ afterAll(async () => {
 });
 
 describe("evaluator workers end to end", () => {
-  it("three worker processes on one Redis settle ten tasks; payouts match the contract views", async () => {
+  it("three worker processes on one Redis (RPC over WebSocket) settle ten tasks; payouts match the contract views", async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
-    const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
+    const env = workerEnv(s, node.url.replace(/^http/, "ws"), prefix, s.evaluatorKeys);
     const mine: WorkerProc[] = [];
     for (let i = 0; i < 3; i++) mine.push(spawnWorker(env));
     workers.push(...mine);

@@ -43,6 +43,13 @@ describe("config", () => {
     expect(() => loadConfig({ file: path.join(dir, "nope.json"), env: {} })).toThrow(/not found/);
     expect(() => loadConfig({ env: { POQ_WORKER_CONCURRENCY: "four" } })).toThrow(/POQ_WORKER_CONCURRENCY must be an integer/);
   });
+  it("reads the transaction batching knobs from the environment and validates them", () => {
+    expect(loadConfig({ env: {} }).tx).toMatchObject({ batchMaxCalls: 16, batchLingerMs: 100 });
+    const c = loadConfig({ env: { POQ_TX_BATCH_MAX_CALLS: "1", POQ_TX_BATCH_LINGER_MS: "0", POQ_RPC_URL: "ws://127.0.0.1:8545" } });
+    expect(c.tx).toMatchObject({ batchMaxCalls: 1, batchLingerMs: 0 });
+    expect(c.rpcUrl).toBe("ws://127.0.0.1:8545");
+    expect(() => loadConfig({ env: { POQ_TX_BATCH_MAX_CALLS: "0" } })).toThrow(/batchMaxCalls/);
+  });
   it("selects an HTTP content store from the environment", () => {
     const c = loadConfig({ env: { POQ_CONTENT_URL: "http://127.0.0.1:9999/c" } });
     expect(c.content).toMatchObject({ kind: "http", url: "http://127.0.0.1:9999/c" });

@@ -9,9 +9,10 @@ import { engineChunkProcessor } from "../../queue/score-chunk.js";
 import { WorkerMetrics, startMetricsServer } from "../../ops/metrics.js";
 import { onShutdown } from "../../ops/shutdown.js";
 import { createWorkerRuntime } from "../../worker/runtime.js";
-import { EngineTaskScorer } from "../../worker/scorer.js";
 import { StrategyScorer, parseStrategy } from "../../worker/strategies.js";
 import { loadUseLite } from "../../models/index.js";
+import { SharedScoreCache } from "../../worker/shared-scores.js";
+import { ThreadTaskScorer } from "../../worker/scoring-thread.js";
 import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
 
 interface WorkerOpts {
@@ -55,13 +56,17 @@ export function register(program: Command): void {
       redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
       const metrics = new WorkerMetrics(true);
       const profiles = [defaultProfile(), ...(await Promise.all(cfg.profiles.map((p) => loadProfile(p))))];
-      const encoder = await loadUseLite({ logger: log });
+      // The chain side scores on its own thread (see ThreadTaskScorer); `poq score --queue`
+      // chunks are scored on this thread, with an encoder loaded only when batch jobs are served.
+      const encoder = o.batch ? await loadUseLite({ logger: log }) : undefined;
       const stops: (() => Promise<void>)[] = [];
       if (o.chain) {
         const accounts = await loadAccounts(cfg.keys, process.env, process.stdin.isTTY ? promptHidden : undefined);
         if (!accounts.length)
           throw new InputError("no evaluator key: set POQ_KEYSTORES (+ POQ_KEYSTORE_PASSWORD) or POQ_PRIVATE_KEYS, or use --no-chain", { field: "keys", reason: "missing" });
-        let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new EngineTaskScorer(profiles, encoder);
+        // Processes sharing these keys score each task once between them (deterministic scores).
+        const engine = await new ThreadTaskScorer({ profiles, encoder: {} }, log).start();
+        let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new SharedScoreCache(engine, redis, cfg.redis.prefix);
         if (o.strategy) scorer = new StrategyScorer(scorer, parseStrategy(o.strategy));
         const fault = process.env.POQ_FAULT_INJECT;
         const rt = await createWorkerRuntime({
@@ -81,11 +86,12 @@ export function register(program: Command): void {
             : undefined,
         });
         rt.service.start();
-        stops.push(() => rt.close());
+        stops.push(() => rt.close()); // jobs in flight finish (or go back to the queue) first
+        stops.push(() => engine.close());
         log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: profiles.map((p) => profileHash(p)) }, "worker started");
       }
       if (o.batch) {
-        const bw = startBatchWorker({ connection: redis, prefix: cfg.redis.prefix, process: engineChunkProcessor(encoder), concurrency: 1, log });
+        const bw = startBatchWorker({ connection: redis, prefix: cfg.redis.prefix, process: engineChunkProcessor(encoder!), concurrency: 1, log });
         stops.push(() => bw.close());
       }
       if (cfg.metrics.port !== undefined) {
@@ -95,7 +101,7 @@ export function register(program: Command): void {
       }
       onShutdown(async () => {
         for (const s of stops) await s();
-        await encoder.close?.();
+        await encoder?.close?.();
         redis.disconnect();
       }, log);
       process.stdout.write(`poq worker running (${o.chain ? "chain" : ""}${o.chain && o.batch ? " + " : ""}${o.batch ? "batch scoring" : ""}); SIGTERM to stop\n`);

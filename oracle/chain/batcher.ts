@@ -1,0 +1,101 @@
+import { encodeFunctionData, type Abi, type Address, type Hex } from "viem";
+import type { Logger } from "pino";
+import { RevertError } from "./errors.js";
+import type { TxSender, WriteHooks } from "./tx.js";
+
+/** One contract call waiting for a transaction. */
+interface Pending {
+  functionName: string;
+  args: readonly unknown[];
+  hooks: WriteHooks;
+  resolve: (hash: Hex) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface BatcherOptions {
+  /** Most calls in one multicall transaction (1 disables batching). */
+  maxCalls: number;
+  /** How long the first call of an idle batcher waits for company before it is sent. */
+  lingerMs: number;
+}
+
+/**
+ * Group commit for one key's transactions: while a transaction of this key is in flight, new
+ * calls queue up; when it is mined, everything queued goes out as one `multicall` (OpenZeppelin
+ * Multicall on the PoQ contract: all-or-nothing, each inner call keeps msg.sender and its own
+ * checks). A lone call is sent as itself. If a batch would revert (one task's deadline passed,
+ * say), its calls are sent one by one so each caller gets its own result or decoded error.
+ *
+ * Why: on a busy evaluator most of a commit's or reveal's cost is the transaction (signature,
+ * nonce, gas estimate, receipt polling, a block on a local node), not the call; n commits in
+ * one transaction cost one of each.
+ */
+export class CallBatcher {
+  private queue: Pending[] = [];
+  private running = false;
+
+  constructor(
+    private readonly sender: TxSender,
+    private readonly address: Address,
+    private readonly abi: Abi,
+    private readonly opts: BatcherOptions,
+    private readonly log?: Logger,
+  ) {}
+
+  /** Sends `functionName(args)` from this key, batched with whatever else is queued; resolves with the tx hash. */
+  submit(functionName: string, args: readonly unknown[], hooks: WriteHooks = {}): Promise<Hex> {
+    return new Promise<Hex>((resolve, reject) => {
+      this.queue.push({ functionName, args, hooks, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** Calls waiting for a transaction (not counting the one in flight). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      // Let calls submitted in the same turn of the event loop (or within lingerMs) join.
+      await new Promise((r) => (this.opts.lingerMs > 0 ? setTimeout(r, this.opts.lingerMs) : setImmediate(r)));
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, Math.max(1, this.opts.maxCalls));
+        await this.send(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) return this.sendOne(batch[0]!);
+    const data = batch.map((p) => encodeFunctionData({ abi: this.abi, functionName: p.functionName, args: p.args } as never) as Hex);
+    try {
+      const receipt = await this.sender.write(
+        { address: this.address, abi: this.abi, functionName: "multicall", args: [data] },
+        { onSent: async (hash, nonce) => void (await Promise.all(batch.map((p) => p.hooks.onSent?.(hash, nonce)))) },
+      );
+      this.log?.debug({ calls: batch.length, fns: [...new Set(batch.map((p) => p.functionName))], tx: receipt.transactionHash }, "multicall mined");
+      for (const p of batch) p.resolve(receipt.transactionHash);
+    } catch (err) {
+      if (!(err instanceof RevertError)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      // One inner call reverts the whole batch: find out which, one transaction each.
+      this.log?.debug({ calls: batch.length, error: err.errorName }, "multicall would revert; sending its calls one by one");
+      await Promise.all(batch.map((p) => this.sendOne(p)));
+    }
+  }
+
+  private async sendOne(p: Pending): Promise<void> {
+    try {
+      const receipt = await this.sender.write({ address: this.address, abi: this.abi, functionName: p.functionName, args: p.args }, p.hooks);
+      p.resolve(receipt.transactionHash);
+    } catch (err) {
+      p.reject(err);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { createPublicClient, http, webSocket, type PublicClient, type Transport } from "viem";
+
+/**
+ * A viem public client for an RPC URL: WebSocket for ws:// and wss:// (one long-lived
+ * connection; on a local Hardhat node a call costs the caller about a fifth of the CPU of an
+ * HTTP request, measured in docs/operations.md), HTTP otherwise. viem's own retries are off:
+ * callers retry with their configured backoff (oracle/chain/tx.ts withRetry).
+ */
+export function rpcTransport(url: string, timeoutMs = 10_000): Transport {
+  return /^wss?:\/\//i.test(url)
+    ? webSocket(url, { retryCount: 0, timeout: timeoutMs, reconnect: { attempts: 1_000_000, delay: 500 } })
+    : http(url, { retryCount: 0, timeout: timeoutMs });
+}
+
+export function createRpcClient(url: string, timeoutMs = 10_000): PublicClient {
+  return createPublicClient({ transport: rpcTransport(url, timeoutMs) }) as PublicClient;
+}

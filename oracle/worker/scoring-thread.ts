@@ -1,0 +1,125 @@
+import { Worker, parentPort, workerData } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import type { Hex } from "viem";
+import type { Logger } from "pino";
+import { PoqError } from "../core/errors.js";
+import { loadUseLite, type EncoderOptions } from "../models/index.js";
+import { profileHash, type Profile } from "../scoring/profile.js";
+import { EngineTaskScorer } from "./scorer.js";
+import type { ScoreInput, TaskScorer } from "./types.js";
+
+interface Init {
+  profiles: Profile[];
+  encoder: Omit<EncoderOptions, "logger">;
+}
+type Request = { id: number; profileHash: Hex; input: ScoreInput };
+type Reply = { ready: true } | { fatal: string } | { id: number; scores: number[] } | { id: number; error: { message: string; code?: string } };
+
+/**
+ * The scoring engine on its own thread. onnxruntime-node runs inference synchronously on the
+ * calling thread, so a worker that scores on its main thread stalls its RPC, Redis and queue
+ * traffic for the length of every forward pass; here the main thread keeps serving the chain
+ * and the queue while the scoring thread computes. Same engine, same profiles, same bits.
+ */
+export class ThreadTaskScorer implements TaskScorer {
+  private readonly hashes: Set<string>;
+  private worker?: Worker;
+  private ready?: Promise<void>;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (s: number[]) => void; reject: (e: unknown) => void }>();
+  private closed = false;
+
+  constructor(
+    private readonly init: Init,
+    private readonly log?: Logger,
+  ) {
+    this.hashes = new Set(init.profiles.map((p) => profileHash(p).toLowerCase()));
+  }
+
+  /** Starts the thread and waits until its encoder is loaded. */
+  async start(): Promise<this> {
+    await this.ensure();
+    return this;
+  }
+
+  knows(h: Hex): boolean {
+    return this.hashes.has(h.toLowerCase());
+  }
+
+  async score(h: Hex, input: ScoreInput): Promise<number[]> {
+    if (!this.knows(h)) throw new PoqError("E_UNKNOWN_PROFILE", `unknown scoring profile ${h}`);
+    await this.ensure();
+    const id = this.nextId++;
+    return new Promise<number[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker!.postMessage({ id, profileHash: h, input } satisfies Request);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = undefined;
+    this.ready = undefined;
+    if (w) await w.terminate();
+  }
+
+  /** (Re)starts the thread when there is none: a crashed thread fails its pending requests, the next one starts afresh. */
+  private ensure(): Promise<void> {
+    if (this.closed) return Promise.reject(new PoqError("E_SCORER_CLOSED", "the scoring thread was closed"));
+    if (this.ready) return this.ready;
+    const entry = fileURLToPath(new URL("./scoring-thread-entry.mjs", import.meta.url));
+    const w = new Worker(entry, { workerData: this.init satisfies Init });
+    this.worker = w;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        if (this.worker === w) {
+          this.worker = undefined;
+          this.ready = undefined;
+        }
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        reject(err);
+      };
+      w.on("message", (m: Reply) => {
+        if ("ready" in m) return resolve();
+        if ("fatal" in m) return fail(new PoqError("E_SCORER_THREAD", `scoring thread failed to start: ${m.fatal}`));
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if ("scores" in m) p.resolve(m.scores);
+        else p.reject(new PoqError(m.error.code ?? "E_SCORING", m.error.message));
+      });
+      w.on("error", (err) => {
+        this.log?.error({ err: err.message }, "scoring thread crashed; it restarts on the next request");
+        fail(err);
+      });
+      w.on("exit", (code) => {
+        if (!this.closed && code !== 0) fail(new PoqError("E_SCORER_THREAD", `scoring thread exited with code ${code}`));
+      });
+    });
+    // A failed start must not leave an unhandled rejection when nobody awaits it.
+    this.ready.catch(() => undefined);
+    return this.ready;
+  }
+}
+
+/** Body of the scoring thread (run by scoring-thread-entry.mjs). */
+export async function runScoringThread(): Promise<void> {
+  const port = parentPort!;
+  const init = workerData as Init;
+  let scorer: EngineTaskScorer;
+  try {
+    scorer = new EngineTaskScorer(init.profiles, await loadUseLite(init.encoder));
+  } catch (err) {
+    port.postMessage({ fatal: (err as Error).message } satisfies Reply);
+    return;
+  }
+  port.on("message", (m: Request) => {
+    scorer.score(m.profileHash, m.input).then(
+      (scores) => port.postMessage({ id: m.id, scores } satisfies Reply),
+      (err: Error & { code?: string }) => port.postMessage({ id: m.id, error: { message: err.message, code: err.code } } satisfies Reply),
+    );
+  });
+  port.postMessage({ ready: true } satisfies Reply);
+}

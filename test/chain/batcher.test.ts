@@ -1,0 +1,83 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import { network } from "hardhat";
+import { keccak256, toHex, type EIP1193Provider, type Hex, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { CallBatcher } from "../../oracle/chain/batcher.js";
+import { RevertError } from "../../oracle/chain/errors.js";
+import { MemoryNonceCoordinator } from "../../oracle/chain/nonce.js";
+import { PoqChain } from "../../oracle/chain/poq.js";
+import { TxSender } from "../../oracle/chain/tx.js";
+import { poqAbi } from "../../oracle/chain/contract.js";
+import { createTasks, qaTask, setupStackOn, txCfg, type Stack } from "../e2e/harness.js";
+
+/**
+ * The per-key call batcher against the real contract (in-process Hardhat network): calls
+ * queued together share one multicall transaction; a batch that would revert falls back to
+ * one transaction a call, so each caller gets its own result or decoded error.
+ */
+let s: Stack;
+let client: PublicClient;
+const abi = poqAbi();
+
+beforeAll(async () => {
+  const conn = await network.create();
+  client = (await conn.viem.getPublicClient()) as unknown as PublicClient;
+  s = await setupStackOn({ client, provider: conn.provider as unknown as EIP1193Provider }, 3);
+}, 120_000);
+
+const commitment = (i: number): Hex => keccak256(toHex(`commitment-${i}`));
+
+function batcherFor(key: Hex, maxCalls: number) {
+  const sender = new TxSender(client, privateKeyToAccount(key), new MemoryNonceCoordinator(), txCfg);
+  return new CallBatcher(sender, s.dep.poq, abi, { maxCalls, lingerMs: 0 });
+}
+
+async function member(taskId: bigint, ev: Hex) {
+  const m = await s.dc.client.readContract({ address: s.dep.poq, abi, functionName: "getMember", args: [taskId, ev] } as never);
+  return { committed: (m as readonly unknown[])[1] as boolean, revealed: (m as readonly unknown[])[2] as boolean };
+}
+
+describe("CallBatcher", () => {
+  it("sends calls queued in one turn as a single multicall transaction, up to maxCalls a transaction", async () => {
+    const ids = await createTasks(s, [qaTask(1), qaTask(2), qaTask(3), qaTask(4), qaTask(5)], { k: 3 });
+    const ev = s.evaluators[0]!.address;
+    const all = batcherFor(s.evaluatorKeys[0]!, 16);
+    const hashes = await Promise.all(ids.slice(0, 3).map((id, i) => all.submit("commit", [id, commitment(i)])));
+    expect(new Set(hashes).size).toBe(1);
+    const receipt = await client.getTransactionReceipt({ hash: hashes[0]! });
+    expect(receipt.status).toBe("success");
+    for (const id of ids.slice(0, 3)) expect((await member(id, ev)).committed).toBe(true);
+
+    const pairs = batcherFor(s.evaluatorKeys[1]!, 2);
+    const h2 = await Promise.all(ids.map((id, i) => pairs.submit("commit", [id, commitment(10 + i)])));
+    expect(new Set(h2).size).toBe(3); // 5 calls, at most 2 a transaction
+    for (const id of ids) expect((await member(id, s.evaluators[1]!.address)).committed).toBe(true);
+  });
+
+  it("falls back to one transaction a call when the batch would revert, and gives each caller its own outcome", async () => {
+    const ids = await createTasks(s, [qaTask(6), qaTask(7), qaTask(8)], { k: 3 });
+    const b = batcherFor(s.evaluatorKeys[2]!, 16);
+    await b.submit("commit", [ids[1]!, commitment(20)]); // ids[1] is committed already
+    const results = await Promise.allSettled(ids.map((id, i) => b.submit("commit", [id, commitment(30 + i)])));
+    expect(results[0]!.status).toBe("fulfilled");
+    expect(results[2]!.status).toBe("fulfilled");
+    expect(results[1]!.status).toBe("rejected");
+    const err = (results[1] as PromiseRejectedResult).reason;
+    expect(err).toBeInstanceOf(RevertError);
+    expect((err as RevertError).errorName).toBe("AlreadyCommitted");
+    const ev = s.evaluators[2]!.address;
+    for (const id of ids) expect((await member(id, ev)).committed).toBe(true);
+  });
+
+  it("PoqChain.progressMany reads many tasks in one call, equal to progress() of each", async () => {
+    const ids = await createTasks(s, [qaTask(9), qaTask(10)], { k: 3 });
+    const chain = new PoqChain({ client, address: s.dep.poq, abi, accounts: [privateKeyToAccount(s.evaluatorKeys[0]!)], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0 } });
+    await chain.commit(s.evaluators[0]!.address, ids[0]!, commitment(40), async () => undefined);
+    const many = await chain.progressMany([...ids, 1n]);
+    const one = await Promise.all([...ids, 1n].map((id) => chain.progress(id)));
+    expect(many).toEqual(one);
+    expect(many[0]!.commits).toBe(1);
+    expect(many[1]!.commits).toBe(0);
+    expect(many[0]!.k).toBe(3);
+  });
+});
