@@ -1,5 +1,6 @@
 import { encodeFunctionData, type Abi, type Address, type Hex } from "viem";
 import type { Logger } from "pino";
+import { PoqError } from "../core/errors.js";
 import { RevertError } from "./errors.js";
 import type { TxSender, WriteHooks } from "./tx.js";
 
@@ -40,7 +41,10 @@ export class CallBatcher {
     private readonly abi: Abi,
     private readonly opts: BatcherOptions,
     private readonly log?: Logger,
-  ) {}
+  ) {
+    if (!Number.isInteger(opts.maxCalls) || opts.maxCalls < 1) throw new PoqError("E_CONFIG", `batch size must be an integer >= 1, got ${opts.maxCalls}`);
+    if (!(opts.lingerMs >= 0)) throw new PoqError("E_CONFIG", `batch linger must be >= 0 ms, got ${opts.lingerMs}`);
+  }
 
   /** Sends `functionName(args)` from this key, batched with whatever else is queued; resolves with the tx hash. */
   submit(functionName: string, args: readonly unknown[], hooks: WriteHooks = {}): Promise<Hex> {
@@ -61,7 +65,7 @@ export class CallBatcher {
       // Let calls submitted in the same turn of the event loop (or within lingerMs) join.
       await new Promise((r) => (this.opts.lingerMs > 0 ? setTimeout(r, this.opts.lingerMs) : setImmediate(r)));
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, Math.max(1, this.opts.maxCalls));
+        const batch = this.queue.splice(0, this.opts.maxCalls);
         await this.send(batch);
       }
     } finally {

@@ -159,11 +159,7 @@ export async function createTasks(
     });
     specs.push(spec);
   }
-  if (o.parallel) {
-    // One approval for all, then the creations pipelined (the nonce coordinator orders them).
-    await req.approveToken(specs.reduce((a, x) => a + x.nodeBudget + x.evalBudget, 0n));
-    return Promise.all(specs.map((spec) => req.createTask(spec, { approve: false })));
-  }
+  if (o.parallel) return req.createTasks(specs); // one approval, up to 16 creations a transaction
   const ids: bigint[] = [];
   for (const spec of specs) ids.push(await req.createTask(spec));
   return ids;

@@ -1,9 +1,10 @@
-import { parseEventLogs, type Abi, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
+import { encodeFunctionData, parseEventLogs, type Abi, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { poqAbi } from "../chain/contract.js";
 import { modelIdToString } from "../chain/poq.js";
 import { TxSender } from "../chain/tx.js";
 import { withRetry } from "../chain/tx.js";
 import { PoqError } from "../core/errors.js";
+import { RevertError } from "../chain/errors.js";
 
 /**
  * A small typed SDK for dApps and requesters: read tasks, consensus, payouts and trust,
@@ -266,6 +267,39 @@ export class PoqActions {
     const ev = parseEventLogs({ abi: this.reader.abi, logs: r.logs, eventName: "TaskCreated" } as never) as unknown as { args: { taskId: bigint } }[];
     if (!ev[0]) throw new PoqError("E_TX", "createTask: no TaskCreated event in the receipt");
     return ev[0].args.taskId;
+  }
+  /**
+   * Creates many tasks: one approval for all escrows, then up to `batch` creations a
+   * transaction through the contract's multicall. Returns the task ids in input order. A
+   * batch that would revert is retried one task at a time, so the error names the task that
+   * cannot be created and the ones before it are created.
+   */
+  async createTasks(specs: readonly TaskSpecInput[], o: { batch?: number; approve?: boolean } = {}): Promise<bigint[]> {
+    const batch = o.batch ?? 16;
+    if (!Number.isInteger(batch) || batch < 1) throw new PoqError("E_INPUT", `batch must be an integer >= 1, got ${batch}`);
+    if (specs.length === 0) return [];
+    if (o.approve !== false) await this.approveToken(specs.reduce((a, x) => a + x.nodeBudget + x.evalBudget, 0n));
+    const ids: bigint[] = [];
+    for (let i = 0; i < specs.length; i += batch) {
+      const chunk = specs.slice(i, i + batch);
+      if (chunk.length === 1) {
+        ids.push(await this.createTask(chunk[0]!, { approve: false }));
+        continue;
+      }
+      const calls = chunk.map((spec) => encodeFunctionData({ abi: this.reader.abi, functionName: "createTask", args: [spec] } as never));
+      let r: TransactionReceipt;
+      try {
+        r = await this.w("multicall", [calls]);
+      } catch (err) {
+        if (!(err instanceof RevertError)) throw err;
+        for (const spec of chunk) ids.push(await this.createTask(spec, { approve: false }));
+        continue;
+      }
+      const ev = parseEventLogs({ abi: this.reader.abi, logs: r.logs, eventName: "TaskCreated" } as never) as unknown as { args: { taskId: bigint } }[];
+      if (ev.length !== chunk.length) throw new PoqError("E_TX", `createTask batch: ${ev.length} TaskCreated events for ${chunk.length} tasks`);
+      ids.push(...ev.map((e) => e.args.taskId));
+    }
+    return ids;
   }
   async finalize(taskId: bigint): Promise<Hex> {
     return (await this.w("finalize", [taskId])).transactionHash;

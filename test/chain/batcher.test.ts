@@ -69,6 +69,30 @@ describe("CallBatcher", () => {
     for (const id of ids) expect((await member(id, ev)).committed).toBe(true);
   });
 
+  it("PoqActions.createTasks creates many tasks a transaction, ids in input order; a bad task is named and the ones before it exist", async () => {
+    const req = s.actions(s.requester);
+    const now = (await client.getBlock()).timestamp;
+    const { prepareTask } = await import("../../oracle/sdk/tasks.js");
+    const nodes = Object.fromEntries(s.nodes.map((n, i) => [`n${i}`, n.address]));
+    const spec = (i: number) =>
+      prepareTask(qaTask(100 + i), s.content, { rule: "TRUST_WEIGHTED_MEDIAN", k: 3, commitWindow: 3_600, revealWindow: 3_600, nodeBudget: 10n ** 19n, evalBudget: 3n * 10n ** 18n, profileHash: s.profileHash, now, nodes });
+    const specs = await Promise.all([0, 1, 2].map(spec));
+    const before = await client.getBlockNumber();
+    const ids = await req.createTasks(specs, { batch: 2 });
+    expect(ids).toHaveLength(3);
+    expect(ids[1]).toBe(ids[0]! + 1n);
+    expect(ids[2]).toBe(ids[0]! + 2n);
+    expect(await client.getBlockNumber()).toBe(before + 3n); // approval + 2 batches
+    for (const [i, id] of ids.entries()) expect((await s.reader.getTask(id)).queryHash).toBe(specs[i]!.queryHash);
+
+    const bad = { ...(await spec(3)), nodes: [s.requester.address, ...specs[0]!.nodes.slice(1)] };
+    const count = await s.reader.read<bigint>("taskCount");
+    const err = await req.createTasks([await spec(4), bad], { batch: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RevertError);
+    expect((err as RevertError).errorName).toBe("UnknownNode");
+    expect(await s.reader.read<bigint>("taskCount")).toBe(count + 1n);
+  });
+
   it("PoqChain.progressMany reads many tasks in one call, equal to progress() of each", async () => {
     const ids = await createTasks(s, [qaTask(9), qaTask(10)], { k: 3 });
     const chain = new PoqChain({ client, address: s.dep.poq, abi, accounts: [privateKeyToAccount(s.evaluatorKeys[0]!)], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0 } });

@@ -17,6 +17,7 @@ interface CreateOpts {
   revealWindow: string;
   profile?: string;
   nodes?: string;
+  batch: string;
   config?: string;
   json?: boolean;
 }
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     .option("--reveal-window <sec>", "seconds from the commit deadline to the reveal deadline", "600")
     .option("--profile <file|hash>", "scoring profile (file or keccak256 hash; default: the built-in profile)")
     .option("--nodes <map>", "name=0xADDRESS,... for node names used in the task file")
+    .option("--batch <n>", "tasks created per transaction (one approval for all; multicall)", "16")
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: CreateOpts) => {
@@ -70,7 +72,9 @@ export function register(program: Command): void {
       }
       const profile = await resolveProfileHash(o.profile);
       const now = (await ctx.client.getBlock()).timestamp;
-      const created: { id: string; taskId: bigint; outputs: number }[] = [];
+      const batch = Number(o.batch);
+      if (!Number.isInteger(batch) || batch < 1) throw new InputError(`--batch must be a positive integer, got "${o.batch}"`, { field: "batch", reason: "invalid" });
+      const specs: Awaited<ReturnType<typeof prepareTask>>[] = [];
       for (const line of lines) {
         const spec = await prepareTask(line, content, {
           rule: o.rule as RuleName,
@@ -83,8 +87,10 @@ export function register(program: Command): void {
           now,
           nodes: parseNodes(o.nodes),
         });
-        created.push({ id: line.id, taskId: await signer.createTask(spec), outputs: spec.nodes.length });
+        specs.push(spec);
       }
+      const ids = await signer.createTasks(specs, { batch });
+      const created = lines.map((line, i) => ({ id: line.id, taskId: ids[i]!, outputs: specs[i]!.nodes.length }));
       if (o.json) process.stdout.write(toJson({ profileHash: profile, evalBudget, tasks: created }));
       else process.stdout.write(formatTable(["record", "task id", "outputs"], created.map((c) => [c.id, c.taskId, c.outputs])) + `profile ${profile}, evaluator budget ${formatEther(evalBudget)} per task\n`);
     });
