@@ -103,6 +103,22 @@ describe("SharedScoreCache (single flight across processes)", () => {
     for (const c of conns) c.disconnect();
   });
 
+  it("wakes waiting processes through pub/sub as soon as the result is stored (no polling wait)", async () => {
+    const a = fakeScorer(150);
+    const b = fakeScorer(150);
+    const subs = [new Redis(redisUrl), new Redis(redisUrl)];
+    const ca = new SharedScoreCache(a.scorer, redis, prefix, { subscriber: subs[0], pollMs: 30_000 });
+    const cb = new SharedScoreCache(b.scorer, redis, prefix, { subscriber: subs[1], pollMs: 30_000 });
+    const t0 = Date.now();
+    const first = ca.score(ph, input("pubsub"));
+    await new Promise((r) => setTimeout(r, 20)); // a holds the lock now
+    const second = await cb.score(ph, input("pubsub"));
+    expect(second).toEqual(await first);
+    expect(Date.now() - t0).toBeLessThan(5_000); // the 30 s poll never fired
+    expect(a.calls.n + b.calls.n).toBe(1);
+    for (const c of subs) c.disconnect();
+  });
+
   it("computes itself when the process holding the request died (its lock expires)", async () => {
     const f = fakeScorer(1);
     const cache = new SharedScoreCache(f.scorer, redis, prefix, { pollMs: 10 });
