@@ -25,6 +25,11 @@ export interface ServiceOptions {
   reorgWindow: number;
   startBlock: bigint;
   pollIntervalMs: number;
+  /**
+   * How often a sweep re-checks every pending job in the queue (retrying failed retryable
+   * ones); sweeps in between only add jobs that became due. Default 5 s.
+   */
+  fullSweepMs?: number;
   /** Also finalize tasks this operator revealed in (anyone may; someone has to). */
   autoFinalize: boolean;
   /**
@@ -55,8 +60,13 @@ export class EvaluatorService {
   private lastPollError?: string;
   private lastSweptBlock?: bigint;
   private idlePasses = 0;
+  /** Job ids ensured since the last full sweep. */
+  private ensured = new Set<string>();
+  private lastFullSweep = 0;
+  private readonly fullSweepMs: number;
 
   constructor(private o: ServiceOptions) {
+    this.fullSweepMs = o.fullSweepMs ?? 5_000;
     this.scanner = new BlockScanner({
       client: { getBlockNumber: () => o.chain.blockNumber() } as never,
       cursor: o.cursor,
@@ -137,11 +147,28 @@ export class EvaluatorService {
     }
   }
 
+  /**
+   * Makes sure a job exists (or a failed, retryable one is retried). Between full sweeps a job
+   * this process already ensured is not looked up again: a lookup is several Redis calls, and
+   * sweeps run once a block.
+   */
+  private async ensureOnce(stage: "evaluate" | "reveal" | "finalize", jobId: string, data: JobData, full: boolean): Promise<void> {
+    if (!full && this.ensured.has(jobId)) return;
+    await this.o.queue.ensure(stage, jobId, data);
+    this.ensured.add(jobId);
+  }
+
   private async sweep(now: bigint): Promise<void> {
-    // Commits still possible: make sure each has a live (or retried) job.
-    for (const m of await this.o.store.range("commit", now, "+inf")) {
-      const { taskId, evaluator } = splitMember(m);
-      await this.o.queue.ensure("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator });
+    const full = Date.now() - this.lastFullSweep >= this.fullSweepMs;
+    if (full) {
+      this.lastFullSweep = Date.now();
+      this.ensured.clear();
+      // Commits still possible: make sure each has a live (or retried) job. Jobs are added when
+      // a task is seen, so this is the safety net for failed or lost ones, run on full sweeps.
+      for (const m of await this.o.store.range("commit", now, "+inf")) {
+        const { taskId, evaluator } = splitMember(m);
+        await this.ensureOnce("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator }, full);
+      }
     }
     for (const m of await this.o.store.range("commit", "-inf", now)) {
       const { taskId, evaluator } = splitMember(m);
@@ -172,10 +199,10 @@ export class EvaluatorService {
       });
     }
     for (const taskId of due)
-      for (const ev of byTask.get(taskId)!) await this.o.queue.ensure("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev });
+      for (const ev of byTask.get(taskId)!) await this.ensureOnce("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev }, full);
     if (this.o.autoFinalize) {
       for (const taskId of await this.o.store.range("finalize", "-inf", now)) {
-        await this.o.queue.ensure("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! });
+        await this.ensureOnce("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! }, full);
       }
     }
     this.o.metrics.pendingReveals.set(await this.o.store.count("reveal"));
@@ -376,7 +403,7 @@ export class EvaluatorService {
     if (this.o.autoFinalize) {
       await this.o.store.index("finalize", rec.taskId, BigInt(rec.revealDeadline));
       const t = await this.o.chain.progress(BigInt(rec.taskId));
-      if (t.reveals >= t.k) await this.o.queue.ensure("finalize", `finalize:${rec.taskId}:task`, { taskId: rec.taskId, evaluator: rec.evaluator });
+      if (t.reveals >= t.k) await this.ensureOnce("finalize", `finalize:${rec.taskId}:task`, { taskId: rec.taskId, evaluator: rec.evaluator }, false);
     }
     return { revealed: hash ?? "already" };
   }
