@@ -111,24 +111,29 @@ export class PoqChain implements PoqChainPort {
     return b;
   }
 
-  private async staticPart(taskId: bigint): Promise<Pick<TaskView, "outputs" | "committee">> {
-    const hit = this.staticCache.get(taskId);
-    if (hit) return hit;
-    const [outs, comm] = await Promise.all([
-      this.read<readonly [readonly Address[], readonly Hex[]]>("getOutputs", [taskId]),
-      this.read<readonly [readonly Address[], readonly bigint[]]>("getCommittee", [taskId]),
-    ]);
-    const v = { outputs: outs[0].map((node, j) => ({ node, outputHash: outs[1][j]! })), committee: [...comm[0]] };
-    // A task that does not exist reads as empty: do not cache that.
-    if (v.outputs.length > 0) {
-      if (this.staticCache.size >= 4096) this.staticCache.delete(this.staticCache.keys().next().value!);
-      this.staticCache.set(taskId, v);
+  /**
+   * Several views in one eth_call through the contract's own multicall (OpenZeppelin
+   * Multicall): one round trip instead of one a view.
+   */
+  private async readMany(calls: ReadonlyArray<{ functionName: string; args: readonly unknown[] }>): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (let i = 0; i < calls.length; i += 256) {
+      const chunk = calls.slice(i, i + 256);
+      const data = chunk.map((c) => encodeFunctionData({ abi: this.o.abi, functionName: c.functionName, args: c.args } as never) as Hex);
+      const results = await this.read<readonly Hex[]>("multicall", [data]);
+      results.forEach((r, j) => out.push(decodeFunctionResult({ abi: this.o.abi, functionName: chunk[j]!.functionName, data: r } as never)));
     }
-    return v;
+    return out;
   }
 
-  async getTask(taskId: bigint): Promise<TaskView> {
-    const [t, st] = await Promise.all([this.read<RawTaskView>("getTask", [taskId]), this.staticPart(taskId)]);
+  private remember(taskId: bigint, v: Pick<TaskView, "outputs" | "committee">): void {
+    // A task that does not exist reads as empty: do not cache that.
+    if (v.outputs.length === 0) return;
+    if (this.staticCache.size >= 4096) this.staticCache.delete(this.staticCache.keys().next().value!);
+    this.staticCache.set(taskId, v);
+  }
+
+  private static view(taskId: bigint, t: RawTaskView, st: Pick<TaskView, "outputs" | "committee">): TaskView {
     return {
       taskId,
       family: Number(t.family),
@@ -146,27 +151,42 @@ export class PoqChain implements PoqChainPort {
     };
   }
 
+  /** The task (outputs and committee read once per task, they never change) and, optionally, one member's flags: one round trip. */
+  private async taskRead(taskId: bigint, ev?: Address): Promise<{ task: TaskView; member?: { committed: boolean; revealed: boolean } }> {
+    const cached = this.staticCache.get(taskId);
+    const calls: Array<{ functionName: string; args: readonly unknown[] }> = [{ functionName: "getTask", args: [taskId] }];
+    if (ev) calls.push({ functionName: "getMember", args: [taskId, ev] });
+    if (!cached) calls.push({ functionName: "getOutputs", args: [taskId] }, { functionName: "getCommittee", args: [taskId] });
+    const r = calls.length === 1 ? [await this.read<unknown>("getTask", [taskId])] : await this.readMany(calls);
+    let st = cached;
+    if (!st) {
+      const outs = r[calls.length - 2] as readonly [readonly Address[], readonly Hex[]];
+      const comm = r[calls.length - 1] as readonly [readonly Address[], readonly bigint[]];
+      st = { outputs: outs[0].map((node, j) => ({ node, outputHash: outs[1][j]! })), committee: [...comm[0]] };
+      this.remember(taskId, st);
+    }
+    const m = ev ? (r[1] as readonly [boolean, boolean, boolean, Hex, readonly number[]]) : undefined;
+    return { task: PoqChain.view(taskId, r[0] as RawTaskView, st), member: m ? { committed: m[1], revealed: m[2] } : undefined };
+  }
+
+  async getTask(taskId: bigint): Promise<TaskView> {
+    return (await this.taskRead(taskId)).task;
+  }
+
+  async taskForEvaluator(taskId: bigint, ev: Address): Promise<{ task: TaskView; member: { committed: boolean; revealed: boolean } }> {
+    const r = await this.taskRead(taskId, ev);
+    return { task: r.task, member: r.member! };
+  }
+
   async progress(taskId: bigint) {
     const t = await this.read<RawTaskView>("getTask", [taskId]);
     return { status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) };
   }
 
-  /**
-   * Progress of many tasks in one eth_call: the contract's own multicall (OpenZeppelin
-   * Multicall) runs the getTask views, so a watcher pass costs one round trip, not one a task.
-   */
+  /** progress() of many tasks in one eth_call. */
   async progressMany(taskIds: readonly bigint[]): Promise<Array<{ status: number; commits: number; reveals: number; k: number }>> {
-    const out: Array<{ status: number; commits: number; reveals: number; k: number }> = [];
-    for (let i = 0; i < taskIds.length; i += 256) {
-      const ids = taskIds.slice(i, i + 256);
-      const calls = ids.map((id) => encodeFunctionData({ abi: this.o.abi, functionName: "getTask", args: [id] } as never) as Hex);
-      const results = await this.read<readonly Hex[]>("multicall", [calls]);
-      for (const r of results) {
-        const t = decodeFunctionResult({ abi: this.o.abi, functionName: "getTask", data: r } as never) as unknown as RawTaskView;
-        out.push({ status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) });
-      }
-    }
-    return out;
+    const rs = (await this.readMany(taskIds.map((id) => ({ functionName: "getTask", args: [id] })))) as RawTaskView[];
+    return rs.map((t) => ({ status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) }));
   }
 
   async nodeModel(node: Address): Promise<string> {

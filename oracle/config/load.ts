@@ -7,7 +7,7 @@ import { configSchema, type PoqConfig } from "./schema.js";
  * Every problem is reported with its field path and reason in one InputError.
  *
  * Environment: POQ_CONFIG (file), POQ_RPC_URL, POQ_CONTRACT, REDIS_URL, POQ_REDIS_PREFIX,
- * POQ_CONTENT_DIR, POQ_CONTENT_URL, POQ_WORKER_CONCURRENCY, POQ_CONFIRMATIONS,
+ * POQ_CONTENT_DIR, POQ_CONTENT_URL, POQ_WORKER_CONCURRENCY, POQ_SCORING_THREADS, POQ_CONFIRMATIONS,
  * POQ_POLL_INTERVAL_MS, POQ_TX_BATCH_MAX_CALLS, POQ_TX_BATCH_LINGER_MS, POQ_METRICS_PORT,
  * POQ_KEYSTORES (comma-separated), POQ_PROFILES (comma-separated), POQ_LOG_LEVEL.
  */
@@ -74,6 +74,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     profiles: list(env, "POQ_PROFILES"),
     worker: {
       concurrency: int(env, "POQ_WORKER_CONCURRENCY"),
+      scoringThreads: int(env, "POQ_SCORING_THREADS"),
       confirmations: int(env, "POQ_CONFIRMATIONS"),
       pollIntervalMs: int(env, "POQ_POLL_INTERVAL_MS"),
     },

@@ -54,6 +54,11 @@ export const workerSchema = z
      * calls share transactions (bench:e2e: 16 settled 40% more tasks a minute than 4).
      */
     concurrency: z.number().int().min(1).max(256).default(16),
+    /**
+     * onnxruntime intra-op threads of the worker's scoring thread (default: the encoder's, 2).
+     * Several worker processes on one machine: give each about cores / processes.
+     */
+    scoringThreads: z.number().int().min(1).max(256).optional(),
     /** Blocks behind the head before an event is acted on. */
     confirmations: z.number().int().min(0).max(128).default(2),
     /** Blocks below the cursor re-scanned on every poll (shallow reorgs). */

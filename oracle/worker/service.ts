@@ -191,20 +191,24 @@ export class EvaluatorService {
       const rec0 = await this.o.store.get(taskId, evs[0]!);
       (rec0 !== undefined && BigInt(rec0.commitDeadline) < now ? due : ask).push(taskId);
     }
-    if (ask.length > 0) {
-      const progress = await this.o.chain.progressMany(ask.map(BigInt));
+    // Finalizations: due at the reveal deadline, or early once every member revealed.
+    const finalizeDue = this.o.autoFinalize ? await this.o.store.range("finalize", "-inf", now) : [];
+    const finalizeAsk = this.o.autoFinalize ? (await this.o.store.range("finalize", now, "+inf")).filter((t) => !this.ensured.has(`finalize:${t}:task`)) : [];
+    // One eth_call for the progress of every task in question.
+    if (ask.length + finalizeAsk.length > 0) {
+      const progress = await this.o.chain.progressMany([...ask, ...finalizeAsk].map(BigInt));
       ask.forEach((taskId, i) => {
         const t = progress[i]!;
         if (t.commits >= t.k || t.status === TASK_STATUS_FINALIZED) due.push(taskId);
       });
+      finalizeAsk.forEach((taskId, i) => {
+        const t = progress[ask.length + i]!;
+        if (t.reveals >= t.k || t.status === TASK_STATUS_FINALIZED) finalizeDue.push(taskId);
+      });
     }
     for (const taskId of due)
       for (const ev of byTask.get(taskId)!) await this.ensureOnce("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev }, full);
-    if (this.o.autoFinalize) {
-      for (const taskId of await this.o.store.range("finalize", "-inf", now)) {
-        await this.ensureOnce("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! }, full);
-      }
-    }
+    for (const taskId of finalizeDue) await this.ensureOnce("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! }, full);
     this.o.metrics.pendingReveals.set(await this.o.store.count("reveal"));
   }
 
@@ -221,14 +225,14 @@ export class EvaluatorService {
     }
     if (rec?.state === "committing") return this.resumeCommit(rec);
 
-    const t = await this.o.chain.getTask(id);
+    const { task: t, member } = await this.o.chain.taskForEvaluator(id, evaluator);
     if (!this.mine(t.committee).some((a) => a.toLowerCase() === evaluator.toLowerCase()))
       throw new PermanentJobError("E_NOT_IN_COMMITTEE", `task ${taskId}: ${evaluator} is not in its committee`);
     if (t.status === TASK_STATUS_FINALIZED) {
       await this.o.store.unindex("commit", m);
       return { skipped: "finalized" };
     }
-    if (await this.o.chain.hasCommitted(id, evaluator))
+    if (member.committed)
       throw new PermanentJobError("E_COMMITTED_ELSEWHERE", `task ${taskId}: ${evaluator} committed already but this store has no salt for it (another store?)`);
     if (!this.o.scorer.knows(t.profileHash)) {
       await this.refuse(t, evaluator, "E_UNKNOWN_PROFILE", `task ${taskId} requires scoring profile ${t.profileHash}, which this worker does not have`);
@@ -358,17 +362,8 @@ export class EvaluatorService {
       await this.o.store.unindex("reveal", m);
       return { skipped: rec.state };
     }
-    const member = await this.o.chain.memberState(id, evaluator);
-    if (!member.committed) {
-      if (rec.state === "committing") {
-        // The commit never landed; the evaluate job (still indexed) resends it while possible.
-        const now = await this.o.chain.now();
-        if (now > BigInt(rec.commitDeadline)) return this.markMissed(rec, "commit never landed before the deadline");
-        throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: commit not on chain yet`);
-      }
-      return this.markMissed(rec, "commit not found on chain");
-    }
-    if (member.revealed) return this.markRevealed(rec, undefined, 0);
+    // The reveal is sent straight away; the chain's answer says what state we were in (one
+    // read per reveal saved on the common path).
     const t0 = Date.now();
     try {
       const hash = await this.o.metrics.time("reveal", () => this.o.chain.reveal(evaluator, id, rec.scores, rec.salt));
@@ -376,8 +371,21 @@ export class EvaluatorService {
       return this.markRevealed(rec, hash, Date.now() - t0);
     } catch (err) {
       if (isRevert(err, "AlreadyRevealed")) return this.markRevealed(rec, undefined, 0);
-      if (isRevert(err, "RevealTooLate", "TaskAlreadyFinalized")) return this.markMissed(rec, (err as Error).message);
-      throw err; // RevealTooEarly and transient failures: retried with backoff
+      if (isRevert(err, "NotCommitted")) {
+        if (rec.state === "committing") {
+          // The commit never landed; the evaluate job (still indexed) resends it while possible.
+          const now = await this.o.chain.now();
+          if (now > BigInt(rec.commitDeadline)) return this.markMissed(rec, "commit never landed before the deadline");
+          throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: commit not on chain yet`);
+        }
+        return this.markMissed(rec, "commit not found on chain");
+      }
+      if (isRevert(err, "RevealTooLate", "TaskAlreadyFinalized")) {
+        // Too late now, but an earlier attempt (before a crash) may have landed.
+        if ((await this.o.chain.memberState(id, evaluator)).revealed) return this.markRevealed(rec, undefined, 0);
+        return this.markMissed(rec, (err as Error).message);
+      }
+      throw err; // RevealTooEarly (the commit may still be in flight) and transient failures: retried with backoff
     }
   }
 
@@ -400,11 +408,8 @@ export class EvaluatorService {
       this.o.metrics.reveals.inc();
       this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: hash }, "revealed");
     }
-    if (this.o.autoFinalize) {
-      await this.o.store.index("finalize", rec.taskId, BigInt(rec.revealDeadline));
-      const t = await this.o.chain.progress(BigInt(rec.taskId));
-      if (t.reveals >= t.k) await this.ensureOnce("finalize", `finalize:${rec.taskId}:task`, { taskId: rec.taskId, evaluator: rec.evaluator }, false);
-    }
+    // The next sweep enqueues the finalization once every member revealed (or at the deadline).
+    if (this.o.autoFinalize) await this.o.store.index("finalize", rec.taskId, BigInt(rec.revealDeadline));
     return { revealed: hash ?? "already" };
   }
 
@@ -412,11 +417,6 @@ export class EvaluatorService {
 
   async finalize(d: JobData): Promise<unknown> {
     const id = BigInt(d.taskId);
-    const t = await this.o.chain.progress(id);
-    if (t.status === TASK_STATUS_FINALIZED) {
-      await this.o.store.unindex("finalize", d.taskId);
-      return { skipped: "finalized" };
-    }
     const from = this.mine([d.evaluator])[0] ?? this.o.chain.accounts[0]!;
     try {
       const t0 = Date.now();
@@ -424,7 +424,9 @@ export class EvaluatorService {
       await this.o.store.noteLatency("finalize", Date.now() - t0);
       this.o.log.info({ task: d.taskId, tx: hash }, "finalized");
     } catch (err) {
-      if (!isRevert(err, "TaskAlreadyFinalized")) throw err;
+      if (!isRevert(err, "TaskAlreadyFinalized")) throw err; // FinalizeTooEarly: retried
+      await this.o.store.unindex("finalize", d.taskId);
+      return { skipped: "finalized" };
     }
     await this.o.store.unindex("finalize", d.taskId);
     return { finalized: d.taskId };

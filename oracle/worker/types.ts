@@ -27,6 +27,8 @@ export interface PoqChainPort {
   /** Task ids created in [from, to]. */
   tasksCreatedIn(from: bigint, to: bigint): Promise<bigint[]>;
   getTask(taskId: bigint): Promise<TaskView>;
+  /** The task and one member's flags in one round trip. */
+  taskForEvaluator(taskId: bigint, evaluator: Address): Promise<{ task: TaskView; member: { committed: boolean; revealed: boolean } }>;
   /** Cheap progress read (one call): status, commits, reveals, committee size. */
   progress(taskId: bigint): Promise<{ status: number; commits: number; reveals: number; k: number }>;
   /** progress() of many tasks in one round trip. */

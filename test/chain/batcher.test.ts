@@ -103,5 +103,14 @@ describe("CallBatcher", () => {
     expect(many[0]!.commits).toBe(1);
     expect(many[1]!.commits).toBe(0);
     expect(many[0]!.k).toBe(3);
+    // the worker's combined read equals the separate ones (fresh chain object: nothing cached)
+    const fresh = new PoqChain({ client, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0 } });
+    for (const ev of [s.evaluators[0]!.address, s.evaluators[1]!.address]) {
+      const both = await fresh.taskForEvaluator(ids[0]!, ev);
+      expect(both.task).toEqual(await chain.getTask(ids[0]!));
+      expect(both.member).toEqual(await chain.memberState(ids[0]!, ev));
+      expect((await fresh.taskForEvaluator(ids[0]!, ev)).task).toEqual(both.task); // second read: outputs and committee from the cache
+    }
+    expect((await fresh.taskForEvaluator(ids[0]!, s.evaluators[0]!.address)).member.committed).toBe(true);
   });
 });

@@ -65,7 +65,7 @@ export function register(program: Command): void {
         if (!accounts.length)
           throw new InputError("no evaluator key: set POQ_KEYSTORES (+ POQ_KEYSTORE_PASSWORD) or POQ_PRIVATE_KEYS, or use --no-chain", { field: "keys", reason: "missing" });
         // Processes sharing these keys score each task once between them (deterministic scores).
-        const engine = await new ThreadTaskScorer({ profiles, encoder: {} }, log).start();
+        const engine = await new ThreadTaskScorer({ profiles, encoder: cfg.worker.scoringThreads ? { intraOpThreads: cfg.worker.scoringThreads } : {} }, log).start();
         const subscriber = redis.duplicate();
         subscriber.on("error", (err) => log.warn({ err: err.message }, "redis subscriber connection error"));
         let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new SharedScoreCache(engine, redis, cfg.redis.prefix, { subscriber });
