@@ -38,14 +38,14 @@ import { startHardhatNode, setupStack, createTasks, spawnWorker, workerEnv, wait
 const opts = new Command("bench-e2e")
   .option("--json <file>", "write results as JSON")
   .option("--workload <list>", "demo, evouna, summeval (default: all that exist here)")
-  .option("--tasks <n>", "tasks per run (default per workload: demo 96, evouna 96, summeval 24)")
+  .option("--tasks <n>", "tasks per run (default per workload: demo 96, evouna 192, summeval 24)")
   .option("--workers <list>", "worker process counts", "1,2,4")
-  .option("--concurrency <n>", "jobs per worker process", "16")
+  .option("--concurrency <n>", "jobs per worker process (default: the worker's config default)")
   .option("--batch <n>", "most calls per multicall transaction (1: no batching; default: the worker's config default)")
   .option("--linger <ms>", "how long an idle key waits for calls to batch (default: the worker's config default)")
   .option("--transport <kind>", "workers' RPC transport: ws or http", "ws")
   .parse()
-  .opts<{ json?: string; workload?: string; tasks?: string; workers: string; concurrency: string; batch?: string; linger?: string; transport: string }>();
+  .opts<{ json?: string; workload?: string; tasks?: string; workers: string; concurrency?: string; batch?: string; linger?: string; transport: string }>();
 
 const K = 5;
 const dataDir = path.join(root, "../shared/data/dev");
@@ -122,7 +122,7 @@ const dataWorkload = (name: string, file: string, maxOutputs: number, defaultTas
 function workloads(): Workload[] {
   const all: Record<string, () => Workload> = {
     demo: demoWorkload,
-    evouna: () => dataWorkload("evouna", "evouna_nq.jsonl", 5, 96),
+    evouna: () => dataWorkload("evouna", "evouna_nq.jsonl", 5, 192),
     summeval: () => dataWorkload("summeval", "summeval.jsonl", 8, 24),
   };
   const haveData = existsSync(path.join(dataDir, "evouna_nq.jsonl")) && existsSync(path.join(dataDir, "summeval.jsonl"));
@@ -182,7 +182,8 @@ async function main() {
       for (const [run, w] of workerCounts.entries()) {
         const prefix = uniquePrefix();
         const rpc = opts.transport === "ws" ? node.url.replace(/^http/, "ws") : node.url;
-        const env = { ...workerEnv(stack, rpc, prefix, stack.evaluatorKeys), POQ_WORKER_CONCURRENCY: opts.concurrency, POQ_LOG_LEVEL: "info" } as Record<string, string>;
+        const env = { ...workerEnv(stack, rpc, prefix, stack.evaluatorKeys), POQ_LOG_LEVEL: "info" } as Record<string, string>;
+        if (opts.concurrency) env.POQ_WORKER_CONCURRENCY = opts.concurrency;
         // Several processes on one machine: split its cores between their scoring threads (an operator's setting).
         if (w > 1) env.POQ_SCORING_THREADS = String(Math.max(1, Math.floor(cpus / w)));
         if (opts.batch) env.POQ_TX_BATCH_MAX_CALLS = opts.batch;
@@ -192,6 +193,7 @@ async function main() {
           await waitFor(`${w} workers started`, async () => procs.every((p) => /worker started/.test(p.stderr())), 180_000, 200);
           const fromBlock = await stack.dc.client.getBlockNumber();
           const t0 = performance.now();
+          const cpu0 = process.cpuUsage();
           const ids = await createTasks(stack, load.tasks((run + 1) * N, N), { parallel: true });
           const createSecs = (performance.now() - t0) / 1000;
           // One cheap log query per poll: the benchmark must not load the node it measures.
@@ -203,6 +205,8 @@ async function main() {
             200,
           );
           const secs = (performance.now() - t0) / 1000;
+          const cpu = process.cpuUsage(cpu0);
+          const benchCpuSeconds = (cpu.user + cpu.system) / 1e6;
           // Transactions the run put on chain (task creation included), counted after the clock stopped.
           const head = await stack.dc.client.getBlockNumber();
           let txs = 0;
@@ -215,6 +219,8 @@ async function main() {
             tasks: N,
             seconds: +secs.toFixed(2),
             createSeconds: +createSecs.toFixed(2),
+            // CPU this process (requester + completion polling) used during the run
+            benchCpuSeconds: +benchCpuSeconds.toFixed(2),
             tasksPerMinute: +((N / secs) * 60).toFixed(1),
             e2eEvaluationsPerSec: +e2eEvaluationsPerSec.toFixed(2),
             rawEvaluationsPerSec: +rawEvaluationsPerSec.toFixed(2),
@@ -225,7 +231,7 @@ async function main() {
             ratioToRawPerCore: +(e2eEvaluationsPerSec / (rawOneThreadEvaluationsPerSec * Math.min(w, cpus))).toFixed(3),
             ...Object.fromEntries(Object.entries(lat).flatMap(([s, a]) => [[`${s}MsP50`, pct(a, 50)], [`${s}MsP95`, pct(a, 95)], [`${s}MsMean`, +mean(a).toFixed(1)]])),
           };
-          say(`W=${w}: ${N} tasks in ${secs.toFixed(1)} s (the requester's createTask calls took ${createSecs.toFixed(1)} s of it)`);
+          say(`W=${w}: ${N} tasks in ${secs.toFixed(1)} s (the requester's createTask calls took ${createSecs.toFixed(1)} s of it; this process used ${benchCpuSeconds.toFixed(1)} s of CPU)`);
         } finally {
           await Promise.all(procs.map((p) => p.stop()));
           const keys = await redis.keys(`${prefix}*`);

@@ -50,10 +50,11 @@ export const workerSchema = z
   .object({
     /**
      * Concurrent jobs in one worker process. Scoring runs on its own thread and most of a job
-     * is waiting for the chain, so many jobs in flight keep the scorer busy and let a key's
-     * calls share transactions (bench:e2e: 16 settled 40% more tasks a minute than 4).
+     * is waiting for the chain, so many jobs in flight keep the scoring thread fed and let a
+     * key's calls share transactions (bench:e2e, EVOUNA tasks, one process: with 16 the
+     * scoring thread was busy 67% of the run, with 64 all of it; 573 -> 641 tasks/min).
      */
-    concurrency: z.number().int().min(1).max(256).default(16),
+    concurrency: z.number().int().min(1).max(256).default(64),
     /**
      * onnxruntime intra-op threads of the worker's scoring thread (default: the encoder's, 2).
      * Several worker processes on one machine: give each about cores / processes.
