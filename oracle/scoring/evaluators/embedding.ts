@@ -18,17 +18,27 @@ export function rescale(x: number, baseline: number): number {
   return clip01((x - baseline) / (1 - baseline));
 }
 
-/** Unit-length copy of each token state (zero vectors stay zero). */
+/**
+ * Unit-length copy of each token state (zero vectors stay zero). The copies share one new
+ * buffer, in order (one allocation per text; `contiguousRows` can hand them to a GEMM as is).
+ */
 export function normalizeStates(states: readonly Float32Array[]): Float32Array[] {
-  return states.map((v) => {
+  const total = states.reduce((a, v) => a + v.length, 0);
+  const block = new Float32Array(total);
+  const out = new Array<Float32Array>(states.length);
+  let off = 0;
+  for (let k = 0; k < states.length; k++) {
+    const v = states[k]!;
+    const o = block.subarray(off, off + v.length);
+    off += v.length;
+    out[k] = o;
     let n = 0;
     for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
-    const out = new Float32Array(v.length);
-    if (n === 0) return out;
+    if (n === 0) continue;
     const inv = 1 / Math.sqrt(n);
-    for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
-    return out;
-  });
+    for (let i = 0; i < v.length; i++) o[i] = v[i]! * inv;
+  }
+  return out;
 }
 
 export interface BertScore {

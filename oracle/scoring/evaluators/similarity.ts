@@ -37,6 +37,55 @@ function gemmModelBytes(): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/**
+ * The rows as one [rows, d] matrix: a view of their shared buffer when they already lie there
+ * back to back (what normalizeStates returns), otherwise a copy. Same values either way.
+ */
+export function stackRows(rows: readonly Float32Array[], d: number): Float32Array {
+  const first = rows[0];
+  if (first !== undefined && rows.every((v, i) => v.length === d && v.buffer === first.buffer && v.byteOffset === first.byteOffset + i * d * 4)) {
+    return new Float32Array(first.buffer, first.byteOffset, rows.length * d);
+  }
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((v, i) => out.set(v, i * d));
+  return out;
+}
+
+/**
+ * Greedy matching on rows [row, row + n) of the similarity matrix `s` (m columns: the
+ * references' tokens, reference after reference): P/R/F1 against each reference.
+ */
+function greedyMatch(s: Float32Array, row: number, n: number, m: number, refs: ReadonlyArray<readonly Float32Array[]>): BertScore[] {
+  const res: BertScore[] = [];
+  let off = 0;
+  for (const r of refs) {
+    const k = r.length;
+    if (k === 0) {
+      res.push({ p: 0, r: 0, f1: 0 });
+      continue;
+    }
+    let p = 0;
+    const colMax = new Float64Array(k).fill(-Infinity);
+    for (let i = 0; i < n; i++) {
+      const base = (row + i) * m + off;
+      let rm = -Infinity;
+      for (let j = 0; j < k; j++) {
+        const x = s[base + j]!;
+        if (x > rm) rm = x;
+        if (x > colMax[j]!) colMax[j] = x;
+      }
+      p += rm;
+    }
+    let rr = 0;
+    for (const v of colMax) rr += v;
+    p /= n;
+    rr /= k;
+    res.push({ p, r: rr, f1: p + rr <= 0 ? 0 : (2 * p * rr) / (p + rr) });
+    off += k;
+  }
+  return res;
+}
+
 /** Greedy-matching BERTScore of one candidate against several references, via one GEMM. */
 export class TokenSimilarity {
   private constructor(private readonly session: ort.InferenceSession) {}
@@ -53,43 +102,27 @@ export class TokenSimilarity {
 
   /** P/R/F1 of `cand` against each reference (all states unit length, same dimension). */
   async bertScores(cand: readonly Float32Array[], refs: ReadonlyArray<readonly Float32Array[]>): Promise<BertScore[]> {
-    const n = cand.length;
+    return (await this.bertScoresMany([cand], refs))[0]!;
+  }
+
+  /**
+   * P/R/F1 of each candidate against the same references (e.g. the outputs of one question
+   * against its gold answers): the references are stacked once, then one GEMM per candidate.
+   * (Stacking several candidates into one GEMM is faster but not bit-identical: the runtime's
+   * kernels round some products differently with the number of rows.)
+   */
+  async bertScoresMany(cands: ReadonlyArray<readonly Float32Array[]>, refs: ReadonlyArray<readonly Float32Array[]>): Promise<BertScore[][]> {
     const m = refs.reduce((s, r) => s + r.length, 0);
-    if (n === 0 || m === 0) return refs.map(() => ({ p: 0, r: 0, f1: 0 }));
-    const d = cand[0]!.length;
-    const a = new Float32Array(n * d);
-    cand.forEach((v, i) => a.set(v, i * d));
-    const b = new Float32Array(m * d);
-    let row = 0;
-    for (const r of refs) for (const v of r) b.set(v, row++ * d);
-    const out = await this.session.run({ A: new ort.Tensor("float32", a, [n, d]), B: new ort.Tensor("float32", b, [m, d]) });
-    const s = out.S!.data as Float32Array;
-    const res: BertScore[] = [];
-    let off = 0;
-    for (const r of refs) {
-      const k = r.length;
-      if (k === 0) {
-        res.push({ p: 0, r: 0, f1: 0 });
-        continue;
-      }
-      let p = 0;
-      const colMax = new Float64Array(k).fill(-Infinity);
-      for (let i = 0; i < n; i++) {
-        const base = i * m + off;
-        let rm = -Infinity;
-        for (let j = 0; j < k; j++) {
-          const x = s[base + j]!;
-          if (x > rm) rm = x;
-          if (x > colMax[j]!) colMax[j] = x;
-        }
-        p += rm;
-      }
-      let rr = 0;
-      for (const v of colMax) rr += v;
-      p /= n;
-      rr /= k;
-      res.push({ p, r: rr, f1: p + rr <= 0 ? 0 : (2 * p * rr) / (p + rr) });
-      off += k;
+    const res: BertScore[][] = cands.map(() => refs.map(() => ({ p: 0, r: 0, f1: 0 })));
+    if (m === 0) return res;
+    let bt: ort.Tensor | null = null;
+    for (const [i, cand] of cands.entries()) {
+      const n = cand.length;
+      if (n === 0) continue;
+      const d = cand[0]!.length;
+      bt ??= new ort.Tensor("float32", refs.length === 1 ? stackRows(refs[0]!, d) : stackRows(refs.flat(), d), [m, d]);
+      const out = await this.session.run({ A: new ort.Tensor("float32", stackRows(cand, d), [n, d]), B: bt });
+      res[i] = greedyMatch(out.S!.data as Float32Array, 0, n, m, refs);
     }
     return res;
   }
