@@ -47,16 +47,46 @@ export class Mutex {
   }
 }
 
-/** Packs ids into a padded [rows, width] int64 matrix + mask, items left-aligned. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Packs ids into a padded [rows, width] int64 matrix + mask, items left-aligned. The int64
+ * words are written through a 32-bit view (low word = value, high word = sign extension) on
+ * little-endian platforms, which gives the same bits as `BigInt(id)` without a BigInt per
+ * token; big-endian platforms take the BigInt path.
+ */
 export function padBatch(rows: ReadonlyArray<readonly number[]>, minWidth = 1): { ids: BigInt64Array; mask: BigInt64Array; width: number } {
-  const width = Math.max(minWidth, ...rows.map((r) => r.length));
+  let width = minWidth;
+  for (const r of rows) if (r.length > width) width = r.length;
   const ids = new BigInt64Array(rows.length * width);
   const mask = new BigInt64Array(rows.length * width);
-  rows.forEach((r, b) => {
+  const ids32 = new Int32Array(ids.buffer);
+  const mask32 = new Int32Array(mask.buffer);
+  for (let b = 0; b < rows.length; b++) {
+    const r = rows[b]!;
+    const base = 2 * b * width;
     for (let i = 0; i < r.length; i++) {
-      ids[b * width + i] = BigInt(r[i]!);
-      mask[b * width + i] = 1n;
+      const v = r[i]!;
+      if (!LITTLE_ENDIAN || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+        ids[b * width + i] = BigInt(v); // throws for a non-integer, like the plain path; exact for large ids
+      } else {
+        ids32[base + 2 * i] = v;
+        ids32[base + 2 * i + 1] = v < 0 ? -1 : 0;
+      }
+      if (LITTLE_ENDIAN) mask32[base + 2 * i] = 1;
+      else mask[b * width + i] = 1n;
     }
-  });
+  }
   return { ids, mask, width };
+}
+
+/**
+ * `count` consecutive `dim`-wide rows of `data` starting at row `first`, copied into one new
+ * buffer and returned as one view per row (one allocation instead of one per row).
+ */
+export function copyRows(data: Float32Array, first: number, count: number, dim: number): Float32Array[] {
+  const block = data.slice(first * dim, (first + count) * dim);
+  const out = new Array<Float32Array>(count);
+  for (let t = 0; t < count; t++) out[t] = block.subarray(t * dim, (t + 1) * dim);
+  return out;
 }

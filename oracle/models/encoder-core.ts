@@ -2,7 +2,7 @@ import { createLogger, type Logger } from "../core/log.js";
 import { planBatches } from "./batching.js";
 import { LruCache, sha256Hex } from "./cache.js";
 import { splitSentences } from "./sentences.js";
-import type { SentenceEncoder, TokenStates } from "./types.js";
+import type { EncodeRequest, EncodeResult, SentenceEncoder, TokenStates } from "./types.js";
 
 /** One model input: token ids (with any special tokens) and their display strings. */
 export interface Window {
@@ -52,8 +52,8 @@ export abstract class WindowedEncoder implements SentenceEncoder {
   /** Splits one text into model windows (each within the model's position limit). */
   protected abstract windows(text: string): Window[];
 
-  /** Runs one batch of windows through the model. */
-  protected abstract forward(batch: Window[], wantStates: boolean): Promise<WindowOutput[]>;
+  /** Runs one batch of windows through the model; token states only for windows flagged in `wantStates`. */
+  protected abstract forward(batch: Window[], wantStates: readonly boolean[]): Promise<WindowOutput[]>;
 
   abstract close(): Promise<void>;
 
@@ -63,56 +63,66 @@ export abstract class WindowedEncoder implements SentenceEncoder {
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
-    const keys = texts.map((t) => sha256Hex(t));
-    const found = new Map<string, Float32Array>(); // hits are held here: computing misses may evict them
-    const missing = new Map<string, string>();
-    keys.forEach((k, i) => {
-      if (found.has(k) || missing.has(k)) return;
-      const hit = this.embCache.get(k);
-      if (hit) found.set(k, hit);
-      else missing.set(k, texts[i]!);
-    });
-    if (missing.size > 0) {
-      const list = [...missing.entries()];
-      const results = await this.encodeTexts(list.map(([, t]) => t), false);
-      list.forEach(([k], i) => {
-        found.set(k, results[i]!.embedding);
-        this.embCache.set(k, results[i]!.embedding);
-      });
-    }
-    return keys.map((k) => found.get(k)!);
+    return (await this.encode({ embed: texts, states: [] })).embeddings;
   }
 
   async tokenStates(texts: string[]): Promise<TokenStates[]> {
-    const keys = texts.map((t) => sha256Hex(t));
-    const found = new Map<string, TokenStates>();
-    const missing = new Map<string, string>();
-    keys.forEach((k, i) => {
-      if (found.has(k) || missing.has(k)) return;
+    return (await this.encode({ embed: [], states: texts })).states;
+  }
+
+  /**
+   * Embeddings and token states in one pass: cache misses of both kinds are windowed and
+   * planned into batches together (a text whose states are computed also yields its
+   * embedding). Batching does not change results, so this gives the bits of the two calls.
+   */
+  async encode(request: EncodeRequest): Promise<EncodeResult> {
+    const stateKeys = request.states.map((t) => sha256Hex(t));
+    const embKeys = request.embed.map((t) => sha256Hex(t));
+    // hits are held here: computing misses may evict them from the caches
+    const states = new Map<string, TokenStates>();
+    const embeddings = new Map<string, Float32Array>();
+    const missing = new Map<string, { text: string; states: boolean }>();
+    stateKeys.forEach((k, i) => {
+      if (states.has(k) || missing.has(k)) return;
       const hit = this.stateCache.get(k);
-      if (hit) found.set(k, hit);
-      else missing.set(k, texts[i]!);
+      if (hit) states.set(k, hit);
+      else missing.set(k, { text: request.states[i]!, states: true });
+    });
+    embKeys.forEach((k, i) => {
+      if (embeddings.has(k) || missing.has(k)) return;
+      const hit = this.embCache.get(k);
+      if (hit) embeddings.set(k, hit);
+      else missing.set(k, { text: request.embed[i]!, states: false });
     });
     if (missing.size > 0) {
       const list = [...missing.entries()];
-      const results = await this.encodeTexts(list.map(([, t]) => t), true);
-      list.forEach(([k], i) => {
+      const results = await this.encodeTexts(
+        list.map(([, m]) => m.text),
+        list.map(([, m]) => m.states),
+      );
+      list.forEach(([k, m], i) => {
         const r = results[i]!;
-        found.set(k, r.tokenStates!);
-        this.stateCache.set(k, r.tokenStates!);
+        if (m.states) {
+          states.set(k, r.tokenStates!);
+          this.stateCache.set(k, r.tokenStates!);
+        }
+        embeddings.set(k, r.embedding);
         this.embCache.set(k, r.embedding);
       });
     }
-    return keys.map((k) => found.get(k)!);
+    return { embeddings: embKeys.map((k) => embeddings.get(k)!), states: stateKeys.map((k) => states.get(k)!) };
   }
 
-  private async encodeTexts(texts: string[], wantStates: boolean): Promise<Array<{ embedding: Float32Array; tokenStates?: TokenStates }>> {
+  private async encodeTexts(texts: string[], wantStates: readonly boolean[]): Promise<Array<{ embedding: Float32Array; tokenStates?: TokenStates }>> {
     const perText = texts.map((t) => this.windows(t));
     const flat: Array<{ text: number; window: Window }> = [];
     perText.forEach((ws, text) => ws.forEach((window) => flat.push({ text, window })));
     const outputs = new Array<WindowOutput>(flat.length);
     for (const batch of planBatches(flat.map((f) => f.window.ids.length), this.core.batchSize, this.core.maxTokensPerBatch)) {
-      const res = await this.forward(batch.map((i) => flat[i]!.window), wantStates);
+      const res = await this.forward(
+        batch.map((i) => flat[i]!.window),
+        batch.map((i) => wantStates[flat[i]!.text]!),
+      );
       batch.forEach((i, j) => {
         outputs[i] = res[j]!;
       });
@@ -124,7 +134,7 @@ export abstract class WindowedEncoder implements SentenceEncoder {
       cursor += ws.length;
       const embedding = outs.length === 1 ? outs[0]!.embedding : poolWindows(outs.map((o) => o.embedding), ws.map((w) => w.ids.length), this.dim);
       const r: { embedding: Float32Array; tokenStates?: TokenStates } = { embedding };
-      if (wantStates) {
+      if (wantStates[t]) {
         r.tokenStates = { tokens: ws.flatMap((w) => w.tokens), states: outs.flatMap((o) => o.states ?? []) };
       }
       results[t] = r;

@@ -5,6 +5,8 @@
 export type {
   TokenStates,
   SentenceEncoder,
+  EncodeRequest,
+  EncodeResult,
   NliModel,
   NliProbabilities,
   EncoderOptions,

@@ -6,6 +6,20 @@ export interface TokenStates {
   states: Float32Array[];
 }
 
+export interface EncodeRequest {
+  /** Texts whose embedding is wanted. */
+  embed: string[];
+  /** Texts whose token states are wanted (their embeddings come along into the cache). */
+  states: string[];
+}
+
+export interface EncodeResult {
+  /** One per `request.embed` text, in order. */
+  embeddings: Float32Array[];
+  /** One per `request.states` text, in order. */
+  states: TokenStates[];
+}
+
 /** A sentence encoder: L2-normalised embeddings and per-token states. */
 export interface SentenceEncoder {
   /** Model id + version/hash, used in scoring profiles. */
@@ -16,6 +30,12 @@ export interface SentenceEncoder {
   embed(texts: string[]): Promise<Float32Array[]>;
   /** Per-token states (for BERTScore-style matching). */
   tokenStates(texts: string[]): Promise<TokenStates[]>;
+  /**
+   * Optional: `embed(request.embed)` and `tokenStates(request.states)` in one go, the texts
+   * of both planned into one set of length-bucketed batches (fewer, fuller model runs).
+   * Same results, bit for bit, as the two separate calls.
+   */
+  encode?(request: EncodeRequest): Promise<EncodeResult>;
   close(): Promise<void>;
 }
 

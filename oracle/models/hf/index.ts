@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { PoqError, errorMessage } from "../../core/errors.js";
-import { Mutex, planBatches } from "../batching.js";
+import { Mutex, copyRows, planBatches } from "../batching.js";
 import { sha256Hex } from "../cache.js";
 import { DEFAULT_BATCH_SIZE, DEFAULT_EMBEDDING_CACHE, WindowedEncoder, l2Normalize, packSentences, type Window, type WindowOutput } from "../encoder-core.js";
 import { openSession } from "../session.js";
@@ -88,14 +88,14 @@ class OnnxBiEncoder extends WindowedEncoder {
     return out;
   }
 
-  protected forward(batch: Window[], wantStates: boolean): Promise<WindowOutput[]> {
+  protected forward(batch: Window[], wantStates: readonly boolean[]): Promise<WindowOutput[]> {
     return this.mutex.run(async () => {
       const { feeds, width, mask } = makeFeeds(this.session, batch);
       const out = (await this.session.run(feeds, [this.output]))[this.output]!;
       const data = out.data as Float32Array;
       const H = this.dim;
       if (out.dims.length === 2) {
-        if (wantStates) throw new PoqError("E_UNSUPPORTED", `model ${this.id} outputs pooled embeddings only; no token states`);
+        if (wantStates.some(Boolean)) throw new PoqError("E_UNSUPPORTED", `model ${this.id} outputs pooled embeddings only; no token states`);
         return batch.map((_, b) => ({ embedding: l2Normalize(data.subarray(b * H, (b + 1) * H)) }));
       }
       return batch.map((w, b) => {
@@ -113,7 +113,7 @@ class OnnxBiEncoder extends WindowedEncoder {
           for (let j = 0; j < H; j++) acc[j]! /= Math.max(1, count);
         }
         const r: WindowOutput = { embedding: l2Normalize(acc) };
-        if (wantStates) r.states = w.ids.map((_, t) => data.slice((b * width + t) * H, (b * width + t + 1) * H));
+        if (wantStates[b]) r.states = copyRows(data, b * width, w.ids.length, H);
         return r;
       });
     });

@@ -1,8 +1,8 @@
 import * as ort from "onnxruntime-node";
-import { padBatch, Mutex } from "../batching.js";
+import { copyRows, padBatch, Mutex } from "../batching.js";
 import { DEFAULT_BATCH_SIZE, DEFAULT_EMBEDDING_CACHE, WindowedEncoder, packSentences, type Window, type WindowOutput } from "../encoder-core.js";
 import { openSession } from "../session.js";
-import type { EncoderOptions, ExecutionProvider, SentenceEncoder } from "../types.js";
+import type { EncodeRequest, EncodeResult, EncoderOptions, ExecutionProvider, SentenceEncoder } from "../types.js";
 import { ensureUseLiteModel } from "./build.js";
 import { CONVERTER_VERSION, USE_LITE_DIM, USE_LITE_MAX_POSITIONS, type AttentionImpl } from "./convert.js";
 import { UseTokenizer } from "./tokenizer.js";
@@ -17,6 +17,7 @@ export interface UseLiteEncoder extends SentenceEncoder {
   readonly provider: ExecutionProvider;
   readonly modelPath: string;
   readonly tokenizer: UseTokenizer;
+  encode(request: EncodeRequest): Promise<EncodeResult>;
   cacheStats(): { embeddings: number; tokenStateTexts: number };
 }
 
@@ -64,19 +65,20 @@ class UseLite extends WindowedEncoder implements UseLiteEncoder {
     return out;
   }
 
-  protected forward(batch: Window[], wantStates: boolean): Promise<WindowOutput[]> {
+  protected forward(batch: Window[], wantStates: readonly boolean[]): Promise<WindowOutput[]> {
     return this.mutex.run(async () => {
       const { ids, mask, width } = padBatch(batch.map((w) => w.ids));
       const dims = [batch.length, width];
       const feeds = { input_ids: new ort.Tensor("int64", ids, dims), attention_mask: new ort.Tensor("int64", mask, dims) };
-      const out = await this.session.run(feeds, wantStates ? ["embedding", "token_states"] : ["embedding"]);
+      const anyStates = wantStates.some(Boolean);
+      const out = await this.session.run(feeds, anyStates ? ["embedding", "token_states"] : ["embedding"]);
       const emb = out.embedding!.data as Float32Array;
-      const states = wantStates ? (out.token_states!.data as Float32Array) : undefined;
+      const states = anyStates ? (out.token_states!.data as Float32Array) : undefined;
       const D = USE_LITE_DIM;
       return batch.map((w, b) => {
         const r: WindowOutput = { embedding: emb.slice(b * D, (b + 1) * D) };
-        if (states) {
-          r.states = w.ids.map((_, t) => states.slice((b * width + t) * D, (b * width + t + 1) * D));
+        if (states && wantStates[b]) {
+          r.states = copyRows(states, b * width, w.ids.length, D);
         }
         return r;
       });
