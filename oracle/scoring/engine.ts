@@ -261,22 +261,30 @@ export class Scorer {
       }
     }
     lap("plan");
-    // token states first: the encoder caches their embeddings too, so embed() below reuses that pass
-    if (toStates.size > 0) {
-      const list = [...toStates];
-      const st = await encoder.tokenStates(list);
+    const list = [...toStates];
+    const texts = [...toEmbed.keys()];
+    const keepStates = (st: Array<{ states: Float32Array[] }>) =>
       list.forEach((t, i) => {
         const n = normalizeStates(st[i]!.states);
         this.states.set(t, n);
         stateSnapshot.set(t, n);
       });
+    let vecs: Float32Array[] = [];
+    if (encoder.encode) {
+      // one encoder pass for token states and embeddings: fuller length buckets, fewer runs
+      const r = list.length + texts.length > 0 ? await encoder.encode({ embed: texts, states: list }) : { embeddings: [], states: [] };
+      keepStates(r.states);
+      vecs = r.embeddings;
+      lap("encode");
+    } else {
+      // token states first: the encoder caches their embeddings too, so embed() below reuses that pass
+      if (list.length > 0) keepStates(await encoder.tokenStates(list));
+      lap("encode.tokenStates");
+      vecs = texts.length > 0 ? await encoder.embed(texts) : [];
+      lap("encode.embed");
     }
-    lap("encode.tokenStates");
-    const texts = [...toEmbed.keys()];
-    const vecs = texts.length > 0 ? await encoder.embed(texts) : [];
     texts.forEach((t, i) => toEmbed.set(t, vecs[i]!));
     const emb = (t: string): Float32Array => toEmbed.get(t)!;
-    lap("encode.embed");
 
     // 2. NLI pairs (aligned source sentence, output sentence), when configured
     const alignments = plans.map((p) =>
@@ -304,15 +312,23 @@ export class Scorer {
     }
 
     lap("nli");
-    // 3. BERTScore via one GEMM per record
+    // 3. BERTScore: one GEMM per record; records sharing their references share the stacked references
     const bert: Array<BertScore[] | null> = plans.map(() => null);
     if (wantBert) {
       this.similarity ??= TokenSimilarity.create(this.opts.similarityThreads ?? 2);
       const sim = await this.similarity;
-      for (let k = 0; k < plans.length; k++) {
-        const p = plans[k]!;
-        if (p.refs.length === 0) continue;
-        bert[k] = await sim.bertScores(stateSnapshot.get(p.out)!, p.refs.map((r) => stateSnapshot.get(r)!));
+      const byRefs = new Map<string, number[]>();
+      plans.forEach((p, k) => {
+        if (p.refs.length === 0) return;
+        const key = JSON.stringify(p.refs);
+        const group = byRefs.get(key);
+        if (group) group.push(k);
+        else byRefs.set(key, [k]);
+      });
+      for (const ks of byRefs.values()) {
+        const refs = plans[ks[0]!]!.refs.map((r) => stateSnapshot.get(r)!);
+        const scores = await sim.bertScoresMany(ks.map((k) => stateSnapshot.get(plans[k]!.out)!), refs);
+        ks.forEach((k, i) => (bert[k] = scores[i]!));
       }
     }
 

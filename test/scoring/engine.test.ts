@@ -111,6 +111,33 @@ describe("scoring engine with the real encoder", () => {
     }
   });
 
+  it("an encoder without the one-pass encode() (two calls: tokenStates, then embed) gives the same records", async () => {
+    const input = [...readJsonl("qa.jsonl"), ...readJsonl("summarization.jsonl"), ...readJsonl("open.jsonl")];
+    const fresh = await loadUseLite({ intraOpThreads: 1 });
+    const calls = { encode: 0, embed: 0, tokenStates: 0 };
+    const twoCalls: SentenceEncoder = {
+      id: fresh.id,
+      dim: fresh.dim,
+      embed: (t) => (calls.embed++, fresh.embed(t)),
+      tokenStates: (t) => (calls.tokenStates++, fresh.tokenStates(t)),
+      close: () => fresh.close(),
+    };
+    try {
+      const onePass = await loadUseLite({ intraOpThreads: 1 });
+      const spy = onePass.encode.bind(onePass);
+      onePass.encode = (r) => (calls.encode++, spy(r));
+      const a = okRecords(await scoreRecords(input, { profile, encoder: onePass }));
+      await onePass.close();
+      const b = okRecords(await scoreRecords(input, { profile, encoder: twoCalls }));
+      expect(calls.encode).toBeGreaterThan(0);
+      expect(calls.embed).toBeGreaterThan(0);
+      expect(calls.tokenStates).toBeGreaterThan(0);
+      expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("the GEMM BERTScore matches the plain greedy-matching loop", async () => {
     const [cand, r1, r2] = await encoder.tokenStates(["Neil Armstrong landed on the Moon in 1969.", "1969", "July 20, 1969"]);
     const c = normalizeStates(cand!.states);
