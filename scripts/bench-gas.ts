@@ -11,7 +11,8 @@
  * { op, k, m, rule, gas }; --md writes the Markdown report (docs/gas.md).
  * A second section batches n calls of one sender into one `multicall` transaction (how the
  * workers send commits, reveals and finalizations) and reports the gas per call.
- * Gas is deterministic: machine load does not change it.
+ * Machine load does not change gas; createTask and finalize vary by a few percent between runs
+ * because committees are sampled from block randomness (prevrandao, timestamps).
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
@@ -50,14 +51,13 @@ function scoresFor(k: number, m: number, seed: number): number[][] {
   );
 }
 
-async function benchK(k: number, rows: Row[]): Promise<void> {
+/** A fresh in-process chain with the stack deployed, and helpers to fund and register actors. */
+async function freshChain() {
   const { viem, networkHelpers } = await network.create();
-  const stack = await deployLocalStack(viem);
-  const { poq, token } = stack;
+  const { poq, token } = await deployLocalStack(viem);
   const publicClient = await viem.getPublicClient();
   const chainId = await publicClient.getChainId();
   const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
-
   const fund = async (a: Address, tokens: bigint) => {
     await networkHelpers.impersonateAccount(a);
     await networkHelpers.setBalance(a, 10n ** 22n);
@@ -66,22 +66,32 @@ async function benchK(k: number, rows: Row[]): Promise<void> {
       await token.write.approve([poq.address, 2n ** 256n - 1n], { account: a });
     }
   };
-  const requester = addr(1);
-  await fund(requester, 10n ** 9n * E18);
-  const evaluators: Address[] = [];
-  for (let i = 0; i < k + 4; i++) {
-    const a = addr(100 + i);
-    await fund(a, 10_000n * E18);
-    await poq.write.registerEvaluator([1_000n * E18, 1n * E18], { account: a });
-    evaluators.push(a);
-  }
-  const nodes: Address[] = [];
-  for (let j = 0; j < 8; j++) {
-    const a = addr(300 + j);
-    await fund(a, 0n);
-    await poq.write.registerNode([addr(400 + j), keccak256(toHex(`model-${j}`))], { account: a });
-    nodes.push(a);
-  }
+  /** A funded requester (actor 1), `evaluators` registered evaluators (100..) and `nodes` inference nodes (300..). */
+  const populate = async (evaluators: number, nodes: number) => {
+    const requester = addr(1);
+    await fund(requester, 10n ** 9n * E18);
+    const evs: Address[] = [];
+    for (let i = 0; i < evaluators; i++) {
+      const a = addr(100 + i);
+      await fund(a, 10_000n * E18);
+      await poq.write.registerEvaluator([1_000n * E18, 1n * E18], { account: a });
+      evs.push(a);
+    }
+    const ns: Address[] = [];
+    for (let j = 0; j < nodes; j++) {
+      const a = addr(300 + j);
+      await fund(a, 0n);
+      await poq.write.registerNode([addr(400 + j), keccak256(toHex(`model-${j}`))], { account: a });
+      ns.push(a);
+    }
+    return { requester, evaluators: evs, nodes: ns };
+  };
+  return { poq, publicClient, chainId, gasOf, populate };
+}
+
+async function benchK(k: number, rows: Row[]): Promise<void> {
+  const { poq, publicClient, chainId, gasOf, populate } = await freshChain();
+  const { requester, nodes } = await populate(k + 4, 8);
 
   let serial = 0;
   const runTask = async (m: number, rule: Rule, record: boolean) => {
@@ -151,37 +161,10 @@ interface BatchRow {
 
 /** k = 5 evaluators, m = 4 outputs, TRUST_WEIGHTED_MEDIAN: n tasks' calls of one sender in one transaction. */
 async function benchBatched(): Promise<BatchRow[]> {
-  const { viem, networkHelpers } = await network.create();
-  const { poq, token } = await deployLocalStack(viem);
-  const publicClient = await viem.getPublicClient();
-  const chainId = await publicClient.getChainId();
-  const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
-  const fund = async (a: Address, tokens: bigint) => {
-    await networkHelpers.impersonateAccount(a);
-    await networkHelpers.setBalance(a, 10n ** 22n);
-    if (tokens > 0n) {
-      await token.write.mint([a, tokens]);
-      await token.write.approve([poq.address, 2n ** 256n - 1n], { account: a });
-    }
-  };
+  const { poq, publicClient, chainId, gasOf, populate } = await freshChain();
   const k = 5;
   const m = 4;
-  const requester = addr(1);
-  await fund(requester, 10n ** 9n * E18);
-  const evaluators: Address[] = [];
-  for (let i = 0; i < k; i++) {
-    const a = addr(100 + i);
-    await fund(a, 10_000n * E18);
-    await poq.write.registerEvaluator([1_000n * E18, 1n * E18], { account: a });
-    evaluators.push(a);
-  }
-  const nodes: Address[] = [];
-  for (let j = 0; j < m; j++) {
-    const a = addr(300 + j);
-    await fund(a, 0n);
-    await poq.write.registerNode([addr(400 + j), keccak256(toHex(`model-${j}`))], { account: a });
-    nodes.push(a);
-  }
+  const { requester, evaluators, nodes } = await populate(k, m);
   const out: BatchRow[] = [];
   let serial = 0;
   const send = async (from: Address | undefined, calls: Hex[], single: () => Promise<Hex>) =>

@@ -10,14 +10,20 @@ function revertName(err: unknown): string | undefined {
   return r?.data?.errorName;
 }
 
+/** A chain with three evaluators, two nodes and two tasks whose committee is all three evaluators. */
+async function twoTasks() {
+  const c = await setupChain();
+  const evals = await c.evaluators(3);
+  const nodes = await c.nodes(2);
+  const requester = (await c.actor(1)).address;
+  const a = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
+  const b = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
+  return { c, evals, a, b };
+}
+
 describe("ProofOfQuality multicall (batched commits, reveals and finalizations)", () => {
   it("lets one evaluator commit and reveal for several tasks in one transaction each, then finalizes both in one", async () => {
-    const c = await setupChain();
-    const evals = await c.evaluators(3);
-    const nodes = await c.nodes(2);
-    const requester = (await c.actor(1)).address;
-    const a = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
-    const b = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
+    const { c, evals, a, b } = await twoTasks();
     expect(new Set(a.members)).toEqual(new Set(evals));
     expect(new Set(b.members)).toEqual(new Set(evals));
     const abi = c.poq.abi;
@@ -50,12 +56,7 @@ describe("ProofOfQuality multicall (batched commits, reveals and finalizations)"
   });
 
   it("is all-or-nothing: one failing inner call reverts the batch with that call's custom error", async () => {
-    const c = await setupChain();
-    const evals = await c.evaluators(3);
-    const nodes = await c.nodes(2);
-    const requester = (await c.actor(1)).address;
-    const a = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
-    const b = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
+    const { c, evals, a, b } = await twoTasks();
     const ev = evals[0]!;
     await c.commit(b.taskId, ev, [1, 2], salt(9)); // b already committed: the batch's second call fails
     const calls: Hex[] = [a.taskId, b.taskId].map((id) =>
@@ -71,12 +72,8 @@ describe("ProofOfQuality multicall (batched commits, reveals and finalizations)"
   });
 
   it("keeps msg.sender: an outsider cannot commit for a committee member through multicall", async () => {
-    const c = await setupChain();
-    const evals = await c.evaluators(3);
-    const nodes = await c.nodes(2);
-    const requester = (await c.actor(1)).address;
+    const { c, evals, a } = await twoTasks();
     const outsider = (await c.actor(7)).address;
-    const a = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
     const call = encodeFunctionData({ abi: c.poq.abi, functionName: "commit", args: [a.taskId, c.commitment(a.taskId, evals[0]!, [1, 2], salt(1))] });
     const err = await c.poq.simulate.multicall([[call]], { account: outsider }).catch((e: unknown) => e);
     expect(revertName(err)).toBe("NotCommitteeMember");
