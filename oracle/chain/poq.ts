@@ -206,10 +206,6 @@ export class PoqChain implements PoqChainPort {
     return (await this.member(taskId, ev))[1];
   }
 
-  async hasRevealed(taskId: bigint, ev: Address) {
-    return (await this.member(taskId, ev))[2];
-  }
-
   /** Both flags in one read. */
   async memberState(taskId: bigint, ev: Address): Promise<{ committed: boolean; revealed: boolean }> {
     const m = await this.member(taskId, ev);

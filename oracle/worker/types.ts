@@ -29,14 +29,11 @@ export interface PoqChainPort {
   getTask(taskId: bigint): Promise<TaskView>;
   /** The task and one member's flags in one round trip. */
   taskForEvaluator(taskId: bigint, evaluator: Address): Promise<{ task: TaskView; member: { committed: boolean; revealed: boolean } }>;
-  /** Cheap progress read (one call): status, commits, reveals, committee size. */
-  progress(taskId: bigint): Promise<{ status: number; commits: number; reveals: number; k: number }>;
-  /** progress() of many tasks in one round trip. */
+  /** Status, commits, reveals and committee size of many tasks in one round trip. */
   progressMany(taskIds: readonly bigint[]): Promise<Array<{ status: number; commits: number; reveals: number; k: number }>>;
   /** Model id an inference node registered. */
   nodeModel(node: Address): Promise<string>;
   hasCommitted(taskId: bigint, evaluator: Address): Promise<boolean>;
-  hasRevealed(taskId: bigint, evaluator: Address): Promise<boolean>;
   /** Both flags in one read. */
   memberState(taskId: bigint, evaluator: Address): Promise<{ committed: boolean; revealed: boolean }>;
   commitmentOf(taskId: bigint, evaluator: Address, scores: readonly number[], salt: Hex): Promise<Hex>;
