@@ -1,21 +1,14 @@
-import { describe, it, expect, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { randomUUID } from "node:crypto";
 import { RedisNonceCoordinator, MemoryNonceCoordinator } from "../../oracle/chain/nonce.js";
 import { RedisCursorStore, BlockScanner, MemoryCursorStore } from "../../oracle/chain/cursor.js";
 import { DirContentStore, HttpContentStore, fetchVerified, contentHash, startContentServer } from "../../oracle/content/index.js";
+import { testRedis } from "../helpers/redis.js";
 
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `poqtest-${randomUUID().slice(0, 8)}`;
-const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+const { redis, prefix, url: redisUrl } = testRedis((u) => new Redis(u, { maxRetriesPerRequest: 2 }));
 
 describe("nonce coordination", () => {
   it("hands out unique consecutive nonces to concurrent senders sharing a key in Redis", async () => {

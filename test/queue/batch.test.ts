@@ -1,17 +1,9 @@
-import { describe, it, expect, afterAll } from "vitest";
-import { randomUUID } from "node:crypto";
+import { describe, it, expect } from "vitest";
 import { redisConnection } from "../../oracle/queue/redis.js";
 import { submitBatch, collectBatch, startBatchWorker, dropBatch, type ChunkProcessor } from "../../oracle/queue/batch.js";
+import { testRedis } from "../helpers/redis.js";
 
-const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `poqtest-${randomUUID().slice(0, 8)}`;
-const redis = redisConnection(url);
-
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+const { redis, prefix, url } = testRedis(redisConnection);
 
 /** A deterministic stand-in scorer: score = words / 10, a per-record error for empty outputs. */
 const fake: ChunkProcessor = async (lines, firstLine, profileDoc) => {

@@ -1,8 +1,7 @@
-import { describe, it, expect, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
 import { redisConnection } from "../../oracle/queue/redis.js";
 import { scoreFileQueued } from "../../oracle/queue/score-chunk.js";
 import { startBatchWorker } from "../../oracle/queue/batch.js";
@@ -11,15 +10,9 @@ import { scoreFile } from "../../oracle/scoring/io.js";
 import { defaultProfile } from "../../oracle/scoring/profile.js";
 import { loadUseLite } from "../../oracle/models/index.js";
 import { runScore } from "../../oracle/cli/commands/score.js";
+import { testRedis } from "../helpers/redis.js";
 
-const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `poqtest-${randomUUID().slice(0, 8)}`;
-const redis = redisConnection(url);
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+const { redis, prefix, url } = testRedis(redisConnection);
 
 describe("poq score --queue", () => {
   it("gives the single-process result: same output bytes, same per-record errors with file line numbers", async () => {

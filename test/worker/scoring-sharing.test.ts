@@ -1,5 +1,4 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Hex } from "viem";
 import { loadUseLite, type SentenceEncoder } from "../../oracle/models/index.js";
@@ -8,14 +7,13 @@ import { EngineTaskScorer } from "../../oracle/worker/scorer.js";
 import { SharedScoreCache } from "../../oracle/worker/shared-scores.js";
 import { ThreadTaskScorer } from "../../oracle/worker/scoring-thread.js";
 import type { ScoreInput, TaskScorer } from "../../oracle/worker/types.js";
+import { testRedis } from "../helpers/redis.js";
 
 /**
  * How a worker avoids scoring one task k times: in-flight sharing inside a process, a Redis
  * single flight across processes, and the scoring thread (same bits as the main thread).
  */
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `poqtest-${randomUUID().slice(0, 8)}`;
-const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+const { redis, prefix, url: redisUrl } = testRedis((u) => new Redis(u, { maxRetriesPerRequest: 2 }));
 let encoder: SentenceEncoder;
 const ph = profileHash(defaultProfile());
 
@@ -36,9 +34,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
   await encoder?.close();
 });
 
