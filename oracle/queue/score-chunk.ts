@@ -1,9 +1,8 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { SentenceEncoder } from "../models/index.js";
-import { InputError } from "../core/errors.js";
-import { scoreJsonlBytes } from "../scoring/io.js";
+import { readInputFile, scoreJsonlBytes } from "../scoring/io.js";
 import { parseProfile, profileHash, type Profile } from "../scoring/profile.js";
 import { submitBatch, collectBatch, dropBatch, startBatchWorker, type ChunkProcessor, type BatchRecordError } from "./batch.js";
 
@@ -78,13 +77,7 @@ export interface QueuedScoreSummary {
 
 export async function scoreFileQueued(o: QueuedScoreOptions): Promise<QueuedScoreSummary> {
   const t0 = performance.now();
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(o.inPath);
-  } catch (err) {
-    throw new InputError(`cannot read ${o.inPath}: ${(err as Error).message}`, { reason: "unreadable input" });
-  }
-  const lines = splitLinesBase64(bytes);
+  const lines = splitLinesBase64(await readInputFile(o.inPath));
   const local = o.localEncoder
     ? Array.from({ length: o.localConcurrency ?? 1 }, () => startBatchWorker({ connection: o.connection, prefix: o.prefix, process: engineChunkProcessor(o.localEncoder!), log: o.log }))
     : [];

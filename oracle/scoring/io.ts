@@ -47,14 +47,18 @@ export async function scoreJsonlBytes(bytes: Uint8Array, opts: Omit<ScoreOptions
   return out;
 }
 
+/** The bytes of an input file, or an InputError naming it. */
+export async function readInputFile(inPath: string): Promise<Uint8Array> {
+  try {
+    return await readFile(inPath);
+  } catch (err) {
+    throw new InputError(`cannot read ${inPath}: ${(err as Error).message}`, { reason: "unreadable input" });
+  }
+}
+
 export async function scoreFile(opts: ScoreFileOptions): Promise<ScoreFileSummary> {
   const t0 = performance.now();
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(opts.inPath);
-  } catch (err) {
-    throw new InputError(`cannot read ${opts.inPath}: ${(err as Error).message}`, { reason: "unreadable input" });
-  }
+  const bytes = await readInputFile(opts.inPath);
   const results = await scoreJsonlBytes(bytes, opts);
   const lines: string[] = [];
   const errors: RecordError[] = [];
