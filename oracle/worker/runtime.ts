@@ -22,6 +22,13 @@ export interface RuntimeOptions {
   scorer: TaskScorer;
   /** A Redis connection (BullMQ + state), or null for the in-process fallback. */
   redis: Redis | null;
+  /**
+   * The connection for worker state, nonces and the cursor (default: `redis`). The worker CLI
+   * passes one with ioredis auto-pipelining: commands issued in the same event-loop turn by
+   * concurrent jobs go out in one write. BullMQ keeps its own plain connection (auto-pipelining
+   * is not supported there).
+   */
+  stateRedis?: Redis;
   log: Logger;
   metrics?: WorkerMetrics;
   autoFinalize?: boolean;
@@ -50,7 +57,8 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
   const address = resolved.address;
   const metrics = o.metrics ?? new WorkerMetrics(true);
   const prefix = cfg.redis.prefix;
-  const nonces = o.redis ? new RedisNonceCoordinator(o.redis, prefix) : new MemoryNonceCoordinator();
+  const stateRedis = o.redis ? (o.stateRedis ?? o.redis) : null;
+  const nonces = stateRedis ? new RedisNonceCoordinator(stateRedis, prefix) : new MemoryNonceCoordinator();
   const chain = new PoqChain({ client, address, abi: poqAbi(), accounts: o.accounts, nonces, tx: cfg.tx, log });
   const onFailed = (stage: string, code: string) => metrics.failures.inc({ stage, code });
   const queue: JobQueue = o.redis
@@ -65,8 +73,8 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
         onFailed,
       })
     : new InProcessJobQueue({ concurrency: cfg.worker.concurrency, attempts: cfg.worker.attempts, log, onFailed });
-  const store: StateStore = o.redis ? new RedisStateStore(o.redis, prefix) : new MemoryStateStore();
-  const cursor = o.redis ? new RedisCursorStore(o.redis, `${prefix}:cursor:${chainId}:${address.toLowerCase()}`) : new MemoryCursorStore();
+  const store: StateStore = stateRedis ? new RedisStateStore(stateRedis, prefix) : new MemoryStateStore();
+  const cursor = stateRedis ? new RedisCursorStore(stateRedis, `${prefix}:cursor:${chainId}:${address.toLowerCase()}`) : new MemoryCursorStore();
   const service = new EvaluatorService({
     chain,
     queue,

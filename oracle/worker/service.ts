@@ -132,8 +132,10 @@ export class EvaluatorService {
 
   private async onRange(from: bigint, to: bigint): Promise<void> {
     const ids = await this.o.chain.tasksCreatedIn(from, to);
-    for (const id of ids) {
-      const t = await this.o.chain.getTask(id);
+    // Read together (the chain port sends reads of one turn as one call), handled in order.
+    const tasks = await Promise.all(ids.map((id) => this.o.chain.getTask(id)));
+    for (const [i, id] of ids.entries()) {
+      const t = tasks[i]!;
       if (t.status === TASK_STATUS_FINALIZED) continue;
       for (const ev of this.mine(t.committee)) {
         const m = memberOf(id.toString(), ev);
@@ -179,18 +181,20 @@ export class EvaluatorService {
       }
       await this.o.store.unindex("commit", m);
     }
-    // Reveals: due by time, or early once the whole committee has committed.
+    // Reveals: due by time, or early once the whole committee has committed. The reveal
+    // index is scored by commit deadline, so "due by time" is a range query (no record reads).
     const byTask = new Map<string, Address[]>();
-    for (const m of await this.o.store.range("reveal", "-inf", "+inf")) {
-      const { taskId, evaluator } = splitMember(m);
-      byTask.set(taskId, [...(byTask.get(taskId) ?? []), evaluator]);
-    }
-    const due: string[] = [];
-    const ask: string[] = [];
-    for (const [taskId, evs] of byTask) {
-      const rec0 = await this.o.store.get(taskId, evs[0]!);
-      (rec0 !== undefined && BigInt(rec0.commitDeadline) < now ? due : ask).push(taskId);
-    }
+    const group = (members: string[]) => {
+      const ids = new Set<string>();
+      for (const m of members) {
+        const { taskId, evaluator } = splitMember(m);
+        byTask.set(taskId, [...(byTask.get(taskId) ?? []), evaluator]);
+        ids.add(taskId);
+      }
+      return [...ids];
+    };
+    const due = group(await this.o.store.range("reveal", "-inf", now));
+    const ask = group(await this.o.store.range("reveal", now, "+inf"));
     // Finalizations: due at the reveal deadline, or early once every member revealed.
     const finalizeDue = this.o.autoFinalize ? await this.o.store.range("finalize", "-inf", now) : [];
     const finalizeAsk = this.o.autoFinalize ? (await this.o.store.range("finalize", now, "+inf")).filter((t) => !this.ensured.has(`finalize:${t}:task`)) : [];

@@ -34,6 +34,8 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 export class SharedScoreCache implements TaskScorer {
   private readonly channel: string;
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Requests this process is already resolving: its own duplicates share one Redis round (no polling). */
+  private readonly inflight = new Map<string, Promise<number[]>>();
   private subscribed?: Promise<unknown>;
 
   constructor(
@@ -82,6 +84,18 @@ export class SharedScoreCache implements TaskScorer {
   async score(profileHash: Hex, input: ScoreInput): Promise<number[]> {
     if (!this.inner.knows(profileHash)) return this.inner.score(profileHash, input); // the inner scorer's error
     const key = this.resultKey(profileHash, input);
+    const mine = this.inflight.get(key);
+    if (mine) return [...(await mine)];
+    const p = this.resolve(profileHash, input, key);
+    this.inflight.set(key, p);
+    try {
+      return [...(await p)];
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private async resolve(profileHash: Hex, input: ScoreInput, key: string): Promise<number[]> {
     const lock = `${key}:lock`;
     const token = randomUUID();
     const pollMs = this.opts.pollMs ?? (this.opts.subscriber ? 250 : 20);

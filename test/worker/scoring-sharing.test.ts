@@ -98,6 +98,25 @@ describe("SharedScoreCache (single flight across processes)", () => {
     for (const c of conns) c.disconnect();
   });
 
+  it("sends one process's duplicate requests to Redis once (they share its answer instead of polling)", async () => {
+    const f = fakeScorer(200);
+    const conn = new Redis(redisUrl);
+    const calls: string[] = [];
+    // Count the commands this process sends: five evaluators' jobs for one task arrive together.
+    const spy = new Proxy(conn, {
+      get: (t, k, r) => (k === "get" || k === "set" ? (...a: unknown[]) => (calls.push(String(k)), (t[k] as (...x: unknown[]) => unknown).apply(t, a)) : Reflect.get(t, k, r)),
+    });
+    const cache = new SharedScoreCache(f.scorer, spy, prefix, { pollMs: 10 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => cache.score(ph, input("dup"))));
+    for (const r of results) expect(r).toEqual(results[0]);
+    results[0]!.push(42); // each caller owns its array
+    expect(results[1]).toHaveLength(3);
+    expect(f.calls.n).toBe(1);
+    // one lookup, one lock, one stored result: no waiter polled during the 200 ms computation
+    expect(calls).toEqual(["get", "set", "set"]);
+    conn.disconnect();
+  });
+
   it("wakes waiting processes through pub/sub as soon as the result is stored (no polling wait)", async () => {
     const a = fakeScorer(150);
     const b = fakeScorer(150);

@@ -66,9 +66,12 @@ export function register(program: Command): void {
           throw new InputError("no evaluator key: set POQ_KEYSTORES (+ POQ_KEYSTORE_PASSWORD) or POQ_PRIVATE_KEYS, or use --no-chain", { field: "keys", reason: "missing" });
         // Processes sharing these keys score each task once between them (deterministic scores).
         const engine = await new ThreadTaskScorer({ profiles, encoder: cfg.worker.scoringThreads ? { intraOpThreads: cfg.worker.scoringThreads } : {} }, log).start();
+        // State, nonces and the score single-flight on an auto-pipelined connection (see RuntimeOptions.stateRedis).
+        const stateRedis = redis.duplicate({ enableAutoPipelining: true });
+        stateRedis.on("error", (err) => log.warn({ err: err.message }, "redis state connection error"));
         const subscriber = redis.duplicate();
         subscriber.on("error", (err) => log.warn({ err: err.message }, "redis subscriber connection error"));
-        let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new SharedScoreCache(engine, redis, cfg.redis.prefix, { subscriber });
+        let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new SharedScoreCache(engine, stateRedis, cfg.redis.prefix, { subscriber });
         if (o.strategy) scorer = new StrategyScorer(scorer, parseStrategy(o.strategy));
         const fault = process.env.POQ_FAULT_INJECT;
         const rt = await createWorkerRuntime({
@@ -76,6 +79,7 @@ export function register(program: Command): void {
           accounts,
           scorer,
           redis,
+          stateRedis,
           log,
           metrics,
           fault: fault
@@ -91,6 +95,7 @@ export function register(program: Command): void {
         stops.push(() => rt.close()); // jobs in flight finish (or go back to the queue) first
         stops.push(() => engine.close());
         stops.push(async () => subscriber.disconnect());
+        stops.push(async () => stateRedis.disconnect());
         log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: profiles.map((p) => profileHash(p)) }, "worker started");
       }
       if (o.batch) {
