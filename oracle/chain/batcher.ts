@@ -2,11 +2,14 @@ import { encodeFunctionData, type Abi, type Address, type Hex } from "viem";
 import type { Logger } from "pino";
 import { PoqError } from "../core/errors.js";
 import { RevertError } from "./errors.js";
+import { GasBook } from "./gas-book.js";
 import type { TxSender, WriteHooks } from "./tx.js";
 
 /** One contract call waiting for a transaction. */
 interface Pending {
   functionName: string;
+  /** What the call's gas depends on besides its function (e.g. "reveal/5": five scores), null: unknown; see GasBook. */
+  gasKey: string | null;
   args: readonly unknown[];
   hooks: WriteHooks;
   resolve: (hash: Hex) => void;
@@ -18,6 +21,13 @@ export interface BatcherOptions {
   maxCalls: number;
   /** How long the first call of an idle batcher waits for company before it is sent. */
   lingerMs: number;
+  /**
+   * Functions whose gas is the same for calls of the same gas key (commit; reveal and finalize
+   * keyed by their task's shape): once one was mined, later transactions made only of such
+   * calls are sent with a gas limit learnt from receipts instead of an estimate (see GasBook).
+   * Default: none.
+   */
+  learnGas?: readonly string[];
 }
 
 /**
@@ -34,6 +44,8 @@ export interface BatcherOptions {
 export class CallBatcher {
   private queue: Pending[] = [];
   private running = false;
+  readonly gas = new GasBook();
+  private readonly learnable: ReadonlySet<string>;
 
   constructor(
     private readonly sender: TxSender,
@@ -44,12 +56,17 @@ export class CallBatcher {
   ) {
     if (!Number.isInteger(opts.maxCalls) || opts.maxCalls < 1) throw new PoqError("E_CONFIG", `batch size must be an integer >= 1, got ${opts.maxCalls}`);
     if (!(opts.lingerMs >= 0)) throw new PoqError("E_CONFIG", `batch linger must be >= 0 ms, got ${opts.lingerMs}`);
+    this.learnable = new Set(opts.learnGas ?? []);
   }
 
-  /** Sends `functionName(args)` from this key, batched with whatever else is queued; resolves with the tx hash. */
-  submit(functionName: string, args: readonly unknown[], hooks: WriteHooks = {}): Promise<Hex> {
+  /**
+   * Sends `functionName(args)` from this key, batched with whatever else is queued; resolves
+   * with the tx hash. `gasKey` (default: the function name) names what its gas depends on;
+   * null when that is not known (the call is then always estimated).
+   */
+  submit(functionName: string, args: readonly unknown[], hooks: WriteHooks = {}, gasKey: string | null = functionName): Promise<Hex> {
     return new Promise<Hex>((resolve, reject) => {
-      this.queue.push({ functionName, args, hooks, resolve, reject });
+      this.queue.push({ functionName, gasKey, args, hooks, resolve, reject });
       if (!this.running) void this.drain();
     });
   }
@@ -74,31 +91,45 @@ export class CallBatcher {
   }
 
   private async send(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) return this.sendOne(batch[0]!);
+    if (batch.length === 1) return this.sendOne(batch[0]!, true);
+    const fns = batch.map((p) => p.functionName);
+    const keys = batch.map((p) => this.keyOf(p));
     const data = batch.map((p) => encodeFunctionData({ abi: this.abi, functionName: p.functionName, args: p.args } as never) as Hex);
+    const gas = this.gas.limitFor(keys);
     try {
       const receipt = await this.sender.write(
         { address: this.address, abi: this.abi, functionName: "multicall", args: [data] },
-        { onSent: async (hash, nonce) => void (await Promise.all(batch.map((p) => p.hooks.onSent?.(hash, nonce)))) },
+        { gas, onSent: async (hash, nonce) => void (await Promise.all(batch.map((p) => p.hooks.onSent?.(hash, nonce)))) },
       );
-      this.log?.debug({ calls: batch.length, fns: [...new Set(batch.map((p) => p.functionName))], tx: receipt.transactionHash }, "multicall mined");
+      this.gas.learn(keys, receipt.gasUsed);
+      this.log?.debug({ calls: batch.length, fns: [...new Set(fns)], tx: receipt.transactionHash, learntGas: gas !== undefined }, "multicall mined");
       for (const p of batch) p.resolve(receipt.transactionHash);
     } catch (err) {
       if (!(err instanceof RevertError)) {
         for (const p of batch) p.reject(err);
         return;
       }
-      // One inner call reverts the whole batch: find out which, one transaction each.
-      this.log?.debug({ calls: batch.length, error: err.errorName }, "multicall would revert; sending its calls one by one");
-      await Promise.all(batch.map((p) => this.sendOne(p)));
+      // One inner call reverts the whole batch (before sending, or on chain when sent without
+      // an estimate): find out which, one estimated transaction each.
+      this.log?.debug({ calls: batch.length, error: err.errorName, onChain: gas !== undefined }, "multicall reverted; sending its calls one by one");
+      await Promise.all(batch.map((p) => this.sendOne(p, false)));
     }
   }
 
-  private async sendOne(p: Pending): Promise<void> {
+  private keyOf(p: Pending): string | undefined {
+    return this.learnable.has(p.functionName) ? (p.gasKey ?? undefined) : undefined;
+  }
+
+  /** One call as its own transaction; `learnt`: may use a learnt gas limit (a re-send after a revert may not). */
+  private async sendOne(p: Pending, learnt: boolean): Promise<void> {
+    const gas = learnt ? this.gas.limitFor([this.keyOf(p)]) : undefined;
     try {
-      const receipt = await this.sender.write({ address: this.address, abi: this.abi, functionName: p.functionName, args: p.args }, p.hooks);
+      const receipt = await this.sender.write({ address: this.address, abi: this.abi, functionName: p.functionName, args: p.args }, { ...p.hooks, gas });
+      this.gas.learn([this.keyOf(p)], receipt.gasUsed);
       p.resolve(receipt.transactionHash);
     } catch (err) {
+      // Sent without an estimate and reverted on chain: once more with one, for the decoded error before sending.
+      if (gas !== undefined && err instanceof RevertError) return this.sendOne(p, false);
       p.reject(err);
     }
   }

@@ -61,6 +61,8 @@ export interface PoqChainOptions {
  * backoff, writes go through one TxSender per key (nonce coordination, fee bumps, decoded
  * custom errors).
  */
+type ViewCall = { functionName: string; args: readonly unknown[] };
+
 export class PoqChain implements PoqChainPort {
   readonly senders = new Map<string, TxSender>();
   readonly accounts: readonly Address[];
@@ -71,7 +73,9 @@ export class PoqChain implements PoqChainPort {
   private staticCache = new Map<bigint, Pick<TaskView, "outputs" | "committee">>();
 
   constructor(readonly o: PoqChainOptions) {
-    const batch = { maxCalls: o.tx.batchMaxCalls, lingerMs: o.tx.batchLingerMs };
+    // A commit costs the same gas every time, a reveal or a finalization the same for tasks of
+    // one shape: after the first, no estimate (see GasBook).
+    const batch = { maxCalls: o.tx.batchMaxCalls, lingerMs: o.tx.batchLingerMs, learnGas: o.tx.learnGas ? ["commit", "reveal", "finalize"] : [] };
     for (const a of o.accounts) {
       const s = new TxSender(o.client, a, o.nonces, o.tx, o.log);
       this.senders.set(a.address.toLowerCase(), s);
@@ -111,19 +115,39 @@ export class PoqChain implements PoqChainPort {
     return b;
   }
 
+  /** Reads asked for in the current turn of the event loop, sent together by flushReads(). */
+  private readQueue: Array<{ calls: readonly ViewCall[]; resolve: (r: unknown[]) => void; reject: (e: unknown) => void }> = [];
+
   /**
    * Several views in one eth_call through the contract's own multicall (OpenZeppelin
-   * Multicall): one round trip instead of one a view.
+   * Multicall): one round trip instead of one a view. Reads asked for in the same turn of the
+   * event loop (the jobs of one task's evaluators, say) share that eth_call too.
    */
-  private async readMany(calls: ReadonlyArray<{ functionName: string; args: readonly unknown[] }>): Promise<unknown[]> {
-    const out: unknown[] = [];
-    for (let i = 0; i < calls.length; i += 256) {
-      const chunk = calls.slice(i, i + 256);
-      const data = chunk.map((c) => encodeFunctionData({ abi: this.o.abi, functionName: c.functionName, args: c.args } as never) as Hex);
-      const results = await this.read<readonly Hex[]>("multicall", [data]);
-      results.forEach((r, j) => out.push(decodeFunctionResult({ abi: this.o.abi, functionName: chunk[j]!.functionName, data: r } as never)));
+  private readMany(calls: readonly ViewCall[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      if (this.readQueue.push({ calls, resolve, reject }) === 1) setImmediate(() => void this.flushReads());
+    });
+  }
+
+  private async flushReads(): Promise<void> {
+    const waiting = this.readQueue.splice(0);
+    const all = waiting.flatMap((w) => w.calls);
+    try {
+      const out: unknown[] = [];
+      for (let i = 0; i < all.length; i += 256) {
+        const chunk = all.slice(i, i + 256);
+        const data = chunk.map((c) => encodeFunctionData({ abi: this.o.abi, functionName: c.functionName, args: c.args } as never) as Hex);
+        const results = await this.read<readonly Hex[]>("multicall", [data]);
+        results.forEach((r, j) => out.push(decodeFunctionResult({ abi: this.o.abi, functionName: chunk[j]!.functionName, data: r } as never)));
+      }
+      let at = 0;
+      for (const w of waiting) {
+        w.resolve(out.slice(at, at + w.calls.length));
+        at += w.calls.length;
+      }
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
     }
-    return out;
   }
 
   private remember(taskId: bigint, v: Pick<TaskView, "outputs" | "committee">): void {
@@ -154,10 +178,10 @@ export class PoqChain implements PoqChainPort {
   /** The task (outputs and committee read once per task, they never change) and, optionally, one member's flags: one round trip. */
   private async taskRead(taskId: bigint, ev?: Address): Promise<{ task: TaskView; member?: { committed: boolean; revealed: boolean } }> {
     const cached = this.staticCache.get(taskId);
-    const calls: Array<{ functionName: string; args: readonly unknown[] }> = [{ functionName: "getTask", args: [taskId] }];
+    const calls: ViewCall[] = [{ functionName: "getTask", args: [taskId] }];
     if (ev) calls.push({ functionName: "getMember", args: [taskId, ev] });
     if (!cached) calls.push({ functionName: "getOutputs", args: [taskId] }, { functionName: "getCommittee", args: [taskId] });
-    const r = calls.length === 1 ? [await this.read<unknown>("getTask", [taskId])] : await this.readMany(calls);
+    const r = await this.readMany(calls);
     let st = cached;
     if (!st) {
       const outs = r[calls.length - 2] as readonly [readonly Address[], readonly Hex[]];
@@ -224,11 +248,14 @@ export class PoqChain implements PoqChainPort {
   }
 
   reveal(ev: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex> {
-    return this.batcher(ev).submit("reveal", [taskId, [...scores], salt]);
+    return this.batcher(ev).submit("reveal", [taskId, [...scores], salt], {}, `reveal/${scores.length}`);
   }
 
   finalize(from: Address, taskId: bigint): Promise<Hex> {
-    return this.batcher(from).submit("finalize", [taskId]);
+    // Settlement's gas grows with the committee and the outputs: learnt per (k, m), estimated
+    // when this process has not read the task.
+    const t = this.staticCache.get(taskId);
+    return this.batcher(from).submit("finalize", [taskId], {}, t ? `finalize/${t.committee.length}x${t.outputs.length}` : null);
   }
 
   blockNumber(): Promise<bigint> {

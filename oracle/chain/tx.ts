@@ -24,6 +24,12 @@ export interface WriteRequest {
 export interface WriteHooks {
   /** Called with every hash handed to the node (the first send and each fee-bumped replacement). */
   onSent?: (hash: Hex, nonce: number) => Promise<void> | void;
+  /**
+   * A gas limit to send with, skipping the estimate (which executes the call once more on the
+   * node). Without the estimate a revert is found only on chain: the receipt fails, the call
+   * is replayed at its block to decode the error, and the gas it burnt is spent.
+   */
+  gas?: bigint;
 }
 
 /** What sending needs from the tx config (batching is the caller's business). */
@@ -102,12 +108,12 @@ export class TxSender {
     const data = encodeFunctionData({ abi: req.abi, functionName: req.functionName, args: req.args } as never);
     // Gas estimation executes the call: a revert surfaces here, decoded to its custom error,
     // before anything is signed (same as a simulation, one round trip less).
-    const gas = await withRetry(
+    const gas = hooks.gas ?? await withRetry(
       async () => {
         try {
-          // The address, not the local account: viem would otherwise "prepare" a full
-          // transaction first (nonce, fees, chain id: four more round trips per send).
-          const est = await this.client.estimateContractGas({ ...req, account: this.account.address } as never);
+          // The address, not the local account, and no "prepare": viem would otherwise fill a
+          // whole transaction first (nonce, fees, chain id: round trips per send).
+          const est = await this.client.estimateContractGas({ ...req, account: this.account.address, prepare: false } as never);
           return (est * 12n) / 10n + 10_000n;
         } catch (err) {
           const rev = decodeRevert(err, req.abi);
@@ -134,7 +140,20 @@ export class TxSender {
         maxFeePerGas: fees.maxFeePerGas!,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas!,
       });
-      return withRetry(() => this.client.sendRawTransaction({ serializedTransaction: raw }), this.cfg, `send ${req.functionName}`, this.log);
+      try {
+        return await withRetry(() => this.client.sendRawTransaction({ serializedTransaction: raw }), this.cfg, `send ${req.functionName}`, this.log);
+      } catch (err) {
+        // Sent without an estimate, a failing call can surface here: Hardhat mines it and then
+        // answers the send with an error (other nodes mine it and the receipt says so).
+        if (hooks.gas !== undefined && !isTransient(err)) {
+          const rev = decodeRevert(err, req.abi);
+          if (rev) throw new RevertError(req.functionName, rev.errorName, rev.args);
+          const msg = (err as Error).message;
+          if (/out of gas/i.test(msg)) throw new RevertError(req.functionName, "OutOfGas", [gas]);
+          if (/revert/i.test(msg)) throw new RevertError(req.functionName, "unknown (reverted on chain)");
+        }
+        throw err;
+      }
     };
 
     let nonce = -1;
@@ -153,12 +172,12 @@ export class TxSender {
 
     for (let bump = 0; ; bump++) {
       const receipt = await this.awaitAny(hashes, this.cfg.receiptTimeoutMs);
-      if (receipt) return this.checkStatus(receipt, req, data);
+      if (receipt) return this.checkStatus(receipt, req, data, gas);
       const mined = await withRetry(() => this.client.getTransactionCount({ address: this.address, blockTag: "latest" }), this.cfg, "getTransactionCount", this.log);
       if (mined > nonce) {
         // Our nonce was used; one of our hashes must have a receipt now (or another process replaced it).
         const late = await this.awaitAny(hashes, 2_000);
-        if (late) return this.checkStatus(late, req, data);
+        if (late) return this.checkStatus(late, req, data, gas);
         throw new PoqError("E_TX_REPLACED", `${req.functionName}: nonce ${nonce} was consumed by another transaction`, { nonce, hashes });
       }
       if (bump >= this.cfg.maxFeeBumps) throw new PoqError("E_TX_STUCK", `${req.functionName}: no receipt after ${bump} fee bumps`, { nonce, hashes });
@@ -193,7 +212,7 @@ export class TxSender {
     }
   }
 
-  private async checkStatus(receipt: TransactionReceipt, req: WriteRequest, data: Hex): Promise<TransactionReceipt> {
+  private async checkStatus(receipt: TransactionReceipt, req: WriteRequest, data: Hex, gas: bigint): Promise<TransactionReceipt> {
     if (receipt.status === "success") return receipt;
     // Replay at the block to recover the custom error.
     try {
@@ -202,6 +221,8 @@ export class TxSender {
       const rev = decodeRevert(err, req.abi);
       if (rev) throw new RevertError(req.functionName, rev.errorName, rev.args);
     }
+    // The replay (with the node's ample call gas) went through: the limit was too low.
+    if (receipt.gasUsed * 100n >= gas * 98n) throw new RevertError(req.functionName, "OutOfGas", [receipt.gasUsed, gas]);
     throw new RevertError(req.functionName, "unknown (reverted on chain)");
   }
 }

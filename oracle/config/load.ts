@@ -8,7 +8,7 @@ import { configSchema, type PoqConfig } from "./schema.js";
  *
  * Environment: POQ_CONFIG (file), POQ_RPC_URL, POQ_CONTRACT, REDIS_URL, POQ_REDIS_PREFIX,
  * POQ_CONTENT_DIR, POQ_CONTENT_URL, POQ_WORKER_CONCURRENCY, POQ_SCORING_THREADS, POQ_CONFIRMATIONS,
- * POQ_POLL_INTERVAL_MS, POQ_TX_BATCH_MAX_CALLS, POQ_TX_BATCH_LINGER_MS, POQ_METRICS_PORT,
+ * POQ_POLL_INTERVAL_MS, POQ_TX_BATCH_MAX_CALLS, POQ_TX_BATCH_LINGER_MS, POQ_TX_LEARN_GAS, POQ_METRICS_PORT,
  * POQ_KEYSTORES (comma-separated), POQ_PROFILES (comma-separated), POQ_LOG_LEVEL.
  */
 export interface LoadConfigOptions {
@@ -53,6 +53,14 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n;
 }
 
+function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new InputError(`${name} must be true or false, got "${raw}"`, { field: name, reason: "not a boolean" });
+}
+
 function list(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
   const raw = env[name];
   if (!raw) return undefined;
@@ -78,7 +86,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       confirmations: int(env, "POQ_CONFIRMATIONS"),
       pollIntervalMs: int(env, "POQ_POLL_INTERVAL_MS"),
     },
-    tx: { batchMaxCalls: int(env, "POQ_TX_BATCH_MAX_CALLS"), batchLingerMs: int(env, "POQ_TX_BATCH_LINGER_MS") },
+    tx: { batchMaxCalls: int(env, "POQ_TX_BATCH_MAX_CALLS"), batchLingerMs: int(env, "POQ_TX_BATCH_LINGER_MS"), learnGas: bool(env, "POQ_TX_LEARN_GAS") },
     metrics: { port: int(env, "POQ_METRICS_PORT") },
     logLevel: env.POQ_LOG_LEVEL || undefined,
   };

@@ -4,6 +4,7 @@ import { modelIdToString } from "../chain/poq.js";
 import { TxSender } from "../chain/tx.js";
 import { withRetry } from "../chain/tx.js";
 import { PoqError } from "../core/errors.js";
+import { GasBook } from "../chain/gas-book.js";
 import { RevertError } from "../chain/errors.js";
 
 /**
@@ -237,6 +238,8 @@ export interface TaskSpecInput {
 
 /** Transactions of one participant (requester, evaluator, node or anyone). */
 export class PoqActions {
+  /** Gas of `createTask` batches, learnt per task shape (see GasBook): later batches skip the estimate. */
+  private readonly gas = new GasBook();
   constructor(readonly reader: PoqReader, readonly sender: TxSender) {}
 
   private w(functionName: string, args: readonly unknown[]): Promise<TransactionReceipt> {
@@ -287,9 +290,13 @@ export class PoqActions {
         continue;
       }
       const calls = chunk.map((spec) => encodeFunctionData({ abi: this.reader.abi, functionName: "createTask", args: [spec] } as never));
+      // A creation's gas depends on the committee size and the number of outputs (and grows a
+      // little with the evaluator pool: the 1.5x margin covers that, a miss is re-sent below).
+      const keys = chunk.map((spec) => `createTask/${spec.k}x${spec.nodes.length}`);
       let r: TransactionReceipt;
       try {
-        r = await this.w("multicall", [calls]);
+        r = await this.sender.write({ address: this.reader.address, abi: this.reader.abi, functionName: "multicall", args: [calls] }, { gas: this.gas.limitFor(keys) });
+        this.gas.learn(keys, r.gasUsed);
       } catch (err) {
         if (!(err instanceof RevertError)) throw err;
         for (const spec of chunk) ids.push(await this.createTask(spec, { approve: false }));

@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { keccak256, toHex, type EIP1193Provider, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CallBatcher } from "../../oracle/chain/batcher.js";
+import { GasBook } from "../../oracle/chain/gas-book.js";
 import { RevertError } from "../../oracle/chain/errors.js";
 import { MemoryNonceCoordinator } from "../../oracle/chain/nonce.js";
 import { PoqChain } from "../../oracle/chain/poq.js";
@@ -27,15 +28,31 @@ beforeAll(async () => {
 
 const commitment = (i: number): Hex => keccak256(toHex(`commitment-${i}`));
 
-function batcherFor(key: Hex, maxCalls: number) {
+function batcherFor(key: Hex, maxCalls: number, learnGas: string[] = []) {
   const sender = new TxSender(client, privateKeyToAccount(key), new MemoryNonceCoordinator(), txCfg);
-  return new CallBatcher(sender, s.dep.poq, abi, { maxCalls, lingerMs: 0 });
+  return new CallBatcher(sender, s.dep.poq, abi, { maxCalls, lingerMs: 0, learnGas });
 }
 
 async function member(taskId: bigint, ev: Hex) {
   const m = await s.dc.client.readContract({ address: s.dep.poq, abi, functionName: "getMember", args: [taskId, ev] } as never);
   return { committed: (m as readonly unknown[])[1] as boolean, revealed: (m as readonly unknown[])[2] as boolean };
 }
+
+describe("GasBook", () => {
+  it("knows a limit only for learnt keys: 1.5x the most gas a call used, summed, plus 30,000", () => {
+    const g = new GasBook();
+    expect(g.limitFor(["commit"])).toBeUndefined();
+    g.learn(["commit", "commit"], 80_001n); // 40,001 a call (rounded up)
+    expect(g.limitFor(["commit"])).toBe((40_001n * 3n) / 2n + 30_000n);
+    g.learn(["commit"], 50_000n); // a lone call used more: the higher figure stays
+    g.learn(["commit", "commit", "commit", "commit"], 100_000n);
+    expect(g.limitFor(["commit", "commit"])).toBe((100_000n * 3n) / 2n + 30_000n);
+    expect(g.limitFor(["commit", "reveal/3"])).toBeUndefined(); // one unknown key: estimate the whole transaction
+    expect(g.limitFor([undefined])).toBeUndefined();
+    g.learn([undefined, "reveal/3"], 60_000n);
+    expect(g.limitFor(["reveal/3"])).toBe((30_000n * 3n) / 2n + 30_000n);
+  });
+});
 
 describe("CallBatcher", () => {
   it("sends calls queued in one turn as a single multicall transaction, up to maxCalls a transaction", async () => {
@@ -69,6 +86,41 @@ describe("CallBatcher", () => {
     for (const id of ids) expect((await member(id, ev)).committed).toBe(true);
   });
 
+  it("sends commits without a gas estimate once one was mined, with the limit learnt from its receipt", async () => {
+    const ids = await createTasks(s, [qaTask(11), qaTask(12), qaTask(13), qaTask(14)], { k: 3 });
+    const key = s.evaluatorKeys[0]!;
+    const b = batcherFor(key, 16, ["commit"]);
+    expect(b.gas.limitFor(["commit", "commit"])).toBeUndefined();
+    const first = await Promise.all(ids.slice(0, 2).map((id, i) => b.submit("commit", [id, commitment(50 + i)])));
+    const r1 = await client.getTransactionReceipt({ hash: first[0]! });
+    const perCall = (r1.gasUsed + 1n) / 2n;
+    const expected = (2n * perCall * 3n) / 2n + 30_000n;
+    expect(b.gas.limitFor(["commit", "commit"])).toBe(expected);
+    const second = await Promise.all(ids.slice(2).map((id, i) => b.submit("commit", [id, commitment(60 + i)])));
+    const tx = await client.getTransaction({ hash: second[0]! });
+    expect(tx.gas).toBe(expected); // the learnt limit, not estimate x 1.2 + 10,000
+    expect((await client.getTransactionReceipt({ hash: second[0]! })).status).toBe("success");
+    for (const id of ids) expect((await member(id, s.evaluators[0]!.address)).committed).toBe(true);
+  });
+
+  it("re-sends with estimates when a batch sent with a learnt limit fails on chain (a revert, or out of gas)", async () => {
+    const ids = await createTasks(s, [qaTask(15), qaTask(16), qaTask(17)], { k: 3 });
+    const ev = s.evaluators[1]!.address;
+    const b = batcherFor(s.evaluatorKeys[1]!, 16, ["commit"]);
+    await b.submit("commit", [ids[1]!, commitment(70)]); // learns; ids[1] is committed now
+    const results = await Promise.allSettled(ids.map((id, i) => b.submit("commit", [id, commitment(80 + i)])));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(((results[1] as PromiseRejectedResult).reason as RevertError).errorName).toBe("AlreadyCommitted");
+
+    // A limit learnt too low (here: 1 gas a call) runs out of gas; the call goes through with an estimate.
+    const more = await createTasks(s, [qaTask(18)], { k: 3 });
+    const low = batcherFor(s.evaluatorKeys[1]!, 16, ["commit"]);
+    low.gas.learn(["commit"], 1n);
+    const h = await low.submit("commit", [more[0]!, commitment(90)]);
+    expect((await client.getTransactionReceipt({ hash: h })).status).toBe("success");
+    expect((await member(more[0]!, ev)).committed).toBe(true);
+  });
+
   it("PoqActions.createTasks creates many tasks a transaction, ids in input order; a bad task is named and the ones before it exist", async () => {
     const req = s.actions(s.requester);
     const now = (await client.getBlock()).timestamp;
@@ -95,7 +147,7 @@ describe("CallBatcher", () => {
 
   it("PoqChain.progressMany reads many tasks in one call, equal to progress() of each", async () => {
     const ids = await createTasks(s, [qaTask(9), qaTask(10)], { k: 3 });
-    const chain = new PoqChain({ client, address: s.dep.poq, abi, accounts: [privateKeyToAccount(s.evaluatorKeys[0]!)], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0 } });
+    const chain = new PoqChain({ client, address: s.dep.poq, abi, accounts: [privateKeyToAccount(s.evaluatorKeys[0]!)], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
     await chain.commit(s.evaluators[0]!.address, ids[0]!, commitment(40), async () => undefined);
     const many = await chain.progressMany([...ids, 1n]);
     const one = await Promise.all([...ids, 1n].map((id) => chain.progress(id)));
@@ -104,7 +156,7 @@ describe("CallBatcher", () => {
     expect(many[1]!.commits).toBe(0);
     expect(many[0]!.k).toBe(3);
     // the worker's combined read equals the separate ones (fresh chain object: nothing cached)
-    const fresh = new PoqChain({ client, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0 } });
+    const fresh = new PoqChain({ client, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
     for (const ev of [s.evaluators[0]!.address, s.evaluators[1]!.address]) {
       const both = await fresh.taskForEvaluator(ids[0]!, ev);
       expect(both.task).toEqual(await chain.getTask(ids[0]!));
@@ -112,5 +164,24 @@ describe("CallBatcher", () => {
       expect((await fresh.taskForEvaluator(ids[0]!, ev)).task).toEqual(both.task); // second read: outputs and committee from the cache
     }
     expect((await fresh.taskForEvaluator(ids[0]!, s.evaluators[0]!.address)).member.committed).toBe(true);
+  });
+
+  it("PoqChain sends reads asked for in the same turn as one eth_call, each caller getting its own answer", async () => {
+    const ids = await createTasks(s, [qaTask(19), qaTask(20)], { k: 3 });
+    let calls = 0;
+    const counting = new Proxy(client, {
+      get: (t, k, r) => (k === "readContract" ? (...a: unknown[]) => (calls++, (t.readContract as (...x: unknown[]) => unknown)(...a)) : Reflect.get(t, k, r)),
+    });
+    const chain = new PoqChain({ client: counting, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
+    const evs = s.evaluators.map((e) => e.address);
+    const together = await Promise.all(ids.flatMap((id) => evs.map((ev) => chain.taskForEvaluator(id, ev))));
+    expect(calls).toBe(1);
+    const fresh = new PoqChain({ client, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
+    for (const [i, id] of ids.entries())
+      for (const [j, ev] of evs.entries()) {
+        const r = together[i * evs.length + j]!;
+        expect(r.task.taskId).toBe(id);
+        expect(r).toEqual(await fresh.taskForEvaluator(id, ev));
+      }
   });
 });

@@ -49,6 +49,9 @@ describe("config", () => {
     expect(c.tx).toMatchObject({ batchMaxCalls: 1, batchLingerMs: 0 });
     expect(c.rpcUrl).toBe("ws://127.0.0.1:8545");
     expect(() => loadConfig({ env: { POQ_TX_BATCH_MAX_CALLS: "0" } })).toThrow(/batchMaxCalls/);
+    expect(loadConfig({ env: {} }).tx.learnGas).toBe(true);
+    expect(loadConfig({ env: { POQ_TX_LEARN_GAS: "false" } }).tx.learnGas).toBe(false);
+    expect(() => loadConfig({ env: { POQ_TX_LEARN_GAS: "sometimes" } })).toThrow(/POQ_TX_LEARN_GAS must be true or false/);
   });
   it("selects an HTTP content store from the environment", () => {
     const c = loadConfig({ env: { POQ_CONTENT_URL: "http://127.0.0.1:9999/c" } });
