@@ -33,6 +33,7 @@ import { defaultProfile, profileHash } from "../oracle/scoring/profile.js";
 import { EngineTaskScorer } from "../oracle/worker/scorer.js";
 import { RedisStateStore } from "../oracle/worker/store.js";
 import { parseTaskFile, type TaskLine } from "../oracle/sdk/tasks.js";
+import { groupCpuSeconds, processCpuSeconds } from "../oracle/ops/proc-cpu.js";
 import { startHardhatNode, setupStack, createTasks, spawnWorker, workerEnv, waitFor, uniquePrefix, REDIS_URL, root, type WorkerProc } from "../oracle/ops/devnode.js";
 
 const opts = new Command("bench-e2e")
@@ -164,6 +165,13 @@ async function main() {
   const node = await startHardhatNode();
   const stack = await setupStack(node.url, K, NODE_MODELS);
   const redis = new Redis(REDIS_URL);
+  // CPU attribution (Linux /proc): the node's process group, each worker, the Redis server when it runs here.
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info("server"))?.[1]);
+  const cpuOf = (workers: WorkerProc[]) => ({
+    node: groupCpuSeconds(node.proc.pid!),
+    workers: workers.reduce<number | undefined>((a, w) => (a === undefined ? undefined : (processCpuSeconds(w.proc.pid!) ?? NaN) + a), 0),
+    redis: redisPid ? processCpuSeconds(redisPid) : undefined,
+  });
   const out: Record<string, { tasks: number; outputsPerTask: number; rawEvaluationsPerSec: number; rawOneThreadEvaluationsPerSec: number; workers: Record<string, Row> }> = {};
   try {
     for (const load of loads) {
@@ -194,6 +202,7 @@ async function main() {
           const fromBlock = await stack.dc.client.getBlockNumber();
           const t0 = performance.now();
           const cpu0 = process.cpuUsage();
+          const procCpu0 = cpuOf(procs);
           const ids = await createTasks(stack, load.tasks((run + 1) * N, N), { parallel: true });
           const createSecs = (performance.now() - t0) / 1000;
           // One cheap log query per poll: the benchmark must not load the node it measures.
@@ -207,6 +216,13 @@ async function main() {
           const secs = (performance.now() - t0) / 1000;
           const cpu = process.cpuUsage(cpu0);
           const benchCpuSeconds = (cpu.user + cpu.system) / 1e6;
+          const procCpu1 = cpuOf(procs);
+          // CPU milliseconds a task cost each part during the run (undefined without /proc or a local Redis).
+          const perTask = (k: keyof typeof procCpu0) => {
+            const a = procCpu0[k], b = procCpu1[k];
+            return a === undefined || b === undefined || !Number.isFinite(a + b) ? undefined : +(((b - a) * 1000) / N).toFixed(1);
+          };
+          const cpuMsPerTask = { workers: perTask("workers"), node: perTask("node"), redis: perTask("redis"), bench: +((benchCpuSeconds * 1000) / N).toFixed(1) };
           // Transactions the run put on chain (task creation included), counted after the clock stopped.
           const head = await stack.dc.client.getBlockNumber();
           let txs = 0;
@@ -229,9 +245,11 @@ async function main() {
             rawOneThreadEvaluationsPerSec: +rawOneThreadEvaluationsPerSec.toFixed(2),
             ratioToRawScoring: +(e2eEvaluationsPerSec / rawEvaluationsPerSec).toFixed(3),
             ratioToRawPerCore: +(e2eEvaluationsPerSec / (rawOneThreadEvaluationsPerSec * Math.min(w, cpus))).toFixed(3),
+            ...Object.fromEntries(Object.entries(cpuMsPerTask).filter(([, v]) => v !== undefined).map(([k, v]) => [`cpuMsPerTask_${k}`, v!])),
             ...Object.fromEntries(Object.entries(lat).flatMap(([s, a]) => [[`${s}MsP50`, pct(a, 50)], [`${s}MsP95`, pct(a, 95)], [`${s}MsMean`, +mean(a).toFixed(1)]])),
           };
           say(`W=${w}: ${N} tasks in ${secs.toFixed(1)} s (the requester's createTask calls took ${createSecs.toFixed(1)} s of it; this process used ${benchCpuSeconds.toFixed(1)} s of CPU)`);
+          say(`  CPU ms a task: ${Object.entries(cpuMsPerTask).map(([k, v]) => `${k} ${v ?? "n/a"}`).join(", ")}`);
         } finally {
           await Promise.all(procs.map((p) => p.stop()));
           const keys = await redis.keys(`${prefix}*`);
