@@ -131,23 +131,29 @@ export class PoqChain implements PoqChainPort {
 
   private async flushReads(): Promise<void> {
     const waiting = this.readQueue.splice(0);
-    const all = waiting.flatMap((w) => w.calls);
     try {
-      const out: unknown[] = [];
-      for (let i = 0; i < all.length; i += 256) {
-        const chunk = all.slice(i, i + 256);
-        const data = chunk.map((c) => encodeFunctionData({ abi: this.o.abi, functionName: c.functionName, args: c.args } as never) as Hex);
-        const results = await this.read<readonly Hex[]>("multicall", [data]);
-        results.forEach((r, j) => out.push(decodeFunctionResult({ abi: this.o.abi, functionName: chunk[j]!.functionName, data: r } as never)));
-      }
+      const out = await this.execute(waiting.flatMap((w) => w.calls));
       let at = 0;
       for (const w of waiting) {
         w.resolve(out.slice(at, at + w.calls.length));
         at += w.calls.length;
       }
     } catch (err) {
-      for (const w of waiting) w.reject(err);
+      // One failing view fails the whole multicall: each caller's reads alone then, so only its own fail.
+      if (waiting.length === 1) waiting[0]!.reject(err);
+      else for (const w of waiting) this.execute(w.calls).then(w.resolve, w.reject);
     }
+  }
+
+  private async execute(calls: readonly ViewCall[]): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (let i = 0; i < calls.length; i += 256) {
+      const chunk = calls.slice(i, i + 256);
+      const data = chunk.map((c) => encodeFunctionData({ abi: this.o.abi, functionName: c.functionName, args: c.args } as never) as Hex);
+      const results = await this.read<readonly Hex[]>("multicall", [data]);
+      results.forEach((r, j) => out.push(decodeFunctionResult({ abi: this.o.abi, functionName: chunk[j]!.functionName, data: r } as never)));
+    }
+    return out;
   }
 
   private remember(taskId: bigint, v: Pick<TaskView, "outputs" | "committee">): void {
