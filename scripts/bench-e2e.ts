@@ -166,10 +166,13 @@ async function main() {
   const stack = await setupStack(node.url, K, NODE_MODELS);
   const redis = new Redis(REDIS_URL);
   // CPU attribution (Linux /proc): the node's process group, each worker, the Redis server when it runs here.
-  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info("server"))?.[1]);
+  // (Redis's pid names a process on this machine only when Redis runs here.)
+  const redisLocal = /^rediss?:\/\/([^@/]*@)?(127\.0\.0\.1|localhost|\[::1\])[:/]?/.test(REDIS_URL);
+  const redisPid = redisLocal ? Number(/process_id:(\d+)/.exec(await redis.info("server"))?.[1]) : 0;
+  const total = (xs: (number | undefined)[]) => (xs.includes(undefined) ? undefined : xs.reduce<number>((a, x) => a + x!, 0));
   const cpuOf = (workers: WorkerProc[]) => ({
     node: groupCpuSeconds(node.proc.pid!),
-    workers: workers.reduce<number | undefined>((a, w) => (a === undefined ? undefined : (processCpuSeconds(w.proc.pid!) ?? NaN) + a), 0),
+    workers: total(workers.map((w) => processCpuSeconds(w.proc.pid!))),
     redis: redisPid ? processCpuSeconds(redisPid) : undefined,
   });
   const out: Record<string, { tasks: number; outputsPerTask: number; rawEvaluationsPerSec: number; rawOneThreadEvaluationsPerSec: number; workers: Record<string, Row> }> = {};
@@ -220,7 +223,7 @@ async function main() {
           // CPU milliseconds a task cost each part during the run (undefined without /proc or a local Redis).
           const perTask = (k: keyof typeof procCpu0) => {
             const a = procCpu0[k], b = procCpu1[k];
-            return a === undefined || b === undefined || !Number.isFinite(a + b) ? undefined : +(((b - a) * 1000) / N).toFixed(1);
+            return a === undefined || b === undefined ? undefined : +(((b - a) * 1000) / N).toFixed(1);
           };
           const cpuMsPerTask = { workers: perTask("workers"), node: perTask("node"), redis: perTask("redis"), bench: +((benchCpuSeconds * 1000) / N).toFixed(1) };
           // Transactions the run put on chain (task creation included), counted after the clock stopped.

@@ -1,7 +1,7 @@
 import { encodeFunctionData, parseEventLogs, type Abi, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { poqAbi } from "../chain/contract.js";
 import { modelIdToString } from "../chain/poq.js";
-import { TxSender } from "../chain/tx.js";
+import { TxSender, type WriteHooks } from "../chain/tx.js";
 import { withRetry } from "../chain/tx.js";
 import { PoqError } from "../core/errors.js";
 import { GasBook } from "../chain/gas-book.js";
@@ -242,8 +242,8 @@ export class PoqActions {
   private readonly gas = new GasBook();
   constructor(readonly reader: PoqReader, readonly sender: TxSender) {}
 
-  private w(functionName: string, args: readonly unknown[]): Promise<TransactionReceipt> {
-    return this.sender.write({ address: this.reader.address, abi: this.reader.abi, functionName, args });
+  private w(functionName: string, args: readonly unknown[], hooks?: WriteHooks): Promise<TransactionReceipt> {
+    return this.sender.write({ address: this.reader.address, abi: this.reader.abi, functionName, args }, hooks);
   }
 
   async approveToken(amount: bigint): Promise<void> {
@@ -295,7 +295,7 @@ export class PoqActions {
       const keys = chunk.map((spec) => `createTask/${spec.k}x${spec.nodes.length}`);
       let r: TransactionReceipt;
       try {
-        r = await this.sender.write({ address: this.reader.address, abi: this.reader.abi, functionName: "multicall", args: [calls] }, { gas: this.gas.limitFor(keys) });
+        r = await this.w("multicall", [calls], { gas: this.gas.limitFor(keys) });
         this.gas.learn(keys, r.gasUsed);
       } catch (err) {
         if (!(err instanceof RevertError)) throw err;
