@@ -137,13 +137,18 @@ function workloads(): Workload[] {
 
 type Row = Record<string, number>;
 
-/** Raw scoring engine: every task scored k times in this process (as k evaluators would). */
-async function rawThroughput(scorer: EngineTaskScorer, ph: `0x${string}`, tasks: TaskLine[]): Promise<number> {
+/**
+ * Raw scoring engine: every task scored k times in this process (as k evaluators would).
+ * Returns task-evaluations a second and the CPU (all threads of this process) a task took.
+ */
+async function rawThroughput(scorer: EngineTaskScorer, ph: `0x${string}`, tasks: TaskLine[]): Promise<{ evalsPerSec: number; cpuMsPerTask: number }> {
   const models = (t: TaskLine) => t.outputs.map((o) => ({ text: o.text, model: NODE_MODELS[Number(o.node.slice(1))] ?? "unknown" }));
   const r0 = performance.now();
+  const c0 = process.cpuUsage();
   for (const t of tasks)
     for (let e = 0; e < K; e++) await scorer.score(ph, { taskId: t.id, family: t.task, query: t.query, references: t.references, outputs: models(t) });
-  return (tasks.length * K) / ((performance.now() - r0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  return { evalsPerSec: (tasks.length * K) / ((performance.now() - r0) / 1000), cpuMsPerTask: (cpu.user + cpu.system) / 1000 / tasks.length };
 }
 
 async function main() {
@@ -162,7 +167,8 @@ async function main() {
     return sc;
   };
 
-  const node = await startHardhatNode();
+  // A local node without Hardhat's console log of every call (see startHardhatNode).
+  const node = await startHardhatNode({ quiet: true });
   const stack = await setupStack(node.url, K, NODE_MODELS);
   const redis = new Redis(REDIS_URL);
   // CPU attribution (Linux /proc): the node's process group, each worker, the Redis server when it runs here.
@@ -175,7 +181,7 @@ async function main() {
     workers: total(workers.map((w) => processCpuSeconds(w.proc.pid!))),
     redis: redisPid ? processCpuSeconds(redisPid) : undefined,
   });
-  const out: Record<string, { tasks: number; outputsPerTask: number; rawEvaluationsPerSec: number; rawOneThreadEvaluationsPerSec: number; workers: Record<string, Row> }> = {};
+  const out: Record<string, { tasks: number; outputsPerTask: number; rawEvaluationsPerSec: number; rawOneThreadEvaluationsPerSec: number; rawCpuMsPerTask: number; workers: Record<string, Row> }> = {};
   try {
     for (const load of loads) {
       const N = Number(opts.tasks ?? load.defaultTasks);
@@ -184,8 +190,9 @@ async function main() {
       // (separate encoder instances) or into the runs (worker processes, unseen tasks).
       // Raw throughput is measured before and after the workload's runs; the higher figure is
       // used (a raw measurement slowed by a busy moment would flatter the ratio).
-      const rawBefore = await rawThroughput(await freshScorer(encoder), ph, rawTasks);
-      const rawOneThreadEvaluationsPerSec = await rawThroughput(await freshScorer(encoder1), ph, rawTasks);
+      const before = await rawThroughput(await freshScorer(encoder), ph, rawTasks);
+      const rawBefore = before.evalsPerSec;
+      const rawOneThreadEvaluationsPerSec = (await rawThroughput(await freshScorer(encoder1), ph, rawTasks)).evalsPerSec;
       let rawEvaluationsPerSec = rawBefore;
       const outputsPerTask = rawTasks.reduce((a, t) => a + t.outputs.length, 0) / N;
       say(`\n[${load.name}] ${N} tasks a run, ${outputsPerTask.toFixed(1)} outputs a task; raw scoring engine ${rawEvaluationsPerSec.toFixed(1)} task-evaluations/s (one process; ${rawOneThreadEvaluationsPerSec.toFixed(1)} on one thread)`);
@@ -261,17 +268,21 @@ async function main() {
       }
       // A fresh encoder: the first one's content-hash cache holds these texts now.
       const encoderAfter = await loadUseLite();
-      const rawAfter = await rawThroughput(await freshScorer(encoderAfter), ph, rawTasks);
+      const after = await rawThroughput(await freshScorer(encoderAfter), ph, rawTasks);
+      const rawAfter = after.evalsPerSec;
       await encoderAfter.close?.();
       rawEvaluationsPerSec = Math.max(rawBefore, rawAfter);
+      // CPU the raw engine spent a task (all its threads), from the faster of the two measurements.
+      const rawCpuMsPerTask = +(rawAfter > rawBefore ? after : before).cpuMsPerTask.toFixed(1);
       for (const r of Object.values(results)) {
         r.rawEvaluationsPerSec = +rawEvaluationsPerSec.toFixed(2);
         r.rawBeforeEvaluationsPerSec = +rawBefore.toFixed(2);
         r.rawAfterEvaluationsPerSec = +rawAfter.toFixed(2);
         r.ratioToRawScoring = +(r.e2eEvaluationsPerSec! / rawEvaluationsPerSec).toFixed(3);
+        r.rawCpuMsPerTask = rawCpuMsPerTask;
       }
-      say(`raw scoring engine again after the runs: ${rawAfter.toFixed(1)} task-evaluations/s (before: ${rawBefore.toFixed(1)}); ratios use ${rawEvaluationsPerSec.toFixed(1)}`);
-      out[load.name] = { tasks: N, outputsPerTask, rawEvaluationsPerSec: +rawEvaluationsPerSec.toFixed(2), rawOneThreadEvaluationsPerSec: +rawOneThreadEvaluationsPerSec.toFixed(2), workers: results };
+      say(`raw scoring engine again after the runs: ${rawAfter.toFixed(1)} task-evaluations/s (before: ${rawBefore.toFixed(1)}); ratios use ${rawEvaluationsPerSec.toFixed(1)}, which took ${rawCpuMsPerTask} CPU ms a task`);
+      out[load.name] = { tasks: N, outputsPerTask, rawEvaluationsPerSec: +rawEvaluationsPerSec.toFixed(2), rawOneThreadEvaluationsPerSec: +rawOneThreadEvaluationsPerSec.toFixed(2), rawCpuMsPerTask, workers: results };
     }
   } finally {
     redis.disconnect();

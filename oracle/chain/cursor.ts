@@ -63,9 +63,12 @@ export interface ScannerOptions {
 export class BlockScanner {
   constructor(private o: ScannerOptions) {}
 
-  /** One pass; returns the safe head that was reached (or undefined if nothing to do). */
-  async poll(): Promise<bigint | undefined> {
-    const head = await this.o.client.getBlockNumber({ cacheTime: 0 });
+  /**
+   * One pass; returns the safe head that was reached (or undefined if nothing to do). `head`:
+   * the latest block number when the caller has just read it (saves a round trip).
+   */
+  async poll(head?: bigint): Promise<bigint | undefined> {
+    head ??= await this.o.client.getBlockNumber({ cacheTime: 0 });
     const safe = head - BigInt(this.o.confirmations);
     if (safe < 0n) return undefined;
     const cur = await this.o.cursor.get();

@@ -4,6 +4,7 @@ import {
   encodeFunctionData,
   hexToString,
   type Abi,
+  type AbiEvent,
   type Address,
   type Hex,
   type PublicClient,
@@ -71,6 +72,7 @@ export class PoqChain implements PoqChainPort {
   private modelCache = new Map<string, string>();
   /** Outputs and committee never change after creation: read once per task. */
   private staticCache = new Map<bigint, Pick<TaskView, "outputs" | "committee">>();
+  private activityEvents?: AbiEvent[];
 
   constructor(readonly o: PoqChainOptions) {
     // A commit costs the same gas every time, a reveal or a finalization the same for tasks of
@@ -99,14 +101,31 @@ export class PoqChain implements PoqChainPort {
     return s;
   }
 
-  async tasksCreatedIn(from: bigint, to: bigint): Promise<bigint[]> {
+  async tasksCreatedIn(from: bigint, to: bigint): Promise<Array<{ taskId: bigint; blockHash: Hex }>> {
     const logs = await withRetry(
       () => this.o.client.getContractEvents({ address: this.o.address, abi: this.o.abi, eventName: "CommitteeSampled", fromBlock: from, toBlock: to } as never),
       this.o.tx,
       "getLogs",
       this.o.log,
     );
-    return (logs as unknown as { args: { taskId: bigint } }[]).map((l) => l.args.taskId);
+    return (logs as unknown as { args: { taskId: bigint }; blockHash: Hex }[]).map((l) => ({ taskId: l.args.taskId, blockHash: l.blockHash }));
+  }
+
+  async taskActivityIn(from: bigint, to: bigint): Promise<bigint[]> {
+    // The activity events, all with the task id as their first indexed topic.
+    this.activityEvents ??= (["Committed", "Revealed", "TaskFinalized"] as const).map((name) => {
+      const ev = this.o.abi.find((x) => x.type === "event" && x.name === name);
+      if (!ev) throw new PoqError("E_ABI", `the PoQ ABI has no ${name} event`);
+      return ev as AbiEvent;
+    });
+    const events = this.activityEvents;
+    const logs = await withRetry(
+      () => this.o.client.getLogs({ address: this.o.address, events, fromBlock: from, toBlock: to, strict: true }),
+      this.o.tx,
+      "getLogs",
+      this.o.log,
+    );
+    return [...new Set(logs.map((l) => (l.args as { taskId: bigint }).taskId))];
   }
 
   private batcher(ev: Address): CallBatcher {
@@ -266,6 +285,11 @@ export class PoqChain implements PoqChainPort {
 
   blockNumber(): Promise<bigint> {
     return withRetry(() => this.o.client.getBlockNumber({ cacheTime: 0 }), this.o.tx, "blockNumber", this.o.log);
+  }
+
+  async latest(): Promise<{ number: bigint; timestamp: bigint }> {
+    const b = await withRetry(() => this.o.client.getBlock({ blockTag: "latest" }), this.o.tx, "getBlock", this.o.log);
+    return { number: b.number, timestamp: b.timestamp };
   }
 
   async now(): Promise<bigint> {

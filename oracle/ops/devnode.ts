@@ -50,7 +50,12 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 /** `npx hardhat node` on a free loopback port. */
-export async function startHardhatNode(): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
+/**
+ * Starts `hardhat node` on loopback. `quiet`: turn off the node's console log of every RPC
+ * call and transaction (`hardhat_setLoggingEnabled`), work a production node does not do;
+ * the benchmark measures the pipeline, not Hardhat's console.
+ */
+export async function startHardhatNode(o: { quiet?: boolean } = {}): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
   const proc = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: root,
@@ -61,6 +66,7 @@ export async function startHardhatNode(): Promise<{ url: string; proc: ChildProc
   const url = `http://127.0.0.1:${port}`;
   const client = createPublicClient({ transport: http(url, { retryCount: 0 }) });
   await waitFor("hardhat node", async () => (await client.getChainId()) > 0, 90_000, 300);
+  if (o.quiet) await client.request({ method: "hardhat_setLoggingEnabled", params: [false] } as never);
   return {
     url,
     proc,

@@ -41,6 +41,8 @@ export interface ServiceOptions {
 
 const TASK_STATUS_FINALIZED = 2;
 
+type Progress = { status: number; commits: number; reveals: number; k: number };
+
 const isRevert = (err: unknown, ...names: string[]) => err instanceof RevertError && names.includes(err.errorName);
 
 /**
@@ -62,6 +64,20 @@ export class EvaluatorService {
   private idlePasses = 0;
   /** Job ids ensured since the last full sweep. */
   private ensured = new Set<string>();
+  /**
+   * Tasks (id@block hash) whose creation this process has handled: the scanner re-scans its
+   * reorg window every pass, and a task seen there again needs no reads. A task re-created in
+   * a replacing block after a reorg comes with a new block hash and is handled again.
+   */
+  private handled = new Set<string>();
+  /**
+   * Last read progress of the tasks waiting for an early reveal or finalization; a task's is
+   * read again only when the chain shows a commit, reveal or finalization of it (one log
+   * query a sweep), not on every sweep.
+   */
+  private progress = new Map<string, Progress>();
+  /** The head up to which activity logs were taken into account. */
+  private activityHead?: bigint;
   private lastFullSweep = 0;
   private readonly fullSweepMs: number;
 
@@ -104,14 +120,15 @@ export class EvaluatorService {
     if (this.polling) return;
     this.polling = true;
     try {
-      await this.scanner.poll();
-      const head = await this.o.chain.blockNumber();
+      // One read of the latest block serves the scanner (its number) and the sweep (its time).
+      const latest = await this.o.chain.latest();
+      await this.scanner.poll(latest.number);
       // Nothing on chain changes between blocks (time included), so a sweep per block is
       // enough; every 10th pass sweeps anyway to retry failed jobs.
-      if (head !== this.lastSweptBlock || ++this.idlePasses >= 10) {
+      if (latest.number !== this.lastSweptBlock || ++this.idlePasses >= 10) {
         this.idlePasses = 0;
-        this.lastSweptBlock = head;
-        await this.sweep(await this.o.chain.now());
+        this.lastSweptBlock = latest.number;
+        await this.sweep(latest.timestamp, latest.number);
       }
       if (this.lastPollError) this.o.log.info("chain reachable again");
       this.lastPollError = undefined;
@@ -131,11 +148,12 @@ export class EvaluatorService {
   }
 
   private async onRange(from: bigint, to: bigint): Promise<void> {
-    const ids = await this.o.chain.tasksCreatedIn(from, to);
+    const created = (await this.o.chain.tasksCreatedIn(from, to)).filter((c) => !this.handled.has(`${c.taskId}@${c.blockHash}`));
     // Read together (the chain port sends reads of one turn as one call), handled in order.
-    const tasks = await Promise.all(ids.map((id) => this.o.chain.getTask(id)));
-    for (const [i, id] of ids.entries()) {
+    const tasks = await Promise.all(created.map((c) => this.o.chain.getTask(c.taskId)));
+    for (const [i, { taskId: id, blockHash }] of created.entries()) {
       const t = tasks[i]!;
+      this.remember(this.handled, `${id}@${blockHash}`);
       if (t.status === TASK_STATUS_FINALIZED) continue;
       for (const ev of this.mine(t.committee)) {
         const m = memberOf(id.toString(), ev);
@@ -160,7 +178,31 @@ export class EvaluatorService {
     this.ensured.add(jobId);
   }
 
-  private async sweep(now: bigint): Promise<void> {
+  /** Adds to a bounded set of recent keys (the oldest go first). */
+  private remember(set: Set<string>, key: string): void {
+    set.add(key);
+    if (set.size > 20_000) set.delete(set.values().next().value!);
+  }
+
+  /**
+   * Ids of tasks with chain activity (commit, reveal, finalization) in the blocks since the
+   * last call; undefined when unknown (first call, or a gap too long for one log query),
+   * meaning every task must be read. A reorg can hide activity from this (a replacing block
+   * at a height already looked at): full sweeps read every waiting task anyway.
+   */
+  private async activitySince(head: bigint): Promise<Set<string> | undefined> {
+    const last = this.activityHead;
+    if (last === undefined || head - last > 5_000n) {
+      this.activityHead = head;
+      return undefined;
+    }
+    if (head <= last) return new Set();
+    const ids = await this.o.chain.taskActivityIn(last + 1n, head);
+    this.activityHead = head;
+    return new Set(ids.map(String));
+  }
+
+  private async sweep(now: bigint, head: bigint): Promise<void> {
     const full = Date.now() - this.lastFullSweep >= this.fullSweepMs;
     if (full) {
       this.lastFullSweep = Date.now();
@@ -198,17 +240,25 @@ export class EvaluatorService {
     // Finalizations: due at the reveal deadline, or early once every member revealed.
     const finalizeDue = this.o.autoFinalize ? await this.o.store.range("finalize", "-inf", now) : [];
     const finalizeAsk = this.o.autoFinalize ? (await this.o.store.range("finalize", now, "+inf")).filter((t) => !this.ensured.has(`finalize:${t}:task`)) : [];
-    // One eth_call for the progress of every task in question.
-    if (ask.length + finalizeAsk.length > 0) {
-      const progress = await this.o.chain.progressMany([...ask, ...finalizeAsk].map(BigInt));
-      ask.forEach((taskId, i) => {
-        const t = progress[i]!;
-        if (t.commits >= t.k || t.status === TASK_STATUS_FINALIZED) due.push(taskId);
-      });
-      finalizeAsk.forEach((taskId, i) => {
-        const t = progress[ask.length + i]!;
-        if (t.reveals >= t.k || t.status === TASK_STATUS_FINALIZED) finalizeDue.push(taskId);
-      });
+    // Progress of the tasks in question: one eth_call for those not read yet or with chain
+    // activity since their last read (all of them on a full sweep); the others are where that
+    // read left them.
+    const asked = new Set([...ask, ...finalizeAsk]);
+    if (asked.size === 0) {
+      this.progress.clear();
+      this.activityHead = head;
+    } else {
+      const active = full ? undefined : await this.activitySince(head);
+      if (full) this.activityHead = head;
+      for (const t of this.progress.keys()) if (!asked.has(t)) this.progress.delete(t);
+      const need = [...asked].filter((t) => active === undefined || active.has(t) || !this.progress.has(t));
+      if (need.length > 0) (await this.o.chain.progressMany(need.map(BigInt))).forEach((p, i) => this.progress.set(need[i]!, p));
+      const ready = (taskId: string, count: (p: Progress) => number) => {
+        const p = this.progress.get(taskId)!;
+        return count(p) >= p.k || p.status === TASK_STATUS_FINALIZED;
+      };
+      for (const taskId of ask) if (ready(taskId, (p) => p.commits)) due.push(taskId);
+      for (const taskId of finalizeAsk) if (ready(taskId, (p) => p.reveals)) finalizeDue.push(taskId);
     }
     for (const taskId of due)
       for (const ev of byTask.get(taskId)!) await this.ensureOnce("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev }, full);

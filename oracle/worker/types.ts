@@ -24,8 +24,13 @@ export interface TaskView {
  * ProofOfQuality ABI with viem; tests may substitute it.
  */
 export interface PoqChainPort {
-  /** Task ids created in [from, to]. */
-  tasksCreatedIn(from: bigint, to: bigint): Promise<bigint[]>;
+  /**
+   * Tasks created in [from, to], each with the hash of the block that created it (a task id
+   * re-created in a replacing block after a reorg comes with a new block hash).
+   */
+  tasksCreatedIn(from: bigint, to: bigint): Promise<Array<{ taskId: bigint; blockHash: Hex }>>;
+  /** Ids of tasks that had a commit, a reveal or their finalization in [from, to] (one log query). */
+  taskActivityIn(from: bigint, to: bigint): Promise<bigint[]>;
   getTask(taskId: bigint): Promise<TaskView>;
   /** The task and one member's flags in one round trip. */
   taskForEvaluator(taskId: bigint, evaluator: Address): Promise<{ task: TaskView; member: { committed: boolean; revealed: boolean } }>;
@@ -43,6 +48,8 @@ export interface PoqChainPort {
   finalize(sender: Address, taskId: bigint): Promise<Hex>;
   /** Latest block number. */
   blockNumber(): Promise<bigint>;
+  /** Number and timestamp of the latest block (one round trip). */
+  latest(): Promise<{ number: bigint; timestamp: bigint }>;
   /** Timestamp of the latest block (the clock deadlines are compared with). */
   now(): Promise<bigint>;
   /** Accounts this process can sign for. */

@@ -166,6 +166,25 @@ describe("CallBatcher", () => {
     expect((await fresh.taskForEvaluator(ids[0]!, s.evaluators[0]!.address)).member.committed).toBe(true);
   });
 
+  it("PoqChain names the tasks created in a block range with their block's hash, and the tasks with commits in a range", async () => {
+    const chain = new PoqChain({ client, address: s.dep.poq, abi, accounts: [privateKeyToAccount(s.evaluatorKeys[0]!)], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
+    const from = (await chain.latest()).number + 1n;
+    const ids = await createTasks(s, [qaTask(29), qaTask(30)], { k: 3 });
+    const created = await chain.tasksCreatedIn(from, (await chain.latest()).number);
+    expect(created.map((c) => c.taskId)).toEqual(ids);
+    for (const c of created) {
+      const log = (await client.getContractEvents({ address: s.dep.poq, abi, eventName: "CommitteeSampled", args: { taskId: c.taskId }, fromBlock: from } as never))[0] as unknown as { blockNumber: bigint };
+      expect(c.blockHash).toBe((await client.getBlock({ blockNumber: log.blockNumber })).hash);
+    }
+    const before = (await chain.latest()).number;
+    await chain.commit(s.evaluators[0]!.address, ids[1]!, commitment(41), async () => undefined);
+    const head = await chain.latest();
+    expect(head.number).toBeGreaterThan(before);
+    expect(head.timestamp).toBe((await client.getBlock({ blockNumber: head.number })).timestamp);
+    expect(await chain.taskActivityIn(before + 1n, head.number)).toEqual([ids[1]]);
+    expect(await chain.taskActivityIn(from, before)).toEqual([]);
+  });
+
   it("PoqChain sends reads asked for in the same turn as one eth_call, each caller getting its own answer", async () => {
     const ids = await createTasks(s, [qaTask(19), qaTask(20)], { k: 3 });
     let calls = 0;

@@ -1,0 +1,212 @@
+import { describe, it, expect } from "vitest";
+import pino from "pino";
+import type { Address, Hex } from "viem";
+import { MemoryCursorStore } from "../../oracle/chain/cursor.js";
+import { contentHash, type ContentStore } from "../../oracle/content/store.js";
+import { encodeQueryDoc } from "../../oracle/content/task-doc.js";
+import { WorkerMetrics } from "../../oracle/ops/metrics.js";
+import { InProcessJobQueue } from "../../oracle/worker/jobs.js";
+import { EvaluatorService } from "../../oracle/worker/service.js";
+import { MemoryStateStore } from "../../oracle/worker/store.js";
+import type { PoqChainPort, TaskScorer, TaskView } from "../../oracle/worker/types.js";
+
+/**
+ * What the watcher reads from the chain while tasks wait: a task seen again in the scanner's
+ * reorg window is not read again (unless its creating block changed), and the progress of a
+ * task waiting for an early reveal is read again only when the chain shows activity for it.
+ * A scripted chain counts every read.
+ */
+const ME = "0x00000000000000000000000000000000000000a1" as Address;
+const OTHER = "0x00000000000000000000000000000000000000b2" as Address;
+const NODE = "0x00000000000000000000000000000000000000c3" as Address;
+
+class Texts implements ContentStore {
+  readonly describe = "memory";
+  private m = new Map<string, string>();
+  async get(h: Hex) {
+    return this.m.get(h.toLowerCase());
+  }
+  async put(t: string) {
+    const h = contentHash(t);
+    this.m.set(h.toLowerCase(), t);
+    return h;
+  }
+}
+
+/** One task (id 1, committee ME and OTHER) on a chain whose head the test moves. */
+class ScriptedChain implements PoqChainPort {
+  readonly accounts = [ME];
+  head = 1n;
+  createdIn: Hex = "0xaa";
+  commits = 0;
+  reveals = 0;
+  status = 1;
+  /** Blocks holding a commit, reveal or finalization of task 1. */
+  activityBlocks: bigint[] = [];
+  reads = { getTask: 0, progress: [] as string[][], activity: [] as [bigint, bigint][] };
+  sent: string[] = [];
+  constructor(private task: Omit<TaskView, "status" | "commits" | "reveals">) {}
+
+  private view(): TaskView {
+    return { ...this.task, status: this.status, commits: this.commits, reveals: this.reveals };
+  }
+  /** Something of this task landed in a new block. */
+  act(): void {
+    this.head++;
+    this.activityBlocks.push(this.head);
+  }
+  async tasksCreatedIn(from: bigint, to: bigint) {
+    return from <= 1n && 1n <= to ? [{ taskId: 1n, blockHash: this.createdIn }] : [];
+  }
+  async taskActivityIn(from: bigint, to: bigint) {
+    this.reads.activity.push([from, to]);
+    return this.activityBlocks.some((b) => b >= from && b <= to) ? [1n] : [];
+  }
+  async getTask() {
+    this.reads.getTask++;
+    return this.view();
+  }
+  async taskForEvaluator() {
+    return { task: this.view(), member: { committed: false, revealed: false } };
+  }
+  async progressMany(ids: readonly bigint[]) {
+    this.reads.progress.push(ids.map(String));
+    return ids.map(() => ({ status: this.status, commits: this.commits, reveals: this.reveals, k: 2 }));
+  }
+  async nodeModel() {
+    return "gpt4";
+  }
+  async hasCommitted() {
+    return false;
+  }
+  async memberState() {
+    return { committed: false, revealed: false };
+  }
+  async commitmentOf(): Promise<Hex> {
+    return "0x01";
+  }
+  async commit(_ev: Address, _id: bigint, _c: Hex, onSent: (h: Hex) => Promise<void>): Promise<Hex> {
+    await onSent("0xc0");
+    this.commits++;
+    this.act();
+    this.sent.push("commit");
+    return "0xc0";
+  }
+  async reveal(): Promise<Hex> {
+    this.reveals++;
+    this.act();
+    this.sent.push("reveal");
+    return "0xd0";
+  }
+  async finalize(): Promise<Hex> {
+    this.status = 2;
+    this.act();
+    this.sent.push("finalize");
+    return "0xe0";
+  }
+  async blockNumber() {
+    return this.head;
+  }
+  async latest() {
+    return { number: this.head, timestamp: 100n };
+  }
+  async now() {
+    return 100n;
+  }
+}
+
+const scorer: TaskScorer = { knows: () => true, score: async (_h, input) => input.outputs.map(() => 0.5) };
+
+async function setup() {
+  const content = new Texts();
+  const queryHash = await content.put(encodeQueryDoc({ task: "qa", query: "2+2?", references: ["4"] }));
+  const outputHash = await content.put("4");
+  const chain = new ScriptedChain({
+    taskId: 1n,
+    family: 0,
+    requester: OTHER,
+    queryHash,
+    outputs: [{ node: NODE, outputHash }],
+    committee: [ME, OTHER],
+    commitDeadline: 1_000n,
+    revealDeadline: 2_000n,
+    profileHash: "0x02",
+    rule: 0,
+  });
+  const queue = new InProcessJobQueue({ concurrency: 4, attempts: 1 });
+  const service = new EvaluatorService({
+    chain,
+    queue,
+    store: new MemoryStateStore(),
+    cursor: new MemoryCursorStore(),
+    content,
+    scorer,
+    metrics: new WorkerMetrics(),
+    log: pino({ level: "silent" }),
+    confirmations: 0,
+    reorgWindow: 4,
+    startBlock: 0n,
+    pollIntervalMs: 600_000, // passes are driven by the test
+    fullSweepMs: 600_000, // one full sweep, the first
+    autoFinalize: true,
+  });
+  /** Lets the pass in flight and the jobs it queued finish. */
+  const settle = async () => {
+    const tick = () => new Promise((r) => setTimeout(r, 10));
+    await tick();
+    for (let i = 0; i < 100 && (await queue.backlog()) > 0; i++) await tick();
+    expect(await queue.failed()).toEqual([]);
+  };
+  return { chain, queue, service, settle };
+}
+
+describe("EvaluatorService watching", () => {
+  it("reads a task once while it stays in the reorg window, again when its creating block was replaced", async () => {
+    const { chain, service, settle } = await setup();
+    service.start(); // first pass: task 1 found and read, its evaluate job runs
+    await settle();
+    expect(chain.sent).toEqual(["commit"]);
+    expect(chain.reads.getTask).toBe(1);
+    for (let i = 0; i < 2; i++) {
+      chain.head++; // blocks 3 and 4: the task's block 1 is re-scanned in the window (4 blocks)
+      await service.pollOnce();
+    }
+    expect(chain.reads.getTask).toBe(1);
+    chain.createdIn = "0xbb"; // a reorg replaced block 1: the task is read again (its record stops a second job)
+    chain.head++;
+    await service.pollOnce();
+    await settle();
+    expect(chain.reads.getTask).toBe(2);
+    expect(chain.sent).toEqual(["commit"]);
+    await service.stop();
+  });
+
+  it("re-reads a waiting task's progress only after chain activity for it, then reveals and finalizes early", async () => {
+    const { chain, service, settle } = await setup();
+    service.start();
+    await settle(); // committed at block 2; one of two commits
+    await service.pollOnce(); // first look: progress read (1 of 2 committed: not due)
+    expect(chain.reads.progress).toEqual([["1"]]);
+    for (let i = 0; i < 3; i++) {
+      chain.head++; // quiet blocks: no activity, no progress read
+      await service.pollOnce();
+    }
+    expect(chain.reads.progress).toEqual([["1"]]);
+    expect(chain.reads.activity).toEqual([[2n, 2n], [3n, 3n], [4n, 4n], [5n, 5n]]); // one log query a block, no overlap
+    expect(chain.sent).toEqual(["commit"]);
+
+    chain.commits++; // the other member commits
+    chain.act();
+    await service.pollOnce();
+    await settle();
+    expect(chain.reads.progress).toEqual([["1"], ["1"]]);
+    expect(chain.sent).toEqual(["commit", "reveal"]);
+
+    chain.reveals++; // the other member reveals: every member has, finalize before the deadline
+    chain.act();
+    await service.pollOnce(); // our reveal's and their reveal's activity: progress read, finalization due
+    await settle();
+    expect(chain.sent).toEqual(["commit", "reveal", "finalize"]);
+    await service.stop();
+  });
+});
