@@ -37,6 +37,10 @@ export type SendConfig = Pick<TxConfig, "maxRetries" | "backoffMs" | "receiptTim
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Fees = { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint };
+/** Fee estimates per client, shared by its senders (see TxSender.fees). */
+const feeCaches = new WeakMap<PublicClient, { at: number; fees: Promise<Fees> }>();
+
 /** Runs `fn`, retrying transient RPC failures with exponential backoff. */
 export async function withRetry<T>(fn: () => Promise<T>, cfg: Pick<TxConfig, "maxRetries" | "backoffMs">, what: string, log?: Logger): Promise<T> {
   let attempt = 0;
@@ -94,14 +98,21 @@ export class TxSender {
   }
 
   private chainId?: number;
-  private feeCache?: { at: number; fees: { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint } };
 
-  /** EIP-1559 fees, cached for a second (one block on most chains) to save RPC round trips. */
-  private async fees() {
-    if (this.feeCache && Date.now() - this.feeCache.at < 1_000) return this.feeCache.fees;
-    const fees = await withRetry(() => this.client.estimateFeesPerGas(), this.cfg, "estimateFeesPerGas", this.log);
-    this.feeCache = { at: Date.now(), fees };
-    return fees;
+  /**
+   * EIP-1559 fees, cached for a second (one block on most chains) and shared by every key of
+   * this process on the same client: the fee market is the same for all of them.
+   */
+  private fees(): Promise<Fees> {
+    let c = feeCaches.get(this.client);
+    if (!c || Date.now() - c.at >= 1_000) {
+      const fees = withRetry(() => this.client.estimateFeesPerGas(), this.cfg, "estimateFeesPerGas", this.log);
+      c = { at: Date.now(), fees };
+      feeCaches.set(this.client, c);
+      // A failed estimate is not kept: the next send asks again.
+      fees.catch(() => feeCaches.get(this.client) === c && feeCaches.delete(this.client));
+    }
+    return c.fees;
   }
 
   async write(req: WriteRequest, hooks: WriteHooks = {}): Promise<TransactionReceipt> {

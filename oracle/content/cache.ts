@@ -7,12 +7,15 @@ import { contentHash, type ContentStore } from "./store.js";
  * that does not match (a tampered file) or is missing is fetched again every time, so the
  * caller's check still sees it and refuses it.
  *
- * Why: the k evaluator keys a process holds read the same query and outputs of a task; each
- * read from a directory store is four file syscalls, from an HTTP store a request.
+ * Why: the k evaluator keys a process holds read the same query and outputs of a task, at
+ * the same moment; each read from a directory store is four file syscalls, from an HTTP store
+ * a request, and each check a keccak of the text.
  */
 export class CachedContentStore implements ContentStore {
   private texts = new Map<string, string>();
   private chars = 0;
+  /** Reads on their way from the inner store: concurrent gets of one hash share one read. */
+  private inFlight = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly inner: ContentStore,
@@ -38,9 +41,24 @@ export class CachedContentStore implements ContentStore {
       this.texts.set(key, hit);
       return hit;
     }
-    const text = await this.inner.get(hash);
-    if (text !== undefined && text.length <= this.maxChars && contentHash(text).toLowerCase() === key) this.remember(key, text);
-    return text;
+    let read = this.inFlight.get(key);
+    if (!read) {
+      read = this.inner.get(hash).then((text) => {
+        if (text !== undefined && text.length <= this.maxChars && contentHash(text).toLowerCase() === key) this.remember(key, text);
+        return text;
+      });
+      this.inFlight.set(key, read);
+      void read.then(
+        () => this.inFlight.delete(key),
+        () => this.inFlight.delete(key),
+      );
+    }
+    return read;
+  }
+
+  /** True when `text` is the text this cache checked against `hash` (the caller need not hash it again). */
+  isVerified(hash: Hex, text: string): boolean {
+    return this.texts.get(hash.toLowerCase()) === text;
   }
 
   async put(text: string): Promise<Hex> {

@@ -16,6 +16,8 @@ export interface ContentStore {
   /** Stores `text`; returns its hash. */
   put(text: string): Promise<Hex>;
   readonly describe: string;
+  /** Optional: true when `text`, as returned by get(hash), is known to hash to `hash` (a cache that checked it). */
+  isVerified?(hash: Hex, text: string): boolean;
 }
 
 export class ContentError extends PoqError {
@@ -100,6 +102,7 @@ export function createContentStore(cfg: ContentConfig): ContentStore {
 export async function fetchVerified(store: ContentStore, hash: Hex, what: string): Promise<string> {
   const text = await store.get(hash);
   if (text === undefined) throw new ContentError("E_CONTENT_MISSING", `${what}: no text for ${hash} in ${store.describe}`, { hash, what });
+  if (store.isVerified?.(hash, text)) return text;
   const actual = contentHash(text);
   if (actual.toLowerCase() !== hash.toLowerCase())
     throw new ContentError("E_CONTENT_MISMATCH", `${what}: text from ${store.describe} hashes to ${actual}, on-chain hash is ${hash}; refused`, { hash, actual, what });

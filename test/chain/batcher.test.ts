@@ -185,6 +185,20 @@ describe("CallBatcher", () => {
     expect(await chain.taskActivityIn(from, before)).toEqual([]);
   });
 
+  it("TxSenders of one client share one fee estimate a second, whichever key sends", async () => {
+    let estimates = 0;
+    const counting = new Proxy(client, {
+      get: (t, k, r) => (k === "estimateFeesPerGas" ? (...a: unknown[]) => (estimates++, (t.estimateFeesPerGas as (...x: unknown[]) => unknown)(...a)) : Reflect.get(t, k, r)),
+    });
+    const nonces = new MemoryNonceCoordinator();
+    const senders = s.evaluatorKeys.slice(0, 3).map((k) => new TxSender(counting, privateKeyToAccount(k), nonces, txCfg));
+    const noop = { address: s.dep.poq, abi, functionName: "multicall", args: [[]] };
+    const receipts = await Promise.all(senders.map((x) => x.write(noop)));
+    expect(receipts.map((r) => r.status)).toEqual(["success", "success", "success"]);
+    expect(new Set(receipts.map((r) => r.from.toLowerCase())).size).toBe(3);
+    expect(estimates).toBe(1);
+  });
+
   it("PoqChain sends reads asked for in the same turn as one eth_call, each caller getting its own answer", async () => {
     const ids = await createTasks(s, [qaTask(19), qaTask(20)], { k: 3 });
     let calls = 0;

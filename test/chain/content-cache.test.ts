@@ -28,6 +28,18 @@ describe("CachedContentStore", () => {
     expect(c.size).toBe(1);
   });
 
+  it("shares one read among concurrent gets of a hash (the k evaluators of a task), and knows which texts it checked", async () => {
+    const { inner, reads } = countingDir();
+    const h = await inner.put("one text, five readers");
+    const c = new CachedContentStore(inner);
+    const texts = await Promise.all(Array.from({ length: 5 }, () => fetchVerified(c, h, "output")));
+    expect(texts).toEqual(Array(5).fill("one text, five readers"));
+    expect(reads.n).toBe(1);
+    expect(c.isVerified(h, texts[0]!)).toBe(true);
+    expect(c.isVerified(h, "another text")).toBe(false);
+    expect(c.isVerified(contentHash("another text"), "another text")).toBe(false); // never read through this cache
+  });
+
   it("never caches a text that does not match its hash, nor a missing one: each read sees the store again", async () => {
     const { dir, inner, reads } = countingDir();
     const h = contentHash("the real text");
