@@ -155,12 +155,13 @@ export class EvaluatorService {
       const t = tasks[i]!;
       this.remember(this.handled, `${id}@${blockHash}`);
       if (t.status === TASK_STATUS_FINALIZED) continue;
-      for (const ev of this.mine(t.committee)) {
-        const m = memberOf(id.toString(), ev);
-        const rec = await this.o.store.get(id.toString(), ev);
-        if (rec) continue; // already handled (re-scan after restart or reorg window)
+      const mine = this.mine(t.committee);
+      // Independent Redis calls go out together (one round trip on the pipelined connection).
+      const recs = await Promise.all(mine.map((ev) => this.o.store.get(id.toString(), ev)));
+      for (const [j, ev] of mine.entries()) {
+        if (recs[j]) continue; // already handled (re-scan after restart or reorg window)
         this.o.metrics.tasksSeen.inc();
-        await this.o.store.index("commit", m, t.commitDeadline);
+        await this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline);
         await this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() });
         this.o.log.info({ task: id.toString(), evaluator: ev }, "task assigned");
       }
@@ -214,7 +215,18 @@ export class EvaluatorService {
         await this.ensureOnce("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator }, full);
       }
     }
-    for (const m of await this.o.store.range("commit", "-inf", now)) {
+    // The sweep's index reads go out together (one round trip on the pipelined state connection).
+    const fin = this.o.autoFinalize;
+    const [commitLate, revealDue, revealAsk, finalizeDue, finalizeAll, pendingReveals] = await Promise.all([
+      this.o.store.range("commit", "-inf", now),
+      this.o.store.range("reveal", "-inf", now),
+      this.o.store.range("reveal", now, "+inf"),
+      fin ? this.o.store.range("finalize", "-inf", now) : ([] as string[]),
+      fin ? this.o.store.range("finalize", now, "+inf") : ([] as string[]),
+      this.o.store.count("reveal"),
+    ]);
+    this.o.metrics.pendingReveals.set(pendingReveals);
+    for (const m of commitLate) {
       const { taskId, evaluator } = splitMember(m);
       const rec = await this.o.store.get(taskId, evaluator);
       if (!rec) {
@@ -235,11 +247,10 @@ export class EvaluatorService {
       }
       return [...ids];
     };
-    const due = group(await this.o.store.range("reveal", "-inf", now));
-    const ask = group(await this.o.store.range("reveal", now, "+inf"));
+    const due = group(revealDue);
+    const ask = group(revealAsk);
     // Finalizations: due at the reveal deadline, or early once every member revealed.
-    const finalizeDue = this.o.autoFinalize ? await this.o.store.range("finalize", "-inf", now) : [];
-    const finalizeAsk = this.o.autoFinalize ? (await this.o.store.range("finalize", now, "+inf")).filter((t) => !this.ensured.has(`finalize:${t}:task`)) : [];
+    const finalizeAsk = finalizeAll.filter((t) => !this.ensured.has(`finalize:${t}:task`));
     // Progress of the tasks in question: one eth_call for those not read yet or with chain
     // activity since their last read (all of them on a full sweep); the others are where that
     // read left them.
@@ -260,10 +271,10 @@ export class EvaluatorService {
       for (const taskId of ask) if (ready(taskId, (p) => p.commits)) due.push(taskId);
       for (const taskId of finalizeAsk) if (ready(taskId, (p) => p.reveals)) finalizeDue.push(taskId);
     }
-    for (const taskId of due)
-      for (const ev of byTask.get(taskId)!) await this.ensureOnce("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev }, full);
-    for (const taskId of finalizeDue) await this.ensureOnce("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! }, full);
-    this.o.metrics.pendingReveals.set(await this.o.store.count("reveal"));
+    await Promise.all([
+      ...due.flatMap((taskId) => byTask.get(taskId)!.map((ev) => this.ensureOnce("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev }, full))),
+      ...finalizeDue.map((taskId) => this.ensureOnce("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! }, full)),
+    ]);
   }
 
   // ------------------------------------------------------------------ evaluate + commit
@@ -295,7 +306,6 @@ export class EvaluatorService {
     const t0 = Date.now();
     const { scores, refusals } = await this.o.metrics.time("score", () => this.scoreTask(t, evaluator));
     const tScored = Date.now();
-    await this.o.store.noteLatency("score", tScored - t0);
     const salt = `0x${randomBytes(32).toString("hex")}` as Hex;
     const commitment = await this.o.chain.commitmentOf(id, evaluator, scores, salt);
     rec = {
@@ -312,8 +322,8 @@ export class EvaluatorService {
       t: { seen: d.seenAt, scoreMs: tScored - t0 } as EvalRecord["t"],
     };
     // Persist BEFORE sending: from here on, any crash ends in a reveal of exactly these scores.
-    await this.o.store.put(rec);
-    await this.o.store.index("reveal", m, t.commitDeadline);
+    // Sent together, in this order (one round trip on the pipelined state connection).
+    await Promise.all([this.o.store.put(rec), this.o.store.index("reveal", m, t.commitDeadline), this.o.store.noteLatency("score", tScored - t0)]);
     this.o.fault?.("commit-persisted");
     return this.sendCommit(rec);
   }
@@ -381,9 +391,11 @@ export class EvaluatorService {
     }
     rec.state = "committed";
     rec.t = { ...rec.t, commitMs: Date.now() - t0 } as EvalRecord["t"];
-    await this.o.store.noteLatency("commit", Date.now() - t0);
-    await this.o.store.put(rec);
-    await this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator));
+    await Promise.all([
+      this.o.store.put(rec),
+      this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator)),
+      this.o.store.noteLatency("commit", rec.t!.commitMs!),
+    ]);
     this.o.metrics.commits.inc();
     this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: rec.commitTx }, "committed");
     this.o.fault?.("commit-confirmed");
@@ -421,7 +433,6 @@ export class EvaluatorService {
     const t0 = Date.now();
     try {
       const hash = await this.o.metrics.time("reveal", () => this.o.chain.reveal(evaluator, id, rec.scores, rec.salt));
-      await this.o.store.noteLatency("reveal", Date.now() - t0);
       return this.markRevealed(rec, hash, Date.now() - t0);
     } catch (err) {
       if (isRevert(err, "AlreadyRevealed")) return this.markRevealed(rec, undefined, 0);
@@ -456,14 +467,17 @@ export class EvaluatorService {
     rec.state = "revealed";
     if (hash) rec.revealTx = hash;
     rec.t = { ...rec.t, revealMs: ms, revealedAt: Date.now() } as EvalRecord["t"];
-    await this.o.store.put(rec);
-    await this.o.store.unindex("reveal", memberOf(rec.taskId, rec.evaluator));
+    await Promise.all([
+      this.o.store.put(rec),
+      this.o.store.unindex("reveal", memberOf(rec.taskId, rec.evaluator)),
+      // The next sweep enqueues the finalization once every member revealed (or at the deadline).
+      this.o.autoFinalize ? this.o.store.index("finalize", rec.taskId, BigInt(rec.revealDeadline)) : undefined,
+      hash ? this.o.store.noteLatency("reveal", ms) : undefined,
+    ]);
     if (hash) {
       this.o.metrics.reveals.inc();
       this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: hash }, "revealed");
     }
-    // The next sweep enqueues the finalization once every member revealed (or at the deadline).
-    if (this.o.autoFinalize) await this.o.store.index("finalize", rec.taskId, BigInt(rec.revealDeadline));
     return { revealed: hash ?? "already" };
   }
 
@@ -475,14 +489,13 @@ export class EvaluatorService {
     try {
       const t0 = Date.now();
       const hash = await this.o.metrics.time("finalize", () => this.o.chain.finalize(from, id));
-      await this.o.store.noteLatency("finalize", Date.now() - t0);
+      await Promise.all([this.o.store.noteLatency("finalize", Date.now() - t0), this.o.store.unindex("finalize", d.taskId)]);
       this.o.log.info({ task: d.taskId, tx: hash }, "finalized");
     } catch (err) {
       if (!isRevert(err, "TaskAlreadyFinalized")) throw err; // FinalizeTooEarly: retried
       await this.o.store.unindex("finalize", d.taskId);
       return { skipped: "finalized" };
     }
-    await this.o.store.unindex("finalize", d.taskId);
     return { finalized: d.taskId };
   }
 }

@@ -19,6 +19,7 @@ import type { PoqChainPort, TaskScorer, TaskView } from "../../oracle/worker/typ
 const ME = "0x00000000000000000000000000000000000000a1" as Address;
 const OTHER = "0x00000000000000000000000000000000000000b2" as Address;
 const NODE = "0x00000000000000000000000000000000000000c3" as Address;
+const ME2 = "0x00000000000000000000000000000000000000a4" as Address;
 
 class Texts implements ContentStore {
   readonly describe = "memory";
@@ -35,7 +36,6 @@ class Texts implements ContentStore {
 
 /** One task (id 1, committee ME and OTHER) on a chain whose head the test moves. */
 class ScriptedChain implements PoqChainPort {
-  readonly accounts = [ME];
   head = 1n;
   createdIn: Hex = "0xaa";
   commits = 0;
@@ -45,7 +45,10 @@ class ScriptedChain implements PoqChainPort {
   activityBlocks: bigint[] = [];
   reads = { getTask: 0, progress: [] as string[][], activity: [] as [bigint, bigint][] };
   sent: string[] = [];
-  constructor(private task: Omit<TaskView, "status" | "commits" | "reveals">) {}
+  constructor(
+    private task: Omit<TaskView, "status" | "commits" | "reveals">,
+    readonly accounts: readonly Address[],
+  ) {}
 
   private view(): TaskView {
     return { ...this.task, status: this.status, commits: this.commits, reveals: this.reveals };
@@ -117,7 +120,7 @@ class ScriptedChain implements PoqChainPort {
 
 const scorer: TaskScorer = { knows: () => true, score: async (_h, input) => input.outputs.map(() => 0.5) };
 
-async function setup() {
+async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTHER]) {
   const content = new Texts();
   const queryHash = await content.put(encodeQueryDoc({ task: "qa", query: "2+2?", references: ["4"] }));
   const outputHash = await content.put("4");
@@ -127,13 +130,16 @@ async function setup() {
     requester: OTHER,
     queryHash,
     outputs: [{ node: NODE, outputHash }],
-    committee: [ME, OTHER],
+    committee,
     commitDeadline: 1_000n,
     revealDeadline: 2_000n,
     profileHash: "0x02",
     rule: 0,
-  });
+  }, accounts);
   const queue = new InProcessJobQueue({ concurrency: 4, attempts: 1 });
+  const jobs: string[] = [];
+  const add = queue.add.bind(queue);
+  queue.add = (stage, id, data, delay) => (jobs.push(id), add(stage, id, data, delay));
   const service = new EvaluatorService({
     chain,
     queue,
@@ -157,7 +163,7 @@ async function setup() {
     for (let i = 0; i < 100 && (await queue.backlog()) > 0; i++) await tick();
     expect(await queue.failed()).toEqual([]);
   };
-  return { chain, queue, service, settle };
+  return { chain, queue, service, settle, jobs };
 }
 
 describe("EvaluatorService watching", () => {
@@ -207,6 +213,22 @@ describe("EvaluatorService watching", () => {
     await service.pollOnce(); // our reveal's and their reveal's activity: progress read, finalization due
     await settle();
     expect(chain.sent).toEqual(["commit", "reveal", "finalize"]);
+    await service.stop();
+  });
+
+  it("with two keys in a task's committee, enqueues one reveal job per key, once, and both reveal", async () => {
+    const { chain, service, settle, jobs } = await setup([ME, ME2], [ME, ME2]);
+    service.start();
+    await settle(); // both keys committed: 2 of 2
+    expect(chain.sent).toEqual(["commit", "commit"]);
+    await service.pollOnce();
+    await settle();
+    expect(jobs.filter((j) => j.startsWith("reveal:"))).toEqual([`reveal:1:${ME}`, `reveal:1:${ME2}`]);
+    expect(chain.sent.filter((x) => x === "reveal").length).toBe(2);
+    await service.pollOnce();
+    await settle();
+    expect(jobs.filter((j) => j.startsWith("reveal:")).length).toBe(2);
+    expect(chain.sent).toEqual(["commit", "commit", "reveal", "reveal", "finalize"]);
     await service.stop();
   });
 });
