@@ -200,13 +200,15 @@ async function main() {
       for (const [run, w] of workerCounts.entries()) {
         const prefix = uniquePrefix();
         const rpc = opts.transport === "ws" ? node.url.replace(/^http/, "ws") : node.url;
-        const env = { ...workerEnv(stack, rpc, prefix, stack.evaluatorKeys), POQ_LOG_LEVEL: "info" } as Record<string, string>;
+        // The worker's own defaults for BullMQ's locks (the tests shorten them for crash recovery).
+        const env = { ...workerEnv(stack, rpc, prefix, stack.evaluatorKeys, {}, { productionLocks: true }), POQ_LOG_LEVEL: "info" } as Record<string, string>;
         if (opts.concurrency) env.POQ_WORKER_CONCURRENCY = opts.concurrency;
         // Several processes on one machine: split its cores between their scoring threads (an operator's setting).
         if (w > 1) env.POQ_SCORING_THREADS = String(Math.max(1, Math.floor(cpus / w)));
         if (opts.batch) env.POQ_TX_BATCH_MAX_CALLS = opts.batch;
         if (opts.linger) env.POQ_TX_BATCH_LINGER_MS = opts.linger;
-        const procs: WorkerProc[] = Array.from({ length: w }, () => spawnWorker(env));
+        // Logs to files, as an operator's would go: a log line wakes no reader.
+        const procs: WorkerProc[] = Array.from({ length: w }, (_, i) => spawnWorker(env, [], { logFile: path.join(stack.contentDir, `worker-${prefix}-${i}.log`) }));
         try {
           await waitFor(`${w} workers started`, async () => procs.every((p) => /worker started/.test(p.stderr())), 180_000, 200);
           const fromBlock = await stack.dc.client.getBlockNumber();

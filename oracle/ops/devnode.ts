@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -178,22 +178,28 @@ export interface WorkerProc {
   stop: () => Promise<void>;
 }
 
-/** Spawns `poq worker` (bin/poq.mjs on this Node) with the given evaluator keys and environment. */
-export function spawnWorker(env: Record<string, string>, args: string[] = []): WorkerProc {
+/**
+ * Spawns `poq worker` (bin/poq.mjs on this Node) with the given evaluator keys and environment.
+ * Its log (stderr) is collected through a pipe, or with `logFile` written to that file as an
+ * operator's would be: then a log line does not wake this process (the benchmark's choice).
+ */
+export function spawnWorker(env: Record<string, string>, args: string[] = [], o: { logFile?: string } = {}): WorkerProc {
+  const logFd = o.logFile ? openSync(o.logFile, "w") : undefined;
   const proc = spawn(process.execPath, [path.join(root, "bin/poq.mjs"), "worker", "--no-batch", ...args], {
     cwd: root,
     env: { ...process.env, POQ_LOG_LEVEL: "info", VITEST: "", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", logFd ?? "pipe"],
   });
+  if (logFd !== undefined) closeSync(logFd); // the child holds its own copy
   let err = "";
-  proc.stderr!.on("data", (d: Buffer) => {
+  proc.stderr?.on("data", (d: Buffer) => {
     err += d.toString();
     if (err.length > 2_000_000) err = err.slice(-1_000_000);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on("exit", (code, signal) => r({ code, signal })));
   return {
     proc,
-    stderr: () => err,
+    stderr: () => (o.logFile ? readFileSync(o.logFile, "utf8") : err),
     exited,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) {
@@ -205,9 +211,14 @@ export function spawnWorker(env: Record<string, string>, args: string[] = []): W
   };
 }
 
-export function workerEnv(s: Stack, rpcUrl: string, prefix: string, keys: string[], extra: Record<string, string> = {}): Record<string, string> {
+/**
+ * Environment for a test or benchmark worker. By default BullMQ gives a dead worker's jobs
+ * back after 2 s (crash tests); `productionLocks` keeps the worker's defaults (30 s / 15 s).
+ */
+export function workerEnv(s: Stack, rpcUrl: string, prefix: string, keys: string[], extra: Record<string, string> = {}, o: { productionLocks?: boolean } = {}): Record<string, string> {
   const cfgFile = path.join(s.contentDir, `cfg-${randomUUID().slice(0, 6)}.json`);
-  writeFileSync(cfgFile, JSON.stringify({ worker: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, reorgWindow: 4, autoFinalize: true, attempts: 8 }, tx: txCfg }));
+  const locks = o.productionLocks ? {} : { lockDurationMs: 2_000, stalledIntervalMs: 1_000 };
+  writeFileSync(cfgFile, JSON.stringify({ worker: { ...locks, reorgWindow: 4, autoFinalize: true, attempts: 8 }, tx: txCfg }));
   return {
     POQ_CONFIG: cfgFile,
     POQ_RPC_URL: rpcUrl,
