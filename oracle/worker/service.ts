@@ -187,13 +187,13 @@ export class EvaluatorService {
 
   /**
    * Ids of tasks with chain activity (commit, reveal, finalization) in the blocks since the
-   * last call; undefined when unknown (first call, or a gap too long for one log query),
-   * meaning every task must be read. A reorg can hide activity from this (a replacing block
-   * at a height already looked at): full sweeps read every waiting task anyway.
+   * last call; undefined when every task must be read: on a full sweep (`all`; a reorg can
+   * hide activity from the logs, a replacing block at a height already looked at), on the
+   * first call, or after a gap too long for one log query.
    */
-  private async activitySince(head: bigint): Promise<Set<string> | undefined> {
+  private async activitySince(head: bigint, all: boolean): Promise<Set<string> | undefined> {
     const last = this.activityHead;
-    if (last === undefined || head - last > 5_000n) {
+    if (all || last === undefined || head - last > 5_000n) {
       this.activityHead = head;
       return undefined;
     }
@@ -259,8 +259,7 @@ export class EvaluatorService {
       this.progress.clear();
       this.activityHead = head;
     } else {
-      const active = full ? undefined : await this.activitySince(head);
-      if (full) this.activityHead = head;
+      const active = await this.activitySince(head, full);
       for (const t of this.progress.keys()) if (!asked.has(t)) this.progress.delete(t);
       const need = [...asked].filter((t) => active === undefined || active.has(t) || !this.progress.has(t));
       if (need.length > 0) (await this.o.chain.progressMany(need.map(BigInt))).forEach((p, i) => this.progress.set(need[i]!, p));
