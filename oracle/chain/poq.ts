@@ -293,8 +293,7 @@ export class PoqChain implements PoqChainPort {
   }
 
   async now(): Promise<bigint> {
-    const b = await withRetry(() => this.o.client.getBlock({ blockTag: "latest" }), this.o.tx, "getBlock", this.o.log);
-    return b.timestamp;
+    return (await this.latest()).timestamp;
   }
 }
 

@@ -49,9 +49,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-/** `npx hardhat node` on a free loopback port. */
 /**
- * Starts `hardhat node` on loopback. `quiet`: turn off the node's console log of every RPC
+ * Starts `npx hardhat node` on a free loopback port. `quiet`: turn off the node's console log of every RPC
  * call and transaction (`hardhat_setLoggingEnabled`), work a production node does not do;
  * the benchmark measures the pipeline, not Hardhat's console.
  */
