@@ -26,6 +26,7 @@ import { EngineTaskScorer } from "../oracle/worker/scorer.js";
 import { StrategyScorer, parseStrategy, type Strategy } from "../oracle/worker/strategies.js";
 import { loadUseLite } from "../oracle/models/index.js";
 import { defaultProfile, profileHash } from "../oracle/scoring/profile.js";
+import { nextBlockTime } from "../oracle/chain/clock.js";
 
 const program = new Command("demo")
   .option("--rpc <url>", "use a running Hardhat node instead of the in-process network")
@@ -154,7 +155,7 @@ async function main() {
   const commitWindow = 600;
   const revealWindow = 600;
   for (let round = 1; round <= Number(opts.rounds); round++) {
-    const now = (await dc.client.getBlock()).timestamp;
+    const now = await nextBlockTime(dc.client);
     const ids: bigint[] = [];
     for (const line of lines) {
       const spec = await prepareTask(line, content, {

@@ -15,3 +15,17 @@ export function rpcTransport(url: string, timeoutMs = 10_000): Transport {
 export function createRpcClient(url: string, timeoutMs = 10_000): PublicClient {
   return createPublicClient({ transport: rpcTransport(url, timeoutMs) }) as PublicClient;
 }
+
+/**
+ * Closes a client's WebSocket (its keep-alive timer and reconnect logic would keep the process
+ * alive after a command is done); nothing to do for HTTP.
+ */
+export async function closeRpcClient(client: PublicClient): Promise<void> {
+  const t = client.transport as { type?: string; getRpcClient?: () => Promise<{ close(): void }> };
+  if (t.type !== "webSocket" || !t.getRpcClient) return;
+  try {
+    (await t.getRpcClient()).close();
+  } catch {
+    // never connected: nothing open
+  }
+}

@@ -18,6 +18,7 @@ import type { TxConfig } from "../config/schema.js";
 import type { PoqChainPort, TaskView } from "../worker/types.js";
 import { RevertError } from "./errors.js";
 import { CallBatcher } from "./batcher.js";
+import { chainNow } from "./clock.js";
 
 /** Shapes of the ProofOfQuality views this module reads (mirrors contracts/ProofOfQuality.sol). */
 interface RawTaskView {
@@ -293,7 +294,7 @@ export class PoqChain implements PoqChainPort {
   }
 
   async now(): Promise<bigint> {
-    return (await this.latest()).timestamp;
+    return withRetry(() => chainNow(this.o.client), this.o.tx, "chain time", this.o.log);
   }
 }
 

@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
 import { Command } from "commander";
+import { closeCliContexts } from "../sdk/context.js";
 
 /** A CLI command module: one file in `commands/`, registering itself on the program. */
 export interface CommandModule {
@@ -36,5 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`poq: ${e.message ?? String(err)}\n`);
     process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
+  } finally {
+    await closeCliContexts(); // success or error: an open WebSocket would keep the process alive
   }
 }

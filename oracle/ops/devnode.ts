@@ -18,6 +18,7 @@ import { PoqActions, PoqReader } from "../sdk/index.js";
 import { DirContentStore } from "../content/index.js";
 import { prepareTask, type TaskLine } from "../sdk/tasks.js";
 import { defaultProfile, profileHash } from "../scoring/profile.js";
+import { nextBlockTime } from "../chain/clock.js";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -148,7 +149,7 @@ export async function createTasks(
   o: { k?: number; commitWindow?: number; revealWindow?: number; profileHash?: `0x${string}`; parallel?: boolean } = {},
 ): Promise<bigint[]> {
   const req = s.actions(s.requester);
-  const now = (await s.dc.client.getBlock()).timestamp;
+  const now = await nextBlockTime(s.dc.client);
   const specs = [];
   for (const line of lines) {
     const spec = await prepareTask(line, s.content, {
@@ -239,14 +240,24 @@ export async function committedEvents(s: Stack, taskId?: bigint): Promise<{ task
 
 export const uniquePrefix = () => `poqtest-${randomUUID().slice(0, 8)}`;
 
-/** Runs `poq <args>` to completion; returns exit code, stdout and stderr. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs `poq <args>` to completion; returns exit code, stdout and stderr. A command still running
+ * after `timeoutMs` is killed and reported with code null and a note on stderr.
+ */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [path.join(root, "bin/poq.mjs"), ...args], { cwd: root, env: { ...process.env, VITEST: "", POQ_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
+    const timer = setTimeout(() => {
+      err += `[runCli: poq ${args[0]} still running after ${timeoutMs} ms; killed]\n`;
+      p.kill("SIGKILL");
+    }, timeoutMs);
     p.stdout!.on("data", (d: Buffer) => (out += d.toString()));
     p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    p.on("exit", (code) => resolve({ code, stdout: out, stderr: err }));
+    p.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out, stderr: err });
+    });
   });
 }

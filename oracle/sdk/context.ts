@@ -1,5 +1,5 @@
 import type { PublicClient } from "viem";
-import { createRpcClient } from "../chain/client.js";
+import { closeRpcClient, createRpcClient } from "../chain/client.js";
 import { loadConfig, type PoqConfig } from "../config/index.js";
 import { loadAccounts, promptHidden } from "../chain/keys.js";
 import { resolvePoq } from "../chain/contract.js";
@@ -16,11 +16,22 @@ export interface CliContext {
   reader: PoqReader;
 }
 
+/** Clients opened by `cliContext`, closed by `closeCliContexts` when the command is done. */
+const opened = new Set<PublicClient>();
+
 export async function cliContext(configFile?: string): Promise<CliContext> {
   const cfg = loadConfig({ file: configFile });
   const client = createRpcClient(cfg.rpcUrl);
+  opened.add(client);
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`);
   return { cfg, client, reader: new PoqReader(client, (await resolvePoq(chainId, cfg.contract)).address) };
+}
+
+/** Closes every connection `cliContext` opened (a WebSocket would keep the process alive). */
+export async function closeCliContexts(): Promise<void> {
+  const all = [...opened];
+  opened.clear();
+  await Promise.all(all.map(closeRpcClient));
 }
 
 /** The first key of the configured key sources signs (keystore or POQ_PRIVATE_KEYS). */

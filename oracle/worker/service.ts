@@ -123,12 +123,15 @@ export class EvaluatorService {
       // One read of the latest block serves the scanner (its number) and the sweep (its time).
       const latest = await this.o.chain.latest();
       await this.scanner.poll(latest.number);
-      // Nothing on chain changes between blocks (time included), so a sweep per block is
-      // enough; every 10th pass sweeps anyway to retry failed jobs.
-      if (latest.number !== this.lastSweptBlock || ++this.idlePasses >= 10) {
+      // Nothing on chain changes between blocks but time, so a sweep per block is enough;
+      // every 10th pass sweeps anyway to retry failed jobs. Such an idle sweep asks the chain's
+      // clock: a chain that mines only on transactions (a local node) lets deadlines pass
+      // without a block.
+      const newBlock = latest.number !== this.lastSweptBlock;
+      if (newBlock || ++this.idlePasses >= 10) {
         this.idlePasses = 0;
         this.lastSweptBlock = latest.number;
-        await this.sweep(latest.timestamp, latest.number);
+        await this.sweep(newBlock ? latest.timestamp : await this.o.chain.now(), latest.number);
       }
       if (this.lastPollError) this.o.log.info("chain reachable again");
       this.lastPollError = undefined;

@@ -50,7 +50,10 @@ export interface PoqChainPort {
   blockNumber(): Promise<bigint>;
   /** Number and timestamp of the latest block (one round trip). */
   latest(): Promise<{ number: bigint; timestamp: bigint }>;
-  /** Timestamp of the latest block (the clock deadlines are compared with). */
+  /**
+   * The latest second that has surely passed on chain (the clock deadlines are compared with):
+   * the latest block's time, or later on a chain that has mined no block for a while.
+   */
   now(): Promise<bigint>;
   /** Accounts this process can sign for. */
   readonly accounts: readonly Address[];

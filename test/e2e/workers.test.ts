@@ -113,7 +113,12 @@ describe("evaluator workers end to end", () => {
       await waitFor("CLI tasks finalized", async () => (await Promise.all(ids.map((i) => s.reader.getTask(BigInt(i))))).every((t) => t.status === "finalized"), 120_000, 300);
       const shown = await runCli(["task", "show", ...ids], reqEnv);
       expect(shown.stdout).toMatch(/finalized/);
-      const trust = JSON.parse((await runCli(["trust", "--json"], reqEnv)).stdout) as { address: string; trust: number }[];
+      // Over WebSocket too: the command exits once done (an open socket kept it alive).
+      const wsEnv = { ...reqEnv, POQ_RPC_URL: node.url.replace(/^http/, "ws") };
+      const trustRun = await runCli(["trust", "--json"], wsEnv, 30_000);
+      expect(trustRun.stderr).toBe("");
+      expect(trustRun.code).toBe(0);
+      const trust = JSON.parse(trustRun.stdout) as { address: string; trust: number }[];
       expect(trust).toHaveLength(5);
       for (const t of trust) expect(t.trust).toBe((await s.reader.getEvaluator(t.address as Address)).trust);
       const table = await runCli(["payouts", "--node", s.nodes[0]!.address], reqEnv);
@@ -124,8 +129,8 @@ describe("evaluator workers end to end", () => {
       const claimed = JSON.parse((await runCli(["claim", "--node", s.nodes[0]!.address, "--json"], reqEnv)).stdout) as { amount: string };
       expect(BigInt(claimed.amount)).toBe(BigInt(n0.pending));
       expect((await s.reader.getNode(s.nodes[0]!.address)).pending).toBe(0n);
-      const again = await runCli(["claim", "--node", s.nodes[0]!.address], reqEnv);
-      expect(again.code).not.toBe(0);
+      const again = await runCli(["claim", "--node", s.nodes[0]!.address], wsEnv, 30_000);
+      expect(again.code).toBe(1); // a revert over WebSocket: an error, then the process exits
       expect(again.stderr).toMatch(/NothingToClaim/);
       const bad = await runCli(["task", "create", "--in", "test/fixtures/e2e/malformed.jsonl", "--nodes", nodes], reqEnv);
       expect(bad.code).not.toBe(0);

@@ -110,11 +110,15 @@ class ScriptedChain implements PoqChainPort {
   async blockNumber() {
     return this.head;
   }
+  /** The chain's clock; the latest block's time stays 100 (no block mined since). */
+  time = 100n;
+  clockReads = 0;
   async latest() {
     return { number: this.head, timestamp: 100n };
   }
   async now() {
-    return 100n;
+    this.clockReads++;
+    return this.time;
   }
 }
 
@@ -213,6 +217,27 @@ describe("EvaluatorService watching", () => {
     await service.pollOnce(); // our reveal's and their reveal's activity: progress read, finalization due
     await settle();
     expect(chain.sent).toEqual(["commit", "reveal", "finalize"]);
+    await service.stop();
+  });
+
+  it("on a chain that mines no block, an idle sweep reads the chain's clock and reveals once the commit deadline passed", async () => {
+    const { chain, service, settle } = await setup(); // the other member never commits: no early reveal
+    service.start();
+    await settle();
+    expect(chain.sent).toEqual(["commit"]);
+    await service.pollOnce(); // the commit's block: swept with that block's time
+    expect(chain.clockReads).toBe(0);
+    const head = chain.head;
+    for (let i = 0; i < 10; i++) await service.pollOnce(); // no new block: the 10th pass sweeps, asking the clock
+    await settle();
+    expect(chain.clockReads).toBe(1);
+    expect(chain.sent).toEqual(["commit"]); // time 100: commit deadline (1000) not passed
+    chain.time = 1_001n; // idle minutes later, still no block
+    for (let i = 0; i < 10; i++) await service.pollOnce();
+    await settle();
+    expect(chain.head).toBe(head + 1n); // the one block since is the reveal's own
+    expect(chain.clockReads).toBe(2);
+    expect(chain.sent).toEqual(["commit", "reveal"]);
     await service.stop();
   });
 

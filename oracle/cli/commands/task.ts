@@ -6,6 +6,7 @@ import { readTaskFile, prepareTask } from "../../sdk/tasks.js";
 import { RULES, type RuleName } from "../../sdk/index.js";
 import { cliContext, cliSigner, formatTable, toJson } from "../../sdk/context.js";
 import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
+import { nextBlockTime } from "../../chain/clock.js";
 
 interface CreateOpts {
   in: string;
@@ -71,7 +72,7 @@ export function register(program: Command): void {
         evalBudget = max * BigInt(k);
       }
       const profile = await resolveProfileHash(o.profile);
-      const now = (await ctx.client.getBlock()).timestamp;
+      const now = await nextBlockTime(ctx.client); // not the latest block's time: a local node may have been idle for minutes
       const batch = Number(o.batch);
       if (!Number.isInteger(batch) || batch < 1) throw new InputError(`--batch must be a positive integer, got "${o.batch}"`, { field: "batch", reason: "invalid" });
       const specs: Awaited<ReturnType<typeof prepareTask>>[] = [];
