@@ -3,6 +3,7 @@ import {
   decodeFunctionResult,
   encodeFunctionData,
   hexToString,
+  stringToHex,
   type Abi,
   type AbiEvent,
   type Address,
@@ -11,7 +12,7 @@ import {
   type LocalAccount,
 } from "viem";
 import type { Logger } from "pino";
-import { PoqError } from "../core/errors.js";
+import { InputError, PoqError } from "../core/errors.js";
 import { withRetry, TxSender } from "./tx.js";
 import type { NonceCoordinator } from "./nonce.js";
 import type { TxConfig } from "../config/schema.js";
@@ -40,6 +41,12 @@ interface RawTaskView {
 }
 
 /** Decodes a bytes32 model id (a right-padded UTF-8 string) to text. */
+/** A model name as the contract's `bytes32 modelId` (UTF-8, zero-padded; at most 32 bytes). */
+export function modelIdOf(name: string): Hex {
+  if (name.length === 0 || new TextEncoder().encode(name).length > 32) throw new InputError(`model name must be 1 to 32 bytes of UTF-8, got "${name}"`, { field: "model", reason: "length" });
+  return stringToHex(name, { size: 32 });
+}
+
 export function modelIdToString(id: Hex): string {
   try {
     return hexToString(id, { size: 32 }).replace(/\0+$/, "");

@@ -2,7 +2,6 @@ import {
   createWalletClient,
   custom,
   parseEther,
-  stringToHex,
   type Address,
   type Hex,
   type LocalAccount,
@@ -91,4 +90,4 @@ export async function deployPoqStack(dc: DevChain, admin: LocalAccount, supply =
   return { token, poq, randomness, deployBlock: await dc.client.getBlockNumber() };
 }
 
-export const modelIdOf = (name: string): Hex => stringToHex(name, { size: 32 });
+export { modelIdOf } from "../chain/poq.js";

@@ -175,6 +175,11 @@ export class PoqReader {
     return this.read<Address>("token");
   }
 
+  /** Balance of the settlement token. */
+  async tokenBalance(a: Address): Promise<bigint> {
+    return this.client.readContract({ address: await this.token(), abi: ERC20_ABI, functionName: "balanceOf", args: [a] }) as Promise<bigint>;
+  }
+
   /** Inference nodes that appear as outputs of tasks 1..taskCount (the contract keeps no node list). */
   async knownNodes(): Promise<Address[]> {
     const n = Number(await this.taskCount());
@@ -254,7 +259,7 @@ export class PoqActions {
     await this.sender.write({ address: await this.reader.token(), abi: ERC20_ABI, functionName: "transfer", args: [to, amount] });
   }
   async tokenBalance(a: Address): Promise<bigint> {
-    return this.reader.client.readContract({ address: await this.reader.token(), abi: ERC20_ABI, functionName: "balanceOf", args: [a] }) as Promise<bigint>;
+    return this.reader.tokenBalance(a);
   }
   async registerEvaluator(stake: bigint, cost: bigint): Promise<void> {
     await this.approveToken(stake);

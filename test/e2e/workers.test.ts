@@ -113,6 +113,11 @@ describe("evaluator workers end to end", () => {
       await waitFor("CLI tasks finalized", async () => (await Promise.all(ids.map((i) => s.reader.getTask(BigInt(i))))).every((t) => t.status === "finalized"), 120_000, 300);
       const shown = await runCli(["task", "show", ...ids], reqEnv);
       expect(shown.stdout).toMatch(/finalized/);
+      const shownTask = await s.reader.getTask(BigInt(ids[0]!));
+      const utc = (ts: bigint) => new Date(Number(ts) * 1000).toISOString().replace("T", " ").slice(0, 19);
+      expect(shown.stdout).toMatch(new RegExp(`${utc(shownTask.commitDeadline)}\\s+${utc(shownTask.revealDeadline)}`));
+      expect(shown.stdout).toContain(`committee of task ${ids[0]}: ${shownTask.committee.map((c) => `${c.evaluator} (cost 1)`).join(", ")}\n`);
+      expect(shown.stdout).toMatch(/\nchain time \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/);
       // Over WebSocket too: the command exits once done (an open socket kept it alive).
       const wsEnv = { ...reqEnv, POQ_RPC_URL: node.url.replace(/^http/, "ws") };
       const trustRun = await runCli(["trust", "--json"], wsEnv, 30_000);

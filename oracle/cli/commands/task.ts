@@ -6,7 +6,7 @@ import { readTaskFile, prepareTask } from "../../sdk/tasks.js";
 import { RULES, type RuleName } from "../../sdk/index.js";
 import { cliContext, cliSigner, formatTable, toJson } from "../../sdk/context.js";
 import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
-import { nextBlockTime } from "../../chain/clock.js";
+import { chainNow, nextBlockTime } from "../../chain/clock.js";
 
 interface CreateOpts {
   in: string;
@@ -105,11 +105,14 @@ export function register(program: Command): void {
       const ctx = await cliContext(o.config);
       const tasks = await Promise.all(ids.map((i) => ctx.reader.getTask(BigInt(i))));
       if (o.json) return void process.stdout.write(toJson(tasks));
+      const utc = (ts: bigint) => new Date(Number(ts) * 1000).toISOString().replace("T", " ").slice(0, 19);
       process.stdout.write(
         formatTable(
-          ["task", "status", "family", "rule", "k", "commits", "reveals", "consensus (bps)"],
-          tasks.map((t) => [t.taskId, t.status, t.family, t.rule, t.k, t.commits, t.reveals, t.consensus.join(" ") || "-"]),
+          ["task", "status", "family", "rule", "k", "commits", "reveals", "commit deadline (UTC)", "reveal deadline (UTC)", "consensus (bps)"],
+          tasks.map((t) => [t.taskId, t.status, t.family, t.rule, t.k, t.commits, t.reveals, utc(t.commitDeadline), utc(t.revealDeadline), t.consensus.join(" ") || "-"]),
         ),
       );
+      for (const t of tasks) process.stdout.write(`committee of task ${t.taskId}: ${t.committee.map((c) => `${c.evaluator} (cost ${formatEther(c.cost)})`).join(", ") || "-"}\n`);
+      process.stdout.write(`chain time ${utc(await chainNow(ctx.client))}\n`);
     });
 }

@@ -14,6 +14,8 @@ import { loadUseLite } from "../../models/index.js";
 import { SharedScoreCache } from "../../worker/shared-scores.js";
 import { ThreadTaskScorer } from "../../worker/scoring-thread.js";
 import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
+import { warnUnreadyKeys } from "../../worker/key-check.js";
+import { PoqReader } from "../../sdk/index.js";
 
 interface WorkerOpts {
   config?: string;
@@ -91,6 +93,10 @@ export function register(program: Command): void {
               }
             : undefined,
         });
+        // A key that is not registered, under the minimum stake or without gas would serve nothing: say so.
+        await warnUnreadyKeys(new PoqReader(rt.chain.o.client, rt.chain.o.address), rt.chain.o.client, accounts.map((a) => a.address), log).catch((err: unknown) =>
+          log.warn({ err: (err as Error).message }, "could not check the keys' registration"),
+        );
         rt.service.start();
         stops.push(() => rt.close()); // jobs in flight finish (or go back to the queue) first
         stops.push(() => engine.close());

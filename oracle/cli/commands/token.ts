@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { formatEther, isAddress, type Address } from "viem";
+import { InputError } from "../../core/errors.js";
+import { cliContext, cliSigner, toJson } from "../../sdk/context.js";
+import { parseTokens } from "./register.js";
+
+function address(flag: string, v: string): Address {
+  if (!isAddress(v)) throw new InputError(`${flag}: not an address: ${v}`, { field: flag.replace(/^--/, ""), reason: "malformed" });
+  return v;
+}
+
+export function register(program: Command): void {
+  const token = program.command("token").description("the settlement token of the deployed PoQ contract: balances and transfers");
+  token
+    .command("balance")
+    .description("token balance of --of (default: the first configured key)")
+    .option("--of <address>", "account")
+    .option("--config <file>", "config file")
+    .option("--json", "print JSON")
+    .action(async (o: { of?: string; config?: string; json?: boolean }) => {
+      const who = o.of !== undefined ? address("--of", o.of) : undefined;
+      const ctx = await cliContext(o.config);
+      const account = who ?? (await cliSigner(ctx)).sender.address;
+      const balance = await ctx.reader.tokenBalance(account);
+      if (o.json) process.stdout.write(toJson({ token: await ctx.reader.token(), account, balance }));
+      else process.stdout.write(`${account}: ${formatEther(balance)}\n`);
+    });
+  token
+    .command("transfer")
+    .description("send tokens from the first configured key (e.g. fund evaluators and requesters on a local chain from the deployer)")
+    .requiredOption("--to <address>", "recipient")
+    .requiredOption("--amount <tokens>", "whole tokens, e.g. 1000 or 0.5")
+    .option("--config <file>", "config file")
+    .option("--json", "print JSON")
+    .action(async (o: { to: string; amount: string; config?: string; json?: boolean }) => {
+      const to = address("--to", o.to);
+      const amount = parseTokens("--amount", o.amount);
+      const ctx = await cliContext(o.config);
+      const signer = await cliSigner(ctx);
+      const have = await ctx.reader.tokenBalance(signer.sender.address);
+      if (have < amount) throw new InputError(`${signer.sender.address} holds ${formatEther(have)} tokens, cannot send ${formatEther(amount)}`, { field: "amount", reason: "balance" });
+      await signer.tokenTransfer(to, amount);
+      const balance = await ctx.reader.tokenBalance(to);
+      if (o.json) process.stdout.write(toJson({ from: signer.sender.address, to, amount, balance }));
+      else process.stdout.write(`sent ${formatEther(amount)} to ${to} (balance now ${formatEther(balance)})\n`);
+    });
+}
