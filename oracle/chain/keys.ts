@@ -91,10 +91,13 @@ export async function loadAccounts(
   return out.filter((a) => (seen.has(a.address) ? false : (seen.add(a.address), true)));
 }
 
-/** Reads a line from the terminal without echoing it (for passwords and keys). */
-export async function promptHidden(question: string): Promise<string> {
+/**
+ * Reads a line from the terminal without echoing it (for passwords and keys). Without a
+ * terminal it fails, naming `envName`, the variable that would have answered instead.
+ */
+export async function promptHidden(question: string, envName?: string): Promise<string> {
   const { stdin, stderr } = process;
-  if (!stdin.isTTY) throw new InputError(`${question.trim()} no terminal to prompt on; use the environment instead`, { reason: "no tty" });
+  if (!stdin.isTTY) throw new InputError(`${question.trim()} no terminal to prompt on; ${envName ? `set ${envName}` : "use the environment instead"}`, { field: envName, reason: "no tty" });
   stderr.write(question);
   return new Promise((resolve, reject) => {
     let buf = "";

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { writeKeystore, loadKeystore, loadAccounts, keystoreAddress } from "../../oracle/chain/keys.js";
+import { runCli } from "../e2e/harness.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "poq-keys-"));
 
@@ -32,4 +33,18 @@ describe("keys", () => {
     await expect(loadAccounts({ keystores: [], passwordEnv: "PW", privateKeysEnv: "PKS" }, { PKS: "0x1234" })).rejects.toThrow(/PKS\[0\].*not a 32-byte/);
     await expect(loadAccounts({ keystores: ["x.json"], passwordEnv: "PW", privateKeysEnv: "PKS" }, {})).rejects.toThrow(/set PW/);
   });
+
+  it("poq keys import without a terminal names the variable to set; with it, writes a keystore the CLI can read back", async () => {
+    const noTty = await runCli(["keys", "import", "--out", path.join(dir, "cli2.json")], {}, 60_000);
+    expect(noTty.code).toBe(1);
+    expect(noTty.stderr).toBe("poq: private key (hex): no terminal to prompt on; set POQ_IMPORT_PRIVATE_KEY\n");
+    const pk = generatePrivateKey();
+    const env = { POQ_IMPORT_PRIVATE_KEY: pk };
+    const noPw = await runCli(["keys", "import", "--out", path.join(dir, "cli2.json")], env, 60_000);
+    expect(noPw.stderr).toBe("poq: keystore password: no terminal to prompt on; set POQ_KEYSTORE_PASSWORD\n");
+    const ok = await runCli(["keys", "import", "--out", path.join(dir, "cli2.json"), "--json"], { ...env, POQ_KEYSTORE_PASSWORD: "correct horse" }, 60_000);
+    expect(ok.code).toBe(0);
+    expect((JSON.parse(ok.stdout) as { address: string }).address.toLowerCase()).toBe(privateKeyToAccount(pk).address.toLowerCase());
+    expect((await loadKeystore(path.join(dir, "cli2.json"), "correct horse")).address).toBe(privateKeyToAccount(pk).address);
+  }, 120_000);
 });

@@ -11,9 +11,9 @@ import { newKeystore, writeKeystore, parsePrivateKey, promptHidden, keystoreAddr
 async function password(env: NodeJS.ProcessEnv, confirm: boolean): Promise<string> {
   const fromEnv = env.POQ_KEYSTORE_PASSWORD;
   if (fromEnv !== undefined) return fromEnv;
-  const p = await promptHidden("keystore password: ");
+  const p = await promptHidden("keystore password: ", "POQ_KEYSTORE_PASSWORD");
   if (confirm) {
-    const again = await promptHidden("repeat password: ");
+    const again = await promptHidden("repeat password: ", "POQ_KEYSTORE_PASSWORD");
     if (again !== p) throw new InputError("passwords do not match", { field: "password", reason: "mismatch" });
   }
   return p;
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .requiredOption("--out <file>", "keystore file to write")
     .option("--json", "print JSON")
     .action(async (o: { out: string; json?: boolean }) => {
-      const raw = process.env.POQ_IMPORT_PRIVATE_KEY ?? (await promptHidden("private key (hex): "));
+      const raw = process.env.POQ_IMPORT_PRIVATE_KEY ?? (await promptHidden("private key (hex): ", "POQ_IMPORT_PRIVATE_KEY"));
       const key = parsePrivateKey(raw, "POQ_IMPORT_PRIVATE_KEY");
       const address = await writeKeystore(o.out, key, await password(process.env, true));
       process.stdout.write(o.json ? JSON.stringify({ address, keystore: o.out }) + "\n" : `imported into ${o.out}\naddress ${address}\n`);
