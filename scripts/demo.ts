@@ -7,12 +7,12 @@
  * in-process. Prints per-task consensus, trust over the rounds and payouts.
  */
 import { Command } from "commander";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import pino from "pino";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPublicClient, http, formatEther, parseEther, type Address, type EIP1193Provider, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { createLogger } from "../oracle/core/log.js";
 import { loadConfig } from "../oracle/config/index.js";
 import { DirContentStore } from "../oracle/content/index.js";
 import { MemoryNonceCoordinator } from "../oracle/chain/nonce.js";
@@ -38,13 +38,34 @@ const program = new Command("demo")
   .option("--rule <rule>", "aggregation rule", "TRUST_WEIGHTED_MEDIAN")
   .option("--no-redis", "run the job handlers in-process even if Redis answers")
   .option("--json <file>", "write the results as JSON")
+  .option("--log <file>", "the workers' log (pino JSON, POQ_LOG_LEVEL, default warn); summarised at the end", ".poq/demo.log")
   .parse();
-const opts = program.opts<{ rpc?: string; tasks: string; rounds: string; honest: string; dishonest: string; k: string; rule: string; redis: boolean; json?: string }>();
+const opts = program.opts<{ rpc?: string; tasks: string; rounds: string; honest: string; dishonest: string; k: string; rule: string; redis: boolean; json?: string; log: string }>();
 
-const log = createLogger("demo", process.env.POQ_LOG_LEVEL ?? "warn");
+// The workers' warnings (the offline evaluator fails every job, by design) go to a file, not
+// between the demo's lines; the end of the run counts them.
+const logFile = path.resolve(opts.log);
+mkdirSync(path.dirname(logFile), { recursive: true });
+const log = pino({ name: "demo", level: process.env.POQ_LOG_LEVEL ?? "warn" }, pino.destination({ dest: logFile, sync: true, append: false }));
 const say = (s = "") => process.stdout.write(s + "\n");
 const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
+
+/** Counts the log's warnings and errors by message and evaluator (labelled), in order of count. */
+function summariseLog(label: Map<string, string>) {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(logFile, "utf8").split("\n")) {
+    if (!line) continue;
+    const r = JSON.parse(line) as { level: number; msg: string; evaluator?: string; job?: string };
+    if (r.level < 40) continue;
+    const who = (r.evaluator ?? r.job?.match(/0x[0-9a-fA-F]{40}/)?.[0])?.toLowerCase();
+    const key = `${r.level >= 50 ? "error" : "warning"}: ${r.msg}${who ? ` (${label.get(who) ?? who})` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  say(`\nworker log: ${path.relative(process.cwd(), logFile) || logFile}, ${total} warnings and errors${total ? ":" : ""}`);
+  for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1])) say(`  ${String(n).padStart(3)} x ${k}`);
+}
 
 function table(rows: (string | number)[][], head: string[]) {
   const all = [head, ...rows].map((r) => r.map(String));
@@ -233,6 +254,7 @@ async function main() {
   say(`\nrequester refund claimable: ${formatEther(refund)} POQT of ${formatEther(BigInt(allTasks.length) * (parseEther("40") + cost * BigInt(k)))} escrowed`);
   const failed = (await Promise.all(runtimes.map((r) => r.queue.failed()))).flat();
   if (failed.length) say(`failed jobs kept with their reason: ${failed.length} (e.g. ${failed[0]!.id}: ${failed[0]!.reason})`);
+  summariseLog(label);
   say(`done: ${allTasks.length} tasks settled in ${secs()} s`);
 
   if (opts.json)
