@@ -9,6 +9,7 @@
 import { Command } from "commander";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import pino from "pino";
+import { createLogger } from "../oracle/core/log.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPublicClient, http, formatEther, parseEther, type Address, type EIP1193Provider, type PublicClient } from "viem";
@@ -45,8 +46,10 @@ const opts = program.opts<{ rpc?: string; tasks: string; rounds: string; honest:
 // The workers' warnings (the offline evaluator fails every job, by design) go to a file, not
 // between the demo's lines; the end of the run counts them.
 const logFile = path.resolve(opts.log);
+/** Evaluator and node addresses (lower case) to their names in the demo's tables. */
+const labels = new Map<string, string>();
 mkdirSync(path.dirname(logFile), { recursive: true });
-const log = pino({ name: "demo", level: process.env.POQ_LOG_LEVEL ?? "warn" }, pino.destination({ dest: logFile, sync: true, append: false }));
+const log = createLogger("demo", process.env.POQ_LOG_LEVEL ?? "warn", pino.destination({ dest: logFile, sync: true, append: false }));
 const say = (s = "") => process.stdout.write(s + "\n");
 const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
@@ -118,7 +121,7 @@ async function main() {
   for (const e of evaluators) await adminA.tokenTransfer(e.address, stake);
   for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(nodeModels[i]!));
   for (const e of evaluators) await actions(e).registerEvaluator(stake, cost);
-  const label = new Map<string, string>();
+  const label = labels;
   evaluators.forEach((e, i) => label.set(e.address.toLowerCase(), `E${i + 1} ${strategies[i]}`));
   nodes.forEach((n, i) => label.set(n.address.toLowerCase(), `${nodeNames[i]} (${nodeModels[i]})`));
   say(`registered ${nodes.length} inference nodes and ${evaluators.length} evaluators (${strategies.join(", ")}) [${secs()} s]`);
@@ -287,6 +290,11 @@ main().then(
   () => process.exit(0),
   (err) => {
     process.stderr.write(`demo failed: ${(err as Error).stack ?? err}\n`);
+    try {
+      summariseLog(labels); // the workers' side of the story
+    } catch {
+      process.stderr.write(`worker log: ${logFile}\n`);
+    }
     process.exit(1);
   },
 );

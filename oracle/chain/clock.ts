@@ -6,14 +6,18 @@ import type { PublicClient } from "viem";
  * block is ten minutes old, deadlines computed from it are already past, and deadlines
  * compared with it never come. The pending block carries the time the next block would get
  * (Hardhat includes `evm_increaseTime` offsets; other clients build it from their clock).
- * A node that does not serve a pending block leaves the latest block's time.
+ * A node that does not serve a pending block (or serves one that does not follow the latest
+ * block) leaves the latest block's time, plus one second for the next block.
  */
 export async function chainClock(client: PublicClient): Promise<{ latest: { number: bigint; timestamp: bigint }; next: bigint }> {
   const [latest, pending] = await Promise.all([
     client.getBlock({ blockTag: "latest" }),
     client.getBlock({ blockTag: "pending" }).catch(() => null),
   ]);
-  const next = pending && pending.timestamp > latest.timestamp ? pending.timestamp : latest.timestamp + 1n;
+  // Only a pending block that follows the latest one counts (viem leaves a pending block's
+  // number null on nodes that omit it); anything else reads as "no pending block".
+  const follows = pending !== null && (pending.number === null || pending.number === latest.number + 1n);
+  const next = follows && pending.timestamp > latest.timestamp ? pending.timestamp : latest.timestamp + 1n;
   return { latest: { number: latest.number, timestamp: latest.timestamp }, next };
 }
 

@@ -40,13 +40,13 @@ interface RawTaskView {
   profileHash: Hex;
 }
 
-/** Decodes a bytes32 model id (a right-padded UTF-8 string) to text. */
 /** A model name as the contract's `bytes32 modelId` (UTF-8, zero-padded; at most 32 bytes). */
 export function modelIdOf(name: string): Hex {
   if (name.length === 0 || new TextEncoder().encode(name).length > 32) throw new InputError(`model name must be 1 to 32 bytes of UTF-8, got "${name}"`, { field: "model", reason: "length" });
   return stringToHex(name, { size: 32 });
 }
 
+/** Decodes a bytes32 model id (a right-padded UTF-8 string) to text. */
 export function modelIdToString(id: Hex): string {
   try {
     return hexToString(id, { size: 32 }).replace(/\0+$/, "");

@@ -240,24 +240,4 @@ export async function committedEvents(s: Stack, taskId?: bigint): Promise<{ task
 
 export const uniquePrefix = () => `poqtest-${randomUUID().slice(0, 8)}`;
 
-/**
- * Runs `poq <args>` to completion; returns exit code, stdout and stderr. A command still running
- * after `timeoutMs` is killed and reported with code null and a note on stderr.
- */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(root, "bin/poq.mjs"), ...args], { cwd: root, env: { ...process.env, VITEST: "", POQ_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => {
-      err += `[runCli: poq ${args[0]} still running after ${timeoutMs} ms; killed]\n`;
-      p.kill("SIGKILL");
-    }, timeoutMs);
-    p.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    p.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: out, stderr: err });
-    });
-  });
-}
+export { runCli } from "./cli-runner.js";

@@ -22,8 +22,8 @@ const opened = new Set<PublicClient>();
 export async function cliContext(configFile?: string): Promise<CliContext> {
   const cfg = loadConfig({ file: configFile });
   const client = createRpcClient(cfg.rpcUrl);
-  opened.add(client);
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`);
+  opened.add(client); // connected: close it when the command ends (closing a socket never opened would open one)
   return { cfg, client, reader: new PoqReader(client, (await resolvePoq(chainId, cfg.contract)).address) };
 }
 
@@ -47,6 +47,11 @@ export function formatTable(head: string[], rows: (string | number | bigint)[][]
   const w = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
   return [line(all[0]!), w.map((n) => "-".repeat(n)).join("  "), ...all.slice(1).map(line)].join("\n") + "\n";
+}
+
+/** A chain timestamp (seconds) as "YYYY-MM-DD hh:mm:ss" in UTC. */
+export function formatUtc(ts: bigint): string {
+  return new Date(Number(ts) * 1000).toISOString().replace("T", " ").slice(0, 19);
 }
 
 /** JSON with bigints as decimal strings. */

@@ -21,13 +21,13 @@ export async function checkEvaluatorKeys(reader: PoqReader, client: PublicClient
       const problems: string[] = [];
       if (!e.registered) problems.push("not a registered evaluator: never sampled into a committee (poq register evaluator --stake N --cost C)");
       else if (e.stake < minStake) problems.push(`stake ${e.stake} is under the minimum ${minStake}: not sampled`);
-      if (wei === 0n) problems.push("holds no ether: cannot pay gas for commits and reveals");
+      if (wei === 0n) problems.push("holds no ether: cannot pay gas for commits and reveals"); // too little for gas shows at the first send
       return { address, problems };
     }),
   );
 }
 
-/** Logs one warning a key that cannot serve; returns how many cannot. */
+/** Logs one warning per key that cannot serve; returns how many cannot. */
 export async function warnUnreadyKeys(reader: PoqReader, client: PublicClient, accounts: readonly Address[], log: Logger): Promise<number> {
   const r = await checkEvaluatorKeys(reader, client, accounts);
   for (const k of r) if (k.problems.length) log.warn({ evaluator: k.address, problems: k.problems }, "key cannot serve yet");

@@ -54,7 +54,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
   const client = o.client ?? createRpcClient(cfg.rpcUrl);
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`, log);
   if (chainId === 31337 && cfg.worker.confirmations > 0)
-    log.warn({ chainId, confirmations: cfg.worker.confirmations }, "a local dev chain mines only on transactions: a task waits for this many later blocks before it is acted on; set POQ_CONFIRMATIONS=0");
+    log.warn({ chainId, confirmations: cfg.worker.confirmations }, "chain 31337 is a local dev chain, which may mine only on transactions: a task waits for this many later blocks before it is acted on; set POQ_CONFIRMATIONS=0 unless the chain mines on a timer");
   const resolved = o.contract ? { address: o.contract, startBlock: undefined } : await resolvePoq(chainId, cfg.contract);
   const address = resolved.address;
   const metrics = o.metrics ?? new WorkerMetrics(true);

@@ -43,7 +43,7 @@ describe("chain clock", () => {
     expect((await client.getBlock()).timestamp).toBeGreaterThanOrEqual(next);
   });
 
-  it("falls back to the latest block's time when the node serves no pending block", async () => {
+  it("falls back to the latest block's time when the node serves no pending block, or one that does not follow the latest", async () => {
     const noPending = new Proxy(client, {
       get: (t, k, r) =>
         k === "getBlock"
@@ -54,6 +54,15 @@ describe("chain clock", () => {
     const latest = (await client.getBlock()).timestamp;
     expect(await nextBlockTime(noPending)).toBe(latest + 1n);
     expect(await chainNow(noPending)).toBe(latest);
+    // A pending block that does not follow the latest one (a confused node) is not trusted.
+    const head = await client.getBlock();
+    const odd = new Proxy(client, {
+      get: (t, k, r) =>
+        k === "getBlock"
+          ? (a?: { blockTag?: string }) => (a?.blockTag === "pending" ? Promise.resolve({ number: head.number + 5n, timestamp: head.timestamp + 86_400n }) : t.getBlock(a as never))
+          : Reflect.get(t, k, r),
+    });
+    expect(await nextBlockTime(odd)).toBe(head.timestamp + 1n);
   });
 
   it("a 30 s commit window after ten idle minutes: deadlines from the next block's time are accepted, from the latest block's are not", async () => {

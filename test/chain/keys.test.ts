@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { writeKeystore, loadKeystore, loadAccounts, keystoreAddress } from "../../oracle/chain/keys.js";
-import { runCli } from "../e2e/harness.js";
+import { runCli } from "../../oracle/ops/cli-runner.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "poq-keys-"));
 
@@ -35,11 +35,11 @@ describe("keys", () => {
   });
 
   it("poq keys import without a terminal names the variable to set; with it, writes a keystore the CLI can read back", async () => {
-    const noTty = await runCli(["keys", "import", "--out", path.join(dir, "cli2.json")], {}, 60_000);
+    const noTty = await runCli(["keys", "import", "--out", path.join(dir, "cli2.json")], { POQ_IMPORT_PRIVATE_KEY: undefined, POQ_KEYSTORE_PASSWORD: undefined }, 60_000);
     expect(noTty.code).toBe(1);
     expect(noTty.stderr).toBe("poq: private key (hex): no terminal to prompt on; set POQ_IMPORT_PRIVATE_KEY\n");
     const pk = generatePrivateKey();
-    const env = { POQ_IMPORT_PRIVATE_KEY: pk };
+    const env = { POQ_IMPORT_PRIVATE_KEY: pk, POQ_KEYSTORE_PASSWORD: undefined };
     const noPw = await runCli(["keys", "import", "--out", path.join(dir, "cli2.json")], env, 60_000);
     expect(noPw.stderr).toBe("poq: keystore password: no terminal to prompt on; set POQ_KEYSTORE_PASSWORD\n");
     const ok = await runCli(["keys", "import", "--out", path.join(dir, "cli2.json"), "--json"], { ...env, POQ_KEYSTORE_PASSWORD: "correct horse" }, 60_000);

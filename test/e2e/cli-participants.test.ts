@@ -36,7 +36,7 @@ describe("participant CLI", () => {
     const sent = await runCli(["token", "transfer", "--to", ev.address, "--amount", "150", "--json"], as(s.requesterKey));
     expect(sent.stderr).toBe("");
     expect(sent.code).toBe(0);
-    expect(BigInt((JSON.parse(sent.stdout) as { balance: string }).balance)).toBe(parseEther("150"));
+    expect(BigInt((JSON.parse(sent.stdout) as { toBalance: string }).toBalance)).toBe(parseEther("150"));
     const shown = await runCli(["token", "balance", "--of", ev.address], base);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toBe(`${ev.address}: 150\n`);

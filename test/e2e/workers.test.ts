@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { redisConnection } from "../../oracle/queue/redis.js";
+import { formatUtc } from "../../oracle/sdk/context.js";
 import { freePort, runCli, startHardhatNode, setupStack, createTasks, qaTask, spawnWorker, workerEnv, committedEvents, waitFor, uniquePrefix, REDIS_URL, type Stack, type WorkerProc } from "./harness.js";
 
 /**
@@ -114,8 +115,7 @@ describe("evaluator workers end to end", () => {
       const shown = await runCli(["task", "show", ...ids], reqEnv);
       expect(shown.stdout).toMatch(/finalized/);
       const shownTask = await s.reader.getTask(BigInt(ids[0]!));
-      const utc = (ts: bigint) => new Date(Number(ts) * 1000).toISOString().replace("T", " ").slice(0, 19);
-      expect(shown.stdout).toMatch(new RegExp(`${utc(shownTask.commitDeadline)}\\s+${utc(shownTask.revealDeadline)}`));
+      expect(shown.stdout).toMatch(new RegExp(`${formatUtc(shownTask.commitDeadline)}\\s+${formatUtc(shownTask.revealDeadline)}`));
       expect(shown.stdout).toContain(`committee of task ${ids[0]}: ${shownTask.committee.map((c) => `${c.evaluator} (cost 1)`).join(", ")}\n`);
       expect(shown.stdout).toMatch(/\nchain time \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/);
       // Over WebSocket too: the command exits once done (an open socket kept it alive).

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { formatEther, isAddress, type Address } from "viem";
-import { InputError } from "../../core/errors.js";
+import { formatEther } from "viem";
+import { addressArg } from "../args.js";
 import { cliContext, cliSigner, toJson } from "../../sdk/context.js";
 
 export function register(program: Command): void {
@@ -11,12 +11,12 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: { node?: string; config?: string; json?: boolean }) => {
-      if (o.node && !isAddress(o.node)) throw new InputError(`--node: not an address: ${o.node}`, { field: "node", reason: "malformed" });
+      const node = o.node !== undefined ? addressArg("--node", o.node) : undefined;
       const ctx = await cliContext(o.config);
       const signer = await cliSigner(ctx);
-      const who = (o.node ?? signer.sender.address) as Address;
-      const amount = o.node ? (await ctx.reader.getNode(who)).pending : await ctx.reader.claimableOf(who);
-      const tx = o.node ? await signer.claimNode(who) : await signer.claim();
+      const who = node ?? signer.sender.address;
+      const amount = node ? (await ctx.reader.getNode(who)).pending : await ctx.reader.claimableOf(who);
+      const tx = node ? await signer.claimNode(who) : await signer.claim();
       if (o.json) process.stdout.write(toJson({ account: who, amount, tx }));
       else process.stdout.write(`claimed ${formatEther(amount)} for ${who}\ntx ${tx}\n`);
     });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { formatEther, isAddress, type Address } from "viem";
-import { InputError } from "../../core/errors.js";
+import { formatEther, type Address } from "viem";
+import { addressArg } from "../args.js";
 import { cliContext, formatTable, toJson } from "../../sdk/context.js";
 
 export function register(program: Command): void {
@@ -11,9 +11,9 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: { node?: string; config?: string; json?: boolean }) => {
-      if (o.node && !isAddress(o.node)) throw new InputError(`--node: not an address: ${o.node}`, { field: "node", reason: "malformed" });
+      const only = o.node !== undefined ? addressArg("--node", o.node) : undefined;
       const ctx = await cliContext(o.config);
-      const addrs: Address[] = o.node ? [o.node as Address] : await ctx.reader.knownNodes();
+      const addrs: Address[] = only ? [only] : await ctx.reader.knownNodes();
       const nodes = await Promise.all(addrs.map((a) => ctx.reader.getNode(a)));
       const evaluators = o.node ? [] : await ctx.reader.getEvaluators();
       if (o.json) return void process.stdout.write(toJson({ nodes, evaluators: evaluators.map((e) => ({ address: e.address, rewards: e.rewards, lifetimeEarned: e.lifetimeEarned })) }));

@@ -1,20 +1,8 @@
 import type { Command } from "commander";
-import { formatEther, isAddress, parseEther, type Address } from "viem";
+import { formatEther } from "viem";
 import { modelIdOf } from "../../chain/poq.js";
-import { InputError } from "../../core/errors.js";
+import { addressArg, tokensArg } from "../args.js";
 import { cliContext, cliSigner, toJson } from "../../sdk/context.js";
-
-/** A positive token amount in whole tokens ("100", "0.5"). */
-export function parseTokens(flag: string, v: string, o: { allowZero?: boolean } = {}): bigint {
-  let wei: bigint;
-  try {
-    wei = parseEther(v);
-  } catch {
-    throw new InputError(`${flag}: not a token amount: "${v}"`, { field: flag.replace(/^--/, ""), reason: "malformed" });
-  }
-  if (wei < 0n || (wei === 0n && !o.allowZero)) throw new InputError(`${flag}: must be ${o.allowZero ? "zero or more" : "more than zero"}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "range" });
-  return wei;
-}
 
 export function register(program: Command): void {
   const reg = program.command("register").description("register the signing key as an evaluator (stake) or an inference node (payout address, model)");
@@ -26,8 +14,8 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: { stake: string; cost: string; config?: string; json?: boolean }) => {
-      const stake = parseTokens("--stake", o.stake);
-      const cost = parseTokens("--cost", o.cost, { allowZero: true });
+      const stake = tokensArg("--stake", o.stake);
+      const cost = tokensArg("--cost", o.cost, { allowZero: true });
       const ctx = await cliContext(o.config);
       const signer = await cliSigner(ctx);
       await signer.registerEvaluator(stake, cost);
@@ -43,12 +31,12 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: { model: string; payout?: string; config?: string; json?: boolean }) => {
-      if (o.payout !== undefined && !isAddress(o.payout)) throw new InputError(`--payout: not an address: ${o.payout}`, { field: "payout", reason: "malformed" });
+      const payout = o.payout !== undefined ? addressArg("--payout", o.payout) : undefined;
       const modelId = modelIdOf(o.model);
       const ctx = await cliContext(o.config);
       const signer = await cliSigner(ctx);
       const me = signer.sender.address;
-      await signer.registerNode((o.payout ?? me) as Address, modelId);
+      await signer.registerNode(payout ?? me, modelId);
       const n = await ctx.reader.getNode(me);
       if (o.json) process.stdout.write(toJson(n));
       else process.stdout.write(`registered inference node ${n.address}: model ${n.model}, payouts to ${n.payout}\n`);

@@ -1,12 +1,13 @@
 import type { Command } from "commander";
-import { formatEther, isAddress, isHex, parseEther, type Address, type Hex } from "viem";
+import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
 import { InputError } from "../../core/errors.js";
 import { createContentStore } from "../../content/store.js";
 import { readTaskFile, prepareTask } from "../../sdk/tasks.js";
 import { RULES, type RuleName } from "../../sdk/index.js";
-import { cliContext, cliSigner, formatTable, toJson } from "../../sdk/context.js";
+import { cliContext, cliSigner, formatTable, formatUtc, toJson } from "../../sdk/context.js";
 import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
 import { chainNow, nextBlockTime } from "../../chain/clock.js";
+import { tokensArg } from "../args.js";
 
 interface CreateOpts {
   in: string;
@@ -60,12 +61,13 @@ export function register(program: Command): void {
       if (!(RULES as readonly string[]).includes(o.rule)) throw new InputError(`--rule: unknown rule "${o.rule}" (known: ${RULES.join(", ")})`, { field: "rule", reason: "unknown" });
       const k = Number(o.k);
       if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got "${o.k}"`, { field: "k", reason: "invalid" });
+      const nodeBudget = tokensArg("--budget", o.budget);
       const lines = readTaskFile(o.in);
       const ctx = await cliContext(o.config);
       const signer = await cliSigner(ctx);
       const content = createContentStore(ctx.cfg.content);
       let evalBudget: bigint;
-      if (o.evalBudget) evalBudget = parseEther(o.evalBudget);
+      if (o.evalBudget) evalBudget = tokensArg("--eval-budget", o.evalBudget);
       else {
         const evs = await ctx.reader.getEvaluators();
         const max = evs.reduce((m, e) => (e.cost > m ? e.cost : m), 0n);
@@ -82,7 +84,7 @@ export function register(program: Command): void {
           k,
           commitWindow: Number(o.commitWindow),
           revealWindow: Number(o.revealWindow),
-          nodeBudget: parseEther(o.budget),
+          nodeBudget,
           evalBudget,
           profileHash: profile,
           now,
@@ -105,14 +107,13 @@ export function register(program: Command): void {
       const ctx = await cliContext(o.config);
       const tasks = await Promise.all(ids.map((i) => ctx.reader.getTask(BigInt(i))));
       if (o.json) return void process.stdout.write(toJson(tasks));
-      const utc = (ts: bigint) => new Date(Number(ts) * 1000).toISOString().replace("T", " ").slice(0, 19);
       process.stdout.write(
         formatTable(
           ["task", "status", "family", "rule", "k", "commits", "reveals", "commit deadline (UTC)", "reveal deadline (UTC)", "consensus (bps)"],
-          tasks.map((t) => [t.taskId, t.status, t.family, t.rule, t.k, t.commits, t.reveals, utc(t.commitDeadline), utc(t.revealDeadline), t.consensus.join(" ") || "-"]),
+          tasks.map((t) => [t.taskId, t.status, t.family, t.rule, t.k, t.commits, t.reveals, formatUtc(t.commitDeadline), formatUtc(t.revealDeadline), t.consensus.join(" ") || "-"]),
         ),
       );
       for (const t of tasks) process.stdout.write(`committee of task ${t.taskId}: ${t.committee.map((c) => `${c.evaluator} (cost ${formatEther(c.cost)})`).join(", ") || "-"}\n`);
-      process.stdout.write(`chain time ${utc(await chainNow(ctx.client))}\n`);
+      process.stdout.write(`chain time ${formatUtc(await chainNow(ctx.client))}\n`);
     });
 }

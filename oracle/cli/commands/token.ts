@@ -1,13 +1,8 @@
 import type { Command } from "commander";
-import { formatEther, isAddress, type Address } from "viem";
+import { formatEther } from "viem";
 import { InputError } from "../../core/errors.js";
 import { cliContext, cliSigner, toJson } from "../../sdk/context.js";
-import { parseTokens } from "./register.js";
-
-function address(flag: string, v: string): Address {
-  if (!isAddress(v)) throw new InputError(`${flag}: not an address: ${v}`, { field: flag.replace(/^--/, ""), reason: "malformed" });
-  return v;
-}
+import { addressArg, tokensArg } from "../args.js";
 
 export function register(program: Command): void {
   const token = program.command("token").description("the settlement token of the deployed PoQ contract: balances and transfers");
@@ -18,7 +13,7 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: { of?: string; config?: string; json?: boolean }) => {
-      const who = o.of !== undefined ? address("--of", o.of) : undefined;
+      const who = o.of !== undefined ? addressArg("--of", o.of) : undefined;
       const ctx = await cliContext(o.config);
       const account = who ?? (await cliSigner(ctx)).sender.address;
       const balance = await ctx.reader.tokenBalance(account);
@@ -33,15 +28,15 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: { to: string; amount: string; config?: string; json?: boolean }) => {
-      const to = address("--to", o.to);
-      const amount = parseTokens("--amount", o.amount);
+      const to = addressArg("--to", o.to);
+      const amount = tokensArg("--amount", o.amount);
       const ctx = await cliContext(o.config);
       const signer = await cliSigner(ctx);
       const have = await ctx.reader.tokenBalance(signer.sender.address);
       if (have < amount) throw new InputError(`${signer.sender.address} holds ${formatEther(have)} tokens, cannot send ${formatEther(amount)}`, { field: "amount", reason: "balance" });
       await signer.tokenTransfer(to, amount);
-      const balance = await ctx.reader.tokenBalance(to);
-      if (o.json) process.stdout.write(toJson({ from: signer.sender.address, to, amount, balance }));
-      else process.stdout.write(`sent ${formatEther(amount)} to ${to} (balance now ${formatEther(balance)})\n`);
+      const toBalance = await ctx.reader.tokenBalance(to);
+      if (o.json) process.stdout.write(toJson({ from: signer.sender.address, to, amount, toBalance }));
+      else process.stdout.write(`sent ${formatEther(amount)} to ${to} (its balance now ${formatEther(toBalance)})\n`);
     });
 }

@@ -1,0 +1,20 @@
+import { isAddress, parseEther, type Address } from "viem";
+import { InputError } from "../core/errors.js";
+
+/** Checks an address flag; an error names the flag. */
+export function addressArg(flag: string, v: string): Address {
+  if (!isAddress(v)) throw new InputError(`${flag}: not an address: ${v}`, { field: flag.replace(/^--/, ""), reason: "malformed" });
+  return v;
+}
+
+/** A token amount in whole tokens ("100", "0.5") as wei; more than zero unless `allowZero`. */
+export function tokensArg(flag: string, v: string, o: { allowZero?: boolean } = {}): bigint {
+  let wei: bigint;
+  try {
+    wei = parseEther(v);
+  } catch {
+    throw new InputError(`${flag}: not a token amount: "${v}"`, { field: flag.replace(/^--/, ""), reason: "malformed" });
+  }
+  if (wei < 0n || (wei === 0n && !o.allowZero)) throw new InputError(`${flag}: must be ${o.allowZero ? "zero or more" : "more than zero"}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "range" });
+  return wei;
+}
