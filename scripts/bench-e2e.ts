@@ -35,6 +35,7 @@ import { RedisStateStore } from "../oracle/worker/store.js";
 import { parseTaskFile, type TaskLine } from "../oracle/sdk/tasks.js";
 import { groupCpuSeconds, processCpuSeconds } from "../oracle/ops/proc-cpu.js";
 import { startHardhatNode, setupStack, createTasks, spawnWorker, workerEnv, waitFor, uniquePrefix, REDIS_URL, root, type WorkerProc } from "../oracle/ops/devnode.js";
+import { deploymentNamespace } from "../oracle/worker/namespace.js";
 
 const opts = new Command("bench-e2e")
   .option("--json <file>", "write results as JSON")
@@ -239,7 +240,7 @@ async function main() {
           const head = await stack.dc.client.getBlockNumber();
           let txs = 0;
           for (let b = fromBlock + 1n; b <= head; b++) txs += (await stack.dc.client.getBlock({ blockNumber: b })).transactions.length;
-          const store = new RedisStateStore(redis, prefix);
+          const store = new RedisStateStore(redis, await deploymentNamespace(stack.dc.client, prefix, await stack.dc.client.getChainId(), stack.dep.poq));
           const lat = Object.fromEntries(await Promise.all(["score", "commit", "reveal", "finalize"].map(async (s) => [s, await store.latencies(s)] as const)));
           const e2eEvaluationsPerSec = (N * K) / secs;
           results[String(w)] = {

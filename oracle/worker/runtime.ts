@@ -15,6 +15,7 @@ import { BullJobQueue, InProcessJobQueue, type JobQueue } from "./jobs.js";
 import { MemoryStateStore, RedisStateStore, type StateStore } from "./store.js";
 import { EvaluatorService } from "./service.js";
 import type { TaskScorer } from "./types.js";
+import { deploymentNamespace } from "./namespace.js";
 
 export interface RuntimeOptions {
   cfg: PoqConfig;
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
 }
 
 export interface WorkerRuntime {
+  /** Redis namespace of this deployment's worker state: `<prefix>:<chain id>:<genesis>:<contract>`. */
+  namespace: string;
   service: EvaluatorService;
   chain: PoqChain;
   queue: JobQueue;
@@ -58,7 +61,8 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
   const resolved = o.contract ? { address: o.contract, startBlock: undefined } : await resolvePoq(chainId, cfg.contract);
   const address = resolved.address;
   const metrics = o.metrics ?? new WorkerMetrics(true);
-  const prefix = cfg.redis.prefix;
+  // Queues, records, cursor and nonces live under the deployment's own namespace (see deploymentNamespace).
+  const prefix = await deploymentNamespace(client, cfg.redis.prefix, chainId, address, cfg.tx);
   const stateRedis = o.redis ? (o.stateRedis ?? o.redis) : null;
   const nonces = stateRedis ? new RedisNonceCoordinator(stateRedis, prefix) : new MemoryNonceCoordinator();
   const chain = new PoqChain({ client, address, abi: poqAbi(), accounts: o.accounts, nonces, tx: cfg.tx, log });
@@ -76,7 +80,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
       })
     : new InProcessJobQueue({ concurrency: cfg.worker.concurrency, attempts: cfg.worker.attempts, log, onFailed });
   const store: StateStore = stateRedis ? new RedisStateStore(stateRedis, prefix) : new MemoryStateStore();
-  const cursor = stateRedis ? new RedisCursorStore(stateRedis, `${prefix}:cursor:${chainId}:${address.toLowerCase()}`) : new MemoryCursorStore();
+  const cursor = stateRedis ? new RedisCursorStore(stateRedis, `${prefix}:cursor`) : new MemoryCursorStore();
   const service = new EvaluatorService({
     chain,
     queue,
@@ -94,6 +98,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
     fault: o.fault,
   });
   return {
+    namespace: prefix,
     service,
     chain,
     queue,

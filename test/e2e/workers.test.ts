@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { redisConnection } from "../../oracle/queue/redis.js";
 import { formatUtc } from "../../oracle/sdk/context.js";
+import { deploymentNamespace } from "../../oracle/worker/namespace.js";
 import { freePort, runCli, startHardhatNode, setupStack, createTasks, qaTask, spawnWorker, workerEnv, committedEvents, waitFor, uniquePrefix, REDIS_URL, type Stack, type WorkerProc } from "./harness.js";
 
 /**
@@ -174,7 +175,8 @@ describe("evaluator workers end to end", () => {
         // The commit sent before the crash is the one revealed: its evaluator's record says so.
         if (before[0]) {
           const redis = redisConnection(REDIS_URL);
-          const rec = JSON.parse((await redis.get(`${prefix}:eval:${id}:${before[0].evaluator.toLowerCase()}`))!) as { state: string };
+          const ns = await deploymentNamespace(s.dc.client, prefix, await s.dc.client.getChainId(), s.dep.poq);
+          const rec = JSON.parse((await redis.get(`${ns}:eval:${id}:${before[0].evaluator.toLowerCase()}`))!) as { state: string };
           redis.disconnect();
           expect(rec.state).toBe("revealed");
         }
