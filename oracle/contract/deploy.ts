@@ -2,7 +2,7 @@
  * The deploy path: runs the Ignition module on a Hardhat network connection and writes
  * deployments/<chainId>.json. scripts/deploy.ts is the CLI around it.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
 import PoQModule from "../../ignition/modules/PoQ.js";
@@ -10,7 +10,7 @@ import { writeDeployment, DEFAULT_DEPLOYMENTS_DIR, type Deployment } from "./dep
 
 /** Block of the ProofOfQuality deployment from Ignition's journal (persistent networks only). */
 async function journalBlock(chainId: number): Promise<number | undefined> {
-  const file = path.resolve("ignition/deployments", `chain-${chainId}`, "journal.jsonl");
+  const file = path.join(journalDir(chainId), "journal.jsonl");
   const text = await readFile(file, "utf8").catch(() => undefined);
   if (!text) return undefined;
   let block: number | undefined;
@@ -20,6 +20,28 @@ async function journalBlock(chainId: number): Promise<number | undefined> {
     if (entry.futureId === "PoQ#ProofOfQuality" && typeof entry.receipt?.blockNumber === "number") block = entry.receipt.blockNumber;
   }
   return block;
+}
+
+/** Ignition's record of earlier deployments on this chain id. */
+const journalDir = (chainId: number, root = process.cwd()) => path.resolve(root, "ignition/deployments", `chain-${chainId}`);
+
+/**
+ * Ignition resumes from its journal, keyed by chain id only. A local node restarted from
+ * genesis has the same chain id but none of the journal's contracts, and Ignition would report
+ * them deployed without sending anything. When the journal's ProofOfQuality has no code on the
+ * chain: on the local dev chain (31337) the stale journal is moved aside (its path is
+ * returned); on any other chain that is an error, since the journal may be the only record.
+ */
+export async function checkJournal(chainId: number, hasCode: (a: `0x${string}`) => Promise<boolean>, root = process.cwd()): Promise<string | undefined> {
+  const dir = journalDir(chainId, root);
+  const text = await readFile(path.join(dir, "deployed_addresses.json"), "utf8").catch(() => undefined);
+  const poq = text ? (JSON.parse(text) as Record<string, `0x${string}`>)["PoQ#ProofOfQuality"] : undefined;
+  if (!poq || (await hasCode(poq))) return undefined;
+  if (chainId !== 31337)
+    throw new Error(`Ignition's journal ${dir} records ProofOfQuality at ${poq}, but chain ${chainId} has no code there; if this chain was reset, move that folder away and deploy again`);
+  const aside = `${dir}.stale-${Date.now()}`;
+  await rename(dir, aside);
+  return aside;
 }
 
 /**
@@ -34,6 +56,9 @@ export async function deployPoQ(
   const publicClient = await conn.viem.getPublicClient();
   const chainId = await publicClient.getChainId();
   const headBefore = Number(await publicClient.getBlockNumber());
+  // Ignition keeps a journal only for networks reached over HTTP (the in-process one is ephemeral).
+  const stale = conn.networkConfig.type === "http" ? await checkJournal(chainId, async (address) => ((await publicClient.getCode({ address })) ?? "0x") !== "0x") : undefined;
+  if (stale) process.stderr.write(`deploy: chain ${chainId} was restarted (the journal's contracts are gone); moved the stale Ignition journal to ${stale}\n`);
   const parameters = opts.parameters?.initialSupply !== undefined ? { PoQ: { initialSupply: opts.parameters.initialSupply } } : undefined;
   const r = await conn.ignition.deploy(PoQModule, { parameters, displayUi: false });
   const blockNumber = (await journalBlock(chainId)) ?? headBefore;

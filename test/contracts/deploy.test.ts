@@ -1,10 +1,10 @@
 /** The deploy path (Ignition module + deployments file) and the generated ABI file. */
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import hre, { network } from "hardhat";
-import { deployPoQ } from "../../oracle/contract/deploy.js";
+import { checkJournal, deployPoQ } from "../../oracle/contract/deploy.js";
 import { loadDeployment, parseDeployment } from "../../oracle/contract/deployments.js";
 import { poqTestTokenAbi, proofOfQualityAbi, randomnessSourceAbi } from "../../oracle/contract/abi.js";
 import { renderAbiFile, ABI_FILE } from "../../scripts/export-abi.js";
@@ -12,6 +12,24 @@ import { DEFAULT_PARAMS } from "../../oracle/rules/index.js";
 import { PoqError } from "../../oracle/core/errors.js";
 
 describe("deploy path", () => {
+  it("moves aside an Ignition journal whose contracts a restarted local chain lacks; elsewhere refuses; keeps a live one", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "poq-journal-"));
+    const journal = async (chainId: number) => {
+      const dir = path.join(root, "ignition/deployments", `chain-${chainId}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, "deployed_addresses.json"), JSON.stringify({ "PoQ#ProofOfQuality": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9" }));
+    };
+    await journal(31337);
+    expect(await checkJournal(31337, async () => true, root)).toBeUndefined(); // the contract is there: Ignition resumes
+    expect(await readdir(path.join(root, "ignition/deployments"))).toEqual(["chain-31337"]);
+    const aside = await checkJournal(31337, async () => false, root);
+    expect(aside).toMatch(/chain-31337\.stale-\d+$/);
+    expect(await readdir(path.join(root, "ignition/deployments"))).toEqual([path.basename(aside!)]);
+    await journal(11155111);
+    await expect(checkJournal(11155111, async () => false, root)).rejects.toThrow(/chain 11155111 has no code there; if this chain was reset, move that folder away/);
+    expect(await checkJournal(1, async () => false, root)).toBeUndefined(); // no journal: nothing to check
+  });
+
   it("deploys with Ignition on the in-process network and writes a valid deployments file", async () => {
     const conn = await network.create();
     const dir = await mkdtemp(path.join(tmpdir(), "poq-deploy-"));
