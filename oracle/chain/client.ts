@@ -26,6 +26,6 @@ export async function closeRpcClient(client: PublicClient): Promise<void> {
   try {
     (await t.getRpcClient()).close();
   } catch {
-    // never connected: nothing open
+    // the socket failed since it connected: nothing left to close
   }
 }
