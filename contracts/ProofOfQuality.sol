@@ -10,42 +10,46 @@ import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {Rule} from "./libraries/Aggregation.sol";
 import {ScorePacking} from "./libraries/ScorePacking.sol";
-import {Sampling} from "./libraries/Sampling.sol";
 import {Settlement, SettlementParams} from "./libraries/Settlement.sol";
-import {Governance, GovernanceParams} from "./libraries/Governance.sol";
+import {Governance, GovernanceParams, TaskParams} from "./libraries/Governance.sol";
 import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
+import {EvaluatorRegistry} from "./EvaluatorRegistry.sol";
+import {ProfileRegistry} from "./ProfileRegistry.sol";
 
 /// @title ProofOfQuality
-/// @notice Settles the quality of LLM inference outputs: staked evaluators, sampled per task by
-///         trust, stake and cost, commit and reveal basis-point scores; finalisation takes a
-///         robust per-output consensus, moves each evaluator's trust by its leave-one-out
-///         deviation, slashes non-revealers and credits pull payments.
-/// @dev Invariant: token.balanceOf(this) >= accountedBalance() = stakes + escrows + claimable
-///      + treasury, with equality unless someone transfers tokens in directly. The math lives
-///      in pure libraries (Aggregation, Trust, Sampling, Settlement); this contract orchestrates.
-///      OpenZeppelin's Multicall lets one transaction carry many calls from the same sender
-///      (an evaluator's commits or reveals for several tasks, finalizations of several tasks);
-///      it is all-or-nothing, and every inner call keeps its own checks and msg.sender.
+/// @notice Tasks and settlement. A requester escrows a task's budgets and pays a protocol fee;
+///         in a later block anyone draws the committee (seeded by the hash of the block that
+///         included the task) from the EvaluatorRegistry among evaluators serving the task's
+///         registered profile whose cost fits the per-member fee; members commit then reveal
+///         basis-point scores inside protocol-bounded windows; finalisation takes a robust
+///         per-output consensus, moves trust by each member's largest leave-one-out deviation,
+///         slashes non-revealers to the benefit of the task's honest revealers and credits
+///         pull payments.
+/// @dev Invariant: token.balanceOf(this) >= accountedBalance() = escrows + claimable + treasury
+///      + burned (stakes live in the EvaluatorRegistry). The math lives in pure libraries
+///      (Aggregation, Trust, Sampling, Settlement); this contract orchestrates. OpenZeppelin's
+///      Multicall batches an account's calls (draws, commits, reveals, finalizations).
 contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     using SafeERC20 for IERC20;
     using ScorePacking for uint256;
 
     // ------------------------------------------------------------------ constants
 
-    /// @notice May change parameters and the randomness source.
+    /// @notice May change parameters and the randomness source (a TimelockController).
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
-    /// @notice May pause and unpause new business.
+    /// @notice May pause and unpause task creation.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @notice May withdraw slashed stake from the treasury.
+    /// @notice May withdraw protocol fees from the treasury (a TimelockController).
     bytes32 public constant TREASURER_ROLE = keccak256("TREASURER_ROLE");
 
     uint256 public constant BPS = 10_000;
-    uint256 public constant INITIAL_TRUST = 10_000;
     uint256 public constant MAX_K = 32;
     uint256 public constant MAX_OUTPUTS = 15;
-    uint256 public constant MAX_EVALUATORS = 128;
-    uint256 public constant MAX_TASK_DURATION = 30 days;
-    uint256 public constant MAX_OPEN_TASKS = type(uint16).max;
+    /// @notice A member's stake stays locked this long after its last reveal deadline, so a
+    ///         non-revealer cannot withdraw before someone finalizes and slashes it.
+    uint256 public constant FINALIZE_GRACE = 1 days;
+    /// @notice Gas given to the optional randomness source (it cannot eat the draw's gas).
+    uint256 public constant RANDOMNESS_GAS = 100_000;
 
     /// @dev Member word: scores in bits 0..239, committee index + 1 in bits 240..247, revealed bit 248.
     uint256 private constant INDEX_SHIFT = 240;
@@ -60,54 +64,42 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         OPEN
     }
 
-    /// @notice Task lifecycle.
+    /// @notice Task lifecycle: PENDING (created, committee not drawn) -> OPEN (drawn) ->
+    ///         FINALIZED; or PENDING -> CANCELLED when no committee can be filled.
     enum TaskStatus {
         NONE,
+        PENDING,
         OPEN,
-        FINALIZED
+        FINALIZED,
+        CANCELLED
     }
 
-    /// @notice An evaluator (three storage words, packed for the hot paths).
-    struct Evaluator {
-        uint96 stake; // active bonded stake
-        uint96 rewards; // accrued fees, claimable
-        uint32 trust; // bps, 10000 = 1.0
-        uint16 openTasks; // committees not yet finalised
-        bool registered;
-        uint96 unbonding; // requested for withdrawal, still slashable
-        uint40 unbondAt; // when `unbonding` becomes withdrawable
-        uint96 cost; // declared cost per evaluation
-        uint32 tasksAssigned; // committees joined (incremented at sampling)
-        uint32 tasksMissed; // finalized committees without a reveal
-        uint128 rewardsClaimed; // fees paid out by claim(); lifetime earned = rewardsClaimed + rewards
-    }
-
-    /// @notice An inference node.
+    /// @notice An inference node (amounts are full words: no sum can overflow them).
     struct Node {
-        uint128 pending; // credited, not yet paid out
-        uint128 lifetime; // total ever credited
         address payout;
         uint64 registeredAt;
         bytes32 modelId;
+        uint256 pending; // credited, not yet paid out
+        uint256 lifetime; // total ever credited
     }
 
     /// @notice Input of `createTask`.
     struct TaskSpec {
         uint8 family; // Family
         uint8 rule; // Rule
-        uint8 k; // committee size
-        uint40 commitDeadline; // last second commits are accepted
-        uint40 revealDeadline; // last second reveals are accepted
+        uint8 k; // committee size, in [minK, MAX_K]
+        uint32 commitWindow; // seconds from the draw, in [minCommitWindow, maxCommitWindow]
+        uint32 revealWindow; // seconds after the commit deadline, in [minRevealWindow, maxRevealWindow]
         uint96 nodeBudget; // escrow for inference nodes
-        uint96 evalBudget; // escrow for evaluator fees (the committee's costs must fit)
+        uint96 evalBudget; // escrow for the committee: fee per member = evalBudget / k
         bytes32 queryHash;
-        bytes32 profileHash; // scoring profile evaluators must use
+        bytes32 profileHash; // a registered, active scoring profile
+        address refundTo; // where refunds are credited (zero: the requester)
         address[] nodes; // inference node of each output
         bytes32[] outputHashes; // hash of each output
     }
 
-    /// @notice A task (storage layout: word 0 holds everything commit/reveal touch; word 1
-    ///         the requester and eval budget; word 2 the settlement parameters snapshot).
+    /// @notice A task (word 0 holds everything commit/reveal touch).
     struct Task {
         TaskStatus status;
         Rule rule;
@@ -117,12 +109,17 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint8 commits;
         uint8 reveals;
         bool hasConsensus;
-        uint40 commitDeadline;
+        uint40 commitDeadline; // set at the draw
         uint40 revealDeadline;
         uint96 nodeBudget;
         address requester;
-        uint96 evalBudget;
+        uint96 fee; // per member
         SettlementParams params;
+        uint32 commitWindow;
+        uint32 revealWindow;
+        uint8 profileId;
+        address refundTo;
+        uint64 seedBlock; // the block whose hash seeds the draw
         uint256 consensus;
         bytes32 queryHash;
         bytes32 profileHash;
@@ -132,12 +129,14 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice The stake and reward token.
     IERC20 public immutable token;
-    /// @notice Where committee seeds come from.
+    /// @notice Evaluators' stakes, trust and the committee draw.
+    EvaluatorRegistry public immutable registry;
+    /// @notice The scoring profiles tasks may name.
+    ProfileRegistry public immutable profiles;
+    /// @notice Optional extra seed source (zero: the block seed alone).
     IRandomnessSource public randomness;
     GovernanceParams internal _params;
 
-    mapping(address => Evaluator) internal _evaluators;
-    address[] internal _evaluatorList;
     mapping(address => Node) internal _nodes;
 
     /// @notice Number of tasks created; task ids are 1..taskCount.
@@ -145,31 +144,31 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     mapping(uint256 => Task) internal _tasks;
     mapping(uint256 => mapping(uint256 => address)) internal _outputNode;
     mapping(uint256 => mapping(uint256 => bytes32)) internal _outputHash;
-    /// @dev taskId => committee index => address | cost << 160
-    mapping(uint256 => mapping(uint256 => uint256)) internal _committee;
+    mapping(uint256 => mapping(uint256 => address)) internal _committee;
     /// @dev taskId => evaluator => member word (see INDEX_SHIFT)
     mapping(uint256 => mapping(address => uint256)) internal _member;
     mapping(uint256 => mapping(address => bytes32)) internal _commitment;
 
-    /// @notice Refunds owed to requesters (evaluator fees and node payouts live in their records).
-    mapping(address => uint256) public refunds;
+    /// @notice What `claim` pays each account: evaluator fees, shares of slashed stake, refunds.
+    mapping(address => uint256) public claimableOf;
+    /// @notice Everything ever credited to an evaluator (fees + slash shares).
+    mapping(address => uint256) public earnedOf;
+    /// @notice Refunds ever credited to an account (requester or its refundTo).
+    mapping(address => uint256) public refundedOf;
 
-    uint128 internal _totalStaked; // all evaluators' stake + unbonding
-    uint128 internal _totalEscrow; // open tasks' budgets
-    uint128 internal _totalClaimable; // refunds + evaluator rewards + node pending
-    uint128 internal _treasury; // slashed stake not yet withdrawn
+    uint256 internal _totalEscrow; // open and pending tasks' budgets
+    uint256 internal _totalClaimable; // claimableOf + nodes' pending
+    uint256 internal _treasury; // protocol fees not yet withdrawn
+    uint256 internal _burned; // slashed stake of tasks without an honest revealer, locked forever
 
     // ------------------------------------------------------------------ events
 
-    event EvaluatorRegistered(address indexed evaluator, uint256 stake, uint256 cost);
-    event StakeAdded(address indexed evaluator, uint256 amount, uint256 newStake);
-    event CostUpdated(address indexed evaluator, uint256 cost);
-    event UnbondRequested(address indexed evaluator, uint256 amount, uint256 unbonding, uint256 unbondAt);
-    event StakeWithdrawn(address indexed evaluator, uint256 amount);
     event NodeRegistered(address indexed node, address payout, bytes32 modelId);
     event NodeUpdated(address indexed node, address payout, bytes32 modelId);
-    event TaskCreated(uint256 indexed taskId, address indexed requester, bytes32 indexed profileHash, TaskSpec spec);
-    event CommitteeSampled(uint256 indexed taskId, bytes32 seed, address[] members, uint256[] costs);
+    event TaskCreated(uint256 indexed taskId, address indexed requester, bytes32 indexed profileHash, TaskSpec spec, uint256 fee, uint256 protocolFee);
+    event SeedRearmed(uint256 indexed taskId, uint256 seedBlock);
+    event CommitteeSampled(uint256 indexed taskId, bytes32 seed, address[] members, uint256 fee, uint256 commitDeadline, uint256 revealDeadline);
+    event TaskCancelled(uint256 indexed taskId, uint256 refund);
     event Committed(uint256 indexed taskId, address indexed evaluator, bytes32 commitment);
     event Revealed(uint256 indexed taskId, address indexed evaluator, uint256 packedScores);
     event EvaluatorSettled(
@@ -179,11 +178,12 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 deviation,
         uint256 newTrust,
         uint256 pay,
-        uint256 slashed
+        uint256 slashed,
+        uint256 slashShare
     );
     event OutputSettled(uint256 indexed taskId, uint256 indexed output, address indexed node, uint256 consensus, uint256 pay);
-    event TaskFinalized(uint256 indexed taskId, bool hasConsensus, uint256 packedConsensus, uint256 refund, uint256 slashed);
-    event Claimed(address indexed account, uint256 amount);
+    event TaskFinalized(uint256 indexed taskId, bool hasConsensus, uint256 packedConsensus, uint256 refund, uint256 slashed, uint256 burned);
+    event Claimed(address indexed account, address indexed to, uint256 amount);
     event NodePaid(address indexed node, address indexed payout, uint256 amount);
     event TreasuryWithdrawn(address indexed to, uint256 amount);
     event ParamsUpdated(GovernanceParams params);
@@ -195,22 +195,18 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     error ZeroAmount();
     error AlreadyRegistered(address account);
     error NotRegistered(address account);
-    error StakeBelowMinimum(uint256 stake, uint256 minStake);
-    error TooManyEvaluators();
-    error InsufficientStake(uint256 requested, uint256 available);
-    error NothingToWithdraw();
-    error UnbondingNotElapsed(uint256 unbondAt);
-    error StakeLocked(uint256 openTasks);
     error UnknownNode(address node);
     error InvalidFamily(uint8 family);
     error InvalidRule(uint8 rule);
-    error InvalidCommitteeSize(uint256 k);
+    error InvalidCommitteeSize(uint256 k, uint256 minK, uint256 maxK);
     error InvalidOutputCount(uint256 m);
     error LengthMismatch(uint256 nodes, uint256 outputHashes);
-    error InvalidDeadlines(uint256 commitDeadline, uint256 revealDeadline);
-    error CommitteeUnfillable(uint256 found, uint256 k);
+    error InvalidWindows(uint256 commitWindow, uint256 revealWindow);
+    error FeeBelowMinimum(uint256 feePerMember, uint256 minFeePerMember);
     error UnknownTask(uint256 taskId);
-    error TaskAlreadyFinalized(uint256 taskId);
+    error NotPending(uint256 taskId);
+    error DrawTooEarly(uint256 seedBlock);
+    error TaskNotOpen(uint256 taskId);
     error NotCommitteeMember(uint256 taskId, address account);
     error CommitTooLate(uint256 commitDeadline);
     error AlreadyCommitted();
@@ -225,48 +221,53 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     error FinalizeTooEarly(uint256 revealDeadline);
     error NothingToClaim();
     error InsufficientTreasury(uint256 requested, uint256 available);
+    error UnsupportedToken(uint256 expected, uint256 received);
     /// @dev Thrown by the Governance library; declared here so it is part of this ABI.
     error ParamOutOfRange(bytes32 param);
+    /// @dev Thrown by the ProfileRegistry; declared here so it is part of this ABI.
+    error UnknownProfile(bytes32 profileHash);
 
     // ------------------------------------------------------------------ construction
 
-    /// @param token_ stake and reward token
-    /// @param randomness_ committee seed source
-    /// @param admin receives every role
-    /// @param params_ initial governance parameters (bounded)
-    constructor(IERC20 token_, IRandomnessSource randomness_, address admin, GovernanceParams memory params_) {
-        if (address(token_) == address(0) || address(randomness_) == address(0) || admin == address(0)) {
-            revert ZeroAddress();
-        }
+    /// @param admin receives every role (deployments hand them to a TimelockController)
+    constructor(
+        IERC20 token_,
+        EvaluatorRegistry registry_,
+        ProfileRegistry profiles_,
+        address admin,
+        GovernanceParams memory params_
+    ) {
+        if (
+            address(token_) == address(0) || address(registry_) == address(0) || address(profiles_) == address(0)
+                || admin == address(0)
+        ) revert ZeroAddress();
         token = token_;
-        randomness = randomness_;
+        registry = registry_;
+        profiles = profiles_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNOR_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         _grantRole(TREASURER_ROLE, admin);
         _setParams(params_);
-        emit RandomnessSourceUpdated(address(randomness_));
     }
 
     // ------------------------------------------------------------------ governance
 
-    /// @notice Replaces the governance parameters (GOVERNOR_ROLE). Open tasks keep the
-    ///         settlement parameters they snapshotted.
+    /// @notice Replaces the governance parameters (GOVERNOR_ROLE). Running tasks keep the
+    ///         settlement parameters, fee and windows they were created with.
     /// @dev Reverts ParamOutOfRange(name) when a bound is violated.
     function setParams(GovernanceParams calldata params_) external onlyRole(GOVERNOR_ROLE) {
         _setParams(params_);
     }
 
-    /// @notice Swaps the committee randomness source (GOVERNOR_ROLE).
+    /// @notice Sets (or, with zero, removes) the extra committee seed source (GOVERNOR_ROLE).
     function setRandomnessSource(IRandomnessSource source) external onlyRole(GOVERNOR_ROLE) {
-        if (address(source) == address(0)) revert ZeroAddress();
         randomness = source;
         emit RandomnessSourceUpdated(address(source));
     }
 
-    /// @notice Stops new business: evaluator and node registration, stake additions, cost
-    ///         changes and task creation (PAUSER_ROLE). Commit, reveal and finalize keep working
-    ///         so running tasks end normally; unbonding, withdrawals and claims always work.
+    /// @notice Stops new business: node registration and task creation (PAUSER_ROLE). Draws,
+    ///         commits, reveals, finalizations and claims keep working.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
@@ -276,12 +277,13 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         _unpause();
     }
 
-    /// @notice Sends slashed stake from the treasury to `to` (TREASURER_ROLE).
+    /// @notice Sends protocol fees from the treasury to `to` (TREASURER_ROLE). Slashed stake
+    ///         never reaches the treasury.
     function withdrawTreasury(address to, uint256 amount) external onlyRole(TREASURER_ROLE) nonReentrant {
         if (to == address(0)) revert ZeroAddress();
         if (amount == 0) revert ZeroAmount();
         if (amount > _treasury) revert InsufficientTreasury(amount, _treasury);
-        _treasury -= uint128(amount);
+        _treasury -= amount;
         emit TreasuryWithdrawn(to, amount);
         token.safeTransfer(to, amount);
     }
@@ -290,76 +292,6 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         Governance.validate(g);
         _params = g;
         emit ParamsUpdated(g);
-    }
-
-    // ------------------------------------------------------------------ evaluators
-
-    /// @notice Registers the caller as an evaluator, bonding `stake` (>= minStake) and declaring
-    ///         its `cost` per evaluation. Trust starts at INITIAL_TRUST.
-    function registerEvaluator(uint96 stake, uint96 cost) external whenNotPaused nonReentrant {
-        Evaluator storage e = _evaluators[msg.sender];
-        if (e.registered) revert AlreadyRegistered(msg.sender);
-        if (stake < _params.minStake) revert StakeBelowMinimum(stake, _params.minStake);
-        if (_evaluatorList.length >= MAX_EVALUATORS) revert TooManyEvaluators();
-        e.registered = true;
-        e.stake = stake;
-        e.trust = uint32(INITIAL_TRUST);
-        e.cost = cost;
-        _evaluatorList.push(msg.sender);
-        _totalStaked += stake;
-        emit EvaluatorRegistered(msg.sender, stake, cost);
-        token.safeTransferFrom(msg.sender, address(this), stake);
-    }
-
-    /// @notice Adds `amount` to the caller's active stake.
-    function addStake(uint96 amount) external whenNotPaused nonReentrant {
-        Evaluator storage e = _evaluators[msg.sender];
-        if (!e.registered) revert NotRegistered(msg.sender);
-        if (amount == 0) revert ZeroAmount();
-        uint96 newStake = e.stake + amount;
-        e.stake = newStake;
-        _totalStaked += amount;
-        emit StakeAdded(msg.sender, amount, newStake);
-        token.safeTransferFrom(msg.sender, address(this), amount);
-    }
-
-    /// @notice Declares a new cost per evaluation (applies to committees sampled from now on).
-    function setCost(uint96 cost) external whenNotPaused {
-        Evaluator storage e = _evaluators[msg.sender];
-        if (!e.registered) revert NotRegistered(msg.sender);
-        e.cost = cost;
-        emit CostUpdated(msg.sender, cost);
-    }
-
-    /// @notice Moves `amount` of active stake to unbonding; withdrawable after the unbonding
-    ///         delay (the timer restarts on every request). The remaining active stake must be
-    ///         zero (exit) or at least minStake. Unbonding stake is still slashable.
-    function requestUnbond(uint96 amount) external {
-        Evaluator storage e = _evaluators[msg.sender];
-        if (!e.registered) revert NotRegistered(msg.sender);
-        if (amount == 0) revert ZeroAmount();
-        if (amount > e.stake) revert InsufficientStake(amount, e.stake);
-        uint96 remaining = e.stake - amount;
-        if (remaining != 0 && remaining < _params.minStake) revert StakeBelowMinimum(remaining, _params.minStake);
-        e.stake = remaining;
-        e.unbonding += amount;
-        uint40 at = uint40(block.timestamp + _params.unbondingDelay);
-        e.unbondAt = at;
-        emit UnbondRequested(msg.sender, amount, e.unbonding, at);
-    }
-
-    /// @notice Withdraws all unbonded stake once the delay elapsed and no committee the caller
-    ///         sits on is still open.
-    function withdraw() external nonReentrant {
-        Evaluator storage e = _evaluators[msg.sender];
-        uint256 amount = e.unbonding;
-        if (amount == 0) revert NothingToWithdraw();
-        if (block.timestamp < e.unbondAt) revert UnbondingNotElapsed(e.unbondAt);
-        if (e.openTasks != 0) revert StakeLocked(e.openTasks);
-        e.unbonding = 0;
-        _totalStaked -= uint128(amount);
-        emit StakeWithdrawn(msg.sender, amount);
-        token.safeTransfer(msg.sender, amount);
     }
 
     // ------------------------------------------------------------------ inference nodes
@@ -387,112 +319,127 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     // ------------------------------------------------------------------ tasks
 
-    /// @notice Creates a task, samples its committee and escrows nodeBudget + evalBudget from
-    ///         the caller (approve first).
+    /// @notice The protocol fee of a task with these budgets: taskFee + protocolFeeBps of both.
+    function protocolFeeFor(uint256 nodeBudget, uint256 evalBudget) public view returns (uint256) {
+        TaskParams storage p = _params.tasks;
+        return uint256(p.taskFee) + ((nodeBudget + evalBudget) * p.protocolFeeBps) / BPS;
+    }
+
+    /// @notice Creates a task: escrows nodeBudget + fee x k and takes the protocol fee from the
+    ///         caller (approve first). The committee is drawn by `drawCommittee` in a later block.
     /// @return taskId the new task's id
     function createTask(TaskSpec calldata spec) external whenNotPaused nonReentrant returns (uint256 taskId) {
-        uint256 m = _validateSpec(spec);
+        (uint256 m, uint256 fee, uint8 profileId) = _validateSpec(spec);
         taskId = ++taskCount;
 
-        bytes32 entropy = keccak256(abi.encode(msg.sender, spec));
-        bytes32 seed = randomness.seed(taskId, entropy);
-        (address[] memory members, uint256[] memory costs) = _sampleCommittee(spec.k, spec.evalBudget, seed);
-
         Task storage t = _tasks[taskId];
-        t.status = TaskStatus.OPEN;
+        t.status = TaskStatus.PENDING;
         t.rule = Rule(spec.rule);
         t.family = Family(spec.family);
         t.k = spec.k;
         t.m = uint8(m);
-        t.commitDeadline = spec.commitDeadline;
-        t.revealDeadline = spec.revealDeadline;
         t.nodeBudget = spec.nodeBudget;
         t.requester = msg.sender;
-        t.evalBudget = spec.evalBudget;
+        t.fee = uint96(fee);
         t.params = _params.settlement;
+        t.commitWindow = spec.commitWindow;
+        t.revealWindow = spec.revealWindow;
+        t.profileId = profileId;
+        t.refundTo = spec.refundTo == address(0) ? msg.sender : spec.refundTo;
+        t.seedBlock = uint64(block.number);
         t.queryHash = spec.queryHash;
         t.profileHash = spec.profileHash;
         for (uint256 j; j < m; ++j) {
             _outputNode[taskId][j] = spec.nodes[j];
             _outputHash[taskId][j] = spec.outputHashes[j];
         }
-        for (uint256 i; i < members.length; ++i) {
-            address a = members[i];
-            _committee[taskId][i] = uint256(uint160(a)) | (costs[i] << 160);
-            _member[taskId][a] = (i + 1) << INDEX_SHIFT;
-            Evaluator storage e = _evaluators[a];
-            e.openTasks += 1;
-            e.tasksAssigned += 1;
-        }
-        uint256 budget = uint256(spec.nodeBudget) + spec.evalBudget;
-        _totalEscrow += uint128(budget);
+        uint256 escrow = uint256(spec.nodeBudget) + fee * spec.k;
+        uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
+        _totalEscrow += escrow;
+        _treasury += protocolFee;
 
-        emit TaskCreated(taskId, msg.sender, spec.profileHash, spec);
-        emit CommitteeSampled(taskId, seed, members, costs);
-        token.safeTransferFrom(msg.sender, address(this), budget);
+        emit TaskCreated(taskId, msg.sender, spec.profileHash, spec, fee, protocolFee);
+        _pull(msg.sender, escrow + protocolFee);
     }
 
-    function _validateSpec(TaskSpec calldata spec) internal view returns (uint256 m) {
+    /// @notice Draws a pending task's committee (anyone), in any block after the one that
+    ///         created it: the seed is keccak256(hash of that block, this, taskId), mixed through
+    ///         the optional randomness source. Starts the commit window. When fewer than k
+    ///         evaluators are eligible the task is cancelled and its escrow refunded (the
+    ///         protocol fee is not). If the seed block is older than 256 blocks its hash is
+    ///         gone: the seed block moves to this one and the draw can be retried next block.
+    function drawCommittee(uint256 taskId) external nonReentrant {
+        Task storage t = _tasks[taskId];
+        if (t.status != TaskStatus.PENDING) {
+            if (t.status == TaskStatus.NONE) revert UnknownTask(taskId);
+            revert NotPending(taskId);
+        }
+        uint256 seedBlock = t.seedBlock;
+        if (block.number <= seedBlock) revert DrawTooEarly(seedBlock);
+        bytes32 bh = blockhash(seedBlock);
+        if (bh == bytes32(0)) {
+            t.seedBlock = uint64(block.number);
+            emit SeedRearmed(taskId, block.number);
+            return;
+        }
+        bytes32 seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
+        uint256 commitDeadline = block.timestamp + t.commitWindow;
+        uint256 revealDeadline = commitDeadline + t.revealWindow;
+        uint256 k = t.k;
+        uint256 fee = t.fee;
+        address[] memory members = registry.drawCommittee(
+            uint256(1) << t.profileId, fee, t.requester, k, seed, uint40(revealDeadline + FINALIZE_GRACE)
+        );
+        if (members.length < k) {
+            uint256 refund = uint256(t.nodeBudget) + fee * k;
+            t.status = TaskStatus.CANCELLED;
+            _totalEscrow -= refund;
+            _credit(t.refundTo, refund, false);
+            emit TaskCancelled(taskId, refund);
+            return;
+        }
+        t.status = TaskStatus.OPEN;
+        t.commitDeadline = uint40(commitDeadline);
+        t.revealDeadline = uint40(revealDeadline);
+        for (uint256 i; i < k; ++i) {
+            address a = members[i];
+            _committee[taskId][i] = a;
+            _member[taskId][a] = (i + 1) << INDEX_SHIFT;
+        }
+        emit CommitteeSampled(taskId, seed, members, fee, commitDeadline, revealDeadline);
+    }
+
+    function _seed(uint256 taskId, bytes32 blockSeed) internal view returns (bytes32) {
+        IRandomnessSource src = randomness;
+        if (address(src) == address(0)) return blockSeed;
+        try src.seed{gas: RANDOMNESS_GAS}(taskId, blockSeed) returns (bytes32 s) {
+            return s == bytes32(0) ? blockSeed : s;
+        } catch {
+            return blockSeed;
+        }
+    }
+
+    function _validateSpec(TaskSpec calldata spec) internal view returns (uint256 m, uint256 fee, uint8 profileId) {
+        TaskParams storage p = _params.tasks;
         if (spec.family > uint8(type(Family).max)) revert InvalidFamily(spec.family);
         if (spec.rule > uint8(type(Rule).max)) revert InvalidRule(spec.rule);
-        if (spec.k == 0 || spec.k > MAX_K) revert InvalidCommitteeSize(spec.k);
+        if (spec.k < p.minK || spec.k > MAX_K) revert InvalidCommitteeSize(spec.k, p.minK, MAX_K);
         m = spec.nodes.length;
         if (m == 0 || m > MAX_OUTPUTS) revert InvalidOutputCount(m);
         if (spec.outputHashes.length != m) revert LengthMismatch(m, spec.outputHashes.length);
         if (
-            spec.commitDeadline <= block.timestamp || spec.revealDeadline <= spec.commitDeadline
-                || spec.revealDeadline > block.timestamp + MAX_TASK_DURATION
-        ) revert InvalidDeadlines(spec.commitDeadline, spec.revealDeadline);
+            spec.commitWindow < p.minCommitWindow || spec.commitWindow > p.maxCommitWindow
+                || spec.revealWindow < p.minRevealWindow || spec.revealWindow > p.maxRevealWindow
+        ) revert InvalidWindows(spec.commitWindow, spec.revealWindow);
+        fee = spec.evalBudget / spec.k;
+        if (fee < p.minFeePerMember) revert FeeBelowMinimum(fee, p.minFeePerMember);
+        uint256 bit = profiles.activeBit(spec.profileHash);
+        while (bit > 1) {
+            bit >>= 1;
+            ++profileId;
+        }
         for (uint256 j; j < m; ++j) {
             if (_nodes[spec.nodes[j]].registeredAt == 0) revert UnknownNode(spec.nodes[j]);
-        }
-    }
-
-    /// @dev Draws the committee (see Sampling) from the eligible candidates.
-    function _sampleCommittee(uint256 k, uint256 evalBudget, bytes32 seed)
-        internal
-        view
-        returns (address[] memory members, uint256[] memory costs)
-    {
-        (address[] memory cand, uint256[] memory weights, uint256[] memory candCost) = _candidates();
-        (uint256[] memory picked, uint256 count) = Sampling.sample(weights, candCost, k, evalBudget, seed);
-        if (count < k) revert CommitteeUnfillable(count, k);
-        members = new address[](k);
-        costs = new uint256[](k);
-        for (uint256 i; i < k; ++i) {
-            members[i] = cand[picked[i]];
-            costs[i] = candCost[picked[i]];
-        }
-    }
-
-    /// @dev Eligible = registered, stake >= minStake, openTasks < MAX_OPEN_TASKS; weight =
-    ///      trust * min(stake, stakeCap); candidates in registration order.
-    function _candidates()
-        internal
-        view
-        returns (address[] memory cand, uint256[] memory weights, uint256[] memory candCost)
-    {
-        uint256 total = _evaluatorList.length;
-        cand = new address[](total);
-        weights = new uint256[](total);
-        candCost = new uint256[](total);
-        uint256 minStake = _params.minStake;
-        uint256 cap = _params.stakeCap;
-        uint256 n;
-        for (uint256 i; i < total; ++i) {
-            address a = _evaluatorList[i];
-            Evaluator storage e = _evaluators[a];
-            uint256 stake = e.stake;
-            if (stake < minStake || e.openTasks >= MAX_OPEN_TASKS) continue;
-            cand[n] = a;
-            weights[n] = uint256(e.trust) * (stake < cap ? stake : cap);
-            candCost[n] = e.cost;
-            ++n;
-        }
-        assembly ("memory-safe") {
-            mstore(cand, n)
-            mstore(weights, n)
-            mstore(candCost, n)
         }
     }
 
@@ -541,9 +488,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         emit Revealed(taskId, msg.sender, packed);
     }
 
-    /// @notice Settles a task (anyone): after the reveal deadline, or once every member revealed.
-    ///         Works with zero reveals (full refund, non-revealers penalised).
-    function finalize(uint256 taskId) external {
+    /// @notice Settles an open task (anyone): after the reveal deadline, or once every member
+    ///         revealed. Works with zero reveals (full refund, non-revealers penalised).
+    function finalize(uint256 taskId) external nonReentrant {
         Task storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         uint256 k = t.k;
@@ -551,106 +498,127 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 m = t.m;
 
         address[] memory addrs = new address[](k);
-        Settlement.Member[] memory mem = new Settlement.Member[](k);
-        for (uint256 i; i < k; ++i) {
-            uint256 cw = _committee[taskId][i];
-            address a = address(uint160(cw));
-            addrs[i] = a;
-            uint256 word = _member[taskId][a];
-            Evaluator storage e = _evaluators[a];
-            Settlement.Member memory x = mem[i];
-            x.trust = e.trust;
-            x.cost = cw >> 160;
-            if (word & REVEALED_BIT != 0) {
-                x.revealed = true;
-                x.scores = word & ScorePacking.SCORES_MASK;
-            } else {
-                x.stake = uint256(e.stake) + e.unbonding;
-            }
-        }
+        bool[] memory revealed = new bool[](k);
+        for (uint256 i; i < k; ++i) addrs[i] = _committee[taskId][i];
+        Settlement.Member[] memory mem = _loadMembers(taskId, addrs, revealed);
 
-        Settlement.Outcome memory o =
-            Settlement.settle(uint8(t.rule), t.params, mem, m, t.nodeBudget, t.evalBudget);
+        Settlement.Outcome memory o = Settlement.settle(uint8(t.rule), t.params, mem, m, t.nodeBudget, t.fee);
 
         t.status = TaskStatus.FINALIZED;
         t.hasConsensus = o.hasConsensus;
         if (o.hasConsensus) t.consensus = o.consensus;
+        _totalEscrow -= uint256(t.nodeBudget) + uint256(t.fee) * k;
 
-        uint256 credited = o.refund;
-        for (uint256 i; i < k; ++i) {
-            credited += _settleEvaluator(taskId, addrs[i], mem[i].revealed, o, i);
-        }
-        if (o.hasConsensus) {
-            for (uint256 j; j < m; ++j) {
-                uint256 pay = o.nodePay[j];
-                address node = _outputNode[taskId][j];
-                if (pay != 0) {
-                    Node storage nd = _nodes[node];
-                    nd.pending += uint128(pay);
-                    nd.lifetime += uint128(pay);
-                    credited += pay;
-                }
-                emit OutputSettled(taskId, j, node, o.consensus.get(j), pay);
-            }
-        }
-        if (o.refund != 0) refunds[t.requester] += o.refund;
-
-        _totalEscrow -= uint128(uint256(t.nodeBudget) + t.evalBudget);
-        _totalClaimable += uint128(credited);
-        if (o.treasury != 0) {
-            _totalStaked -= uint128(o.treasury);
-            _treasury += uint128(o.treasury);
-        }
-        emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, o.treasury);
+        (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
+            registry.settleMembers(addrs, revealed, o.newTrust, o.slashed);
+        uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal);
+        if (o.hasConsensus) _payNodes(taskId, m, o);
+        if (o.refund != 0) _credit(t.refundTo, o.refund, true);
+        emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);
     }
 
-    /// @dev Writes one member's outcome; returns the fee credited.
-    function _settleEvaluator(uint256 taskId, address a, bool revealed, Settlement.Outcome memory o, uint256 i)
+    function _loadMembers(uint256 taskId, address[] memory addrs, bool[] memory revealed)
         internal
-        returns (uint256 pay)
+        view
+        returns (Settlement.Member[] memory mem)
     {
-        Evaluator storage e = _evaluators[a];
-        pay = o.evaluatorPay[i];
-        uint256 slashed = o.slashed[i];
-        e.trust = uint32(o.newTrust[i]);
-        e.openTasks -= 1;
-        if (revealed) {
-            e.rewards += uint96(pay); // same word as trust and openTasks: one SSTORE per revealer
-        } else {
-            e.tasksMissed += 1;
-            if (slashed != 0) {
-                uint256 fromStake = slashed <= e.stake ? slashed : e.stake;
-                e.stake -= uint96(fromStake);
-                if (slashed > fromStake) e.unbonding -= uint96(slashed - fromStake);
+        uint256 k = addrs.length;
+        (uint256[] memory trust, uint256[] memory weight, uint256[] memory slashable) = registry.memberStates(addrs);
+        mem = new Settlement.Member[](k);
+        for (uint256 i; i < k; ++i) {
+            uint256 word = _member[taskId][addrs[i]];
+            Settlement.Member memory x = mem[i];
+            x.trust = trust[i];
+            x.weight = weight[i];
+            if (word & REVEALED_BIT != 0) {
+                x.revealed = true;
+                revealed[i] = true;
+                x.scores = word & ScorePacking.SCORES_MASK;
+            } else {
+                x.stake = slashable[i];
             }
         }
-        emit EvaluatorSettled(taskId, a, revealed, o.deviation[i], o.newTrust[i], pay, slashed);
+    }
+
+    /// @dev Credits each revealer's fee and, to the honest ones, equal shares of the stake
+    ///      actually slashed (the remainder of the division to the first honest one); with no
+    ///      honest revealer the slashed stake is burned. Returns the amount burned.
+    function _payMembers(
+        uint256 taskId,
+        address[] memory addrs,
+        bool[] memory revealed,
+        Settlement.Outcome memory o,
+        uint256[] memory trustSet,
+        uint256[] memory slashed,
+        uint256 slashTotal
+    ) internal returns (uint256 burned) {
+        uint256 share;
+        uint256 extra;
+        if (slashTotal != 0) {
+            if (o.honestCount == 0) {
+                burned = slashTotal;
+                _burned += burned;
+            } else {
+                share = slashTotal / o.honestCount;
+                extra = slashTotal - share * o.honestCount;
+            }
+        }
+        for (uint256 i; i < addrs.length; ++i) {
+            uint256 mine;
+            if (o.honest[i]) {
+                mine = share + extra;
+                extra = 0;
+            }
+            uint256 credit = o.evaluatorPay[i] + mine;
+            if (credit != 0) {
+                _credit(addrs[i], credit, false);
+                earnedOf[addrs[i]] += credit;
+            }
+            emit EvaluatorSettled(taskId, addrs[i], revealed[i], o.deviation[i], trustSet[i], o.evaluatorPay[i], slashed[i], mine);
+        }
+    }
+
+    function _payNodes(uint256 taskId, uint256 m, Settlement.Outcome memory o) internal {
+        uint256 total;
+        for (uint256 j; j < m; ++j) {
+            uint256 pay = o.nodePay[j];
+            address node = _outputNode[taskId][j];
+            if (pay != 0) {
+                Node storage nd = _nodes[node];
+                nd.pending += pay;
+                nd.lifetime += pay;
+                total += pay;
+            }
+            emit OutputSettled(taskId, j, node, o.consensus.get(j), pay);
+        }
+        _totalClaimable += total;
+    }
+
+    function _credit(address account, uint256 amount, bool isRefund) internal {
+        claimableOf[account] += amount;
+        if (isRefund) refundedOf[account] += amount;
+        _totalClaimable += amount;
     }
 
     function _requireOpen(Task storage t, uint256 taskId) internal view {
         TaskStatus s = t.status;
         if (s == TaskStatus.OPEN) return;
         if (s == TaskStatus.NONE) revert UnknownTask(taskId);
-        revert TaskAlreadyFinalized(taskId);
+        revert TaskNotOpen(taskId);
     }
 
     // ------------------------------------------------------------------ payouts
 
-    /// @notice Pays the caller its refunds plus evaluator rewards (pull payment).
-    function claim() external nonReentrant {
-        uint256 refund = refunds[msg.sender];
-        uint256 rewards = _evaluators[msg.sender].rewards;
-        uint256 amount = refund + rewards;
+    /// @notice Pays the caller's claimable balance (fees, slash shares, refunds) to `to`
+    ///         (pull payment; `to` lets an account that a token blocks be paid elsewhere).
+    function claim(address to) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        uint256 amount = claimableOf[msg.sender];
         if (amount == 0) revert NothingToClaim();
-        if (refund != 0) refunds[msg.sender] = 0;
-        if (rewards != 0) {
-            Evaluator storage e = _evaluators[msg.sender];
-            e.rewards = 0;
-            e.rewardsClaimed += uint128(rewards);
-        }
-        _totalClaimable -= uint128(amount);
-        emit Claimed(msg.sender, amount);
-        token.safeTransfer(msg.sender, amount);
+        claimableOf[msg.sender] = 0;
+        _totalClaimable -= amount;
+        emit Claimed(msg.sender, to, amount);
+        token.safeTransfer(to, amount);
     }
 
     /// @notice Pays `node`'s pending payouts to its registered payout address (anyone may call).
@@ -659,7 +627,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 amount = nd.pending;
         if (amount == 0) revert NothingToClaim();
         nd.pending = 0;
-        _totalClaimable -= uint128(amount);
+        _totalClaimable -= amount;
         address payout = nd.payout;
         emit NodePaid(node, payout, amount);
         token.safeTransfer(payout, amount);
@@ -688,16 +656,13 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         }
     }
 
-    /// @notice A task's committee in sampling order, with each member's snapshotted fee.
-    function getCommittee(uint256 taskId) external view returns (address[] memory members, uint256[] memory costs) {
-        uint256 k = _tasks[taskId].k;
+    /// @notice A task's committee in draw order (empty before the draw) and the fee per member.
+    function getCommittee(uint256 taskId) external view returns (address[] memory members, uint256 fee) {
+        Task storage t = _tasks[taskId];
+        uint256 k = t.status == TaskStatus.OPEN || t.status == TaskStatus.FINALIZED ? t.k : 0;
         members = new address[](k);
-        costs = new uint256[](k);
-        for (uint256 i; i < k; ++i) {
-            uint256 cw = _committee[taskId][i];
-            members[i] = address(uint160(cw));
-            costs[i] = cw >> 160;
-        }
+        for (uint256 i; i < k; ++i) members[i] = _committee[taskId][i];
+        fee = t.fee;
     }
 
     /// @notice One evaluator's standing in a task.
@@ -721,53 +686,19 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         consensus = hasConsensus ? t.consensus.unpack(t.m) : new uint16[](0);
     }
 
-    /// @notice An evaluator's trust, stake, rewards and history.
-    function getEvaluator(address evaluator) external view returns (Evaluator memory) {
-        return _evaluators[evaluator];
-    }
-
-    /// @notice An evaluator's history: committees joined, revealed, missed and still open, and
-    ///         all fees ever credited.
-    function evaluatorHistory(address evaluator)
-        external
-        view
-        returns (uint256 assigned, uint256 revealed, uint256 missed, uint256 open, uint256 lifetimeEarned)
-    {
-        Evaluator storage e = _evaluators[evaluator];
-        assigned = e.tasksAssigned;
-        missed = e.tasksMissed;
-        open = e.openTasks;
-        revealed = assigned - missed - open;
-        lifetimeEarned = uint256(e.rewardsClaimed) + e.rewards;
-    }
-
-    /// @notice Registered evaluators (registration order, the sampling order).
-    function getEvaluators() external view returns (address[] memory) {
-        return _evaluatorList;
-    }
-
     /// @notice An inference node's payout address, model, pending and lifetime payouts.
     function getNode(address node) external view returns (Node memory) {
         return _nodes[node];
     }
 
-    /// @notice What `claim()` would pay `account` now.
-    function claimableOf(address account) external view returns (uint256) {
-        return refunds[account] + _evaluators[account].rewards;
-    }
-
     /// @notice The internal accounts; their sum must equal the token balance held.
-    function totals()
-        external
-        view
-        returns (uint256 staked, uint256 escrowed, uint256 claimable, uint256 treasury)
-    {
-        return (_totalStaked, _totalEscrow, _totalClaimable, _treasury);
+    function totals() external view returns (uint256 escrowed, uint256 claimable, uint256 treasury, uint256 burned) {
+        return (_totalEscrow, _totalClaimable, _treasury, _burned);
     }
 
-    /// @notice stakes + escrows + claimable + treasury.
+    /// @notice escrows + claimable + treasury + burned.
     function accountedBalance() external view returns (uint256) {
-        return uint256(_totalStaked) + _totalEscrow + _totalClaimable + _treasury;
+        return _totalEscrow + _totalClaimable + _treasury + _burned;
     }
 
     /// @notice The commitment `evaluator` must submit for `scores` and `salt` in `taskId`.
@@ -777,5 +708,13 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         returns (bytes32)
     {
         return keccak256(abi.encode(block.chainid, address(this), taskId, evaluator, scores, salt));
+    }
+
+    /// @dev Pulls exactly `amount`; refuses fee-on-transfer and other short-delivering tokens.
+    function _pull(address from, uint256 amount) internal {
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(from, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert UnsupportedToken(amount, received);
     }
 }

@@ -16,6 +16,9 @@ export const ABI_FILE = path.join(root, "oracle/contract/abi.ts");
 /** Exported constant name -> artifact path (relative to artifacts/contracts). */
 export const EXPORTS: ReadonlyArray<readonly [string, string]> = [
   ["proofOfQualityAbi", "ProofOfQuality.sol/ProofOfQuality.json"],
+  ["evaluatorRegistryAbi", "EvaluatorRegistry.sol/EvaluatorRegistry.json"],
+  ["profileRegistryAbi", "ProfileRegistry.sol/ProfileRegistry.json"],
+  ["timelockAbi", "governance/PoQTimelock.sol/PoQTimelock.json"],
   ["poqTestTokenAbi", "token/PoQTestToken.sol/PoQTestToken.json"],
   ["randomnessSourceAbi", "interfaces/IRandomnessSource.sol/IRandomnessSource.json"],
 ];

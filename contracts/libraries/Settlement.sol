@@ -6,10 +6,10 @@ import {ScorePacking} from "./ScorePacking.sol";
 import {Trust} from "./Trust.sol";
 
 /// @notice Settlement parameters, snapshotted into each task at creation (one storage word).
-/// @dev Bounds are enforced by ProofOfQuality governance; see docs/contract.md.
+/// @dev Bounds are enforced by the Governance library; see docs/contract.md.
 struct SettlementParams {
     uint16 lambdaBps; // trust learning rate
-    uint16 deviationScaleBps; // mean abs deviation mapping to d = 1
+    uint16 deviationScaleBps; // largest leave-one-out deviation mapping to d = 1
     uint16 trimBps; // TRIMMED_MEAN fraction dropped from each side
     uint16 qualityFloorBps; // consensus at or below this pays a node nothing
     uint16 slashBps; // fraction of a non-revealer's stake slashed
@@ -27,12 +27,18 @@ library Settlement {
     using ScorePacking for uint256;
 
     uint256 internal constant BPS = 10_000;
+    /// @notice Fewest revealers whose leave-one-out deviations can tell members apart (with two,
+    ///         both get the same deviation, so trust and pay do not move below this).
+    uint256 internal constant MIN_REVEALERS_FOR_DEVIATION = 3;
+    /// @notice A revealer whose normalised deviation is at most this is "honest": its trust does
+    ///         not fall, and it shares the stake slashed from the task's non-revealers.
+    uint256 internal constant HONEST_MAX_DNORM = 5_000;
 
     /// @notice One committee member at finalisation.
     struct Member {
         uint256 trust; // current trust (bps)
+        uint256 weight; // voting weight of the trust-weighted rules (trust x stake, > 0)
         uint256 stake; // slashable stake (only read for non-revealers)
-        uint256 cost; // fee snapshotted at sampling
         bool revealed;
         uint256 scores; // packed uint16 scores (ScorePacking)
     }
@@ -41,26 +47,29 @@ library Settlement {
     struct Outcome {
         bool hasConsensus;
         uint256 consensus; // packed uint16 per output
-        uint256[] deviation; // raw leave-one-out mean absolute deviation (bps)
+        uint256[] deviation; // largest leave-one-out absolute deviation over outputs (bps)
         uint256[] dNorm; // normalised deviation (bps)
         uint256[] newTrust;
         uint256[] slashed;
         uint256[] evaluatorPay;
         uint256[] nodePay;
-        uint256 refund;
-        uint256 treasury;
+        bool[] honest; // revealed with dNorm <= HONEST_MAX_DNORM
+        uint256 honestCount;
+        uint256 slashTotal;
+        uint256 refund; // nodeBudget + fee x k - everything paid
     }
 
     /// @notice Settles a task; see docs/contract.md ("Settlement") for the exact steps.
     /// @param ruleId the task's `Rule` as uint8 (library ABIs would otherwise carry the enum's
     ///        name as a type, which some ABI parsers reject)
+    /// @param fee the price of one committee member (the task's eval budget / k)
     function settle(
         uint8 ruleId,
         SettlementParams memory p,
         Member[] memory members,
         uint256 m,
         uint256 nodeBudget,
-        uint256 evalBudget
+        uint256 fee
     ) external pure returns (Outcome memory o) {
         uint256 k = members.length;
         o.deviation = new uint256[](k);
@@ -69,6 +78,7 @@ library Settlement {
         o.slashed = new uint256[](k);
         o.evaluatorPay = new uint256[](k);
         o.nodePay = new uint256[](m);
+        o.honest = new bool[](k);
 
         // revealers in committee order
         uint256[] memory rev = new uint256[](k);
@@ -81,45 +91,50 @@ library Settlement {
         uint256 paid;
         if (n > 0) {
             o.hasConsensus = true;
-            uint256[] memory absDev;
-            (o.consensus, absDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, rev, n, m);
+            uint256[] memory maxDev;
+            (o.consensus, maxDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, rev, n, m);
             uint256 per = nodeBudget / m;
             for (uint256 j; j < m; ++j) {
                 paid += o.nodePay[j] = _nodePay(per, o.consensus.get(j), p.qualityFloorBps);
             }
-            paid += _scoreRevealers(p, members, rev, n, absDev, m, o);
+            paid += _scoreRevealers(p, members, rev, n, maxDev, fee, o);
         }
         for (uint256 i; i < k; ++i) {
             if (members[i].revealed) continue;
             o.newTrust[i] = Trust.penaliseMiss(members[i].trust, p.missPenaltyBps, p.wMin, p.wMax);
-            o.treasury += o.slashed[i] = (members[i].stake * p.slashBps) / BPS;
+            o.slashTotal += o.slashed[i] = (members[i].stake * p.slashBps) / BPS;
         }
-        o.refund = nodeBudget + evalBudget - paid;
+        o.refund = nodeBudget + fee * k - paid;
     }
 
-    /// @dev Deviation, trust update and fee of each revealer; returns the fees' sum.
+    /// @dev Deviation, trust update, fee and honesty of each revealer; returns the fees' sum.
     function _scoreRevealers(
         SettlementParams memory p,
         Member[] memory members,
         uint256[] memory rev,
         uint256 n,
-        uint256[] memory absDev,
-        uint256 m,
+        uint256[] memory maxDev,
+        uint256 fee,
         Outcome memory o
     ) private pure returns (uint256 paid) {
         for (uint256 r; r < n; ++r) {
             uint256 i = rev[r];
-            if (n >= 2) {
-                uint256 d = Trust.normalisedDeviation(o.deviation[i] = absDev[r] / m, p.deviationScaleBps);
+            if (n >= MIN_REVEALERS_FOR_DEVIATION) {
+                uint256 d = Trust.normalisedDeviation(o.deviation[i] = maxDev[r], p.deviationScaleBps);
                 o.dNorm[i] = d;
                 o.newTrust[i] = Trust.update(members[i].trust, d, p.lambdaBps, p.wMin, p.wMax);
             }
-            paid += o.evaluatorPay[i] = (members[i].cost * (BPS - o.dNorm[i])) / BPS;
+            paid += o.evaluatorPay[i] = (fee * (BPS - o.dNorm[i])) / BPS;
+            if (o.dNorm[i] <= HONEST_MAX_DNORM) {
+                o.honest[i] = true;
+                ++o.honestCount;
+            }
         }
     }
 
-    /// @dev Packed consensus per output and, when n >= 2, each revealer's summed absolute
-    ///      deviation from its leave-one-out consensus.
+    /// @dev Packed consensus per output and, when n >= MIN_REVEALERS_FOR_DEVIATION, each
+    ///      revealer's largest absolute deviation from its leave-one-out consensus over the
+    ///      outputs (a boost on one output counts in full, it is not averaged away).
     function _consensusAndDeviation(
         Rule rule,
         uint256 trimBps,
@@ -127,24 +142,35 @@ library Settlement {
         uint256[] memory rev,
         uint256 n,
         uint256 m
-    ) private pure returns (uint256 packed, uint256[] memory absDev) {
+    ) private pure returns (uint256 packed, uint256[] memory maxDev) {
         uint256[] memory w = new uint256[](n);
-        for (uint256 r; r < n; ++r) w[r] = members[rev[r]].trust;
-        absDev = new uint256[](n);
+        for (uint256 r; r < n; ++r) w[r] = members[rev[r]].weight;
+        maxDev = new uint256[](n);
         uint256[] memory col = new uint256[](n);
         for (uint256 j; j < m; ++j) {
-            for (uint256 r; r < n; ++r) col[r] = members[rev[r]].scores.get(j);
+            _column(members, rev, j, col);
             uint256 c;
-            if (n >= 2) {
+            if (n >= MIN_REVEALERS_FOR_DEVIATION) {
                 uint256[] memory loo;
                 (c, loo) = Aggregation.consensusWithLeaveOneOut(rule, col, w, trimBps);
-                for (uint256 r; r < n; ++r) {
-                    absDev[r] += col[r] > loo[r] ? col[r] - loo[r] : loo[r] - col[r];
-                }
+                _raiseMax(maxDev, col, loo);
             } else {
                 c = Aggregation.consensus(rule, col, w, trimBps);
             }
             packed |= c << (16 * j);
+        }
+    }
+
+    /// @dev col[r] = score of revealer r on output j.
+    function _column(Member[] memory members, uint256[] memory rev, uint256 j, uint256[] memory col) private pure {
+        for (uint256 r; r < col.length; ++r) col[r] = members[rev[r]].scores.get(j);
+    }
+
+    /// @dev maxDev[r] = max(maxDev[r], |col[r] - loo[r]|).
+    function _raiseMax(uint256[] memory maxDev, uint256[] memory col, uint256[] memory loo) private pure {
+        for (uint256 r; r < col.length; ++r) {
+            uint256 d = col[r] > loo[r] ? col[r] - loo[r] : loo[r] - col[r];
+            if (d > maxDev[r]) maxDev[r] = d;
         }
     }
 

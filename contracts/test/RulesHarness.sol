@@ -44,18 +44,18 @@ contract RulesHarness {
         Settlement.Member[] memory members,
         uint256 m,
         uint256 nodeBudget,
-        uint256 evalBudget
+        uint256 fee
     ) external pure returns (Settlement.Outcome memory) {
-        return Settlement.settle(uint8(rule), p, members, m, nodeBudget, evalBudget);
+        return Settlement.settle(uint8(rule), p, members, m, nodeBudget, fee);
     }
 
     /// @notice Sampling.sample.
-    function sample(uint256[] memory weights, uint256[] memory costs, uint256 k, uint256 budget, bytes32 seed)
+    function sample(uint256[] memory weights, uint256 k, bytes32 seed)
         external
         pure
         returns (uint256[] memory picked, uint256 count)
     {
-        (picked, count) = Sampling.sample(weights, costs, k, budget, seed);
+        (picked, count) = Sampling.sample(weights, k, seed);
         assembly ("memory-safe") {
             mstore(picked, count)
         }

@@ -5,7 +5,10 @@
 import { readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
-import PoQModule from "../../ignition/modules/PoQ.js";
+import PoQModule, { poqModule } from "../../ignition/modules/PoQ.js";
+
+/** The dev chain's module: same contracts and hand-over, DEV_PROTOCOL_PARAMS (short clocks). */
+const PoQDevModule = poqModule("PoQDev", true);
 import { writeDeployment, DEFAULT_DEPLOYMENTS_DIR, type Deployment } from "./deployments.js";
 
 /** Block of the ProofOfQuality deployment from Ignition's journal (persistent networks only). */
@@ -15,9 +18,9 @@ async function journalBlock(chainId: number): Promise<number | undefined> {
   if (!text) return undefined;
   let block: number | undefined;
   for (const line of text.split("\n")) {
-    if (!line.includes("PoQ#ProofOfQuality")) continue;
+    if (!line.includes("#ProofOfQuality")) continue;
     const entry = JSON.parse(line) as { futureId?: string; receipt?: { blockNumber?: number } };
-    if (entry.futureId === "PoQ#ProofOfQuality" && typeof entry.receipt?.blockNumber === "number") block = entry.receipt.blockNumber;
+    if (/^PoQ(Dev)?#ProofOfQuality$/.test(entry.futureId ?? "") && typeof entry.receipt?.blockNumber === "number") block = entry.receipt.blockNumber;
   }
   return block;
 }
@@ -35,7 +38,8 @@ const journalDir = (chainId: number, root = process.cwd()) => path.resolve(root,
 export async function checkJournal(chainId: number, hasCode: (a: `0x${string}`) => Promise<boolean>, root = process.cwd()): Promise<string | undefined> {
   const dir = journalDir(chainId, root);
   const text = await readFile(path.join(dir, "deployed_addresses.json"), "utf8").catch(() => undefined);
-  const poq = text ? (JSON.parse(text) as Record<string, `0x${string}`>)["PoQ#ProofOfQuality"] : undefined;
+  const recorded = text ? (JSON.parse(text) as Record<string, `0x${string}`>) : {};
+  const poq = recorded["PoQ#ProofOfQuality"] ?? recorded["PoQDev#ProofOfQuality"];
   if (!poq || (await hasCode(poq))) return undefined;
   if (chainId !== 31337)
     throw new Error(`Ignition's journal ${dir} records ProofOfQuality at ${poq}, but chain ${chainId} has no code there; if this chain was reset, move that folder away and deploy again`);
@@ -60,14 +64,18 @@ export async function deployPoQ(
   const stale = conn.networkConfig.type === "http" ? await checkJournal(chainId, async (address) => ((await publicClient.getCode({ address })) ?? "0x") !== "0x") : undefined;
   if (stale) process.stderr.write(`deploy: chain ${chainId} was restarted (the journal's contracts are gone); moved the stale Ignition journal to ${stale}\n`);
   const parameters = opts.parameters?.initialSupply !== undefined ? { PoQ: { initialSupply: opts.parameters.initialSupply } } : undefined;
-  const r = await conn.ignition.deploy(PoQModule, { parameters, displayUi: false });
+  // the local dev chain gets short clocks (activation 60 s, windows from 10 s); others the defaults
+  const module = chainId === 31337 ? PoQDevModule : PoQModule;
+  const r = await conn.ignition.deploy(module, { parameters: parameters && { [module.id]: parameters.PoQ }, displayUi: false });
   const blockNumber = (await journalBlock(chainId)) ?? headBefore;
   const deployment: Deployment = {
     chainId,
     proofOfQuality: r.proofOfQuality.address,
+    registry: r.registry.address,
+    profiles: r.profileRegistry.address,
+    timelock: r.timelock.address,
     token: r.token.address,
     blockNumber,
-    randomness: r.randomness.address,
     libraries: { Settlement: r.settlement.address, Governance: r.governance.address },
     deployedAt: new Date().toISOString(),
   };

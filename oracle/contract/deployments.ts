@@ -18,6 +18,12 @@ const address = z
 export const deploymentSchema = z.object({
   chainId: z.number().int().positive(),
   proofOfQuality: address,
+  /** EvaluatorRegistry: evaluators' stake, trust, cost, served profiles. */
+  registry: address,
+  /** ProfileRegistry: the scoring profiles tasks may name. */
+  profiles: address,
+  /** TimelockController holding the governance roles (absent on test stacks). */
+  timelock: address.optional(),
   token: address,
   /** Block to start scanning events from (the deployment block or an earlier one). */
   blockNumber: z.number().int().nonnegative(),

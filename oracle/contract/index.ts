@@ -3,7 +3,7 @@
  * commit-reveal commitment and parameter tuples. Local/test deployment helpers live in
  * ./local.js and ./deploy.js (they import Hardhat, so they are not re-exported here).
  */
-export { proofOfQualityAbi, poqTestTokenAbi, randomnessSourceAbi } from "./abi.js";
+export { proofOfQualityAbi, evaluatorRegistryAbi, profileRegistryAbi, timelockAbi, poqTestTokenAbi, randomnessSourceAbi } from "./abi.js";
 export {
   deploymentSchema,
   deploymentPath,
@@ -14,4 +14,12 @@ export {
   type Deployment,
 } from "./deployments.js";
 export { commitmentHash } from "./commitment.js";
-export { toGovernanceTuple, fromSettlementTuple, type GovernanceParamsTuple, type SettlementParamsTuple } from "./params.js";
+export {
+  toGovernanceTuple,
+  toStakingTuple,
+  fromSettlementTuple,
+  type GovernanceParamsTuple,
+  type SettlementParamsTuple,
+  type StakingParamsTuple,
+  type TaskParamsTuple,
+} from "./params.js";

@@ -1,5 +1,5 @@
-/** Conversions between the mirror's parameter objects and the contract's ABI tuples. */
-import { DEFAULT_PARAMS, type GovernanceParams, type SettlementParams } from "../rules/index.js";
+/** Conversions between the mirror's parameter objects and the contracts' ABI tuples. */
+import { DEFAULT_PARAMS, DEFAULT_STAKING_PARAMS, type GovernanceParams, type SettlementParams, type StakingParams } from "../rules/index.js";
 
 /** SettlementParams as the ABI tuple viem expects/returns. */
 export interface SettlementParamsTuple {
@@ -13,17 +13,35 @@ export interface SettlementParamsTuple {
   wMax: number;
 }
 
-/** GovernanceParams as the ABI tuple viem expects/returns. */
+/** TaskParams as the ABI tuple. */
+export interface TaskParamsTuple {
+  minFeePerMember: bigint;
+  taskFee: bigint;
+  protocolFeeBps: number;
+  minK: number;
+  minCommitWindow: number;
+  maxCommitWindow: number;
+  minRevealWindow: number;
+  maxRevealWindow: number;
+}
+
+/** ProofOfQuality's GovernanceParams as the ABI tuple. */
 export interface GovernanceParamsTuple {
-  minStake: bigint;
-  stakeCap: bigint;
-  unbondingDelay: number;
+  tasks: TaskParamsTuple;
   settlement: SettlementParamsTuple;
 }
 
-/** Mirror parameters to the ABI tuple (identical field names; copies). */
+/** EvaluatorRegistry's StakingParams as the ABI tuple. */
+export type StakingParamsTuple = StakingParams;
+
+/** Mirror parameters to ProofOfQuality's ABI tuple (identical field names; copies). */
 export function toGovernanceTuple(p: GovernanceParams = DEFAULT_PARAMS): GovernanceParamsTuple {
-  return { minStake: p.minStake, stakeCap: p.stakeCap, unbondingDelay: p.unbondingDelay, settlement: { ...p.settlement } };
+  return { tasks: { ...p.tasks }, settlement: { ...p.settlement } };
+}
+
+/** Mirror staking parameters to the EvaluatorRegistry's ABI tuple (a copy). */
+export function toStakingTuple(p: StakingParams = DEFAULT_STAKING_PARAMS): StakingParamsTuple {
+  return { ...p };
 }
 
 /** ABI tuple to mirror settlement parameters. */

@@ -8,7 +8,8 @@ import { checkJournal, deployPoQ } from "../../oracle/contract/deploy.js";
 import { loadDeployment, parseDeployment } from "../../oracle/contract/deployments.js";
 import { poqTestTokenAbi, proofOfQualityAbi, randomnessSourceAbi } from "../../oracle/contract/abi.js";
 import { renderAbiFile, ABI_FILE } from "../../scripts/export-abi.js";
-import { DEFAULT_PARAMS } from "../../oracle/rules/index.js";
+import { DEV_PROTOCOL_PARAMS } from "../../oracle/rules/index.js";
+import { shippedProfiles } from "../../oracle/contract/shipped-profiles.js";
 import { PoqError } from "../../oracle/core/errors.js";
 
 describe("deploy path", () => {
@@ -17,7 +18,7 @@ describe("deploy path", () => {
     const journal = async (chainId: number) => {
       const dir = path.join(root, "ignition/deployments", `chain-${chainId}`);
       await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, "deployed_addresses.json"), JSON.stringify({ "PoQ#ProofOfQuality": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9" }));
+      await writeFile(path.join(dir, "deployed_addresses.json"), JSON.stringify({ "PoQDev#ProofOfQuality": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9" }));
     };
     await journal(31337);
     expect(await checkJournal(31337, async () => true, root)).toBeUndefined(); // the contract is there: Ignition resumes
@@ -38,10 +39,31 @@ describe("deploy path", () => {
     const loaded = await loadDeployment(deployment.chainId, dir);
     expect(loaded.proofOfQuality).toBe(deployment.proofOfQuality);
     const poq = await conn.viem.getContractAt("ProofOfQuality", loaded.proofOfQuality);
+    const registry = await conn.viem.getContractAt("EvaluatorRegistry", loaded.registry);
+    const profiles = await conn.viem.getContractAt("ProfileRegistry", loaded.profiles);
     expect((await poq.read.token()).toLowerCase()).toBe(loaded.token.toLowerCase());
-    expect((await poq.read.params()).minStake).toBe(DEFAULT_PARAMS.minStake);
+    expect((await poq.read.registry()).toLowerCase()).toBe(loaded.registry.toLowerCase());
+    expect((await registry.read.settlement()).toLowerCase()).toBe(loaded.proofOfQuality.toLowerCase());
+    // the in-process network is chain 31337: the dev parameters (short clocks)
+    expect((await poq.read.params()).tasks.minK).toBe(DEV_PROTOCOL_PARAMS.governance.tasks.minK);
+    expect((await registry.read.params()).activationDelay).toBe(DEV_PROTOCOL_PARAMS.staking.activationDelay);
+    // every shipped profile is registered and active
+    for (const p of shippedProfiles()) expect((await profiles.read.getProfile([p.hash])).active).toBe(true);
+    // governance roles sit with the timelock; the deployer keeps only the guardian's pause
     const [admin] = await conn.viem.getWalletClients();
-    expect(await poq.read.hasRole([await poq.read.GOVERNOR_ROLE(), admin!.account.address])).toBe(true);
+    const me = admin!.account.address;
+    const tl = loaded.timelock!;
+    const roles = async (c: { read: { hasRole: (a: [`0x${string}`, `0x${string}`]) => Promise<boolean> } }, r: `0x${string}`) => [await c.read.hasRole([r, me]), await c.read.hasRole([r, tl])];
+    const DEFAULT_ADMIN = `0x${"00".repeat(32)}` as const;
+    expect(await roles(poq, await poq.read.GOVERNOR_ROLE())).toEqual([false, true]);
+    expect(await roles(poq, await poq.read.TREASURER_ROLE())).toEqual([false, true]);
+    expect(await roles(poq, DEFAULT_ADMIN)).toEqual([false, true]);
+    expect(await roles(poq, await poq.read.PAUSER_ROLE())).toEqual([true, false]);
+    expect(await roles(registry, await registry.read.GOVERNOR_ROLE())).toEqual([false, true]);
+    expect(await roles(registry, DEFAULT_ADMIN)).toEqual([false, true]);
+    expect(await roles(profiles, await profiles.read.PROFILE_ADMIN_ROLE())).toEqual([false, true]);
+    const timelock = await conn.viem.getContractAt("PoQTimelock", tl);
+    expect(await timelock.read.getMinDelay()).toBe(60n);
     const code = await (await conn.viem.getPublicClient()).getCode({ address: loaded.proofOfQuality });
     expect(code && code.length > 2).toBe(true);
   });
@@ -49,9 +71,9 @@ describe("deploy path", () => {
   it("rejects malformed deployment files with the field and reason", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "poq-deploy-"));
     await expect(loadDeployment(7, dir)).rejects.toMatchObject({ code: "E_DEPLOYMENT_MISSING" });
-    await writeFile(path.join(dir, "7.json"), JSON.stringify({ chainId: 7, proofOfQuality: "0x12", token: "0x" + "11".repeat(20), blockNumber: 1 }));
+    await writeFile(path.join(dir, "7.json"), JSON.stringify({ chainId: 7, proofOfQuality: "0x12", registry: "0x" + "33".repeat(20), profiles: "0x" + "44".repeat(20), token: "0x" + "11".repeat(20), blockNumber: 1 }));
     await expect(loadDeployment(7, dir)).rejects.toThrow(/proofOfQuality/);
-    await writeFile(path.join(dir, "7.json"), JSON.stringify({ chainId: 8, proofOfQuality: "0x" + "22".repeat(20), token: "0x" + "11".repeat(20), blockNumber: 1 }));
+    await writeFile(path.join(dir, "7.json"), JSON.stringify({ chainId: 8, proofOfQuality: "0x" + "22".repeat(20), registry: "0x" + "33".repeat(20), profiles: "0x" + "44".repeat(20), token: "0x" + "11".repeat(20), blockNumber: 1 }));
     await expect(loadDeployment(7, dir)).rejects.toThrow(/does not match/);
     expect(() => parseDeployment({ chainId: 1 })).toThrow(PoqError);
   });

@@ -1,84 +1,83 @@
 import { describe, expect, it } from "vitest";
-import { settleTask, Rule, DEFAULT_SETTLEMENT_PARAMS, TaskStatus, unpackScores } from "../../oracle/rules/index.js";
-import { E18, salt, setupChain } from "./helpers.js";
+import { Rule, TaskStatus } from "../../oracle/rules/index.js";
+import { E18, setupChain } from "./helpers.js";
 
-describe("ProofOfQuality lifecycle", () => {
-  it("runs register -> create -> commit -> reveal -> finalize -> claim and conserves tokens", async () => {
+describe("ProofOfQuality lifecycle (v2)", () => {
+  it("runs register -> create -> draw -> commit -> reveal -> finalize -> claim and conserves tokens", async () => {
     const c = await setupChain();
     const evals = await c.evaluators(5);
     const nodes = await c.nodes(3);
     const requester = (await c.actor(1)).address;
-    const s = await c.spec(nodes, { k: 4, rule: Rule.TRUST_WEIGHTED_MEDIAN });
-    const { taskId, members, costs } = await c.createTask(requester, s);
+    const s = c.spec(nodes, { k: 4, rule: Rule.MEDIAN, evalBudget: 8n * E18 + 3n });
+    const taskId = await c.create(requester, s);
+    const pending = await c.poq.read.getTask([taskId]);
+    expect(pending.status).toBe(TaskStatus.PENDING);
+    expect(pending.fee).toBe(2n * E18); // evalBudget / k, the odd wei stays with the requester
+    expect((await c.poq.read.getCommittee([taskId]))[0]).toEqual([]);
+    const protocolFee = await c.poq.read.protocolFeeFor([s.nodeBudget, 8n * E18]);
+    expect(protocolFee).toBe(E18 / 10n + ((108n * E18) * 200n) / 10_000n);
+
+    const { members, fee } = await c.draw(taskId);
+    expect(fee).toBe(2n * E18);
     expect(members).toHaveLength(4);
     expect(new Set(members).size).toBe(4);
     for (const m of members) expect(evals).toContain(m);
-    expect(costs.every((x) => x === 10n * E18)).toBe(true);
+    const open = await c.poq.read.getTask([taskId]);
+    expect(open.status).toBe(TaskStatus.OPEN);
+    expect(open.revealDeadline - open.commitDeadline).toBe(60);
 
     const scores = [
       [8_000, 6_000, 3_000],
-      [8_200, 6_100, 2_900],
-      [7_900, 5_800, 3_100],
+      [8_000, 6_000, 3_000],
+      [8_000, 6_000, 3_000],
       [2_000, 9_000, 9_000], // the outlier
     ];
-    for (let i = 0; i < 4; i++) await c.commit(taskId, members[i]!, scores[i]!, salt(i));
-    for (let i = 0; i < 4; i++) await c.reveal(taskId, members[i]!, scores[i]!, salt(i));
-    let bal = await c.conserved();
-    expect(bal.balance).toBe(bal.accounted);
-
-    const before = await Promise.all(members.map((m) => c.poq.read.getEvaluator([m])));
+    await c.play(taskId, members, scores);
     await c.poq.write.finalize([taskId]);
     const task = await c.poq.read.getTask([taskId]);
     expect(task.status).toBe(TaskStatus.FINALIZED);
-
-    const expected = settleTask({
-      rule: Rule.TRUST_WEIGHTED_MEDIAN,
-      params: DEFAULT_SETTLEMENT_PARAMS,
-      members: members.map((_, i) => ({ trust: before[i]!.trust, stake: 0n, cost: costs[i]!, revealed: true, scores: scores[i]! })),
-      m: 3,
-      nodeBudget: s.nodeBudget,
-      evalBudget: s.evalBudget,
-    });
     const [has, consensus] = await c.poq.read.getConsensus([taskId]);
     expect(has).toBe(true);
-    expect([...consensus]).toEqual(expected.consensus);
-    expect(unpackScores(task.consensus, 3)).toEqual(expected.consensus);
-    const after = await Promise.all(members.map((m) => c.poq.read.getEvaluator([m])));
-    expect(after.map((e) => e.trust)).toEqual(expected.newTrust);
-    expect(after[3]!.trust).toBeLessThan(10_000);
-    expect(after[0]!.trust).toBeGreaterThan(10_000);
-    expect(after.map((e) => e.rewards)).toEqual(expected.evaluatorPay);
-    for (let j = 0; j < 3; j++) {
-      const n = await c.poq.read.getNode([nodes[j]!]);
-      expect(n.pending).toBe(expected.nodePay[j]);
-      expect(n.lifetime).toBe(expected.nodePay[j]);
-    }
-    expect(await c.poq.read.refunds([requester])).toBe(expected.refund);
-    bal = await c.conserved();
-    expect(bal.balance).toBe(bal.accounted);
+    expect([...consensus]).toEqual([8_000, 6_000, 3_000]);
 
-    // claims
+    // honest members: zero deviation, full fee, trust up by lambda/2 (10%); the outlier: d = 1, no fee, trust down 10%
+    const after = await Promise.all(members.map((m) => c.registry.read.getEvaluator([m])));
+    expect(after.map((e) => e.trust)).toEqual([5_500, 5_500, 5_500, 4_500]);
+    for (let i = 0; i < 3; i++) expect(await c.poq.read.claimableOf([members[i]!])).toBe(2n * E18);
+    expect(await c.poq.read.claimableOf([members[3]!])).toBe(0n);
+    // nodes: floor 5000 -> output 0 pays (8000-5000)/5000 of its third, output 1 a fifth, output 2 nothing
+    const per = s.nodeBudget / 3n;
+    expect((await c.poq.read.getNode([nodes[0]!])).pending).toBe((per * 3_000n) / 5_000n);
+    expect((await c.poq.read.getNode([nodes[1]!])).pending).toBe((per * 1_000n) / 5_000n);
+    expect((await c.poq.read.getNode([nodes[2]!])).pending).toBe(0n);
+    const paid = 6n * E18 + (per * 3_000n) / 5_000n + (per * 1_000n) / 5_000n;
+    expect(await c.poq.read.refundedOf([requester])).toBe(s.nodeBudget + 8n * E18 - paid);
+
+    let bal = await c.conserved();
+    expect(bal.balance).toBe(bal.accounted);
+    expect(bal.registryBalance).toBe(bal.staked);
+
+    // claims, including to another address
     const payout0 = (await c.poq.read.getNode([nodes[0]!])).payout;
     await c.poq.write.claimNode([nodes[0]!]);
-    expect(await c.token.read.balanceOf([payout0])).toBe(expected.nodePay[0]);
-    const bRequester = await c.token.read.balanceOf([requester]);
-    await c.poq.write.claim({ account: requester });
-    expect((await c.token.read.balanceOf([requester])) - bRequester).toBe(expected.refund);
-    for (let i = 0; i < 4; i++) {
-      if (expected.evaluatorPay[i]! > 0n) await c.poq.write.claim({ account: members[i]! });
+    expect(await c.token.read.balanceOf([payout0])).toBe((per * 3_000n) / 5_000n);
+    const elsewhere = (await c.actor(7, 0n)).address;
+    await c.poq.write.claim([elsewhere], { account: requester });
+    expect(await c.token.read.balanceOf([elsewhere])).toBe(s.nodeBudget + 8n * E18 - paid);
+    for (let i = 0; i < 3; i++) await c.poq.write.claim([members[i]!], { account: members[i]! });
+    for (const m of members) {
+      const e = await c.registry.read.getEvaluator([m]);
+      expect([e.tasksAssigned, e.tasksMissed]).toEqual([1, 0]);
+      expect(await c.poq.read.claimableOf([m])).toBe(0n);
     }
-    expect(expected.evaluatorPay[3]).toBe(0n); // the outlier's deviation saturates: no fee
-    for (let i = 0; i < 4; i++) {
-      const [assigned, revealed, missed, open, earned] = await c.poq.read.evaluatorHistory([members[i]!]);
-      expect([assigned, revealed, missed, open, earned]).toEqual([1n, 1n, 0n, 0n, expected.evaluatorPay[i]]);
-      expect(await c.poq.read.claimableOf([members[i]!])).toBe(0n);
-    }
+    expect(await c.poq.read.earnedOf([members[0]!])).toBe(2n * E18);
     bal = await c.conserved();
     expect(bal.balance).toBe(bal.accounted);
-    const [staked, escrowed, claimable, treasury] = await c.poq.read.totals();
+    const [escrowed, claimable, treasury, burned] = await c.poq.read.totals();
     expect(escrowed).toBe(0n);
-    expect(treasury).toBe(0n);
-    expect(staked).toBe(5_000n * E18);
-    expect(claimable).toBe(expected.nodePay[1]! + expected.nodePay[2]!);
+    expect(treasury).toBe(protocolFee);
+    expect(burned).toBe(0n);
+    expect(claimable).toBe((per * 1_000n) / 5_000n);
+    expect(await c.registry.read.totalStaked()).toBe(5_000n * E18);
   });
 });

@@ -16,8 +16,8 @@ async function twoTasks() {
   const evals = await c.evaluators(3);
   const nodes = await c.nodes(2);
   const requester = (await c.actor(1)).address;
-  const a = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
-  const b = await c.createTask(requester, await c.spec(nodes, { k: 3 }));
+  const a = await c.createTask(requester, c.spec(nodes, { k: 3 }));
+  const b = await c.createTask(requester, c.spec(nodes, { k: 3 }));
   return { c, evals, a, b };
 }
 

@@ -3,39 +3,54 @@ pragma solidity ^0.8.28;
 
 import {TestBase} from "./Vm.sol";
 import {ProofOfQuality} from "../../contracts/ProofOfQuality.sol";
+import {EvaluatorRegistry} from "../../contracts/EvaluatorRegistry.sol";
+import {ProfileRegistry} from "../../contracts/ProfileRegistry.sol";
 import {PoQTestToken} from "../../contracts/token/PoQTestToken.sol";
-import {PrevrandaoRandomness} from "../../contracts/randomness/PrevrandaoRandomness.sol";
-import {GovernanceParams} from "../../contracts/libraries/Governance.sol";
+import {GovernanceParams, StakingParams, TaskParams} from "../../contracts/libraries/Governance.sol";
 import {SettlementParams} from "../../contracts/libraries/Settlement.sol";
 
-/// @notice Stateful fuzz: random sequences of register / stake / create / commit / reveal /
-///         finalize / claim / unbond / withdraw / time jumps. After every step the token
-///         balance must equal stakes + escrows + claimable + treasury, and no open task may
-///         stay unfinalizable.
+/// @notice Stateful fuzz over every state-changing function of the v2 contracts: register,
+///         add stake, set cost, set profiles, unbond, withdraw, evict, create, draw, commit,
+///         reveal, finalize, claim (to any address), claim for nodes, time and block jumps.
+///         After every step each contract's token balance equals its accounts (registry:
+///         stakes + unbonding; ProofOfQuality: escrows + claimable + treasury + burned), and
+///         at the end every task can be drawn or finalized and every claim paid.
 contract ConservationTest is TestBase {
     uint256 internal constant ACTORS = 8;
-    uint256 internal constant STEPS = 40;
+    uint256 internal constant STEPS = 48;
+    bytes32 internal constant PROFILE = keccak256("poq.test-profile");
 
     PoQTestToken internal token;
     ProofOfQuality internal poq;
+    EvaluatorRegistry internal registry;
+    ProfileRegistry internal profiles;
     address[] internal nodes;
     uint256 internal rnd;
     /// @dev What the sequence achieved (asserted by test_sequencesExerciseTheLifecycle).
+    uint256 internal draws;
     uint256 internal reveals;
     uint256 internal finalized;
     uint256 internal claims;
 
     function setUp() public {
         token = new PoQTestToken(address(this), 0);
+        profiles = new ProfileRegistry(address(this));
+        profiles.register(PROFILE, "test");
+        StakingParams memory sp = StakingParams(100e18, 2_000e18, 600, 60, 5_000, 5_000, 3_600);
+        registry = new EvaluatorRegistry(token, profiles, address(this), sp);
         GovernanceParams memory g = GovernanceParams(
-            100e18, 2_000e18, 300, SettlementParams(2_000, 2_000, 2_000, 5_000, 1_000, 2_000, 1_000, 30_000)
+            TaskParams(1e17, 1e17, 200, 3, 10, 300, 10, 300),
+            SettlementParams(2_000, 2_000, 2_000, 5_000, 1_000, 2_000, 1_000, 30_000)
         );
-        poq = new ProofOfQuality(token, new PrevrandaoRandomness(), address(this), g);
+        poq = new ProofOfQuality(token, registry, profiles, address(this), g);
+        registry.bindSettlement(address(poq));
         for (uint256 i; i < ACTORS; ++i) {
             address a = _actor(i);
             token.mint(a, 1e24);
             vm.prank(a);
             token.approve(address(poq), type(uint256).max);
+            vm.prank(a);
+            token.approve(address(registry), type(uint256).max);
         }
         for (uint256 j; j < 3; ++j) {
             address nd = address(uint160(0xA000 + j));
@@ -43,11 +58,14 @@ contract ConservationTest is TestBase {
             poq.registerNode(address(uint160(0xB000 + j)), bytes32(j));
             nodes.push(nd);
         }
-        for (uint256 i; i < 4; ++i) {
+        bytes32[] memory ps = new bytes32[](1);
+        ps[0] = PROFILE;
+        for (uint256 i; i < 5; ++i) {
             vm.prank(_actor(i));
-            poq.registerEvaluator(uint96(200e18 + i * 50e18), uint96(i * 1e18));
+            registry.register(uint96(200e18 + i * 50e18), uint96(i * 1e17), ps);
         }
         vm.warp(1_000_000);
+        vm.roll(100);
     }
 
     function _actor(uint256 i) internal pure returns (address) {
@@ -64,49 +82,70 @@ contract ConservationTest is TestBase {
         for (uint256 j; j < m; ++j) s[j] = uint16(uint256(keccak256(abi.encode(taskId, who, j))) % 10_001);
     }
 
+    /// @dev Next block, with a known hash for the one just left (the draw's seed block).
+    function _mine(uint256 blocks) internal {
+        for (uint256 b; b < blocks; ++b) {
+            vm.setBlockhash(block.number, keccak256(abi.encode("block", block.number)));
+            vm.roll(block.number + 1);
+        }
+    }
+
     function _assertConserved() internal view {
-        (uint256 staked, uint256 escrowed, uint256 claimable, uint256 treasury) = poq.totals();
-        assertEq(token.balanceOf(address(poq)), staked + escrowed + claimable + treasury, "conservation");
-        assertEq(poq.accountedBalance(), staked + escrowed + claimable + treasury, "accountedBalance");
+        (uint256 escrowed, uint256 claimable, uint256 treasury, uint256 burned) = poq.totals();
+        assertEq(token.balanceOf(address(poq)), escrowed + claimable + treasury + burned, "poq conservation");
+        assertEq(poq.accountedBalance(), escrowed + claimable + treasury + burned, "accountedBalance");
+        assertEq(token.balanceOf(address(registry)), registry.totalStaked(), "registry conservation");
     }
 
     function testFuzz_randomSequencesConserveTokens(uint256 seed) public {
         rnd = seed;
         for (uint256 step; step < STEPS; ++step) {
-            _step(_next(10));
+            _step(_next(14));
             _assertConserved();
         }
-        // liveness: every task can be finalized after its deadline, and every claim paid
-        vm.warp(block.timestamp + 31 days);
-        for (uint256 id = 1; id <= poq.taskCount(); ++id) {
-            if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) poq.finalize(id);
-        }
-        (, uint256 escrowed,,) = poq.totals();
-        assertEq(escrowed, 0, "escrow left after finalizing everything");
-        for (uint256 i; i < ACTORS; ++i) {
-            if (poq.claimableOf(_actor(i)) > 0) {
-                vm.prank(_actor(i));
-                poq.claim();
-            }
-        }
-        for (uint256 j; j < nodes.length; ++j) {
-            if (poq.getNode(nodes[j]).pending > 0) poq.claimNode(nodes[j]);
-        }
-        _assertConserved();
+        _settleEverything();
     }
 
     function test_sequencesExerciseTheLifecycle() public {
         for (uint256 seed = 1; seed <= 6; ++seed) {
             rnd = seed;
             for (uint256 step; step < STEPS; ++step) {
-                _step(_next(10));
+                _step(_next(14));
                 _assertConserved();
             }
         }
+        _settleEverything();
         assertTrue(poq.taskCount() > 3, "too few tasks created");
+        assertTrue(draws > 0, "no committee drawn");
         assertTrue(reveals > 0, "no reveal happened");
         assertTrue(finalized > 0, "no task finalized");
         assertTrue(claims > 0, "no claim paid");
+    }
+
+    /// @dev Liveness: every pending task can be drawn, every open one finalized, every claim paid.
+    function _settleEverything() internal {
+        _mine(1);
+        for (uint256 id = 1; id <= poq.taskCount(); ++id) {
+            if (poq.getTask(id).status == ProofOfQuality.TaskStatus.PENDING) poq.drawCommittee(id);
+        }
+        vm.warp(block.timestamp + 1 days);
+        for (uint256 id = 1; id <= poq.taskCount(); ++id) {
+            if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) poq.finalize(id);
+        }
+        (uint256 escrowed,,,) = poq.totals();
+        assertEq(escrowed, 0, "escrow left after settling everything");
+        for (uint256 i; i < ACTORS; ++i) {
+            if (poq.claimableOf(_actor(i)) > 0) {
+                vm.prank(_actor(i));
+                poq.claim(_actor((i + 1) % ACTORS));
+            }
+        }
+        for (uint256 j; j < nodes.length; ++j) {
+            if (poq.getNode(nodes[j]).pending > 0) poq.claimNode(nodes[j]);
+        }
+        (, uint256 claimable,,) = poq.totals();
+        assertEq(claimable, 0, "claimable left after paying everyone");
+        _assertConserved();
     }
 
     function _step(uint256 op) internal {
@@ -114,11 +153,13 @@ contract ConservationTest is TestBase {
         uint256 count = poq.taskCount();
         uint256 id = count == 0 ? 0 : 1 + _next(count);
         if (op == 0) {
+            bytes32[] memory ps = new bytes32[](1);
+            ps[0] = PROFILE;
             vm.prank(a);
-            try poq.registerEvaluator(uint96(100e18 + _next(900e18)), uint96(_next(10e18))) {} catch {}
+            try registry.register(uint96(100e18 + _next(900e18)), uint96(_next(1e18)), ps) {} catch {}
         } else if (op == 1) {
             vm.prank(a);
-            try poq.addStake(uint96(1 + _next(100e18))) {} catch {}
+            try registry.addStake(uint96(1 + _next(100e18))) {} catch {}
         } else if (op == 2) {
             _create(a);
         } else if (op == 3 || op == 4) {
@@ -139,7 +180,8 @@ contract ConservationTest is TestBase {
                 } catch {}
             }
         } else if (op == 5) {
-            vm.warp(block.timestamp + _next(90));
+            vm.warp(block.timestamp + _next(120));
+            _mine(1 + _next(3));
         } else if (op == 6) {
             if (id != 0) {
                 try poq.finalize(id) {
@@ -148,16 +190,55 @@ contract ConservationTest is TestBase {
             }
         } else if (op == 7) {
             vm.prank(a);
-            try poq.claim() {
+            try poq.claim(_actor(_next(ACTORS))) {
                 ++claims;
             } catch {}
             try poq.claimNode(nodes[_next(nodes.length)]) {} catch {}
         } else if (op == 8) {
             vm.prank(a);
-            try poq.requestUnbond(uint96(1 + _next(500e18))) {} catch {}
-        } else {
+            try registry.requestUnbond(uint96(1 + _next(500e18))) {} catch {}
+        } else if (op == 9) {
             vm.prank(a);
-            try poq.withdraw() {} catch {}
+            try registry.withdraw() {} catch {}
+        } else if (op == 10) {
+            if (id == 0) return;
+            _mine(1);
+            try poq.drawCommittee(id) {
+                if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) ++draws;
+            } catch {}
+        } else if (op == 11) {
+            vm.prank(a);
+            try registry.setCost(uint96(_next(1e18))) {} catch {}
+        } else if (op == 12) {
+            try registry.evict(a) {} catch {}
+        } else if (_next(3) == 0) {
+            vm.warp(block.timestamp + _next(2 days));
+            _mine(1);
+        } else if (id != 0) {
+            _playCommittee(id);
+        }
+    }
+
+    /// @dev Every member of `id` commits, then a random subset reveals (when the task is open).
+    function _playCommittee(uint256 id) internal {
+        (address[] memory members,) = poq.getCommittee(id);
+        uint256 k = members.length;
+        if (k == 0 || poq.getTask(id).status != ProofOfQuality.TaskStatus.OPEN) return;
+        uint256 m = poq.getTask(id).m;
+        for (uint256 i; i < k; ++i) {
+            uint16[] memory s = _scores(id, members[i], m);
+            bytes32 salt = keccak256(abi.encode(members[i], id));
+            bytes32 c = poq.commitmentFor(id, members[i], s, salt);
+            vm.prank(members[i]);
+            try poq.commit(id, c) {} catch {}
+        }
+        for (uint256 i; i < k; ++i) {
+            if (_next(4) == 0) continue;
+            uint16[] memory s = _scores(id, members[i], m);
+            vm.prank(members[i]);
+            try poq.reveal(id, s, keccak256(abi.encode(members[i], id))) {
+                ++reveals;
+            } catch {}
         }
     }
 
@@ -169,16 +250,18 @@ contract ConservationTest is TestBase {
             ns[j] = nodes[_next(nodes.length)];
             hs[j] = bytes32(j + 1);
         }
+        uint8 k = uint8(3 + _next(3));
         ProofOfQuality.TaskSpec memory spec = ProofOfQuality.TaskSpec({
             family: uint8(_next(3)),
             rule: uint8(_next(5)),
-            k: uint8(1 + _next(4)),
-            commitDeadline: uint40(block.timestamp + 100),
-            revealDeadline: uint40(block.timestamp + 200),
+            k: k,
+            commitWindow: uint32(10 + _next(100)),
+            revealWindow: uint32(10 + _next(100)),
             nodeBudget: uint96(_next(100e18)),
-            evalBudget: uint96(_next(60e18)),
+            evalBudget: uint96(uint256(k) * 1e17 + _next(6e18)),
             queryHash: bytes32(rnd),
-            profileHash: bytes32(uint256(1)),
+            profileHash: PROFILE,
+            refundTo: _next(2) == 0 ? address(0) : _actor(_next(ACTORS)),
             nodes: ns,
             outputHashes: hs
         });

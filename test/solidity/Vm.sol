@@ -5,6 +5,8 @@ pragma solidity ^0.8.28;
 ///         at the HEVM address; forge-std is not a dependency).
 interface Vm {
     function warp(uint256 timestamp) external;
+    function roll(uint256 blockNumber) external;
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+
+import {Sampling} from "./libraries/Sampling.sol";
+import {Governance, StakingParams} from "./libraries/Governance.sol";
+import {ProfileRegistry} from "./ProfileRegistry.sol";
+
+/// @title EvaluatorRegistry
+/// @notice Evaluators' stake, trust, declared cost and served profiles, and the committee
+///         draw. Holds every evaluator's stake; only the bound settlement contract
+///         (ProofOfQuality) may draw committees, move trust and slash.
+/// @dev Steering defence: a stake, cost or profile change (registration included) is
+///      *declared* at once but counts for sampling only `activationDelay` seconds later (the
+///      "effective" fields); nobody can opt into or out of a task already visible in the
+///      mempool or on chain. Slashing lowers the effective stake at once. Invariant:
+///      token.balanceOf(this) >= totalStaked = sum of stake + unbonding.
+contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multicall {
+    using SafeERC20 for IERC20;
+
+    /// @notice May change the staking parameters.
+    bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
+    /// @notice May pause and unpause registration and stake additions.
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    uint256 public constant BPS = 10_000;
+    /// @notice Most evaluators registered at once (bounds the sampling scan). A full exit or an
+    ///         eviction frees the place.
+    uint256 public constant MAX_EVALUATORS = 128;
+    /// @dev Precision of the stake factor of voting weights: trust x (stake / cap) x 2^24.
+    uint256 private constant WEIGHT_SHIFT = 24;
+
+    /// @notice An evaluator (four storage words; sampling reads the first two).
+    struct Evaluator {
+        // word 0
+        uint96 stake; // declared active stake
+        uint96 effStake; // stake sampling counts (effective)
+        uint24 trust; // bps, 10000 = 1.0
+        uint40 pendingAt; // when the declared stake/cost/profiles become effective (0: none)
+        // word 1
+        uint96 cost; // declared cost per evaluation
+        uint96 effCost;
+        uint32 profiles; // declared serve mask (ProfileRegistry ids)
+        uint32 effProfiles;
+        // word 2
+        uint96 unbonding; // requested for withdrawal, still slashable
+        uint40 unbondAt; // when `unbonding` becomes withdrawable
+        uint40 lockedUntil; // end (reveal deadline + grace) of the last committee it sits on
+        uint32 tasksAssigned;
+        uint32 tasksMissed;
+        bool registered;
+        bool known; // ever registered: trust is remembered across exits
+        // word 3
+        uint40 periodStart; // start of the current trust period
+        uint32 periodGain; // trust gained in it (bps)
+        uint32 listIndex; // position in the evaluator list + 1 (0: not listed)
+    }
+
+    IERC20 public immutable token;
+    ProfileRegistry public immutable profileRegistry;
+    /// @notice The settlement contract (ProofOfQuality), bound once at deployment.
+    address public settlement;
+    StakingParams internal _params;
+    mapping(address => Evaluator) internal _evaluators;
+    address[] internal _list;
+    /// @notice Sum of every evaluator's stake + unbonding.
+    uint256 public totalStaked;
+
+    event SettlementBound(address indexed settlement);
+    event ParamsUpdated(StakingParams params);
+    event EvaluatorRegistered(address indexed evaluator, uint256 stake, uint256 cost, uint256 profiles, uint256 trust, uint256 activeAt);
+    event StakeAdded(address indexed evaluator, uint256 amount, uint256 newStake, uint256 activeAt);
+    event CostUpdated(address indexed evaluator, uint256 cost, uint256 activeAt);
+    event ProfilesUpdated(address indexed evaluator, uint256 profiles, uint256 activeAt);
+    event UnbondRequested(address indexed evaluator, uint256 amount, uint256 unbonding, uint256 unbondAt);
+    event StakeWithdrawn(address indexed evaluator, uint256 amount);
+    event EvaluatorExited(address indexed evaluator, bool evicted);
+    event MembersLocked(address[] members, uint256 lockedUntil);
+    event TrustUpdated(address indexed evaluator, uint256 oldTrust, uint256 newTrust);
+    event Slashed(address indexed evaluator, uint256 amount);
+
+    error ZeroAddress();
+    error ZeroAmount();
+    error AlreadyRegistered(address account);
+    error NotRegistered(address account);
+    error StakeBelowMinimum(uint256 stake, uint256 minStake);
+    error TooManyEvaluators();
+    error InsufficientStake(uint256 requested, uint256 available);
+    error NothingToWithdraw();
+    error UnbondingNotElapsed(uint256 unbondAt);
+    error StakeLocked(uint256 lockedUntil);
+    error NotSettlement(address caller);
+    error SettlementAlreadyBound();
+    error NotEvictable(address evaluator);
+    error LengthMismatch();
+    error UnsupportedToken(uint256 expected, uint256 received);
+    /// @dev Thrown by the Governance library; declared here so it is part of this ABI.
+    error ParamOutOfRange(bytes32 param);
+    /// @dev Thrown by the ProfileRegistry; declared here so it is part of this ABI.
+    error UnknownProfile(bytes32 profileHash);
+
+    modifier onlySettlement() {
+        if (msg.sender != settlement) revert NotSettlement(msg.sender);
+        _;
+    }
+
+    /// @param admin gets every role (deployments hand them to a TimelockController)
+    constructor(IERC20 token_, ProfileRegistry profiles_, address admin, StakingParams memory params_) {
+        if (address(token_) == address(0) || address(profiles_) == address(0) || admin == address(0)) {
+            revert ZeroAddress();
+        }
+        token = token_;
+        profileRegistry = profiles_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(GOVERNOR_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
+        _setParams(params_);
+    }
+
+    // ------------------------------------------------------------------ governance
+
+    /// @notice Binds the settlement contract, once (DEFAULT_ADMIN_ROLE, at deployment).
+    function bindSettlement(address settlement_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (settlement_ == address(0)) revert ZeroAddress();
+        if (settlement != address(0)) revert SettlementAlreadyBound();
+        settlement = settlement_;
+        emit SettlementBound(settlement_);
+    }
+
+    /// @notice Replaces the staking parameters (GOVERNOR_ROLE, behind the timelock).
+    function setParams(StakingParams calldata params_) external onlyRole(GOVERNOR_ROLE) {
+        _setParams(params_);
+    }
+
+    /// @notice Stops registrations and stake additions (PAUSER_ROLE).
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @notice Resumes registrations and stake additions (PAUSER_ROLE).
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    function _setParams(StakingParams memory p) internal {
+        Governance.validateStaking(p);
+        _params = p;
+        emit ParamsUpdated(p);
+    }
+
+    // ------------------------------------------------------------------ evaluators
+
+    /// @notice Registers the caller, bonding `stake` (>= minStake), declaring its `cost` per
+    ///         evaluation and the registered profiles it serves. Sampling counts it from
+    ///         `activationDelay` seconds on. A new identity starts at `initialTrust`; an address
+    ///         that registered before keeps the trust it had.
+    function register(uint96 stake, uint96 cost, bytes32[] calldata profiles)
+        external
+        whenNotPaused
+        nonReentrant
+    {
+        Evaluator storage e = _evaluators[msg.sender];
+        if (e.registered) revert AlreadyRegistered(msg.sender);
+        if (stake < _params.minStake) revert StakeBelowMinimum(stake, _params.minStake);
+        if (_list.length >= MAX_EVALUATORS) revert TooManyEvaluators();
+        uint32 mask = uint32(profileRegistry.maskOf(profiles));
+        if (!e.known) {
+            e.known = true;
+            e.trust = uint24(_params.initialTrust);
+        }
+        e.registered = true;
+        e.stake = stake;
+        e.effStake = 0;
+        e.cost = cost;
+        e.effCost = 0;
+        e.profiles = mask;
+        e.effProfiles = 0;
+        uint40 at = _pendNow(e);
+        _list.push(msg.sender);
+        e.listIndex = uint32(_list.length);
+        totalStaked += stake;
+        emit EvaluatorRegistered(msg.sender, stake, cost, mask, e.trust, at);
+        _pull(msg.sender, stake);
+    }
+
+    /// @notice Adds `amount` to the caller's stake (counts for sampling after the delay).
+    function addStake(uint96 amount) external whenNotPaused nonReentrant {
+        Evaluator storage e = _registered(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        _materialize(e);
+        uint96 newStake = e.stake + amount;
+        e.stake = newStake;
+        uint40 at = _pendNow(e);
+        totalStaked += amount;
+        emit StakeAdded(msg.sender, amount, newStake, at);
+        _pull(msg.sender, amount);
+    }
+
+    /// @notice Declares a new cost per evaluation (counts for sampling after the delay).
+    function setCost(uint96 cost) external whenNotPaused {
+        Evaluator storage e = _registered(msg.sender);
+        _materialize(e);
+        e.cost = cost;
+        emit CostUpdated(msg.sender, cost, _pendNow(e));
+    }
+
+    /// @notice Declares the registered profiles the caller serves (counts after the delay).
+    function setProfiles(bytes32[] calldata profiles) external whenNotPaused {
+        Evaluator storage e = _registered(msg.sender);
+        _materialize(e);
+        uint32 mask = uint32(profileRegistry.maskOf(profiles));
+        e.profiles = mask;
+        emit ProfilesUpdated(msg.sender, mask, _pendNow(e));
+    }
+
+    /// @notice Moves `amount` of active stake to unbonding: withdrawable after the unbonding
+    ///         delay (the timer restarts on every request), still slashable until then, and
+    ///         still counted for sampling until the activation delay passes. The remaining
+    ///         active stake must be zero (exit) or at least minStake.
+    function requestUnbond(uint96 amount) external {
+        Evaluator storage e = _registered(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        if (amount > e.stake) revert InsufficientStake(amount, e.stake);
+        uint96 remaining = e.stake - amount;
+        if (remaining != 0 && remaining < _params.minStake) revert StakeBelowMinimum(remaining, _params.minStake);
+        _materialize(e);
+        e.stake = remaining;
+        e.unbonding += amount;
+        _pendNow(e);
+        uint40 at = uint40(block.timestamp + _params.unbondingDelay);
+        e.unbondAt = at;
+        emit UnbondRequested(msg.sender, amount, e.unbonding, at);
+    }
+
+    /// @notice Withdraws all unbonded stake once the unbonding delay elapsed and the last
+    ///         committee the caller sat on ended (its reveal deadline plus the finalisation
+    ///         grace). With no stake left the caller exits and frees its place.
+    function withdraw() external nonReentrant {
+        Evaluator storage e = _evaluators[msg.sender];
+        uint256 amount = e.unbonding;
+        if (amount == 0) revert NothingToWithdraw();
+        if (block.timestamp < e.unbondAt) revert UnbondingNotElapsed(e.unbondAt);
+        if (block.timestamp <= e.lockedUntil) revert StakeLocked(e.lockedUntil);
+        _materialize(e);
+        e.unbonding = 0;
+        totalStaked -= amount;
+        if (e.registered && e.stake == 0) _exit(msg.sender, e, false);
+        emit StakeWithdrawn(msg.sender, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice Frees the place of an evaluator whose declared and effective stake are both
+    ///         under minStake (anyone may call): its remaining stake starts unbonding, and its
+    ///         trust is remembered.
+    function evict(address evaluator) external {
+        Evaluator storage e = _registered(evaluator);
+        uint256 minStake = _params.minStake;
+        (uint256 effStake,,) = _effective(e);
+        // both the declared and the effective stake: an exit in progress is not a way out of
+        // sampling before the activation delay
+        if (e.stake >= minStake || effStake >= minStake) revert NotEvictable(evaluator);
+        _materialize(e);
+        if (e.stake != 0) {
+            e.unbonding += e.stake;
+            e.stake = 0;
+            e.unbondAt = uint40(block.timestamp + _params.unbondingDelay);
+            emit UnbondRequested(evaluator, e.unbonding, e.unbonding, e.unbondAt);
+        }
+        _exit(evaluator, e, true);
+    }
+
+    // ------------------------------------------------------------------ settlement hooks
+
+    /// @notice Draws `k` distinct members among the evaluators whose effective state serves
+    ///         `profileBit`, asks at most `fee`, holds at least minStake and is not `exclude`
+    ///         (the requester), with probability proportional to trust x min(stake, stakeCap),
+    ///         without replacement; locks each member's stake until `lockUntil`. Returns an
+    ///         empty array (and changes nothing) when fewer than k are eligible.
+    function drawCommittee(uint256 profileBit, uint256 fee, address exclude, uint256 k, bytes32 seed, uint40 lockUntil)
+        external
+        onlySettlement
+        returns (address[] memory members)
+    {
+        (address[] memory cand, uint256[] memory weights) = _candidates(profileBit, fee, exclude);
+        (uint256[] memory picked, uint256 count) = Sampling.sample(weights, k, seed);
+        if (count < k) return new address[](0);
+        members = new address[](k);
+        for (uint256 i; i < k; ++i) {
+            address a = cand[picked[i]];
+            members[i] = a;
+            Evaluator storage e = _evaluators[a];
+            if (lockUntil > e.lockedUntil) e.lockedUntil = lockUntil;
+            e.tasksAssigned += 1;
+        }
+        emit MembersLocked(members, lockUntil);
+    }
+
+    /// @notice The eligible candidates `drawCommittee` would draw from, in list order, with
+    ///         their sampling weights (for off-chain replay).
+    function candidates(uint256 profileBit, uint256 fee, address exclude)
+        external
+        view
+        returns (address[] memory cand, uint256[] memory weights)
+    {
+        return _candidates(profileBit, fee, exclude);
+    }
+
+    /// @notice For each member: trust, voting weight trust x max(1, min(stake, cap) x 2^24 / cap)
+    ///         (effective stake) and slashable stake (stake + unbonding).
+    function memberStates(address[] calldata members)
+        external
+        view
+        returns (uint256[] memory trust, uint256[] memory weight, uint256[] memory slashable)
+    {
+        uint256 k = members.length;
+        trust = new uint256[](k);
+        weight = new uint256[](k);
+        slashable = new uint256[](k);
+        uint256 cap = _params.stakeCap;
+        for (uint256 i; i < k; ++i) {
+            Evaluator storage e = _evaluators[members[i]];
+            (uint256 eff,,) = _effective(e);
+            uint256 s = eff < cap ? eff : cap;
+            uint256 f = (s << WEIGHT_SHIFT) / cap;
+            trust[i] = e.trust;
+            weight[i] = uint256(e.trust) * (f == 0 ? 1 : f);
+            slashable[i] = uint256(e.stake) + e.unbonding;
+        }
+    }
+
+    /// @notice Applies a finalised task: trust moves to `newTrust` (a rise is capped by the
+    ///         trust-gain allowance of the current period), non-revealers are counted as missed,
+    ///         and `slash[i]` is taken from stake then unbonding and sent to the settlement
+    ///         contract. Returns the trust set and the amounts actually slashed.
+    function settleMembers(
+        address[] calldata members,
+        bool[] calldata revealed,
+        uint256[] calldata newTrust,
+        uint256[] calldata slash
+    ) external onlySettlement returns (uint256[] memory trustSet, uint256[] memory slashed, uint256 total) {
+        uint256 k = members.length;
+        if (revealed.length != k || newTrust.length != k || slash.length != k) revert LengthMismatch();
+        trustSet = new uint256[](k);
+        slashed = new uint256[](k);
+        for (uint256 i; i < k; ++i) {
+            Evaluator storage e = _evaluators[members[i]];
+            trustSet[i] = _moveTrust(members[i], e, newTrust[i]);
+            if (!revealed[i]) e.tasksMissed += 1;
+            if (slash[i] != 0) total += slashed[i] = _slash(members[i], e, slash[i]);
+        }
+        if (total != 0) {
+            totalStaked -= total;
+            token.safeTransfer(settlement, total);
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice Current staking parameters.
+    function params() external view returns (StakingParams memory) {
+        return _params;
+    }
+
+    /// @notice An evaluator's record (declared and effective fields, history).
+    function getEvaluator(address evaluator) external view returns (Evaluator memory) {
+        return _evaluators[evaluator];
+    }
+
+    /// @notice What sampling counts now: effective stake, cost and serve mask.
+    function effectiveOf(address evaluator) external view returns (uint256 stake, uint256 cost, uint256 profiles) {
+        return _effective(_evaluators[evaluator]);
+    }
+
+    /// @notice Registered evaluators (list order, the sampling order).
+    function getEvaluators() external view returns (address[] memory) {
+        return _list;
+    }
+
+    /// @notice Number of registered evaluators.
+    function evaluatorCount() external view returns (uint256) {
+        return _list.length;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _registered(address a) internal view returns (Evaluator storage e) {
+        e = _evaluators[a];
+        if (!e.registered) revert NotRegistered(a);
+    }
+
+    /// @dev Effective (stake, cost, mask): the declared values once their delay passed.
+    function _effective(Evaluator storage e) internal view returns (uint256 stake, uint256 cost, uint256 mask) {
+        uint256 at = e.pendingAt;
+        if (at != 0 && at <= block.timestamp) return (e.stake, e.cost, e.profiles);
+        return (e.effStake, e.effCost, e.effProfiles);
+    }
+
+    /// @dev Writes the effective values when a pending change is due.
+    function _materialize(Evaluator storage e) internal {
+        uint256 at = e.pendingAt;
+        if (at != 0 && at <= block.timestamp) {
+            e.effStake = e.stake;
+            e.effCost = e.cost;
+            e.effProfiles = e.profiles;
+            e.pendingAt = 0;
+        }
+    }
+
+    /// @dev Schedules the declared values to become effective after the activation delay.
+    function _pendNow(Evaluator storage e) internal returns (uint40 at) {
+        at = uint40(block.timestamp + _params.activationDelay);
+        if (at == 0) at = 1;
+        e.pendingAt = at;
+    }
+
+    function _exit(address a, Evaluator storage e, bool evicted) internal {
+        uint256 idx = e.listIndex - 1;
+        uint256 last = _list.length - 1;
+        if (idx != last) {
+            address moved = _list[last];
+            _list[idx] = moved;
+            _evaluators[moved].listIndex = uint32(idx + 1);
+        }
+        _list.pop();
+        e.listIndex = 0;
+        e.registered = false;
+        e.effStake = 0;
+        e.effCost = 0;
+        e.effProfiles = 0;
+        e.pendingAt = 0;
+        emit EvaluatorExited(a, evicted);
+    }
+
+    function _candidates(uint256 profileBit, uint256 fee, address exclude)
+        internal
+        view
+        returns (address[] memory cand, uint256[] memory weights)
+    {
+        uint256 total = _list.length;
+        cand = new address[](total);
+        weights = new uint256[](total);
+        uint256 minStake = _params.minStake;
+        uint256 cap = _params.stakeCap;
+        uint256 n;
+        for (uint256 i; i < total; ++i) {
+            address a = _list[i];
+            if (a == exclude) continue;
+            Evaluator storage e = _evaluators[a];
+            (uint256 stake, uint256 cost, uint256 mask) = _effective(e);
+            if (mask & profileBit == 0 || cost > fee || stake < minStake) continue;
+            cand[n] = a;
+            weights[n] = uint256(e.trust) * (stake < cap ? stake : cap);
+            ++n;
+        }
+        assembly ("memory-safe") {
+            mstore(cand, n)
+            mstore(weights, n)
+        }
+    }
+
+    /// @dev Sets trust, capping a rise by what is left of the period's allowance.
+    function _moveTrust(address a, Evaluator storage e, uint256 target) internal returns (uint256 t) {
+        uint256 old = e.trust;
+        t = target;
+        if (target > old) {
+            uint256 period = _params.trustPeriod;
+            if (block.timestamp >= uint256(e.periodStart) + period) {
+                e.periodStart = uint40(block.timestamp);
+                e.periodGain = 0;
+            }
+            uint256 allowance = _params.trustGainPerPeriod;
+            uint256 used = e.periodGain;
+            uint256 room = used < allowance ? allowance - used : 0;
+            if (target - old > room) t = old + room;
+            e.periodGain = uint32(used + (t - old));
+        }
+        if (t != old) {
+            e.trust = uint24(t);
+            emit TrustUpdated(a, old, t);
+        }
+    }
+
+    /// @dev Takes up to `amount` from stake, then unbonding; the effective stake never exceeds
+    ///      what is left.
+    function _slash(address a, Evaluator storage e, uint256 amount) internal returns (uint256 taken) {
+        _materialize(e);
+        uint256 fromStake = amount <= e.stake ? amount : e.stake;
+        e.stake -= uint96(fromStake);
+        uint256 rest = amount - fromStake;
+        uint256 fromUnbonding = rest <= e.unbonding ? rest : e.unbonding;
+        e.unbonding -= uint96(fromUnbonding);
+        taken = fromStake + fromUnbonding;
+        uint256 left = uint256(e.stake) + e.unbonding;
+        if (e.effStake > left) e.effStake = uint96(left);
+        emit Slashed(a, taken);
+    }
+
+    /// @dev Pulls exactly `amount`; refuses fee-on-transfer and other short-delivering tokens.
+    function _pull(address from, uint256 amount) internal {
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(from, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert UnsupportedToken(amount, received);
+    }
+}
