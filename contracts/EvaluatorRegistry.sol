@@ -36,18 +36,21 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @dev Precision of the stake factor of voting weights: trust x (stake / cap) x 2^24.
     uint256 private constant WEIGHT_SHIFT = 24;
 
-    /// @notice An evaluator (four storage words; sampling reads the first two).
+    /// @notice An evaluator (four storage words; sampling reads the first two, settlement
+    ///         writes only the first).
     struct Evaluator {
-        // word 0
+        // word 0: what sampling weighs and settlement moves
         uint96 stake; // declared active stake
         uint96 effStake; // stake sampling counts (effective)
         uint24 trust; // bps, 10000 = 1.0
-        uint40 pendingAt; // when the declared stake/cost/profiles become effective (0: none)
-        // word 1
+        uint24 periodGain; // trust gained in the current trust period (bps)
+        uint16 period; // current trust period number, mod 2^16
+        // word 1: what sampling filters on
         uint96 cost; // declared cost per evaluation
         uint96 effCost;
-        uint32 profiles; // declared serve mask (ProfileRegistry ids)
-        uint32 effProfiles;
+        uint16 profiles; // declared serve mask (ProfileRegistry ids)
+        uint16 effProfiles;
+        uint32 pendingAt; // when the declared stake/cost/profiles become effective (0: none)
         // word 2
         uint96 unbonding; // requested for withdrawal, still slashable
         uint40 unbondAt; // when `unbonding` becomes withdrawable
@@ -57,9 +60,8 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         bool registered;
         bool known; // ever registered: trust is remembered across exits
         // word 3
-        uint40 periodStart; // start of the current trust period
-        uint32 periodGain; // trust gained in it (bps)
         uint32 listIndex; // position in the evaluator list + 1 (0: not listed)
+        uint40 unbondLock; // unbonding stays until then: the end of the last committee it counted for
     }
 
     IERC20 public immutable token;
@@ -68,7 +70,12 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     address public settlement;
     StakingParams internal _params;
     mapping(address => Evaluator) internal _evaluators;
+    /// @dev Sampling order. An exit leaves a hole (address(0)) that the next registration
+    ///      fills, so an exit never reorders the candidates of a draw (a reorder would change
+    ///      which committee a known seed picks).
     address[] internal _list;
+    uint32[] internal _holes;
+    uint256 internal _active;
     /// @notice Sum of every evaluator's stake + unbonding.
     uint256 public totalStaked;
 
@@ -82,7 +89,6 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     event StakeWithdrawn(address indexed evaluator, uint256 amount);
     event EvaluatorExited(address indexed evaluator, bool evicted);
     event MembersLocked(address[] members, uint256 lockedUntil);
-    event TrustUpdated(address indexed evaluator, uint256 oldTrust, uint256 newTrust);
     event Slashed(address indexed evaluator, uint256 amount);
 
     error ZeroAddress();
@@ -168,8 +174,8 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         Evaluator storage e = _evaluators[msg.sender];
         if (e.registered) revert AlreadyRegistered(msg.sender);
         if (stake < _params.minStake) revert StakeBelowMinimum(stake, _params.minStake);
-        if (_list.length >= MAX_EVALUATORS) revert TooManyEvaluators();
-        uint32 mask = uint32(profileRegistry.maskOf(profiles));
+        if (_active >= MAX_EVALUATORS) revert TooManyEvaluators();
+        uint16 mask = uint16(profileRegistry.maskOf(profiles));
         if (!e.known) {
             e.known = true;
             e.trust = uint24(_params.initialTrust);
@@ -181,9 +187,8 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         e.effCost = 0;
         e.profiles = mask;
         e.effProfiles = 0;
-        uint40 at = _pendNow(e);
-        _list.push(msg.sender);
-        e.listIndex = uint32(_list.length);
+        uint32 at = _pendNow(e);
+        _enlist(msg.sender, e);
         totalStaked += stake;
         emit EvaluatorRegistered(msg.sender, stake, cost, mask, e.trust, at);
         _pull(msg.sender, stake);
@@ -196,7 +201,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         _materialize(e);
         uint96 newStake = e.stake + amount;
         e.stake = newStake;
-        uint40 at = _pendNow(e);
+        uint32 at = _pendNow(e);
         totalStaked += amount;
         emit StakeAdded(msg.sender, amount, newStake, at);
         _pull(msg.sender, amount);
@@ -214,7 +219,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     function setProfiles(bytes32[] calldata profiles) external whenNotPaused {
         Evaluator storage e = _registered(msg.sender);
         _materialize(e);
-        uint32 mask = uint32(profileRegistry.maskOf(profiles));
+        uint16 mask = uint16(profileRegistry.maskOf(profiles));
         e.profiles = mask;
         emit ProfilesUpdated(msg.sender, mask, _pendNow(e));
     }
@@ -232,23 +237,29 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         _materialize(e);
         e.stake = remaining;
         e.unbonding += amount;
+        if (e.lockedUntil > e.unbondLock) e.unbondLock = e.lockedUntil;
         _pendNow(e);
         uint40 at = uint40(block.timestamp + _params.unbondingDelay);
         e.unbondAt = at;
         emit UnbondRequested(msg.sender, amount, e.unbonding, at);
     }
 
-    /// @notice Withdraws all unbonded stake once the unbonding delay elapsed and the last
-    ///         committee the caller sat on ended (its reveal deadline plus the finalisation
-    ///         grace). With no stake left the caller exits and frees its place.
+    /// @notice Withdraws all unbonded stake once the unbonding delay elapsed and every
+    ///         committee the unbonding stake counted for ended (its reveal deadline plus the
+    ///         finalisation grace): the committees the caller sat on when it asked, and those
+    ///         drawn while its effective stake still included the unbonding part. Committees
+    ///         drawn on its remaining stake alone do not hold it back. With no stake left the
+    ///         caller exits and frees its place.
     function withdraw() external nonReentrant {
         Evaluator storage e = _evaluators[msg.sender];
         uint256 amount = e.unbonding;
         if (amount == 0) revert NothingToWithdraw();
         if (block.timestamp < e.unbondAt) revert UnbondingNotElapsed(e.unbondAt);
-        if (block.timestamp <= e.lockedUntil) revert StakeLocked(e.lockedUntil);
+        if (block.timestamp <= e.unbondLock) revert StakeLocked(e.unbondLock);
         _materialize(e);
         e.unbonding = 0;
+        // what sampling counts can never exceed what is left (a postponed change included)
+        if (e.effStake > e.stake) e.effStake = e.stake;
         totalStaked -= amount;
         if (e.registered && e.stake == 0) _exit(msg.sender, e, false);
         emit StakeWithdrawn(msg.sender, amount);
@@ -266,6 +277,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         // sampling before the activation delay
         if (e.stake >= minStake || effStake >= minStake) revert NotEvictable(evaluator);
         _materialize(e);
+        if (e.lockedUntil > e.unbondLock) e.unbondLock = e.lockedUntil;
         if (e.stake != 0) {
             e.unbonding += e.stake;
             e.stake = 0;
@@ -280,78 +292,98 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice Draws `k` distinct members among the evaluators whose effective state serves
     ///         `profileBit`, asks at most `fee`, holds at least minStake and is not `exclude`
     ///         (the requester), with probability proportional to trust x min(stake, stakeCap),
-    ///         without replacement; locks each member's stake until `lockUntil`. Returns an
-    ///         empty array (and changes nothing) when fewer than k are eligible.
-    function drawCommittee(uint256 profileBit, uint256 fee, address exclude, uint256 k, bytes32 seed, uint40 lockUntil)
-        external
-        onlySettlement
-        returns (address[] memory members)
-    {
-        (address[] memory cand, uint256[] memory weights) = _candidates(profileBit, fee, exclude);
-        (uint256[] memory picked, uint256 count) = Sampling.sample(weights, k, seed);
-        if (count < k) return new address[](0);
+    ///         without replacement; locks each member's stake until `lockUntil` and returns its
+    ///         voting weight now (trust x max(1, min(stake, cap) x 2^24 / cap)), which the task
+    ///         keeps. Returns empty arrays (and changes nothing) when fewer than k are eligible,
+    ///         or when the eligible evaluators hold less than `minEligibleBps` of the weight of
+    ///         all evaluators serving the profile (a price only the requester's own cheap
+    ///         evaluators accept does not make a committee).
+    function drawCommittee(
+        uint256 profileBit,
+        uint256 fee,
+        address exclude,
+        uint256 k,
+        bytes32 seed,
+        uint40 lockUntil,
+        uint256 minEligibleBps
+    ) external onlySettlement returns (address[] memory members, uint256[] memory weights) {
+        (address[] memory cand, uint256[] memory w, uint256 servingWeight) = _candidates(profileBit, fee, exclude);
+        uint256 eligibleWeight;
+        for (uint256 i; i < w.length; ++i) eligibleWeight += w[i];
+        if (eligibleWeight * BPS < servingWeight * minEligibleBps) return (members, weights);
+        (uint256[] memory picked, uint256 count) = Sampling.sample(w, k, seed);
+        if (count < k) return (members, weights);
         members = new address[](k);
+        weights = new uint256[](k);
+        uint256 cap = _params.stakeCap;
         for (uint256 i; i < k; ++i) {
             address a = cand[picked[i]];
             members[i] = a;
             Evaluator storage e = _evaluators[a];
+            (uint256 eff,,) = _effective(e);
+            weights[i] = _votingWeight(e.trust, eff, cap);
             if (lockUntil > e.lockedUntil) e.lockedUntil = lockUntil;
+            // the unbonding part still counted for this draw: it stays until the task ends
+            if (e.unbonding != 0 && eff > e.stake && lockUntil > e.unbondLock) e.unbondLock = lockUntil;
             e.tasksAssigned += 1;
         }
         emit MembersLocked(members, lockUntil);
     }
 
     /// @notice The eligible candidates `drawCommittee` would draw from, in list order, with
-    ///         their sampling weights (for off-chain replay).
+    ///         their sampling weights, and the weight of every evaluator serving the profile
+    ///         whatever its cost (for off-chain replay).
     function candidates(uint256 profileBit, uint256 fee, address exclude)
         external
         view
-        returns (address[] memory cand, uint256[] memory weights)
+        returns (address[] memory cand, uint256[] memory weights, uint256 servingWeight)
     {
         return _candidates(profileBit, fee, exclude);
     }
 
-    /// @notice For each member: trust, voting weight trust x max(1, min(stake, cap) x 2^24 / cap)
-    ///         (effective stake) and slashable stake (stake + unbonding).
-    function memberStates(address[] calldata members)
+    /// @notice For each member: trust and, for the members whose bit is set in
+    ///         `slashableMask`, its slashable stake min(stake + unbonding, stakeCap) (zero for
+    ///         the others): a miss costs a share of the stake that gave it weight, not of an
+    ///         uncapped fortune.
+    function memberStates(address[] calldata members, uint256 slashableMask)
         external
         view
-        returns (uint256[] memory trust, uint256[] memory weight, uint256[] memory slashable)
+        returns (uint256[] memory trust, uint256[] memory slashable)
     {
         uint256 k = members.length;
         trust = new uint256[](k);
-        weight = new uint256[](k);
         slashable = new uint256[](k);
         uint256 cap = _params.stakeCap;
         for (uint256 i; i < k; ++i) {
             Evaluator storage e = _evaluators[members[i]];
-            (uint256 eff,,) = _effective(e);
-            uint256 s = eff < cap ? eff : cap;
-            uint256 f = (s << WEIGHT_SHIFT) / cap;
             trust[i] = e.trust;
-            weight[i] = uint256(e.trust) * (f == 0 ? 1 : f);
-            slashable[i] = uint256(e.stake) + e.unbonding;
+            if (slashableMask & (uint256(1) << i) != 0) {
+                uint256 s = uint256(e.stake) + e.unbonding;
+                slashable[i] = s < cap ? s : cap;
+            }
         }
     }
 
     /// @notice Applies a finalised task: trust moves to `newTrust` (a rise is capped by the
-    ///         trust-gain allowance of the current period), non-revealers are counted as missed,
-    ///         and `slash[i]` is taken from stake then unbonding and sent to the settlement
-    ///         contract. Returns the trust set and the amounts actually slashed.
-    function settleMembers(
-        address[] calldata members,
-        bool[] calldata revealed,
-        uint256[] calldata newTrust,
-        uint256[] calldata slash
-    ) external onlySettlement returns (uint256[] memory trustSet, uint256[] memory slashed, uint256 total) {
+    ///         trust-gain allowance of the current period), members whose bit is set in
+    ///         `missedMask` are counted as missed, and `slash[i]` is taken from stake then
+    ///         unbonding and sent to the settlement contract. Returns the trust set and the
+    ///         amounts actually slashed.
+    function settleMembers(address[] calldata members, uint256 missedMask, uint256[] calldata newTrust, uint256[] calldata slash)
+        external
+        onlySettlement
+        returns (uint256[] memory trustSet, uint256[] memory slashed, uint256 total)
+    {
         uint256 k = members.length;
-        if (revealed.length != k || newTrust.length != k || slash.length != k) revert LengthMismatch();
+        if (newTrust.length != k || slash.length != k) revert LengthMismatch();
         trustSet = new uint256[](k);
         slashed = new uint256[](k);
+        // the period number (low 16 bits) and the allowance, read once: (period << 32) | allowance
+        uint256 cap = ((block.timestamp / _params.trustPeriod) << 32) | _params.trustGainPerPeriod;
         for (uint256 i; i < k; ++i) {
             Evaluator storage e = _evaluators[members[i]];
-            trustSet[i] = _moveTrust(members[i], e, newTrust[i]);
-            if (!revealed[i]) e.tasksMissed += 1;
+            trustSet[i] = _moveTrust(e, newTrust[i], cap);
+            if (missedMask & (uint256(1) << i) != 0) e.tasksMissed += 1;
             if (slash[i] != 0) total += slashed[i] = _slash(members[i], e, slash[i]);
         }
         if (total != 0) {
@@ -377,14 +409,18 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return _effective(_evaluators[evaluator]);
     }
 
-    /// @notice Registered evaluators (list order, the sampling order).
-    function getEvaluators() external view returns (address[] memory) {
-        return _list;
+    /// @notice Registered evaluators, in the sampling order.
+    function getEvaluators() external view returns (address[] memory out) {
+        out = new address[](_active);
+        uint256 n;
+        for (uint256 i; i < _list.length; ++i) {
+            if (_list[i] != address(0)) out[n++] = _list[i];
+        }
     }
 
     /// @notice Number of registered evaluators.
     function evaluatorCount() external view returns (uint256) {
-        return _list.length;
+        return _active;
     }
 
     // ------------------------------------------------------------------ internals
@@ -413,21 +449,31 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev Schedules the declared values to become effective after the activation delay.
-    function _pendNow(Evaluator storage e) internal returns (uint40 at) {
-        at = uint40(block.timestamp + _params.activationDelay);
-        if (at == 0) at = 1;
+    function _pendNow(Evaluator storage e) internal returns (uint32 at) {
+        at = uint32(block.timestamp + _params.activationDelay);
         e.pendingAt = at;
+    }
+
+    /// @dev Takes a hole left by an exit, or a new place at the end.
+    function _enlist(address a, Evaluator storage e) internal {
+        uint256 idx;
+        if (_holes.length != 0) {
+            idx = _holes[_holes.length - 1];
+            _holes.pop();
+            _list[idx] = a;
+        } else {
+            idx = _list.length;
+            _list.push(a);
+        }
+        e.listIndex = uint32(idx + 1);
+        ++_active;
     }
 
     function _exit(address a, Evaluator storage e, bool evicted) internal {
         uint256 idx = e.listIndex - 1;
-        uint256 last = _list.length - 1;
-        if (idx != last) {
-            address moved = _list[last];
-            _list[idx] = moved;
-            _evaluators[moved].listIndex = uint32(idx + 1);
-        }
-        _list.pop();
+        _list[idx] = address(0);
+        _holes.push(uint32(idx));
+        --_active;
         e.listIndex = 0;
         e.registered = false;
         e.effStake = 0;
@@ -437,10 +483,15 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         emit EvaluatorExited(a, evicted);
     }
 
+    function _votingWeight(uint256 trust, uint256 stake, uint256 cap) internal pure returns (uint256) {
+        uint256 f = ((stake < cap ? stake : cap) << WEIGHT_SHIFT) / cap;
+        return trust * (f == 0 ? 1 : f);
+    }
+
     function _candidates(uint256 profileBit, uint256 fee, address exclude)
         internal
         view
-        returns (address[] memory cand, uint256[] memory weights)
+        returns (address[] memory cand, uint256[] memory weights, uint256 servingWeight)
     {
         uint256 total = _list.length;
         cand = new address[](total);
@@ -450,12 +501,15 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 n;
         for (uint256 i; i < total; ++i) {
             address a = _list[i];
-            if (a == exclude) continue;
+            if (a == address(0) || a == exclude) continue;
             Evaluator storage e = _evaluators[a];
             (uint256 stake, uint256 cost, uint256 mask) = _effective(e);
-            if (mask & profileBit == 0 || cost > fee || stake < minStake) continue;
+            if (mask & profileBit == 0 || stake < minStake) continue;
+            uint256 w = uint256(e.trust) * (stake < cap ? stake : cap);
+            servingWeight += w;
+            if (cost > fee) continue;
             cand[n] = a;
-            weights[n] = uint256(e.trust) * (stake < cap ? stake : cap);
+            weights[n] = w;
             ++n;
         }
         assembly ("memory-safe") {
@@ -464,26 +518,22 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         }
     }
 
-    /// @dev Sets trust, capping a rise by what is left of the period's allowance.
-    function _moveTrust(address a, Evaluator storage e, uint256 target) internal returns (uint256 t) {
+    /// @dev Sets trust, capping a rise by what is left of the period's allowance. Periods are
+    ///      numbered floor(now / trustPeriod) mod 2^16 (only equality matters; a wrap needs
+    ///      65,536 periods without a rise and then only delays one reset).
+    function _moveTrust(Evaluator storage e, uint256 target, uint256 cap) internal returns (uint256 t) {
         uint256 old = e.trust;
         t = target;
         if (target > old) {
-            uint256 period = _params.trustPeriod;
-            if (block.timestamp >= uint256(e.periodStart) + period) {
-                e.periodStart = uint40(block.timestamp);
-                e.periodGain = 0;
-            }
-            uint256 allowance = _params.trustGainPerPeriod;
-            uint256 used = e.periodGain;
+            uint16 period = uint16(cap >> 32);
+            uint256 allowance = uint32(cap);
+            uint256 used = e.period == period ? e.periodGain : 0;
             uint256 room = used < allowance ? allowance - used : 0;
             if (target - old > room) t = old + room;
-            e.periodGain = uint32(used + (t - old));
+            e.period = period;
+            e.periodGain = uint24(used + (t - old));
         }
-        if (t != old) {
-            e.trust = uint24(t);
-            emit TrustUpdated(a, old, t);
-        }
+        if (t != old) e.trust = uint24(t);
     }
 
     /// @dev Takes up to `amount` from stake, then unbonding; the effective stake never exceeds

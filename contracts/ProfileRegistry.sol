@@ -15,8 +15,8 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 contract ProfileRegistry is AccessControl {
     /// @notice May register and retire profiles.
     bytes32 public constant PROFILE_ADMIN_ROLE = keccak256("PROFILE_ADMIN_ROLE");
-    /// @notice Most profiles ever registered (ids fit the evaluators' 32-bit serve mask).
-    uint256 public constant MAX_PROFILES = 32;
+    /// @notice Most profiles ever registered (ids fit the evaluators' 16-bit serve mask).
+    uint256 public constant MAX_PROFILES = 16;
 
     /// @notice A registered profile.
     struct Profile {

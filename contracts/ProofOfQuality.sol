@@ -74,13 +74,15 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         CANCELLED
     }
 
-    /// @notice An inference node (amounts are full words: no sum can overflow them).
+    /// @notice An inference node. `pending` and `lifetime` share a word: both are bounded by
+    ///         the tokens this contract ever received, so they cannot overflow for any token
+    ///         whose total supply is under 2^128 wei (docs/contract.md, "Numbers").
     struct Node {
         address payout;
         uint64 registeredAt;
         bytes32 modelId;
-        uint256 pending; // credited, not yet paid out
-        uint256 lifetime; // total ever credited
+        uint128 pending; // credited, not yet paid out
+        uint128 lifetime; // total ever credited
     }
 
     /// @notice Input of `createTask`.
@@ -144,15 +146,14 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     mapping(uint256 => Task) internal _tasks;
     mapping(uint256 => mapping(uint256 => address)) internal _outputNode;
     mapping(uint256 => mapping(uint256 => bytes32)) internal _outputHash;
-    mapping(uint256 => mapping(uint256 => address)) internal _committee;
+    /// @dev taskId => committee index => address | voting weight at the draw << 160
+    mapping(uint256 => mapping(uint256 => uint256)) internal _committee;
     /// @dev taskId => evaluator => member word (see INDEX_SHIFT)
     mapping(uint256 => mapping(address => uint256)) internal _member;
     mapping(uint256 => mapping(address => bytes32)) internal _commitment;
 
     /// @notice What `claim` pays each account: evaluator fees, shares of slashed stake, refunds.
     mapping(address => uint256) public claimableOf;
-    /// @notice Everything ever credited to an evaluator (fees + slash shares).
-    mapping(address => uint256) public earnedOf;
     /// @notice Refunds ever credited to an account (requester or its refundTo).
     mapping(address => uint256) public refundedOf;
 
@@ -166,7 +167,6 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     event NodeRegistered(address indexed node, address payout, bytes32 modelId);
     event NodeUpdated(address indexed node, address payout, bytes32 modelId);
     event TaskCreated(uint256 indexed taskId, address indexed requester, bytes32 indexed profileHash, TaskSpec spec, uint256 fee, uint256 protocolFee);
-    event SeedRearmed(uint256 indexed taskId, uint256 seedBlock);
     event CommitteeSampled(uint256 indexed taskId, bytes32 seed, address[] members, uint256 fee, uint256 commitDeadline, uint256 revealDeadline);
     event TaskCancelled(uint256 indexed taskId, uint256 refund);
     event Committed(uint256 indexed taskId, address indexed evaluator, bytes32 commitment);
@@ -364,10 +364,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice Draws a pending task's committee (anyone), in any block after the one that
     ///         created it: the seed is keccak256(hash of that block, this, taskId), mixed through
-    ///         the optional randomness source. Starts the commit window. When fewer than k
-    ///         evaluators are eligible the task is cancelled and its escrow refunded (the
-    ///         protocol fee is not). If the seed block is older than 256 blocks its hash is
-    ///         gone: the seed block moves to this one and the draw can be retried next block.
+    ///         the optional randomness source. Starts the commit window and fixes each member's
+    ///         voting weight. The task is cancelled and its escrow refunded (the protocol fee is
+    ///         not) when no committee can be filled at its price (see
+    ///         EvaluatorRegistry.drawCommittee), or when nobody drew it while its seed block's
+    ///         hash was available (256 blocks): a requester cannot re-roll a seed for free.
     function drawCommittee(uint256 taskId) external nonReentrant {
         Task storage t = _tasks[taskId];
         if (t.status != TaskStatus.PENDING) {
@@ -377,36 +378,39 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 seedBlock = t.seedBlock;
         if (block.number <= seedBlock) revert DrawTooEarly(seedBlock);
         bytes32 bh = blockhash(seedBlock);
-        if (bh == bytes32(0)) {
-            t.seedBlock = uint64(block.number);
-            emit SeedRearmed(taskId, block.number);
-            return;
-        }
+        uint256 k = t.k;
+        uint256 fee = t.fee;
+        if (bh == bytes32(0)) return _cancel(taskId, t, k, fee);
         bytes32 seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
         uint256 commitDeadline = block.timestamp + t.commitWindow;
         uint256 revealDeadline = commitDeadline + t.revealWindow;
-        uint256 k = t.k;
-        uint256 fee = t.fee;
-        address[] memory members = registry.drawCommittee(
-            uint256(1) << t.profileId, fee, t.requester, k, seed, uint40(revealDeadline + FINALIZE_GRACE)
+        (address[] memory members, uint256[] memory weights) = registry.drawCommittee(
+            uint256(1) << t.profileId,
+            fee,
+            t.requester,
+            k,
+            seed,
+            uint40(revealDeadline + FINALIZE_GRACE),
+            _params.tasks.minEligibleBps
         );
-        if (members.length < k) {
-            uint256 refund = uint256(t.nodeBudget) + fee * k;
-            t.status = TaskStatus.CANCELLED;
-            _totalEscrow -= refund;
-            _credit(t.refundTo, refund, false);
-            emit TaskCancelled(taskId, refund);
-            return;
-        }
+        if (members.length < k) return _cancel(taskId, t, k, fee);
         t.status = TaskStatus.OPEN;
         t.commitDeadline = uint40(commitDeadline);
         t.revealDeadline = uint40(revealDeadline);
         for (uint256 i; i < k; ++i) {
             address a = members[i];
-            _committee[taskId][i] = a;
+            _committee[taskId][i] = uint256(uint160(a)) | (weights[i] << 160);
             _member[taskId][a] = (i + 1) << INDEX_SHIFT;
         }
         emit CommitteeSampled(taskId, seed, members, fee, commitDeadline, revealDeadline);
+    }
+
+    function _cancel(uint256 taskId, Task storage t, uint256 k, uint256 fee) internal {
+        uint256 refund = uint256(t.nodeBudget) + fee * k;
+        t.status = TaskStatus.CANCELLED;
+        _totalEscrow -= refund;
+        _credit(t.refundTo, refund, true);
+        emit TaskCancelled(taskId, refund);
     }
 
     function _seed(uint256 taskId, bytes32 blockSeed) internal view returns (bytes32) {
@@ -498,9 +502,14 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 m = t.m;
 
         address[] memory addrs = new address[](k);
+        uint256[] memory weights = new uint256[](k);
         bool[] memory revealed = new bool[](k);
-        for (uint256 i; i < k; ++i) addrs[i] = _committee[taskId][i];
-        Settlement.Member[] memory mem = _loadMembers(taskId, addrs, revealed);
+        for (uint256 i; i < k; ++i) {
+            uint256 cw = _committee[taskId][i];
+            addrs[i] = address(uint160(cw));
+            weights[i] = cw >> 160;
+        }
+        (Settlement.Member[] memory mem, uint256 silent) = _loadMembers(taskId, addrs, weights, revealed);
 
         Settlement.Outcome memory o = Settlement.settle(uint8(t.rule), t.params, mem, m, t.nodeBudget, t.fee);
 
@@ -510,30 +519,36 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         _totalEscrow -= uint256(t.nodeBudget) + uint256(t.fee) * k;
 
         (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
-            registry.settleMembers(addrs, revealed, o.newTrust, o.slashed);
+            registry.settleMembers(addrs, silent, o.newTrust, o.slashed);
         uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal);
         if (o.hasConsensus) _payNodes(taskId, m, o);
         if (o.refund != 0) _credit(t.refundTo, o.refund, true);
         emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);
     }
 
-    function _loadMembers(uint256 taskId, address[] memory addrs, bool[] memory revealed)
+    function _loadMembers(uint256 taskId, address[] memory addrs, uint256[] memory weights, bool[] memory revealed)
         internal
         view
-        returns (Settlement.Member[] memory mem)
+        returns (Settlement.Member[] memory mem, uint256 silent)
     {
         uint256 k = addrs.length;
-        (uint256[] memory trust, uint256[] memory weight, uint256[] memory slashable) = registry.memberStates(addrs);
-        mem = new Settlement.Member[](k);
+        uint256[] memory words = new uint256[](k);
+        // silent, bit i: member i did not reveal (its stake is slashable)
         for (uint256 i; i < k; ++i) {
             uint256 word = _member[taskId][addrs[i]];
+            words[i] = word;
+            if (word & REVEALED_BIT == 0) silent |= uint256(1) << i;
+        }
+        (uint256[] memory trust, uint256[] memory slashable) = registry.memberStates(addrs, silent);
+        mem = new Settlement.Member[](k);
+        for (uint256 i; i < k; ++i) {
             Settlement.Member memory x = mem[i];
             x.trust = trust[i];
-            x.weight = weight[i];
-            if (word & REVEALED_BIT != 0) {
+            x.weight = weights[i];
+            if (words[i] & REVEALED_BIT != 0) {
                 x.revealed = true;
                 revealed[i] = true;
-                x.scores = word & ScorePacking.SCORES_MASK;
+                x.scores = words[i] & ScorePacking.SCORES_MASK;
             } else {
                 x.stake = slashable[i];
             }
@@ -570,10 +585,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
                 extra = 0;
             }
             uint256 credit = o.evaluatorPay[i] + mine;
-            if (credit != 0) {
-                _credit(addrs[i], credit, false);
-                earnedOf[addrs[i]] += credit;
-            }
+            if (credit != 0) _credit(addrs[i], credit, false);
             emit EvaluatorSettled(taskId, addrs[i], revealed[i], o.deviation[i], trustSet[i], o.evaluatorPay[i], slashed[i], mine);
         }
     }
@@ -585,8 +597,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
             address node = _outputNode[taskId][j];
             if (pay != 0) {
                 Node storage nd = _nodes[node];
-                nd.pending += pay;
-                nd.lifetime += pay;
+                nd.pending += uint128(pay);
+                nd.lifetime += uint128(pay);
                 total += pay;
             }
             emit OutputSettled(taskId, j, node, o.consensus.get(j), pay);
@@ -656,12 +668,22 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         }
     }
 
-    /// @notice A task's committee in draw order (empty before the draw) and the fee per member.
-    function getCommittee(uint256 taskId) external view returns (address[] memory members, uint256 fee) {
+    /// @notice A task's committee in draw order (empty before the draw), the fee per member,
+    ///         and each member's voting weight (fixed at the draw).
+    function getCommittee(uint256 taskId)
+        external
+        view
+        returns (address[] memory members, uint256 fee, uint256[] memory weights)
+    {
         Task storage t = _tasks[taskId];
         uint256 k = t.status == TaskStatus.OPEN || t.status == TaskStatus.FINALIZED ? t.k : 0;
         members = new address[](k);
-        for (uint256 i; i < k; ++i) members[i] = _committee[taskId][i];
+        weights = new uint256[](k);
+        for (uint256 i; i < k; ++i) {
+            uint256 cw = _committee[taskId][i];
+            members[i] = address(uint160(cw));
+            weights[i] = cw >> 160;
+        }
         fee = t.fee;
     }
 

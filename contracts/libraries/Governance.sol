@@ -20,6 +20,7 @@ struct TaskParams {
     uint96 taskFee; // flat protocol fee per task (the treasury's income)
     uint16 protocolFeeBps; // protocol fee on the task's budgets
     uint8 minK; // smallest committee (>= 3)
+    uint16 minEligibleBps; // the members' price must fit evaluators holding this share of the profile's weight
     uint32 minCommitWindow; // commit window bounds (seconds, from the committee draw)
     uint32 maxCommitWindow;
     uint32 minRevealWindow; // reveal window bounds (seconds, after the commit deadline)
@@ -87,6 +88,7 @@ library Governance {
         if (t.protocolFeeBps > MAX_PROTOCOL_FEE_BPS) revert ParamOutOfRange("protocolFeeBps");
         if (t.taskFee == 0 && t.protocolFeeBps == 0) revert ParamOutOfRange("taskFee");
         if (t.minK < MIN_COMMITTEE || t.minK > MAX_COMMITTEE) revert ParamOutOfRange("minK");
+        if (t.minEligibleBps > BPS) revert ParamOutOfRange("minEligibleBps");
         if (t.minCommitWindow < MIN_WINDOW_FLOOR || t.maxCommitWindow < t.minCommitWindow || t.maxCommitWindow > MAX_WINDOW_CEILING) {
             revert ParamOutOfRange("commitWindow");
         }

@@ -27,8 +27,9 @@ library Settlement {
     using ScorePacking for uint256;
 
     uint256 internal constant BPS = 10_000;
-    /// @notice Fewest revealers whose leave-one-out deviations can tell members apart (with two,
-    ///         both get the same deviation, so trust and pay do not move below this).
+    /// @notice Fewest revealers whose scores can tell an outlier from the others: below this
+    ///         nobody's trust or pay moves, and each output's consensus is the LOWEST revealed
+    ///         score (a lone booster gains nothing by making its co-members' reveals the minority).
     uint256 internal constant MIN_REVEALERS_FOR_DEVIATION = 3;
     /// @notice A revealer whose normalised deviation is at most this is "honest": its trust does
     ///         not fall, and it shares the stake slashed from the task's non-revealers.
@@ -47,7 +48,7 @@ library Settlement {
     struct Outcome {
         bool hasConsensus;
         uint256 consensus; // packed uint16 per output
-        uint256[] deviation; // largest leave-one-out absolute deviation over outputs (bps)
+        uint256[] deviation; // largest absolute deviation from the per-output median of all revealers (bps)
         uint256[] dNorm; // normalised deviation (bps)
         uint256[] newTrust;
         uint256[] slashed;
@@ -133,8 +134,13 @@ library Settlement {
     }
 
     /// @dev Packed consensus per output and, when n >= MIN_REVEALERS_FOR_DEVIATION, each
-    ///      revealer's largest absolute deviation from its leave-one-out consensus over the
-    ///      outputs (a boost on one output counts in full, it is not averaged away).
+    ///      revealer's largest absolute deviation over the outputs from the output's MEDIAN of
+    ///      all revealers (unweighted, whatever the task's rule). The median of three or more is
+    ///      moved by no single score, so one outlier neither escapes nor drags honest members'
+    ///      deviations up (a leave-one-out MEAN would: with k = 3, each honest member's
+    ///      reference would be halfway to the outlier); and a boost on one output counts in
+    ///      full rather than averaged over the outputs. With fewer revealers the consensus is
+    ///      the lowest score.
     function _consensusAndDeviation(
         Rule rule,
         uint256 trimBps,
@@ -151,11 +157,11 @@ library Settlement {
             _column(members, rev, j, col);
             uint256 c;
             if (n >= MIN_REVEALERS_FOR_DEVIATION) {
-                uint256[] memory loo;
-                (c, loo) = Aggregation.consensusWithLeaveOneOut(rule, col, w, trimBps);
-                _raiseMax(maxDev, col, loo);
-            } else {
                 c = Aggregation.consensus(rule, col, w, trimBps);
+                uint256 ref = rule == Rule.MEDIAN ? c : Aggregation.consensus(Rule.MEDIAN, col, w, 0);
+                _raiseMax(maxDev, col, ref);
+            } else {
+                c = _min(col);
             }
             packed |= c << (16 * j);
         }
@@ -166,10 +172,17 @@ library Settlement {
         for (uint256 r; r < col.length; ++r) col[r] = members[rev[r]].scores.get(j);
     }
 
-    /// @dev maxDev[r] = max(maxDev[r], |col[r] - loo[r]|).
-    function _raiseMax(uint256[] memory maxDev, uint256[] memory col, uint256[] memory loo) private pure {
+    function _min(uint256[] memory col) private pure returns (uint256 lo) {
+        lo = col[0];
+        for (uint256 r = 1; r < col.length; ++r) {
+            if (col[r] < lo) lo = col[r];
+        }
+    }
+
+    /// @dev maxDev[r] = max(maxDev[r], |col[r] - ref|).
+    function _raiseMax(uint256[] memory maxDev, uint256[] memory col, uint256 ref) private pure {
         for (uint256 r; r < col.length; ++r) {
-            uint256 d = col[r] > loo[r] ? col[r] - loo[r] : loo[r] - col[r];
+            uint256 d = col[r] > ref ? col[r] - ref : ref - col[r];
             if (d > maxDev[r]) maxDev[r] = d;
         }
     }

@@ -49,6 +49,11 @@ export const proofOfQualityAbi = [
                 "type": "uint8"
               },
               {
+                "internalType": "uint16",
+                "name": "minEligibleBps",
+                "type": "uint16"
+              },
+              {
                 "internalType": "uint32",
                 "name": "minCommitWindow",
                 "type": "uint32"
@@ -845,6 +850,11 @@ export const proofOfQualityAbi = [
                 "type": "uint8"
               },
               {
+                "internalType": "uint16",
+                "name": "minEligibleBps",
+                "type": "uint16"
+              },
+              {
                 "internalType": "uint32",
                 "name": "minCommitWindow",
                 "type": "uint32"
@@ -1050,25 +1060,6 @@ export const proofOfQualityAbi = [
       }
     ],
     "name": "RoleRevoked",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "taskId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "seedBlock",
-        "type": "uint256"
-      }
-    ],
-    "name": "SeedRearmed",
     "type": "event"
   },
   {
@@ -1594,25 +1585,6 @@ export const proofOfQualityAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
-    ],
-    "name": "earnedOf",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
@@ -1642,6 +1614,11 @@ export const proofOfQualityAbi = [
         "internalType": "uint256",
         "name": "fee",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "weights",
+        "type": "uint256[]"
       }
     ],
     "stateMutability": "view",
@@ -1743,14 +1720,14 @@ export const proofOfQualityAbi = [
             "type": "bytes32"
           },
           {
-            "internalType": "uint256",
+            "internalType": "uint128",
             "name": "pending",
-            "type": "uint256"
+            "type": "uint128"
           },
           {
-            "internalType": "uint256",
+            "internalType": "uint128",
             "name": "lifetime",
-            "type": "uint256"
+            "type": "uint128"
           }
         ],
         "internalType": "struct ProofOfQuality.Node",
@@ -2067,6 +2044,11 @@ export const proofOfQualityAbi = [
                 "type": "uint8"
               },
               {
+                "internalType": "uint16",
+                "name": "minEligibleBps",
+                "type": "uint16"
+              },
+              {
                 "internalType": "uint32",
                 "name": "minCommitWindow",
                 "type": "uint32"
@@ -2351,6 +2333,11 @@ export const proofOfQualityAbi = [
                 "internalType": "uint8",
                 "name": "minK",
                 "type": "uint8"
+              },
+              {
+                "internalType": "uint16",
+                "name": "minEligibleBps",
+                "type": "uint16"
               },
               {
                 "internalType": "uint32",
@@ -3222,31 +3209,6 @@ export const evaluatorRegistryAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "oldTrust",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "newTrust",
-        "type": "uint256"
-      }
-    ],
-    "name": "TrustUpdated",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "evaluator",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
       },
@@ -3399,6 +3361,11 @@ export const evaluatorRegistryAbi = [
         "internalType": "uint256[]",
         "name": "weights",
         "type": "uint256[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "servingWeight",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -3435,6 +3402,11 @@ export const evaluatorRegistryAbi = [
         "internalType": "uint40",
         "name": "lockUntil",
         "type": "uint40"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minEligibleBps",
+        "type": "uint256"
       }
     ],
     "name": "drawCommittee",
@@ -3443,6 +3415,11 @@ export const evaluatorRegistryAbi = [
         "internalType": "address[]",
         "name": "members",
         "type": "address[]"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "weights",
+        "type": "uint256[]"
       }
     ],
     "stateMutability": "nonpayable",
@@ -3531,9 +3508,14 @@ export const evaluatorRegistryAbi = [
             "type": "uint24"
           },
           {
-            "internalType": "uint40",
-            "name": "pendingAt",
-            "type": "uint40"
+            "internalType": "uint24",
+            "name": "periodGain",
+            "type": "uint24"
+          },
+          {
+            "internalType": "uint16",
+            "name": "period",
+            "type": "uint16"
           },
           {
             "internalType": "uint96",
@@ -3546,13 +3528,18 @@ export const evaluatorRegistryAbi = [
             "type": "uint96"
           },
           {
-            "internalType": "uint32",
+            "internalType": "uint16",
             "name": "profiles",
-            "type": "uint32"
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "effProfiles",
+            "type": "uint16"
           },
           {
             "internalType": "uint32",
-            "name": "effProfiles",
+            "name": "pendingAt",
             "type": "uint32"
           },
           {
@@ -3591,19 +3578,14 @@ export const evaluatorRegistryAbi = [
             "type": "bool"
           },
           {
-            "internalType": "uint40",
-            "name": "periodStart",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint32",
-            "name": "periodGain",
-            "type": "uint32"
-          },
-          {
             "internalType": "uint32",
             "name": "listIndex",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "unbondLock",
+            "type": "uint40"
           }
         ],
         "internalType": "struct EvaluatorRegistry.Evaluator",
@@ -3620,7 +3602,7 @@ export const evaluatorRegistryAbi = [
     "outputs": [
       {
         "internalType": "address[]",
-        "name": "",
+        "name": "out",
         "type": "address[]"
       }
     ],
@@ -3694,6 +3676,11 @@ export const evaluatorRegistryAbi = [
         "internalType": "address[]",
         "name": "members",
         "type": "address[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "slashableMask",
+        "type": "uint256"
       }
     ],
     "name": "memberStates",
@@ -3701,11 +3688,6 @@ export const evaluatorRegistryAbi = [
       {
         "internalType": "uint256[]",
         "name": "trust",
-        "type": "uint256[]"
-      },
-      {
-        "internalType": "uint256[]",
-        "name": "weight",
         "type": "uint256[]"
       },
       {
@@ -3975,9 +3957,9 @@ export const evaluatorRegistryAbi = [
         "type": "address[]"
       },
       {
-        "internalType": "bool[]",
-        "name": "revealed",
-        "type": "bool[]"
+        "internalType": "uint256",
+        "name": "missedMask",
+        "type": "uint256"
       },
       {
         "internalType": "uint256[]",

@@ -19,6 +19,7 @@ export interface TaskParamsTuple {
   taskFee: bigint;
   protocolFeeBps: number;
   minK: number;
+  minEligibleBps: number;
   minCommitWindow: number;
   maxCommitWindow: number;
   minRevealWindow: number;

@@ -165,7 +165,7 @@ describe("attack 3: the requester picks the committee", () => {
     const requester = (await c.actor(2)).address;
     const { taskId, members } = await c.createTask(requester, c.spec(nodes, { k: 8, rule: Rule.TRUST_WEIGHTED_MEDIAN, evalBudget: 16n * E18 }));
     expect(new Set(members)).toEqual(new Set([...sybils, ...honest]));
-    const [, weights] = await c.registry.read.memberStates([members]);
+    const [, , weights] = await c.poq.read.getCommittee([taskId]);
     const w = (a: Address) => weights[members.indexOf(a)]!;
     const sybilWeight = sybils.reduce((s, a) => s + w(a), 0n);
     const honestWeight = honest.reduce((s, a) => s + w(a), 0n);

@@ -41,13 +41,13 @@ describe("v2 revert paths", () => {
     await rv(r, r.write.evict([outsider]), "NotRegistered");
     await rv(r, r.write.evict([evals[0]!]), "NotEvictable");
     // hooks only the settlement contract may call
-    await rv(r, r.write.drawCommittee([1n, 1n, zeroAddress, 3n, keccak256("0x01"), 1]), "NotSettlement");
-    await rv(r, r.write.settleMembers([[], [], [], []]), "NotSettlement");
+    await rv(r, r.write.drawCommittee([1n, 1n, zeroAddress, 3n, keccak256("0x01"), 1, 5_000n]), "NotSettlement");
+    await rv(r, r.write.settleMembers([[], 0n, [], []]), "NotSettlement");
     await rv(r, r.write.bindSettlement([outsider]), "SettlementAlreadyBound");
     await rv(r, r.write.bindSettlement([zeroAddress]), "ZeroAddress");
     await c.networkHelpers.impersonateAccount(c.poq.address);
     await c.networkHelpers.setBalance(c.poq.address, 10n ** 20n);
-    await rv(r, r.write.settleMembers([[evals[0]!], [true, false], [5_000n], [0n]], { account: c.poq.address }), "LengthMismatch");
+    await rv(r, r.write.settleMembers([[evals[0]!], 0n, [5_000n, 1n], [0n]], { account: c.poq.address }), "LengthMismatch");
   });
 
   it("unbonding: before the delay, and while a committee it sits on is running", async () => {
@@ -78,7 +78,7 @@ describe("v2 revert paths", () => {
     await rv(p, p.read.activeBit([keccak256(toHex("unknown"))]), "UnknownProfile");
     await c.viem.assertions.revertWithCustomError(p.write.register([keccak256(toHex("x")), "x"], { account: outsider }), p, "AccessControlUnauthorizedAccount");
     const count = Number(await p.read.profileCount());
-    for (let i = count; i < 32; i++) await p.write.register([keccak256(toHex(`profile-${i}`)), `p${i}`]);
+    for (let i = count; i < 16; i++) await p.write.register([keccak256(toHex(`profile-${i}`)), `p${i}`]);
     await rv(p, p.write.register([keccak256(toHex("one-too-many")), "x"]), "TooManyProfiles");
     await expect(c.viem.deployContract("ProfileRegistry", [zeroAddress])).rejects.toThrow(/ZeroAddress/);
   });
@@ -115,16 +115,17 @@ describe("v2 revert paths", () => {
       encodeFunctionData({ abi: q.abi, functionName: "drawCommittee", args: [n] }),
     ];
     await rv(q, q.write.multicall([calls], { account: requester }), "DrawTooEarly");
-    // more than 256 blocks later the seed block's hash is gone: re-armed, drawn next block
+    // more than 256 blocks later the seed block's hash is gone: the task is cancelled (no free re-roll)
     const id = await c.create(requester, c.spec(nodes));
     await c.networkHelpers.mine(300);
     await q.write.drawCommittee([id]);
-    expect((await q.read.getTask([id])).status).toBe(TaskStatus.PENDING);
-    expect((await q.getEvents.SeedRearmed({ taskId: id })).length).toBe(1);
-    await q.write.drawCommittee([id]);
-    expect((await q.read.getTask([id])).status).toBe(TaskStatus.OPEN);
+    expect((await q.read.getTask([id])).status).toBe(TaskStatus.CANCELLED);
+    expect((await q.getEvents.TaskCancelled({ taskId: id })).length).toBe(1);
     await rv(q, q.write.drawCommittee([id]), "NotPending");
-    await c.finalize(id);
+    const open = await c.create(requester, c.spec(nodes));
+    await q.write.drawCommittee([open]);
+    expect((await q.read.getTask([open])).status).toBe(TaskStatus.OPEN);
+    await c.finalize(open);
   });
 
   it("ProofOfQuality: commit, reveal, finalize, claims", async () => {
@@ -195,6 +196,7 @@ describe("v2 revert paths", () => {
     await oob((t) => ((t.tasks.taskFee = 0n), (t.tasks.protocolFeeBps = 0)));
     await oob((t) => (t.tasks.minK = B.minK[0] - 1));
     await oob((t) => (t.tasks.minK = B.minK[1] + 1));
+    await oob((t) => (t.tasks.minEligibleBps = B.minEligibleBps[1] + 1));
     await oob((t) => (t.tasks.minCommitWindow = B.window[0] - 1));
     await oob((t) => (t.tasks.maxCommitWindow = t.tasks.minCommitWindow - 1));
     await oob((t) => (t.tasks.maxCommitWindow = B.window[1] + 1));

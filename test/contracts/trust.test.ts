@@ -25,14 +25,15 @@ describe("trust dynamics", () => {
     for (const w of honest) expect(w).toBeGreaterThan(8_500); // from 5000
     expect(await trustOf(liar)).toBeLessThan(2_500); // 5000 x 0.9^8
     // the liar earned no fees, the honest ones most of theirs
-    expect(await c.poq.read.earnedOf([liar])).toBe(0n);
-    expect(await c.poq.read.earnedOf([evals[0]!])).toBeGreaterThan(14n * E18);
+    expect(await c.poq.read.claimableOf([liar])).toBe(0n);
+    expect(await c.poq.read.claimableOf([evals[0]!])).toBeGreaterThan(14n * E18);
   });
 
-  it("leave-one-out lowers an outlier that a self-inclusive consensus would reward", async () => {
-    // Two agree at 7000, one says 5800. Self-inclusive MEAN = 6600: the outlier's deviation is
-    // only 800 (d = 0.4 < 0.5, trust would RISE). Leave-one-out compares it with 7000 only:
-    // deviation 1200, d = 0.6, trust falls; the honest pair sees 6400 (d = 0.3) and rises.
+  it("deviations are measured from the median, whatever the rule: an outlier cannot hide in a MEAN or drag the honest down", async () => {
+    // Two agree at 7000, one says 5800, rule MEAN. Against the self-inclusive MEAN (6600) the
+    // outlier's deviation would be only 800 (d = 0.4, trust would RISE); against a leave-one-out
+    // MEAN the honest pair would see 6400 (d = 0.3). Against the median (7000) the pair is exact
+    // (d = 0, trust x 1.1) and the outlier is 1200 off (d = 0.6, trust x 0.98).
     const c = await setupChain();
     await c.evaluators(3);
     const nodes = await c.nodes(1);
@@ -41,7 +42,8 @@ describe("trust dynamics", () => {
     await c.play(taskId, members, [[7_000], [7_000], [5_800]]);
     await c.poq.write.finalize([taskId]);
     const t = await Promise.all(members.map(async (m) => (await c.registry.read.getEvaluator([m])).trust));
-    expect(t).toEqual([5_200, 5_200, 4_900]);
+    expect(t).toEqual([5_500, 5_500, 4_900]);
+    expect((await c.poq.read.getConsensus([taskId]))[1]).toEqual([6_600]); // the node is paid by the MEAN
   });
 
   it("finalizes a never-revealing committee: full refund, penalties, the slash burned, nothing locked", async () => {

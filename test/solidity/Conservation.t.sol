@@ -39,7 +39,7 @@ contract ConservationTest is TestBase {
         StakingParams memory sp = StakingParams(100e18, 2_000e18, 600, 60, 5_000, 5_000, 3_600);
         registry = new EvaluatorRegistry(token, profiles, address(this), sp);
         GovernanceParams memory g = GovernanceParams(
-            TaskParams(1e17, 1e17, 200, 3, 10, 300, 10, 300),
+            TaskParams(1e17, 1e17, 200, 3, 5_000, 10, 300, 10, 300),
             SettlementParams(2_000, 2_000, 2_000, 5_000, 1_000, 2_000, 1_000, 30_000)
         );
         poq = new ProofOfQuality(token, registry, profiles, address(this), g);
@@ -165,7 +165,7 @@ contract ConservationTest is TestBase {
         } else if (op == 3 || op == 4) {
             if (id == 0) return;
             if (_next(2) == 0) id = count; // favour the newest task
-            (address[] memory members,) = poq.getCommittee(id);
+            (address[] memory members,,) = poq.getCommittee(id);
             if (members.length == 0) return;
             address who = members[_next(members.length)];
             uint16[] memory s = _scores(id, who, poq.getTask(id).m);
@@ -221,7 +221,7 @@ contract ConservationTest is TestBase {
 
     /// @dev Every member of `id` commits, then a random subset reveals (when the task is open).
     function _playCommittee(uint256 id) internal {
-        (address[] memory members,) = poq.getCommittee(id);
+        (address[] memory members,,) = poq.getCommittee(id);
         uint256 k = members.length;
         if (k == 0 || poq.getTask(id).status != ProofOfQuality.TaskStatus.OPEN) return;
         uint256 m = poq.getTask(id).m;
