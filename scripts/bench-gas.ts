@@ -4,15 +4,16 @@
  *   npm run bench:gas [-- --json FILE]
  *
  * For k in {3,5,7,11,21} evaluators, m in {1,4,8} outputs and every aggregation rule it runs a
- * full task (createTask, k commits, k reveals, finalize, one evaluator claim) and records the
- * gas of each operation (commit/reveal: the most expensive member). Each k runs on a fresh
- * chain with k + 4 registered evaluators after one warm-up task (steady state: evaluators,
- * nodes and the requester have been paid before). Prints a table; --json writes rows
- * { op, k, m, rule, gas }; --md writes the Markdown report (docs/gas.md).
+ * full v2 task (createTask, drawCommittee, k commits, k reveals, finalize, one evaluator claim)
+ * and records the gas of each operation (commit/reveal: the most expensive member), plus an
+ * all-in row: (createTask + draw + k commits + k reveals + finalize) / (k m) gas per
+ * evaluator-output. Each k runs on a fresh chain with k + 4 registered evaluators after one
+ * warm-up task (steady state: evaluators, nodes and the requester have been paid before).
+ * Prints a table; --json writes rows { op, k, m, rule, gas }; --md writes docs/gas.md.
  * A second section batches n calls of one sender into one `multicall` transaction (how the
- * workers send commits, reveals and finalizations) and reports the gas per call.
- * Machine load does not change gas; createTask and finalize vary by a few percent between runs
- * because committees are sampled from block randomness (prevrandao, timestamps).
+ * workers send draws, commits, reveals and finalizations) and reports the gas per call.
+ * Machine load does not change gas; drawCommittee and finalize vary by a few percent between
+ * runs because committees are drawn from block hashes.
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
@@ -22,12 +23,14 @@ import { commitmentHash } from "../oracle/contract/commitment.js";
 import { deployLocalStack } from "../oracle/contract/local.js";
 import { RULES, RULE_NAMES, Rule } from "../oracle/rules/index.js";
 
+const PROFILE = keccak256(toHex("poq.bench-profile"));
+
 const KS = [3, 5, 7, 11, 21];
 const MS = [1, 4, 8];
 const E18 = 10n ** 18n;
 
 interface Row {
-  op: "commit" | "reveal" | "finalize" | "createTask" | "claim";
+  op: "commit" | "reveal" | "finalize" | "createTask" | "drawCommittee" | "claim" | "allIn";
   k: number;
   m: number;
   rule: string;
@@ -54,7 +57,7 @@ function scoresFor(k: number, m: number, seed: number): number[][] {
 /** A fresh in-process chain with the stack deployed, and helpers to fund and register actors. */
 async function freshChain() {
   const { viem, networkHelpers } = await network.create();
-  const { poq, token } = await deployLocalStack(viem);
+  const { poq, token, registry } = await deployLocalStack(viem, { profiles: [PROFILE] });
   const publicClient = await viem.getPublicClient();
   const chainId = await publicClient.getChainId();
   const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
@@ -64,6 +67,7 @@ async function freshChain() {
     if (tokens > 0n) {
       await token.write.mint([a, tokens]);
       await token.write.approve([poq.address, 2n ** 256n - 1n], { account: a });
+      await token.write.approve([registry.address, 2n ** 256n - 1n], { account: a });
     }
   };
   /** A funded requester (actor 1), `evaluators` registered evaluators (100..) and `nodes` inference nodes (300..). */
@@ -74,9 +78,10 @@ async function freshChain() {
     for (let i = 0; i < evaluators; i++) {
       const a = addr(100 + i);
       await fund(a, 10_000n * E18);
-      await poq.write.registerEvaluator([1_000n * E18, 1n * E18], { account: a });
+      await registry.write.register([1_000n * E18, 1n * E18, [PROFILE]], { account: a });
       evs.push(a);
     }
+    await networkHelpers.time.increase(3_600n); // past the activation delay
     const ns: Address[] = [];
     for (let j = 0; j < nodes; j++) {
       const a = addr(300 + j);
@@ -89,62 +94,73 @@ async function freshChain() {
   return { poq, publicClient, chainId, gasOf, populate };
 }
 
+/** A v2 TaskSpec with the dev chain's windows. */
+function taskSpec(rule: Rule, k: number, nodes: Address[], tag: string) {
+  return {
+    family: 0,
+    rule,
+    k,
+    commitWindow: 600,
+    revealWindow: 600,
+    nodeBudget: 100n * E18,
+    evalBudget: BigInt(k) * E18,
+    queryHash: keccak256(toHex(`q-${tag}`)),
+    profileHash: PROFILE,
+    refundTo: "0x0000000000000000000000000000000000000000" as Address,
+    nodes,
+    outputHashes: nodes.map((_, j) => keccak256(toHex(`o-${tag}-${j}`))),
+  };
+}
+
 async function benchK(k: number, rows: Row[]): Promise<void> {
   const { poq, publicClient, chainId, gasOf, populate } = await freshChain();
   const { requester, nodes } = await populate(k + 4, 8);
 
   let serial = 0;
   const runTask = async (m: number, rule: Rule, record: boolean) => {
-    const now = (await publicClient.getBlock()).timestamp;
-    const spec = {
-      family: 0,
-      rule,
-      k,
-      commitDeadline: Number(now + 1_000n),
-      revealDeadline: Number(now + 2_000n),
-      nodeBudget: 100n * E18,
-      evalBudget: BigInt(k + 4) * E18,
-      queryHash: keccak256(toHex(`q-${serial}`)),
-      profileHash: keccak256(toHex("profile")),
-      nodes: nodes.slice(0, m),
-      outputHashes: nodes.slice(0, m).map((_, j) => keccak256(toHex(`o-${serial}-${j}`))),
-    };
+    const spec = taskSpec(rule, k, nodes.slice(0, m), `${serial}`);
     const createGas = await gasOf(await poq.write.createTask([spec], { account: requester }));
     const taskId = await poq.read.taskCount();
+    const drawGas = await gasOf(await poq.write.drawCommittee([taskId], { account: requester }));
     const [members] = await poq.read.getCommittee([taskId]);
     const scores = scoresFor(k, m, ++serial);
     let commitGas = 0;
     let revealGas = 0;
+    let total = createGas + drawGas;
     for (let i = 0; i < k; i++) {
       const salt = keccak256(toHex(`salt-${serial}-${i}`));
       const c = commitmentHash({ chainId, contract: poq.address, taskId, evaluator: members[i]!, scores: scores[i]!, salt });
-      commitGas = Math.max(commitGas, await gasOf(await poq.write.commit([taskId, c], { account: members[i]! })));
+      const g = await gasOf(await poq.write.commit([taskId, c], { account: members[i]! }));
+      commitGas = Math.max(commitGas, g);
+      total += g;
     }
     for (let i = 0; i < k; i++) {
       const salt = keccak256(toHex(`salt-${serial}-${i}`));
-      revealGas = Math.max(
-        revealGas,
-        await gasOf(await poq.write.reveal([taskId, scores[i]!, salt], { account: members[i]! })),
-      );
+      const g = await gasOf(await poq.write.reveal([taskId, scores[i]!, salt], { account: members[i]! }));
+      revealGas = Math.max(revealGas, g);
+      total += g;
     }
     const finalizeGas = await gasOf(await poq.write.finalize([taskId]));
+    total += finalizeGas;
     // claim by a member that earned a fee (member 0 is the outlier and may earn nothing)
     let claimGas = 0;
     for (const mem of members) {
       if ((await poq.read.claimableOf([mem])) > 0n) {
-        claimGas = await gasOf(await poq.write.claim({ account: mem }));
+        claimGas = await gasOf(await poq.write.claim([mem], { account: mem }));
         break;
       }
     }
-    if (claimGas === 0) claimGas = await gasOf(await poq.write.claim({ account: requester })); // no fee earned: time the refund claim
-    else await poq.write.claim({ account: requester });
+    if (claimGas === 0) claimGas = await gasOf(await poq.write.claim([requester], { account: requester })); // no fee earned: time the refund claim
+    else await poq.write.claim([requester], { account: requester });
     if (!record) return;
     const name = RULE_NAMES[rule];
     rows.push({ op: "createTask", k, m, rule: name, gas: createGas });
+    rows.push({ op: "drawCommittee", k, m, rule: name, gas: drawGas });
     rows.push({ op: "commit", k, m, rule: name, gas: commitGas });
     rows.push({ op: "reveal", k, m, rule: name, gas: revealGas });
     rows.push({ op: "finalize", k, m, rule: name, gas: finalizeGas });
     rows.push({ op: "claim", k, m, rule: name, gas: claimGas });
+    rows.push({ op: "allIn", k, m, rule: name, gas: Math.round(total / (k * m)) });
   };
 
   await runTask(8, Rule.MEAN, false); // warm-up: every account has been credited once
@@ -152,7 +168,7 @@ async function benchK(k: number, rows: Row[]): Promise<void> {
 }
 
 interface BatchRow {
-  op: "commit" | "reveal" | "finalize";
+  op: "drawCommittee" | "commit" | "reveal" | "finalize";
   n: number;
   /** Gas of the transaction: one plain call for n = 1, one multicall otherwise. */
   gas: number;
@@ -173,30 +189,13 @@ async function benchBatched(): Promise<BatchRow[]> {
     const record = serial > 0; // the first round warms every account up
     const ids: bigint[] = [];
     for (let t = 0; t < n; t++) {
-      const now = (await publicClient.getBlock()).timestamp;
-      await poq.write.createTask(
-        [
-          {
-            family: 0,
-            rule: Rule.TRUST_WEIGHTED_MEDIAN,
-            k,
-            commitDeadline: Number(now + 1_000n),
-            revealDeadline: Number(now + 2_000n),
-            nodeBudget: 100n * E18,
-            evalBudget: BigInt(k) * E18,
-            queryHash: keccak256(toHex(`bq-${serial}-${t}`)),
-            profileHash: keccak256(toHex("profile")),
-            nodes,
-            outputHashes: nodes.map((_, j) => keccak256(toHex(`bo-${serial}-${t}-${j}`))),
-          },
-        ],
-        { account: requester },
-      );
+      await poq.write.createTask([taskSpec(Rule.TRUST_WEIGHTED_MEDIAN, k, nodes, `b-${serial}-${t}`)], { account: requester });
       ids.push(await poq.read.taskCount());
     }
+    const drawGas = await send(requester, ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "drawCommittee", args: [id] })), () => poq.write.drawCommittee([ids[0]!], { account: requester }));
     const scores = scoresFor(k, m, ++serial);
     const salt = (i: number, id: bigint) => keccak256(toHex(`bsalt-${id}-${i}`));
-    const gas = { commit: 0, reveal: 0, finalize: 0 };
+    const gas = { drawCommittee: drawGas, commit: 0, reveal: 0, finalize: 0 };
     for (const [i, ev] of evaluators.entries()) {
       const c = (id: bigint) => commitmentHash({ chainId, contract: poq.address, taskId: id, evaluator: ev, scores: scores[i]!, salt: salt(i, id) });
       const calls = ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "commit", args: [id, c(id)] }));
@@ -209,26 +208,26 @@ async function benchBatched(): Promise<BatchRow[]> {
       if (i === 1) gas.reveal = g;
     }
     gas.finalize = await send(undefined, ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "finalize", args: [id] })), () => poq.write.finalize([ids[0]!]));
-    if (record) for (const op of ["commit", "reveal", "finalize"] as const) out.push({ op, n, gas: gas[op], perCall: Math.round(gas[op] / n) });
+    if (record) for (const op of ["drawCommittee", "commit", "reveal", "finalize"] as const) out.push({ op, n, gas: gas[op], perCall: Math.round(gas[op] / n) });
   }
   return out;
 }
 
 function batchTable(rows: BatchRow[]): string {
   const ns = [...new Set(rows.map((r) => r.n))];
-  const lines = ["| calls in the transaction | commit: tx gas / per call | reveal: tx gas / per call | finalize: tx gas / per call |", "|---:|---:|---:|---:|"];
+  const lines = ["| calls in the transaction | draw: tx gas / per call | commit: tx gas / per call | reveal: tx gas / per call | finalize: tx gas / per call |", "|---:|---:|---:|---:|---:|"];
   for (const n of ns) {
     const cell = (op: BatchRow["op"]) => {
       const r = rows.find((x) => x.op === op && x.n === n)!;
       return `${r.gas.toLocaleString("en-US")} / ${r.perCall.toLocaleString("en-US")}`;
     };
-    lines.push(`| ${n === 1 ? "1 (plain call)" : `${n} (multicall)`} | ${cell("commit")} | ${cell("reveal")} | ${cell("finalize")} |`);
+    lines.push(`| ${n === 1 ? "1 (plain call)" : `${n} (multicall)`} | ${cell("drawCommittee")} | ${cell("commit")} | ${cell("reveal")} | ${cell("finalize")} |`);
   }
   return lines.join("\n");
 }
 
 function table(rows: Row[]): string {
-  const ops: Row["op"][] = ["createTask", "commit", "reveal", "finalize", "claim"];
+  const ops: Row["op"][] = ["createTask", "drawCommittee", "commit", "reveal", "finalize", "claim", "allIn"];
   const lines = [`| rule | k | m | ${ops.join(" | ")} |`, `|---|---:|---:|${ops.map(() => "---:").join("|")}|`];
   for (const rule of RULES.map((r) => RULE_NAMES[r])) {
     for (const k of KS) {
@@ -266,8 +265,10 @@ async function main(): Promise<void> {
       "Generated by `npm run bench:gas -- --md docs/gas.md` (in-process Hardhat network, solc 0.8.28,",
       "optimizer 200 runs, cancun). Steady state: each k runs on a fresh chain with k + 4 registered",
       "evaluators after one warm-up task. commit/reveal: the most expensive committee member.",
-      "claim: one evaluator's `claim()`. createTask includes sampling over all k + 4 evaluators.",
-      "Scores: honest members near a per-output truth, one outlier.",
+      "claim: one evaluator's `claim(to)`. drawCommittee samples over all k + 4 evaluators (v2: the",
+      "committee is drawn in a later block than createTask, seeded by the create block's hash).",
+      "allIn: (createTask + drawCommittee + k commits + k reveals + finalize) / (k m), gas per",
+      "evaluator-output. Scores: honest members near a per-output truth, one outlier.",
       "",
       "## Targets (k = 7, m = 4, TRUST_WEIGHTED_MEDIAN)",
       "",
