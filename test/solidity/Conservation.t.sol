@@ -10,7 +10,7 @@ import {GovernanceParams, StakingParams, TaskParams} from "../../contracts/libra
 import {SettlementParams} from "../../contracts/libraries/Settlement.sol";
 
 /// @notice Stateful fuzz over every state-changing function of the v2 contracts: register,
-///         add stake, set cost, set profiles, unbond, withdraw, evict, create, draw, commit,
+///         add stake, set cost, set profiles (incl. none), unbond, withdraw, evict, create, draw, commit,
 ///         reveal, finalize, claim (to any address), claim for nodes, time and block jumps.
 ///         After every step each contract's token balance equals its accounts (registry:
 ///         stakes + unbonding; ProofOfQuality: escrows + claimable + treasury + burned), and
@@ -208,7 +208,13 @@ contract ConservationTest is TestBase {
             } catch {}
         } else if (op == 11) {
             vm.prank(a);
-            try registry.setCost(uint96(_next(1e18))) {} catch {}
+            if (_next(2) == 0) {
+                try registry.setCost(uint96(_next(1e18))) {} catch {}
+            } else {
+                bytes32[] memory ps = new bytes32[](_next(2));
+                if (ps.length != 0) ps[0] = PROFILE;
+                try registry.setProfiles(ps) {} catch {}
+            }
         } else if (op == 12) {
             try registry.evict(a) {} catch {}
         } else if (_next(3) == 0) {
