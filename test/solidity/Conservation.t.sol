@@ -100,17 +100,17 @@ contract ConservationTest is TestBase {
     function testFuzz_randomSequencesConserveTokens(uint256 seed) public {
         rnd = seed;
         for (uint256 step; step < STEPS; ++step) {
-            _step(_next(14));
+            _step(_next(16));
             _assertConserved();
         }
         _settleEverything();
     }
 
     function test_sequencesExerciseTheLifecycle() public {
-        for (uint256 seed = 1; seed <= 6; ++seed) {
+        for (uint256 seed = 1; seed <= 8; ++seed) {
             rnd = seed;
             for (uint256 step; step < STEPS; ++step) {
-                _step(_next(14));
+                _step(_next(16));
                 _assertConserved();
             }
         }
@@ -211,17 +211,17 @@ contract ConservationTest is TestBase {
             if (_next(2) == 0) {
                 try registry.setCost(uint96(_next(1e18))) {} catch {}
             } else {
-                bytes32[] memory ps = new bytes32[](_next(2));
+                bytes32[] memory ps = new bytes32[](_next(6) == 0 ? 0 : 1);
                 if (ps.length != 0) ps[0] = PROFILE;
                 try registry.setProfiles(ps) {} catch {}
             }
         } else if (op == 12) {
             try registry.evict(a) {} catch {}
-        } else if (_next(3) == 0) {
+        } else if (op == 13) {
             vm.warp(block.timestamp + _next(2 days));
             _mine(1);
         } else if (id != 0) {
-            _playCommittee(id);
+            _playCommittee(_next(2) == 0 ? count : id);
         }
     }
 
