@@ -40,11 +40,12 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         writes only the first).
     struct Evaluator {
         // word 0: what sampling weighs and settlement moves
-        uint96 stake; // declared active stake
-        uint96 effStake; // stake sampling counts (effective)
+        uint88 stake; // declared active stake
+        uint88 effStake; // stake sampling counts (effective)
         uint24 trust; // bps, 10000 = 1.0
-        uint24 periodGain; // trust gained in the current trust period (bps)
-        uint16 period; // current trust period number, mod 2^16
+        uint24 periodTrust; // trust when the period `period` began: what sampling weighs during it
+        uint16 periodGain; // trust gained in period `period` (bps)
+        uint16 period; // the trust period of the last trust change, floor(now / trustPeriod) mod 2^16
         // word 1: what sampling filters on
         uint96 cost; // declared cost per evaluation
         uint96 effCost;
@@ -104,6 +105,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     error NotSettlement(address caller);
     error SettlementAlreadyBound();
     error NotEvictable(address evaluator);
+    error CostAboveMaximum(uint256 cost, uint256 maxCost);
     error LengthMismatch();
     error UnsupportedToken(uint256 expected, uint256 received);
     /// @dev Thrown by the Governance library; declared here so it is part of this ABI.
@@ -166,7 +168,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         evaluation and the registered profiles it serves. Sampling counts it from
     ///         `activationDelay` seconds on. A new identity starts at `initialTrust`; an address
     ///         that registered before keeps the trust it had.
-    function register(uint96 stake, uint96 cost, bytes32[] calldata profiles)
+    function register(uint88 stake, uint96 cost, bytes32[] calldata profiles)
         external
         whenNotPaused
         nonReentrant
@@ -174,11 +176,13 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         Evaluator storage e = _evaluators[msg.sender];
         if (e.registered) revert AlreadyRegistered(msg.sender);
         if (stake < _params.minStake) revert StakeBelowMinimum(stake, _params.minStake);
+        if (cost > _params.maxCost) revert CostAboveMaximum(cost, _params.maxCost);
         if (_active >= MAX_EVALUATORS) revert TooManyEvaluators();
         uint16 mask = uint16(profileRegistry.maskOf(profiles));
         if (!e.known) {
             e.known = true;
             e.trust = uint24(_params.initialTrust);
+            e.periodTrust = uint24(_params.initialTrust);
         }
         e.registered = true;
         e.stake = stake;
@@ -195,11 +199,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @notice Adds `amount` to the caller's stake (counts for sampling after the delay).
-    function addStake(uint96 amount) external whenNotPaused nonReentrant {
+    function addStake(uint88 amount) external whenNotPaused nonReentrant {
         Evaluator storage e = _registered(msg.sender);
         if (amount == 0) revert ZeroAmount();
         _materialize(e);
-        uint96 newStake = e.stake + amount;
+        uint88 newStake = e.stake + amount;
         e.stake = newStake;
         uint32 at = _pendNow(e);
         totalStaked += amount;
@@ -210,6 +214,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice Declares a new cost per evaluation (counts for sampling after the delay).
     function setCost(uint96 cost) external whenNotPaused {
         Evaluator storage e = _registered(msg.sender);
+        if (cost > _params.maxCost) revert CostAboveMaximum(cost, _params.maxCost);
         _materialize(e);
         e.cost = cost;
         emit CostUpdated(msg.sender, cost, _pendNow(e));
@@ -228,11 +233,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         delay (the timer restarts on every request), still slashable until then, and
     ///         still counted for sampling until the activation delay passes. The remaining
     ///         active stake must be zero (exit) or at least minStake.
-    function requestUnbond(uint96 amount) external {
+    function requestUnbond(uint88 amount) external {
         Evaluator storage e = _registered(msg.sender);
         if (amount == 0) revert ZeroAmount();
         if (amount > e.stake) revert InsufficientStake(amount, e.stake);
-        uint96 remaining = e.stake - amount;
+        uint88 remaining = e.stake - amount;
         if (remaining != 0 && remaining < _params.minStake) revert StakeBelowMinimum(remaining, _params.minStake);
         _materialize(e);
         e.stake = remaining;
@@ -266,16 +271,19 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         token.safeTransfer(msg.sender, amount);
     }
 
-    /// @notice Frees the place of an evaluator whose declared and effective stake are both
-    ///         under minStake (anyone may call): its remaining stake starts unbonding, and its
-    ///         trust is remembered.
+    /// @notice Frees the place of an evaluator that cannot be drawn: its declared and
+    ///         effective stake are both under minStake, or it declares and effectively serves no
+    ///         profile (anyone may call). Its remaining stake starts unbonding; its trust is
+    ///         remembered.
     function evict(address evaluator) external {
         Evaluator storage e = _registered(evaluator);
         uint256 minStake = _params.minStake;
-        (uint256 effStake,,) = _effective(e);
-        // both the declared and the effective stake: an exit in progress is not a way out of
+        (uint256 effStake,, uint256 effMask) = _effective(e);
+        // both the declared and the effective state: an exit in progress is not a way out of
         // sampling before the activation delay
-        if (e.stake >= minStake || effStake >= minStake) revert NotEvictable(evaluator);
+        bool underMinimum = e.stake < minStake && effStake < minStake;
+        bool servesNothing = e.profiles == 0 && effMask == 0;
+        if (!underMinimum && !servesNothing) revert NotEvictable(evaluator);
         _materialize(e);
         if (e.lockedUntil > e.unbondLock) e.unbondLock = e.lockedUntil;
         if (e.stake != 0) {
@@ -496,16 +504,12 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 total = _list.length;
         cand = new address[](total);
         weights = new uint256[](total);
-        uint256 minStake = _params.minStake;
-        uint256 cap = _params.stakeCap;
         uint256 n;
         for (uint256 i; i < total; ++i) {
             address a = _list[i];
             if (a == address(0) || a == exclude) continue;
-            Evaluator storage e = _evaluators[a];
-            (uint256 stake, uint256 cost, uint256 mask) = _effective(e);
-            if (mask & profileBit == 0 || stake < minStake) continue;
-            uint256 w = uint256(e.trust) * (stake < cap ? stake : cap);
+            (uint256 w, uint256 cost) = _servingWeight(_evaluators[a], profileBit);
+            if (w == 0) continue;
             servingWeight += w;
             if (cost > fee) continue;
             cand[n] = a;
@@ -518,22 +522,46 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         }
     }
 
-    /// @dev Sets trust, capping a rise by what is left of the period's allowance. Periods are
-    ///      numbered floor(now / trustPeriod) mod 2^16 (only equality matters; a wrap needs
-    ///      65,536 periods without a rise and then only delays one reset).
+    /// @dev Sampling weight (period trust x min(effective stake, cap)) of an evaluator that
+    ///      effectively serves `profileBit` with at least minStake, and its effective cost;
+    ///      weight 0 for any other.
+    function _servingWeight(Evaluator storage e, uint256 profileBit) internal view returns (uint256 w, uint256 cost) {
+        uint256 stake;
+        uint256 mask;
+        (stake, cost, mask) = _effective(e);
+        if (mask & profileBit == 0 || stake < _params.minStake) return (0, cost);
+        uint256 cap = _params.stakeCap;
+        w = _samplingTrust(e, uint16(block.timestamp / _params.trustPeriod)) * (stake < cap ? stake : cap);
+    }
+
+    /// @dev Sets trust, capping a rise by what is left of the period's allowance. The first
+    ///      change in a period records the trust the period began with (`periodTrust`), which
+    ///      is what sampling weighs until the period ends: finalizing other tasks just before a
+    ///      draw cannot move the draw. Periods are numbered floor(now / trustPeriod) mod 2^16
+    ///      (only equality matters; a wrap needs 65,536 periods without a change).
     function _moveTrust(Evaluator storage e, uint256 target, uint256 cap) internal returns (uint256 t) {
         uint256 old = e.trust;
         t = target;
-        if (target > old) {
-            uint16 period = uint16(cap >> 32);
-            uint256 allowance = uint32(cap);
-            uint256 used = e.period == period ? e.periodGain : 0;
-            uint256 room = used < allowance ? allowance - used : 0;
-            if (target - old > room) t = old + room;
+        if (t == old) return t;
+        uint16 period = uint16(cap >> 32);
+        if (e.period != period) {
             e.period = period;
-            e.periodGain = uint24(used + (t - old));
+            e.periodTrust = uint24(old);
+            e.periodGain = 0;
         }
-        if (t != old) e.trust = uint24(t);
+        if (t > old) {
+            uint256 used = e.periodGain;
+            uint256 allowance = uint32(cap);
+            uint256 room = used < allowance ? allowance - used : 0;
+            if (t - old > room) t = old + room;
+            e.periodGain = uint16(used + (t - old));
+        }
+        e.trust = uint24(t);
+    }
+
+    /// @dev The trust sampling weighs: the trust the current period began with.
+    function _samplingTrust(Evaluator storage e, uint16 period) internal view returns (uint256) {
+        return e.period == period ? e.periodTrust : e.trust;
     }
 
     /// @dev Takes up to `amount` from stake, then unbonding; the effective stake never exceeds
@@ -541,13 +569,13 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     function _slash(address a, Evaluator storage e, uint256 amount) internal returns (uint256 taken) {
         _materialize(e);
         uint256 fromStake = amount <= e.stake ? amount : e.stake;
-        e.stake -= uint96(fromStake);
+        e.stake -= uint88(fromStake);
         uint256 rest = amount - fromStake;
         uint256 fromUnbonding = rest <= e.unbonding ? rest : e.unbonding;
         e.unbonding -= uint96(fromUnbonding);
         taken = fromStake + fromUnbonding;
         uint256 left = uint256(e.stake) + e.unbonding;
-        if (e.effStake > left) e.effStake = uint96(left);
+        if (e.effStake > left) e.effStake = uint88(left);
         emit Slashed(a, taken);
     }
 

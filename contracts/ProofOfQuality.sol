@@ -426,7 +426,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     function _validateSpec(TaskSpec calldata spec) internal view returns (uint256 m, uint256 fee, uint8 profileId) {
         TaskParams storage p = _params.tasks;
         if (spec.family > uint8(type(Family).max)) revert InvalidFamily(spec.family);
-        if (spec.rule > uint8(type(Rule).max)) revert InvalidRule(spec.rule);
+        if (spec.rule > uint8(type(Rule).max) || (p.allowedRules >> spec.rule) & 1 == 0) revert InvalidRule(spec.rule);
         if (spec.k < p.minK || spec.k > MAX_K) revert InvalidCommitteeSize(spec.k, p.minK, MAX_K);
         m = spec.nodes.length;
         if (m == 0 || m > MAX_OUTPUTS) revert InvalidOutputCount(m);

@@ -12,6 +12,7 @@ struct StakingParams {
     uint32 initialTrust; // trust of a new identity (bps), below established evaluators'
     uint32 trustGainPerPeriod; // most trust (bps) an evaluator may gain per trust period
     uint32 trustPeriod; // seconds of one trust period
+    uint96 maxCost; // the highest cost an evaluator may declare
 }
 
 /// @notice Task parameters of ProofOfQuality, bounding what a requester may choose.
@@ -21,6 +22,7 @@ struct TaskParams {
     uint16 protocolFeeBps; // protocol fee on the task's budgets
     uint8 minK; // smallest committee (>= 3)
     uint16 minEligibleBps; // the members' price must fit evaluators holding this share of the profile's weight
+    uint8 allowedRules; // bit r set: Rule r may be chosen by a requester
     uint32 minCommitWindow; // commit window bounds (seconds, from the committee draw)
     uint32 maxCommitWindow;
     uint32 minRevealWindow; // reveal window bounds (seconds, after the commit deadline)
@@ -51,6 +53,7 @@ library Governance {
     uint256 internal constant MAX_MISS_PENALTY_BPS = 9_000;
     uint256 internal constant MIN_TRUST_FLOOR = 100;
     uint256 internal constant MAX_TRUST_CEILING = 100_000;
+    uint256 internal constant MAX_TRUST_GAIN = type(uint16).max;
     /// @notice No committee may be smaller: with two members both get the same leave-one-out
     ///         deviation, with one trust never moves.
     uint256 internal constant MIN_COMMITTEE = 3;
@@ -75,9 +78,8 @@ library Governance {
             revert ParamOutOfRange("unbondingDelay");
         }
         if (s.initialTrust < MIN_TRUST_FLOOR || s.initialTrust > BPS) revert ParamOutOfRange("initialTrust");
-        if (s.trustGainPerPeriod == 0 || s.trustGainPerPeriod > MAX_TRUST_CEILING) {
-            revert ParamOutOfRange("trustGainPerPeriod");
-        }
+        if (s.trustGainPerPeriod == 0 || s.trustGainPerPeriod > MAX_TRUST_GAIN) revert ParamOutOfRange("trustGainPerPeriod");
+        if (s.maxCost == 0) revert ParamOutOfRange("maxCost");
         if (s.trustPeriod < MIN_TRUST_PERIOD || s.trustPeriod > MAX_TRUST_PERIOD) revert ParamOutOfRange("trustPeriod");
     }
 
@@ -89,6 +91,7 @@ library Governance {
         if (t.taskFee == 0 && t.protocolFeeBps == 0) revert ParamOutOfRange("taskFee");
         if (t.minK < MIN_COMMITTEE || t.minK > MAX_COMMITTEE) revert ParamOutOfRange("minK");
         if (t.minEligibleBps > BPS) revert ParamOutOfRange("minEligibleBps");
+        if (t.allowedRules == 0 || t.allowedRules >= 1 << 5) revert ParamOutOfRange("allowedRules");
         if (t.minCommitWindow < MIN_WINDOW_FLOOR || t.maxCommitWindow < t.minCommitWindow || t.maxCommitWindow > MAX_WINDOW_CEILING) {
             revert ParamOutOfRange("commitWindow");
         }

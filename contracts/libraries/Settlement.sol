@@ -32,7 +32,9 @@ library Settlement {
     ///         score (a lone booster gains nothing by making its co-members' reveals the minority).
     uint256 internal constant MIN_REVEALERS_FOR_DEVIATION = 3;
     /// @notice A revealer whose normalised deviation is at most this is "honest": its trust does
-    ///         not fall, and it shares the stake slashed from the task's non-revealers.
+    ///         not fall, and it shares the stake slashed from the task's non-revealers. With
+    ///         fewer than MIN_REVEALERS_FOR_DEVIATION revealers nobody is honest (nobody could
+    ///         be checked), so a silent member's slash is burned, not paid to its partner.
     uint256 internal constant HONEST_MAX_DNORM = 5_000;
 
     /// @notice One committee member at finalisation.
@@ -48,13 +50,13 @@ library Settlement {
     struct Outcome {
         bool hasConsensus;
         uint256 consensus; // packed uint16 per output
-        uint256[] deviation; // largest absolute deviation from the per-output median of all revealers (bps)
+        uint256[] deviation; // largest absolute deviation from the per-output weighted median of all revealers (bps)
         uint256[] dNorm; // normalised deviation (bps)
         uint256[] newTrust;
         uint256[] slashed;
         uint256[] evaluatorPay;
         uint256[] nodePay;
-        bool[] honest; // revealed with dNorm <= HONEST_MAX_DNORM
+        bool[] honest; // revealed with dNorm <= HONEST_MAX_DNORM, among >= 3 revealers
         uint256 honestCount;
         uint256 slashTotal;
         uint256 refund; // nodeBudget + fee x k - everything paid
@@ -126,7 +128,7 @@ library Settlement {
                 o.newTrust[i] = Trust.update(members[i].trust, d, p.lambdaBps, p.wMin, p.wMax);
             }
             paid += o.evaluatorPay[i] = (fee * (BPS - o.dNorm[i])) / BPS;
-            if (o.dNorm[i] <= HONEST_MAX_DNORM) {
+            if (n >= MIN_REVEALERS_FOR_DEVIATION && o.dNorm[i] <= HONEST_MAX_DNORM) {
                 o.honest[i] = true;
                 ++o.honestCount;
             }
@@ -134,13 +136,14 @@ library Settlement {
     }
 
     /// @dev Packed consensus per output and, when n >= MIN_REVEALERS_FOR_DEVIATION, each
-    ///      revealer's largest absolute deviation over the outputs from the output's MEDIAN of
-    ///      all revealers (unweighted, whatever the task's rule). The median of three or more is
-    ///      moved by no single score, so one outlier neither escapes nor drags honest members'
-    ///      deviations up (a leave-one-out MEAN would: with k = 3, each honest member's
-    ///      reference would be halfway to the outlier); and a boost on one output counts in
-    ///      full rather than averaged over the outputs. With fewer revealers the consensus is
-    ///      the lowest score.
+    ///      revealer's largest absolute deviation over the outputs from the output's WEIGHTED
+    ///      MEDIAN of all revealers (voting weights fixed at the draw, whatever the task's rule).
+    ///      No member holding less than half the weight moves it, so one outlier neither
+    ///      escapes nor drags honest members' deviations up (a leave-one-out MEAN would: with
+    ///      k = 3, each honest member's reference would be halfway to the outlier), and many
+    ///      light sybils cannot outvote heavy honest members on who deviated; a boost on one
+    ///      output counts in full rather than averaged over the outputs. With fewer revealers
+    ///      the consensus is the lowest score.
     function _consensusAndDeviation(
         Rule rule,
         uint256 trimBps,
@@ -158,7 +161,7 @@ library Settlement {
             uint256 c;
             if (n >= MIN_REVEALERS_FOR_DEVIATION) {
                 c = Aggregation.consensus(rule, col, w, trimBps);
-                uint256 ref = rule == Rule.MEDIAN ? c : Aggregation.consensus(Rule.MEDIAN, col, w, 0);
+                uint256 ref = rule == Rule.TRUST_WEIGHTED_MEDIAN ? c : Aggregation.consensus(Rule.TRUST_WEIGHTED_MEDIAN, col, w, 0);
                 _raiseMax(maxDev, col, ref);
             } else {
                 c = _min(col);

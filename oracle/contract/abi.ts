@@ -54,6 +54,11 @@ export const proofOfQualityAbi = [
                 "type": "uint16"
               },
               {
+                "internalType": "uint8",
+                "name": "allowedRules",
+                "type": "uint8"
+              },
+              {
                 "internalType": "uint32",
                 "name": "minCommitWindow",
                 "type": "uint32"
@@ -853,6 +858,11 @@ export const proofOfQualityAbi = [
                 "internalType": "uint16",
                 "name": "minEligibleBps",
                 "type": "uint16"
+              },
+              {
+                "internalType": "uint8",
+                "name": "allowedRules",
+                "type": "uint8"
               },
               {
                 "internalType": "uint32",
@@ -2049,6 +2059,11 @@ export const proofOfQualityAbi = [
                 "type": "uint16"
               },
               {
+                "internalType": "uint8",
+                "name": "allowedRules",
+                "type": "uint8"
+              },
+              {
                 "internalType": "uint32",
                 "name": "minCommitWindow",
                 "type": "uint32"
@@ -2340,6 +2355,11 @@ export const proofOfQualityAbi = [
                 "type": "uint16"
               },
               {
+                "internalType": "uint8",
+                "name": "allowedRules",
+                "type": "uint8"
+              },
+              {
                 "internalType": "uint32",
                 "name": "minCommitWindow",
                 "type": "uint32"
@@ -2607,6 +2627,11 @@ export const evaluatorRegistryAbi = [
             "internalType": "uint32",
             "name": "trustPeriod",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint96",
+            "name": "maxCost",
+            "type": "uint96"
           }
         ],
         "internalType": "struct StakingParams",
@@ -2658,6 +2683,22 @@ export const evaluatorRegistryAbi = [
       }
     ],
     "name": "AlreadyRegistered",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "cost",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxCost",
+        "type": "uint256"
+      }
+    ],
+    "name": "CostAboveMaximum",
     "type": "error"
   },
   {
@@ -2991,6 +3032,11 @@ export const evaluatorRegistryAbi = [
             "internalType": "uint32",
             "name": "trustPeriod",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint96",
+            "name": "maxCost",
+            "type": "uint96"
           }
         ],
         "indexed": false,
@@ -3309,9 +3355,9 @@ export const evaluatorRegistryAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint96",
+        "internalType": "uint88",
         "name": "amount",
-        "type": "uint96"
+        "type": "uint88"
       }
     ],
     "name": "addStake",
@@ -3493,14 +3539,14 @@ export const evaluatorRegistryAbi = [
       {
         "components": [
           {
-            "internalType": "uint96",
+            "internalType": "uint88",
             "name": "stake",
-            "type": "uint96"
+            "type": "uint88"
           },
           {
-            "internalType": "uint96",
+            "internalType": "uint88",
             "name": "effStake",
-            "type": "uint96"
+            "type": "uint88"
           },
           {
             "internalType": "uint24",
@@ -3509,8 +3555,13 @@ export const evaluatorRegistryAbi = [
           },
           {
             "internalType": "uint24",
-            "name": "periodGain",
+            "name": "periodTrust",
             "type": "uint24"
+          },
+          {
+            "internalType": "uint16",
+            "name": "periodGain",
+            "type": "uint16"
           },
           {
             "internalType": "uint16",
@@ -3758,6 +3809,11 @@ export const evaluatorRegistryAbi = [
             "internalType": "uint32",
             "name": "trustPeriod",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint96",
+            "name": "maxCost",
+            "type": "uint96"
           }
         ],
         "internalType": "struct StakingParams",
@@ -3804,9 +3860,9 @@ export const evaluatorRegistryAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint96",
+        "internalType": "uint88",
         "name": "stake",
-        "type": "uint96"
+        "type": "uint88"
       },
       {
         "internalType": "uint96",
@@ -3845,9 +3901,9 @@ export const evaluatorRegistryAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint96",
+        "internalType": "uint88",
         "name": "amount",
-        "type": "uint96"
+        "type": "uint88"
       }
     ],
     "name": "requestUnbond",
@@ -3924,6 +3980,11 @@ export const evaluatorRegistryAbi = [
             "internalType": "uint32",
             "name": "trustPeriod",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint96",
+            "name": "maxCost",
+            "type": "uint96"
           }
         ],
         "internalType": "struct StakingParams",

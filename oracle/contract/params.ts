@@ -20,6 +20,7 @@ export interface TaskParamsTuple {
   protocolFeeBps: number;
   minK: number;
   minEligibleBps: number;
+  allowedRules: number;
   minCommitWindow: number;
   maxCommitWindow: number;
   minRevealWindow: number;

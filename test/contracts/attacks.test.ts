@@ -216,6 +216,15 @@ describe("attack 4: squatting the registry, whitewashing", () => {
     expect(await c.registry.read.evaluatorCount()).toBe(BigInt(MAX_EVALUATORS - 1));
   });
 
+  it("idle squatters that serve no profile are evictable; a cost above maxCost cannot be declared", async () => {
+    const c = await setupChain();
+    const idle = await c.evaluators(2, P.staking.minStake, 0n, { first: 800, profiles: [] });
+    await c.registry.write.evict([idle[0]!]);
+    expect((await c.registry.read.getEvaluator([idle[0]!])).registered).toBe(false);
+    const pricey = (await c.actor(810)).address;
+    await rv(c, c.registry, c.registry.write.register([P.staking.minStake, P.staking.maxCost + 1n, [TEST_PROFILE]], { account: pricey }), "CostAboveMaximum");
+  });
+
   it("whitewashing: the same address keeps its low trust, a new identity starts below established evaluators and waits the activation delay", async () => {
     const c = await setupChain();
     const nodes = await c.nodes(1);
@@ -259,7 +268,7 @@ describe("attack 5: steering the draw", () => {
       await c.registry.write.register([10_000n * E18, 0n, [TEST_PROFILE]], { account: colluder });
       await c.registry.write.addStake([9_000n * E18], { account: evals[5]! });
       for (const m of honest) await c.registry.write.requestUnbond([1_000n * E18], { account: m });
-      await c.registry.write.setCost([50n * E18], { account: evals[4]! });
+      await c.registry.write.setCost([10n * E18], { account: evals[4]! });
     });
     expect(steered).toEqual(honest);
     const later = await drawOnSnapshot(c, id, async () => {

@@ -40,6 +40,8 @@ describe("v2 revert paths", () => {
     await rv(r, r.write.withdraw({ account: evals[0]! }), "NothingToWithdraw");
     await rv(r, r.write.evict([outsider]), "NotRegistered");
     await rv(r, r.write.evict([evals[0]!]), "NotEvictable");
+    await rv(r, r.write.register([P.staking.minStake, P.staking.maxCost + 1n, [TEST_PROFILE]], { account: outsider }), "CostAboveMaximum");
+    await rv(r, r.write.setCost([P.staking.maxCost + 1n], { account: evals[0]! }), "CostAboveMaximum");
     // hooks only the settlement contract may call
     await rv(r, r.write.drawCommittee([1n, 1n, zeroAddress, 3n, keccak256("0x01"), 1, 5_000n]), "NotSettlement");
     await rv(r, r.write.settleMembers([[], 0n, [], []]), "NotSettlement");
@@ -197,6 +199,8 @@ describe("v2 revert paths", () => {
     await oob((t) => (t.tasks.minK = B.minK[0] - 1));
     await oob((t) => (t.tasks.minK = B.minK[1] + 1));
     await oob((t) => (t.tasks.minEligibleBps = B.minEligibleBps[1] + 1));
+    await oob((t) => (t.tasks.allowedRules = 0));
+    await oob((t) => (t.tasks.allowedRules = B.allowedRules[1] + 1));
     await oob((t) => (t.tasks.minCommitWindow = B.window[0] - 1));
     await oob((t) => (t.tasks.maxCommitWindow = t.tasks.minCommitWindow - 1));
     await oob((t) => (t.tasks.maxCommitWindow = B.window[1] + 1));
@@ -214,6 +218,10 @@ describe("v2 revert paths", () => {
     await oob((t) => (t.settlement.wMin = B.wMin[1] + 1));
     await oob((t) => (t.settlement.wMax = B.wMax[0] - 1));
     await oob((t) => (t.settlement.wMax = B.wMax[1] + 1));
+    // the public default allows only the median rules: MEAN is refused
+    await q.write.setParams([{ ...tuple, tasks: { ...tuple.tasks, allowedRules: (1 << 1) | (1 << 4) } }]);
+    await rv(q, q.write.createTask([c.spec(nodes, { rule: 0 })], { account: requester }), "InvalidRule");
+    await rv(q, q.write.createTask([c.spec(nodes, { rule: 3 })], { account: requester }), "InvalidRule");
     await q.write.setParams([tuple]);
 
     const soob = async (patch: (t: typeof staking) => void) => {
@@ -232,6 +240,7 @@ describe("v2 revert paths", () => {
     await soob((t) => (t.trustGainPerPeriod = B.trustGainPerPeriod[1] + 1));
     await soob((t) => (t.trustPeriod = B.trustPeriod[0] - 1));
     await soob((t) => (t.trustPeriod = B.trustPeriod[1] + 1));
+    await soob((t) => (t.maxCost = 0n));
     await r.write.setParams([staking]);
 
     const [, , treasury] = await q.read.totals();

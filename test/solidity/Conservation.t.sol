@@ -36,10 +36,10 @@ contract ConservationTest is TestBase {
         token = new PoQTestToken(address(this), 0);
         profiles = new ProfileRegistry(address(this));
         profiles.register(PROFILE, "test");
-        StakingParams memory sp = StakingParams(100e18, 2_000e18, 600, 60, 5_000, 5_000, 3_600);
+        StakingParams memory sp = StakingParams(100e18, 2_000e18, 600, 60, 5_000, 5_000, 3_600, 10e18);
         registry = new EvaluatorRegistry(token, profiles, address(this), sp);
         GovernanceParams memory g = GovernanceParams(
-            TaskParams(1e17, 1e17, 200, 3, 5_000, 10, 300, 10, 300),
+            TaskParams(1e17, 1e17, 200, 3, 5_000, 31, 10, 300, 10, 300),
             SettlementParams(2_000, 2_000, 2_000, 5_000, 1_000, 2_000, 1_000, 30_000)
         );
         poq = new ProofOfQuality(token, registry, profiles, address(this), g);
@@ -62,7 +62,7 @@ contract ConservationTest is TestBase {
         ps[0] = PROFILE;
         for (uint256 i; i < 5; ++i) {
             vm.prank(_actor(i));
-            registry.register(uint96(200e18 + i * 50e18), uint96(i * 1e17), ps);
+            registry.register(uint88(200e18 + i * 50e18), uint96(i * 1e17), ps);
         }
         vm.warp(1_000_000);
         vm.roll(100);
@@ -156,10 +156,10 @@ contract ConservationTest is TestBase {
             bytes32[] memory ps = new bytes32[](1);
             ps[0] = PROFILE;
             vm.prank(a);
-            try registry.register(uint96(100e18 + _next(900e18)), uint96(_next(1e18)), ps) {} catch {}
+            try registry.register(uint88(100e18 + _next(900e18)), uint96(_next(1e18)), ps) {} catch {}
         } else if (op == 1) {
             vm.prank(a);
-            try registry.addStake(uint96(1 + _next(100e18))) {} catch {}
+            try registry.addStake(uint88(1 + _next(100e18))) {} catch {}
         } else if (op == 2) {
             _create(a);
         } else if (op == 3 || op == 4) {
@@ -196,7 +196,7 @@ contract ConservationTest is TestBase {
             try poq.claimNode(nodes[_next(nodes.length)]) {} catch {}
         } else if (op == 8) {
             vm.prank(a);
-            try registry.requestUnbond(uint96(1 + _next(500e18))) {} catch {}
+            try registry.requestUnbond(uint88(1 + _next(500e18))) {} catch {}
         } else if (op == 9) {
             vm.prank(a);
             try registry.withdraw() {} catch {}
