@@ -6,7 +6,10 @@
  * ONNX encoder against the TF.js runner of @energetic-ai/embeddings (oracle/models/bench.ts).
  * Targets: >= 150 outputs/s on QA, >= 20 outputs/s on summaries, peak RSS < 1.5 GB.
  *
- *   npm run bench:score -- [--json FILE] [--qa N] [--summ N] [--threads N] [--tfjs N] [--no-embed]
+ *   npm run bench:score -- [--json FILE] [--qa N] [--summ N] [--threads N] [--tfjs N] [--no-embed] [--profile NAME|FILE]
+ *
+ * `--profile`: "calibrated" (default: the paying profile, profiles/calibrated.json), "default"
+ * or a profile JSON file.
  *
  * `--qa 0` or `--summ 0` skips that task (QA only: `--summ 0 --no-embed`).
  */
@@ -19,7 +22,7 @@ import { benchEmbeddings } from "../oracle/models/bench.js";
 import { loadUseLite } from "../oracle/models/index.js";
 import { scoreRecords } from "../oracle/scoring/engine.js";
 import { alignmentSentences } from "../oracle/scoring/evaluators/embedding.js";
-import { defaultProfile } from "../oracle/scoring/profile.js";
+import { resolveProfile } from "../oracle/scoring/paying-profile.js";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -69,7 +72,7 @@ function load(task: "qa" | "summarization", file: string, n: number): { records:
   return { records: synthetic(task, n), source: "synthetic" };
 }
 
-const profile = defaultProfile();
+const profile = await resolveProfile(arg("profile") ?? "calibrated");
 const qa = load("qa", "evouna_nq.jsonl", nQa);
 const summ = load("summarization", "summeval.jsonl", nSumm);
 
@@ -136,6 +139,7 @@ const loadAfter = loadavg()[0]!;
 const result = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "", threads, loadavg1Before: loadBefore, loadavg1After: loadAfter, node: process.version },
   data: { qa: qa.source, summarization: summ.source },
+  profile: profile.name,
   profileHash: (await import("../oracle/scoring/profile.js")).profileHash(profile),
   embed: embed && {
     onnxSentencesPerSec: embed.onnxSentencesPerSec,

@@ -6,23 +6,29 @@
  */
 import { InputError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { DIMENSIONS, profileHash, type Dimension, type Profile } from "../scoring/profile.js";
-import { differenceInterval, indexGroups, type Interval } from "./bootstrap.js";
+import { explainComposite } from "../scoring/composite.js";
+import { DIMENSIONS, profileHash, type Dimension, type MixName, type Profile } from "../scoring/profile.js";
+import { differenceInterval, indexGroups, pearsonGroupBootstrap, type Interval } from "./bootstrap.js";
 import {
   DEFAULT_CALIBRATION,
   buildCalibratedProfile,
+  fitTaskMixes,
   predictWithProfile,
+  profileWithFit,
   profileWithTask,
-  selectAndFit,
+  withReferencesWithheld,
   type CalibrationOptions,
   type StrategyName,
   type TaskCalibration,
+  type TaskFit,
 } from "./calibrate.js";
-import type { Correlations } from "./correlation.js";
+import { PairedSignal, type Correlations } from "./correlation.js";
+import { expectedCalibrationError, isBinary, payDecision, type CalibrationBin, type PayDecision } from "./isotonic.js";
 import { BootstrapPool } from "./parallel.js";
 import { groupedFolds } from "./folds.js";
 import type { AuditRecord, SkippedRecord } from "./records.js";
-import { rescoreComposite } from "./rescore.js";
+import { rescoreComposite, rescoreDimensions, round6 } from "./rescore.js";
+import { weightSensitivity, type SensitivityReport } from "./sensitivity.js";
 import { deriveSeed } from "./rng.js";
 import { ABLATIONS, ABLATION_DESCRIPTIONS, ablationComposite, baseSignals, type Ablation, type SignalColumn, type SignalKind } from "./signals.js";
 
@@ -45,6 +51,10 @@ export interface AuditOptions {
   skipped: SkippedRecord[];
   /** Worker threads for the bootstrap (default 1: in-process). Results do not depend on it. */
   threads?: number;
+  /** Leave-one-system-out validation per task (default true). */
+  leaveOneSystemOut?: boolean;
+  /** Dirichlet-sampled weight vectors of the sensitivity sweep (default 1,000). */
+  sensitivityDraws?: number;
   logger?: Logger;
 }
 
@@ -98,7 +108,22 @@ export interface ScopeReport {
   };
 }
 
+export interface MixReport {
+  strategy: StrategyName;
+  weights: Record<Dimension, number>;
+  semanticEvaluators: Array<{ id: string; weight: number }>;
+  calibrationPoints: number;
+  calibrationMethod: string | null;
+  trainRecords: number;
+}
+
 export interface TaskCalibrationReport {
+  /** What the calibrated composite estimates, and the size of its map. */
+  target: string | null;
+  calibrationPoints: number;
+  calibrationMethod: string | null;
+  /** The alternative mixes (unrated model, no references, both). */
+  mixes: Partial<Record<MixName, MixReport>>;
   strategy: StrategyName;
   weights: Record<Dimension, number>;
   semanticEvaluators: Array<{ id: string; weight: number }>;
@@ -107,6 +132,38 @@ export interface TaskCalibrationReport {
   modelRatings: Record<string, { rating: number; rows: number; meanHuman: number }>;
   selection: TaskCalibration["selection"];
   notes: string[];
+}
+
+/** How well a column of predictions estimates the human score. */
+export interface ProbabilityMetrics {
+  n: number;
+  pearson: number | null;
+  ci95: Interval | null;
+  spearman: number | null;
+  /** Expected calibration error, 10 equal-width bins of the prediction. */
+  ece: number | null;
+  /** The pay decision "score > 0.5" against 0/1 human scores (absent for graded scores). */
+  pay?: PayDecision;
+}
+
+export interface TaskProbabilityReport {
+  target: string | null;
+  /** The calibrated composite, out-of-fold (the scheme of `calibrated.mode`). */
+  calibrated: ProbabilityMetrics & { bins: CalibrationBin[] };
+  /** The same composite before its calibration map (out-of-fold). */
+  raw: ProbabilityMetrics;
+  /** Every record scored as if its model had no rating (the prior-free mix), same folds. */
+  priorFree: ProbabilityMetrics;
+  /** Every record scored with its references withheld (the reference-free mix), same folds. */
+  referenceFree: ProbabilityMetrics & { fallback: ProbabilityMetrics };
+  /** References withheld and the model unrated. */
+  referenceFreePriorFree: ProbabilityMetrics;
+  /**
+   * Leave-one-system-out: each system's records scored by a profile fitted on the other
+   * systems only (so its model is unrated: the prior-free mix), against the main mix with the
+   * cold-start prior (what a profile without the prior-free mix did). Null with one system.
+   */
+  leaveOneSystemOut: (ProbabilityMetrics & { coldStart: ProbabilityMetrics; systems: Record<string, { n: number; pearson: number | null; meanPredicted: number; meanHuman: number }> }) | null;
 }
 
 export interface AuditReport {
@@ -133,6 +190,10 @@ export interface AuditReport {
     /** Per outer fold and task: the strategy chosen on that training fold (cross-validation mode). */
     folds: Array<{ fold: number; task: string; strategy: StrategyName; trainRecords: number; testRecords: number }>;
   };
+  /** The calibrated composite on the probability scale, the alternative mixes and unseen systems, per task, out-of-fold. */
+  probability: Record<string, TaskProbabilityReport>;
+  /** Per task: Pearson of the records' dimensions under Dirichlet-sampled weight vectors (identity normalisation, no gates). */
+  sensitivity: Record<string, SensitivityReport>;
 }
 
 export interface AuditResult {
@@ -174,7 +235,8 @@ function disagreements(records: readonly AuditRecord[], pred: Float64Array, othe
     .slice(0, top);
 }
 
-function taskReport(cal: TaskCalibration): TaskCalibrationReport {
+function taskReport(fit: TaskFit): TaskCalibrationReport {
+  const cal = fit.main;
   const gates = {} as TaskCalibrationReport["gates"];
   for (const d of DIMENSIONS) {
     const g = cal.gates[d];
@@ -187,7 +249,15 @@ function taskReport(cal: TaskCalibration): TaskCalibrationReport {
     const s = cal.ratings.stats[m]!;
     modelRatings[m] = { rating, rows: s.n, meanHuman: s.meanHuman };
   }
+  const mixes: TaskCalibrationReport["mixes"] = {};
+  for (const [m, c] of Object.entries(fit.mixes) as Array<[MixName, TaskCalibration]>) {
+    mixes[m] = { strategy: c.strategy, weights: { ...c.weights }, semanticEvaluators: c.semantic.map((e) => ({ ...e })), calibrationPoints: c.map?.x.length ?? 0, calibrationMethod: c.map?.method ?? null, trainRecords: c.trainRecords };
+  }
   return {
+    target: cal.map?.target ?? null,
+    calibrationPoints: cal.map?.x.length ?? 0,
+    calibrationMethod: cal.map?.method ?? null,
+    mixes,
     strategy: cal.strategy,
     weights: { ...cal.weights },
     semanticEvaluators: cal.semantic.map((s) => ({ ...s })),
@@ -311,6 +381,25 @@ async function scopeReport(
   };
 }
 
+/** A model name no profile rates: scores a record as if its model were unknown. */
+export const UNRATED_MODEL = "\u0000unrated";
+
+/** Pearson with a group-bootstrap interval, Spearman, ECE and (0/1 human scores) the pay decision at 0.5. */
+function probabilityMetrics(pred: Float64Array, rows: readonly AuditRecord[], opts: AuditOptions, scope: string): ProbabilityMetrics {
+  const y = Float64Array.from(rows, (r) => r.human);
+  const { index, count } = indexGroups(rows.map((r) => r.group));
+  const [boot] = pearsonGroupBootstrap([pred], y, index, count, Math.min(opts.resamples, 1000), deriveSeed(opts.seed, scope));
+  const c = new PairedSignal(pred, y).compute(null, true, false);
+  return {
+    n: rows.length,
+    pearson: r6(boot!.pearson),
+    ci95: iv6(boot!.ci),
+    spearman: r6(c.spearman),
+    ece: expectedCalibrationError(pred, y).ece,
+    ...(isBinary(y) ? { pay: payDecision(pred, y, 0.5) } : {}),
+  };
+}
+
 /** Runs the audit on labelled records. */
 export async function runAudit(records: AuditRecord[], options: AuditOptions): Promise<AuditResult> {
   const opts = options;
@@ -327,11 +416,36 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const calibrated = new Float64Array(records.length);
+  const rawComposite = new Float64Array(records.length);
   const calModelPrior = new Float64Array(records.length);
   const calSemantic = new Float64Array(records.length);
+  const priorFree = new Float64Array(records.length);
+  const refFree = new Float64Array(records.length);
+  const refFreeFallback = new Float64Array(records.length);
+  const refFreePriorFree = new Float64Array(records.length);
   const position = new Map(records.map((r, i) => [r, i]));
   const foldInfo: AuditReport["calibrated"]["folds"] = [];
-  const finalCals: TaskCalibration[] = [];
+  const finalFits: TaskFit[] = [];
+  /** Fills every out-of-fold column for `test` rows from a fit learned without them. */
+  const predictFold = (fit: TaskFit, test: readonly AuditRecord[]) => {
+    const p = profileWithFit(base, fit);
+    const fallback = profileWithTask(base, fit.main);
+    const withheld = withReferencesWithheld(test, base);
+    test.forEach((r, j) => {
+      const i = position.get(r)!;
+      const dims = rescoreDimensions(r, p);
+      const b = explainComposite(dims, p, r.task, { model: r.model, hasReferences: r.hasReferences });
+      calibrated[i] = round6(b.composite);
+      rawComposite[i] = round6(b.raw);
+      calModelPrior[i] = dims.modelPrior;
+      calSemantic[i] = dims.semantic;
+      const unrated = { ...r, model: UNRATED_MODEL };
+      priorFree[i] = rescoreComposite(unrated, p).composite;
+      refFree[i] = rescoreComposite(withheld[j]!, p).composite;
+      refFreeFallback[i] = rescoreComposite(withheld[j]!, fallback).composite;
+      refFreePriorFree[i] = rescoreComposite({ ...withheld[j]!, model: UNRATED_MODEL }, p).composite;
+    });
+  };
   let mode: "cross-validation" | "holdout";
   if (opts.calibrateOn) {
     mode = "holdout";
@@ -342,16 +456,9 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
         throw new InputError(`calibration input (--calibrate-on) has no labelled records of task "${task}"`, { field: "task", reason: "task missing from calibration input" });
       }
       log?.info({ task, rows: fitRows.length }, "calibrating on the --calibrate-on records");
-      const c = selectAndFit(fitRows, base, task, cal, "holdout");
-      finalCals.push(c);
-      const p = profileWithTask(base, c);
-      for (const r of byTask.get(task)!) {
-        const i = position.get(r)!;
-        const s = rescoreComposite(r, p);
-        calibrated[i] = s.composite;
-        calModelPrior[i] = s.dimensions.modelPrior;
-        calSemantic[i] = s.dimensions.semantic;
-      }
+      const fit = fitTaskMixes(fitRows, base, task, cal, "holdout");
+      finalFits.push(fit);
+      predictFold(fit, byTask.get(task)!);
     }
   } else {
     mode = "cross-validation";
@@ -360,29 +467,53 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
       const idx = records.map((_, i) => i).filter((i) => records[i]!.task === task);
       for (let f = 0; f < opts.folds; f++) {
         const train = idx.filter((i) => folds[i] !== f).map((i) => records[i]!);
-        const test = idx.filter((i) => folds[i] === f);
+        const test = idx.filter((i) => folds[i] === f).map((i) => records[i]!);
         log?.info({ task, fold: f, train: train.length, test: test.length }, "calibrating on the training fold");
-        const c = selectAndFit(train, base, task, cal, `outer${f}`);
-        foldInfo.push({ fold: f, task, strategy: c.strategy, trainRecords: train.length, testRecords: test.length });
-        const p = profileWithTask(base, c);
-        for (const i of test) {
-          const s = rescoreComposite(records[i]!, p);
-          calibrated[i] = s.composite;
-          calModelPrior[i] = s.dimensions.modelPrior;
-          calSemantic[i] = s.dimensions.semantic;
-        }
+        const fit = fitTaskMixes(train, base, task, cal, `outer${f}`);
+        foldInfo.push({ fold: f, task, strategy: fit.main.strategy, trainRecords: train.length, testRecords: test.length });
+        predictFold(fit, test);
       }
       log?.info({ task }, "fitting the final calibrated profile on all rows");
-      finalCals.push(selectAndFit(byTask.get(task)!, base, task, cal, "final"));
+      finalFits.push(fitTaskMixes(byTask.get(task)!, base, task, cal, "final"));
+    }
+  }
+  // leave-one-system-out: a profile fitted on the other systems scores each system (its model unrated there)
+  const loso = new Map<string, { pred: Float64Array; coldStart: Float64Array; rows: AuditRecord[] }>();
+  if (opts.leaveOneSystemOut !== false) {
+    for (const task of tasks) {
+      const rows = byTask.get(task)!;
+      const models = [...new Set(rows.map((r) => r.model))].sort();
+      if (models.length < 2) continue;
+      const pred = new Float64Array(rows.length);
+      const coldStart = new Float64Array(rows.length);
+      const at = new Map(rows.map((r, i) => [r, i]));
+      for (const m of models) {
+        const train = rows.filter((r) => r.model !== m);
+        const test = rows.filter((r) => r.model === m);
+        if (new Set(train.map((r) => r.group)).size < 2) continue;
+        log?.info({ task, heldOut: m, train: train.length, test: test.length }, "leave-one-system-out fold");
+        // only the prior-free mix scores the held-out system; the main mix (for the cold-start
+        // comparison) keeps the strategy the final fit chose, without a new selection
+        const chosen = finalFits.find((f) => f.task === task)?.main.strategy;
+        const fit = fitTaskMixes(train, base, task, chosen ? { ...cal, strategies: [chosen] } : cal, `loso:${m}`, ["priorFree"]);
+        const p = profileWithFit(base, fit);
+        const cold = profileWithFit(base, { ...fit, mixes: {} });
+        for (const r of test) {
+          pred[at.get(r)!] = rescoreComposite(r, p).composite;
+          coldStart[at.get(r)!] = rescoreComposite(r, cold).composite;
+        }
+      }
+      loso.set(task, { pred, coldStart, rows });
     }
   }
   const calibrationFiles = opts.calibrateOn ? opts.calibrateOn.files : opts.inputFiles;
   const nCal = opts.calibrateOn ? opts.calibrateOn.records.length : records.length;
   const description =
     `Calibrated by poq audit on ${nCal} human-labelled records (${calibrationFiles.map((f) => f.split("/").pop()).join(", ")}); ` +
-    `per task: ${finalCals.map((c) => `${c.task}: ${c.strategy}`).join("; ")}; model-prior ratings from human scores (${cal.ratingMethod}); ` +
-    `gates: Pearson 95% group-bootstrap lower bound >= ${cal.minReliability}; seed ${opts.seed}.`;
-  const profile = buildCalibratedProfile(base, finalCals, { name: `${base.name}-calibrated`, description });
+    `per task: ${finalFits.map((c) => `${c.task}: ${c.main.strategy}`).join("; ")}; model-prior ratings from human scores (${cal.ratingMethod}); ` +
+    `gates: Pearson 95% group-bootstrap lower bound >= ${cal.minReliability}; composite mapped by an isotonic calibration map (fitted on inner-CV out-of-fold composites) onto ` +
+    `${finalFits.map((c) => `${c.task}: ${c.main.map?.target ?? "the raw scale"}`).join("; ")}; prior-free and reference-free mixes for unrated models and records without references; seed ${opts.seed}.`;
+  const profile = buildCalibratedProfile(base, finalFits, { name: `${base.name}-calibrated`, description });
   const t1 = performance.now();
   const c1 = process.cpuUsage();
 
@@ -454,10 +585,46 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
           : `learned on ${opts.calibrateOn!.files.join(", ")} (strategy chosen by grouped ${cal.innerFolds}-fold CV there), reported on the audited input`,
       calibrationFiles,
       profile: { name: profile.name, hash: profile.hash! },
-      tasks: Object.fromEntries(finalCals.map((c) => [c.task, taskReport(c)])),
+      tasks: Object.fromEntries(finalFits.map((c) => [c.task, taskReport(c)])),
       folds: foldInfo,
     },
+    probability: {},
+    sensitivity: {},
   };
+  for (const task of tasks) {
+    const rows = byTask.get(task)!;
+    report.sensitivity[task] = weightSensitivity(rows, base.tasks[task]!.weights ?? base.weights, opts.sensitivityDraws ?? 1000, deriveSeed(opts.seed, `sensitivity:${task}`));
+  }
+  for (const task of tasks) {
+    const idx = records.map((_, i) => i).filter((i) => records[i]!.task === task);
+    const rows = idx.map((i) => records[i]!);
+    const pick = (col: Float64Array) => Float64Array.from(idx, (i) => col[i]!);
+    const m = (col: Float64Array, rs: readonly AuditRecord[] = rows) => probabilityMetrics(col, rs, opts, `probability:${task}`);
+    const calCol = pick(calibrated);
+    const l = loso.get(task);
+    let losoReport: TaskProbabilityReport["leaveOneSystemOut"] = null;
+    if (l) {
+      const systems: Record<string, { n: number; pearson: number | null; meanPredicted: number; meanHuman: number }> = {};
+      for (const model of [...new Set(l.rows.map((r) => r.model))].sort()) {
+        const k = l.rows.map((r, i) => (r.model === model ? i : -1)).filter((i) => i >= 0);
+        const pr = Float64Array.from(k, (i) => l.pred[i]!);
+        const hy = Float64Array.from(k, (i) => l.rows[i]!.human);
+        const pc = new PairedSignal(pr, hy).compute(null, false, false).pearson;
+        systems[model] = { n: k.length, pearson: r6(pc), meanPredicted: r6(pr.reduce((a, b) => a + b, 0) / k.length)!, meanHuman: r6(hy.reduce((a, b) => a + b, 0) / k.length)! };
+      }
+      losoReport = { ...m(l.pred, l.rows), coldStart: m(l.coldStart, l.rows), systems };
+    }
+    const calM = m(calCol);
+    report.probability[task] = {
+      target: finalFits.find((f) => f.task === task)?.main.map?.target ?? null,
+      calibrated: { ...calM, bins: expectedCalibrationError(calCol, Float64Array.from(rows, (r) => r.human)).bins },
+      raw: m(pick(rawComposite)),
+      priorFree: m(pick(priorFree)),
+      referenceFree: { ...m(pick(refFree)), fallback: m(pick(refFreeFallback)) },
+      referenceFreePriorFree: m(pick(refFreePriorFree)),
+      leaveOneSystemOut: losoReport,
+    };
+  }
   const points = records.map((r, i) => ({ id: r.id, task: r.task, human: r.human, composite: r.composite, calibrated: calibrated[i]! }));
   return { report, profile, points, timings: { calibrationMs: t1 - t0, bootstrapMs: t2 - t1, calibrationCpuMs: cpuMs(c0, c1), bootstrapCpuMs: cpuMs(c1, c2) } };
 }

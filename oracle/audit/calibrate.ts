@@ -14,15 +14,28 @@
  *      joint          one NNLS of the human score on the normalised non-semantic dimensions and
  *                     the raw evaluator scores together; the evaluator coefficients become the
  *                     semantic mix and, through its normalisation, the semantic weight.
+ * After the weights, a monotone calibration map (isotonic regression, or a least-squares line
+ * when that calibrates better on held-out groups: isotonic.ts fitCalibrationMap) is fitted on
+ * the inner-CV out-of-fold composites of the chosen strategy, so the composite becomes an
+ * estimate of the human score (P(correct) for 0/1 labels, the expected rating otherwise).
+ * Each task gets the main mix and, for records the main mix was not fitted for, alternative
+ * mixes (scoring/mix.ts): prior-free (model and cost prior off: a model without a rating),
+ * reference-free (on the same rows with references withheld: the reference-based evaluators
+ * removed, and alignment too where it is measured against the references) and both.
  * Everything is learned from the rows it is given; callers give it training folds only.
  */
 import { InputError } from "../core/errors.js";
 import { computeComposite, normalizeValue } from "../scoring/composite.js";
+import { EVALUATORS } from "../scoring/evaluators/registry.js";
 import {
   DIMENSIONS,
+  gateOpen,
   parseProfile,
   withHash,
+  type CalibrationMap,
   type Dimension,
+  type Mix,
+  type MixName,
   type EvaluatorRef,
   type Gate,
   type NormStat,
@@ -33,6 +46,7 @@ import {
 import { indexGroups, pearsonGroupBootstrap, quantileSorted, type Interval } from "./bootstrap.js";
 import { PairedSignal } from "./correlation.js";
 import { groupedFolds } from "./folds.js";
+import { fitCalibrationMap, isBinary } from "./isotonic.js";
 import { nnlsCentered } from "./nnls.js";
 import { fitModelRatings, type ModelRatings, type RatingMethod } from "./ratings.js";
 import type { AuditRecord } from "./records.js";
@@ -40,7 +54,14 @@ import { rescoreComposite, rescoreDimensions, rescoreSemantic, round6 } from "./
 import { deriveSeed } from "./rng.js";
 
 export const STRATEGIES = ["reliable", "reliable+sem", "nnls", "nnls-rank", "joint"] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
+/**
+ * Strategies a caller may name. "within" (not among the default candidates of the main mix) is
+ * the joint NNLS on rows demeaned per system (system fixed effects): it learns what separates
+ * good from bad outputs of the same system and ignores what separates systems, which is what
+ * a mix for systems the profile has never seen can use (the prior-free mixes).
+ */
+export const ALL_STRATEGIES = [...STRATEGIES, "within"] as const;
+export type StrategyName = (typeof ALL_STRATEGIES)[number];
 
 export interface CalibrationOptions {
   /** Inner folds for strategy selection (grouped). */
@@ -52,7 +73,19 @@ export interface CalibrationOptions {
   /** Bootstrap resamples of the reliability test. */
   reliabilityResamples: number;
   ratingMethod: RatingMethod;
+  /**
+   * How the prior-free mixes (models the profile has never seen) are made: "within" = joint
+   * NNLS on rows demeaned per system (system fixed effects: what separates good and bad
+   * outputs of one system, not what separates systems, which does not transfer to a new one);
+   * "drop" = the fitted mix without its priors; "fit" = the usual strategies with the priors
+   * excluded. Measured by leave-one-system-out in docs/validation.
+   */
+  priorFree: "within" | "drop" | "fit";
 }
+
+/** Which mix a calibration is for: the task's main mix or one of its alternatives. */
+export type Variant = "main" | MixName;
+export const VARIANTS: readonly Variant[] = ["main", "priorFree", "referenceFree", "referenceFreePriorFree"];
 
 export const DEFAULT_CALIBRATION: CalibrationOptions = {
   innerFolds: 3,
@@ -61,6 +94,7 @@ export const DEFAULT_CALIBRATION: CalibrationOptions = {
   minReliability: 0.02,
   reliabilityResamples: 200,
   ratingMethod: "mean",
+  priorFree: "within",
 };
 
 export interface DimensionReliability {
@@ -72,6 +106,14 @@ export interface DimensionReliability {
 /** Everything learned for one task. */
 export interface TaskCalibration {
   task: string;
+  /** The mix this calibration is for (default "main"). */
+  variant?: Variant;
+  /** Dimensions this mix may not use (priors in a prior-free mix, alignment without references where it needs them). */
+  exclude?: Dimension[];
+  /** Monotone map of the composite onto the human scale, fitted on inner-CV out-of-fold composites. */
+  map?: CalibrationMap;
+  /** This calibration without the priors (see dropPriors), with its own map. */
+  withoutPriors?: TaskCalibration;
   strategy: StrategyName;
   ratings: ModelRatings;
   semantic: EvaluatorRef[];
@@ -89,7 +131,17 @@ export interface TaskCalibration {
 
 const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-/** A shallow copy of `base` with one task's calibration applied (not validated; hot path). */
+const isRefFree = (v: Variant | undefined): boolean => v === "referenceFree" || v === "referenceFreePriorFree";
+
+/** The semantic configuration a calibration's evaluator mix amounts to (reference-free mixes use it for every record). */
+function semanticConfig(cfg: TaskConfig, semantic: EvaluatorRef[], variant: Variant | undefined): TaskConfig["semantic"] {
+  return isRefFree(variant) ? { withReferences: semantic, withoutReferences: semantic } : { ...cfg.semantic, withReferences: semantic };
+}
+
+/**
+ * A shallow copy of `base` with one task's calibration applied as its main mix, without a
+ * calibration map or alternative mixes: the raw composite (not validated; hot path).
+ */
 export function profileWithTask(base: Profile, cal: TaskCalibration): Profile {
   const cfg = base.tasks[cal.task];
   if (!cfg) throw new InputError(`task "${cal.task}" is not in the base profile`, { field: "task", reason: "unknown task" });
@@ -98,7 +150,9 @@ export function profileWithTask(base: Profile, cal: TaskCalibration): Profile {
     weights: cal.weights,
     normalization: cal.normalization,
     gates: cal.gates,
-    semantic: { ...cfg.semantic, withReferences: cal.semantic },
+    semantic: semanticConfig(cfg, cal.semantic, cal.variant),
+    calibration: undefined,
+    mixes: undefined,
   };
   return {
     ...base,
@@ -110,19 +164,19 @@ export function profileWithTask(base: Profile, cal: TaskCalibration): Profile {
   };
 }
 
+/** Evaluators present on at least 95% of the rows (the rows of one mix: with, or without, references). */
 function semanticCandidates(rows: readonly AuditRecord[], base: Profile): string[] {
-  const withRefs = rows.filter((r) => r.hasReferences);
-  if (withRefs.length === 0) return [];
+  if (rows.length === 0) return [];
   const counts = new Map<string, number>();
-  for (const r of withRefs) for (const id of Object.keys(r.evaluators)) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return base.evaluators.enabled.filter((id) => (counts.get(id) ?? 0) >= 0.95 * withRefs.length);
+  for (const r of rows) for (const id of Object.keys(r.evaluators)) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return base.evaluators.enabled.filter((id) => (counts.get(id) ?? 0) >= 0.95 * rows.length);
 }
 
-/** NNLS weights of the human score on the evaluator scores (rows with references). */
+/** NNLS weights of the human score on the evaluator scores (rows having every candidate). */
 function fitSemantic(rows: readonly AuditRecord[], base: Profile, fallback: EvaluatorRef[]): EvaluatorRef[] {
   const ids = semanticCandidates(rows, base);
-  const withRefs = rows.filter((r) => r.hasReferences);
-  if (ids.length === 0) return fallback;
+  const withRefs = rows.filter((r) => ids.every((id) => r.evaluators[id] !== undefined));
+  if (ids.length === 0 || withRefs.length < 10) return fallback;
   const X = ids.map((id) => Float64Array.from(withRefs, (r) => r.evaluators[id] ?? Number.NaN));
   const y = Float64Array.from(withRefs, (r) => r.human);
   const w = nnlsCentered(X, y);
@@ -168,7 +222,7 @@ function normaliseWeights(w: Record<Dimension, number>): Weights | null {
  * What every strategy with the same semantic mix shares, learned on `rows`: ratings, the
  * semantic evaluator weights, normalisation statistics, the reliability test and the gates.
  */
-type StageMode = "default" | "fit" | "joint";
+type StageMode = "default" | "fit" | "joint" | "within";
 
 /**
  * What does not depend on the semantic mix, learned once on `rows`: model ratings, every
@@ -176,6 +230,8 @@ type StageMode = "default" | "fit" | "joint";
  */
 interface BaseStage {
   task: string;
+  variant: Variant;
+  exclude: Dimension[];
   rows: readonly AuditRecord[];
   ratings: ModelRatings;
   y: Float64Array;
@@ -217,13 +273,15 @@ function reliabilityOf(
   };
 }
 
-function prepareBase(rows: readonly AuditRecord[], base: Profile, task: string, opts: CalibrationOptions): BaseStage {
+function prepareBase(rows: readonly AuditRecord[], base: Profile, task: string, opts: CalibrationOptions, variant: Variant = "main"): BaseStage {
   const cfg = base.tasks[task];
   if (!cfg) throw new InputError(`task "${task}" is not in the base profile (${Object.keys(base.tasks).join(", ")})`, { field: "task", reason: "unknown task" });
   if (rows.length === 0) throw new InputError(`no training rows for task "${task}"`, { field: "task", reason: "no rows" });
   const ratings = fitModelRatings(rows, base.modelPrior.reference, opts.ratingMethod);
+  const exclude = excludedDimensions(base, task, variant);
   const p1 = profileWithTask(base, {
     task,
+    variant: "main",
     ratings,
     semantic: cfg.semantic.withReferences,
     normalization: {},
@@ -255,8 +313,43 @@ function prepareBase(rows: readonly AuditRecord[], base: Profile, task: string, 
     const r = reliabilityOf(tests[j]!.pearson, tests[j]!.ci, rows.length, count, opts);
     reliability[d] = r.reliability;
     gates[d] = r.gate;
+    if (exclude.includes(d)) {
+      reliability[d] = { ...r.reliability, pass: false };
+      gates[d] = { ...r.gate, reliability: null, note: `not used by the ${variant} mix` };
+    }
   });
-  return { task, rows, ratings, y, groupIndex: index, groupCount: count, normalization, normalized, reliability, gates };
+  return { task, variant, exclude, rows, ratings, y, groupIndex: index, groupCount: count, normalization, normalized, reliability, gates };
+}
+
+/** The dimensions a mix may not use. */
+export function excludedDimensions(base: Profile, task: string, variant: Variant): Dimension[] {
+  const out: Dimension[] = [];
+  if (variant === "priorFree" || variant === "referenceFreePriorFree") out.push("modelPrior", "costPrior");
+  // alignment against the references falls back to the query without them: not measurable from references-withheld rows
+  if (isRefFree(variant) && !base.tasks[task]!.alignment.against.includes("query")) out.push("alignment");
+  return out;
+}
+
+const NEEDS_REFERENCES = new Set(EVALUATORS.filter((e) => e.needsReferences).map((e) => e.id as string));
+
+/**
+ * The rows as they would be scored with their references withheld: reference-based evaluators
+ * removed (and the sentence-alignment evaluators too where the task aligns against the
+ * references, whose reference-free value is against the query and cannot be derived here).
+ * Ids are kept; the semantic and agreement dimensions are re-derived from the evaluators by
+ * the rescoring, structure and priors do not depend on references.
+ */
+export function withReferencesWithheld(rows: readonly AuditRecord[], base: Profile): AuditRecord[] {
+  return rows.map((r) => {
+    const againstQuery = base.tasks[r.task]?.alignment.against.includes("query") ?? true;
+    const evaluators: Record<string, number> = {};
+    for (const [id, v] of Object.entries(r.evaluators)) {
+      if (NEEDS_REFERENCES.has(id)) continue;
+      if (!againstQuery && (id === "summac.align" || id === "nli.entail")) continue;
+      evaluators[id] = v;
+    }
+    return { ...r, hasReferences: false, evaluators };
+  });
 }
 
 /**
@@ -265,18 +358,42 @@ function prepareBase(rows: readonly AuditRecord[], base: Profile, task: string, 
  * coefficients, normalised) and per-dimension coefficients, with the evaluator coefficient
  * sum under `semantic` (converted to a weight on the normalised semantic dimension later).
  */
-function fitJoint(b: BaseStage, base: Profile): { semantic: EvaluatorRef[]; weights: Record<Dimension, number> } | null {
+function fitJoint(b: BaseStage, base: Profile, within = false): { semantic: EvaluatorRef[]; weights: Record<Dimension, number> } | null {
   const ids = semanticCandidates(b.rows, base);
   if (ids.length === 0) return null;
   const use: number[] = [];
   b.rows.forEach((r, i) => {
-    if (r.hasReferences && ids.every((id) => r.evaluators[id] !== undefined)) use.push(i);
+    if (ids.every((id) => r.evaluators[id] !== undefined)) use.push(i);
   });
   if (use.length < 10) return null;
   const colDims = DIMENSIONS.filter((d) => d !== "semantic" && b.reliability[d].pass);
   const cols = colDims.map((d) => Float64Array.from(use, (i) => b.normalized[d][i]!));
   const evCols = ids.map((id) => Float64Array.from(use, (i) => b.rows[i]!.evaluators[id]!));
-  const coef = nnlsCentered([...cols, ...evCols], Float64Array.from(use, (i) => b.y[i]!));
+  let X: Float64Array[] = [...cols, ...evCols];
+  let y: Float64Array = Float64Array.from(use, (i) => b.y[i]!);
+  if (within) {
+    // system fixed effects: every column and the target demeaned within each model
+    const byModel = new Map<string, number[]>();
+    use.forEach((i, k) => {
+      const m = b.rows[i]!.model;
+      const l = byModel.get(m);
+      if (l) l.push(k);
+      else byModel.set(m, [k]);
+    });
+    const demean = (v: Float64Array): Float64Array => {
+      const o = new Float64Array(v.length);
+      for (const l of byModel.values()) {
+        let mu = 0;
+        for (const k of l) mu += v[k]!;
+        mu /= l.length;
+        for (const k of l) o[k] = v[k]! - mu;
+      }
+      return o;
+    };
+    X = X.map(demean);
+    y = demean(y);
+  }
+  const coef = nnlsCentered(X, y);
   const evCoef = coef.slice(cols.length);
   const C = evCoef.reduce((a, v) => a + v, 0);
   if (!(C > 0)) return null;
@@ -292,15 +409,16 @@ function fitJoint(b: BaseStage, base: Profile): { semantic: EvaluatorRef[]; weig
 /** Decides the semantic mix of a stage and re-derives the semantic dimension's statistics. */
 function stageFor(b: BaseStage, base: Profile, mode: StageMode, opts: CalibrationOptions): Stage {
   const cfg = base.tasks[b.task]!;
-  if (mode === "default") return { ...b, mode, semantic: cfg.semantic.withReferences };
+  const published = isRefFree(b.variant) ? cfg.semantic.withoutReferences : cfg.semantic.withReferences;
+  if (mode === "default") return { ...b, mode, semantic: published };
   let semantic: EvaluatorRef[];
   let jointWeights: Record<Dimension, number> | undefined;
-  const joint = mode === "joint" ? fitJoint(b, base) : null;
+  const joint = mode === "joint" || mode === "within" ? fitJoint(b, base, mode === "within") : null;
   if (joint) {
     semantic = joint.semantic;
     jointWeights = joint.weights;
-  } else semantic = fitSemantic(b.rows, base, cfg.semantic.withReferences);
-  const semCfg = { ...cfg.semantic, withReferences: semantic };
+  } else semantic = fitSemantic(b.rows, base, published);
+  const semCfg = semanticConfig(cfg, semantic, b.variant);
   const raw = Float64Array.from(b.rows, (r) => rescoreSemantic(r, semCfg));
   const stat = minmaxStat(raw);
   const normalized = { ...b.normalized, semantic: raw.map((v) => normalizeValue(v, stat)) };
@@ -341,7 +459,7 @@ function strategyCalibration(stage: Stage, base: Profile, strategy: StrategyName
   let weights: Weights | null = null;
   if (open.length > 0) {
     if (strategy === "reliable" || strategy === "reliable+sem") weights = published();
-    else if (strategy === "joint" && stage.jointWeights) {
+    else if ((strategy === "joint" || strategy === "within") && stage.jointWeights) {
       const w = {} as Record<Dimension, number>;
       for (const d of DIMENSIONS) w[d] = rel[d].pass ? stage.jointWeights[d] : 0;
       weights = normaliseWeights(w);
@@ -367,6 +485,7 @@ function strategyCalibration(stage: Stage, base: Profile, strategy: StrategyName
     let best: Dimension = "semantic";
     let bestR = -Infinity;
     for (const d of DIMENSIONS) {
+      if (stage.exclude.includes(d)) continue;
       const r = rel[d].pearson;
       if (r !== null && r > bestR) {
         bestR = r;
@@ -381,6 +500,8 @@ function strategyCalibration(stage: Stage, base: Profile, strategy: StrategyName
   }
   return {
     task: stage.task,
+    variant: stage.variant,
+    exclude: stage.exclude,
     strategy,
     ratings: stage.ratings,
     semantic: stage.semantic,
@@ -394,11 +515,16 @@ function strategyCalibration(stage: Stage, base: Profile, strategy: StrategyName
   };
 }
 
-const stageMode = (s: StrategyName): StageMode => (s === "reliable" ? "default" : s === "joint" ? "joint" : "fit");
+const stageMode = (s: StrategyName): StageMode => (s === "reliable" ? "default" : s === "joint" ? "joint" : s === "within" ? "within" : "fit");
 
 /** Fits one strategy for one task on `rows` (all of that task). */
-export function fitTask(rows: readonly AuditRecord[], base: Profile, task: string, strategy: StrategyName, opts: CalibrationOptions): TaskCalibration {
-  return strategyCalibration(stageFor(prepareBase(rows, base, task, opts), base, stageMode(strategy), opts), base, strategy, rows.length);
+export function fitTask(rows: readonly AuditRecord[], base: Profile, task: string, strategy: StrategyName, opts: CalibrationOptions, variant: Variant = "main"): TaskCalibration {
+  return strategyCalibration(stageFor(prepareBase(rows, base, task, opts, variant), base, stageMode(strategy), opts), base, strategy, rows.length);
+}
+
+/** What the calibration map of a task estimates, from its human scores. */
+export function calibrationTarget(y: ArrayLike<number>): string {
+  return isBinary(y) ? "P(a human judges the output correct)" : "expected human rating rescaled to [0,1]";
 }
 
 /** The composite for `rows` under a task calibration. */
@@ -415,21 +541,28 @@ function pooledPearson(pred: Float64Array, y: Float64Array): number | null {
  * Chooses the strategy by grouped inner cross-validation on `rows` (pooled out-of-fold
  * Pearson; ties go to the earlier, simpler strategy), then fits it on all of `rows`.
  */
-export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: string, opts: CalibrationOptions, label = "all"): TaskCalibration {
+export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: string, opts: CalibrationOptions, label = "all", variant: Variant = "main"): TaskCalibration {
   const selection: Partial<Record<StrategyName, number | null>> = {};
-  const groups = new Set(rows.map((r) => r.group)).size;
+  // a prior-free mix scores models the profile has never seen: choose its strategy (and fit its
+  // map) on systems held out of the inner training folds, when there are enough systems
+  const models = new Set(rows.map((r) => r.model)).size;
+  const bySystem = (variant === "priorFree" || variant === "referenceFreePriorFree") && models >= Math.max(3, opts.innerFolds);
+  const groups = bySystem ? models : new Set(rows.map((r) => r.group)).size;
   const k = Math.min(opts.innerFolds, groups);
   let best: StrategyName = opts.strategies[0] ?? "reliable";
-  if (opts.strategies.length > 1 && k >= 2) {
-    const folds = groupedFolds(rows, k, deriveSeed(opts.seed, `inner:${task}:${label}`));
-    const y = Float64Array.from(rows, (r) => r.human);
+  const y = Float64Array.from(rows, (r) => r.human);
+  let innerPreds: Float64Array | null = null;
+  let innerDropped: Float64Array | null = null;
+  if (k >= 2) {
+    const folds = groupedFolds(bySystem ? rows.map((r) => ({ task: r.task, group: r.model })) : rows, k, deriveSeed(opts.seed, `inner:${task}:${label}`));
     const preds = new Map<StrategyName, Float64Array>(opts.strategies.map((s) => [s, new Float64Array(rows.length)]));
+    let dropped: Map<StrategyName, Float64Array> | null = null;
     for (let f = 0; f < k; f++) {
       const train: AuditRecord[] = [];
       const testIdx: number[] = [];
       rows.forEach((r, i) => (folds[i] === f ? testIdx.push(i) : train.push(r)));
-      const shared = prepareBase(train, base, task, opts);
-      for (const mode of ["default", "fit", "joint"] as const) {
+      const shared = prepareBase(train, base, task, opts, variant);
+      for (const mode of ["default", "fit", "joint", "within"] as const) {
         const strategies = opts.strategies.filter((s) => stageMode(s) === mode);
         if (strategies.length === 0) continue;
         const stage = stageFor(shared, base, mode, opts);
@@ -437,9 +570,17 @@ export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: 
         const p0 = profileWithTask(base, strategyCalibration(stage, base, strategies[0]!, train.length));
         const dims = testIdx.map((i) => rescoreDimensions(rows[i]!, p0));
         for (const s of strategies) {
-          const p = profileWithTask(base, strategyCalibration(stage, base, s, train.length));
+          const c = strategyCalibration(stage, base, s, train.length);
+          const p = profileWithTask(base, c);
           const out = preds.get(s)!;
           testIdx.forEach((i, j) => (out[i] = round6(computeComposite(dims[j]!, p, task))));
+          const d = dropPriors(c);
+          if (d) {
+            const pd = profileWithTask(base, d);
+            const outD = (dropped ??= new Map()).get(s) ?? new Float64Array(rows.length).fill(Number.NaN);
+            dropped.set(s, outD);
+            testIdx.forEach((i, j) => (outD[i] = round6(computeComposite(dims[j]!, pd, task))));
+          }
         }
       }
     }
@@ -452,10 +593,123 @@ export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: 
         best = s;
       }
     }
+    innerPreds = preds.get(best)!;
+    const d = dropped?.get(best);
+    if (d && d.every((v) => !Number.isNaN(v))) innerDropped = d;
   }
-  const cal = fitTask(rows, base, task, best, opts);
-  cal.selection = selection;
+  const cal = fitTask(rows, base, task, best, opts, variant);
+  if (opts.strategies.length > 1) cal.selection = selection;
+  // the map is fitted on composites of rows the weights never saw (inner CV); in-sample only without inner folds
+  const x = innerPreds ?? predictTask(rows, base, cal);
+  cal.map = fitCalibrationMap(x, y, bySystem ? rows.map((r) => r.model) : rows.map((r) => r.group), { target: calibrationTarget(y) });
+  if (!innerPreds) cal.notes.push("calibration map fitted in-sample (too few groups for inner folds)");
+  const d = dropPriors(cal);
+  if (d) {
+    d.map = fitCalibrationMap(innerDropped ?? predictTask(rows, base, d), y, rows.map((r) => r.group), { target: calibrationTarget(y) });
+    cal.withoutPriors = d;
+  }
   return cal;
+}
+
+/**
+ * The same calibration with the model and cost prior removed (weights renormalised): what the
+ * other dimensions say about an output *within* a system, since the priors absorbed the
+ * differences between systems when the weights were fitted. Null when nothing else has weight.
+ */
+export function dropPriors(cal: TaskCalibration): TaskCalibration | null {
+  const w = {} as Record<Dimension, number>;
+  for (const d of DIMENSIONS) w[d] = d === "modelPrior" || d === "costPrior" || !gateOpen(cal.gates[d]) ? 0 : cal.weights[d];
+  const weights = normaliseWeights(w);
+  if (weights === null) return null;
+  const variant: Variant = isRefFree(cal.variant) ? "referenceFreePriorFree" : "priorFree";
+  const gates = { ...cal.gates };
+  for (const d of ["modelPrior", "costPrior"] as const) gates[d] = { metric: "ci95Low", reliability: null, threshold: 0, note: `not used by the ${variant} mix` };
+  const { withoutPriors: _drop, map: _map, ...rest } = cal;
+  return {
+    ...rest,
+    variant,
+    exclude: [...new Set([...(cal.exclude ?? []), "modelPrior" as const, "costPrior" as const])],
+    gates,
+    weights,
+    notes: [...cal.notes, `${variant}: the ${cal.variant ?? "main"} mix's weights without the priors, renormalised`],
+  };
+}
+
+/** Every mix of one task. */
+export interface TaskFit {
+  task: string;
+  main: TaskCalibration;
+  mixes: Partial<Record<MixName, TaskCalibration>>;
+}
+
+/**
+ * Fits the main mix on `rows` (those with references, when there are enough) and the
+ * requested alternative mixes: prior-free on the same rows, reference-free on them with the
+ * references withheld.
+ */
+export function fitTaskMixes(
+  rows: readonly AuditRecord[],
+  base: Profile,
+  task: string,
+  opts: CalibrationOptions,
+  label: string,
+  mixes: readonly MixName[] = ["priorFree", "referenceFree", "referenceFreePriorFree"],
+): TaskFit {
+  const withRefs = rows.filter((r) => r.hasReferences);
+  const mainRows = withRefs.length >= Math.max(10, 0.5 * rows.length) ? withRefs : rows;
+  const main = selectAndFit(mainRows, base, task, opts, label, "main");
+  const out: TaskFit = { task, main, mixes: {} };
+  let withheld: AuditRecord[] | null = null;
+  const noRefs = () => (withheld ??= withReferencesWithheld(rows, base));
+  let refFree: TaskCalibration | null = null;
+  const referenceFree = () => (refFree ??= selectAndFit(noRefs(), base, task, opts, `${label}:referenceFree`, "referenceFree"));
+  for (const m of mixes) {
+    if (m === "referenceFree") {
+      out.mixes[m] = referenceFree();
+      continue;
+    }
+    const rowsOf = m === "priorFree" ? mainRows : noRefs();
+    if (opts.priorFree === "drop") {
+      // the fitted mix without its priors (its weights were fitted with the priors present)
+      const d = (m === "priorFree" ? main : referenceFree()).withoutPriors;
+      if (d) out.mixes[m] = d;
+    } else {
+      // "within": system fixed effects; "fit": the usual strategies with the priors excluded
+      const o = opts.priorFree === "within" ? { ...opts, strategies: ["within"] as StrategyName[] } : opts;
+      out.mixes[m] = selectAndFit(rowsOf, base, task, o, `${label}:${m}`, m);
+    }
+  }
+  return out;
+}
+
+/** A calibration as an alternative mix of the profile: final weights (gates applied), its normalisation, evaluators and map. */
+export function mixOf(cal: TaskCalibration): Mix {
+  const w = {} as Record<Dimension, number>;
+  for (const d of DIMENSIONS) w[d] = gateOpen(cal.gates[d]) ? cal.weights[d] : 0;
+  const weights = normaliseWeights(w) ?? { ...cal.weights };
+  const normalization: Mix["normalization"] = {};
+  for (const d of DIMENSIONS) if (weights[d] > 0 && cal.normalization[d]) normalization[d] = cal.normalization[d];
+  return {
+    weights,
+    normalization,
+    semantic: cal.semantic,
+    ...(cal.map ? { calibration: cal.map } : {}),
+    note: `${cal.variant}: strategy ${cal.strategy}, fitted on ${cal.trainRecords} rows in ${cal.trainGroups} groups`,
+  };
+}
+
+/** `base` with a task's main mix, its calibration map and its alternative mixes (not validated; hot path). */
+export function profileWithFit(base: Profile, fit: TaskFit): Profile {
+  const p = profileWithTask(base, fit.main);
+  const cfg = p.tasks[fit.task]!;
+  const mixes: NonNullable<TaskConfig["mixes"]> = {};
+  for (const [name, cal] of Object.entries(fit.mixes) as Array<[MixName, TaskCalibration]>) mixes[name] = mixOf(cal);
+  const task: TaskConfig = {
+    ...cfg,
+    ...(fit.main.map ? { calibration: fit.main.map } : {}),
+    ...(Object.keys(mixes).length > 0 ? { mixes } : {}),
+  };
+  return { ...p, tasks: { ...p.tasks, [fit.task]: task } };
 }
 
 export interface CalibratedProfileMeta {
@@ -463,10 +717,10 @@ export interface CalibratedProfileMeta {
   description: string;
 }
 
-/** Applies every task's calibration to `base` and returns the validated, hashed profile. */
-export function buildCalibratedProfile(base: Profile, cals: readonly TaskCalibration[], meta: CalibratedProfileMeta): Profile {
+/** Applies every task's calibration (main mix, map, alternative mixes) to `base` and returns the validated, hashed profile. */
+export function buildCalibratedProfile(base: Profile, fits: readonly TaskFit[], meta: CalibratedProfileMeta): Profile {
   let p: Profile = base;
-  for (const c of cals) p = profileWithTask(p, c);
+  for (const f of fits) p = profileWithFit(p, f);
   const doc = { ...p, name: meta.name, description: meta.description, hash: undefined };
   delete (doc as { hash?: string }).hash;
   return withHash(parseProfile(doc, "calibrated profile"));

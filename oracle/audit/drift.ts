@@ -177,6 +177,9 @@ export function singleEvaluatorProfile(profile: Profile, evaluators: Record<stri
           gates: {},
           normalization: {},
           semantic: { ...cfg.semantic, withReferences: [{ id: ev, weight: 1 }] },
+          // a calibration map or alternative mix fitted for the full composite does not fit one evaluator
+          calibration: undefined,
+          mixes: undefined,
         }
       : cfg;
   }
@@ -186,7 +189,11 @@ export function singleEvaluatorProfile(profile: Profile, evaluators: Record<stri
   return withHash(parseProfile(doc, "fallback profile"));
 }
 
-/** The current profile with drifted dimensions gated off (their weight spread over the rest). */
+/**
+ * The current profile with drifted dimensions gated off (their weight spread over the rest).
+ * Tasks that lose a dimension also lose their calibration map and alternative mixes (fitted
+ * for the full weights): their composite is back on the raw scale until the next audit.
+ */
 export function reducedProfile(profile: Profile, drifted: Record<string, Dimension[]>): Profile {
   const tasks: Profile["tasks"] = {};
   for (const [task, cfg] of Object.entries(profile.tasks)) {
@@ -197,7 +204,8 @@ export function reducedProfile(profile: Profile, drifted: Record<string, Dimensi
     }
     const w = { ...(cfg.weights ?? profile.weights) };
     for (const d of off) w[d] = 0;
-    tasks[task] = { ...cfg, weights: w };
+    // the calibration map and the alternative mixes were fitted for the full weights: dropped (re-audit to calibrate again)
+    tasks[task] = { ...cfg, weights: w, calibration: undefined, mixes: undefined };
   }
   const doc = { ...profile, name: `${profile.name}-reduced`, description: `${profile.name} without drifted dimensions (${Object.entries(drifted).map(([t, d]) => `${t}: ${d.join("/")}`).join("; ")}).`, tasks };
   delete (doc as { hash?: string }).hash;

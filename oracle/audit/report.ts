@@ -5,7 +5,7 @@
  * how the calibrated composite compares, the calibrated profile, and the failure modes.
  */
 import { DIMENSIONS } from "../scoring/profile.js";
-import type { AuditReport, ScopeReport, SignalReport } from "./audit.js";
+import type { AuditReport, ProbabilityMetrics, ScopeReport, SignalReport } from "./audit.js";
 import type { Interval } from "./bootstrap.js";
 import { ABLATIONS } from "./signals.js";
 
@@ -18,6 +18,68 @@ function row(cells: readonly string[]): string {
 }
 function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly string[]): string {
   return [row(header), row(align ?? header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(row)].join("\n");
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? "n/a" : `${(100 * x).toFixed(1)}%`);
+
+function probabilityRow(name: string, m: ProbabilityMetrics): string[] {
+  return [
+    name,
+    String(m.n),
+    cell(m.pearson, m.ci95),
+    f2(m.spearman),
+    f2(m.ece),
+    m.pay ? pct(m.pay.wrongPaid) : "—",
+    m.pay ? pct(m.pay.correctPaid) : "—",
+  ];
+}
+
+/** The calibrated composite as a probability: ECE, pay decisions, the alternative mixes and unseen systems. */
+function probabilitySection(r: AuditReport): string[] {
+  const out: string[] = [];
+  if (!r.probability || Object.keys(r.probability).length === 0) return out;
+  out.push("## Probability scale, unseen systems, no references (out-of-fold)", "");
+  out.push(
+    "The calibrated composite is mapped by the task's monotone calibration map (isotonic regression, or a least-squares line where that calibrated better on held-out groups) onto the human scale: for 0/1 human scores P(a human judges the output correct), " +
+      "for graded ones the expected human rating in [0,1]. ECE: expected calibration error over 10 equal-width bins. Pay decision: the share of wrong (human 0) and " +
+      "of correct (human 1) outputs scored above 0.5 (the 5000-bp floor); targets: wrong paid <= 10%, correct paid >= 90%.",
+    "",
+  );
+  for (const [task, t] of Object.entries(r.probability)) {
+    out.push(`### ${task}: ${t.target ?? "raw composite"}`, "");
+    const rows: string[][] = [
+      probabilityRow("**calibrated composite** (main mix, map)", t.calibrated),
+      probabilityRow("same composite before the map", t.raw),
+      probabilityRow("every model treated as unrated (prior-free mix)", t.priorFree),
+      probabilityRow("references withheld (reference-free mix)", t.referenceFree),
+      probabilityRow("references withheld, old fallback (main weights, query cosine)", t.referenceFree.fallback),
+      probabilityRow("references withheld and model unrated", t.referenceFreePriorFree),
+    ];
+    if (t.leaveOneSystemOut) {
+      rows.push(probabilityRow("**leave-one-system-out** (held-out system unrated: prior-free mix)", t.leaveOneSystemOut));
+      rows.push(probabilityRow("leave-one-system-out, main mix with the cold-start prior", t.leaveOneSystemOut.coldStart));
+    }
+    out.push(
+      table(["variant", "n", "Pearson [95% CI]", "Spearman", "ECE", "wrong paid", "correct paid"], rows, ["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+      "",
+    );
+    const bins = t.calibrated.bins.filter((b) => b.n > 0);
+    if (bins.length > 0) {
+      out.push(
+        `Reliability bins of the calibrated composite: ${bins.map((b) => `[${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}) n ${b.n}: predicted ${f2(b.meanPredicted)}, human ${f2(b.meanHuman)}`).join("; ")}.`,
+        "",
+      );
+    }
+    if (t.leaveOneSystemOut) {
+      out.push(
+        `Leave-one-system-out, per held-out system (Pearson within the system; mean predicted vs mean human): ${Object.entries(t.leaveOneSystemOut.systems)
+          .map(([m, v]) => `${m} ${f2(v.pearson)} (${v.meanPredicted.toFixed(3)} vs ${v.meanHuman.toFixed(3)}, n ${v.n})`)
+          .join("; ")}.`,
+        "",
+      );
+    }
+  }
+  return out;
 }
 
 function label(name: string, s: SignalReport): string {
@@ -98,6 +160,36 @@ export function renderReportMarkdown(r: AuditReport, figures?: { heatmap: string
     "",
   );
 
+  out.push(...probabilitySection(r));
+  if (r.sensitivity && Object.keys(r.sensitivity).length > 0) {
+    out.push("## Weight sensitivity (Dirichlet-sampled weights)", "");
+    out.push(
+      "Pearson of the composite of the records' own dimension values (identity normalisation, no gates) for weight vectors drawn uniformly from the simplex over the six dimensions.",
+      "",
+    );
+    out.push(
+      table(
+        ["task", "draws", "min", "5%", "25%", "median", "75%", "95%", "max", "published weights", "share of draws above it", "best draw's weights"],
+        Object.entries(r.sensitivity).map(([t, x]) => [
+          t,
+          String(x.draws),
+          f2(x.quantiles.min),
+          f2(x.quantiles.p05),
+          f2(x.quantiles.p25),
+          f2(x.quantiles.median),
+          f2(x.quantiles.p75),
+          f2(x.quantiles.p95),
+          f2(x.quantiles.max),
+          f2(x.published),
+          pct(x.shareAbovePublished),
+          DIMENSIONS.map((d) => `${d} ${x.best[d].toFixed(2)}`).join(", "),
+        ]),
+        ["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"],
+      ),
+      "",
+    );
+  }
+
   for (const [name, s] of scopes) {
     out.push(`## Correlation table: ${name} (${s.records} records, ${s.groups} groups, ${s.models} models)`, "");
     out.push(correlationTable(s), "");
@@ -131,6 +223,24 @@ export function renderReportMarkdown(r: AuditReport, figures?: { heatmap: string
       "",
     );
     out.push(`Semantic evaluator mix: ${c.semanticEvaluators.map((e) => `${e.id} ${e.weight.toFixed(3)}`).join(", ")}.`, "");
+    if (c.target) out.push(`Calibration map (${c.calibrationMethod ?? "isotonic"}): ${c.calibrationPoints} breakpoints, onto ${c.target}.`, "");
+    const mixes = Object.entries(c.mixes ?? {});
+    if (mixes.length > 0) {
+      out.push(
+        table(
+          ["mix", ...DIMENSIONS, "semantic evaluators", "strategy", "map"],
+          mixes.map(([m, x]) => [
+            m,
+            ...DIMENSIONS.map((d) => x.weights[d].toFixed(3)),
+            x.semanticEvaluators.map((e) => `${e.id} ${e.weight.toFixed(2)}`).join(", "),
+            x.strategy,
+            `${x.calibrationMethod ?? "isotonic"}, ${x.calibrationPoints} points`,
+          ]),
+          ["---", ...DIMENSIONS.map(() => "---:"), "---", "---", "---"],
+        ),
+        "",
+      );
+    }
     out.push(
       `Model ratings (Elo scale, from training human scores): ${Object.entries(c.modelRatings)
         .map(([m, v]) => `${m} ${v.rating.toFixed(0)} (mean human ${v.meanHuman.toFixed(3)}, ${v.rows} rows)`)

@@ -16,6 +16,7 @@ import { agreementDimension } from "../scoring/dimensions/agreement.js";
 import { costPriorDimension, priceOf, tokenCounts } from "../scoring/dimensions/cost-prior.js";
 import { modelPriorDimension, modelRating } from "../scoring/dimensions/model-prior.js";
 import { semanticDimension } from "../scoring/dimensions/semantic.js";
+import { resolveTaskConfig } from "../scoring/mix.js";
 import type { CostPrior, DimensionScores, EvaluatorRef, Profile, TaskConfig } from "../scoring/profile.js";
 import type { AuditRecord } from "./records.js";
 
@@ -72,8 +73,10 @@ function semantic(cfg: TaskConfig["semantic"], scores: Readonly<Record<string, n
   return weightedMean(primary, scores) ?? weightedMean(cfg.withoutReferences, scores) ?? 0;
 }
 
+const ctxOf = (rec: AuditRecord) => ({ model: rec.model, hasReferences: rec.hasReferences });
+
 export function rescoreDimensions(rec: AuditRecord, profile: Profile): DimensionScores {
-  const cfg = profile.tasks[rec.task]!;
+  const cfg = resolveTaskConfig(profile, rec.task, ctxOf(rec))!.cfg;
   const mpCfg = profile.modelPrior;
   const rating = modelRating(profile, rec.model, rec.task);
   const mp = rating === undefined ? mpCfg.coldStart : eloExpected(rating, mpCfg.reference);
@@ -95,7 +98,7 @@ export function rescoreSemantic(rec: AuditRecord, cfg: TaskConfig["semantic"]): 
 
 /** The same with the scoring engine's own dimension functions (the definition `rescoreDimensions` must match). */
 export function rescoreDimensionsReference(rec: AuditRecord, profile: Profile): DimensionScores {
-  const cfg = profile.tasks[rec.task]!;
+  const cfg = resolveTaskConfig(profile, rec.task, ctxOf(rec))!.cfg;
   const mp = modelPriorDimension(profile, rec.model, rec.task).score;
   const cp = costPriorDimension(profile, rec, mp).score;
   return {
@@ -111,5 +114,5 @@ export function rescoreDimensionsReference(rec: AuditRecord, profile: Profile): 
 /** The composite the scoring engine would write for this record under `profile`. */
 export function rescoreComposite(rec: AuditRecord, profile: Profile): { dimensions: DimensionScores; composite: number } {
   const dimensions = rescoreDimensions(rec, profile);
-  return { dimensions, composite: round6(computeComposite(dimensions, profile, rec.task)) };
+  return { dimensions, composite: round6(computeComposite(dimensions, profile, rec.task, ctxOf(rec))) };
 }

@@ -28,6 +28,8 @@ export interface AuditFilesOptions {
   figures?: boolean;
   /** Bootstrap worker threads (default: min(4, available cores)). */
   threads?: number;
+  /** Leave-one-system-out validation (default true). */
+  leaveOneSystemOut?: boolean;
   logger?: Logger;
 }
 
@@ -54,6 +56,7 @@ export async function auditFiles(o: AuditFilesOptions): Promise<AuditFilesResult
     inputFiles: o.inputs,
     skipped: loaded.skipped,
     threads: o.threads ?? BootstrapPool.defaultThreads(),
+    leaveOneSystemOut: o.leaveOneSystemOut,
     logger: log,
   };
   const result = await runAudit(loaded.records, options);

@@ -29,6 +29,7 @@ export const ABLATIONS = [
   "noStructure",
   "noAlignment",
   "noAgreement",
+  "paperCalibrated",
   "calibrated",
 ] as const;
 export type Ablation = (typeof ABLATIONS)[number];
@@ -43,6 +44,7 @@ export const ABLATION_DESCRIPTIONS: Record<Ablation, string> = {
   noStructure: "structure set to 0, the rest renormalised",
   noAlignment: "alignment set to 0, the rest renormalised",
   noAgreement: "agreement set to 0, the rest renormalised",
+  paperCalibrated: "the published study's \"calibrated\" variant: the published weights without alignment and agreement, renormalised (model prior, cost prior, structure, semantic)",
   calibrated: "the calibrated profile (learned on training folds, reported out-of-fold)",
 };
 
@@ -79,6 +81,8 @@ export function ablationWeights(variant: Exclude<Ablation, "calibrated">, w: Wei
       return zero(["alignment"]);
     case "noAgreement":
       return zero(["agreement"]);
+    case "paperCalibrated":
+      return zero(["alignment", "agreement"]);
   }
 }
 

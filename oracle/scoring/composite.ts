@@ -1,10 +1,13 @@
 /**
  * The composite score: a weighted sum of the six dimensions after per-dimension
- * normalisation, with reliability gates, clipped to [0,1]. Pure: the audit re-uses it for
+ * normalisation, with reliability gates, clipped to [0,1], then (calibrated profiles) mapped
+ * through the task's monotone calibration map onto the human scale. The record's context
+ * (model, references) picks the mix (scoring/mix.ts). Pure: the audit re-uses it for
  * ablations and calibration.
  */
 import { InputError } from "../core/errors.js";
-import { DIMENSIONS, gateOpen, type Dimension, type DimensionScores, type NormStat, type Profile } from "./profile.js";
+import { applyCalibration, resolveTaskConfig, type MixChoice, type MixContext } from "./mix.js";
+import { DIMENSIONS, gateOpen, type Dimension, type DimensionScores, type NormStat, type Profile } from "./profile-schema.js";
 
 const clip01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
@@ -25,7 +28,14 @@ export function normalizeValue(x: number, stat: NormStat | undefined): number {
 }
 
 export interface CompositeBreakdown {
+  /** The final composite: the calibrated value when the mix has a calibration map, else `raw`. */
   composite: number;
+  /** The weighted sum before the calibration map. */
+  raw: number;
+  /** Which mix scored the record. */
+  mix: MixChoice;
+  /** Whether a calibration map was applied. */
+  calibrated: boolean;
   /** Normalised dimension values. */
   normalized: DimensionScores;
   /** Effective weights (summing to 1 over the dimensions that are on; 0 when gated off). */
@@ -35,14 +45,15 @@ export interface CompositeBreakdown {
 }
 
 /** The composite with its parts: which dimensions counted, with what weight, after normalisation. */
-export function explainComposite(dimensions: DimensionScores, profile: Profile, task: string): CompositeBreakdown {
-  const cfg = profile.tasks[task];
-  if (cfg === undefined) {
+export function explainComposite(dimensions: DimensionScores, profile: Profile, task: string, ctx?: MixContext): CompositeBreakdown {
+  const resolved = resolveTaskConfig(profile, task, ctx);
+  if (resolved === undefined) {
     throw new InputError(`unknown task "${task}" (profile knows: ${Object.keys(profile.tasks).join(", ")})`, {
       field: "task",
       reason: "unknown task",
     });
   }
+  const { cfg, mix } = resolved;
   const raw = cfg.weights ?? profile.weights;
   const normalized = {} as DimensionScores;
   const weights = {} as DimensionScores;
@@ -70,13 +81,16 @@ export function explainComposite(dimensions: DimensionScores, profile: Profile, 
     weights[d] = weights[d] / total;
     sum += weights[d] * normalized[d];
   }
-  return { composite: clip01(sum), normalized, weights, gatedOff };
+  const value = clip01(sum);
+  return { composite: applyCalibration(value, cfg.calibration), raw: value, mix, calibrated: cfg.calibration !== undefined, normalized, weights, gatedOff };
 }
 
 /**
- * composite = clip01( sum_d w_d * norm_d(x_d) / sum_d w_d ) over the dimensions whose gate is
- * open, with the task's weights (or the profile's) and the task's normalisation statistics.
+ * composite = map( clip01( sum_d w_d * norm_d(x_d) / sum_d w_d ) ) over the dimensions whose
+ * gate is open, with the mix's weights (the task's, or the profile's) and normalisation
+ * statistics, and the mix's calibration map (identity when it has none). Without `ctx` the
+ * main mix is used.
  */
-export function computeComposite(dimensions: DimensionScores, profile: Profile, task: string): number {
-  return explainComposite(dimensions, profile, task).composite;
+export function computeComposite(dimensions: DimensionScores, profile: Profile, task: string, ctx?: MixContext): number {
+  return explainComposite(dimensions, profile, task, ctx).composite;
 }

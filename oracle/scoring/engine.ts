@@ -9,6 +9,7 @@
 import type { NliModel, SentenceEncoder } from "../models/index.js";
 import { PoqError, errorMessage } from "../core/errors.js";
 import { explainComposite } from "./composite.js";
+import { resolveTaskConfig } from "./mix.js";
 import { cuesFor, indexSource, type CueReport } from "./cues.js";
 import { agreementDimension } from "./dimensions/agreement.js";
 import { alignmentDimension } from "./dimensions/alignment.js";
@@ -19,8 +20,8 @@ import { structureDimension } from "./dimensions/structure.js";
 import { RecordError } from "./errors.js";
 import { TokenSimilarity } from "./evaluators/similarity.js";
 import { alignmentSentences, type BertScore, dot, normalizeStates, rescale, sentenceAlignment } from "./evaluators/embedding.js";
-import { aggregate, distinctNgrams, lexicalScoresFromFeatures, ngramSet, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
-import { words } from "./text.js";
+import { aggregate, distinctNgrams, lexicalScoresFromFeatures, ngramSet, novelRecall, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
+import { distinctReferences, words } from "./text.js";
 import { EVALUATOR_ORDER } from "./evaluators/registry.js";
 import { DIMENSIONS, profileHash, type Dimension, type DimensionScores, type Profile } from "./profile.js";
 import { validateRecord, type InputRecord, type ScoredRecord } from "./record.js";
@@ -204,13 +205,15 @@ export class Scorer {
 
   private plan(rec: InputRecord, index: number, line: number): Plan {
     const cfg = this.opts.profile.tasks[rec.task]!;
-    let sourceTexts = cfg.alignment.against.flatMap((a) => (a === "query" ? [rec.query] : rec.references)).filter((t) => t.trim().length > 0);
+    // distinct, trimmed, non-empty references (long alias lists shrink to their distinct entries)
+    const refs = distinctReferences(rec.references);
+    let sourceTexts = cfg.alignment.against.flatMap((a) => (a === "query" ? [rec.query] : refs)).filter((t) => t.trim().length > 0);
     if (sourceTexts.length === 0 && rec.query.trim().length > 0) sourceTexts = [rec.query];
     const wantAlign = this.enabled.has("summac.align") || this.opts.nli;
     return {
       rec,
       out: rec.output.trim(),
-      refs: rec.references.map((r) => r.trim()).filter((r) => r.length > 0),
+      refs,
       query: rec.query.trim(),
       index,
       line,
@@ -346,6 +349,12 @@ export class Scorer {
       if (hasRefs) {
         const lex = lexicalScoresFromFeatures(this.feats(rec.output), refs.map((r) => this.feats(r)), how);
         for (const [id, v] of Object.entries(lex)) if (en.has(id)) ev[id] = v;
+        // the query is a question only for tasks that do not align against it (QA)
+        if (en.has("qa.recall.novel") && !cfg.alignment.against.includes("query")) {
+          const out = this.feats(rec.output);
+          const question = this.feats(rec.query).answerSet;
+          ev["qa.recall.novel"] = aggregate(refs.map((r) => novelRecall(out.answerToks, out.answerSet, this.feats(r).answerToks, question)), how);
+        }
         lap("lexical");
         if (en.has("use.cosine.ref")) ev["use.cosine.ref"] = rescale(aggregate(refs.map((r) => dot(emb(p.out), emb(r))), how), cb);
         if (wantBert) {
@@ -389,7 +398,10 @@ export class Scorer {
       lap("dim.costPrior");
       const st = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
       lap("dim.structure");
-      const se = semanticDimension(cfg.semantic, evaluators, hasRefs);
+      const ctx = { model: rec.model, hasReferences: hasRefs };
+      // a calibrated profile may score this record with another mix (unrated model, no references)
+      const mixCfg = resolveTaskConfig(profile, rec.task, ctx)!.cfg;
+      const se = semanticDimension(mixCfg.semantic, evaluators, hasRefs);
       lap("dim.semantic");
       const alDim = alignmentDimension(cfg.alignment, { embeddingAlignment: evaluators["summac.align"] ?? 0, cues, nli: evaluators["nli.entail"] });
       lap("dim.alignment");
@@ -409,11 +421,16 @@ export class Scorer {
         dimensions[d] = round6(parts[d].score);
         explain[d] = parts[d].explain;
       }
-      const comp = explainComposite(dimensions, profile, rec.task);
+      const comp = explainComposite(dimensions, profile, rec.task, ctx);
       const composite = round6(comp.composite);
-      explain.composite = `composite ${composite} = ${DIMENSIONS.filter((d) => comp.weights[d] > 0)
+      const sum = DIMENSIONS.filter((d) => comp.weights[d] > 0)
         .map((d) => `${round6(comp.weights[d])} x ${d} ${round6(comp.normalized[d])}`)
-        .join(" + ")}${comp.gatedOff.length ? `; gated off: ${comp.gatedOff.join(", ")}` : ""}`;
+        .join(" + ");
+      const mixNote = comp.mix === "main" ? "" : ` (${comp.mix} mix)`;
+      explain.composite = comp.calibrated
+        ? `composite ${composite} = calibration map (${mixCfg.calibration!.target}) of ${round6(comp.raw)}${mixNote} = ${sum}`
+        : `composite ${composite}${mixNote} = ${sum}`;
+      if (comp.gatedOff.length) explain.composite += `; gated off: ${comp.gatedOff.join(", ")}`;
       const record: ScoredRecord = { ...rec, dimensions, evaluators, composite, profileHash: this.profileHash };
       lap("composite");
       return { ok: true, index: p.index, record, explain };

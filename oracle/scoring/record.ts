@@ -6,7 +6,10 @@
 import { z } from "zod";
 import type { DimensionScores, Profile } from "./profile.js";
 import { RecordError } from "./errors.js";
-import { CONTROL_CHAR_RE, utf8Length } from "./text.js";
+import { CONTROL_CHAR_RE, distinctReferences, normalizeC1, utf8Length } from "./text.js";
+
+/** A raw reference list may hold this many times `limits.maxReferences` entries (duplicates included). */
+export const RAW_REFERENCES_FACTOR = 8;
 
 export const HumanSchema = z.looseObject({
   score: z.number().finite().min(0).max(1),
@@ -60,7 +63,14 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-/** Validates one parsed JSON value as a record for `profile`; throws RecordError naming the field. */
+/**
+ * Validates one parsed JSON value as a record for `profile`; throws RecordError naming the field.
+ * Texts come back with C1 control characters normalised (normalizeC1: NEL -> line feed, the
+ * others dropped); C0 controls (other than tab, LF, CR), DEL and unpaired surrogates are refused.
+ * References: at most `limits.maxReferences` distinct ones (distinctReferences) out of at most
+ * RAW_REFERENCES_FACTOR x that many entries, and at most `limits.maxQueryBytes` in total, so a
+ * record's reference work is bounded like its query's.
+ */
 export function validateRecord(raw: unknown, profile: Profile, line: number): InputRecord {
   const recordId = idOf(raw);
   const fail = (field: string, reason: string): never => {
@@ -76,7 +86,8 @@ export function validateRecord(raw: unknown, profile: Profile, line: number): In
       value === undefined && issue.code === "invalid_type" ? "missing" : `${issue.message}${value === undefined ? "" : ` (got ${typeName(value)})`}`;
     fail(field, reason);
   }
-  const rec = parsed.data!;
+  const data = parsed.data!;
+  const rec: InputRecord = { ...data, output: normalizeC1(data.output), query: normalizeC1(data.query), references: data.references.map(normalizeC1) };
   if (!(rec.task in profile.tasks)) {
     fail("task", `unknown task "${rec.task}" (known: ${Object.keys(profile.tasks).join(", ")})`);
   }
@@ -95,12 +106,20 @@ export function validateRecord(raw: unknown, profile: Profile, line: number): In
   if (outBytes > profile.limits.maxOutputBytes) fail("output", `too large: ${outBytes} bytes (limit ${profile.limits.maxOutputBytes})`);
   const qBytes = utf8Length(rec.query);
   if (qBytes > profile.limits.maxQueryBytes) fail("query", `too large: ${qBytes} bytes (limit ${profile.limits.maxQueryBytes})`);
-  if (rec.references.length > profile.limits.maxReferences) {
-    fail("references", `too many references: ${rec.references.length} (limit ${profile.limits.maxReferences})`);
+  const maxRaw = RAW_REFERENCES_FACTOR * profile.limits.maxReferences;
+  if (rec.references.length > maxRaw) {
+    fail("references", `too many references: ${rec.references.length} entries (limit ${maxRaw}, i.e. ${RAW_REFERENCES_FACTOR} x ${profile.limits.maxReferences} distinct)`);
   }
+  let total = 0;
   for (const [i, r] of rec.references.entries()) {
     const b = utf8Length(r);
     if (b > profile.limits.maxQueryBytes) fail(`references.${i}`, `too large: ${b} bytes (limit ${profile.limits.maxQueryBytes})`);
+    total += b;
+  }
+  if (total > profile.limits.maxQueryBytes) fail("references", `too large in total: ${total} bytes (limit ${profile.limits.maxQueryBytes})`);
+  const distinct = distinctReferences(rec.references).length;
+  if (distinct > profile.limits.maxReferences) {
+    fail("references", `too many distinct references: ${distinct} (limit ${profile.limits.maxReferences})`);
   }
   return rec;
 }

@@ -79,5 +79,46 @@ export function utf8Length(s: string): number {
   return Buffer.byteLength(s, "utf8");
 }
 
-/** C0/C1 control characters other than tab, line feed and carriage return. */
-export const CONTROL_CHAR_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+/**
+ * Control characters a record may not contain: C0 controls other than tab, line feed and
+ * carriage return, and DEL. (C1 controls are normalised first, see normalizeC1.)
+ */
+export const CONTROL_CHAR_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
+
+const C1_RE = /[\u0080-\u009F]/u;
+const C1_ALL_RE = /[\u0080-\u009F]/gu;
+
+/**
+ * C1 control characters (U+0080..U+009F), the usual trace of Windows-1252 text decoded as
+ * Latin-1, normalised deterministically: U+0085 NEXT LINE becomes a line feed, the others are
+ * dropped (they carry no text). Returns the input itself when it has none (the common case).
+ */
+export function normalizeC1(text: string): string {
+  if (!C1_RE.test(text)) return text;
+  return text.replace(C1_ALL_RE, (c) => (c === "\u0085" ? "\n" : ""));
+}
+
+/** The key two references are the same under: NFKC, lower case, whitespace collapsed, trimmed. */
+export function referenceKey(text: string): string {
+  return text.normalize("NFKC").toLowerCase().replace(/\s+/gu, " ").trim();
+}
+
+/**
+ * The references that are scored: trimmed, empty ones left out, duplicates under referenceKey
+ * removed (the first spelling is kept), in input order. Long alias lists (TriviaQA-style:
+ * "Paris", "paris", "PARIS", ...) shrink to their distinct entries; every evaluator takes the
+ * best match over references ("max") or their mean, and a repeated alias adds nothing to the max.
+ */
+export function distinctReferences(references: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const r of references) {
+    const t = r.trim();
+    if (t.length === 0) continue;
+    const k = referenceKey(t);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(t);
+  }
+  return out;
+}

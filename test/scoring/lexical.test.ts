@@ -101,3 +101,22 @@ describe("non-redundancy (distinct.3gram)", () => {
     expect(distinctNgrams(words("too short"))).toBe(1);
   });
 });
+
+describe("qa.recall.novel", () => {
+  it("gives no credit for gold tokens the question already contains", async () => {
+    const { novelRecall } = await import("../../oracle/scoring/evaluators/lexical.js");
+    const { answerTokens } = await import("../../oracle/scoring/text.js");
+    const score = (q: string, out: string, gold: string) => {
+      const o = answerTokens(out);
+      return novelRecall(o, new Set(o), answerTokens(gold), new Set(answerTokens(q)));
+    };
+    const q = "What is the largest ocean on Earth?";
+    expect(score(q, "The Atlantic Ocean is the largest ocean.", "the Pacific Ocean")).toBe(0);
+    expect(score(q, "ocean ocean ocean", "the Pacific Ocean")).toBe(0);
+    expect(score(q, "The Pacific Ocean is the largest.", "the Pacific Ocean")).toBe(1);
+    expect(score("boiling point of water in degrees Celsius?", "90 degrees Celsius", "100 degrees Celsius")).toBe(0);
+    // every gold token in the question (either-or question): all of them count
+    expect(score("Is the Pacific or the Atlantic larger?", "The Pacific", "Pacific")).toBe(1);
+    expect(score("Is the Pacific or the Atlantic larger?", "The Atlantic", "Pacific")).toBe(0);
+  });
+});

@@ -7,9 +7,10 @@
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
-import { STRATEGIES, type StrategyName } from "../../audit/calibrate.js";
+import { ALL_STRATEGIES, STRATEGIES, type StrategyName } from "../../audit/calibrate.js";
 import { auditFiles } from "../../audit/run.js";
-import { defaultProfile, loadProfile } from "../../scoring/profile.js";
+import { resolveProfile } from "../../scoring/paying-profile.js";
+import { defaultProfile } from "../../scoring/profile.js";
 
 interface AuditCliOptions {
   in: string[];
@@ -24,6 +25,8 @@ interface AuditCliOptions {
   minReliability: string;
   ratings: string;
   strategies: string;
+  priorFree?: string;
+  systemFolds?: boolean;
   figures?: boolean;
   json?: boolean;
 }
@@ -47,20 +50,25 @@ export async function runAuditCli(o: AuditCliOptions): Promise<number> {
   }
   const strategies = o.strategies.split(",").map((s) => s.trim()) as StrategyName[];
   for (const s of strategies) {
-    if (!(STRATEGIES as readonly string[]).includes(s)) throw new InputError(`--strategies: unknown strategy "${s}" (${STRATEGIES.join(", ")})`, { field: "--strategies", reason: "unknown strategy" });
+    if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new InputError(`--strategies: unknown strategy "${s}" (${ALL_STRATEGIES.join(", ")})`, { field: "--strategies", reason: "unknown strategy" });
+  }
+  const priorFree = o.priorFree ?? "within";
+  if (priorFree !== "within" && priorFree !== "drop" && priorFree !== "fit") {
+    throw new InputError(`--prior-free must be "within", "drop" or "fit", got "${priorFree}"`, { field: "--prior-free", reason: "unknown method" });
   }
   const started = Date.now();
   const res = await auditFiles({
     inputs: o.in,
     outDir: o.out,
-    baseProfile: o.profile ? await loadProfile(o.profile) : defaultProfile(),
+    baseProfile: o.profile ? await resolveProfile(o.profile) : defaultProfile(),
     calibrateOn: o.calibrateOn,
     folds: int(o.folds, "--folds", 2),
     seed: int(o.seed, "--seed", 0),
     resamples: int(o.resamples, "--resamples", 1),
     minRecords: int(o.minRecords, "--min-records", 3),
     minGroups: int(o.minGroups, "--min-groups", 2),
-    calibration: { minReliability, ratingMethod: o.ratings, strategies },
+    calibration: { minReliability, ratingMethod: o.ratings, strategies, priorFree },
+    leaveOneSystemOut: o.systemFolds !== false,
     figures: o.figures,
     logger: log,
   });
@@ -75,6 +83,17 @@ export async function runAuditCli(o: AuditCliOptions): Promise<number> {
       lines.push(
         `  ${scope.padEnd(14)} calibrated (out-of-fold) ${f(s.ablations.calibrated.pearson)}  default ${f(s.signals["composite.default"]?.pearson)}  ` +
           `best evaluator ${best ? `${best.name} ${f(best.pearson)}` : "n/a"}  median consensus ${f(s.signals["consensus.median"]?.pearson)}`,
+      );
+    }
+    const pct = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : `${(100 * x).toFixed(1)}%`);
+    for (const [task, p] of Object.entries(r.probability)) {
+      const c = p.calibrated;
+      const l = p.leaveOneSystemOut;
+      lines.push(
+        `  ${task.padEnd(14)} ECE ${c.ece?.toFixed(3) ?? "n/a"} (${p.target ?? "raw"})` +
+          (c.pay ? `  paid at 0.5: wrong ${pct(c.pay.wrongPaid)}, correct ${pct(c.pay.correctPaid)}` : "") +
+          (l ? `  leave-one-system-out ${l.pearson?.toFixed(3) ?? "n/a"}` : "") +
+          `  references withheld ${p.referenceFree.pearson?.toFixed(3) ?? "n/a"}`,
       );
     }
     lines.push(`  wrote ${res.files.join(", ")}`);
@@ -94,12 +113,14 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed of folds and bootstrap", "1")
     .option("--resamples <n>", "group-bootstrap resamples", "1000")
     .option("--calibrate-on <file>", "learn the calibration on this scored JSONL instead (repeatable); report on --in", collect)
-    .option("--profile <file>", "the profile the records were scored with (default: the default profile)")
+    .option("--profile <name|file>", "the profile the records were scored with: \"default\", \"calibrated\" or a JSON file (default: default)")
     .option("--min-records <n>", "minimum labelled records per task", "30")
     .option("--min-groups <n>", "minimum groups per task", "10")
     .option("--min-reliability <r>", "gate threshold on the lower 95% bound of a dimension's Pearson", "0.02")
     .option("--ratings <method>", "model-prior ratings from human scores: mean | bradley-terry", "mean")
     .option("--strategies <list>", `candidate calibration strategies (${STRATEGIES.join(",")})`, STRATEGIES.join(","))
+    .option("--prior-free <how>", "prior-free mixes (unrated models): within = NNLS within systems (system fixed effects), drop = the fitted mix without its priors, fit = fitted again without them", "within")
+    .option("--no-system-folds", "skip the leave-one-system-out validation")
     .option("--no-figures", "skip the SVG figures")
     .option("--json", "print a JSON summary")
     .action(async (o: AuditCliOptions) => {

@@ -11,7 +11,8 @@ import { z } from "zod";
 import { InputError } from "../../core/errors.js";
 import { driftReport, reducedProfile, singleEvaluatorProfile, type DriftReport } from "../../audit/drift.js";
 import { loadScoredFiles } from "../../audit/records.js";
-import { defaultProfile, loadProfile, type Dimension } from "../../scoring/profile.js";
+import { resolveProfile } from "../../scoring/paying-profile.js";
+import { defaultProfile, type Dimension } from "../../scoring/profile.js";
 
 interface DriftCliOptions {
   reference: string[];
@@ -58,7 +59,7 @@ function table(r: DriftReport): string {
 }
 
 export async function runDriftCli(o: DriftCliOptions): Promise<number> {
-  const profile = o.profile ? await loadProfile(o.profile) : defaultProfile();
+  const profile = o.profile ? await resolveProfile(o.profile) : defaultProfile();
   const [reference, recent] = await Promise.all([
     loadScoredFiles(o.reference, { keepUnlabelled: true }),
     loadScoredFiles(o.recent, { keepUnlabelled: true }),
@@ -98,7 +99,7 @@ export function register(program: Command): void {
     .description("compare dimension distributions of two scored windows (PSI, KS) and recommend a profile")
     .requiredOption("--reference <file>", "scored JSONL of the reference window (repeatable)", collect)
     .requiredOption("--recent <file>", "scored JSONL of the recent window (repeatable)", collect)
-    .option("--profile <file>", "the profile in use (default: the default profile)")
+    .option("--profile <name|file>", "the profile in use: \"calibrated\", \"default\" or a JSON file (default: default)")
     .option("--report <file>", "an audit report.json naming the best single evaluator per task (the fallback)")
     .option("--out <dir>", "write drift.json, profile.fallback.json (and profile.reduced.json) here")
     .option("--json", "print the report as JSON")

@@ -9,7 +9,8 @@ import { InputError } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
 import { loadOnnxCrossEncoder, loadUseLite, type ExecutionProvider, type NliModel, type SentenceEncoder } from "../../models/index.js";
 import { scoreFile } from "../../scoring/io.js";
-import { defaultProfile, loadProfile, type Profile } from "../../scoring/profile.js";
+import { resolveProfile } from "../../scoring/paying-profile.js";
+import { defaultProfile, type Profile } from "../../scoring/profile.js";
 
 interface ScoreCliOptions {
   in: string;
@@ -32,7 +33,7 @@ function positiveInt(v: string, flag: string): number {
 
 export async function runScore(o: ScoreCliOptions): Promise<number> {
   const log = createLogger("score");
-  const profile = o.profile ? await loadProfile(o.profile) : defaultProfile();
+  const profile = o.profile ? await resolveProfile(o.profile) : defaultProfile();
   const providers = o.providers.split(",").map((s) => s.trim()) as ExecutionProvider[];
   for (const p of providers) {
     if (p !== "cpu" && p !== "cuda") throw new InputError(`--providers: unknown execution provider "${p}" (cpu, cuda)`, { field: "--providers", reason: "unknown provider" });
@@ -104,7 +105,7 @@ export function register(program: Command): void {
     .description("score JSON Lines records (id, task, dataset, group, query, output, references, model) under a scoring profile")
     .requiredOption("--in <file>", "input JSON Lines file")
     .requiredOption("--out <file>", "output JSON Lines file (input fields + dimensions, evaluators, composite, profileHash)")
-    .option("--profile <file>", "scoring profile JSON (default: the built-in default profile)")
+    .option("--profile <name|file>", "scoring profile: \"calibrated\" (the paying one), \"default\" (published weights, not for money) or a JSON file (default: default)")
     .option("--errors <file>", "also write the per-record errors as JSON Lines")
     .option("--explain", "add per-dimension explanations to each output record")
     .option("--providers <list>", "onnxruntime execution providers in order, e.g. cuda,cpu", "cpu")

@@ -95,6 +95,18 @@ export function softRecall(out: readonly string[], outSet: ReadonlySet<string>, 
 }
 
 /**
+ * Gold-token recall over the tokens the question does not already contain ("qa.recall.novel"):
+ * softRecall against the reference's answer tokens minus the question's. An answer that only
+ * restates the question's words ("The Atlantic Ocean is the largest ocean" for gold "the Pacific
+ * Ocean", "90 degrees Celsius" for gold "100 degrees Celsius") gets no credit for them. When
+ * every gold token is in the question (an either-or question), all of them count.
+ */
+export function novelRecall(out: readonly string[], outSet: ReadonlySet<string>, ref: readonly string[], question: ReadonlySet<string>): number {
+  const novel = ref.filter((g) => !question.has(g));
+  return softRecall(out, outSet, novel.length > 0 ? novel : ref);
+}
+
+/**
  * Extractive support ("source.overlap"): share of the output's word n-grams (n = 4) that occur
  * verbatim in the source. A faithfulness cue for summaries (invented content has no support);
  * reference-free.

@@ -30,6 +30,7 @@ export const EVALUATORS: readonly EvaluatorInfo[] = [
   { id: "squad.containment", tier: "lexical", needsReferences: true, description: "normalised reference answer contained in the output (0/1)" },
   { id: "squad.recall", tier: "lexical", needsReferences: true, description: "share of normalised reference tokens present in the output (soft containment)" },
   { id: "qa.recall.soft", tier: "lexical", needsReferences: true, description: "lenient gold-token recall: footnote markers removed, letters split from digits, one-edit matches for tokens of 5+ characters" },
+  { id: "qa.recall.novel", tier: "lexical", needsReferences: true, description: "qa.recall.soft over the gold tokens the question does not contain (an answer restating the question earns nothing); tasks whose query is a question (alignment not against the query)" },
   { id: "source.overlap", tier: "lexical", needsReferences: false, description: "extractive support: share of output word 4-grams found verbatim in the query/source (tasks whose alignment is against the query; absent for QA)" },
   { id: "distinct.3gram", tier: "lexical", needsReferences: false, description: "non-redundancy: share of the output's word trigrams that are distinct (1 = no phrase repeated; 1 under 3 words)" },
   { id: "nli.entail", tier: "nli", needsReferences: false, description: "NLI cross-encoder: mean (1 + P(entail) - P(contradict)) / 2 of output sentences given aligned source sentences" },
