@@ -4,7 +4,9 @@
  * End-to-end throughput of the evaluator pipeline: one local Hardhat node, one Redis,
  * k = 5 evaluators (all five keys in every worker process, nonces coordinated in Redis),
  * W = 1, 2, 4 `poq worker` processes. For each workload and W: N tasks are created at once
- * and the clock runs until all are finalized (by the workers' auto-finalize). Reports tasks
+ * (and their committees drawn by the requester, as `poq task create` does, up to 16 draws a
+ * transaction) and the clock runs until all are finalized (by the workers' auto-finalize).
+ * Tasks pay with the calibrated profile. Reports tasks
  * settled per minute, transactions per task, per-stage latency (score, commit, reveal,
  * finalize; from the workers' records in Redis), and the ratio of end-to-end scoring
  * throughput to the raw scoring engine's throughput measured in this process on the same
@@ -29,7 +31,8 @@ import path from "node:path";
 import os from "node:os";
 import { Redis } from "ioredis";
 import { loadUseLite } from "../oracle/models/index.js";
-import { defaultProfile, profileHash } from "../oracle/scoring/profile.js";
+import { profileHash } from "../oracle/scoring/profile.js";
+import { payingProfile } from "../oracle/scoring/paying-profile.js";
 import { EngineTaskScorer } from "../oracle/worker/scorer.js";
 import { RedisStateStore } from "../oracle/worker/store.js";
 import { parseTaskFile, type TaskLine } from "../oracle/sdk/tasks.js";
@@ -160,10 +163,12 @@ async function main() {
   // The workers' settings (loadUseLite defaults), and one onnxruntime thread for the per-core figure.
   const encoder = await loadUseLite();
   const encoder1 = await loadUseLite({ intraOpThreads: 1 });
-  const ph = profileHash(defaultProfile());
+  // Tasks pay with the calibrated profile (the workers' default and the stack's evaluators' declared one).
+  const profile = await payingProfile();
+  const ph = profileHash(profile);
   const warm = { taskId: "warm", family: "qa" as const, query: "warm up", references: ["x"], outputs: [{ text: "warm", model: "gpt4" }] };
   const freshScorer = async (enc: typeof encoder) => {
-    const sc = new EngineTaskScorer([defaultProfile()], enc);
+    const sc = new EngineTaskScorer([profile], enc);
     await sc.score(ph, warm);
     return sc;
   };

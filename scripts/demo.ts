@@ -1,10 +1,13 @@
 /**
  * `npm run demo`: PoQ end to end on a local chain.
  * Deploys the contracts (in-process Hardhat network, or --rpc URL of a running Hardhat
- * node), registers inference nodes and evaluators (some dishonest), creates tasks from
- * examples/demo-tasks.jsonl, and lets the evaluator worker code score, commit, reveal and
- * finalize them through BullMQ (Redis at REDIS_URL) or, without Redis, the same handlers
- * in-process. Prints per-task consensus, trust over the rounds and payouts.
+ * node), registers inference nodes and evaluators (some dishonest) serving the paying
+ * (calibrated) profile, waits out the registry's activation delay (a time warp on the dev
+ * chain), creates tasks from examples/demo-tasks.jsonl paying with that profile, and lets the
+ * evaluator worker code draw the committees, score, commit, reveal and finalize them through
+ * BullMQ (Redis at REDIS_URL) or, without Redis, the same handlers in-process. Prints
+ * per-task consensus, trust over the rounds and payouts; --json writes the run, with one row
+ * per output of the final round ({task, node, verdict, consensusBps, paid}).
  */
 import { Command } from "commander";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
@@ -12,13 +15,13 @@ import pino from "pino";
 import { createLogger } from "../oracle/core/log.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createPublicClient, http, formatEther, parseEther, type Address, type EIP1193Provider, type PublicClient } from "viem";
+import { formatEther, parseEther, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { loadConfig } from "../oracle/config/index.js";
 import { DirContentStore } from "../oracle/content/index.js";
 import { MemoryNonceCoordinator } from "../oracle/chain/nonce.js";
 import { TxSender } from "../oracle/chain/tx.js";
-import { deployPoqStack, fund, increaseTime, modelIdOf, type DevChain } from "../oracle/ops/devchain.js";
+import { activateRegistrations, deployPoqStack, devChainAt, fund, increaseTime, modelIdOf, type DevChain } from "../oracle/ops/devchain.js";
 import { PoqReader, PoqActions, type TaskInfo } from "../oracle/sdk/index.js";
 import { readTaskFile, prepareTask } from "../oracle/sdk/tasks.js";
 import { redisConnection, redisReachable } from "../oracle/queue/redis.js";
@@ -26,8 +29,8 @@ import { createWorkerRuntime, type WorkerRuntime } from "../oracle/worker/runtim
 import { EngineTaskScorer } from "../oracle/worker/scorer.js";
 import { StrategyScorer, parseStrategy, type Strategy } from "../oracle/worker/strategies.js";
 import { loadUseLite } from "../oracle/models/index.js";
-import { defaultProfile, profileHash } from "../oracle/scoring/profile.js";
-import { nextBlockTime } from "../oracle/chain/clock.js";
+import { profileHash } from "../oracle/scoring/profile.js";
+import { payingProfile } from "../oracle/scoring/paying-profile.js";
 
 const program = new Command("demo")
   .option("--rpc <url>", "use a running Hardhat node instead of the in-process network")
@@ -38,7 +41,7 @@ const program = new Command("demo")
   .option("--k <n>", "committee size", "5")
   .option("--rule <rule>", "aggregation rule", "TRUST_WEIGHTED_MEDIAN")
   .option("--no-redis", "run the job handlers in-process even if Redis answers")
-  .option("--json <file>", "write the results as JSON")
+  .option("--json <file>", "write the run as JSON: `outputs` holds one row per output of the final round {task, node, verdict, consensusBps, paid}")
   .option("--log <file>", "the workers' log (pino JSON, POQ_LOG_LEVEL, default warn); summarised at the end", ".poq/demo.log")
   .parse();
 const opts = program.opts<{ rpc?: string; tasks: string; rounds: string; honest: string; dishonest: string; k: string; rule: string; redis: boolean; json?: string; log: string }>();
@@ -84,13 +87,12 @@ async function main() {
   let dc: DevChain;
   let mode: string;
   if (opts.rpc) {
-    const client = createPublicClient({ transport: http(opts.rpc) }) as PublicClient;
-    dc = { client, provider: client as unknown as EIP1193Provider };
+    dc = await devChainAt(opts.rpc);
     mode = `Hardhat node at ${opts.rpc}`;
   } else {
     const { network } = await import("hardhat");
     const conn = await network.create();
-    dc = { client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider: conn.provider as unknown as EIP1193Provider };
+    dc = { client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider: conn.provider as unknown as EIP1193Provider, viem: conn.viem };
     mode = "in-process Hardhat network";
   }
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -108,7 +110,7 @@ async function main() {
   await fund(dc, [admin, requester, ...nodes, ...evaluators].map((a) => a.address));
 
   const dep = await deployPoqStack(dc, admin);
-  say(`deployed ProofOfQuality at ${dep.poq} (token ${dep.token}) [${secs()} s]`);
+  say(`deployed ProofOfQuality at ${dep.poq}, EvaluatorRegistry at ${dep.registry} (token ${dep.token}) [${secs()} s]`);
   const reader = new PoqReader(dc.client, dep.poq);
   const nonces = new MemoryNonceCoordinator();
   const txCfg = { maxRetries: 3, backoffMs: 100, receiptTimeoutMs: 30_000, feeBumpPercent: 20, maxFeeBumps: 3 };
@@ -120,16 +122,20 @@ async function main() {
   await adminA.tokenTransfer(requester.address, parseEther("100000"));
   for (const e of evaluators) await adminA.tokenTransfer(e.address, stake);
   for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(nodeModels[i]!));
-  for (const e of evaluators) await actions(e).registerEvaluator(stake, cost);
+  // Tasks pay with the calibrated profile; every evaluator declares it (and its workers load it).
+  const profile = await payingProfile();
+  const pHash = profileHash(profile);
+  for (const e of evaluators) await actions(e).registerEvaluator(stake, cost, [pHash]);
   const label = labels;
   evaluators.forEach((e, i) => label.set(e.address.toLowerCase(), `E${i + 1} ${strategies[i]}`));
   nodes.forEach((n, i) => label.set(n.address.toLowerCase(), `${nodeNames[i]} (${nodeModels[i]})`));
-  say(`registered ${nodes.length} inference nodes and ${evaluators.length} evaluators (${strategies.join(", ")}) [${secs()} s]`);
+  const staking = await reader.stakingParams();
+  say(`registered ${nodes.length} inference nodes and ${evaluators.length} evaluators (${strategies.join(", ")}), serving the calibrated profile ${pHash.slice(0, 10)}… [${secs()} s]`);
+  const warped = await activateRegistrations(dc, dep.registry);
+  say(`advanced chain time ${warped} s: registrations count for sampling after the registry's ${staking.activationDelay} s activation delay`);
 
   // ---------------------------------------------------------------- workers
   const encoder = await loadUseLite({ intraOpThreads: 1, logger: log });
-  const profile = defaultProfile();
-  const pHash = profileHash(profile);
   const honestScorer = new EngineTaskScorer([profile], encoder);
   const contentDir = mkdtempSync(path.join(tmpdir(), "poq-demo-content-"));
   const content = new DirContentStore(contentDir);
@@ -144,7 +150,8 @@ async function main() {
       env: {},
       overrides: {
         redis: { url: redisUrl, prefix: `poq-demo-${runId}-op${i}` },
-        worker: { confirmations: 0, reorgWindow: 2, pollIntervalMs: 150, concurrency: 4, attempts: 3, autoFinalize: i === 0 },
+        // The honest operator draws committees and finalizes (anyone may; one is enough here).
+        worker: { confirmations: 0, reorgWindow: 2, pollIntervalMs: 150, concurrency: 4, attempts: 3, autoFinalize: i === 0, autoDraw: i === 0 },
         tx: txCfg,
       },
     });
@@ -160,6 +167,7 @@ async function main() {
       contract: dep.poq,
       content,
       autoFinalize: i === 0,
+      autoDraw: i === 0,
     });
     rt.service.start();
     runtimes.push(rt);
@@ -178,8 +186,10 @@ async function main() {
   const allTasks: TaskInfo[] = [];
   const commitWindow = 600;
   const revealWindow = 600;
+  const nodeBudget = parseEther("40");
+  let lastRoundFrom = 0n;
   for (let round = 1; round <= Number(opts.rounds); round++) {
-    const now = await nextBlockTime(dc.client);
+    lastRoundFrom = (await dc.client.getBlockNumber()) + 1n;
     const ids: bigint[] = [];
     for (const line of lines) {
       const spec = await prepareTask(line, content, {
@@ -187,52 +197,91 @@ async function main() {
         k,
         commitWindow,
         revealWindow,
-        nodeBudget: parseEther("40"),
+        nodeBudget,
         evalBudget: cost * BigInt(k),
         profileHash: pHash,
-        now,
         nodes: Object.fromEntries(nodeNames.map((n, i) => [n, nodes[i]!.address])),
       });
       ids.push(await req.createTask(spec));
     }
-    // Wait for settlement; when the workers are idle (an offline member blocks early reveal), move time on.
+    // The workers draw each committee in a block after the task's; then score, commit, reveal,
+    // finalize. When they are idle (an offline member blocks the early reveal), move time on.
     let last = "";
     let idleSince = Date.now();
     for (;;) {
       const ts = await Promise.all(ids.map((id) => reader.getTask(id)));
       const sig = ts.map((t) => `${t.status}${t.commits}${t.reveals}`).join();
-      if (ts.every((t) => t.status === "finalized")) {
+      if (ts.every((t) => t.status === "finalized" || t.status === "cancelled")) {
         allTasks.push(...ts);
         break;
       }
       if (sig !== last) (last = sig), (idleSince = Date.now());
       else if (Date.now() - idleSince > 2500) {
-        const open = ts.filter((t) => t.status !== "finalized");
-        const block = (await dc.client.getBlock()).timestamp;
-        const target = open.some((t) => block <= t.commitDeadline) ? open[0]!.commitDeadline : open[0]!.revealDeadline;
-        const step = Number(target - block) + 1;
-        say(`  round ${round}: workers idle, advancing chain time by ${step} s past the ${block <= open[0]!.commitDeadline ? "commit" : "reveal"} deadline`);
-        await increaseTime(dc, Math.max(1, step));
+        const pending = ts.filter((t) => t.status === "pending");
+        if (pending.length) {
+          // nothing was mined after the last creation: the requester draws (anyone may)
+          say(`  round ${round}: ${pending.length} committees not drawn yet; the requester draws them`);
+          await req.drawCommittees(pending.map((t) => t.taskId));
+        } else {
+          // Past the latest deadline still ahead (the round's tasks were drawn seconds apart).
+          const open = ts.filter((t) => t.status === "open");
+          const block = (await dc.client.getBlock()).timestamp;
+          const beforeCommit = open.some((t) => block <= t.commitDeadline);
+          const max = (xs: bigint[]) => xs.reduce((a, b) => (b > a ? b : a));
+          const target = beforeCommit ? max(open.filter((t) => block <= t.commitDeadline).map((t) => t.commitDeadline)) : max(open.map((t) => t.revealDeadline));
+          const step = Number(target - block) + 1;
+          say(`  round ${round}: workers idle, advancing chain time by ${step} s past the ${beforeCommit ? "commit" : "reveal"} deadline`);
+          await increaseTime(dc, Math.max(1, step));
+        }
         idleSince = Date.now();
       }
       if (Date.now() - t0 > 170_000) throw new Error("demo did not settle in time");
       await new Promise((r) => setTimeout(r, 200));
     }
     await record();
-    say(`round ${round}: ${ids.length} tasks settled (ids ${ids[0]}..${ids.at(-1)}) [${secs()} s]`);
+    const cancelled = allTasks.slice(-ids.length).filter((t) => t.status === "cancelled").length;
+    say(`round ${round}: ${ids.length} tasks settled (ids ${ids[0]}..${ids.at(-1)})${cancelled ? `, ${cancelled} cancelled (no committee)` : ""} [${secs()} s]`);
   }
 
   // ---------------------------------------------------------------- report
-  say("\nPer-task consensus of the last round (basis points; node payouts need consensus > 5000):");
+  const verdictOf = (line: (typeof lines)[number], j: number) => line.outputs[j]?.verdict ?? "-";
+  say("\nPer-task consensus of the last round (basis points under the calibrated profile; node payouts need consensus > 5000):");
   const lastRound = allTasks.slice(-lines.length);
   const rows: (string | number)[][] = [];
   for (const [i, t] of lastRound.entries()) {
     const line = lines[i]!;
-    rows.push([`#${t.taskId} ${line.id}`, t.family, t.rule, ...t.consensus.map(String), t.committee.map((c) => label.get(c.evaluator.toLowerCase())!.split(" ")[0]).join(",")]);
+    rows.push([`#${t.taskId} ${line.id}`, t.family, ...t.consensus.map((c, j) => `${c} ${verdictOf(line, j)[0]}`), t.committee.map((c) => label.get(c.toLowerCase())!.split(" ")[0]).join(",")]);
   }
-  table(rows, ["task", "family", "rule", ...nodeNames, "committee"]);
+  table(rows, ["task", "family", ...nodeNames, "committee"]);
+  say("  (c = correct, w = wrong, g = gibberish: the verdict examples/demo-tasks.jsonl gives each output)");
 
-  say("\nEvaluator trust after each round (bps, 10000 = 1.0; leave-one-out adaptive trust):");
+  // What each output of the final round was paid, with its verdict.
+  const settledLogs = (await dc.client.getContractEvents({ address: dep.poq, abi: reader.abi, eventName: "OutputSettled", fromBlock: lastRoundFrom } as never)) as unknown as {
+    args: { taskId: bigint; output: bigint; node: Address; consensus: bigint; pay: bigint };
+  }[];
+  const payOf = new Map(settledLogs.map((l) => [`${l.args.taskId}:${l.args.output}`, l.args.pay]));
+  const outputRows = lastRound.flatMap((t, i) =>
+    lines[i]!.outputs.map((o, j) => ({
+      task: lines[i]!.id,
+      taskId: t.taskId.toString(),
+      node: o.node,
+      verdict: o.verdict ?? null,
+      consensusBps: t.consensus[j] ?? null,
+      paid: Number(formatEther(payOf.get(`${t.taskId}:${j}`) ?? 0n)),
+    })),
+  );
+  const byVerdict = new Map<string, { n: number; paid: number; consensus: number }>();
+  for (const r of outputRows) {
+    const v = byVerdict.get(r.verdict ?? "-") ?? { n: 0, paid: 0, consensus: 0 };
+    byVerdict.set(r.verdict ?? "-", { n: v.n + 1, paid: v.paid + r.paid, consensus: v.consensus + (r.consensusBps ?? 0) });
+  }
+  say(`\nPaid by verdict, last round (node budget ${formatEther(nodeBudget)} a task, ${formatEther(nodeBudget / BigInt(nodeNames.length))} an output at most):`);
+  table(
+    [...byVerdict].map(([v, x]) => [v, x.n, Math.round(x.consensus / x.n), (x.paid / x.n).toFixed(2), x.paid.toFixed(2)]),
+    ["verdict", "outputs", "mean consensus", "mean paid", "total paid"],
+  );
+
+  say(`\nEvaluator trust after each round (bps, 10000 = 1.0). New identities start at ${staking.initialTrust}; a rise is capped at +${staking.trustGainPerPeriod} per trust period (${staking.trustPeriod} s of chain time here); a non-revealer loses 20% and part of its stake:`);
   table(
     evaluators.map((e) => {
       const h = trustHistory[e.address.toLowerCase()] ?? [];
@@ -240,11 +289,16 @@ async function main() {
     }),
     ["evaluator", ...Array.from({ length: Number(opts.rounds) + 1 }, (_, r) => `r${r}`)],
   );
+  const finalTrust = (pred: (s: Strategy) => boolean) => {
+    const xs = evaluators.filter((_, i) => pred(strategies[i]!)).map((e) => trustHistory[e.address.toLowerCase()]!.at(-1)!);
+    return xs.length ? Math.round(xs.reduce((a, b) => a + b, 0) / xs.length) : NaN;
+  };
+  say(`  mean trust now: honest ${finalTrust((x) => x === "honest")}, dishonest ${finalTrust((x) => x !== "honest")} (all started at ${staking.initialTrust})`);
 
   say("\nPayouts:");
   const evs = await reader.getEvaluators();
   table(
-    evs.map((e) => [label.get(e.address.toLowerCase())!, e.tasksAssigned, e.tasksRevealed, e.tasksMissed, formatEther(e.lifetimeEarned), formatEther(stake - e.stake)]),
+    evs.map((e) => [label.get(e.address.toLowerCase())!, e.tasksAssigned, e.tasksAssigned - e.tasksMissed, e.tasksMissed, formatEther(e.lifetimeEarned), formatEther(stake - e.stake)]),
     ["evaluator", "assigned", "revealed", "missed", "earned", "slashed"],
   );
   const nodeInfo = await Promise.all(nodes.map((n) => reader.getNode(n.address)));
@@ -253,8 +307,11 @@ async function main() {
     nodeInfo.map((n) => [label.get(n.address.toLowerCase())!, formatEther(n.lifetime), formatEther(n.pending)]),
     ["inference node", "lifetime", "claimable"],
   );
-  const refund = await reader.claimableOf(requester.address);
-  say(`\nrequester refund claimable: ${formatEther(refund)} POQT of ${formatEther(BigInt(allTasks.length) * (parseEther("40") + cost * BigInt(k)))} escrowed`);
+  const refund = await reader.refundedOf(requester.address);
+  const escrowed = allTasks.reduce((a, t) => a + t.nodeBudget + t.evalBudget, 0n);
+  say(`\nrequester refunds: ${formatEther(refund)} POQT of ${formatEther(escrowed)} escrowed (claimable with poq claim; protocol fees not refunded)`);
+  const totals = await reader.totals();
+  say(`contract accounts: escrowed ${formatEther(totals.escrowed)}, claimable ${formatEther(totals.claimable)}, treasury ${formatEther(totals.treasury)}, burned ${formatEther(totals.burned)}`);
   const failed = (await Promise.all(runtimes.map((r) => r.queue.failed()))).flat();
   if (failed.length) say(`failed jobs kept with their reason: ${failed.length} (e.g. ${failed[0]!.id}: ${failed[0]!.reason})`);
   summariseLog(label);
@@ -266,9 +323,14 @@ async function main() {
       JSON.stringify(
         {
           mode: useRedis ? "bullmq" : "in-process",
-          tasks: allTasks.map((t) => ({ taskId: t.taskId.toString(), family: t.family, consensus: t.consensus, committee: t.committee.map((c) => label.get(c.evaluator.toLowerCase())) })),
+          profileHash: pHash,
+          rounds: Number(opts.rounds),
+          outputs: outputRows,
+          tasks: allTasks.map((t) => ({ taskId: t.taskId.toString(), status: t.status, family: t.family, consensus: t.consensus, committee: t.committee.map((c) => label.get(c.toLowerCase())) })),
           trust: Object.fromEntries(evaluators.map((e) => [label.get(e.address.toLowerCase())!, trustHistory[e.address.toLowerCase()]])),
+          initialTrust: staking.initialTrust,
           nodes: Object.fromEntries(nodeInfo.map((n) => [label.get(n.address.toLowerCase())!, n.lifetime.toString()])),
+          requesterRefunded: refund.toString(),
           seconds: (Date.now() - t0) / 1000,
         },
         null,

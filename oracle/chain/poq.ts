@@ -16,7 +16,7 @@ import { InputError, PoqError } from "../core/errors.js";
 import { withRetry, TxSender } from "./tx.js";
 import type { NonceCoordinator } from "./nonce.js";
 import type { TxConfig } from "../config/schema.js";
-import type { PoqChainPort, TaskView } from "../worker/types.js";
+import type { PoqChainPort, TaskProgress, TaskView } from "../worker/types.js";
 import { RevertError } from "./errors.js";
 import { CallBatcher } from "./batcher.js";
 import { chainNow } from "./clock.js";
@@ -34,11 +34,18 @@ interface RawTaskView {
   commitDeadline: number;
   revealDeadline: number;
   nodeBudget: bigint;
-  evalBudget: bigint;
   requester: Address;
+  fee: bigint;
+  commitWindow: number;
+  revealWindow: number;
+  profileId: number;
+  refundTo: Address;
+  seedBlock: bigint;
   queryHash: Hex;
   profileHash: Hex;
 }
+
+const progressOf = (t: RawTaskView) => ({ status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k), seedBlock: BigInt(t.seedBlock) });
 
 /** A model name as the contract's `bytes32 modelId` (UTF-8, zero-padded; at most 32 bytes). */
 export function modelIdOf(name: string): Hex {
@@ -81,6 +88,7 @@ export class PoqChain implements PoqChainPort {
   /** Outputs and committee never change after creation: read once per task. */
   private staticCache = new Map<bigint, Pick<TaskView, "outputs" | "committee">>();
   private activityEvents?: AbiEvent[];
+  private taskEvents?: AbiEvent[];
 
   constructor(readonly o: PoqChainOptions) {
     // A commit costs the same gas every time, a reveal or a finalization the same for tasks of
@@ -109,23 +117,37 @@ export class PoqChain implements PoqChainPort {
     return s;
   }
 
-  async tasksCreatedIn(from: bigint, to: bigint): Promise<Array<{ taskId: bigint; blockHash: Hex }>> {
+  /**
+   * Tasks created (TaskCreated, with their block: the draw's seed block) and committees drawn
+   * (CommitteeSampled, with the hash of their block) in [from, to]: one log query.
+   */
+  async taskEventsIn(from: bigint, to: bigint): Promise<{ created: Array<{ taskId: bigint; blockNumber: bigint; blockHash: Hex }>; sampled: Array<{ taskId: bigint; blockHash: Hex }> }> {
+    this.taskEvents ??= (["TaskCreated", "CommitteeSampled"] as const).map((name) => this.event(name));
+    const events = this.taskEvents;
     const logs = await withRetry(
-      () => this.o.client.getContractEvents({ address: this.o.address, abi: this.o.abi, eventName: "CommitteeSampled", fromBlock: from, toBlock: to } as never),
+      () => this.o.client.getLogs({ address: this.o.address, events, fromBlock: from, toBlock: to, strict: true }),
       this.o.tx,
       "getLogs",
       this.o.log,
     );
-    return (logs as unknown as { args: { taskId: bigint }; blockHash: Hex }[]).map((l) => ({ taskId: l.args.taskId, blockHash: l.blockHash }));
+    const created: Array<{ taskId: bigint; blockNumber: bigint; blockHash: Hex }> = [];
+    const sampled: Array<{ taskId: bigint; blockHash: Hex }> = [];
+    for (const l of logs as unknown as { eventName: string; args: { taskId: bigint }; blockNumber: bigint; blockHash: Hex }[]) {
+      if (l.eventName === "TaskCreated") created.push({ taskId: l.args.taskId, blockNumber: l.blockNumber, blockHash: l.blockHash });
+      else sampled.push({ taskId: l.args.taskId, blockHash: l.blockHash });
+    }
+    return { created, sampled };
+  }
+
+  private event(name: string): AbiEvent {
+    const ev = this.o.abi.find((x) => x.type === "event" && x.name === name);
+    if (!ev) throw new PoqError("E_ABI", `the PoQ ABI has no ${name} event`);
+    return ev as AbiEvent;
   }
 
   async taskActivityIn(from: bigint, to: bigint): Promise<bigint[]> {
     // The activity events, all with the task id as their first indexed topic.
-    this.activityEvents ??= (["Committed", "Revealed", "TaskFinalized"] as const).map((name) => {
-      const ev = this.o.abi.find((x) => x.type === "event" && x.name === name);
-      if (!ev) throw new PoqError("E_ABI", `the PoQ ABI has no ${name} event`);
-      return ev as AbiEvent;
-    });
+    this.activityEvents ??= (["Committed", "Revealed", "TaskFinalized"] as const).map((name) => this.event(name));
     const events = this.activityEvents;
     const logs = await withRetry(
       () => this.o.client.getLogs({ address: this.o.address, events, fromBlock: from, toBlock: to, strict: true }),
@@ -184,8 +206,8 @@ export class PoqChain implements PoqChainPort {
   }
 
   private remember(taskId: bigint, v: Pick<TaskView, "outputs" | "committee">): void {
-    // A task that does not exist reads as empty: do not cache that.
-    if (v.outputs.length === 0) return;
+    // A task that does not exist reads as empty, a pending one has no committee yet: do not cache that.
+    if (v.outputs.length === 0 || v.committee.length === 0) return;
     if (this.staticCache.size >= 4096) this.staticCache.delete(this.staticCache.keys().next().value!);
     this.staticCache.set(taskId, v);
   }
@@ -203,6 +225,9 @@ export class PoqChain implements PoqChainPort {
       profileHash: t.profileHash,
       rule: Number(t.rule),
       status: Number(t.status),
+      k: Number(t.k),
+      fee: BigInt(t.fee),
+      seedBlock: BigInt(t.seedBlock),
       commits: Number(t.commits),
       reveals: Number(t.reveals),
     };
@@ -218,7 +243,7 @@ export class PoqChain implements PoqChainPort {
     let st = cached;
     if (!st) {
       const outs = r[calls.length - 2] as readonly [readonly Address[], readonly Hex[]];
-      const comm = r[calls.length - 1] as readonly [readonly Address[], readonly bigint[]];
+      const comm = r[calls.length - 1] as readonly [readonly Address[], bigint];
       st = { outputs: outs[0].map((node, j) => ({ node, outputHash: outs[1][j]! })), committee: [...comm[0]] };
       this.remember(taskId, st);
     }
@@ -235,15 +260,14 @@ export class PoqChain implements PoqChainPort {
     return { task: r.task, member: r.member! };
   }
 
-  async progress(taskId: bigint) {
-    const t = await this.read<RawTaskView>("getTask", [taskId]);
-    return { status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) };
+  async progress(taskId: bigint): Promise<TaskProgress> {
+    return progressOf(await this.read<RawTaskView>("getTask", [taskId]));
   }
 
   /** progress() of many tasks in one eth_call. */
-  async progressMany(taskIds: readonly bigint[]): Promise<Array<{ status: number; commits: number; reveals: number; k: number }>> {
+  async progressMany(taskIds: readonly bigint[]): Promise<TaskProgress[]> {
     const rs = (await this.readMany(taskIds.map((id) => ({ functionName: "getTask", args: [id] })))) as RawTaskView[];
-    return rs.map((t) => ({ status: Number(t.status), commits: Number(t.commits), reveals: Number(t.reveals), k: Number(t.k) }));
+    return rs.map(progressOf);
   }
 
   async nodeModel(node: Address): Promise<string> {
@@ -282,6 +306,15 @@ export class PoqChain implements PoqChainPort {
 
   reveal(ev: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex> {
     return this.batcher(ev).submit("reveal", [taskId, [...scores], salt], {}, `reveal/${scores.length}`);
+  }
+
+  /**
+   * Draws a pending task's committee (anyone may, in a block after the task's seed block).
+   * Its gas grows with the evaluator pool: always estimated (which also turns a lost race,
+   * NotPending, into a decoded error before anything is sent).
+   */
+  drawCommittee(from: Address, taskId: bigint): Promise<Hex> {
+    return this.batcher(from).submit("drawCommittee", [taskId], {}, null);
   }
 
   finalize(from: Address, taskId: bigint): Promise<Hex> {

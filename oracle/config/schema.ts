@@ -81,6 +81,12 @@ export const workerSchema = z
     attempts: z.number().int().min(1).max(50).default(5),
     /** Also send finalize() for tasks this operator revealed in, once allowed. */
     autoFinalize: z.boolean().default(false),
+    /**
+     * Draw the committee of every pending task seen (drawCommittee, anyone may), once a block
+     * follows the one that created it. Several workers racing for one draw is harmless: the
+     * loser's call reverts NotPending before it is sent.
+     */
+    autoDraw: z.boolean().default(true),
   })
   .strict();
 
@@ -101,7 +107,10 @@ export const configSchema = z
     content: contentSchema.default({ kind: "dir", dir: ".poq/content" }),
     worker: workerSchema.default(workerSchema.parse({})),
     tx: txSchema.default(txSchema.parse({})),
-    /** Scoring profile JSON files the worker may score under (the built-in default is always known). */
+    /**
+     * Scoring profiles the worker serves besides the paying (calibrated) one, which it always
+     * loads: JSON files, or the names "calibrated" / "default".
+     */
     profiles: z.array(z.string().min(1)).default([]),
     metrics: z
       .object({ port: z.number().int().min(0).max(65535).optional(), host: z.string().default("127.0.0.1") })

@@ -1,6 +1,8 @@
 import {
+  createPublicClient,
   createWalletClient,
   custom,
+  http,
   parseEther,
   type Address,
   type Hex,
@@ -8,18 +10,21 @@ import {
   type PublicClient,
   type EIP1193Provider,
 } from "viem";
-import path from "node:path";
-import { loadArtifact } from "../chain/contract.js";
-import { DEFAULT_PARAMS } from "../rules/constants.js";
+import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
 import { PoqError } from "../core/errors.js";
+import { evaluatorRegistryAbi } from "../contract/abi.js";
+import { deployLocalStack } from "../contract/local.js";
 
 /**
  * Local development chain helpers (demo, tests, benchmark): deploy the PoQ stack, fund and
- * register actors, move time. Works on the in-process Hardhat network and on `hardhat node`.
+ * register actors, move time (evm_increaseTime: the registry's activation delay, deadlines).
+ * Works on the in-process Hardhat network and on `hardhat node`.
  */
 export interface DevChain {
   client: PublicClient;
   provider: EIP1193Provider;
+  /** The Hardhat connection's viem helpers (deployment); see devChainAt for a node over HTTP. */
+  viem?: HardhatViemHelpers;
 }
 
 export async function sendAndWait(dc: DevChain, account: LocalAccount, to: Address | undefined, data: Hex | undefined, value = 0n, deployData?: Hex): Promise<{ hash: Hex; contractAddress?: Address | null }> {
@@ -49,45 +54,58 @@ export async function mine(dc: DevChain): Promise<void> {
 
 export interface Deployment {
   token: Address;
+  /** ProofOfQuality */
   poq: Address;
-  randomness: Address;
+  /** EvaluatorRegistry */
+  registry: Address;
+  /** ProfileRegistry */
+  profiles: Address;
+  /** Registered profile hashes (every shipped profile). */
+  profileHashes: Hex[];
   deployBlock: bigint;
 }
 
-async function deploy(dc: DevChain, admin: LocalAccount, name: string, file: string, dir: string, args: readonly unknown[], linked = new Map<string, Address>()): Promise<Address> {
-  const { abi, bytecode: raw, linkReferences } = loadArtifact(name, file, dir);
-  let bytecode = raw;
-  // Link external libraries (deployed once per stack, recursively).
-  for (const [source, libs] of Object.entries(linkReferences)) {
-    for (const [lib, refs] of Object.entries(libs)) {
-      const key = `${source}:${lib}`;
-      let addr = linked.get(key);
-      if (!addr) {
-        const rel = source.replace(/^project\//, "");
-        addr = await deploy(dc, admin, lib, path.basename(rel), path.dirname(rel), [], linked);
-        linked.set(key, addr);
-      }
-      for (const r of refs) bytecode = (bytecode.slice(0, 2 + r.start * 2) + addr.slice(2).toLowerCase() + bytecode.slice(2 + (r.start + r.length) * 2)) as Hex;
-    }
-  }
-  const { encodeDeployData } = await import("viem");
-  const data = encodeDeployData({ abi, bytecode, args } as never);
-  const r = await sendAndWait(dc, admin, undefined, undefined, 0n, data);
-  return r.contractAddress!;
+/**
+ * A dev chain reached over HTTP (a running `hardhat node`): viem clients plus a Hardhat
+ * connection to it, whose viem helpers deploy the stack (deployLocalStack).
+ */
+export async function devChainAt(url: string): Promise<DevChain> {
+  const client = createPublicClient({ transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
+  const { network } = await import("hardhat");
+  const conn = await network.create({ network: "localhost", override: { url } });
+  return { client, provider: client as unknown as EIP1193Provider, viem: conn.viem };
 }
 
-/** Deploys test token, prevrandao randomness and ProofOfQuality with the default parameters. */
-export async function deployPoqStack(dc: DevChain, admin: LocalAccount, supply = parseEther("1000000000")): Promise<Deployment> {
-  const token = await deploy(dc, admin, "PoQTestToken", "PoQTestToken.sol", "contracts/token", [admin.address, supply]);
-  const randomness = await deploy(dc, admin, "PrevrandaoRandomness", "PrevrandaoRandomness.sol", "contracts/randomness", []);
-  const p = DEFAULT_PARAMS;
-  const poq = await deploy(dc, admin, "ProofOfQuality", "ProofOfQuality.sol", "contracts", [
-    token,
-    randomness,
-    admin.address,
-    { minStake: p.minStake, stakeCap: p.stakeCap, unbondingDelay: p.unbondingDelay, settlement: p.settlement },
-  ]);
-  return { token, poq, randomness, deployBlock: await dc.client.getBlockNumber() };
+/**
+ * Deploys the PoQ stack with deployLocalStack (the contract tests' deployment: token, linked
+ * libraries, ProfileRegistry with every shipped profile, EvaluatorRegistry bound to
+ * ProofOfQuality, DEV_PROTOCOL_PARAMS: activation delay 60 s, windows from 10 s) from the
+ * connection's first account, then hands the whole token supply to `funder`, the key that
+ * funds the demo's or test's actors.
+ */
+export async function deployPoqStack(dc: DevChain, funder: LocalAccount, supply = parseEther("1000000000")): Promise<Deployment> {
+  if (!dc.viem) throw new PoqError("E_DEVCHAIN", "deployPoqStack needs the chain's Hardhat viem helpers (DevChain.viem): see devChainAt");
+  const stack = await deployLocalStack(dc.viem, { initialSupply: supply });
+  await stack.token.write.transfer([funder.address, supply]);
+  return {
+    token: stack.token.address,
+    poq: stack.poq.address,
+    registry: stack.registry.address,
+    profiles: stack.profileRegistry.address,
+    profileHashes: stack.profiles,
+    deployBlock: await dc.client.getBlockNumber(),
+  };
+}
+
+/**
+ * Moves the chain past the EvaluatorRegistry's activation delay (evm_increaseTime + a block):
+ * what was registered or changed so far counts for sampling. Dev chains only.
+ */
+export async function activateRegistrations(dc: DevChain, registry: Address): Promise<number> {
+  const p = (await dc.client.readContract({ address: registry, abi: evaluatorRegistryAbi, functionName: "params" })) as { activationDelay: number };
+  const seconds = Number(p.activationDelay) + 1;
+  await increaseTime(dc, seconds);
+  return seconds;
 }
 
 export { modelIdOf } from "../chain/poq.js";

@@ -9,16 +9,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
-import { createPublicClient, http, parseEther, type Address, type EIP1193Provider, type PublicClient } from "viem";
+import { createPublicClient, http, parseEther, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { deployPoqStack, fund, modelIdOf, type DevChain, type Deployment } from "./devchain.js";
+import { activateRegistrations, deployPoqStack, devChainAt, fund, modelIdOf, type DevChain, type Deployment } from "./devchain.js";
 import { MemoryNonceCoordinator } from "../chain/nonce.js";
 import { TxSender } from "../chain/tx.js";
 import { PoqActions, PoqReader } from "../sdk/index.js";
 import { DirContentStore } from "../content/index.js";
 import { prepareTask, type TaskLine } from "../sdk/tasks.js";
-import { defaultProfile, profileHash } from "../scoring/profile.js";
-import { nextBlockTime } from "../chain/clock.js";
+import { profileHash } from "../scoring/profile.js";
+import { payingProfile } from "../scoring/paying-profile.js";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -94,6 +94,7 @@ export interface Stack {
   contentDir: string;
   content: DirContentStore;
   actions: (a: PrivateKeyAccount) => PoqActions;
+  /** The paying (calibrated) profile: what the evaluators serve and tasks name by default. */
   profileHash: `0x${string}`;
 }
 
@@ -102,10 +103,14 @@ export const DEFAULT_NODE_MODELS = ["gpt4", "chatgpt", "fid"];
 
 /** Deploys and registers one inference node per model (default 3) and `nEval` evaluators on the node at `url`. */
 export async function setupStack(url: string, nEval = 5, nodeModels = DEFAULT_NODE_MODELS): Promise<Stack> {
-  const client = createPublicClient({ transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
-  return setupStackOn({ client, provider: client as unknown as EIP1193Provider }, nEval, nodeModels);
+  return setupStackOn(await devChainAt(url), nEval, nodeModels);
 }
 
+/**
+ * The same on a chain given with its Hardhat viem helpers (`dc.viem`). The evaluators (stake
+ * 1000, cost 1, serving the paying profile) are made sampleable by moving the chain's clock
+ * past the registry's activation delay.
+ */
 export async function setupStackOn(dc: DevChain, nEval = 5, nodeModels = DEFAULT_NODE_MODELS): Promise<Stack> {
   const client = dc.client;
   const mk = () => privateKeyToAccount(generatePrivateKey());
@@ -124,9 +129,11 @@ export async function setupStackOn(dc: DevChain, nEval = 5, nodeModels = DEFAULT
   await adm.tokenTransfer(requester.address, parseEther("100000"));
   for (const e of evaluators) await adm.tokenTransfer(e.address, parseEther("1000"));
   for (const [i, n] of nodes.entries()) await actions(n).registerNode(n.address, modelIdOf(nodeModels[i]!));
-  for (const e of evaluators) await actions(e).registerEvaluator(parseEther("1000"), parseEther("1"));
+  const paying = profileHash(await payingProfile());
+  for (const e of evaluators) await actions(e).registerEvaluator(parseEther("1000"), parseEther("1"), [paying]);
+  await activateRegistrations(dc, dep.registry);
   const contentDir = mkdtempSync(path.join(tmpdir(), "poq-e2e-content-"));
-  return { dc, dep, reader, admin, requester, requesterKey, nodes, evaluators, evaluatorKeys, contentDir, content: new DirContentStore(contentDir), actions, profileHash: profileHash(defaultProfile()) };
+  return { dc, dep, reader, admin, requester, requesterKey, nodes, evaluators, evaluatorKeys, contentDir, content: new DirContentStore(contentDir), actions, profileHash: paying };
 }
 
 export function qaTask(i: number): TaskLine {
@@ -143,13 +150,17 @@ export function qaTask(i: number): TaskLine {
   };
 }
 
+/**
+ * Creates tasks as a requester would (`poq task create`): k = all evaluators unless given,
+ * fee 1 token a member, windows of an hour; then draws their committees (`draw: false` leaves
+ * them pending for the workers to draw).
+ */
 export async function createTasks(
   s: Stack,
   lines: TaskLine[],
-  o: { k?: number; commitWindow?: number; revealWindow?: number; profileHash?: `0x${string}`; parallel?: boolean } = {},
+  o: { k?: number; commitWindow?: number; revealWindow?: number; profileHash?: `0x${string}`; parallel?: boolean; draw?: boolean } = {},
 ): Promise<bigint[]> {
   const req = s.actions(s.requester);
-  const now = await nextBlockTime(s.dc.client);
   const specs = [];
   for (const line of lines) {
     const spec = await prepareTask(line, s.content, {
@@ -160,14 +171,17 @@ export async function createTasks(
       nodeBudget: parseEther("30"),
       evalBudget: parseEther("1") * BigInt(o.k ?? s.evaluators.length),
       profileHash: o.profileHash ?? s.profileHash,
-      now,
       nodes: Object.fromEntries(s.nodes.map((n, i) => [`n${i}`, n.address])),
     });
     specs.push(spec);
   }
-  if (o.parallel) return req.createTasks(specs); // one approval, up to 16 creations a transaction
-  const ids: bigint[] = [];
-  for (const spec of specs) ids.push(await req.createTask(spec));
+  let ids: bigint[];
+  if (o.parallel) ids = await req.createTasks(specs); // one approval, up to 16 creations a transaction
+  else {
+    ids = [];
+    for (const spec of specs) ids.push(await req.createTask(spec));
+  }
+  if (o.draw !== false) await req.drawCommittees(ids);
   return ids;
 }
 

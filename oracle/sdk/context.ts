@@ -24,7 +24,8 @@ export async function cliContext(configFile?: string): Promise<CliContext> {
   const client = createRpcClient(cfg.rpcUrl);
   const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`);
   opened.add(client); // connected: close it when the command ends (closing a socket never opened would open one)
-  return { cfg, client, reader: new PoqReader(client, (await resolvePoq(chainId, cfg.contract)).address) };
+  const poq = await resolvePoq(chainId, cfg.contract);
+  return { cfg, client, reader: new PoqReader(client, poq.address, undefined, BigInt(poq.startBlock ?? 0)) };
 }
 
 /** Closes every connection `cliContext` opened (a WebSocket would keep the process alive). */

@@ -1,16 +1,21 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { isAddress, type Address, type Hex } from "viem";
+import { isAddress, zeroAddress, type Address, type Hex } from "viem";
 import { InputError } from "../core/errors.js";
 import { encodeQueryDoc } from "../content/task-doc.js";
 import type { ContentStore } from "../content/store.js";
 import { FAMILIES, RULES, type TaskSpecInput } from "./index.js";
 
+/** What a human said of an output, when the file says (demo and evaluation data; never sent on chain). */
+export const VERDICTS = ["correct", "wrong", "gibberish"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
 /**
  * The requester's task file: JSON Lines, one task a line:
  *   {"id": "qa-1", "task": "qa"|"summarization"|"open", "query": "...", "references": ["..."],
- *    "outputs": [{"node": "0x..." | "<name>", "text": "..."}, ...]}
- * `node` is an inference node address, or a name resolved through the `nodes` map.
+ *    "outputs": [{"node": "0x..." | "<name>", "text": "...", "verdict"?: "correct"|"wrong"|"gibberish"}, ...]}
+ * `node` is an inference node address, or a name resolved through the `nodes` map. `verdict`
+ * (optional) labels an output for the demo's report; task creation ignores it.
  */
 export const TaskLineSchema = z
   .object({
@@ -19,7 +24,7 @@ export const TaskLineSchema = z
     query: z.string().min(1),
     references: z.array(z.string()).default([]),
     outputs: z
-      .array(z.object({ node: z.string().min(1), text: z.string() }).strict())
+      .array(z.object({ node: z.string().min(1), text: z.string(), verdict: z.enum(VERDICTS).optional() }).strict())
       .min(1)
       .max(15),
   })
@@ -66,13 +71,15 @@ export function readTaskFile(file: string): TaskLine[] {
 export interface SpecParams {
   rule: (typeof RULES)[number];
   k: number;
-  /** Seconds from `now` to the commit deadline, and from it to the reveal deadline. */
+  /** Seconds from the committee draw to the commit deadline, and from it to the reveal deadline. */
   commitWindow: number;
   revealWindow: number;
   nodeBudget: bigint;
+  /** Committee budget: fee per member = evalBudget / k. */
   evalBudget: bigint;
   profileHash: Hex;
-  now: bigint;
+  /** Where refunds go (default: the requester). */
+  refundTo?: Address;
   nodes?: Record<string, Address>;
 }
 
@@ -91,12 +98,13 @@ export async function prepareTask(line: TaskLine, content: ContentStore, p: Spec
     family: FAMILIES.indexOf(line.task),
     rule: RULES.indexOf(p.rule),
     k: p.k,
-    commitDeadline: p.now + BigInt(p.commitWindow),
-    revealDeadline: p.now + BigInt(p.commitWindow + p.revealWindow),
+    commitWindow: p.commitWindow,
+    revealWindow: p.revealWindow,
     nodeBudget: p.nodeBudget,
     evalBudget: p.evalBudget,
     queryHash,
     profileHash: p.profileHash,
+    refundTo: p.refundTo ?? zeroAddress,
     nodes,
     outputHashes,
   };

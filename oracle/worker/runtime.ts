@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   log: Logger;
   metrics?: WorkerMetrics;
   autoFinalize?: boolean;
+  /** Draw pending tasks' committees (default: cfg.worker.autoDraw). */
+  autoDraw?: boolean;
   /** Inject a client (in-process Hardhat network); default: HTTP to cfg.rpcUrl. */
   client?: PublicClient;
   contract?: Address;
@@ -95,6 +97,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
     startBlock: BigInt(cfg.worker.startBlock ?? resolved.startBlock ?? 0),
     pollIntervalMs: cfg.worker.pollIntervalMs,
     autoFinalize: o.autoFinalize ?? cfg.worker.autoFinalize,
+    autoDraw: o.autoDraw ?? cfg.worker.autoDraw,
     fault: o.fault,
   });
   return {

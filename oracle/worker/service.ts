@@ -10,7 +10,8 @@ import { decodeQueryDoc, FAMILY_NAMES } from "../content/task-doc.js";
 import type { WorkerMetrics } from "../ops/metrics.js";
 import { PermanentJobError, type JobQueue } from "./jobs.js";
 import { memberOf, splitMember, type StateStore } from "./store.js";
-import type { EvalRecord, JobData, PoqChainPort, TaskScorer, TaskView } from "./types.js";
+import { TaskStatus } from "../rules/constants.js";
+import type { EvalRecord, JobData, PoqChainPort, TaskProgress, TaskScorer, TaskView } from "./types.js";
 
 export interface ServiceOptions {
   chain: PoqChainPort;
@@ -33,21 +34,29 @@ export interface ServiceOptions {
   /** Also finalize tasks this operator revealed in (anyone may; someone has to). */
   autoFinalize: boolean;
   /**
+   * Draw the committee of pending tasks once a block follows their seed block (anyone may;
+   * someone has to). Default true.
+   */
+  autoDraw?: boolean;
+  /**
    * Fault injection for crash tests: called at named points ("commit-persisted",
    * "commit-sent", "commit-confirmed", "reveal-sent"); a test hook kills the process there.
    */
   fault?: (point: string) => void;
 }
 
-const TASK_STATUS_FINALIZED = 2;
+/** Settled one way or the other: nothing left to reveal or finalize. */
+const isClosed = (status: number) => status === TaskStatus.FINALIZED || status === TaskStatus.CANCELLED;
 
-type Progress = { status: number; commits: number; reveals: number; k: number };
+type Progress = TaskProgress;
 
 const isRevert = (err: unknown, ...names: string[]) => err instanceof RevertError && names.includes(err.errorName);
 
 /**
- * The evaluator operator's service: watches the chain for tasks whose committee includes one
- * of this process's keys, and runs three idempotent job kinds through the queue:
+ * The evaluator operator's service: watches the chain for new tasks and draws their committees
+ * (anyone may, once a block follows the one that created the task; a lost race is harmless),
+ * watches the drawn committees for this process's keys, and runs three idempotent job kinds
+ * through the queue:
  *  - evaluate:<task>:<evaluator>  fetch + verify texts, score, persist salt+scores, commit;
  *  - reveal:<task>:<evaluator>    after the commit deadline (or once all committed), reveal;
  *  - finalize:<task>:task         settle the task (optional, `autoFinalize`).
@@ -80,9 +89,13 @@ export class EvaluatorService {
   private activityHead?: bigint;
   private lastFullSweep = 0;
   private readonly fullSweepMs: number;
+  /** Draws sent and not answered yet (task ids). */
+  private drawing = new Set<string>();
+  private readonly autoDraw: boolean;
 
   constructor(private o: ServiceOptions) {
     this.fullSweepMs = o.fullSweepMs ?? 5_000;
+    this.autoDraw = o.autoDraw ?? true;
     this.scanner = new BlockScanner({
       client: { getBlockNumber: () => o.chain.blockNumber() } as never,
       cursor: o.cursor,
@@ -111,7 +124,7 @@ export class EvaluatorService {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    while (this.polling) await new Promise((r) => setTimeout(r, 20));
+    while (this.polling || this.drawing.size > 0) await new Promise((r) => setTimeout(r, 20));
     await this.o.queue.close();
   }
 
@@ -151,13 +164,25 @@ export class EvaluatorService {
   }
 
   private async onRange(from: bigint, to: bigint): Promise<void> {
-    const created = (await this.o.chain.tasksCreatedIn(from, to)).filter((c) => !this.handled.has(`${c.taskId}@${c.blockHash}`));
+    const ev = await this.o.chain.taskEventsIn(from, to);
+    // New tasks wait for their committee draw: indexed by seed block (persisted, so a restart
+    // past the creating block still draws). Whoever draws first wins; the sweep drops the rest.
+    if (this.autoDraw) {
+      const drawnHere = new Set(ev.sampled.map((x) => x.taskId));
+      for (const c of ev.created) {
+        const key = `created:${c.taskId}@${c.blockHash}`;
+        if (this.handled.has(key) || drawnHere.has(c.taskId)) continue;
+        this.remember(this.handled, key);
+        await this.o.store.index("draw", c.taskId.toString(), c.blockNumber);
+      }
+    }
+    const drawn = ev.sampled.filter((c) => !this.handled.has(`${c.taskId}@${c.blockHash}`));
     // Read together (the chain port sends reads of one turn as one call), handled in order.
-    const tasks = await Promise.all(created.map((c) => this.o.chain.getTask(c.taskId)));
-    for (const [i, { taskId: id, blockHash }] of created.entries()) {
+    const tasks = await Promise.all(drawn.map((c) => this.o.chain.getTask(c.taskId)));
+    for (const [i, { taskId: id, blockHash }] of drawn.entries()) {
       const t = tasks[i]!;
       this.remember(this.handled, `${id}@${blockHash}`);
-      if (t.status === TASK_STATUS_FINALIZED) continue;
+      if (isClosed(t.status)) continue;
       const mine = this.mine(t.committee);
       // Independent Redis calls go out together (one round trip on the pipelined connection).
       const recs = await Promise.all(mine.map((ev) => this.o.store.get(id.toString(), ev)));
@@ -168,6 +193,50 @@ export class EvaluatorService {
         await this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() });
         this.o.log.info({ task: id.toString(), evaluator: ev }, "task assigned");
       }
+    }
+  }
+
+  /**
+   * Pending tasks whose seed block is behind the head: draw their committees. A task found
+   * drawn (or cancelled) by anyone leaves the index; one whose seed was re-armed (its block
+   * hash aged out) is indexed again under the new seed block. Draws are not awaited: the
+   * watcher keeps going while they are mined.
+   */
+  private async draws(head: bigint): Promise<void> {
+    const ids = (await this.o.store.range("draw", "-inf", head)).filter((t) => !this.drawing.has(t));
+    if (ids.length === 0) return;
+    const ps = await this.o.chain.progressMany(ids.map(BigInt));
+    for (const [i, taskId] of ids.entries()) {
+      const p = ps[i]!;
+      if (p.status !== TaskStatus.PENDING) {
+        await this.o.store.unindex("draw", taskId);
+        continue;
+      }
+      if (p.seedBlock >= head) {
+        await this.o.store.index("draw", taskId, p.seedBlock);
+        continue;
+      }
+      this.drawing.add(taskId);
+      void this.draw(taskId)
+        .catch((err: unknown) => this.o.log.warn({ task: taskId, err: errorMessage(err).split("\n")[0] }, "committee draw bookkeeping failed; will retry"))
+        .finally(() => this.drawing.delete(taskId));
+    }
+  }
+
+  private async draw(taskId: string): Promise<void> {
+    const from = this.o.chain.accounts[0]!;
+    try {
+      const hash = await this.o.chain.drawCommittee(from, BigInt(taskId));
+      await this.o.store.unindex("draw", taskId);
+      this.o.log.info({ task: taskId, tx: hash }, "committee drawn");
+    } catch (err) {
+      if (isRevert(err, "NotPending")) {
+        await this.o.store.unindex("draw", taskId); // someone else drew it: fine
+        return;
+      }
+      if (isRevert(err, "DrawTooEarly")) return; // the node estimated in the seed block: next block
+      this.o.metrics.failures.inc({ stage: "draw", code: (err as PoqError).code ?? "E_UNKNOWN" });
+      this.o.log.warn({ task: taskId, err: errorMessage(err).split("\n")[0] }, "committee draw failed; will retry");
     }
   }
 
@@ -268,7 +337,7 @@ export class EvaluatorService {
       if (need.length > 0) (await this.o.chain.progressMany(need.map(BigInt))).forEach((p, i) => this.progress.set(need[i]!, p));
       const ready = (taskId: string, count: (p: Progress) => number) => {
         const p = this.progress.get(taskId)!;
-        return count(p) >= p.k || p.status === TASK_STATUS_FINALIZED;
+        return count(p) >= p.k || isClosed(p.status);
       };
       for (const taskId of ask) if (ready(taskId, (p) => p.commits)) due.push(taskId);
       for (const taskId of finalizeAsk) if (ready(taskId, (p) => p.reveals)) finalizeDue.push(taskId);
@@ -277,6 +346,7 @@ export class EvaluatorService {
       ...due.flatMap((taskId) => byTask.get(taskId)!.map((ev) => this.ensureOnce("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev }, full))),
       ...finalizeDue.map((taskId) => this.ensureOnce("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! }, full)),
     ]);
+    if (this.autoDraw && this.o.chain.accounts.length > 0) await this.draws(head);
   }
 
   // ------------------------------------------------------------------ evaluate + commit
@@ -295,7 +365,7 @@ export class EvaluatorService {
     const { task: t, member } = await this.o.chain.taskForEvaluator(id, evaluator);
     if (!this.mine(t.committee).some((a) => a.toLowerCase() === evaluator.toLowerCase()))
       throw new PermanentJobError("E_NOT_IN_COMMITTEE", `task ${taskId}: ${evaluator} is not in its committee`);
-    if (t.status === TASK_STATUS_FINALIZED) {
+    if (isClosed(t.status)) {
       await this.o.store.unindex("commit", m);
       return { skipped: "finalized" };
     }
@@ -382,7 +452,7 @@ export class EvaluatorService {
     } catch (err) {
       if (isRevert(err, "AlreadyCommitted") && (await this.o.chain.hasCommitted(id, rec.evaluator))) {
         this.o.log.info({ task: rec.taskId }, "commit was already on chain");
-      } else if (isRevert(err, "CommitTooLate", "TaskAlreadyFinalized")) {
+      } else if (isRevert(err, "CommitTooLate", "TaskNotOpen")) {
         rec.state = "missed";
         rec.reason = (err as Error).message;
         await this.o.store.put(rec);
@@ -447,7 +517,7 @@ export class EvaluatorService {
         }
         return this.markMissed(rec, "commit not found on chain");
       }
-      if (isRevert(err, "RevealTooLate", "TaskAlreadyFinalized")) {
+      if (isRevert(err, "RevealTooLate", "TaskNotOpen")) {
         // Too late now, but an earlier attempt (before a crash) may have landed.
         if ((await this.o.chain.memberState(id, evaluator)).revealed) return this.markRevealed(rec, undefined, 0);
         return this.markMissed(rec, (err as Error).message);
@@ -494,7 +564,7 @@ export class EvaluatorService {
       await Promise.all([this.o.store.noteLatency("finalize", Date.now() - t0), this.o.store.unindex("finalize", d.taskId)]);
       this.o.log.info({ task: d.taskId, tx: hash }, "finalized");
     } catch (err) {
-      if (!isRevert(err, "TaskAlreadyFinalized")) throw err; // FinalizeTooEarly: retried
+      if (!isRevert(err, "TaskNotOpen")) throw err; // FinalizeTooEarly: retried
       await this.o.store.unindex("finalize", d.taskId);
       return { skipped: "finalized" };
     }

@@ -8,9 +8,10 @@ import type { EvalRecord } from "./types.js";
  * committed), and three indexes (sorted sets) the poll loop walks to recover from any crash:
  *  - "commit":   members awaiting a confirmed commit, score = commit deadline;
  *  - "reveal":   members committed (or being committed) awaiting their reveal, score = commit deadline;
- *  - "finalize": task ids this operator revealed, score = reveal deadline.
+ *  - "finalize": task ids this operator revealed, score = reveal deadline;
+ *  - "draw":     task ids created and not yet drawn, score = the draw's seed block.
  */
-export type IndexName = "commit" | "reveal" | "finalize";
+export type IndexName = "commit" | "reveal" | "finalize" | "draw";
 
 export interface StateStore {
   get(taskId: string, evaluator: Address): Promise<EvalRecord | undefined>;
@@ -78,7 +79,7 @@ export class RedisStateStore implements StateStore {
 
 export class MemoryStateStore implements StateStore {
   private recs = new Map<string, EvalRecord>();
-  private idx: Record<IndexName, Map<string, bigint>> = { commit: new Map(), reveal: new Map(), finalize: new Map() };
+  private idx: Record<IndexName, Map<string, bigint>> = { commit: new Map(), reveal: new Map(), finalize: new Map(), draw: new Map() };
   async get(taskId: string, ev: Address) {
     const r = this.recs.get(memberOf(taskId, ev));
     return r ? (structuredClone(r) as EvalRecord) : undefined;

@@ -13,10 +13,25 @@ export interface TaskView {
   revealDeadline: bigint;
   profileHash: Hex;
   rule: number;
-  /** 0 none, 1 open, 2 finalized. */
+  /** TaskStatus: 0 none, 1 pending (committee not drawn), 2 open, 3 finalized, 4 cancelled. */
+  status: number;
+  /** Committee size. */
+  k: number;
+  /** Fee per committee member (token wei). */
+  fee: bigint;
+  /** The block whose hash seeds the draw (a draw must come in a later block). */
+  seedBlock: bigint;
+  commits: number;
+  reveals: number;
+}
+
+/** What the sweep needs of a task: status, counts, committee size, the draw's seed block. */
+export interface TaskProgress {
   status: number;
   commits: number;
   reveals: number;
+  k: number;
+  seedBlock: bigint;
 }
 
 /**
@@ -25,17 +40,18 @@ export interface TaskView {
  */
 export interface PoqChainPort {
   /**
-   * Tasks created in [from, to], each with the hash of the block that created it (a task id
-   * re-created in a replacing block after a reorg comes with a new block hash).
+   * Tasks created in [from, to] (TaskCreated: pending, committee not drawn; with the block that
+   * created them) and committees drawn in it (CommitteeSampled), each with the hash of its
+   * block (an event re-emitted in a replacing block after a reorg comes with a new hash).
    */
-  tasksCreatedIn(from: bigint, to: bigint): Promise<Array<{ taskId: bigint; blockHash: Hex }>>;
+  taskEventsIn(from: bigint, to: bigint): Promise<{ created: Array<{ taskId: bigint; blockNumber: bigint; blockHash: Hex }>; sampled: Array<{ taskId: bigint; blockHash: Hex }> }>;
   /** Ids of tasks that had a commit, a reveal or their finalization in [from, to] (one log query). */
   taskActivityIn(from: bigint, to: bigint): Promise<bigint[]>;
   getTask(taskId: bigint): Promise<TaskView>;
   /** The task and one member's flags in one round trip. */
   taskForEvaluator(taskId: bigint, evaluator: Address): Promise<{ task: TaskView; member: { committed: boolean; revealed: boolean } }>;
-  /** Status, commits, reveals and committee size of many tasks in one round trip. */
-  progressMany(taskIds: readonly bigint[]): Promise<Array<{ status: number; commits: number; reveals: number; k: number }>>;
+  /** Status, commits, reveals, committee size and seed block of many tasks in one round trip. */
+  progressMany(taskIds: readonly bigint[]): Promise<TaskProgress[]>;
   /** Model id an inference node registered. */
   nodeModel(node: Address): Promise<string>;
   hasCommitted(taskId: bigint, evaluator: Address): Promise<boolean>;
@@ -46,6 +62,8 @@ export interface PoqChainPort {
   commit(evaluator: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>): Promise<Hex>;
   reveal(evaluator: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex>;
   finalize(sender: Address, taskId: bigint): Promise<Hex>;
+  /** Draws a pending task's committee (reverts NotPending when someone else drew it first). */
+  drawCommittee(sender: Address, taskId: bigint): Promise<Hex>;
   /** Latest block number. */
   blockNumber(): Promise<bigint>;
   /** Number and timestamp of the latest block (one round trip). */

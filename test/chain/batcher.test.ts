@@ -23,7 +23,7 @@ const abi = poqAbi();
 beforeAll(async () => {
   const conn = await network.create();
   client = (await conn.viem.getPublicClient()) as unknown as PublicClient;
-  s = await setupStackOn({ client, provider: conn.provider as unknown as EIP1193Provider }, 3);
+  s = await setupStackOn({ client, provider: conn.provider as unknown as EIP1193Provider, viem: conn.viem }, 3);
 }, 120_000);
 
 const commitment = (i: number): Hex => keccak256(toHex(`commitment-${i}`));
@@ -121,13 +121,12 @@ describe("CallBatcher", () => {
     expect((await member(more[0]!, ev)).committed).toBe(true);
   });
 
-  it("PoqActions.createTasks creates many tasks a transaction, ids in input order; a bad task is named and the ones before it exist", async () => {
+  it("PoqActions.createTasks creates many tasks a transaction, ids in input order; a bad task is named and the ones before it exist; drawCommittees draws them, tolerates an earlier draw, reports a cancellation", async () => {
     const req = s.actions(s.requester);
-    const now = (await client.getBlock()).timestamp;
     const { prepareTask } = await import("../../oracle/sdk/tasks.js");
     const nodes = Object.fromEntries(s.nodes.map((n, i) => [`n${i}`, n.address]));
     const spec = (i: number) =>
-      prepareTask(qaTask(100 + i), s.content, { rule: "TRUST_WEIGHTED_MEDIAN", k: 3, commitWindow: 3_600, revealWindow: 3_600, nodeBudget: 10n ** 19n, evalBudget: 3n * 10n ** 18n, profileHash: s.profileHash, now, nodes });
+      prepareTask(qaTask(100 + i), s.content, { rule: "TRUST_WEIGHTED_MEDIAN", k: 3, commitWindow: 3_600, revealWindow: 3_600, nodeBudget: 10n ** 19n, evalBudget: 3n * 10n ** 18n, profileHash: s.profileHash, nodes });
     const specs = await Promise.all([0, 1, 2].map(spec));
     const before = await client.getBlockNumber();
     const ids = await req.createTasks(specs, { batch: 2 });
@@ -143,6 +142,25 @@ describe("CallBatcher", () => {
     expect(err).toBeInstanceOf(RevertError);
     expect((err as RevertError).errorName).toBe("UnknownNode");
     expect(await s.reader.read<bigint>("taskCount")).toBe(count + 1n);
+
+    // The pending tasks' committees: drawn in one multicall; one drawn first by another account is no error.
+    for (const id of ids) expect((await s.reader.getTask(id)).status).toBe("pending");
+    await s.actions(s.admin).drawCommittee(ids[1]!);
+    const head = await client.getBlockNumber();
+    const draws = await req.drawCommittees(ids);
+    expect(draws.map((d) => d.status)).toEqual(["open", "open", "open"]);
+    expect(draws[1]!.members).toEqual((await s.reader.getTask(ids[1]!)).committee);
+    for (const d of draws) expect(new Set(d.members.map((m) => m.toLowerCase()))).toEqual(new Set(s.evaluators.map((e) => e.address.toLowerCase())));
+    expect(await client.getBlockNumber()).toBe(head + 2n); // a reverting batch (NotPending), then one draw each
+
+    // More members than evaluators: the draw cancels the task and credits its escrow back.
+    const big = { ...(await spec(5)), k: 4, evalBudget: 4n * 10n ** 18n };
+    const [bigId] = await req.createTasks([big]);
+    const owed = await s.reader.claimableOf(s.requester.address);
+    const [cancelled] = await req.drawCommittees([bigId!]);
+    expect(cancelled).toMatchObject({ taskId: bigId, status: "cancelled", members: [], refund: 10n ** 19n + 4n * 10n ** 18n });
+    expect((await s.reader.getTask(bigId!)).status).toBe("cancelled");
+    expect(await s.reader.claimableOf(s.requester.address)).toBe(owed + cancelled!.refund);
   });
 
   it("PoqChain.progressMany reads many tasks in one call, equal to progress() of each", async () => {
@@ -166,16 +184,31 @@ describe("CallBatcher", () => {
     expect((await fresh.taskForEvaluator(ids[0]!, s.evaluators[0]!.address)).member.committed).toBe(true);
   });
 
-  it("PoqChain names the tasks created in a block range with their block's hash, and the tasks with commits in a range", async () => {
+  it("PoqChain names the tasks created and the committees drawn in a block range with their blocks, and the tasks with commits in a range", async () => {
     const chain = new PoqChain({ client, address: s.dep.poq, abi, accounts: [privateKeyToAccount(s.evaluatorKeys[0]!)], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
     const from = (await chain.latest()).number + 1n;
-    const ids = await createTasks(s, [qaTask(29), qaTask(30)], { k: 3 });
-    const created = await chain.tasksCreatedIn(from, (await chain.latest()).number);
-    expect(created.map((c) => c.taskId)).toEqual(ids);
-    for (const c of created) {
+    const ids = await createTasks(s, [qaTask(29), qaTask(30)], { k: 3, draw: false });
+    const mid = (await chain.latest()).number;
+    const pending = await chain.taskEventsIn(from, mid);
+    expect(pending.created.map((c) => c.taskId)).toEqual(ids);
+    expect(pending.sampled).toEqual([]);
+    for (const c of pending.created) {
+      expect((await chain.progress(c.taskId)).seedBlock).toBe(c.blockNumber);
+      expect(c.blockHash).toBe((await client.getBlock({ blockNumber: c.blockNumber })).hash);
+    }
+    expect((await chain.getTask(ids[0]!)).committee).toEqual([]); // pending: no committee (and nothing cached)
+    for (const id of ids) await chain.drawCommittee(s.evaluators[0]!.address, id);
+    const drawn = await chain.taskEventsIn(mid + 1n, (await chain.latest()).number);
+    expect(drawn.created).toEqual([]);
+    expect(drawn.sampled.map((c) => c.taskId)).toEqual(ids);
+    for (const c of drawn.sampled) {
       const log = (await client.getContractEvents({ address: s.dep.poq, abi, eventName: "CommitteeSampled", args: { taskId: c.taskId }, fromBlock: from } as never))[0] as unknown as { blockNumber: bigint };
       expect(c.blockHash).toBe((await client.getBlock({ blockNumber: log.blockNumber })).hash);
     }
+    const t = await chain.getTask(ids[0]!);
+    expect(t.committee).toHaveLength(3);
+    expect(t.status).toBe(2); // OPEN
+    await expect(chain.drawCommittee(s.evaluators[0]!.address, ids[0]!)).rejects.toMatchObject({ errorName: "NotPending" });
     const before = (await chain.latest()).number;
     await chain.commit(s.evaluators[0]!.address, ids[1]!, commitment(41), async () => undefined);
     const head = await chain.latest();

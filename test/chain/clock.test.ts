@@ -22,7 +22,7 @@ beforeAll(async () => {
   const conn = await network.create();
   client = (await conn.viem.getPublicClient()) as unknown as PublicClient;
   provider = conn.provider as unknown as EIP1193Provider;
-  s = await setupStackOn({ client, provider }, 3);
+  s = await setupStackOn({ client, provider, viem: conn.viem }, 3);
 }, 120_000);
 
 const idle = (seconds: number) => provider.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
@@ -65,23 +65,24 @@ describe("chain clock", () => {
     expect(await nextBlockTime(odd)).toBe(head.timestamp + 1n);
   });
 
-  it("a 30 s commit window after ten idle minutes: deadlines from the next block's time are accepted, from the latest block's are not", async () => {
+  it("a 30 s commit window after ten idle minutes: the deadlines run from the draw's block (the chain's clock), and windows under the contract's minimum are refused", async () => {
     await idle(600);
     const ids = await createTasks(s, [qaTask(1)], { k: 3, commitWindow: 30, revealWindow: 30 });
     const t = await s.reader.getTask(ids[0]!);
-    expect(t.commitDeadline).toBeGreaterThan((await client.getBlock()).timestamp);
-    await idle(600);
-    const stale = await prepareTask(qaTask(2), s.content, {
+    const drawnAt = (await client.getBlock()).timestamp;
+    expect(t.status).toBe("open");
+    expect(t.commitDeadline).toBe(drawnAt + 30n);
+    expect(t.revealDeadline).toBe(drawnAt + 60n);
+    const short = await prepareTask(qaTask(2), s.content, {
       rule: "MEDIAN",
       k: 3,
-      commitWindow: 30,
+      commitWindow: 5,
       revealWindow: 30,
       nodeBudget: 10n ** 18n,
       evalBudget: 3n * 10n ** 18n,
       profileHash: s.profileHash,
-      now: (await client.getBlock()).timestamp,
       nodes: Object.fromEntries(s.nodes.map((n, i) => [`n${i}`, n.address])),
     });
-    await expect(s.actions(s.requester).createTask(stale)).rejects.toThrow(/InvalidDeadlines/);
+    await expect(s.actions(s.requester).createTask(short)).rejects.toThrow(/InvalidWindows/);
   });
 });

@@ -1,14 +1,15 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { parseEther, type Address } from "viem";
+import { keccak256, parseEther, toHex, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { fund } from "../../oracle/ops/devchain.js";
 import { runCli, setupStack, startHardhatNode, type Stack } from "./harness.js";
 
 /**
  * Joining with the CLI on a running node: a requester funds a new evaluator key with tokens,
- * the key registers as an evaluator (stake, cost) and another as an inference node (model,
- * payout address); the contract's views show what the commands printed. Mistakes end in one
- * clear line and exit code 1.
+ * the key registers in the EvaluatorRegistry (stake, cost, the paying profile by default) and
+ * another as an inference node (model, payout address); the contracts' views show what the
+ * commands printed. Mistakes (a low stake, an unregistered profile, ...) end in one clear line
+ * and exit code 1.
  */
 let node: Awaited<ReturnType<typeof startHardhatNode>>;
 let s: Stack;
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 describe("participant CLI", () => {
-  it("token transfer and balance, register evaluator, register node; clear errors for a low stake, a long model name, an overdraft", async () => {
+  it("token transfer and balance, register evaluator, register node; clear errors for a low stake, an unknown profile, a long model name, an overdraft", async () => {
     const evKey = generatePrivateKey();
     const ev = privateKeyToAccount(evKey);
     const nodeKey = generatePrivateKey();
@@ -46,15 +47,26 @@ describe("participant CLI", () => {
     expect(low.stderr).toMatch(/StakeBelowMinimum/);
     expect((await s.reader.getEvaluator(ev.address)).registered).toBe(false);
 
+    const unknown = keccak256(toHex("a profile nobody registered"));
+    const noProfile = await runCli(["register", "evaluator", "--stake", "100", "--cost", "2", "--profile", unknown], as(evKey));
+    expect(noProfile.code).toBe(1);
+    expect(noProfile.stderr).toMatch(new RegExp(`^poq: profile ${unknown} is not registered on chain \\(UnknownProfile: .*registered: 0x[0-9a-f]{64} \\(`));
+    expect(noProfile.stderr.split("\n")).toHaveLength(2); // one line
+    expect((await s.reader.getEvaluator(ev.address)).registered).toBe(false);
+
     const reg = await runCli(["register", "evaluator", "--stake", "100", "--cost", "2", "--json"], as(evKey));
     expect(reg.stderr).toBe("");
     expect(reg.code).toBe(0);
-    const printed = JSON.parse(reg.stdout) as { address: Address; stake: string; cost: string; registered: boolean };
+    const printed = JSON.parse(reg.stdout) as { address: Address; stake: string; cost: string; registered: boolean; profiles: string[] };
     const info = await s.reader.getEvaluator(ev.address);
     expect(info.registered).toBe(true);
     expect(info.stake).toBe(parseEther("100"));
     expect(info.cost).toBe(parseEther("2"));
+    expect(info.profiles).toEqual([s.profileHash]); // the paying (calibrated) profile by default
+    expect(info.effectiveStake).toBe(0n); // sampled only after the activation delay
+    expect(info.pendingAt).toBeGreaterThan(0n);
     expect(BigInt(printed.stake)).toBe(info.stake);
+    expect(printed.profiles).toEqual([s.profileHash]);
     expect(await s.reader.tokenBalance(ev.address)).toBe(parseEther("50"));
     expect((await s.reader.getEvaluators()).map((e) => e.address)).toContain(ev.address);
 

@@ -3,14 +3,18 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runNode } from "../../oracle/ops/cli-runner.js";
+import { profileHash } from "../../oracle/scoring/profile.js";
+import { payingProfile } from "../../oracle/scoring/paying-profile.js";
 
 /**
- * The README's main job, `npm run demo`, one round: every task settles through BullMQ, the
- * honest evaluators gain trust and the dishonest ones lose it, the output is the demo's own
- * lines (the workers' log goes to its file and is summarised).
+ * The README's main job, `npm run demo`, one round: every task settles through BullMQ, paid
+ * under the calibrated profile; the honest evaluators end above the trust new identities start
+ * at and above the dishonest ones, which lose trust; --json writes one row per output of the
+ * round with its verdict, consensus and pay; the output is the demo's own lines (the workers'
+ * log goes to its file and is summarised).
  */
 describe("npm run demo", () => {
-  it("one round settles all nine tasks; honest evaluators gain trust, dishonest ones lose it; worker warnings stay in the log file", async () => {
+  it("one round settles all nine tasks; honest evaluators gain trust, dishonest ones lose it; correct outputs are paid more; worker warnings stay in the log file", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "poq-demo-test-"));
     const json = path.join(dir, "demo.json");
     const logFile = path.join(dir, "demo.log");
@@ -20,25 +24,50 @@ describe("npm run demo", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/"level":/);
     expect(run.stdout).toMatch(/^PoQ demo: in-process Hardhat network; jobs through BullMQ on Redis/);
+    expect(run.stdout).toMatch(/\nadvanced chain time \d+ s: registrations count for sampling after the registry's 60 s activation delay\n/);
     expect(run.stdout).toMatch(/\nround 1: 9 tasks settled \(ids 1\.\.9\)/);
     expect(run.stdout).toMatch(/\nworker log: .*demo\.log, \d+ warnings and errors/);
     expect(run.stdout).toMatch(/\ndone: 9 tasks settled in /);
 
-    const r = JSON.parse(readFileSync(json, "utf8")) as { mode: string; tasks: { consensus: number[] }[]; trust: Record<string, number[]> };
+    const r = JSON.parse(readFileSync(json, "utf8")) as {
+      mode: string;
+      profileHash: string;
+      initialTrust: number;
+      tasks: { status: string; consensus: number[] }[];
+      trust: Record<string, number[]>;
+      outputs: { task: string; node: string; verdict: string; consensusBps: number; paid: number }[];
+    };
     expect(r.mode).toBe("bullmq");
+    expect(r.profileHash).toBe(profileHash(await payingProfile()));
     expect(r.tasks).toHaveLength(9);
-    for (const t of r.tasks) expect(t.consensus).toHaveLength(4);
+    for (const t of r.tasks) {
+      expect(t.status).toBe("finalized");
+      expect(t.consensus).toHaveLength(4);
+    }
+    // Trust: everyone starts at the registry's initial trust (5000); rises are capped per trust period.
+    for (const h of Object.values(r.trust)) expect(h[0]).toBe(r.initialTrust);
     const final = (prefix: string) => Object.entries(r.trust).filter(([k]) => k.includes(prefix)).map(([, h]) => h.at(-1)!);
     const honest = final("honest");
     const dishonest = [...final("random"), ...final("inverse"), ...final("constant"), ...final("offline")];
     expect(honest).toHaveLength(5);
     expect(dishonest).toHaveLength(4);
-    // Committees are sampled (5 of 9 a task), so one evaluator may sit a round out at 10000.
+    // Committees are sampled (5 of 9 a task), so one evaluator may sit the round out at its start.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    for (const t of honest) expect(t).toBeGreaterThanOrEqual(10_000);
-    for (const t of dishonest) expect(t).toBeLessThanOrEqual(10_000);
-    expect(mean(honest)).toBeGreaterThan(11_000);
-    expect(mean(dishonest)).toBeLessThan(9_000);
+    for (const t of honest) expect(t).toBeGreaterThanOrEqual(r.initialTrust);
+    for (const t of dishonest) expect(t).toBeLessThanOrEqual(r.initialTrust);
+    expect(mean(honest)).toBeGreaterThan(r.initialTrust);
+    expect(mean(dishonest)).toBeLessThan(r.initialTrust);
+    expect(mean(honest)).toBeGreaterThan(mean(dishonest));
+    // One row per output of the round, with its verdict from examples/demo-tasks.jsonl.
+    expect(r.outputs).toHaveLength(36);
+    for (const o of r.outputs) {
+      expect(["correct", "wrong", "gibberish"]).toContain(o.verdict);
+      expect(o.consensusBps).toBeGreaterThanOrEqual(0);
+      expect(o.paid).toBeGreaterThanOrEqual(0);
+    }
+    const paid = (v: string) => mean(r.outputs.filter((o) => o.verdict === v).map((o) => o.paid));
+    expect(paid("correct")).toBeGreaterThan(paid("wrong"));
+    expect(paid("correct")).toBeGreaterThan(paid("gibberish"));
     const log = readFileSync(logFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { level: number });
     expect(log.length).toBeGreaterThan(0);
     expect(log.every((l) => l.level >= 40)).toBe(true); // POQ_LOG_LEVEL default warn

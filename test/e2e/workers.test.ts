@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe("evaluator workers end to end", () => {
-  it("three worker processes on one Redis (RPC over WebSocket) settle ten tasks; payouts match the contract views", async () => {
+  it("three worker processes on one Redis (RPC over WebSocket) draw the committees of ten pending tasks and settle them; payouts match the contract views", async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
     // BullMQ wakes one idle worker per queue marker, and that worker takes jobs up to its
@@ -48,10 +48,19 @@ describe("evaluator workers end to end", () => {
     workers.push(...mine);
     try {
       await waitFor("3 workers started", async () => mine.every((w) => /worker started/.test(w.stderr())), 120_000, 200);
-      const ids = await createTasks(s, Array.from({ length: 10 }, (_, i) => qaTask(i + 1)));
+      // Left pending: the workers draw each committee once a block follows the task's.
+      const ids = await createTasks(s, Array.from({ length: 10 }, (_, i) => qaTask(i + 1)), { draw: false });
       const want = new Set(ids.map(String));
       await waitFor("10 tasks finalized", async () => (await s.reader.settlements(0n)).filter((e) => want.has(String(e.taskId))).length === 10, 150_000, 300);
       const tasks = await Promise.all(ids.map((id) => s.reader.getTask(id)));
+      // Every committee was drawn once, by a worker's key.
+      const sampled = (await s.dc.client.getContractEvents({ address: s.dep.poq, abi: s.reader.abi, eventName: "CommitteeSampled", fromBlock: 0n } as never)) as unknown as {
+        args: { taskId: bigint }; transactionHash: `0x${string}`;
+      }[];
+      const mineSampled = sampled.filter((e) => want.has(String(e.args.taskId)));
+      expect(mineSampled).toHaveLength(10);
+      const keys5 = new Set(s.evaluators.map((e) => e.address.toLowerCase()));
+      for (const e of mineSampled) expect(keys5.has((await s.dc.client.getTransaction({ hash: e.transactionHash })).from.toLowerCase())).toBe(true);
       // Exactly one commit per (task, evaluator), everybody revealed.
       const commits = await committedEvents(s);
       const keys = commits.map((c) => `${c.taskId}:${c.evaluator.toLowerCase()}`);
@@ -80,25 +89,29 @@ describe("evaluator workers end to end", () => {
       expect((await s.reader.getNode(s.nodes[0]!.address)).lifetime).toBeGreaterThan(0n);
       for (const e of s.evaluators) {
         const info = await s.reader.getEvaluator(e.address);
-        expect(info.tasksRevealed).toBe(10);
+        expect(info.tasksAssigned).toBe(10);
+        expect(info.tasksMissed).toBe(0);
         expect(await s.reader.claimableOf(e.address)).toBe(info.rewards);
         expect(info.rewards).toBeGreaterThan(0n);
+        expect(info.lifetimeEarned).toBe(info.rewards); // nothing claimed yet
       }
-      const [staked, escrowed, claimable, treasury] = await s.reader.read<readonly bigint[]>("totals");
+      const { escrowed, claimable, treasury, burned } = await s.reader.totals();
       const balance = await s.actions(s.admin).tokenBalance(s.dep.poq);
-      expect(staked! + escrowed! + claimable! + treasury!).toBe(balance);
+      expect(escrowed + claimable + treasury + burned).toBe(balance);
       expect(escrowed).toBe(0n);
+      const staked = await s.reader.readRegistry<bigint>("totalStaked");
+      expect(await s.actions(s.admin).tokenBalance(s.dep.registry)).toBe(staked);
       // Work was shared: every process sent commits.
       const active = mine.filter((w) => /"msg":"committed"/.test(w.stderr())).length;
       expect(active).toBe(3);
-      process.stderr.write(`e2e: ${ids.length} tasks settled; claimable ${formatEther(claimable!)}\n`);
+      process.stderr.write(`e2e: ${ids.length} tasks settled; claimable ${formatEther(claimable)}\n`);
     } finally {
       // Stop them whatever happened: workers holding the same keys would serve the next tests' tasks.
       await Promise.all(mine.map((w) => w.stop()));
     }
   }, 240_000);
 
-  it("requester and dApp CLI: task create, task show, trust, payouts, claim (tables and --json)", async () => {
+  it("requester and dApp CLI: task create (drawn, committee printed), task show, trust, payouts with refunds, claim --to (tables and --json)", async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
     const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
@@ -107,37 +120,69 @@ describe("evaluator workers end to end", () => {
     try {
       const reqEnv = { ...env, POQ_PRIVATE_KEYS: s.requesterKey };
       const nodes = `n0=${s.nodes[0]!.address},n1=${s.nodes[1]!.address},n2=${s.nodes[2]!.address}`;
+      const tooShort = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--commit-window", "5", "--nodes", nodes], reqEnv);
+      expect(tooShort.code).toBe(1);
+      expect(tooShort.stderr).toBe("poq: --commit-window 5 s is outside what the contract allows: 10 to 86400 s\n");
       const created = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--budget", "20", "--k", "5", "--nodes", nodes, "--json"], reqEnv);
       expect(created.stderr).toBe("");
       expect(created.code).toBe(0);
-      const ids = (JSON.parse(created.stdout) as { tasks: { taskId: string }[] }).tasks.map((t) => t.taskId);
+      const out = JSON.parse(created.stdout) as { profileHash: string; tasks: { taskId: string; status: string; committee: string[] }[] };
+      expect(out.profileHash).toBe(s.profileHash); // the paying profile by default
+      const ids = out.tasks.map((t) => t.taskId);
       expect(ids).toHaveLength(2);
+      for (const t of out.tasks) {
+        expect(t.status).toBe("open"); // drawn right after creation
+        expect(new Set(t.committee.map((a) => a.toLowerCase()))).toEqual(new Set(s.evaluators.map((e) => e.address.toLowerCase())));
+      }
       await waitFor("CLI tasks finalized", async () => (await Promise.all(ids.map((i) => s.reader.getTask(BigInt(i))))).every((t) => t.status === "finalized"), 120_000, 300);
       const shown = await runCli(["task", "show", ...ids], reqEnv);
-      expect(shown.stdout).toMatch(/finalized/);
+      expect(shown.stdout).toMatch(/FINALIZED/);
       const shownTask = await s.reader.getTask(BigInt(ids[0]!));
       expect(shown.stdout).toMatch(new RegExp(`${formatUtc(shownTask.commitDeadline)}\\s+${formatUtc(shownTask.revealDeadline)}`));
-      expect(shown.stdout).toContain(`committee of task ${ids[0]}: ${shownTask.committee.map((c) => `${c.evaluator} (cost 1)`).join(", ")}\n`);
+      expect(shown.stdout).toContain(`committee of task ${ids[0]}: ${shownTask.committee.join(", ")} (fee 1 each)\n`);
       expect(shown.stdout).toMatch(/\nchain time \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/);
       // Over WebSocket too: the command exits once done (an open socket kept it alive).
       const wsEnv = { ...reqEnv, POQ_RPC_URL: node.url.replace(/^http/, "ws") };
       const trustRun = await runCli(["trust", "--json"], wsEnv, 30_000);
       expect(trustRun.stderr).toBe("");
       expect(trustRun.code).toBe(0);
-      const trust = JSON.parse(trustRun.stdout) as { address: string; trust: number }[];
+      const trust = JSON.parse(trustRun.stdout) as { address: string; trust: number; profiles: string[] }[];
       expect(trust).toHaveLength(5);
-      for (const t of trust) expect(t.trust).toBe((await s.reader.getEvaluator(t.address as Address)).trust);
+      for (const t of trust) {
+        expect(t.trust).toBe((await s.reader.getEvaluator(t.address as Address)).trust);
+        expect(t.profiles).toEqual([s.profileHash]);
+      }
+      const trustTable = await runCli(["trust"], reqEnv);
+      expect(trustTable.stdout).toMatch(/evaluator\s+trust\s+stake\s+effective stake\s+cost\s+profiles/);
       const table = await runCli(["payouts", "--node", s.nodes[0]!.address], reqEnv);
       expect(table.stdout).toMatch(/inference node\s+model\s+pending\s+lifetime/);
-      const pay = JSON.parse((await runCli(["payouts", "--json"], reqEnv)).stdout) as { nodes: { address: string; pending: string }[] };
+      const pay = JSON.parse((await runCli(["payouts", "--json"], reqEnv)).stdout) as {
+        nodes: { address: string; pending: string }[];
+        accounts: { address: string; role: string; claimable: string; earned: string; refunded: string }[];
+      };
       const n0 = pay.nodes.find((n) => n.address.toLowerCase() === s.nodes[0]!.address.toLowerCase())!;
       expect(BigInt(n0.pending)).toBe((await s.reader.getNode(s.nodes[0]!.address)).pending);
+      const requester = pay.accounts.find((a) => a.address.toLowerCase() === s.requester.address.toLowerCase())!;
+      expect(requester.role).toBe("requester");
+      expect(BigInt(requester.refunded)).toBe(await s.reader.refundedOf(s.requester.address));
+      expect(BigInt(requester.refunded)).toBeGreaterThan(0n); // the wrong answers' share of the node budget
+      expect(pay.accounts.filter((a) => a.role === "evaluator")).toHaveLength(5);
       const claimed = JSON.parse((await runCli(["claim", "--node", s.nodes[0]!.address, "--json"], reqEnv)).stdout) as { amount: string };
       expect(BigInt(claimed.amount)).toBe(BigInt(n0.pending));
       expect((await s.reader.getNode(s.nodes[0]!.address)).pending).toBe(0n);
       const again = await runCli(["claim", "--node", s.nodes[0]!.address], wsEnv, 30_000);
       expect(again.code).toBe(1); // a revert over WebSocket: an error, then the process exits
       expect(again.stderr).toMatch(/NothingToClaim/);
+      // An evaluator's claimable balance paid to another address.
+      const ev = s.evaluators[0]!;
+      const to = "0x000000000000000000000000000000000000dEaD";
+      const owed = await s.reader.claimableOf(ev.address);
+      const before = await s.reader.tokenBalance(to);
+      const paid = await runCli(["claim", "--to", to, "--json"], { ...env, POQ_PRIVATE_KEYS: s.evaluatorKeys[0]! });
+      expect(paid.stderr).toBe("");
+      expect(JSON.parse(paid.stdout)).toMatchObject({ account: ev.address, to, amount: owed.toString() });
+      expect(await s.reader.tokenBalance(to)).toBe(before + owed);
+      expect(await s.reader.claimableOf(ev.address)).toBe(0n);
       const bad = await runCli(["task", "create", "--in", "test/fixtures/e2e/malformed.jsonl", "--nodes", nodes], reqEnv);
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/malformed\.jsonl:2 \(bad-1\): field task/);

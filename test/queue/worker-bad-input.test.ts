@@ -9,7 +9,9 @@ import { redisConnection } from "../../oracle/queue/redis.js";
 import { createWorkerRuntime, type WorkerRuntime } from "../../oracle/worker/runtime.js";
 import { EngineTaskScorer } from "../../oracle/worker/scorer.js";
 import { loadUseLite } from "../../oracle/models/index.js";
-import { defaultProfile } from "../../oracle/scoring/profile.js";
+import { defaultProfile, profileHash } from "../../oracle/scoring/profile.js";
+import { payingProfile } from "../../oracle/scoring/paying-profile.js";
+import { activateRegistrations } from "../../oracle/ops/devchain.js";
 import { contentHash } from "../../oracle/content/index.js";
 import { parseTaskFile } from "../../oracle/sdk/tasks.js";
 import { createTasks, qaTask, setupStackOn, uniquePrefix, waitFor, REDIS_URL, txCfg, type Stack } from "../e2e/harness.js";
@@ -25,11 +27,12 @@ let rpcDown = false;
 const prefix = uniquePrefix();
 const redis = redisConnection(REDIS_URL);
 let encoder: Awaited<ReturnType<typeof loadUseLite>>;
+let provider: EIP1193Provider;
 
 beforeAll(async () => {
   const conn = await network.create();
-  const provider = conn.provider as unknown as EIP1193Provider;
-  s = await setupStackOn({ client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider }, 3);
+  provider = conn.provider as unknown as EIP1193Provider;
+  s = await setupStackOn({ client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider, viem: conn.viem }, 3);
   // The worker's RPC goes through a switch so a test can take it down.
   const flaky = createPublicClient({
     transport: custom({
@@ -53,7 +56,7 @@ beforeAll(async () => {
   rt = await createWorkerRuntime({
     cfg,
     accounts: s.evaluatorKeys.map((k) => privateKeyToAccount(k)),
-    scorer: new EngineTaskScorer([defaultProfile()], encoder),
+    scorer: new EngineTaskScorer([await payingProfile()], encoder),
     redis,
     log: createLogger("test"),
     client: flaky,
@@ -96,9 +99,17 @@ describe("worker bad input", () => {
     expect(rec?.refusals?.[0]?.reason).toMatch(/hashes to 0x[0-9a-f]+, on-chain hash is/);
   });
 
-  it("fails the job of a task with an unknown profile or a tampered query, with the reason kept, and keeps serving", async () => {
+  it("a task naming an unknown profile cannot be created on chain", async () => {
+    await expect(createTasks(s, [qaTask(12)], { profileHash: keccak256(toHex("no such profile")) })).rejects.toMatchObject({ errorName: "UnknownProfile" });
+  });
+
+  it("fails the job of a task under a profile the keys declare but the worker does not load, or with a tampered query, with the reason kept, and keeps serving", async () => {
+    // The keys declare the registered "default" profile too; this worker loads only the paying one.
+    const other = profileHash(defaultProfile());
+    for (const e of s.evaluators) await s.actions(e).setProfiles([s.profileHash, other]);
+    await activateRegistrations({ client: s.dc.client, provider }, s.dep.registry);
     rpcDown = true;
-    const [unknown] = await createTasks(s, [qaTask(8)], { profileHash: keccak256(toHex("no such profile")) });
+    const [unknown] = await createTasks(s, [qaTask(8)], { profileHash: other });
     const [tampered] = await createTasks(s, [{ ...qaTask(9), query: "What is 9 plus 9, really?" }]);
     const q = JSON.stringify({ v: 1, task: "qa", query: "What is 9 plus 9, really?", references: ["18"] });
     writeFileSync(path.join(s.contentDir, `${contentHash(q).slice(2)}.txt`), q.replace("really", "truly"));
@@ -139,10 +150,14 @@ describe("worker bad input", () => {
     ).rejects.toMatchObject({ code: "E_RPC", message: expect.stringMatching(/connect to http:\/\/127\.0\.0\.1:9: RPC unavailable after 2 attempts/) });
   });
 
-  it("rejects a malformed task file with line, record and field", () => {
+  it("rejects a malformed task file with line, record and field; accepts a verdict per output", () => {
     expect(() => parseTaskFile('{"id":"a","task":"qa","query":"q","outputs":[{"node":"n","text":"t","extra":1}]}\n\n{"id":"b"}', "f.jsonl")).toThrow(
       /f\.jsonl:1 \(a\): field outputs\.0: Unrecognized key[\s\S]*f\.jsonl:3 \(b\): field task/,
     );
     expect(() => parseTaskFile("\n", "empty.jsonl")).toThrow(/holds no tasks/);
+    // A human verdict per output (the demo's labels) is accepted and kept out of the spec.
+    const [line] = parseTaskFile('{"id":"v","task":"qa","query":"q","outputs":[{"node":"n","text":"t","verdict":"gibberish"}]}', "v.jsonl");
+    expect(line!.outputs[0]!.verdict).toBe("gibberish");
+    expect(() => parseTaskFile('{"id":"w","task":"qa","query":"q","outputs":[{"node":"n","text":"t","verdict":"meh"}]}', "w.jsonl")).toThrow(/w\.jsonl:1 \(w\): field outputs\.0\.verdict/);
   });
 });

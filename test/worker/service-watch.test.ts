@@ -9,6 +9,7 @@ import { InProcessJobQueue } from "../../oracle/worker/jobs.js";
 import { EvaluatorService } from "../../oracle/worker/service.js";
 import { MemoryStateStore } from "../../oracle/worker/store.js";
 import type { PoqChainPort, TaskScorer, TaskView } from "../../oracle/worker/types.js";
+import { RevertError } from "../../oracle/chain/errors.js";
 
 /**
  * What the watcher reads from the chain while tasks wait: a task seen again in the scanner's
@@ -34,32 +35,45 @@ class Texts implements ContentStore {
   }
 }
 
-/** One task (id 1, committee ME and OTHER) on a chain whose head the test moves. */
+/**
+ * One task (id 1, committee ME and OTHER, drawn in block 1) on a chain whose head the test
+ * moves; `pending` makes it a task created in block 1 and not drawn yet.
+ */
 class ScriptedChain implements PoqChainPort {
   head = 1n;
   createdIn: Hex = "0xaa";
   commits = 0;
   reveals = 0;
-  status = 1;
+  status = 2; // OPEN
+  /** Created (block 1) and not drawn: drawCommittee draws it (in a new block). */
+  pending = false;
+  seedBlock = 1n;
+  /** Another account draws first: the next draw reverts NotPending. */
+  raced = false;
+  drawnIn?: bigint;
   /** Blocks holding a commit, reveal or finalization of task 1. */
   activityBlocks: bigint[] = [];
   reads = { getTask: 0, progress: [] as string[][], activity: [] as [bigint, bigint][] };
   sent: string[] = [];
   constructor(
-    private task: Omit<TaskView, "status" | "commits" | "reveals">,
+    private task: Omit<TaskView, "status" | "commits" | "reveals" | "k" | "fee" | "seedBlock">,
     readonly accounts: readonly Address[],
   ) {}
 
   private view(): TaskView {
-    return { ...this.task, status: this.status, commits: this.commits, reveals: this.reveals };
+    const drawn = !this.pending;
+    return { ...this.task, committee: drawn ? this.task.committee : [], status: this.pending ? 1 : this.status, commits: this.commits, reveals: this.reveals, k: this.task.committee.length, fee: 1n, seedBlock: this.seedBlock };
   }
   /** Something of this task landed in a new block. */
   act(): void {
     this.head++;
     this.activityBlocks.push(this.head);
   }
-  async tasksCreatedIn(from: bigint, to: bigint) {
-    return from <= 1n && 1n <= to ? [{ taskId: 1n, blockHash: this.createdIn }] : [];
+  async taskEventsIn(from: bigint, to: bigint) {
+    const created = from <= 1n && 1n <= to ? [{ taskId: 1n, blockNumber: 1n, blockHash: this.createdIn }] : [];
+    const at = this.drawnIn ?? (this.pending ? undefined : 1n);
+    const sampled = at !== undefined && from <= at && at <= to ? [{ taskId: 1n, blockHash: at === 1n ? this.createdIn : (`0xd${at}` as Hex) }] : [];
+    return { created, sampled };
   }
   async taskActivityIn(from: bigint, to: bigint) {
     this.reads.activity.push([from, to]);
@@ -74,7 +88,7 @@ class ScriptedChain implements PoqChainPort {
   }
   async progressMany(ids: readonly bigint[]) {
     this.reads.progress.push(ids.map(String));
-    return ids.map(() => ({ status: this.status, commits: this.commits, reveals: this.reveals, k: 2 }));
+    return ids.map(() => ({ status: this.pending ? 1 : this.status, commits: this.commits, reveals: this.reveals, k: 2, seedBlock: this.seedBlock }));
   }
   async nodeModel() {
     return "gpt4";
@@ -101,8 +115,23 @@ class ScriptedChain implements PoqChainPort {
     this.sent.push("reveal");
     return "0xd0";
   }
+  async drawCommittee(): Promise<Hex> {
+    if (this.raced && this.pending) {
+      // someone else's draw is mined first
+      this.pending = false;
+      this.head++;
+      this.drawnIn = this.head;
+    }
+    if (!this.pending) throw new RevertError("drawCommittee", "NotPending", [1n]);
+    if (this.head <= this.seedBlock) throw new RevertError("drawCommittee", "DrawTooEarly", [this.seedBlock]);
+    this.pending = false;
+    this.head++;
+    this.drawnIn = this.head;
+    this.sent.push("draw");
+    return "0xdd";
+  }
   async finalize(): Promise<Hex> {
-    this.status = 2;
+    this.status = 3;
     this.act();
     this.sent.push("finalize");
     return "0xe0";
@@ -124,7 +153,7 @@ class ScriptedChain implements PoqChainPort {
 
 const scorer: TaskScorer = { knows: () => true, score: async (_h, input) => input.outputs.map(() => 0.5) };
 
-async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTHER]) {
+async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTHER], o: { pending?: boolean } = {}) {
   const content = new Texts();
   const queryHash = await content.put(encodeQueryDoc({ task: "qa", query: "2+2?", references: ["4"] }));
   const outputHash = await content.put("4");
@@ -140,6 +169,7 @@ async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTH
     profileHash: "0x02",
     rule: 0,
   }, accounts);
+  chain.pending = o.pending ?? false;
   const queue = new InProcessJobQueue({ concurrency: 4, attempts: 1 });
   const jobs: string[] = [];
   const add = queue.add.bind(queue);
@@ -254,6 +284,46 @@ describe("EvaluatorService watching", () => {
     await settle();
     expect(jobs.filter((j) => j.startsWith("reveal:")).length).toBe(2);
     expect(chain.sent).toEqual(["commit", "commit", "reveal", "reveal", "finalize"]);
+    await service.stop();
+  });
+
+  it("draws a pending task's committee once a block follows its seed block, then serves the committee it drew", async () => {
+    const { chain, service, settle } = await setup([ME], [ME, OTHER], { pending: true });
+    service.start(); // head 1 = the seed block: too early to draw
+    await settle();
+    expect(chain.sent).toEqual([]);
+    chain.head++; // a later block: the draw goes out, its CommitteeSampled is in the next range
+    await service.pollOnce();
+    await settle();
+    expect(chain.sent).toEqual(["draw"]);
+    await service.pollOnce();
+    await settle();
+    expect(chain.sent).toEqual(["draw", "commit"]);
+    chain.head++;
+    await service.pollOnce();
+    await settle();
+    expect(chain.sent.filter((x) => x === "draw")).toHaveLength(1); // drawn: out of the draw index
+    await service.stop();
+  });
+
+  it("another account drawing first is no error: the task leaves the draw index and its committee is served", async () => {
+    const { chain, service, settle } = await setup([ME], [ME, OTHER], { pending: true });
+    chain.raced = true; // between the worker's read (pending) and its draw, another account draws
+    service.start();
+    await settle();
+    chain.head++;
+    await service.pollOnce(); // draw: NotPending (someone else's, mined in block 3)
+    await settle();
+    expect(chain.sent).toEqual([]);
+    await service.pollOnce(); // block 3's CommitteeSampled: our key is a member
+    await settle();
+    expect(chain.sent).toEqual(["commit"]);
+    chain.head++;
+    const reads = chain.reads.progress.length;
+    await service.pollOnce();
+    await settle();
+    expect(chain.reads.progress.filter((r) => r.length > 0).length).toBeGreaterThanOrEqual(reads); // no draw attempt left
+    expect(chain.sent).toEqual(["commit"]);
     await service.stop();
   });
 });

@@ -5,9 +5,11 @@ import { createContentStore } from "../../content/store.js";
 import { readTaskFile, prepareTask } from "../../sdk/tasks.js";
 import { RULES, type RuleName } from "../../sdk/index.js";
 import { cliContext, cliSigner, formatTable, formatUtc, toJson } from "../../sdk/context.js";
-import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
-import { chainNow, nextBlockTime } from "../../chain/clock.js";
-import { tokensArg } from "../args.js";
+import { profileHash } from "../../scoring/profile.js";
+import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
+import type { GovernanceParams } from "../../rules/constants.js";
+import { chainNow } from "../../chain/clock.js";
+import { addressArg, tokensArg } from "../args.js";
 
 interface CreateOpts {
   in: string;
@@ -17,9 +19,11 @@ interface CreateOpts {
   rule: string;
   commitWindow: string;
   revealWindow: string;
+  refundTo?: string;
   profile?: string;
   nodes?: string;
   batch: string;
+  draw: boolean;
   config?: string;
   json?: boolean;
 }
@@ -34,72 +38,112 @@ function parseNodes(s: string | undefined): Record<string, Address> {
   return out;
 }
 
+/** --profile: a keccak256 hash, a name ("calibrated", "default") or a profile file; default: the paying profile. */
 async function resolveProfileHash(p: string | undefined): Promise<Hex> {
-  if (!p) return profileHash(defaultProfile());
+  if (!p) return profileHash(await payingProfile());
   if (isHex(p) && p.length === 66) return p;
-  return profileHash(await loadProfile(p));
+  return profileHash(await resolveProfile(p));
 }
+
+function intArg(flag: string, v: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag} must be an integer >= ${min}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "invalid" });
+  return n;
+}
+
+/** The windows against the contract's bounds: one clear line naming the flag and the allowed range. */
+function checkWindows(commitWindow: number, revealWindow: number, p: GovernanceParams["tasks"]): void {
+  const check = (flag: string, v: number, lo: number, hi: number) => {
+    if (v < Number(lo) || v > Number(hi))
+      throw new InputError(`${flag} ${v} s is outside what the contract allows: ${lo} to ${hi} s`, { field: flag.replace(/^--/, ""), reason: "range" });
+  };
+  check("--commit-window", commitWindow, p.minCommitWindow, p.maxCommitWindow);
+  check("--reveal-window", revealWindow, p.minRevealWindow, p.maxRevealWindow);
+}
+
+const STATUS_LABEL = (s: string) => s.toUpperCase();
 
 export function register(program: Command): void {
   const task = program.command("task").description("requester: create and inspect PoQ tasks");
   task
     .command("create")
-    .description("create one task per line of a JSONL task file (query + outputs), escrowing the budget")
-    .requiredOption("--in <file>", "task file: {id, task, query, references?, outputs:[{node, text}]} per line")
+    .description("create one task per line of a JSONL task file (query + outputs), escrowing the budgets; then draw each committee")
+    .requiredOption("--in <file>", "task file: {id, task, query, references?, outputs:[{node, text, verdict?}]} per line (verdict is ignored)")
     .option("--budget <tokens>", "inference-node budget per task (tokens)", "10")
-    .option("--eval-budget <tokens>", "evaluator fee budget per task (default: k x the highest declared cost)")
+    .option("--eval-budget <tokens>", "committee budget per task: fee per member = this / k (default: k x the highest cost declared by an evaluator serving the profile, at least the contract's minimum fee)")
     .option("--k <n>", "committee size", "5")
     .option("--rule <rule>", `aggregation rule (${RULES.join(", ")})`, "TRUST_WEIGHTED_MEDIAN")
-    .option("--commit-window <sec>", "seconds until the commit deadline", "600")
+    .option("--commit-window <sec>", "seconds from the committee draw to the commit deadline", "600")
     .option("--reveal-window <sec>", "seconds from the commit deadline to the reveal deadline", "600")
-    .option("--profile <file|hash>", "scoring profile (file or keccak256 hash; default: the built-in profile)")
+    .option("--refund-to <address>", "where refunds are credited (default: the signing key)")
+    .option("--profile <file|name|hash>", "scoring profile: a file, \"calibrated\" or \"default\", or a keccak256 hash (default: the paying, calibrated profile)")
     .option("--nodes <map>", "name=0xADDRESS,... for node names used in the task file")
-    .option("--batch <n>", "tasks created per transaction (one approval for all; multicall)", "16")
+    .option("--batch <n>", "tasks created (and drawn) per transaction (one approval for all; multicall)", "16")
+    .option("--no-draw", "leave the tasks pending (any evaluator worker draws them in a later block)")
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (o: CreateOpts) => {
       if (!(RULES as readonly string[]).includes(o.rule)) throw new InputError(`--rule: unknown rule "${o.rule}" (known: ${RULES.join(", ")})`, { field: "rule", reason: "unknown" });
-      const k = Number(o.k);
-      if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got "${o.k}"`, { field: "k", reason: "invalid" });
+      const k = intArg("--k", o.k);
+      const commitWindow = intArg("--commit-window", o.commitWindow);
+      const revealWindow = intArg("--reveal-window", o.revealWindow);
+      const batch = intArg("--batch", o.batch);
       const nodeBudget = tokensArg("--budget", o.budget);
+      const refundTo = o.refundTo !== undefined ? addressArg("--refund-to", o.refundTo) : undefined;
+      const nodes = parseNodes(o.nodes);
       const lines = readTaskFile(o.in);
+      const profile = await resolveProfileHash(o.profile);
       const ctx = await cliContext(o.config);
+      const gov = await ctx.reader.governanceParams();
+      checkWindows(commitWindow, revealWindow, gov.tasks);
+      if (k < Number(gov.tasks.minK)) throw new InputError(`--k ${k} is under the contract's minimum committee of ${gov.tasks.minK}`, { field: "k", reason: "range" });
+      const info = await ctx.reader.getProfile(profile);
+      if (!info?.active) {
+        const known = (await ctx.reader.profiles()).filter((p) => p.active).map((p) => `${p.hash} (${p.uri})`);
+        throw new InputError(`profile ${profile} is ${info ? "retired" : "not registered"} on chain: tasks may name only ${known.join(", ") || "(none registered)"}`, { field: "profile", reason: "unknown" });
+      }
       const signer = await cliSigner(ctx);
       const content = createContentStore(ctx.cfg.content);
       let evalBudget: bigint;
       if (o.evalBudget) evalBudget = tokensArg("--eval-budget", o.evalBudget);
       else {
-        const evs = await ctx.reader.getEvaluators();
+        const evs = (await ctx.reader.getEvaluators()).filter((e) => e.profiles.some((p) => p.toLowerCase() === profile.toLowerCase()));
         const max = evs.reduce((m, e) => (e.cost > m ? e.cost : m), 0n);
-        evalBudget = max * BigInt(k);
+        const min = BigInt(gov.tasks.minFeePerMember);
+        evalBudget = (max > min ? max : min) * BigInt(k);
       }
-      const profile = await resolveProfileHash(o.profile);
-      const now = await nextBlockTime(ctx.client); // not the latest block's time: a local node may have been idle for minutes
-      const batch = Number(o.batch);
-      if (!Number.isInteger(batch) || batch < 1) throw new InputError(`--batch must be a positive integer, got "${o.batch}"`, { field: "batch", reason: "invalid" });
+      const fee = evalBudget / BigInt(k);
+      if (fee < BigInt(gov.tasks.minFeePerMember))
+        throw new InputError(`--eval-budget ${formatEther(evalBudget)} pays ${formatEther(fee)} a member, under the contract's minimum of ${formatEther(BigInt(gov.tasks.minFeePerMember))}`, { field: "eval-budget", reason: "range" });
       const specs: Awaited<ReturnType<typeof prepareTask>>[] = [];
-      for (const line of lines) {
-        const spec = await prepareTask(line, content, {
-          rule: o.rule as RuleName,
-          k,
-          commitWindow: Number(o.commitWindow),
-          revealWindow: Number(o.revealWindow),
-          nodeBudget,
-          evalBudget,
-          profileHash: profile,
-          now,
-          nodes: parseNodes(o.nodes),
-        });
-        specs.push(spec);
-      }
+      for (const line of lines) specs.push(await prepareTask(line, content, { rule: o.rule as RuleName, k, commitWindow, revealWindow, nodeBudget, evalBudget, profileHash: profile, refundTo, nodes }));
       const ids = await signer.createTasks(specs, { batch });
-      const created = lines.map((line, i) => ({ id: line.id, taskId: ids[i]!, outputs: specs[i]!.nodes.length }));
-      if (o.json) process.stdout.write(toJson({ profileHash: profile, evalBudget, tasks: created }));
-      else process.stdout.write(formatTable(["record", "task id", "outputs"], created.map((c) => [c.id, c.taskId, c.outputs])) + `profile ${profile}, evaluator budget ${formatEther(evalBudget)} per task\n`);
+      // The draw's seed is the hash of the creating block: it goes in a later block.
+      const draws = o.draw ? await signer.drawCommittees(ids, { batch }) : undefined;
+      const created = lines.map((line, i) => {
+        const d = draws?.[i];
+        return { id: line.id, taskId: ids[i]!, outputs: specs[i]!.nodes.length, status: d?.status ?? "pending", committee: d?.members ?? [], commitDeadline: d?.commitDeadline, revealDeadline: d?.revealDeadline, refund: d?.refund };
+      });
+      if (o.json) return void process.stdout.write(toJson({ profileHash: profile, evalBudget, fee, tasks: created }));
+      process.stdout.write(
+        formatTable(
+          ["record", "task id", "outputs", "status", "commit deadline (UTC)", "reveal deadline (UTC)"],
+          created.map((c) => [c.id, c.taskId, c.outputs, STATUS_LABEL(c.status), c.commitDeadline ? formatUtc(c.commitDeadline) : "-", c.revealDeadline ? formatUtc(c.revealDeadline) : "-"]),
+        ),
+      );
+      const minEligible = Number((gov.tasks as { minEligibleBps?: number }).minEligibleBps ?? 0);
+      const cancelReason =
+        `no committee: fewer than ${k} evaluators serving the profile take ${formatEther(fee)} a member` +
+        (minEligible > 0 ? `, or those that do hold under ${minEligible / 100}% of the profile's evaluator weight` : "");
+      for (const c of created) {
+        if (c.status === "open") process.stdout.write(`committee of task ${c.taskId}: ${c.committee.join(", ")}\n`);
+        else if (c.status === "cancelled") process.stdout.write(`task ${c.taskId} CANCELLED: ${cancelReason}; ${formatEther(c.refund ?? 0n)} refunded (poq claim)\n`);
+      }
+      process.stdout.write(`profile ${profile}, evaluator budget ${formatEther(evalBudget)} per task (${formatEther(fee)} a member)${o.draw ? "" : "; committees not drawn (--no-draw)"}\n`);
     });
   task
     .command("show")
-    .description("show tasks: status, deadlines, committee, consensus")
+    .description("show tasks: status (PENDING, OPEN, FINALIZED, CANCELLED), deadlines, committee, consensus")
     .argument("<ids...>", "task ids")
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
@@ -107,13 +151,17 @@ export function register(program: Command): void {
       const ctx = await cliContext(o.config);
       const tasks = await Promise.all(ids.map((i) => ctx.reader.getTask(BigInt(i))));
       if (o.json) return void process.stdout.write(toJson(tasks));
+      const when = (t: bigint) => (t === 0n ? "-" : formatUtc(t));
       process.stdout.write(
         formatTable(
           ["task", "status", "family", "rule", "k", "commits", "reveals", "commit deadline (UTC)", "reveal deadline (UTC)", "consensus (bps)"],
-          tasks.map((t) => [t.taskId, t.status, t.family, t.rule, t.k, t.commits, t.reveals, formatUtc(t.commitDeadline), formatUtc(t.revealDeadline), t.consensus.join(" ") || "-"]),
+          tasks.map((t) => [t.taskId, STATUS_LABEL(t.status), t.family, t.rule, t.k, t.commits, t.reveals, when(t.commitDeadline), when(t.revealDeadline), t.consensus.join(" ") || "-"]),
         ),
       );
-      for (const t of tasks) process.stdout.write(`committee of task ${t.taskId}: ${t.committee.map((c) => `${c.evaluator} (cost ${formatEther(c.cost)})`).join(", ") || "-"}\n`);
+      for (const t of tasks) {
+        const who = t.committee.length ? t.committee.join(", ") : t.status === "pending" ? "not drawn yet" : "-";
+        process.stdout.write(`committee of task ${t.taskId}: ${who} (fee ${formatEther(t.fee)} each)\n`);
+      }
       process.stdout.write(`chain time ${formatUtc(await chainNow(ctx.client))}\n`);
     });
 }

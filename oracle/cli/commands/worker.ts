@@ -13,7 +13,8 @@ import { StrategyScorer, parseStrategy } from "../../worker/strategies.js";
 import { loadUseLite } from "../../models/index.js";
 import { SharedScoreCache } from "../../worker/shared-scores.js";
 import { ThreadTaskScorer } from "../../worker/scoring-thread.js";
-import { defaultProfile, loadProfile, profileHash } from "../../scoring/profile.js";
+import { profileHash, type Profile } from "../../scoring/profile.js";
+import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
 import { warnUnreadyKeys } from "../../worker/key-check.js";
 import { PoqReader } from "../../sdk/index.js";
 
@@ -25,6 +26,14 @@ interface WorkerOpts {
   batch: boolean;
   chain: boolean;
   strategy?: string;
+  profile?: string[];
+}
+
+/** The paying profile, then the configured and --profile ones (files or names), each once. */
+async function workerProfiles(extra: readonly string[]): Promise<Profile[]> {
+  const out = new Map<string, Profile>();
+  for (const p of [await payingProfile(), ...(await Promise.all(extra.map((x) => resolveProfile(x))))]) out.set(profileHash(p).toLowerCase(), p);
+  return [...out.values()];
 }
 
 /**
@@ -44,6 +53,7 @@ export function register(program: Command): void {
     .option("--no-batch", "do not serve `poq score --queue` batch jobs")
     .option("--no-chain", "serve batch scoring only (no keys needed)")
     .option("--strategy <name>", "testing only: a dishonest strategy (random, inverse, constant, offline)")
+    .option("--profile <file|name...>", "also score under this profile (a file, or \"default\"); the paying (calibrated) profile is always loaded", (v: string, acc: string[] = []) => [...acc, v])
     .action(async (o: WorkerOpts) => {
       const cfg = loadConfig({
         file: o.config,
@@ -57,7 +67,8 @@ export function register(program: Command): void {
       const redis = redisConnection(cfg.redis.url);
       redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
       const metrics = new WorkerMetrics(true);
-      const profiles = [defaultProfile(), ...(await Promise.all(cfg.profiles.map((p) => loadProfile(p))))];
+      const profiles = await workerProfiles([...cfg.profiles, ...(o.profile ?? [])]);
+      const hashes = profiles.map((p) => profileHash(p));
       // The chain side scores on its own thread (see ThreadTaskScorer); `poq score --queue`
       // chunks are scored on this thread, with an encoder loaded only when batch jobs are served.
       const encoder = o.batch ? await loadUseLite({ logger: log }) : undefined;
@@ -93,8 +104,9 @@ export function register(program: Command): void {
               }
             : undefined,
         });
-        // A key that is not registered, under the minimum stake or without gas would serve nothing: say so.
-        await warnUnreadyKeys(new PoqReader(rt.chain.o.client, rt.chain.o.address), rt.chain.o.client, accounts.map((a) => a.address), log).catch((err: unknown) =>
+        // A key that is not registered, under the minimum stake, not serving what this worker
+        // scores (or serving what it cannot score) or without gas would fail silently: say so.
+        await warnUnreadyKeys(new PoqReader(rt.chain.o.client, rt.chain.o.address), rt.chain.o.client, accounts.map((a) => a.address), log, hashes).catch((err: unknown) =>
           log.warn({ err: (err as Error).message }, "could not check the keys' registration"),
         );
         rt.service.start();
@@ -102,7 +114,7 @@ export function register(program: Command): void {
         stops.push(() => engine.close());
         stops.push(async () => subscriber.disconnect());
         stops.push(async () => stateRedis.disconnect());
-        log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: profiles.map((p) => profileHash(p)) }, "worker started");
+        log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: hashes }, "worker started");
       }
       if (o.batch) {
         const bw = startBatchWorker({ connection: redis, prefix: cfg.redis.prefix, process: engineChunkProcessor(encoder!), concurrency: 1, log });
