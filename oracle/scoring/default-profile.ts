@@ -8,7 +8,7 @@
  * It stays the base the audit calibrates from and is available by name ("default").
  */
 import type { Profile, ProfileInput, TaskConfig } from "./profile-schema.js";
-import { parseProfile } from "./profile-schema.js";
+import { KNOWN_EVALUATORS, parseProfile } from "./profile-schema.js";
 
 /**
  * The sentence encoder family the default profile was made for (see oracle/models): any
@@ -71,25 +71,8 @@ function build(): ProfileInput {
       }),
     },
     evaluators: {
-      enabled: [
-        "use.cosine.ref",
-        "use.cosine.query",
-        "bertscore.p",
-        "bertscore.r",
-        "bertscore.f1",
-        "summac.align",
-        "rouge1.f",
-        "rouge2.f",
-        "rougeL.f",
-        "squad.f1",
-        "squad.em",
-        "squad.containment",
-        "squad.recall",
-        "qa.recall.soft",
-        "qa.recall.novel",
-        "source.overlap",
-        "distinct.3gram",
-      ],
+      // every evaluator the engine knows except the NLI cross-encoder (no NLI model ships)
+      enabled: KNOWN_EVALUATORS.filter((id) => id !== "nli.entail"),
       bertscoreBaseline: 0,
       cosineBaseline: 0,
     },
