@@ -28,8 +28,9 @@ library Settlement {
 
     uint256 internal constant BPS = 10_000;
     /// @notice Fewest revealers whose scores can tell an outlier from the others: below this
-    ///         nobody's trust or pay moves, and each output's consensus is the LOWEST revealed
-    ///         score (a lone booster gains nothing by making its co-members' reveals the minority).
+    ///         nobody's trust or pay moves, and each output's consensus is the revealers'
+    ///         weighted median (the heavier of two; the lower one at equal weight), whatever the
+    ///         task's rule: going silent cannot turn a weighted-out member into the decider.
     uint256 internal constant MIN_REVEALERS_FOR_DEVIATION = 3;
     /// @notice A revealer whose normalised deviation is at most this is "honest": its trust does
     ///         not fall, and it shares the stake slashed from the task's non-revealers. With
@@ -143,7 +144,7 @@ library Settlement {
     ///      k = 3, each honest member's reference would be halfway to the outlier), and many
     ///      light sybils cannot outvote heavy honest members on who deviated; a boost on one
     ///      output counts in full rather than averaged over the outputs. With fewer revealers
-    ///      the consensus is the lowest score.
+    ///      the consensus is their weighted median.
     function _consensusAndDeviation(
         Rule rule,
         uint256 trimBps,
@@ -164,7 +165,7 @@ library Settlement {
                 uint256 ref = rule == Rule.TRUST_WEIGHTED_MEDIAN ? c : Aggregation.consensus(Rule.TRUST_WEIGHTED_MEDIAN, col, w, 0);
                 _raiseMax(maxDev, col, ref);
             } else {
-                c = _min(col);
+                c = Aggregation.consensus(Rule.TRUST_WEIGHTED_MEDIAN, col, w, 0);
             }
             packed |= c << (16 * j);
         }
@@ -173,13 +174,6 @@ library Settlement {
     /// @dev col[r] = score of revealer r on output j.
     function _column(Member[] memory members, uint256[] memory rev, uint256 j, uint256[] memory col) private pure {
         for (uint256 r; r < col.length; ++r) col[r] = members[rev[r]].scores.get(j);
-    }
-
-    function _min(uint256[] memory col) private pure returns (uint256 lo) {
-        lo = col[0];
-        for (uint256 r = 1; r < col.length; ++r) {
-            if (col[r] < lo) lo = col[r];
-        }
     }
 
     /// @dev maxDev[r] = max(maxDev[r], |col[r] - ref|).

@@ -2689,6 +2689,17 @@ export const evaluatorRegistryAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "pendingAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "ChangePending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "cost",
         "type": "uint256"
       },

@@ -205,6 +205,9 @@ describe("attack 4: squatting the registry, whitewashing", () => {
       expect(r.stake).toBe((P.staking.minStake * 9n) / 10n); // slashed 10%: under the minimum
     }
     await rv(c, c.registry, c.registry.write.evict([squatters.find((s) => !members.includes(s))!]), "NotEvictable");
+    // a slash reaches the effective stake after the activation delay, like any change
+    await rv(c, c.registry, c.registry.write.evict([members[0]!], { account: late }), "NotEvictable");
+    await c.activate();
     await c.registry.write.evict([members[0]!], { account: late });
     expect(await c.registry.read.evaluatorCount()).toBe(BigInt(MAX_EVALUATORS - 1));
     await c.registry.write.register([P.staking.minStake, 0n, [TEST_PROFILE]], { account: late });

@@ -114,12 +114,70 @@ contract ConservationTest is TestBase {
                 _assertConserved();
             }
         }
+        // one scripted task on top of whatever state the sequences left: create, draw, every
+        // member commits and reveals, finalize, claim (the random ops reach each of these too,
+        // but how often depends on the seeds)
+        _scriptedTask();
+        _assertConserved();
         _settleEverything();
         assertTrue(poq.taskCount() > 3, "too few tasks created");
         assertTrue(draws > 0, "no committee drawn");
         assertTrue(reveals > 0, "no reveal happened");
         assertTrue(finalized > 0, "no task finalized");
         assertTrue(claims > 0, "no claim paid");
+    }
+
+    function _scriptedTask() internal {
+        for (uint256 i; i < ACTORS; ++i) {
+            bytes32[] memory ps = new bytes32[](1);
+            ps[0] = PROFILE;
+            vm.prank(_actor(i));
+            try registry.register(500e18, 0, ps) {} catch {}
+            vm.prank(_actor(i));
+            try registry.setProfiles(ps) {} catch {}
+            vm.prank(_actor(i));
+            try registry.setCost(0) {} catch {}
+        }
+        vm.warp(block.timestamp + 1 days);
+        _mine(1);
+        uint256 before = poq.taskCount();
+        _create(address(uint160(0xC0FFEE)));
+        if (poq.taskCount() == before) {
+            token.mint(address(uint160(0xC0FFEE)), 1e24);
+            vm.prank(address(uint160(0xC0FFEE)));
+            token.approve(address(poq), type(uint256).max);
+            _create(address(uint160(0xC0FFEE)));
+        }
+        uint256 id = poq.taskCount();
+        _mine(1);
+        poq.drawCommittee(id);
+        if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) ++draws;
+        (address[] memory members,,) = poq.getCommittee(id);
+        uint256 m = poq.getTask(id).m;
+        for (uint256 i; i < members.length; ++i) {
+            uint16[] memory sc = _scores(id, members[i], m);
+            bytes32 c = poq.commitmentFor(id, members[i], sc, bytes32(i));
+            vm.prank(members[i]);
+            poq.commit(id, c);
+        }
+        for (uint256 i; i < members.length; ++i) {
+            vm.prank(members[i]);
+            poq.reveal(id, _scores(id, members[i], m), bytes32(i));
+            ++reveals;
+        }
+        poq.finalize(id);
+        ++finalized;
+        for (uint256 i; i < members.length; ++i) {
+            if (poq.claimableOf(members[i]) == 0) continue;
+            vm.prank(members[i]);
+            poq.claim(members[i]);
+            ++claims;
+        }
+        address requester = address(uint160(0xC0FFEE));
+        if (poq.claimableOf(requester) != 0) {
+            vm.prank(requester);
+            poq.claim(requester);
+        }
     }
 
     /// @dev Liveness: every pending task can be drawn, every open one finalized, every claim paid.
