@@ -305,8 +305,8 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         `profileBit`, asks at most `fee`, holds at least minStake and is not `exclude`
     ///         (the requester), with probability proportional to trust x min(stake, stakeCap),
     ///         without replacement; locks each member's stake until `lockUntil` and returns its
-    ///         voting weight now (trust x max(1, min(stake, cap) x 2^24 / cap)), which the task
-    ///         keeps. Returns empty arrays (and changes nothing) when fewer than k are eligible,
+    ///         voting weight (period trust x max(1, min(stake, cap) x 2^24 / cap)), which the
+    ///         task keeps. Returns empty arrays (and changes nothing) when fewer than k are eligible,
     ///         or when the eligible evaluators hold less than `minEligibleBps` of the weight of
     ///         all evaluators serving the profile (a price only the requester's own cheap
     ///         evaluators accept does not make a committee).
@@ -333,7 +333,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
             members[i] = a;
             Evaluator storage e = _evaluators[a];
             (uint256 eff,,) = _effective(e);
-            weights[i] = _votingWeight(e.trust, eff, cap);
+            // the period's starting trust, like sampling: finalizing other tasks just before the
+            // draw moves neither who is drawn nor how much each one weighs
+            weights[i] = _votingWeight(_samplingTrust(e, uint16(block.timestamp / _params.trustPeriod)), eff, cap);
             if (lockUntil > e.lockedUntil) e.lockedUntil = lockUntil;
             // the unbonding part still counted for this draw: it stays until the task ends
             if (e.unbonding != 0 && eff > e.stake && lockUntil > e.unbondLock) e.unbondLock = lockUntil;

@@ -145,6 +145,7 @@ describe("attack 3: the requester picks the committee", () => {
     const attacker = (await c.actor(1)).address;
     // three sybils at the minimum stake, cost 0, alone in the profile: the attacker's own tasks go to them
     const sybils = await c.evaluators(3, P.staking.minStake, 0n, { first: 600 });
+    await c.alignToTrustPeriod(); // all 12 tasks inside one trust period
     const spent0 = await c.token.read.balanceOf([attacker]);
     for (let i = 0; i < 12; i++) {
       const { taskId, members } = await c.createTask(attacker, c.spec(nodes, { nodeBudget: 0n, evalBudget: 3n * (E18 / 10n) }));

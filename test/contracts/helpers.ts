@@ -52,6 +52,16 @@ export async function setupChain(opts: LocalStackOptions & { reentrantToken?: bo
     await networkHelpers.time.increase(BigInt(seconds));
   }
 
+  /**
+   * Moves the clock to the start of the next trust period (+1 s), so a test that plays a
+   * period's worth of tasks does not straddle a boundary of the wall-clock-based chain time.
+   */
+  async function alignToTrustPeriod() {
+    const period = BigInt(params.staking.trustPeriod);
+    const t = (await publicClient.getBlock()).timestamp;
+    await networkHelpers.time.increaseTo((t / period + 1n) * period + 1n);
+  }
+
   /** Lets every pending registration or change become effective (activation delay). */
   async function activate() {
     await warp(params.staking.activationDelay + 1);
@@ -173,7 +183,7 @@ export async function setupChain(opts: LocalStackOptions & { reentrantToken?: bo
 
   return {
     conn, viem, networkHelpers, publicClient, admin: admin!, chainId, params, ...stack,
-    actor, warp, activate, evaluators, nodes, now, spec, create, draw, createTask, commitment, commit, reveal, play, finalize, conserved,
+    actor, warp, activate, alignToTrustPeriod, evaluators, nodes, now, spec, create, draw, createTask, commitment, commit, reveal, play, finalize, conserved,
   };
 }
 
