@@ -1,7 +1,8 @@
 /**
  * Simulator throughput: 10,000 rounds of a 7-member committee scoring 5-output tasks under one
  * configuration (collusion at 30%, TRUST_WEIGHTED_MEDIAN, composite signal), on the contract's
- * mirrored rules. Data: scored records from .cache/scored/ when present (real data scored by
+ * mirrored v2 rules (default protocol parameters, evaluators declaring 0.5 / 1 / 1.5 / 2 tokens,
+ * 2 tokens per member). Data: scored records from .cache/scored/ when present (real data scored by
  * `poq score`), else the test fixture. Prints a table; `--json FILE` writes the numbers.
  *
  *   npm run bench:sim -- [--json FILE] [--rounds N] [--data FILE.jsonl]
@@ -42,7 +43,13 @@ const spec = {
   seed: 1,
   attackParams: { ...DEFAULT_ATTACK_PARAMS },
   target: "worst",
-  economics: { stake: 1000n * 10n ** 18n, evaluatorCost: 10n ** 18n, nodeBudget: 100n * 10n ** 18n, workCostBps: 8000 },
+  economics: {
+    stake: 1000n * 10n ** 18n,
+    evaluatorCosts: [5n * 10n ** 17n, 10n ** 18n, 15n * 10n ** 17n, 2n * 10n ** 18n],
+    feePerMember: 2n * 10n ** 18n,
+    nodeBudget: 100n * 10n ** 18n,
+    workCostBps: 8000,
+  },
   settlement: { ...DEFAULT_SETTLEMENT_PARAMS },
 };
 

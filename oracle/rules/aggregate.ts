@@ -12,14 +12,18 @@ export function trimCount(n: number, trimBps: number): number {
   return t;
 }
 
-function assertInputs(scores: readonly number[], weights: readonly number[]): void {
+/** A voting weight: a positive integer (trust x stake factor on chain; any positive integer here). */
+export type Weight = number | bigint;
+
+function assertInputs(scores: readonly number[], weights: readonly Weight[]): void {
   if (scores.length === 0) throw new RangeError("aggregate: no scores");
   if (weights.length !== scores.length) throw new RangeError("aggregate: scores/weights length mismatch");
   for (const s of scores) {
     if (!Number.isInteger(s) || s < 0 || s > BPS) throw new RangeError(`aggregate: score out of range: ${s}`);
   }
   for (const w of weights) {
-    if (!Number.isInteger(w) || w <= 0) throw new RangeError(`aggregate: weight must be a positive integer: ${w}`);
+    const ok = typeof w === "bigint" ? w > 0n : Number.isSafeInteger(w) && w > 0;
+    if (!ok) throw new RangeError(`aggregate: weight must be a positive integer: ${w}`);
   }
 }
 
@@ -33,10 +37,11 @@ function assertInputs(scores: readonly number[], weights: readonly number[]): vo
  * - TRUST_WEIGHTED_MEDIAN: the lowest score s with 2 * (weight of scores <= s) >= total weight.
  *
  * @param scores basis points 0..10000, at least one
- * @param weights positive integers (trust in bps), same length; ignored by unweighted rules
+ * @param weights positive integers (voting weights: trust x stake factor, see `votingWeight`),
+ *        same length; ignored by unweighted rules
  * @param trimBps used by TRIMMED_MEAN only
  */
-export function aggregate(rule: Rule, scores: readonly number[], weights: readonly number[], trimBps: number): number {
+export function aggregate(rule: Rule, scores: readonly number[], weights: readonly Weight[], trimBps: number): number {
   assertInputs(scores, weights);
   const n = scores.length;
   switch (rule) {

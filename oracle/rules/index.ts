@@ -1,6 +1,8 @@
 /**
- * The TypeScript mirror of PoQ's on-chain settlement rules (aggregation, leave-one-out
- * deviation, adaptive trust, payouts, committee sampling) in the contract's exact integer
+ * The TypeScript mirror of PoQ's on-chain settlement rules (aggregation, the largest deviation
+ * from the revealers' weighted median, adaptive trust, payouts, the committee draw with its cost
+ * filter and eligibility quorum, the registry's delayed effective state, trust cap per period
+ * and slashing, the split of slashed stake) in the contracts' exact integer
  * arithmetic. `test/rules/differential.test.ts` runs thousands of random cases through this
  * module and through the deployed contract and requires identical results to the wei.
  *
@@ -8,11 +10,13 @@
  */
 export {
   BPS,
-  INITIAL_TRUST,
   MAX_K,
+  MIN_COMMITTEE,
   MAX_OUTPUTS,
   MAX_EVALUATORS,
-  MAX_TASK_DURATION,
+  FINALIZE_GRACE,
+  MIN_REVEALERS_FOR_DEVIATION,
+  HONEST_MAX_DNORM,
   Rule,
   RULES,
   RULE_NAMES,
@@ -20,12 +24,20 @@ export {
   TaskStatus,
   DEFAULT_PARAMS,
   DEFAULT_SETTLEMENT_PARAMS,
+  DEFAULT_STAKING_PARAMS,
+  DEFAULT_TASK_PARAMS,
+  DEFAULT_PROTOCOL_PARAMS,
+  DEV_PROTOCOL_PARAMS,
   PARAM_BOUNDS,
   type SettlementParams,
   type GovernanceParams,
+  type StakingParams,
+  type TaskParams,
+  type ProtocolParams,
 } from "./constants.js";
-export { aggregate, trimCount, isTrustWeighted } from "./aggregate.js";
+export { aggregate, trimCount, isTrustWeighted, type Weight } from "./aggregate.js";
 export {
+  medianDeviations,
   leaveOneOutDeviations,
   normalisedDeviation,
   trustFactor,
@@ -35,12 +47,34 @@ export {
 } from "./trust.js";
 export { settleTask, type MemberInput, type SettleInput, type SettleResult } from "./settle.js";
 export {
-  sampleCommittee,
+  WEIGHT_SHIFT,
+  registerEvaluator,
+  addStake,
+  setCost,
+  setProfiles,
+  requestUnbond,
+  canWithdraw,
+  withdrawUnbonded,
+  lockMember,
+  pendAt,
+  trustPeriodOf,
+  effectiveOf,
+  materialize,
   samplingWeight,
-  eligibleCandidates,
-  drawWord,
-  MAX_OPEN_TASKS,
-  type Candidate,
-  type EvaluatorRecord,
-} from "./sampling.js";
+  votingWeight,
+  memberState,
+  candidates,
+  moveTrust,
+  samplingTrust,
+  slashEvaluator,
+  applySettlement,
+  splitSlash,
+  protocolFeeFor,
+  finalizeTask,
+  type RegistryEvaluator,
+  type RegistrySettlement,
+  type FinalizeInput,
+  type FinalizeResult,
+} from "./registry.js";
+export { sample, drawCommittee, drawWord } from "./sampling.js";
 export { packScores, unpackScores } from "./packing.js";

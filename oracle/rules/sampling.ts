@@ -1,53 +1,11 @@
 /**
- * Cost-aware, trust- and stake-weighted committee sampling without replacement, exactly as
- * the Solidity `Sampling` library draws it from a 32-byte seed.
+ * Trust- and stake-weighted committee sampling without replacement, exactly as the Solidity
+ * `Sampling` library draws it from a 32-byte seed, and the registry's `drawCommittee` around
+ * it (eligibility filter in list order: see `candidates` in registry.ts).
  */
 import { encodeAbiParameters, keccak256, type Hex } from "viem";
-
-/** One eligible evaluator, in the contract's registration order. */
-export interface Candidate {
-  /** Sampling weight = trust * min(stake, stakeCap) (see `samplingWeight`). */
-  weight: bigint;
-  /** Declared cost per evaluation (token wei). */
-  cost: bigint;
-}
-
-/** Evaluator record used to decide eligibility (as read from the contract). */
-export interface EvaluatorRecord {
-  registered: boolean;
-  /** Active (bonded, not unbonding) stake. */
-  stake: bigint;
-  trust: number;
-  cost: bigint;
-  openTasks: number;
-}
-
-/** Sampling weight of an evaluator: trust * min(stake, stakeCap). */
-export function samplingWeight(trust: number, stake: bigint, stakeCap: bigint): bigint {
-  return BigInt(trust) * (stake < stakeCap ? stake : stakeCap);
-}
-
-/** Max concurrent open committees per evaluator (uint16 counter on chain). */
-export const MAX_OPEN_TASKS = 65_535;
-
-/**
- * Indices (into `evaluators`) and candidates of the evaluators the contract considers:
- * registered, stake >= minStake, openTasks < MAX_OPEN_TASKS, weight > 0.
- */
-export function eligibleCandidates(
-  evaluators: readonly EvaluatorRecord[],
-  minStake: bigint,
-  stakeCap: bigint,
-): { index: number; candidate: Candidate }[] {
-  const out: { index: number; candidate: Candidate }[] = [];
-  evaluators.forEach((e, index) => {
-    if (!e.registered || e.stake < minStake || e.openTasks >= MAX_OPEN_TASKS) return;
-    const weight = samplingWeight(e.trust, e.stake, stakeCap);
-    if (weight === 0n) return;
-    out.push({ index, candidate: { weight, cost: e.cost } });
-  });
-  return out;
-}
+import type { StakingParams } from "./constants.js";
+import { candidates, effectiveOf, samplingTrust, votingWeight, type RegistryEvaluator } from "./registry.js";
 
 /** The uniform word for draw number `draw`: uint256(keccak256(abi.encode(seed, draw))). */
 export function drawWord(seed: Hex, draw: number): bigint {
@@ -55,36 +13,67 @@ export function drawWord(seed: Hex, draw: number): bigint {
 }
 
 /**
- * Draws up to `k` distinct candidates. Draw number `d` (0-based) considers the candidates not
- * yet chosen whose cost <= the remaining budget; with total weight T > 0 it picks
- * r = drawWord(seed, d) mod T and walks them in order, subtracting weights, until r < weight.
- * The chosen cost is subtracted from the remaining budget. Stops early when T = 0; the
- * contract then reverts `CommitteeUnfillable`, so a result shorter than k means "no committee".
+ * `Sampling.sample`: draws up to `k` distinct indices with probability proportional to weight
+ * among those not yet chosen. Draw d takes r = drawWord(seed, d) mod T (T = total weight left)
+ * and walks the candidates in order, subtracting weights, until r < weight. Stops early when
+ * nothing is left; a result shorter than k means the committee cannot be filled (the task is
+ * then cancelled).
  *
- * @returns indices into `candidates`, in draw order
+ * @returns indices into `weights`, in draw order
  */
-export function sampleCommittee(candidates: readonly Candidate[], k: number, evalBudget: bigint, seed: Hex): number[] {
-  const chosen = new Array<boolean>(candidates.length).fill(false);
+export function sample(weights: readonly bigint[], k: number, seed: Hex): number[] {
+  const w = [...weights];
+  let total = 0n;
+  for (const x of w) total += x;
   const out: number[] = [];
-  let remaining = evalBudget;
-  for (let d = 0; d < k; d++) {
-    let total = 0n;
-    candidates.forEach((c, i) => {
-      if (!chosen[i] && c.cost <= remaining) total += c.weight;
-    });
-    if (total === 0n) break;
+  for (let d = 0; d < k && total !== 0n; d++) {
     let r = drawWord(seed, d) % total;
-    for (let i = 0; i < candidates.length; i++) {
-      const c = candidates[i]!;
-      if (chosen[i] || c.cost > remaining) continue;
-      if (r < c.weight) {
-        chosen[i] = true;
+    for (let i = 0; i < w.length; i++) {
+      const wi = w[i]!;
+      if (r < wi) {
         out.push(i);
-        remaining -= c.cost;
+        total -= wi;
+        w[i] = 0n;
         break;
       }
-      r -= c.weight;
+      r -= wi;
     }
   }
   return out;
+}
+
+/**
+ * `EvaluatorRegistry.drawCommittee` without its side effects (see `lockMember`): the eligible
+ * candidates (`candidates`); no committee when they hold less than `minEligibleBps` of the
+ * profile's serving weight (a price only the requester's own cheap evaluators accept) or when
+ * fewer than k can be drawn; else `sample` over their weights, and each member's voting weight
+ * at the draw (`votingWeight` of its trust and effective stake), which the task keeps.
+ *
+ * @param list evaluators in the registry's list order (null: a hole)
+ * @param exclude list position of the requester (never drawn), or -1
+ * @returns list positions of the k members in draw order and their voting weights, or null
+ */
+export function drawCommittee(
+  list: ReadonlyArray<RegistryEvaluator | null>,
+  profileBit: number,
+  fee: bigint,
+  exclude: number,
+  k: number,
+  seed: Hex,
+  now: number,
+  p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod">,
+  minEligibleBps: number,
+): { members: number[]; weights: bigint[] } | null {
+  const c = candidates(list, profileBit, fee, exclude, now, p);
+  let eligible = 0n;
+  for (const w of c.weights) eligible += w;
+  if (eligible * 10_000n < c.servingWeight * BigInt(minEligibleBps)) return null;
+  const picked = sample(c.weights, k, seed);
+  if (picked.length < k) return null;
+  const members = picked.map((i) => c.index[i]!);
+  const weights = members.map((pos) => {
+    const e = list[pos]!;
+    return votingWeight(samplingTrust(e, now, p.trustPeriod), effectiveOf(e, now).stake, p.stakeCap);
+  });
+  return { members, weights };
 }

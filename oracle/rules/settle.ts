@@ -1,19 +1,25 @@
 /**
- * Settlement of one task, exactly as `ProofOfQuality.finalize` does it (via the Solidity
- * `Settlement` library). Amounts are token wei (bigint); scores and trust are bps (number).
+ * Settlement of one task, exactly as the Solidity `Settlement.settle` library function that
+ * `ProofOfQuality.finalize` calls. Amounts are token wei (bigint); scores and trust are bps
+ * (number); voting weights are bigint. What happens afterwards in the EvaluatorRegistry (the
+ * trust-rise cap, slashing from stake then unbonding) and the split of the slashed stake among
+ * the honest revealers is in `registry.ts` (`applySettlement`, `splitSlash`, `finalizeTask`).
  */
 import { aggregate } from "./aggregate.js";
-import { BPS, Rule, type SettlementParams } from "./constants.js";
-import { leaveOneOutDeviations, normalisedDeviation, penaliseMiss, updateTrust } from "./trust.js";
+import { BPS, HONEST_MAX_DNORM, MIN_REVEALERS_FOR_DEVIATION, Rule, type SettlementParams } from "./constants.js";
+import { medianDeviations, normalisedDeviation, penaliseMiss, updateTrust } from "./trust.js";
 
-/** One committee member as the contract sees it at finalisation. */
+/** One committee member as `Settlement.Member` sees it at finalisation. */
 export interface MemberInput {
   /** Current trust (bps) when the task is finalised. */
   trust: number;
-  /** Slashable stake (active + unbonding), token wei. */
+  /**
+   * Voting weight of the trust-weighted rules: trust x max(1, (min(effStake, stakeCap) << 24) / stakeCap)
+   * (`votingWeight`; the registry's `memberStates`). Positive.
+   */
+  weight: bigint;
+  /** Slashable stake (active + unbonding), token wei; only read for non-revealers. */
   stake: bigint;
-  /** Declared cost per evaluation, snapshotted when the committee was sampled (token wei). */
-  cost: bigint;
   /** Whether the member revealed valid scores. */
   revealed: boolean;
   /** One bps score per output (required when revealed, ignored otherwise). */
@@ -24,53 +30,60 @@ export interface MemberInput {
 export interface SettleInput {
   rule: Rule;
   params: SettlementParams;
-  /** Committee in sampling order. */
+  /** Committee in draw order. */
   members: readonly MemberInput[];
   /** Number of outputs (1..MAX_OUTPUTS). */
   m: number;
   /** Escrow for the inference nodes (token wei). */
   nodeBudget: bigint;
-  /** Escrow for the evaluators (token wei); the committee's costs fit in it. */
-  evalBudget: bigint;
+  /** Price of one committee member (token wei): the task's evalBudget / k, the same for every member. */
+  fee: bigint;
 }
 
-/** Result of settling one task; arrays are indexed like `members` (or outputs for node data). */
+/** `Settlement.Outcome`; arrays are indexed like `members` (or outputs for `nodePay`). */
 export interface SettleResult {
   /** Consensus per output (bps), or null when nobody revealed. */
   consensus: number[] | null;
-  /** Raw leave-one-out mean absolute deviation per member (bps); 0 for non-revealers or a lone revealer. */
+  /** Largest absolute deviation over the outputs from the revealers' weighted median (bps); 0 for non-revealers or with < 3 revealers. */
   deviations: number[];
-  /** Normalised deviation d per member (bps, 0..10000); 0 for non-revealers or a lone revealer. */
+  /** Normalised deviation d per member (bps, 0..10000); 0 for non-revealers or with < 3 revealers. */
   normalisedDeviations: number[];
-  /** Trust after the task. */
+  /** Trust the settlement asks for (before the registry's per-period cap on rises). */
   newTrust: number[];
-  /** Stake slashed per member (non-revealers only). */
+  /** Stake the settlement asks to slash per member (non-revealers; the registry takes at most what is there). */
   slashed: bigint[];
-  /** Evaluator fee credited per member. */
+  /** Fee credited per member: fee x (10000 - d) / 10000 for revealers, 0 otherwise. */
   evaluatorPay: bigint[];
   /** Payout per output, credited to that output's inference node. */
   nodePay: bigint[];
-  /** Unspent escrow credited back to the requester. */
+  /** Revealed, >= 3 revealers and d <= HONEST_MAX_DNORM: shares the stake slashed in this task. */
+  honest: boolean[];
+  honestCount: number;
+  /** Sum of `slashed` (nominal; the registry reports what it actually took). */
+  slashTotal: bigint;
+  /** Unspent escrow credited to the task's refundTo: nodeBudget + fee x k - everything paid. */
   refund: bigint;
-  /** Total slashed stake credited to the treasury. */
-  treasury: bigint;
 }
 
 /**
  * Settles a task:
  * 1. R = members that revealed (committee order), n = |R|.
  * 2. n = 0: no consensus, no payouts, full refund; every member is a non-revealer.
- * 3. Per output j: consensus c_j = aggregate(rule, scores of R, trust of R, trimBps).
- * 4. n >= 2: dev_i = leave-one-out mean absolute deviation, d_i = normalisedDeviation(dev_i);
- *    trust_i <- updateTrust(trust_i, d_i). n = 1: d = 0 and trust unchanged.
- * 5. Revealer fee: floor(cost_i * (10000 - d_i) / 10000).
- * 6. Non-revealer: trust <- penaliseMiss(trust); slash floor(stake * slashBps / 10000) to treasury.
+ * 3. n >= 3: per output j, consensus c_j = aggregate(rule, scores of R, voting weights of R,
+ *    trimBps); dev_i = max_j |s_ij - ref_j| with ref_j the WEIGHTED median (voting weights) of
+ *    all of R's scores on j; d_i = normalisedDeviation(dev_i); trust_i <- updateTrust(trust_i, d_i).
+ * 4. n = 1 or 2: c_j = the revealers' WEIGHTED median on j whatever the rule (the heavier of
+ *    two; the lower one at equal weight: going silent cannot turn a weighted-out member into the
+ *    decider); d = 0, trust unchanged, and nobody is honest (a silent member's slash is burned,
+ *    not paid to an unchecked partner).
+ * 5. Revealer fee: floor(fee * (10000 - d_i) / 10000); honest_i = n >= 3 && d_i <= 5000.
+ * 6. Non-revealer: trust <- penaliseMiss(trust); slash floor(stake * slashBps / 10000).
  * 7. Node pay for output j: per = floor(nodeBudget / m); pay_j = c_j > floor
  *    ? floor(per * (c_j - floor) / (10000 - floor)) : 0.
- * 8. refund = nodeBudget + evalBudget - sum(nodePay) - sum(evaluatorPay).
+ * 8. refund = nodeBudget + fee * k - sum(nodePay) - sum(evaluatorPay).
  */
 export function settleTask(input: SettleInput): SettleResult {
-  const { rule, params: p, members, m } = input;
+  const { rule, params: p, members, m, fee } = input;
   const k = members.length;
   const revealers: number[] = [];
   members.forEach((mem, i) => {
@@ -86,18 +99,29 @@ export function settleTask(input: SettleInput): SettleResult {
   const slashed = new Array<bigint>(k).fill(0n);
   const evaluatorPay = new Array<bigint>(k).fill(0n);
   const nodePay = new Array<bigint>(m).fill(0n);
-  let treasury = 0n;
+  const honest = new Array<boolean>(k).fill(false);
+  let honestCount = 0;
+  let slashTotal = 0n;
   let consensus: number[] | null = null;
+  let paid = 0n;
 
   if (n > 0) {
     const scores = revealers.map((i) => members[i]!.scores!);
-    const weights = revealers.map((i) => members[i]!.trust);
+    const weights = revealers.map((i) => members[i]!.weight);
+    const full = n >= MIN_REVEALERS_FOR_DEVIATION;
     consensus = [];
     for (let j = 0; j < m; j++) {
-      consensus.push(aggregate(rule, scores.map((s) => s[j]!), weights, p.trimBps));
+      const col = scores.map((s) => s[j]!);
+      consensus.push(full ? aggregate(rule, col, weights, p.trimBps) : aggregate(Rule.TRUST_WEIGHTED_MEDIAN, col, weights, 0));
     }
-    if (n >= 2) {
-      const devs = leaveOneOutDeviations(rule, scores, weights, p.trimBps);
+    const per = input.nodeBudget / BigInt(m);
+    for (let j = 0; j < m; j++) {
+      const c = consensus[j]!;
+      if (c > p.qualityFloorBps) nodePay[j] = (per * BigInt(c - p.qualityFloorBps)) / BigInt(BPS - p.qualityFloorBps);
+      paid += nodePay[j]!;
+    }
+    if (full) {
+      const devs = medianDeviations(scores, weights);
       revealers.forEach((i, r) => {
         deviations[i] = devs[r]!;
         dNorm[i] = normalisedDeviation(devs[r]!, p.deviationScaleBps);
@@ -105,13 +129,11 @@ export function settleTask(input: SettleInput): SettleResult {
       });
     }
     for (const i of revealers) {
-      evaluatorPay[i] = (members[i]!.cost * BigInt(BPS - dNorm[i]!)) / BigInt(BPS);
-    }
-    const per = input.nodeBudget / BigInt(m);
-    for (let j = 0; j < m; j++) {
-      const c = consensus[j]!;
-      if (c > p.qualityFloorBps) {
-        nodePay[j] = (per * BigInt(c - p.qualityFloorBps)) / BigInt(BPS - p.qualityFloorBps);
+      evaluatorPay[i] = (fee * BigInt(BPS - dNorm[i]!)) / BigInt(BPS);
+      paid += evaluatorPay[i]!;
+      if (full && dNorm[i]! <= HONEST_MAX_DNORM) {
+        honest[i] = true;
+        honestCount++;
       }
     }
   }
@@ -119,10 +141,20 @@ export function settleTask(input: SettleInput): SettleResult {
     if (mem.revealed) return;
     newTrust[i] = penaliseMiss(mem.trust, p);
     slashed[i] = (mem.stake * BigInt(p.slashBps)) / BigInt(BPS);
-    treasury += slashed[i]!;
+    slashTotal += slashed[i]!;
   });
-  const paid = nodePay.reduce((a, b) => a + b, 0n) + evaluatorPay.reduce((a, b) => a + b, 0n);
-  const refund = input.nodeBudget + input.evalBudget - paid;
-  if (refund < 0n) throw new RangeError("settleTask: payouts exceed the escrow (committee costs exceed evalBudget)");
-  return { consensus, deviations, normalisedDeviations: dNorm, newTrust, slashed, evaluatorPay, nodePay, refund, treasury };
+  const refund = input.nodeBudget + fee * BigInt(k) - paid;
+  return {
+    consensus,
+    deviations,
+    normalisedDeviations: dNorm,
+    newTrust,
+    slashed,
+    evaluatorPay,
+    nodePay,
+    honest,
+    honestCount,
+    slashTotal,
+    refund,
+  };
 }

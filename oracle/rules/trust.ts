@@ -1,42 +1,67 @@
 /** Leave-one-out deviation and the adaptive trust update, in the contract's integer arithmetic. */
-import { aggregate } from "./aggregate.js";
-import { BPS, Rule } from "./constants.js";
+import { aggregate, type Weight } from "./aggregate.js";
+import { BPS, MIN_REVEALERS_FOR_DEVIATION, Rule } from "./constants.js";
 
 /**
- * Leave-one-out deviations of `n >= 2` revealers over `m` outputs.
+ * Deviations of the revealers over `m` outputs, as `Settlement` computes them.
  *
- * For revealer i and output j, the leave-one-out consensus c(-i, j) is `aggregate(rule)` over
- * the other revealers' scores (and weights). The raw deviation of i is
- * floor( sum_j |s(i,j) - c(-i,j)| / m ), in bps.
+ * For each output j the reference is the WEIGHTED MEDIAN (TRUST_WEIGHTED_MEDIAN) of all
+ * revealers' scores under their voting weights (fixed at the draw), whatever the task's rule:
+ * no member holding less than half the weight moves it. The raw deviation of revealer i is the
+ * LARGEST absolute difference over the outputs, max_j |s(i,j) - ref_j|, in bps: a boost on one
+ * output counts in full (it is not averaged away over the outputs).
+ *
+ * With fewer than MIN_REVEALERS_FOR_DEVIATION (3) revealers the deviations are all zero: nobody
+ * can be told apart.
  *
  * @param scores scores[i][j]: revealer i, output j (bps)
- * @param weights trust of each revealer (positive)
- * @returns raw deviation per revealer (bps); all zeros when n < 2
+ * @param weights voting weight of each revealer (positive)
+ * @returns raw deviation per revealer (bps)
+ */
+export function medianDeviations(scores: readonly (readonly number[])[], weights: readonly Weight[]): number[] {
+  const n = scores.length;
+  if (n < MIN_REVEALERS_FOR_DEVIATION) return scores.map(() => 0);
+  const m = scores[0]!.length;
+  const out = new Array<number>(n).fill(0);
+  const col = new Array<number>(n);
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < n; i++) col[i] = scores[i]![j]!;
+    const ref = aggregate(Rule.TRUST_WEIGHTED_MEDIAN, col, weights, 0);
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(col[i]! - ref);
+      if (d > out[i]!) out[i] = d;
+    }
+  }
+  return out;
+}
+
+/**
+ * Leave-one-out deviations (max over outputs of |s(i,j) - consensus of the others on j|). NOT
+ * what the contract settles with since settlement v2 (see `medianDeviations`); kept for
+ * analyses that compare the two references.
  */
 export function leaveOneOutDeviations(
   rule: Rule,
   scores: readonly (readonly number[])[],
-  weights: readonly number[],
+  weights: readonly Weight[],
   trimBps: number,
 ): number[] {
   const n = scores.length;
   if (n < 2) return scores.map(() => 0);
   const m = scores[0]!.length;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let total = 0;
-    for (let j = 0; j < m; j++) {
+  const out = new Array<number>(n).fill(0);
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < n; i++) {
       const others: number[] = [];
-      const otherW: number[] = [];
+      const otherW: Weight[] = [];
       for (let r = 0; r < n; r++) {
         if (r === i) continue;
         others.push(scores[r]![j]!);
         otherW.push(weights[r]!);
       }
-      const loo = aggregate(rule, others, otherW, trimBps);
-      total += Math.abs(scores[i]![j]! - loo);
+      const d = Math.abs(scores[i]![j]! - aggregate(rule, others, otherW, trimBps));
+      if (d > out[i]!) out[i] = d;
     }
-    out.push(Math.floor(total / m));
   }
   return out;
 }

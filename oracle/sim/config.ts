@@ -9,6 +9,7 @@ import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import { ATTACKS, DEFAULT_ATTACK_PARAMS } from "./attacks/index.js";
 import { SIGNALS } from "./signals.js";
+import { DEFAULT_PROTOCOL_PARAMS, PARAM_BOUNDS, type ProtocolParams } from "../rules/index.js";
 
 export const DEFENSES = ["MEAN", "MEDIAN", "TRIMMED_MEAN", "TRUST_WEIGHTED_MEAN", "TRUST_WEIGHTED_MEDIAN"] as const;
 export type DefenseId = (typeof DEFENSES)[number];
@@ -33,7 +34,32 @@ export const SettlementOverridesSchema = z.strictObject({
   slashBps: bps(5_000).optional(),
   missPenaltyBps: bps(9_000).optional(),
   wMin: z.number().int().min(100).max(10_000).optional(),
-  wMax: z.number().int().min(10_000).max(100_000).optional(),
+  wMax: z.number().int().min(10_001).max(100_000).optional(),
+});
+
+/** Overrides of the registry's staking parameters (the rest: the public deployment's defaults). */
+export const StakingOverridesSchema = z.strictObject({
+  minStake: wei.optional(),
+  stakeCap: wei.optional(),
+  unbondingDelay: z.number().int().min(PARAM_BOUNDS.unbondingDelay[0]).max(PARAM_BOUNDS.unbondingDelay[1]).optional(),
+  activationDelay: z.number().int().min(PARAM_BOUNDS.activationDelay[0]).max(PARAM_BOUNDS.activationDelay[1]).optional(),
+  initialTrust: z.number().int().min(PARAM_BOUNDS.initialTrust[0]).max(PARAM_BOUNDS.initialTrust[1]).optional(),
+  trustGainPerPeriod: z.number().int().min(PARAM_BOUNDS.trustGainPerPeriod[0]).max(PARAM_BOUNDS.trustGainPerPeriod[1]).optional(),
+  trustPeriod: z.number().int().min(PARAM_BOUNDS.trustPeriod[0]).max(PARAM_BOUNDS.trustPeriod[1]).optional(),
+});
+
+/** Overrides of ProofOfQuality's task parameters (protocol fee, minimum fee, committee and windows). */
+export const TaskOverridesSchema = z.strictObject({
+  minFeePerMember: wei.optional(),
+  taskFee: wei.optional(),
+  protocolFeeBps: z.number().int().min(PARAM_BOUNDS.protocolFeeBps[0]).max(PARAM_BOUNDS.protocolFeeBps[1]).optional(),
+  minK: z.number().int().min(PARAM_BOUNDS.minK[0]).max(PARAM_BOUNDS.minK[1]).optional(),
+  /** Cancel a task whose price only evaluators holding less than this share (bps) of the profile's weight accept. */
+  minEligibleBps: z.number().int().min(0).max(10_000).optional(),
+  minCommitWindow: z.number().int().min(PARAM_BOUNDS.window[0]).max(PARAM_BOUNDS.window[1]).optional(),
+  maxCommitWindow: z.number().int().min(PARAM_BOUNDS.window[0]).max(PARAM_BOUNDS.window[1]).optional(),
+  minRevealWindow: z.number().int().min(PARAM_BOUNDS.window[0]).max(PARAM_BOUNDS.window[1]).optional(),
+  maxRevealWindow: z.number().int().min(PARAM_BOUNDS.window[0]).max(PARAM_BOUNDS.window[1]).optional(),
 });
 
 /** One sweep grid: every combination is simulated. */
@@ -46,9 +72,13 @@ export const SweepSchema = z.strictObject({
     .min(1),
   defenses: z.array(enumOf(DEFENSES, "defense")).min(1),
   signals: z.array(enumOf(SIGNALS, "signal")).min(1),
-  committeeSizes: z.array(z.number().int().min(1).max(32)).min(1),
+  committeeSizes: z.array(z.number().int().min(3).max(32)).min(1),
+  /** Prices per committee member swept (token wei; default: economics.feePerMember). */
+  feesPerMember: z.array(wei).min(1).optional(),
   /** Settlement overrides for this grid only (on top of the config-wide ones). */
   settlement: SettlementOverridesSchema.optional(),
+  /** Protocol overrides for this grid only (on top of the config-wide ones), e.g. a counterfactual parameter. */
+  protocol: z.strictObject({ staking: StakingOverridesSchema.optional(), tasks: TaskOverridesSchema.optional() }).optional(),
 });
 export type SweepGrid = z.output<typeof SweepSchema>;
 
@@ -92,6 +122,14 @@ export const SimConfigSchema = z
         intermittentProb: unit.default(DEFAULT_ATTACK_PARAMS.intermittentProb),
         lazyScore: unit.default(DEFAULT_ATTACK_PARAMS.lazyScore),
         copyMode: z.enum(["previous", "abstain"]).default(DEFAULT_ATTACK_PARAMS.copyMode),
+        /** self-deal: the attacker's own minimum-price tasks per round. */
+        selfDealTasksPerRound: z.number().int().min(0).max(10).default(DEFAULT_ATTACK_PARAMS.selfDealTasksPerRound),
+        /** self-deal: the sybils stiff the nodes of the attacker's own tasks, or only farm trust there. */
+        selfDealMode: z.enum(["stiff", "farm"]).default(DEFAULT_ATTACK_PARAMS.selfDealMode),
+        /** whitewash: re-register below this trust (bps; 0 = the protocol's initialTrust). */
+        washBelow: z.number().int().min(0).max(100_000).default(DEFAULT_ATTACK_PARAMS.washBelow),
+        /** short-window: honest members' largest response latency (seconds) for a commit and for a reveal. */
+        honestLatencySeconds: z.number().finite().min(0).max(7 * 24 * 3600).default(DEFAULT_ATTACK_PARAMS.honestLatencySeconds),
       })
       .prefault({}),
     honest: z
@@ -108,17 +146,30 @@ export const SimConfigSchema = z
       .prefault({}),
     economics: z
       .strictObject({
-        /** Stake of every evaluator (token wei). */
+        /** Stake of every evaluator (token wei); self-dealing sybils stake the protocol minimum. */
         stake: wei.default(1000n * 10n ** 18n),
-        /** Declared cost per evaluation of every evaluator (token wei), also its real work cost. */
-        evaluatorCost: wei.default(10n ** 18n),
-        /** Evaluation budget per task (token wei); default: committee size x cost. */
-        evalBudget: wei.optional(),
+        /** Declared costs per evaluation (token wei): pool member i declares evaluatorCosts[i mod n]; its real work cost is workCostBps of it. */
+        evaluatorCosts: z.array(wei).min(1).default([5n * 10n ** 17n, 10n ** 18n, 15n * 10n ** 17n, 2n * 10n ** 18n]),
+        /** Price per committee member of honest requesters' tasks (token wei); a grid may sweep feesPerMember. */
+        feePerMember: wei.default(2n * 10n ** 18n),
         /** Inference budget per task paid to nodes (token wei). */
         nodeBudget: wei.default(100n * 10n ** 18n),
         /** Real cost of one evaluation as a share of the declared cost (bps): what an evaluator that runs a scorer spends. */
         workCostBps: bps(100_000).default(8_000),
       })
+      .prefault({}),
+    /** Protocol parameters: overrides of the public deployment's defaults (DEFAULT_PROTOCOL_PARAMS). */
+    protocol: z
+      .strictObject({
+        staking: StakingOverridesSchema.prefault({}),
+        tasks: TaskOverridesSchema.prefault({}),
+      })
+      .prefault({}),
+    /** The clock: seconds between two honest requesters' tasks (trust periods and delays run on it). */
+    secondsPerTask: z.number().int().min(1).max(30 * 24 * 3600).default(3_600),
+    /** Commit and reveal windows of ordinary tasks (seconds). */
+    windows: z
+      .strictObject({ commit: z.number().int().min(10).default(3_600), reveal: z.number().int().min(10).default(3_600) })
       .prefault({}),
     /** Settlement parameter overrides (bps); the rest are the contract's defaults. */
     settlement: SettlementOverridesSchema.prefault({}),
@@ -170,17 +221,45 @@ export const SimConfigSchema = z
     if (new Set(c.sweep.map((g) => g.name)).size !== c.sweep.length) {
       ctx.addIssue({ code: "custom", path: ["sweep"], message: "sweep grids need distinct names" });
     }
-    if (c.economics.evalBudget !== undefined) {
-      const need = BigInt(Math.max(...c.sweep.flatMap((g) => g.committeeSizes))) * c.economics.evaluatorCost;
-      if (c.economics.evalBudget < need) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["economics", "evalBudget"],
-          message: `evaluation budget ${c.economics.evalBudget} wei cannot pay the largest committee (needs ${need} wei)`,
-        });
-      }
+    const baseTasks = { ...DEFAULT_PROTOCOL_PARAMS.governance.tasks, ...stripUndefined(c.protocol.tasks) };
+    c.sweep.forEach((g, gi) => {
+      const tasks = { ...baseTasks, ...stripUndefined(g.protocol?.tasks ?? {}) };
+      g.committeeSizes.forEach((k, i) => {
+        if (k < tasks.minK) {
+          ctx.addIssue({ code: "custom", path: ["sweep", gi, "committeeSizes", i], message: `committee size ${k} is below the protocol minimum minK = ${tasks.minK}` });
+        }
+      });
+      (g.feesPerMember ?? [c.economics.feePerMember]).forEach((f, i) => {
+        if (f < tasks.minFeePerMember) {
+          ctx.addIssue({
+            code: "custom",
+            path: g.feesPerMember ? ["sweep", gi, "feesPerMember", i] : ["economics", "feePerMember"],
+            message: `fee per member ${f} wei is below the protocol minimum minFeePerMember = ${tasks.minFeePerMember} wei`,
+          });
+        }
+      });
+    });
+    if (c.windows.commit < baseTasks.minCommitWindow || c.windows.reveal < baseTasks.minRevealWindow) {
+      ctx.addIssue({ code: "custom", path: ["windows"], message: `windows must be at least the protocol minimum (${baseTasks.minCommitWindow} s / ${baseTasks.minRevealWindow} s)` });
     }
   });
+
+/** Drops undefined fields (so that spreading overrides keeps the defaults). */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The protocol parameters a config (and a grid of it) simulates: the public deployment's defaults with the overrides. */
+export function protocolOf(cfg: Pick<SimConfig, "protocol">, g?: Pick<SweepGrid, "protocol">): ProtocolParams {
+  const d = DEFAULT_PROTOCOL_PARAMS;
+  return {
+    staking: { ...d.staking, ...stripUndefined(cfg.protocol.staking), ...stripUndefined(g?.protocol?.staking ?? {}) },
+    governance: {
+      tasks: { ...d.governance.tasks, ...stripUndefined(cfg.protocol.tasks), ...stripUndefined(g?.protocol?.tasks ?? {}) },
+      settlement: d.governance.settlement,
+    },
+  };
+}
 
 export type SimConfig = z.output<typeof SimConfigSchema>;
 export type SimConfigInput = z.input<typeof SimConfigSchema>;

@@ -1,7 +1,10 @@
 /**
- * One simulated run: a fixed evaluator pool (honest members and attackers), a stream of
- * tasks drawn from real scored records, and the contract's own rules (oracle/rules, the
- * differential-tested mirror) for committee sampling and settlement. Nothing about
+ * One simulated run: an evaluator pool (honest members and attackers) with different declared
+ * costs, registered in the EvaluatorRegistry's list, a stream of tasks drawn from real scored
+ * records at one price per member, a clock, and the contract's own rules (oracle/rules, the
+ * differential-tested mirror) for the committee draw (cost filter, effective state, trust x
+ * stake weights), settlement, the trust-rise cap per period, slashing from stake then
+ * unbonding and the split of slashed stake among honest revealers. Nothing about sampling,
  * aggregation, trust, slashing or payouts is re-implemented here.
  *
  * The run is a step machine so that a test can replay it on the real contract round by
@@ -10,13 +13,21 @@
 import { toHex, type Hex } from "viem";
 import { toBps } from "../core/units.js";
 import {
-  DEFAULT_PARAMS,
-  INITIAL_TRUST,
+  DEFAULT_PROTOCOL_PARAMS,
+  FINALIZE_GRACE,
+  MAX_EVALUATORS,
   Rule,
-  eligibleCandidates,
-  sampleCommittee,
-  settleTask,
-  type EvaluatorRecord,
+  candidates,
+  drawCommittee,
+  finalizeTask,
+  canWithdraw,
+  lockMember,
+  protocolFeeFor,
+  registerEvaluator,
+  requestUnbond,
+  withdrawUnbonded,
+  type ProtocolParams,
+  type RegistryEvaluator,
   type SettlementParams,
 } from "../rules/index.js";
 import { strategyOf, type AttackId, type AttackParams, type AttackStrategy } from "./attacks/index.js";
@@ -32,13 +43,19 @@ export const RULE_OF: Record<DefenseId, Rule> = {
   TRUST_WEIGHTED_MEDIAN: Rule.TRUST_WEIGHTED_MEDIAN,
 };
 
+/** The one profile every simulated evaluator serves and every task names (bit 0). */
+export const SIM_PROFILE_BIT = 1;
+
 export interface Economics {
+  /** Stake of every honest evaluator and ordinary attacker (token wei). */
   stake: bigint;
-  evaluatorCost: bigint;
-  /** Per-task evaluation budget; default committee size x evaluatorCost. */
-  evalBudget?: bigint;
+  /** Declared cost per evaluation; pool member i declares evaluatorCosts[i % length] (token wei). */
+  evaluatorCosts: readonly bigint[];
+  /** Price of one committee member in every honest requester's task (evalBudget = fee x k). */
+  feePerMember: bigint;
+  /** Inference budget per task paid to nodes (token wei). */
   nodeBudget: bigint;
-  /** Real cost of one evaluation as a share of the declared cost (bps). */
+  /** Real cost of one evaluation as a share of the evaluator's declared cost (bps). */
   workCostBps: number;
 }
 
@@ -58,40 +75,60 @@ export interface RunSpec {
   target: string;
   economics: Economics;
   settlement: SettlementParams;
-  minStake?: bigint;
-  stakeCap?: bigint;
+  /** Staking and task parameters (default: the public deployment's). */
+  protocol?: ProtocolParams;
+  /** Seconds between two honest requesters' tasks (the clock that trust periods and delays run on). */
+  secondsPerTask?: number;
+  /** Commit and reveal windows of ordinary tasks (seconds). */
+  windows?: { commit: number; reveal: number };
 }
 
 export interface EvaluatorState {
+  /** Pool index (an operator; it may use several identities when it whitewashes). */
   index: number;
   attacker: boolean;
+  /** Trust and declared stake of its current identity. */
   trust: number;
   stake: bigint;
+  /** Declared cost per evaluation. */
   cost: bigint;
   /** Nodes this attacker works for (empty for honest members and target-free attacks). */
   targets: Set<number>;
+  /** Fees earned (fee x (1 - d)). */
   fees: bigint;
+  /** Shares of other members' slashed stake received as an honest revealer. */
+  slashShares: bigint;
   slashed: bigint;
-  /** Evaluation work actually done, valued at the declared cost. */
+  /** Evaluation work actually done, valued at workCostBps of the declared cost. */
   workCost: bigint;
   sampled: number;
+  /** Identities registered after the first one (whitewashing). */
+  washes: number;
 }
 
-/** What happened in one round (enough to replay it on chain). */
+/** What happened in one honest requester's round (enough to replay it on chain). */
 export interface RoundRecord {
   round: number;
   taskKey: string;
   /** Outputs of the task in submission order. */
   outputs: OutputView[];
   seed: Hex;
-  /** Pool indices of the committee in sampling order; empty when no committee could be filled. */
+  /** Clock of the finalisation (unix-like seconds; the draw may be earlier, see `step`). */
+  now: number;
+  /** Price per member and the windows the task was created with. */
+  fee: bigint;
+  windows: { commit: number; reveal: number };
+  /** Pool indices of the committee in draw order; empty when no committee could be filled (cancelled). */
   committee: number[];
-  /** Per member: bps scores, or null when it did not commit. */
+  /** Per member: bps scores, or null when it did not reveal. */
   scores: Array<number[] | null>;
   consensus: number[] | null;
+  /** Trust after the task (the registry's, rises capped per period). */
   trustAfter: number[];
   evaluatorPay: bigint[];
   slashed: bigint[];
+  slashShare: bigint[];
+  burned: bigint;
   nodePay: bigint[];
   refund: bigint;
 }
@@ -100,6 +137,7 @@ export interface RoundRecord {
 export interface RunTotals {
   rounds: number;
   settledRounds: number;
+  /** Honest requesters' tasks no committee could be drawn for (cancelled; the cost filter binds). */
   unfillableRounds: number;
   nodePay: bigint[];
   nodeAppearances: number[];
@@ -115,6 +153,31 @@ export interface RunTotals {
   honestTrust: Float64Array;
   attackerTrust: Float64Array;
   targetNodes: number[];
+  /** Committee seats in honest requesters' tasks: all, held by honest members. */
+  seats: number;
+  honestSeats: number;
+  /** Sum over rounds of the attackers' share of the candidates' sampling weight, and the rounds counted. */
+  attackerWeightShareSum: number;
+  weightRounds: number;
+  /** Attacker as a requester (self-dealing, griefing): escrow + protocol fee - refund, and the protocol fees alone. */
+  requesterSpend: bigint;
+  requesterProtocolFees: bigint;
+  /** Attacker's own tasks: created, cancelled, node pay made, and what the honest consensus would have paid. */
+  selfTasks: number;
+  selfCancelled: number;
+  selfNodePay: bigint;
+  selfNodePayHonest: bigint;
+  /** Seats of the attacker's own tasks held by honest members, and all seats. */
+  selfSeats: number;
+  selfHonestSeats: number;
+  /** Tasks created with the protocol's minimum windows (griefing) and honest members' misses in them. */
+  griefedTasks: number;
+  honestMisses: number;
+  /** Stake slashed that no honest revealer could receive (burned). */
+  burned: bigint;
+  /** Whitewashing: trust of an identity when it left and of the established honest members then (bps). */
+  washTrustBefore: number[];
+  washHonestTrust: number[];
 }
 
 export interface Peek {
@@ -126,10 +189,16 @@ export interface Peek {
 export interface Run {
   readonly spec: RunSpec;
   readonly evaluators: EvaluatorState[];
+  /** The protocol parameters the run uses. */
+  readonly protocol: ProtocolParams;
   /** The task the next `step()` settles. */
   peek(): Peek;
-  /** Samples the committee (from `seed` when given, else the run's own stream) and settles the task. */
-  step(seed?: Hex): RoundRecord;
+  /**
+   * Draws the committee (from `seed` when given, else the run's own stream) and settles the
+   * task. `at`: the draw's and the finalisation's clock (a number: both; default: the run's
+   * clock for both, i.e. a task settles in the instant it is drawn).
+   */
+  step(seed?: Hex, at?: number | { draw: number; finalize: number }): RoundRecord;
   totals(): RunTotals;
 }
 
@@ -147,6 +216,9 @@ export function resolveTarget(dataset: Dataset, target: string, rng: Rng): numbe
   return i;
 }
 
+/** Time the simulated chain starts at (any positive unix time works; trust periods run from the first rise). */
+export const SIM_EPOCH = 1_700_000_000;
+
 export function createRun(spec: RunSpec, totalRounds: number): Run {
   const { dataset, committeeSize: k } = spec;
   if (dataset.tasks.length === 0) throw new RangeError("simulation needs at least one task");
@@ -154,32 +226,49 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
   if (spec.signal === "calibrated" && !dataset.hasCalibrated) {
     throw new RangeError("signal \"calibrated\" needs a calibrated profile (data.profile)");
   }
+  if (spec.economics.evaluatorCosts.length === 0) throw new RangeError("economics.evaluatorCosts is empty");
+  const protocol = spec.protocol ?? DEFAULT_PROTOCOL_PARAMS;
+  const S = protocol.staking;
+  const T = protocol.governance.tasks;
+  if (k < T.minK) throw new RangeError(`committee size ${k} is below the protocol minimum ${T.minK}`);
+  const fee = spec.economics.feePerMember;
+  if (fee < T.minFeePerMember) throw new RangeError(`fee per member ${fee} is below the protocol minimum ${T.minFeePerMember}`);
+  const dt = spec.secondsPerTask ?? 3_600;
+  const windows = spec.windows ?? { commit: 3_600, reveal: 3_600 };
   const rule = RULE_OF[spec.defense];
   const strategy: AttackStrategy | null = strategyOf(spec.attack);
+  const kind = strategy?.kind;
   const taskRng = new Rng(hashSeed(spec.seed, "tasks"));
   const committeeRng = new Rng(hashSeed(spec.seed, "committee"));
   const poolRng = new Rng(hashSeed(spec.seed, "pool"));
   const attackRng = new Rng(hashSeed(spec.seed, "attack", spec.attack));
-  const minStake = spec.minStake ?? DEFAULT_PARAMS.minStake;
-  const stakeCap = spec.stakeCap ?? DEFAULT_PARAMS.stakeCap;
-  const evalBudget = spec.economics.evalBudget ?? BigInt(k) * spec.economics.evaluatorCost;
+  const selfRng = new Rng(hashSeed(spec.seed, "self", spec.attack));
+  const latencyRng = new Rng(hashSeed(spec.seed, "latency"));
 
-  // Attackers are a random subset of the pool (same subset for every attack at this seed and ratio).
-  const nAttackers = strategy === null ? 0 : Math.round(spec.attackerRatio * spec.evaluatorPool);
+  // Attackers are a random subset of the pool (same subset for every attack at this seed and
+  // ratio). A griefing requester has no evaluators: its ratio is the share of tasks it creates.
+  const nAttackers = strategy === null || kind === "short-window" ? 0 : Math.round(spec.attackerRatio * spec.evaluatorPool);
   const attackerSet = new Set(poolRng.sample(spec.evaluatorPool, nAttackers));
   const commonTarget = resolveTarget(dataset, spec.target, poolRng);
-  const evaluators: EvaluatorState[] = Array.from({ length: spec.evaluatorPool }, (_, i) => ({
-    index: i,
-    attacker: attackerSet.has(i),
-    trust: INITIAL_TRUST,
-    stake: spec.economics.stake,
-    cost: spec.economics.evaluatorCost,
-    targets: new Set<number>(),
-    fees: 0n,
-    slashed: 0n,
-    workCost: 0n,
-    sampled: 0,
-  }));
+  const costs = spec.economics.evaluatorCosts;
+  const evaluators: EvaluatorState[] = Array.from({ length: spec.evaluatorPool }, (_, i) => {
+    const attacker = attackerSet.has(i);
+    const sybil = attacker && kind === "self-deal";
+    return {
+      index: i,
+      attacker,
+      trust: S.initialTrust,
+      stake: sybil ? S.minStake : spec.economics.stake,
+      cost: sybil ? 0n : costs[i % costs.length]!,
+      targets: new Set<number>(),
+      fees: 0n,
+      slashShares: 0n,
+      slashed: 0n,
+      workCost: 0n,
+      sampled: 0,
+      washes: 0,
+    };
+  });
   const attackerIdx = evaluators.filter((e) => e.attacker).map((e) => e.index);
   const honestIdx = evaluators.filter((e) => !e.attacker).map((e) => e.index);
   if (strategy !== null) {
@@ -191,6 +280,19 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
   }
   const groupLeader = attackerIdx.length > 0 ? attackerIdx[0]! : 0;
   const targetNodes = [...new Set(attackerIdx.flatMap((i) => [...evaluators[i]!.targets]))];
+
+  // The registry: every pool member registers at the epoch; the run starts once they count.
+  const start = SIM_EPOCH + S.activationDelay;
+  /** The registry's list (null: a hole left by an exit, refilled last-in first-out). */
+  const list: Array<RegistryEvaluator | null> = evaluators.map((e) => registerEvaluator(S, e.stake, e.cost, SIM_PROFILE_BIT, SIM_EPOCH));
+  const holes: number[] = [];
+  /** Pool index (operator) of each list position (-1: hole). */
+  const owner: number[] = evaluators.map((e) => e.index);
+  /** List position of each operator's current identity. */
+  const current: number[] = evaluators.map((e) => e.index);
+  /** List positions of exited identities waiting to withdraw their unbonding stake. */
+  const leaving = new Set<number>();
+  const minEligibleBps = T.minEligibleBps;
 
   const nNodes = dataset.nodes.length;
   const totals: RunTotals = {
@@ -208,77 +310,255 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     honestTrust: new Float64Array(totalRounds),
     attackerTrust: new Float64Array(totalRounds),
     targetNodes,
+    seats: 0,
+    honestSeats: 0,
+    attackerWeightShareSum: 0,
+    weightRounds: 0,
+    requesterSpend: 0n,
+    requesterProtocolFees: 0n,
+    selfTasks: 0,
+    selfCancelled: 0,
+    selfNodePay: 0n,
+    selfNodePayHonest: 0n,
+    selfSeats: 0,
+    selfHonestSeats: 0,
+    griefedTasks: 0,
+    honestMisses: 0,
+    burned: 0n,
+    washTrustBefore: [],
+    washHonestTrust: [],
   };
-  const records: EvaluatorRecord[] = evaluators.map((e) => ({ registered: true, stake: e.stake, trust: e.trust, cost: e.cost, openTasks: 0 }));
   let previousConsensus: number[] | null = null;
   let round = 0;
   let next: Peek | null = null;
 
-  function drawTask(): Peek {
-    const task = dataset.tasks[taskRng.int(dataset.tasks.length)]!;
+  function pickOutputs(rng: Rng): { key: string; outputs: OutputView[] } {
+    const task = dataset.tasks[rng.int(dataset.tasks.length)]!;
     let outputs = task.outputs;
     if (outputs.length > spec.outputsPerTask) {
-      const pick = taskRng.sample(outputs.length, spec.outputsPerTask).sort((a, b) => a - b);
+      const pick = rng.sample(outputs.length, spec.outputsPerTask).sort((a, b) => a - b);
       outputs = pick.map((i) => task.outputs[i]!);
     }
-    return { round, taskKey: task.key, outputs };
+    return { key: task.key, outputs };
   }
 
   function peek(): Peek {
-    if (next === null) next = drawTask();
+    if (next === null) {
+      const t = pickOutputs(taskRng);
+      next = { round, taskKey: t.key, outputs: t.outputs };
+    }
     return next;
   }
 
-  function step(seedOverride?: Hex): RoundRecord {
+  /** Registry state of operator `ei`'s current identity. */
+  const recOf = (ei: number) => list[current[ei]!]!;
+
+  /** Settles a drawn committee; returns the finalisation and updates every account. */
+  function settle(d: Drawn, scores: Array<number[] | null>, m: number, taskFee: bigint, now: number) {
+    const { committee, positions, weights } = d;
+    const res = finalizeTask({
+      rule,
+      params: spec.settlement,
+      staking: S,
+      members: positions.map((p) => list[p]!),
+      weights,
+      revealed: scores.map((s) => s !== null),
+      scores,
+      m,
+      nodeBudget: spec.economics.nodeBudget,
+      fee: taskFee,
+      now,
+    });
+    positions.forEach((p, pos) => {
+      list[p] = res.registry.evaluators[pos]!;
+      const e = evaluators[committee[pos]!]!;
+      e.sampled++;
+      e.fees += res.settlement.evaluatorPay[pos]!;
+      e.slashShares += res.slashShare[pos]!;
+      e.slashed += res.registry.slashed[pos]!;
+      if (!e.attacker || strategy!.doesWork) e.workCost += (e.cost * BigInt(spec.economics.workCostBps)) / 10_000n;
+    });
+    totals.burned += res.burned;
+    return res;
+  }
+
+  interface Drawn {
+    positions: number[];
+    committee: number[];
+    weights: bigint[];
+  }
+
+  /** Draws a committee at `now` and locks its members until the task's end; null: the task is cancelled. */
+  function draw(taskFee: bigint, kk: number, seed: Hex, now: number, revealDeadline: number): Drawn | null {
+    const d = drawCommittee(list, SIM_PROFILE_BIT, taskFee, -1, kk, seed, now, S, minEligibleBps);
+    if (d === null) return null;
+    for (const p of d.members) list[p] = lockMember(list[p]!, revealDeadline + FINALIZE_GRACE, now);
+    return { positions: d.members, committee: d.members.map((p) => owner[p]!), weights: d.weights };
+  }
+
+  /** The attacker's own task (self-dealing): minimum price and committee, real outputs. */
+  function selfDealTask(now: number) {
+    const kk = T.minK;
+    const selfFee = T.minFeePerMember;
+    const { outputs } = pickOutputs(selfRng);
+    const m = outputs.length;
+    const nodeBudget = spec.economics.nodeBudget;
+    const escrow = nodeBudget + selfFee * BigInt(kk);
+    const pfee = protocolFeeFor(T, nodeBudget, selfFee * BigInt(kk));
+    totals.selfTasks++;
+    totals.requesterProtocolFees += pfee;
+    const d = draw(selfFee, kk, toHex(selfRng.u256(), { size: 32 }), now, now + windows.commit + windows.reveal);
+    if (d === null) {
+      totals.selfCancelled++;
+      totals.requesterSpend += pfee; // the escrow comes back, the protocol fee does not
+      return;
+    }
+    const scores = d.committee.map((ei) => {
+      const e = evaluators[ei]!;
+      const honest = outputs.map((o) => toBps(honestScore(o, spec.signal, ei)));
+      if (!e.attacker) return honest;
+      return spec.attackParams.selfDealMode === "farm" ? honest : outputs.map(() => toBps(spec.attackParams.sabotageScore));
+    });
+    totals.selfSeats += kk;
+    totals.selfHonestSeats += d.committee.filter((ei) => !evaluators[ei]!.attacker).length;
+    const res = settle(d, scores, m, selfFee, now);
+    totals.requesterSpend += escrow + pfee - res.settlement.refund;
+    for (const p of res.settlement.nodePay) totals.selfNodePay += p;
+    // what the honest consensus (every honest member computes the same signal) would have paid
+    const per = nodeBudget / BigInt(m);
+    const floor = spec.settlement.qualityFloorBps;
+    for (const o of outputs) {
+      const c = toBps(honestScore(o, spec.signal, groupLeader));
+      if (c > floor) totals.selfNodePayHonest += (per * BigInt(c - floor)) / BigInt(10_000 - floor);
+    }
+  }
+
+  /** Whitewashing: identities under the threshold leave and re-register; finished exits free their place. */
+  function whitewashStep(now: number) {
+    const below = spec.attackParams.washBelow > 0 ? spec.attackParams.washBelow : S.initialTrust;
+    // withdrawals of exited identities: their place becomes a hole, as `_exit` does
+    for (const pos of [...leaving]) {
+      const r = list[pos]!;
+      if (!canWithdraw(r, now)) continue;
+      const w = withdrawUnbonded(r, now);
+      leaving.delete(pos);
+      if (w.exits) {
+        list[pos] = null;
+        owner[pos] = -1;
+        holes.push(pos);
+      } else list[pos] = w.evaluator;
+    }
+    const honestMean = meanTrust(evaluators, honestIdx);
+    for (const ei of attackerIdx) {
+      const r = recOf(ei);
+      if (r.trust >= below || r.stake === 0n) continue;
+      if (list.length - holes.length >= MAX_EVALUATORS) break; // register would revert TooManyEvaluators
+      totals.washTrustBefore.push(r.trust);
+      totals.washHonestTrust.push(honestMean);
+      // the old identity unbonds everything (still slashable, still drawable until the delay passes)
+      list[current[ei]!] = requestUnbond(r, r.stake, now, S);
+      leaving.add(current[ei]!);
+      // the new identity: new stake, initialTrust, counts after the activation delay; it takes
+      // the last hole left by an exit, or a new place at the end of the list
+      const e = evaluators[ei]!;
+      const fresh = registerEvaluator(S, spec.economics.stake, e.cost, SIM_PROFILE_BIT, now);
+      let pos: number;
+      if (holes.length > 0) {
+        pos = holes.pop()!;
+        list[pos] = fresh;
+        owner[pos] = ei;
+      } else {
+        pos = list.length;
+        list.push(fresh);
+        owner.push(ei);
+      }
+      current[ei] = pos;
+      e.washes++;
+    }
+  }
+
+  function step(seedOverride?: Hex, at?: number | { draw: number; finalize: number }): RoundRecord {
     if (round >= totalRounds) throw new RangeError(`run already did its ${totalRounds} rounds`);
     const { outputs, taskKey } = peek();
     next = null;
+    const clock = start + round * dt;
+    const drawNow = at === undefined ? clock : typeof at === "number" ? at : at.draw;
+    const now = at === undefined ? clock : typeof at === "number" ? at : at.finalize;
     const m = outputs.length;
     const nodes = outputs.map((o) => o.node);
     const seed: Hex = seedOverride ?? toHex(committeeRng.u256(), { size: 32 });
     const groupActive = strategy !== null && attackRng.next() < spec.attackParams.intermittentProb;
 
-    for (let i = 0; i < evaluators.length; i++) {
-      records[i]!.trust = evaluators[i]!.trust;
-      records[i]!.stake = evaluators[i]!.stake;
+    if (kind === "self-deal") for (let s = 0; s < spec.attackParams.selfDealTasksPerRound; s++) selfDealTask(now);
+
+    const griefed = kind === "short-window" && attackRng.next() < spec.attackerRatio;
+    const w = griefed ? { commit: T.minCommitWindow, reveal: T.minRevealWindow } : windows;
+    if (griefed) {
+      totals.griefedTasks++;
+      const pfee = protocolFeeFor(T, spec.economics.nodeBudget, fee * BigInt(k));
+      totals.requesterProtocolFees += pfee;
+      totals.requesterSpend += pfee;
     }
-    const eligible = eligibleCandidates(records, minStake, stakeCap);
-    const chosen = sampleCommittee(
-      eligible.map((e) => e.candidate),
-      k,
-      evalBudget,
-      seed,
-    );
+
+    // sampling-weight share of the attackers among the candidates
+    if (attackerIdx.length > 0) {
+      const c = candidates(list, SIM_PROFILE_BIT, fee, -1, drawNow, S);
+      let tot = 0n;
+      let att = 0n;
+      c.index.forEach((p, x) => {
+        tot += c.weights[x]!;
+        if (evaluators[owner[p]!]!.attacker) att += c.weights[x]!;
+      });
+      if (tot > 0n) {
+        totals.attackerWeightShareSum += Number((att * 1_000_000n) / tot) / 1_000_000;
+        totals.weightRounds++;
+      }
+    }
+
     const rec: RoundRecord = {
       round,
       taskKey,
       outputs,
       seed,
+      now,
+      fee,
+      windows: w,
       committee: [],
       scores: [],
       consensus: null,
       trustAfter: [],
       evaluatorPay: [],
       slashed: [],
+      slashShare: [],
+      burned: 0n,
       nodePay: [],
-      refund: spec.economics.nodeBudget + evalBudget,
+      refund: spec.economics.nodeBudget + fee * BigInt(k),
     };
-    if (chosen.length < k) {
-      // The contract reverts CommitteeUnfillable: the task is never created.
+    const d = draw(fee, k, seed, drawNow, drawNow + w.commit + w.reveal);
+    if (d === null) {
+      // No committee fits (the cost filter binds): the task is cancelled, its escrow refunded.
       totals.unfillableRounds++;
     } else {
-      const committee = chosen.map((c) => eligible[c]!.index);
+      const { committee } = d;
       rec.committee = committee;
+      totals.seats += k;
+      totals.honestSeats += committee.filter((ei) => !evaluators[ei]!.attacker).length;
       const floats: Array<number[] | null> = new Array(committee.length).fill(null);
       const visible: number[][] = [];
       // Honest members first (their view is their own signal); in the counterfactual
       // plaintext protocol these are what a copier could read.
       committee.forEach((ei, pos) => {
-        if (!evaluators[ei]!.attacker) {
-          const s = outputs.map((o) => honestScore(o, spec.signal, ei));
-          floats[pos] = s;
-          visible.push(s);
+        if (evaluators[ei]!.attacker) return;
+        if (griefed) {
+          const late = latencyRng.next() * spec.attackParams.honestLatencySeconds > w.commit || latencyRng.next() * spec.attackParams.honestLatencySeconds > w.reveal;
+          if (late) {
+            totals.honestMisses++;
+            return;
+          }
         }
+        const s = outputs.map((o) => honestScore(o, spec.signal, ei));
+        floats[pos] = s;
+        visible.push(s);
       });
       if (strategy !== null) {
         const groupHonest = outputs.map((o) => honestScore(o, spec.signal, groupLeader));
@@ -301,45 +581,32 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
       }
       const scores = floats.map((f) => (f === null ? null : f.map(toBps)));
       rec.scores = scores;
-      const res = settleTask({
-        rule,
-        params: spec.settlement,
-        members: committee.map((ei, pos) => ({
-          trust: evaluators[ei]!.trust,
-          stake: evaluators[ei]!.stake,
-          cost: evaluators[ei]!.cost,
-          revealed: scores[pos] !== null,
-          scores: scores[pos] ?? undefined,
-        })),
-        m,
-        nodeBudget: spec.economics.nodeBudget,
-        evalBudget,
-      });
-      committee.forEach((ei, pos) => {
-        const e = evaluators[ei]!;
-        e.sampled++;
-        e.trust = res.newTrust[pos]!;
-        e.stake -= res.slashed[pos]!;
-        e.slashed += res.slashed[pos]!;
-        e.fees += res.evaluatorPay[pos]!;
-        if (!e.attacker || strategy!.doesWork) e.workCost += (e.cost * BigInt(spec.economics.workCostBps)) / 10_000n;
-      });
-      rec.consensus = res.consensus;
-      rec.trustAfter = committee.map((ei) => evaluators[ei]!.trust);
-      rec.evaluatorPay = res.evaluatorPay;
-      rec.slashed = res.slashed;
-      rec.nodePay = res.nodePay;
-      rec.refund = res.refund;
-      if (res.consensus !== null) {
+      const res = settle(d, scores, m, fee, now);
+      if (griefed) totals.requesterSpend += spec.economics.nodeBudget + fee * BigInt(k) - res.settlement.refund;
+      rec.consensus = res.settlement.consensus;
+      rec.trustAfter = res.registry.trustSet;
+      rec.evaluatorPay = res.settlement.evaluatorPay;
+      rec.slashed = res.registry.slashed;
+      rec.slashShare = res.slashShare;
+      rec.burned = res.burned;
+      rec.nodePay = res.settlement.nodePay;
+      rec.refund = res.settlement.refund;
+      if (res.settlement.consensus !== null) {
         totals.settledRounds++;
-        previousConsensus = res.consensus.map((c) => c / 10_000);
+        previousConsensus = res.settlement.consensus.map((c) => c / 10_000);
         for (let j = 0; j < m; j++) {
           const o = outputs[j]!;
-          totals.nodePay[o.node]! += res.nodePay[j]!;
-          totals.absErrorSum += Math.abs(res.consensus[j]! / 10_000 - o.human);
+          totals.nodePay[o.node]! += res.settlement.nodePay[j]!;
+          totals.absErrorSum += Math.abs(res.settlement.consensus[j]! / 10_000 - o.human);
           totals.settledOutputs++;
         }
       }
+    }
+    if (kind === "whitewash") whitewashStep(now);
+    for (const e of evaluators) {
+      const r = recOf(e.index);
+      e.trust = r.trust;
+      e.stake = r.stake;
     }
     outputs.forEach((o, j) => {
       totals.nodeAppearances[o.node]!++;
@@ -354,7 +621,7 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     return rec;
   }
 
-  return { spec, evaluators, peek, step, totals: () => totals };
+  return { spec, evaluators, protocol, peek, step, totals: () => totals };
 }
 
 function meanTrust(evaluators: readonly EvaluatorState[], idx: readonly number[]): number {

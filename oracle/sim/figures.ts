@@ -109,3 +109,26 @@ export function byCommitteeSpec(rows: readonly SimRow[], metric: keyof SimRow & 
     },
   } as TopLevelSpec;
 }
+
+/** A metric by price per committee member, one line per attack and ratio, one panel per dataset. */
+export function byFeeSpec(rows: readonly SimRow[], metric: keyof SimRow & string, yTitle: string, title: string): TopLevelSpec {
+  const values = rows
+    .filter((r) => typeof r[metric] === "number")
+    .map((r) => ({ dataset: r.dataset, series: `${r.attack} ${Math.round(r.attackerRatio * 100)}% (${r.defense})`, fee: r.feePerMember, value: r[metric] as number }));
+  return {
+    $schema: SCHEMA,
+    title,
+    data: { values },
+    facet: { column: { field: "dataset", type: "nominal" } },
+    spec: {
+      width: 220,
+      height: 160,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "fee", type: "quantitative", title: "price per member (tokens)" },
+        y: { field: "value", type: "quantitative", title: yTitle },
+        color: { field: "series", type: "nominal", title: "configuration", legend: { labelLimit: 400 } },
+      },
+    },
+  } as TopLevelSpec;
+}

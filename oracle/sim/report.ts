@@ -7,7 +7,7 @@ import path from "node:path";
 import type { AttackId } from "./attacks/index.js";
 import type { DefenseId, SimConfig } from "./config.js";
 import { renderSvg } from "../core/charts.js";
-import { byCommitteeSpec, byRatioSpec, trustTrajectorySpec } from "./figures.js";
+import { byCommitteeSpec, byFeeSpec, byRatioSpec, trustTrajectorySpec } from "./figures.js";
 import type { PreparedData } from "./prepare.js";
 import { readFile } from "node:fs/promises";
 import type { SignalId } from "./signals.js";
@@ -20,6 +20,7 @@ export interface BreakPoint {
   signal: SignalId;
   defense: DefenseId;
   committeeSize: number;
+  feePerMember: number;
   /** First swept ratio where rewardSpearman < threshold x clean; null = held at every swept ratio (or undefined). */
   fidelityBreaksAt: number | null;
   /** The attack-free reward ranking is not positively related to quality: there is no fidelity to lose. */
@@ -49,7 +50,7 @@ export function breakPoints(rows: readonly SimRow[], threshold: number): BreakPo
   const groups = new Map<string, SimRow[]>();
   for (const r of rows) {
     if (r.attack === "none") continue;
-    const key = [r.sweep, r.dataset, r.attack, r.signal, r.defense, r.committeeSize].join("|");
+    const key = [r.sweep, r.dataset, r.attack, r.signal, r.defense, r.committeeSize, r.feePerMember].join("|");
     const g = groups.get(key) ?? [];
     g.push(r);
     groups.set(key, g);
@@ -70,6 +71,7 @@ export function breakPoints(rows: readonly SimRow[], threshold: number): BreakPo
       signal: first.signal,
       defense: first.defense,
       committeeSize: first.committeeSize,
+      feePerMember: first.feePerMember,
       fidelityBreaksAt: fid ? fid.attackerRatio : null,
       cleanNotPositive,
       profitableFrom: prof ? prof.attackerRatio : null,
@@ -81,7 +83,10 @@ export function breakPoints(rows: readonly SimRow[], threshold: number): BreakPo
 
 export function headlineChecks(rows: readonly SimRow[], cfg: SimConfig): HeadlineCheck[] {
   const h = cfg.report.headline;
-  const candidates = rows.filter((r) => r.attack === h.attack && r.defense === h.defense && r.signal === h.signal && Math.abs(r.attackerRatio - h.attackerRatio) < 1e-9);
+  const fee = Number(cfg.economics.feePerMember) / 1e18;
+  const candidates = rows.filter(
+    (r) => r.attack === h.attack && r.defense === h.defense && r.signal === h.signal && Math.abs(r.attackerRatio - h.attackerRatio) < 1e-9 && Math.abs(r.feePerMember - fee) < 1e-12,
+  );
   const ks = [...new Set(candidates.map((r) => r.committeeSize))];
   const k = h.committeeSize ?? ks.sort((a, b) => Math.abs(a - 7) - Math.abs(b - 7) || a - b)[0];
   // The same configuration can appear in several grids (same seeds, same numbers): keep the
@@ -158,9 +163,10 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
   // the same (rounded) elapsed time as simulation.json stores, so --rerender reproduces this line
   const elapsedMs = Math.max(1, Math.round(meta.elapsedMs));
   L.push(`- ${res.runs} runs, ${res.roundsSimulated} rounds in ${(elapsedMs / 1000).toFixed(1)} s (${Math.round(res.roundsSimulated / (elapsedMs / 1000))} rounds/s)`);
-  L.push(`- rules: oracle/rules (the contract's mirror) for committee sampling, consensus, leave-one-out trust, slashing and payouts`);
+  L.push(`- rules: oracle/rules (the contract's v2 mirror) for the committee draw (cost filter, delayed effective state, trust x stake), consensus, max leave-one-out deviation, trust (rise capped per period), slashing and its split among honest revealers, fees per member and payouts`);
+  L.push(`- economics: declared costs ${cfg.economics.evaluatorCosts.map((c) => (Number(c) / 1e18).toString()).join(" / ")} tokens (work cost ${cfg.economics.workCostBps / 100}% of it), price per member ${Number(cfg.economics.feePerMember) / 1e18} tokens unless a grid sweeps it, node budget ${Number(cfg.economics.nodeBudget) / 1e18} tokens, stake ${Number(cfg.economics.stake) / 1e18} tokens; one honest task every ${cfg.secondsPerTask} s`);
   L.push("");
-  L.push("Metrics are means over seeds with 95% t-intervals. `rewardSpearman`: Spearman of node reward rates (pay per output served) vs node quality (mean human score); `clean`: the same configuration without attackers on the same task stream; `fidelity` = rewardSpearman / clean. Profits are per attacker over the whole run in tokens: `profit` = fees - slashing - work cost + extra pay to the attackers' target nodes; `excess` = profit minus an honest member's profit in the clean run.");
+  L.push("Metrics are means over seeds with 95% t-intervals. `rewardSpearman`: Spearman of node reward rates (pay per output served) vs node quality (mean human score); `clean`: the same configuration without attackers on the same task stream; `fidelity` = rewardSpearman / clean. Profits are per attacker over the whole run in tokens: `profit` = fees + shares of slashed stake - slashing - work cost + extra pay to the attackers' target nodes - what the attacker spends as a requester (escrow + protocol fees - refunds; self-dealing and griefing); `excess` = profit minus an honest member's profit in the clean run. `stiffed node pay`: node pay the attacker's own tasks withheld compared with what the honest consensus would have paid (its gain if it wanted the outputs); `cancelled`: share of tasks no committee fits at that price.");
   L.push("");
   L.push("## Headline check");
   const h = cfg.report.headline;
@@ -177,17 +183,17 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
       `- attacking vs honest participation (excess profit per attacker): ${f(r.attackerExcessProfit, 2)} ${ci(r.attackerExcessProfitCi95, 2)} tokens: **${c.unprofitable === null ? "undefined" : c.unprofitable ? `negative expected profit${c.unprofitableSignificant ? " (95% interval below 0)" : " (95% interval includes 0)"}` : "attacking pays"}**`,
     );
     L.push(
-      `- absolute attacker profit ${f(r.attackerProfit, 2)} ${ci(r.attackerProfitCi95, 2)} tokens = fees ${f(r.attackerFees, 2)} - slashing ${f(r.attackerSlashed, 2)} - work ${f(r.attackerWorkCost, 2)} + target gain ${f(r.attackerTargetGain, 2)}; an honest member earns ${f(r.honestProfit, 2)}`,
+      `- absolute attacker profit ${f(r.attackerProfit, 2)} ${ci(r.attackerProfitCi95, 2)} tokens = fees ${f(r.attackerFees, 2)} + slash shares ${f(r.attackerSlashShares, 2)} - slashing ${f(r.attackerSlashed, 2)} - work ${f(r.attackerWorkCost, 2)} + target gain ${f(r.attackerTargetGain, 2)} - spend as requester ${f(r.requesterSpend ?? 0, 2)}; an honest member earns ${f(r.honestProfit, 2)}`,
     );
   }
   L.push("");
   L.push(`## Breaking points (first swept attacker ratio where fidelity < ${cfg.report.fidelityThreshold})`);
   L.push("");
   const bps = breakPoints(res.rows, cfg.report.fidelityThreshold);
-  L.push("| sweep | dataset | attack | signal | k | " + [...new Set(bps.map((b) => b.defense))].join(" | ") + " |");
+  L.push("| sweep | dataset | attack | signal | k | fee | " + [...new Set(bps.map((b) => b.defense))].join(" | ") + " |");
   const defs = [...new Set(bps.map((b) => b.defense))];
-  L.push("|---|---|---|---|---:|" + defs.map(() => "---|").join(""));
-  const keyOf = (b: BreakPoint) => [b.sweep, b.dataset, b.attack, b.signal, b.committeeSize].join("|");
+  L.push("|---|---|---|---|---:|---:|" + defs.map(() => "---|").join(""));
+  const keyOf = (b: BreakPoint) => [b.sweep, b.dataset, b.attack, b.signal, b.committeeSize, b.feePerMember].join("|");
   const byKey = new Map<string, BreakPoint[]>();
   for (const b of bps) byKey.set(keyOf(b), [...(byKey.get(keyOf(b)) ?? []), b]);
   for (const group of byKey.values()) {
@@ -203,20 +209,48 @@ export function renderSummary(cfg: SimConfig, res: SweepResult, meta: SummaryMet
       const pb = b.profitableFrom === null ? "" : ` (pays from ${pct(b.profitableFrom)})`;
       return fb + pb;
     });
-    L.push(`| ${b0.sweep} | ${b0.dataset} | ${b0.attack} | ${b0.signal} | ${b0.committeeSize} | ${cells.join(" | ")} |`);
+    L.push(`| ${b0.sweep} | ${b0.dataset} | ${b0.attack} | ${b0.signal} | ${b0.committeeSize} | ${b0.feePerMember} | ${cells.join(" | ")} |`);
   }
   L.push("");
   L.push("\"pays from\": first ratio where attacking earns more than honest work (excess profit > 0). \"n/a\": without attackers the reward ranking is already not positively related to quality.");
   L.push("");
+  const priced = cfg.sweep.filter((g) => (g.feesPerMember?.length ?? 0) > 1).map((g) => g.name);
+  if (priced.length > 0) {
+    L.push("## Price sweep (the cost filter)");
+    L.push("");
+    L.push("| sweep | dataset | attack | ratio | defense | k | fee | cancelled | rewardSpearman | honest profit | attacker excess | honest seat share |");
+    L.push("|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const r of res.rows.filter((x) => priced.includes(x.sweep))) {
+      L.push(
+        `| ${r.sweep} | ${r.dataset} | ${r.attack} | ${r.attackerRatio} | ${r.defense} | ${r.committeeSize} | ${r.feePerMember} | ${f(r.unfillableShare, 2)} | ${f(r.rewardSpearman)} | ${f(r.honestProfit, 1)} | ${f(r.attackerExcessProfit, 1)} | ${f(r.honestSeatShare, 2)} |`,
+      );
+    }
+    L.push("");
+  }
+  const scen = res.rows.filter((r) => r.attack === "self-deal" || r.attack === "whitewash" || r.attack === "short-window");
+  if (scen.length > 0) {
+    L.push("## Protocol attacks (self-dealing, whitewashing, short-window griefing)");
+    L.push("");
+    L.push(
+      "| sweep | dataset | attack | ratio | defense | k | fee | attacker profit | excess | spend as requester (protocol fees) | stiffed node pay | honest seat share (own tasks) | attacker weight share | attacker trust | washes (trust left at / honest then) | griefed tasks / honest misses | honest slashed |",
+    );
+    L.push("|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const r of scen) {
+      L.push(
+        `| ${r.sweep} | ${r.dataset} | ${r.attack} | ${r.attackerRatio} | ${r.defense} | ${r.committeeSize} | ${r.feePerMember} | ${f(r.attackerProfit, 1)} ${ci(r.attackerProfitCi95, 1)} | ${f(r.attackerExcessProfit, 1)} | ${f(r.requesterSpend, 1)} (${f(r.requesterProtocolFees, 1)}) | ${f(r.stiffedNodePay, 1)} | ${f(r.honestSeatShare, 2)} (${f(r.selfHonestSeatShare, 2)}) | ${f(r.attackerWeightShare, 3)} | ${f(r.attackerTrust, 2)} | ${f(r.washes, 1)} (${f(r.washTrustBefore, 2)} / ${f(r.washHonestTrust, 2)}) | ${f(r.griefedTasks, 0)} / ${f(r.honestMisses, 0)} | ${f(r.honestSlashed, 2)} |`,
+      );
+    }
+    L.push("");
+  }
   L.push("## All configurations");
   L.push("");
   L.push(
-    "| sweep | dataset | attack | ratio | defense | signal | k | rewardSpearman | clean | fidelity | output-level Spearman (clean) | lowQualityShare (clean) | consensusError | honest trust | attacker trust | attacker profit | excess |",
+    "| sweep | dataset | attack | ratio | defense | signal | k | fee | cancelled | rewardSpearman | clean | fidelity | output-level Spearman (clean) | lowQualityShare (clean) | consensusError | honest trust | attacker trust | honest profit | attacker profit | excess |",
   );
-  L.push("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  L.push("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of res.rows) {
     L.push(
-      `| ${r.sweep} | ${r.dataset} | ${r.attack} | ${r.attackerRatio} | ${r.defense} | ${r.signal} | ${r.committeeSize} | ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95, 2)} | ${f(r.rewardSpearmanClean)} | ${f(r.rewardFidelity, 2)} | ${f(r.outputRewardSpearman)} (${f(r.outputRewardSpearmanClean)}) | ${f(r.lowQualityRewardShare)} (${f(r.lowQualityRewardShareClean)}) | ${f(r.consensusError)} | ${f(r.honestTrust, 2)} | ${f(r.attackerTrust, 2)} | ${f(r.attackerProfit, 1)} | ${f(r.attackerExcessProfit, 1)} |`,
+      `| ${r.sweep} | ${r.dataset} | ${r.attack} | ${r.attackerRatio} | ${r.defense} | ${r.signal} | ${r.committeeSize} | ${r.feePerMember} | ${f(r.unfillableShare, 2)} | ${f(r.rewardSpearman)} ${ci(r.rewardSpearmanCi95, 2)} | ${f(r.rewardSpearmanClean)} | ${f(r.rewardFidelity, 2)} | ${f(r.outputRewardSpearman)} (${f(r.outputRewardSpearmanClean)}) | ${f(r.lowQualityRewardShare)} (${f(r.lowQualityRewardShareClean)}) | ${f(r.consensusError)} | ${f(r.honestTrust, 2)} | ${f(r.attackerTrust, 2)} | ${f(r.honestProfit, 1)} | ${f(r.attackerProfit, 1)} | ${f(r.attackerExcessProfit, 1)} |`,
     );
   }
   L.push("");
@@ -267,7 +301,8 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
   };
   // One trust figure per grid (grids can share a configuration with other settlement parameters).
   for (const g of cfg.sweep) {
-    const trajs = pickTrajectories(res.trajectories.filter((t) => t.sweep === g.name), cfg);
+    const fee0 = Number((g.feesPerMember ?? [cfg.economics.feePerMember])[0]!) / 1e18;
+    const trajs = pickTrajectories(res.trajectories.filter((t) => t.sweep === g.name && t.feePerMember === fee0), cfg);
     if (trajs.length === 0) continue;
     const t0 = trajs[0]!;
     const suffix = cfg.sweep.length > 1 ? `-${g.name}` : "";
@@ -282,7 +317,8 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
     );
   }
   for (const g of cfg.sweep) {
-    const rows = res.rows.filter((r) => r.sweep === g.name);
+    const fee0 = Number((g.feesPerMember ?? [cfg.economics.feePerMember])[0]!) / 1e18;
+    const rows = res.rows.filter((r) => r.sweep === g.name && r.feePerMember === fee0);
     const ks = [...new Set(rows.map((r) => r.committeeSize))].sort((a, b) => a - b);
     const k = ks.sort((a, b) => Math.abs(a - 7) - Math.abs(b - 7) || a - b)[0]!;
     const suffix = cfg.sweep.length > 1 ? `-${g.name}` : "";
@@ -314,9 +350,17 @@ export async function writeOutputs(dir: string, cfg: SimConfig, res: SweepResult
       }
     }
   }
+  for (const g of cfg.sweep) {
+    if ((g.feesPerMember?.length ?? 0) < 2) continue;
+    const rows = res.rows.filter((r) => r.sweep === g.name);
+    const suffix = cfg.sweep.length > 1 ? `-${g.name}` : "";
+    await write(`price-cancelled${suffix}.svg`, await renderSvg(byFeeSpec(rows.filter((r) => r.attack === "none" || r.attackerRatio === 0), "unfillableShare", "share of tasks cancelled", "Tasks no committee fits, by price per member (attack-free)")));
+    await write(`price-honest-profit${suffix}.svg`, await renderSvg(byFeeSpec(rows.filter((r) => r.attackerRatio === 0), "honestProfit", "honest member profit (tokens)", "Honest member profit by price per member (attack-free)")));
+    await write(`price-excess${suffix}.svg`, await renderSvg(byFeeSpec(rows.filter((r) => r.attackerRatio > 0), "attackerExcessProfit", "attacker excess profit (tokens)", "Attacker excess profit by price per member")));
+  }
   const json = path.join(dir, "simulation.json");
   const doc = {
-    schema: "poq.simulation/v1",
+    schema: "poq.simulation/v2",
     name: cfg.name,
     config: {
       ...cfg,

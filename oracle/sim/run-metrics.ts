@@ -26,14 +26,41 @@ export interface RunMetrics {
   attackerWorkCost: number | null;
   /** Extra pay the attackers' target nodes received compared with the attack-free run, per attacker. */
   attackerTargetGain: number | null;
-  /** fees - slashing - work cost + target gain, per attacker (tokens). */
+  /** fees + slash shares - slashing - work cost + target gain - spend as a requester, per attacker (tokens). */
   attackerProfit: number | null;
-  /** attackerProfit minus what an honest member earned in the attack-free run (fees - slashing - work). */
+  /** attackerProfit minus what an honest member earned in the attack-free run (fees + slash shares - slashing - work). */
   attackerExcessProfit: number | null;
-  /** Per honest member over the run: fees - slashing - work cost (tokens). */
+  /** Per honest member over the run: fees + slash shares - slashing - work cost (tokens). */
   honestProfit: number | null;
-  /** Share of rounds where no committee fitted (the contract would revert the task). */
+  /** Share of honest requesters' tasks no committee could be drawn for (cancelled; the cost filter binds). */
   unfillableShare: number;
+  /** Per attacker: shares of slashed stake received as an honest revealer (tokens). */
+  attackerSlashShares: number | null;
+  /** Attacker as a requester (self-dealing, griefing), per attacker: escrow + protocol fees - refunds (tokens). */
+  requesterSpend: number | null;
+  /** ... of which protocol fees (tokens, per attacker). */
+  requesterProtocolFees: number | null;
+  /** Share of the seats of honest requesters' committees held by honest members. */
+  honestSeatShare: number | null;
+  /** Mean over rounds of the attackers' share of the candidates' sampling weight. */
+  attackerWeightShare: number | null;
+  /** Self-dealing: share of the seats of the attacker's own tasks held by honest members. */
+  selfHonestSeatShare: number | null;
+  /** Self-dealing: share of the attacker's own tasks cancelled (no committee). */
+  selfCancelledShare: number | null;
+  /** Self-dealing: node pay the attacker's own tasks withheld vs the honest consensus, per attacker (tokens). */
+  stiffedNodePay: number | null;
+  /** Whitewashing: re-registrations per attacker; trust of an identity when it left and of honest members then (1.0 = 10000 bps). */
+  washes: number | null;
+  washTrustBefore: number | null;
+  washHonestTrust: number | null;
+  /** Short-window griefing: tasks with minimum windows, and honest members' misses in them. */
+  griefedTasks: number | null;
+  honestMisses: number | null;
+  /** Per honest member: stake slashed (tokens). */
+  honestSlashed: number | null;
+  /** Slashed stake burned for lack of an honest revealer (tokens, whole run). */
+  burned: number;
 }
 
 /** Node reward rates and qualities over the nodes that served at least one output. */
@@ -51,8 +78,8 @@ export function nodeRates(t: RunTotals): { rate: number[]; quality: number[]; no
   return { rate, quality, nodes };
 }
 
-function profitOf(e: { fees: bigint; slashed: bigint; workCost: bigint }): number {
-  return toTokens(e.fees - e.slashed - e.workCost);
+function profitOf(e: { fees: bigint; slashShares: bigint; slashed: bigint; workCost: bigint }): number {
+  return toTokens(e.fees + e.slashShares - e.slashed - e.workCost);
 }
 
 export function runMetrics(t: RunTotals, clean: RunTotals): RunMetrics {
@@ -68,8 +95,10 @@ export function runMetrics(t: RunTotals, clean: RunTotals): RunMetrics {
     targetGain = toTokens(g) / attackers.length;
   }
   const cleanProfit = mean(clean.evaluators.map(profitOf));
-  const attackerProfit =
-    attackers.length > 0 ? mean(attackers.map(profitOf))! + (targetGain ?? 0) : null;
+  const nA = attackers.length;
+  const requesterSpend = nA > 0 ? toTokens(t.requesterSpend) / nA : null;
+  const attackerProfit = nA > 0 ? mean(attackers.map(profitOf))! + (targetGain ?? 0) - (requesterSpend ?? 0) : null;
+  const meanOf = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   return {
     rewardSpearman: spearman(rate, quality),
     outputRewardSpearman: spearman(t.outputPay, t.outputHuman),
@@ -85,5 +114,20 @@ export function runMetrics(t: RunTotals, clean: RunTotals): RunMetrics {
     attackerExcessProfit: attackerProfit !== null && cleanProfit !== null ? attackerProfit - cleanProfit : null,
     honestProfit: mean(honest.map(profitOf)),
     unfillableShare: t.rounds > 0 ? t.unfillableRounds / t.rounds : 0,
+    attackerSlashShares: mean(attackers.map((e) => toTokens(e.slashShares))),
+    requesterSpend,
+    requesterProtocolFees: nA > 0 ? toTokens(t.requesterProtocolFees) / nA : t.griefedTasks > 0 ? toTokens(t.requesterProtocolFees) : null,
+    honestSeatShare: t.seats > 0 ? t.honestSeats / t.seats : null,
+    attackerWeightShare: t.weightRounds > 0 ? t.attackerWeightShareSum / t.weightRounds : null,
+    selfHonestSeatShare: t.selfSeats > 0 ? t.selfHonestSeats / t.selfSeats : null,
+    selfCancelledShare: t.selfTasks > 0 ? t.selfCancelled / t.selfTasks : null,
+    stiffedNodePay: t.selfTasks > 0 && nA > 0 ? toTokens(t.selfNodePayHonest - t.selfNodePay) / nA : null,
+    washes: nA > 0 ? mean(attackers.map((e) => e.washes)) : null,
+    washTrustBefore: meanOf(t.washTrustBefore.map((x) => x / 10_000)),
+    washHonestTrust: meanOf(t.washHonestTrust.map((x) => x / 10_000)),
+    griefedTasks: t.griefedTasks > 0 ? t.griefedTasks : null,
+    honestMisses: t.griefedTasks > 0 ? t.honestMisses : null,
+    honestSlashed: mean(honest.map((e) => toTokens(e.slashed))),
+    burned: toTokens(t.burned),
   };
 }

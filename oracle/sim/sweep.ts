@@ -5,8 +5,8 @@
  * 95% t-interval).
  */
 import { DEFAULT_SETTLEMENT_PARAMS } from "../rules/index.js";
-import type { AttackId } from "./attacks/index.js";
-import type { DefenseId, SimConfig, SweepGrid } from "./config.js";
+import { strategyOf, type AttackId } from "./attacks/index.js";
+import { protocolOf, stripUndefined, type DefenseId, type SimConfig, type SweepGrid } from "./config.js";
 import { createRun, type RunSpec, type RunTotals } from "./engine.js";
 import { summarize, thinIndices, type Summary } from "./metrics.js";
 import type { Partition } from "./prepare.js";
@@ -29,6 +29,21 @@ export const ROW_METRICS = [
   "attackerExcessProfit",
   "honestProfit",
   "unfillableShare",
+  "attackerSlashShares",
+  "requesterSpend",
+  "requesterProtocolFees",
+  "honestSeatShare",
+  "attackerWeightShare",
+  "selfHonestSeatShare",
+  "selfCancelledShare",
+  "stiffedNodePay",
+  "washes",
+  "washTrustBefore",
+  "washHonestTrust",
+  "griefedTasks",
+  "honestMisses",
+  "honestSlashed",
+  "burned",
 ] as const satisfies ReadonlyArray<keyof RunMetrics>;
 type RowMetric = (typeof ROW_METRICS)[number];
 
@@ -43,6 +58,8 @@ export type SimRow = {
   defense: DefenseId;
   signal: SignalId;
   committeeSize: number;
+  /** Price per committee member (tokens). */
+  feePerMember: number;
   seeds: number;
   rounds: number;
   /** Same metrics in the attack-free run with the same seeds and task stream. */
@@ -62,6 +79,7 @@ export interface Trajectory {
   defense: DefenseId;
   signal: SignalId;
   committeeSize: number;
+  feePerMember: number;
   /** Round numbers (1-based) of the kept points. */
   round: number[];
   /** Mean over seeds of the honest members' / attackers' mean trust (1.0 = initial). */
@@ -82,7 +100,23 @@ export interface SweepProgress {
   total: number;
 }
 
-function specFor(cfg: SimConfig, g: SweepGrid, p: Partition, signal: SignalId, defense: DefenseId, k: number, seed: number, attack: AttackId, ratio: number): RunSpec {
+/** The prices per member a grid sweeps (token wei). */
+export function feesOf(cfg: SimConfig, g: SweepGrid): bigint[] {
+  return g.feesPerMember ?? [cfg.economics.feePerMember];
+}
+
+function specFor(
+  cfg: SimConfig,
+  g: SweepGrid,
+  p: Partition,
+  signal: SignalId,
+  defense: DefenseId,
+  k: number,
+  fee: bigint,
+  seed: number,
+  attack: AttackId,
+  ratio: number,
+): RunSpec {
   return {
     dataset: p.dataset,
     attack,
@@ -101,15 +135,24 @@ function specFor(cfg: SimConfig, g: SweepGrid, p: Partition, signal: SignalId, d
       intermittentProb: cfg.attack.intermittentProb,
       lazyScore: cfg.attack.lazyScore,
       copyMode: cfg.attack.copyMode,
+      selfDealTasksPerRound: cfg.attack.selfDealTasksPerRound,
+      selfDealMode: cfg.attack.selfDealMode,
+      washBelow: cfg.attack.washBelow,
+      honestLatencySeconds: cfg.attack.honestLatencySeconds,
     },
     target: cfg.attack.target,
-    economics: cfg.economics,
+    economics: { ...cfg.economics, feePerMember: fee },
     settlement: { ...DEFAULT_SETTLEMENT_PARAMS, ...stripUndefined(cfg.settlement), ...stripUndefined(g.settlement ?? {}) },
+    protocol: protocolOf(cfg, g),
+    secondsPerTask: cfg.secondsPerTask,
+    windows: cfg.windows,
   };
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Malicious evaluators of a cell (a griefing requester has none). */
+export function attackersOf(cfg: SimConfig, attack: AttackId, ratio: number): number {
+  if (attack === "none" || strategyOf(attack)?.kind === "short-window") return 0;
+  return Math.round(ratio * cfg.evaluatorPool);
 }
 
 function run(spec: RunSpec, rounds: number): RunTotals {
@@ -124,7 +167,8 @@ export function attackedCells(cfg: SimConfig, g: SweepGrid): Array<{ attack: Att
   for (const attack of g.attacks) {
     if (attack === "none") continue;
     for (const ratio of g.attackerRatios) {
-      if (ratio > 0 && Math.round(ratio * cfg.evaluatorPool) > 0) out.push({ attack, ratio });
+      const requesterSide = strategyOf(attack)?.kind === "short-window";
+      if (ratio > 0 && (requesterSide || Math.round(ratio * cfg.evaluatorPool) > 0)) out.push({ attack, ratio });
     }
   }
   return out;
@@ -134,7 +178,7 @@ export function attackedCells(cfg: SimConfig, g: SweepGrid): Array<{ attack: Att
 export function countRuns(cfg: SimConfig, partitions: number): number {
   let n = 0;
   for (const g of cfg.sweep) {
-    n += partitions * g.signals.length * g.defenses.length * g.committeeSizes.length * cfg.seeds * (1 + attackedCells(cfg, g).length);
+    n += partitions * g.signals.length * g.defenses.length * g.committeeSizes.length * feesOf(cfg, g).length * cfg.seeds * (1 + attackedCells(cfg, g).length);
   }
   return n;
 }
@@ -167,35 +211,37 @@ export function runSweep(cfg: SimConfig, partitions: readonly Partition[], onPro
       for (const signal of g.signals) {
         for (const defense of g.defenses) {
           for (const k of g.committeeSizes) {
-            const cleanAcc: Acc = newAcc(cfg.rounds);
-            const acc = cells.map(() => newAcc(cfg.rounds));
-            for (let s = 0; s < cfg.seeds; s++) {
-              const seed = seedOf(cfg, s);
-              const clean = run(specFor(cfg, g, p, signal, defense, k, seed, "none", 0), cfg.rounds);
-              const cleanM = runMetrics(clean, clean);
-              addRun(cleanAcc, cleanM, cleanM, clean);
-              tick();
-              cells.forEach((c, ci) => {
-                const t = run(specFor(cfg, g, p, signal, defense, k, seed, c.attack, c.ratio), cfg.rounds);
-                addRun(acc[ci]!, runMetrics(t, clean), cleanM, t);
+            for (const fee of feesOf(cfg, g)) {
+              const cleanAcc: Acc = newAcc(cfg.rounds);
+              const acc = cells.map(() => newAcc(cfg.rounds));
+              for (let s = 0; s < cfg.seeds; s++) {
+                const seed = seedOf(cfg, s);
+                const clean = run(specFor(cfg, g, p, signal, defense, k, fee, seed, "none", 0), cfg.rounds);
+                const cleanM = runMetrics(clean, clean);
+                addRun(cleanAcc, cleanM, cleanM, clean);
                 tick();
-              });
-            }
-            const base = { sweep: g.name, dataset: p.name, defense, signal, committeeSize: k };
-            for (const attack of g.attacks) {
-              for (const ratio of g.attackerRatios) {
-                const ci = cells.findIndex((c) => c.attack === attack && c.ratio === ratio);
-                const a = ci >= 0 ? acc[ci]! : cleanAcc;
-                const nAtt = ci >= 0 ? Math.round(ratio * cfg.evaluatorPool) : 0;
-                rows.push(makeRow({ ...base, attack, attackerRatio: ratio, attackers: nAtt }, a, cfg));
-                trajectories.push({
-                  ...base,
-                  attack,
-                  attackerRatio: ratio,
-                  round: keep.map((i) => i + 1),
-                  honest: keep.map((i) => a.honest[i]! / cfg.seeds / 10_000),
-                  attacker: keep.map((i) => (nAtt > 0 ? a.attacker[i]! / cfg.seeds / 10_000 : Number.NaN)),
+                cells.forEach((c, ci) => {
+                  const t = run(specFor(cfg, g, p, signal, defense, k, fee, seed, c.attack, c.ratio), cfg.rounds);
+                  addRun(acc[ci]!, runMetrics(t, clean), cleanM, t);
+                  tick();
                 });
+              }
+              const base = { sweep: g.name, dataset: p.name, defense, signal, committeeSize: k, feePerMember: Number(fee) / 1e18 };
+              for (const attack of g.attacks) {
+                for (const ratio of g.attackerRatios) {
+                  const ci = cells.findIndex((c) => c.attack === attack && c.ratio === ratio);
+                  const a = ci >= 0 ? acc[ci]! : cleanAcc;
+                  const nAtt = ci >= 0 ? attackersOf(cfg, attack, ratio) : 0;
+                  rows.push(makeRow({ ...base, attack, attackerRatio: ratio, attackers: nAtt }, a, cfg));
+                  trajectories.push({
+                    ...base,
+                    attack,
+                    attackerRatio: ratio,
+                    round: keep.map((i) => i + 1),
+                    honest: keep.map((i) => a.honest[i]! / cfg.seeds / 10_000),
+                    attacker: keep.map((i) => (nAtt > 0 ? a.attacker[i]! / cfg.seeds / 10_000 : Number.NaN)),
+                  });
+                }
               }
             }
           }
@@ -220,7 +266,7 @@ function addRun(acc: Acc, m: RunMetrics, clean: RunMetrics, t: RunTotals): void 
 }
 
 function makeRow(
-  base: Pick<SimRow, "sweep" | "dataset" | "attack" | "attackerRatio" | "attackers" | "defense" | "signal" | "committeeSize">,
+  base: Pick<SimRow, "sweep" | "dataset" | "attack" | "attackerRatio" | "attackers" | "defense" | "signal" | "committeeSize" | "feePerMember">,
   acc: Acc,
   cfg: SimConfig,
 ): SimRow {

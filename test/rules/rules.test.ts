@@ -3,12 +3,31 @@ import {
   aggregate,
   DEFAULT_SETTLEMENT_PARAMS,
   leaveOneOutDeviations,
+  medianDeviations,
   normalisedDeviation,
   packScores,
   penaliseMiss,
   Rule,
-  sampleCommittee,
+  sample,
   settleTask,
+  applySettlement,
+  candidates,
+  drawCommittee,
+  effectiveOf,
+  finalizeTask,
+  moveTrust,
+  samplingTrust,
+  protocolFeeFor,
+  registerEvaluator,
+  requestUnbond,
+  setCost,
+  slashEvaluator,
+  canWithdraw,
+  splitSlash,
+  votingWeight,
+  DEFAULT_STAKING_PARAMS,
+  DEFAULT_TASK_PARAMS,
+  type RegistryEvaluator,
   trimCount,
   trustFactor,
   unpackScores,
@@ -53,11 +72,22 @@ describe("aggregate", () => {
 });
 
 describe("trust", () => {
-  it("leave-one-out excludes the evaluator's own score", () => {
-    // Two agree at 8000, one says 2000. LOO median for the outlier is 8000 (dev 6000);
-    // for each honest one it is floor((8000+2000)/2)=5000 (dev 3000).
+  it("deviation is the largest over the outputs from the revealers' weighted median, from three revealers on", () => {
+    // Two agree at 8000, one says 2000: the median (8000) is moved by no single score, so the
+    // honest pair deviates 0 (a leave-one-out median would have put them at 3000 each).
+    expect(medianDeviations([[8_000], [8_000], [2_000]], ones(3))).toEqual([0, 0, 6_000]);
     expect(leaveOneOutDeviations(Rule.MEDIAN, [[8_000], [8_000], [2_000]], ones(3), 0)).toEqual([3_000, 3_000, 6_000]);
-    expect(leaveOneOutDeviations(Rule.MEAN, [[8_000]], ones(1), 0)).toEqual([0]);
+    // many light members cannot outvote a heavy one on the reference
+    expect(medianDeviations([[8_000], [2_000], [2_000]], [10n, 1n, 1n])).toEqual([0, 6_000, 6_000]);
+    // A boost of one output in five counts in full (the mean over outputs would have been 700).
+    const honest = [6_000, 6_000, 6_000, 6_000, 6_000];
+    const boosted = [6_000, 6_000, 9_500, 6_000, 6_000];
+    expect(medianDeviations([honest, honest, honest, boosted], ones(4))).toEqual([0, 0, 0, 3_500]);
+    // even count, equal weights: the reference is the lower middle score
+    expect(medianDeviations([[0], [1_000], [3_000], [10_000]], ones(4))).toEqual([1_000, 0, 2_000, 9_000]);
+    // fewer than three revealers: nobody can be told apart
+    expect(medianDeviations([[8_000], [0]], ones(2))).toEqual([0, 0]);
+    expect(medianDeviations([[8_000]], ones(1))).toEqual([0]);
   });
   it("normalises, updates and clips", () => {
     expect(normalisedDeviation(1_000, 2_000)).toBe(5_000);
@@ -72,56 +102,217 @@ describe("trust", () => {
   });
 });
 
+const W = 10_000n;
+const mem = (o: { trust?: number; weight?: bigint; stake?: bigint; scores?: number[] }) => ({
+  trust: o.trust ?? 10_000,
+  weight: o.weight ?? W,
+  stake: o.stake ?? 0n,
+  revealed: o.scores !== undefined,
+  scores: o.scores,
+});
+
 describe("settleTask", () => {
-  const base = { rule: Rule.MEDIAN, params: DEFAULT_SETTLEMENT_PARAMS, m: 2, nodeBudget: 1_000n, evalBudget: 300n };
-  it("pays, slashes and refunds so that the escrow is conserved", () => {
+  const base = { rule: Rule.MEDIAN, params: DEFAULT_SETTLEMENT_PARAMS, m: 2, nodeBudget: 1_000n, fee: 100n };
+  it("pays the fee per member, slashes no-shows and refunds so that the escrow is conserved", () => {
     const r = settleTask({
       ...base,
       members: [
-        { trust: 10_000, stake: 1_000n, cost: 100n, revealed: true, scores: [9_000, 7_000] },
-        { trust: 10_000, stake: 1_000n, cost: 100n, revealed: true, scores: [9_000, 7_000] },
-        { trust: 10_000, stake: 1_000n, cost: 100n, revealed: false },
+        mem({ scores: [9_000, 7_000] }),
+        mem({ scores: [9_000, 7_000] }),
+        mem({ scores: [9_000, 7_000] }),
+        mem({ stake: 1_000n }),
       ],
     });
     expect(r.consensus).toEqual([9_000, 7_000]);
-    expect(r.deviations).toEqual([0, 0, 0]);
-    expect(r.newTrust).toEqual([11_000, 11_000, 8_000]);
-    expect(r.slashed).toEqual([0n, 0n, 100n]);
-    expect(r.evaluatorPay).toEqual([100n, 100n, 0n]);
+    expect(r.deviations).toEqual([0, 0, 0, 0]);
+    expect(r.newTrust).toEqual([11_000, 11_000, 11_000, 8_000]);
+    expect(r.slashed).toEqual([0n, 0n, 0n, 100n]);
+    expect(r.slashTotal).toBe(100n);
+    expect(r.evaluatorPay).toEqual([100n, 100n, 100n, 0n]);
+    expect(r.honest).toEqual([true, true, true, false]);
+    expect(r.honestCount).toBe(3);
     // per output 500; (9000-5000)/5000 -> 400, (7000-5000)/5000 -> 200
     expect(r.nodePay).toEqual([400n, 200n]);
-    expect(r.refund).toBe(1_300n - 800n);
-    expect(r.treasury).toBe(100n);
+    expect(r.refund).toBe(1_000n + 4n * 100n - 600n - 300n);
+  });
+  it("a liar far from the leave-one-out consensus is paid less, loses trust and is not honest", () => {
+    const r = settleTask({
+      ...base,
+      m: 1,
+      members: [mem({ scores: [6_000] }), mem({ scores: [6_000] }), mem({ scores: [6_000] }), mem({ scores: [8_000] })],
+    });
+    // dev 2000 -> d = 10000 at scale 2000: pay 0, trust * 0.9
+    expect(r.deviations).toEqual([0, 0, 0, 2_000]);
+    expect(r.normalisedDeviations).toEqual([0, 0, 0, 10_000]);
+    expect(r.evaluatorPay).toEqual([100n, 100n, 100n, 0n]);
+    expect(r.newTrust[3]).toBe(9_000);
+    expect(r.honest).toEqual([true, true, true, false]);
   });
   it("refunds everything when nobody reveals", () => {
-    const r = settleTask({ ...base, members: [{ trust: 10_000, stake: 50n, cost: 100n, revealed: false }] });
+    const r = settleTask({ ...base, members: [mem({ stake: 50n }), mem({ stake: 0n }), mem({ stake: 10n })] });
     expect(r.consensus).toBeNull();
     expect(r.refund).toBe(1_300n);
-    expect(r.slashed).toEqual([5n]);
+    expect(r.slashed).toEqual([5n, 0n, 1n]);
+    expect(r.honestCount).toBe(0);
   });
-  it("keeps trust for a lone revealer and pays the full fee", () => {
-    const r = settleTask({ ...base, members: [{ trust: 12_345, stake: 1n, cost: 77n, revealed: true, scores: [1, 2] }] });
-    expect(r.newTrust).toEqual([12_345]);
-    expect(r.evaluatorPay).toEqual([77n]);
+  it("with fewer than three revealers the consensus is their weighted median, trust does not move and the full fee is paid", () => {
+    const r = settleTask({ ...base, members: [mem({ trust: 12_345, scores: [9_000, 8_000] }), mem({ trust: 7_000, scores: [10_000, 6_000] }), mem({ stake: 0n })] });
+    expect(r.consensus).toEqual([9_000, 6_000]); // equal weights: the lower score
+    const heavy = settleTask({ ...base, members: [mem({ weight: 1n, scores: [9_000, 8_000] }), mem({ weight: 3n, scores: [10_000, 6_000] }), mem({ stake: 0n })] });
+    expect(heavy.consensus).toEqual([10_000, 6_000]); // the heavier of two
+    expect(r.newTrust).toEqual([12_345, 7_000, 8_000]);
+    expect(r.evaluatorPay).toEqual([100n, 100n, 0n]);
+    expect(r.honest).toEqual([false, false, false]); // nobody could be checked: a slash would be burned
+  });
+  it("trust-weighted rules use the voting weight, not the trust alone", () => {
+    const members = [mem({ weight: 1n, scores: [0] }), mem({ weight: 1n, scores: [0] }), mem({ weight: 3n, scores: [10_000] })];
+    expect(settleTask({ ...base, m: 1, rule: Rule.TRUST_WEIGHTED_MEDIAN, members }).consensus).toEqual([10_000]);
+    expect(settleTask({ ...base, m: 1, rule: Rule.MEDIAN, members }).consensus).toEqual([0]);
+  });
+});
+
+const S = DEFAULT_STAKING_PARAMS;
+const E18 = 10n ** 18n;
+function ev(over: Partial<RegistryEvaluator> = {}): RegistryEvaluator {
+  return { ...registerEvaluator(S, 1_000n * E18, E18, 1, 0), pendingAt: 0, effStake: 1_000n * E18, effCost: E18, effProfiles: 1, ...over };
+}
+
+describe("registry rules", () => {
+  it("declared values become effective when pendingAt != 0 && pendingAt <= now", () => {
+    const e = registerEvaluator(S, 500n * E18, 3n * E18, 2, 1_000);
+    expect(e.trust).toBe(S.initialTrust);
+    expect(e.pendingAt).toBe(1_000 + S.activationDelay);
+    expect(effectiveOf(e, 1_000 + S.activationDelay - 1)).toEqual({ stake: 0n, cost: 0n, profiles: 0 });
+    expect(effectiveOf(e, 1_000 + S.activationDelay)).toEqual({ stake: 500n * E18, cost: 3n * E18, profiles: 2 });
+    const c = setCost({ ...e, pendingAt: 0, effStake: 500n * E18, effCost: 3n * E18, effProfiles: 2 }, 9n * E18, 5_000, S);
+    expect(effectiveOf(c, 5_000).cost).toBe(3n * E18);
+    expect(effectiveOf(c, 5_000 + S.activationDelay).cost).toBe(9n * E18);
+  });
+  it("voting weight is trust x max(1, (min(effStake, cap) << 24) / cap)", () => {
+    expect(votingWeight(10_000, S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
+    expect(votingWeight(10_000, 2n * S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
+    expect(votingWeight(5_000, S.stakeCap / 100n, S.stakeCap)).toBe(5_000n * ((1n << 24n) / 100n));
+    expect(votingWeight(7_000, 0n, S.stakeCap)).toBe(7_000n);
+  });
+  it("candidates: list order, serves the profile, cost <= fee, stake >= minStake, not the requester", () => {
+    const list = [
+      ev(),
+      ev({ effCost: 3n * E18 }), // too expensive
+      ev({ effProfiles: 2 }), // does not serve bit 1
+      ev({ effStake: S.minStake - 1n }), // under minStake
+      ev({ trust: 20_000, effStake: 2n * S.stakeCap }), // capped
+      ev(), // the requester
+    ];
+    const c = candidates(list, 1, 2n * E18, 5, 1_000_000, S);
+    expect(c.index).toEqual([0, 4]);
+    expect(c.weights).toEqual([BigInt(S.initialTrust) * 1_000n * E18, 20_000n * S.stakeCap]);
+  });
+  it("a trust rise is capped per period (periods numbered floor(now / trustPeriod)); falls are not; sampling weighs the period's starting trust", () => {
+    const p = { trustGainPerPeriod: 1_000, trustPeriod: 3_600 };
+    const T = 3_600 * 500; // the start of period 500
+    let e = ev({ trust: 10_000 });
+    e = moveTrust(e, 10_700, T + 100, p);
+    expect([e.trust, e.period, e.periodGain]).toEqual([10_700, 500, 700]);
+    e = moveTrust(e, 11_700, T + 200, p); // only 300 left this period
+    expect([e.trust, e.periodGain]).toEqual([11_000, 1_000]);
+    // sampling weighs the trust the period began with until the period ends
+    expect(samplingTrust(e, T + 200, p.trustPeriod)).toBe(10_000);
+    expect(samplingTrust(e, T + 3_600, p.trustPeriod)).toBe(11_000);
+    e = moveTrust(e, 12_000, T + 3_599, p); // still the same period: no room
+    expect(e.trust).toBe(11_000);
+    e = moveTrust(e, 9_000, T + 3_599, p); // a fall is never capped
+    expect([e.trust, e.periodGain]).toEqual([9_000, 1_000]);
+    e = moveTrust(e, 9_500, T + 3_600, p); // the next period: a fresh allowance
+    expect([e.trust, e.period, e.periodGain]).toEqual([9_500, 501, 500]);
+    // period numbers wrap at 2^16
+    expect(moveTrust(ev({ trust: 10_000 }), 10_500, 3_600 * 65_537, p).period).toBe(1);
+  });
+  it("slashes from stake, then unbonding, at most what is there; the lower stake reaches sampling after the delay", () => {
+    const e = requestUnbond(ev({ stake: 300n * E18, effStake: 300n * E18 }), 100n * E18, 10, S);
+    expect([e.stake, e.unbonding]).toEqual([200n * E18, 100n * E18]);
+    const now = 10 + S.activationDelay; // the unbonding request is effective now
+    const r = slashEvaluator(e, 250n * E18, now, S);
+    expect(r.taken).toBe(250n * E18);
+    expect([r.evaluator.stake, r.evaluator.unbonding]).toEqual([0n, 50n * E18]);
+    expect(r.evaluator.pendingAt).toBe(now + S.activationDelay);
+    expect(effectiveOf(r.evaluator, now).stake).toBe(200n * E18); // still what was effective
+    expect(effectiveOf(r.evaluator, now + S.activationDelay).stake).toBe(0n);
+    expect(slashEvaluator(r.evaluator, 80n * E18, now + 1, S).taken).toBe(50n * E18);
+    // a pending change blocks the withdrawal
+    const w = { ...r.evaluator, unbondAt: now, unbondLock: 0 };
+    expect(canWithdraw(w, now + 1)).toBe(false);
+    expect(canWithdraw(w, now + S.activationDelay)).toBe(true);
+  });
+  it("splits the actually-slashed total equally among honest revealers, the remainder to the first; burns without one", () => {
+    expect(splitSlash([false, true, false, true, true], 100n)).toEqual({ shares: [0n, 34n, 0n, 33n, 33n], burned: 0n });
+    expect(splitSlash([false, false], 7n)).toEqual({ shares: [0n, 0n], burned: 7n });
+    expect(splitSlash([true], 0n)).toEqual({ shares: [0n], burned: 0n });
+  });
+  it("applySettlement caps rises, counts misses and reports what was taken", () => {
+    const members = [ev({ trust: 10_000 }), ev({ stake: 10n, effStake: 10n })];
+    const r = applySettlement(members, [true, false], [20_000, 8_000], [0n, 100n], 1_000_000, S);
+    expect(r.trustSet).toEqual([10_000 + S.trustGainPerPeriod, 8_000]);
+    expect(r.slashed).toEqual([0n, 10n]);
+    expect(r.total).toBe(10n);
+    expect(r.evaluators[1]!.tasksMissed).toBe(1);
+    expect(members[0]!.trust).toBe(10_000); // inputs untouched
+  });
+  it("finalizeTask credits fee + slash share to honest revealers and refunds the rest", () => {
+    const members = [ev(), ev(), ev(), ev({ stake: 1_000n * E18 })];
+    const r = finalizeTask({
+      rule: Rule.MEDIAN,
+      params: DEFAULT_SETTLEMENT_PARAMS,
+      staking: S,
+      members,
+      weights: members.map(() => 1n),
+      revealed: [true, true, true, false],
+      scores: [[7_000], [7_000], [7_000], null],
+      m: 1,
+      nodeBudget: 10n * E18,
+      fee: E18,
+      now: 100,
+    });
+    // 10% of 1000 tokens slashed, shared by the three honest revealers (remainder to the first)
+    expect(r.registry.total).toBe(100n * E18);
+    expect(r.slashShare).toEqual([33_333_333_333_333_333_334n, 33_333_333_333_333_333_333n, 33_333_333_333_333_333_333n, 0n]);
+    expect(r.credit[0]).toBe(E18 + 33_333_333_333_333_333_334n);
+    expect(r.burned).toBe(0n);
+    expect(r.settlement.refund).toBe(10n * E18 + 4n * E18 - 4n * E18 - 3n * E18);
+  });
+  it("protocol fee = taskFee + protocolFeeBps of both budgets", () => {
+    expect(protocolFeeFor(DEFAULT_TASK_PARAMS, 100n * E18, 7n * E18)).toBe(E18 / 10n + (107n * E18 * 200n) / 10_000n);
   });
 });
 
 describe("sampling and packing", () => {
   const seed = `0x${"ab".repeat(32)}` as const;
-  it("draws distinct candidates within the budget", () => {
-    const c = [
-      { weight: 10n, cost: 5n },
-      { weight: 10n, cost: 50n },
-      { weight: 10n, cost: 5n },
-      { weight: 10n, cost: 5n },
-    ];
-    const picked = sampleCommittee(c, 3, 15n, seed);
-    expect(picked.sort()).toEqual([0, 2, 3]);
-    expect(sampleCommittee(c, 3, 9n, seed)).toHaveLength(1);
-    expect(new Set(sampleCommittee(c, 4, 1_000n, seed)).size).toBe(4);
+  it("draws distinct candidates, stops when nothing is left", () => {
+    const w = [10n, 10n, 10n, 10n];
+    const picked = sample(w, 3, seed);
+    expect(new Set(picked).size).toBe(3);
+    expect(sample(w, 6, seed)).toHaveLength(4);
+    expect(sample([0n, 0n], 1, seed)).toEqual([]);
+    expect(w).toEqual([10n, 10n, 10n, 10n]); // input untouched
+  });
+  it("drawCommittee maps draws to list positions, fixes voting weights, and returns null when unfillable", () => {
+    const list = [ev(), ev({ effCost: 5n * E18 }), ev(), null, ev()];
+    const c = drawCommittee(list, 1, E18, -1, 3, seed, 0, S, 0)!;
+    expect([...c.members].sort()).toEqual([0, 2, 4]); // the hole (3) and the expensive one (1) are never drawn
+    expect(c.weights).toEqual(c.members.map(() => votingWeight(S.initialTrust, 1_000n * E18, S.stakeCap)));
+    expect(drawCommittee(list, 1, E18, 0, 3, seed, 0, S, 0)).toBeNull(); // the requester is excluded: 2 left
+  });
+  it("drawCommittee cancels a price only evaluators holding < minEligibleBps of the profile's weight accept", () => {
+    // three cheap sybils at minStake, two honest members at 1000 tokens declaring 2 tokens
+    const sybil = ev({ stake: S.minStake, effStake: S.minStake, effCost: 0n, cost: 0n });
+    const list = [sybil, sybil, sybil, ev({ effCost: 2n * E18 }), ev({ effCost: 2n * E18 })];
+    // sybils hold 300 / 2300 = 13% of the serving weight
+    expect(drawCommittee(list, 1, E18 / 10n, -1, 3, seed, 0, S, 5_000)).toBeNull();
+    expect(drawCommittee(list, 1, E18 / 10n, -1, 3, seed, 0, S, 1_000)).not.toBeNull();
+    expect(drawCommittee(list, 1, 2n * E18, -1, 3, seed, 0, S, 5_000)).not.toBeNull(); // at the honest price everyone fits
+    expect(candidates(list, 1, E18 / 10n, -1, 0, S).servingWeight).toBe(BigInt(S.initialTrust) * 2_300n * E18);
   });
   it("round-trips packed scores", () => {
-    const s = [0, 1, 10_000, 65_535 > 10_000 ? 9_999 : 0, 42];
+    const s = [0, 1, 10_000, 9_999, 42];
     expect(unpackScores(packScores(s), s.length)).toEqual(s);
     expect(() => packScores([10_001])).toThrow(RangeError);
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fromBps } from "../../oracle/core/units.js";
 import { ATTACKS, DEFAULT_ATTACK_PARAMS, strategyOf, type AttackContext } from "../../oracle/sim/attacks/index.js";
 import { createRun } from "../../oracle/sim/engine.js";
+import { DEFAULT_PROTOCOL_PARAMS } from "../../oracle/rules/index.js";
 import { median } from "../../oracle/sim/metrics.js";
 import { Rng } from "../../oracle/sim/rng.js";
 import { honestScore } from "../../oracle/sim/signals.js";
@@ -207,5 +208,83 @@ describe("attacks inside the engine (contract rules)", () => {
     expect(withTarget).toBeGreaterThan(100);
     expect(boosted / withTarget).toBeGreaterThan(0.2);
     expect(boosted / withTarget).toBeLessThan(0.4);
+  });
+});
+
+describe("protocol attacks on the v2 rules (engine scenarios)", () => {
+  const E18 = 10n ** 18n;
+  const rounds = 300;
+  const finish = (sp: Parameters<typeof createRun>[0]) => {
+    const run = createRun(sp, rounds);
+    for (let i = 0; i < rounds; i++) run.step();
+    return run;
+  };
+
+  it("self-dealing requester: pays a protocol fee on every own task; its minStake sybils hold few seats of honest committees", () => {
+    const run = finish(spec({ attack: "self-deal", attackerRatio: 0.3, evaluatorPool: 10, committeeSize: 5, seed: 9 }));
+    const t = run.totals();
+    const sybils = run.evaluators.filter((e) => e.attacker);
+    expect(sybils.every((e) => e.cost === 0n && e.stake <= run.protocol.staking.minStake)).toBe(true);
+    expect(t.selfTasks).toBe(rounds);
+    // 0.1 token + 2% of (100 + 3 x 0.1) per own task
+    const perTask = run.protocol.governance.tasks.taskFee + ((100n * E18 + 3n * (E18 / 10n)) * 200n) / 10_000n;
+    expect(t.requesterProtocolFees).toBe(perTask * BigInt(rounds));
+    // sybils at the minimum stake weigh a tenth of an honest member: 30% of the pool, < 10% of the seats
+    expect(t.honestSeats / t.seats).toBeGreaterThan(0.9);
+    const income = sybils.reduce((a, e) => a + e.fees + e.slashShares, 0n);
+    expect(income - t.requesterSpend).toBeLessThan(0n); // in cash, self-dealing loses money
+    // at the minimum price only the cost-0 sybils fit: they hold < minEligibleBps (50%) of the
+    // profile's weight, so every own task is cancelled and no node is stiffed
+    expect(t.selfCancelled).toBe(t.selfTasks);
+    expect(t.selfNodePay).toBe(0n);
+    expect(t.selfSeats).toBe(0);
+  });
+
+  it("self-dealing without the eligibility quorum (minEligibleBps = 0): the sybils take the requester's own committees and stiff the nodes", () => {
+    const run = finish(
+      spec({
+        attack: "self-deal",
+        attackerRatio: 0.3,
+        evaluatorPool: 10,
+        committeeSize: 5,
+        seed: 9,
+        protocol: { staking: DEFAULT_PROTOCOL_PARAMS.staking, governance: { ...DEFAULT_PROTOCOL_PARAMS.governance, tasks: { ...DEFAULT_PROTOCOL_PARAMS.governance.tasks, minEligibleBps: 0 } } },
+      }),
+    );
+    const t = run.totals();
+    expect(t.selfCancelled).toBe(0);
+    expect(t.selfHonestSeats).toBe(0);
+    expect(t.selfNodePayHonest - t.selfNodePay).toBeGreaterThan(100n * E18);
+  });
+
+  it("whitewashing: a fresh identity starts at initialTrust, below established honest members, and waits out the activation delay", () => {
+    const run = finish(spec({ attack: "whitewash", attackerRatio: 0.3, evaluatorPool: 10, committeeSize: 5, seed: 4 }));
+    const t = run.totals();
+    const washers = run.evaluators.filter((e) => e.attacker);
+    expect(washers.reduce((a, e) => a + e.washes, 0)).toBeGreaterThan(0);
+    expect(Math.max(...t.washTrustBefore)).toBeLessThan(run.protocol.staking.initialTrust);
+    // the attackers hold 30% of the pool but far less of the sampling weight
+    expect(t.attackerWeightShareSum / t.weightRounds).toBeLessThan(0.15);
+    const honest = run.evaluators.filter((e) => !e.attacker);
+    for (const e of washers) expect(e.trust).toBeLessThanOrEqual(Math.min(...honest.map((h) => h.trust)));
+  });
+
+  it("short-window griefing: members answering within the protocol minimum are never slashed; slower ones are", () => {
+    const fast = finish(spec({ attack: "short-window", attackerRatio: 0.5, evaluatorPool: 10, committeeSize: 5, seed: 2 }));
+    expect(fast.totals().griefedTasks).toBeGreaterThan(100);
+    expect(fast.totals().honestMisses).toBe(0);
+    expect(fast.evaluators.every((e) => e.slashed === 0n)).toBe(true);
+    const slow = finish(
+      spec({ attack: "short-window", attackerRatio: 0.5, evaluatorPool: 10, committeeSize: 5, seed: 2, attackParams: { ...DEFAULT_ATTACK_PARAMS, honestLatencySeconds: 600 } }),
+    );
+    expect(slow.totals().honestMisses).toBeGreaterThan(0);
+    expect(slow.evaluators.some((e) => e.slashed > 0n)).toBe(true);
+  });
+
+  it("the cost filter binds: at a price only cheap evaluators fit, tasks are drawn among them or cancelled", () => {
+    const cheap = finish(spec({ evaluatorPool: 12, committeeSize: 5, economics: { ...spec().economics, feePerMember: E18 } }));
+    expect(cheap.evaluators.filter((e) => e.sampled > 0).every((e) => e.cost <= E18)).toBe(true);
+    const tooCheap = finish(spec({ evaluatorPool: 12, committeeSize: 5, economics: { ...spec().economics, feePerMember: E18 / 2n } }));
+    expect(tooCheap.totals().unfillableRounds).toBe(rounds); // 3 evaluators declare 0.5: no committee of 5
   });
 });

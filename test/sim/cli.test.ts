@@ -74,6 +74,45 @@ describe("poq simulate", () => {
     expect(err).toMatch(/^poq: invalid simulation config .*unknown attack "bribe".*attacker ratio must be in \[0,1\].*committee size 11 is larger than the evaluator pool \(10\)\n$/);
     await expect(readdir(path.join(dir, "out"))).rejects.toThrow();
   });
+
+  it("gains the protocol attacks and a price sweep; refuses prices and committees under the protocol minimum", async () => {
+    const cfg = {
+      ...small,
+      rounds: 40,
+      sweep: [
+        { name: "protocol", attacks: ["self-deal", "whitewash", "short-window"], attackerRatios: [0, 0.3], defenses: ["TRUST_WEIGHTED_MEDIAN"], signals: ["composite"], committeeSizes: [3] },
+        { name: "price", attacks: ["collude"], attackerRatios: [0, 0.3], defenses: ["MEDIAN"], signals: ["composite"], committeeSizes: [5], feesPerMember: ["500000000000000000", "2000000000000000000"] },
+      ],
+    };
+    const { file, dir } = await cfgFile(cfg);
+    const outDir = path.join(dir, "out");
+    await main(["node", "poq", "simulate", "--config", file, "--out", outDir, "--no-progress"]);
+    expect(err).toBe("");
+    const doc = JSON.parse(await readFile(path.join(outDir, "simulation.json"), "utf8"));
+    const rows = doc.rows as SimRow[];
+    const selfDeal = rows.find((r) => r.attack === "self-deal" && r.attackerRatio === 0.3)!;
+    expect(selfDeal.requesterProtocolFees).toBeGreaterThan(0);
+    expect(selfDeal.attackerProfit).toBeLessThan(0);
+    const grief = rows.find((r) => r.attack === "short-window" && r.attackerRatio === 0.3)!;
+    expect(grief.attackers).toBe(0);
+    expect(grief.griefedTasks).toBeGreaterThan(0);
+    expect(grief.honestSlashed).toBe(0);
+    const wash = rows.find((r) => r.attack === "whitewash" && r.attackerRatio === 0.3)!;
+    expect(wash.washes).toBeGreaterThan(0);
+    const cheap = rows.find((r) => r.sweep === "price" && r.feePerMember === 0.5 && r.attackerRatio === 0)!;
+    const dear = rows.find((r) => r.sweep === "price" && r.feePerMember === 2 && r.attackerRatio === 0)!;
+    expect(cheap.unfillableShare).toBeGreaterThan(dear.unfillableShare as number);
+    const summary = await readFile(path.join(outDir, "summary.md"), "utf8");
+    expect(summary).toContain("## Protocol attacks");
+    expect(summary).toContain("## Price sweep");
+    expect(await readdir(path.join(outDir, "figures"))).toEqual(expect.arrayContaining(["price-cancelled-price.svg"]));
+
+    const bad = await cfgFile({ ...small, economics: { feePerMember: "1000" }, sweep: { ...small.sweep, committeeSizes: [2] } });
+    await main(["node", "poq", "simulate", "--config", bad.file, "--out", path.join(bad.dir, "out")]);
+    expect(process.exitCode).toBe(1);
+    expect(err).toMatch(/committeeSizes\[0\]: Too small.*|committee size 2/);
+    expect(err).toMatch(/below the protocol minimum minFeePerMember/);
+  });
 });
 
 describe("breaking points and the headline check", () => {
@@ -87,6 +126,7 @@ describe("breaking points and the headline check", () => {
       defense: "MEDIAN",
       signal: "calibrated",
       committeeSize: 7,
+      feePerMember: 2,
       rewardSpearman: 0.8,
       rewardSpearmanClean: 0.8,
       rewardFidelity: 1,

@@ -33,7 +33,13 @@ export function spec(over: Partial<RunSpec> & { attack?: AttackId; defense?: Def
     seed: 42,
     attackParams: { ...DEFAULT_ATTACK_PARAMS },
     target: "worst",
-    economics: { stake: 1000n * 10n ** 18n, evaluatorCost: 10n ** 18n, nodeBudget: 100n * 10n ** 18n, workCostBps: 8000 },
+    economics: {
+      stake: 1000n * 10n ** 18n,
+      evaluatorCosts: [5n * 10n ** 17n, 10n ** 18n, 15n * 10n ** 17n, 2n * 10n ** 18n],
+      feePerMember: 2n * 10n ** 18n,
+      nodeBudget: 100n * 10n ** 18n,
+      workCostBps: 8000,
+    },
     settlement: { ...DEFAULT_SETTLEMENT_PARAMS },
     ...over,
   };

@@ -66,9 +66,11 @@ describe("sim metrics on hand-computed cases", () => {
       cost: e18,
       targets: new Set<number>(),
       fees,
+      slashShares: 0n,
       slashed,
       workCost,
       sampled: 1,
+      washes: 0,
     });
     const base = (nodePay: bigint[], evaluators: ReturnType<typeof ev>[]): RunTotals => ({
       rounds: 2,
@@ -85,6 +87,23 @@ describe("sim metrics on hand-computed cases", () => {
       honestTrust: Float64Array.from([10_000, 12_000]),
       attackerTrust: Float64Array.from([10_000, 8_000]),
       targetNodes: [2],
+      seats: 10,
+      honestSeats: 9,
+      attackerWeightShareSum: 0.2,
+      weightRounds: 2,
+      requesterSpend: 0n,
+      requesterProtocolFees: 0n,
+      selfTasks: 0,
+      selfCancelled: 0,
+      selfNodePay: 0n,
+      selfNodePayHonest: 0n,
+      selfSeats: 0,
+      selfHonestSeats: 0,
+      griefedTasks: 0,
+      honestMisses: 0,
+      burned: 0n,
+      washTrustBefore: [],
+      washHonestTrust: [],
     });
     const clean = base([40n * e18, 20n * e18, 2n * e18, 0n], [ev(false, 2n * e18, 0n, e18), ev(false, 2n * e18, 0n, e18)]);
     const attacked = base([40n * e18, 20n * e18, 6n * e18, 0n], [ev(false, 2n * e18, 0n, e18), ev(true, e18, e18 / 2n, e18)]);
@@ -107,5 +126,8 @@ describe("sim metrics on hand-computed cases", () => {
     expect(m.honestProfit).toBeCloseTo(1, 12);
     // low-quality share: qualities 0.9, 0.5, 0.2 -> median 0.5 -> node 2 only: 6 / 36
     expect(m.lowQualityRewardShare).toBeCloseTo(6 / 36, 12);
+    expect(m.honestSeatShare).toBeCloseTo(0.9, 12);
+    expect(m.attackerWeightShare).toBeCloseTo(0.1, 12);
+    expect(m.requesterSpend).toBe(0);
   });
 });

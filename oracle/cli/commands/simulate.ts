@@ -1,7 +1,10 @@
 /**
  * `poq simulate --config FILE --out DIR`: the adversarial Monte Carlo on the contract's
- * mirrored rules. The config is validated in full (and the scored data loaded) before any
- * simulation starts.
+ * mirrored v2 rules: scoring attacks by evaluators (boost, collude, copy, ...), and the
+ * protocol attacks "self-deal" (a requester with sybil evaluators), "whitewash" (low-trust
+ * identities re-registering) and "short-window" (a requester using the minimum windows), over
+ * evaluators with different declared costs and a sweep of task prices. The config is validated
+ * in full (and the scored data loaded) before any simulation starts.
  */
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
@@ -15,7 +18,9 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function register(program: Command): void {
   program
     .command("simulate")
-    .description("adversarial PoQ simulation: attacks x attacker ratios x defenses x quality signals x committee sizes")
+    .description(
+      "adversarial PoQ simulation on the v2 rules: attacks (incl. self-deal, whitewash, short-window) x attacker ratios x defenses x quality signals x committee sizes x prices",
+    )
     .requiredOption("--config <file>", "simulation config (JSON)")
     .requiredOption("--out <dir>", "output directory (simulation.json, summary.md, figures/)")
     .option("--no-progress", "no progress bar")

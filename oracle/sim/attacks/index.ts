@@ -7,11 +7,14 @@ import { lazy } from "./lazy.js";
 import { noise } from "./noise.js";
 import { reverse } from "./reverse.js";
 import { sabotage } from "./sabotage.js";
+import { selfDeal } from "./self-deal.js";
+import { shortWindow } from "./short-window.js";
+import { whitewash } from "./whitewash.js";
 import type { AttackStrategy } from "./types.js";
 
 export * from "./types.js";
 
-export const ATTACKS = ["none", "boost", "sabotage", "noise", "intermittent", "reverse", "collude", "lazy", "copy", "copy-plaintext"] as const;
+export const ATTACKS = ["none", "boost", "sabotage", "noise", "intermittent", "reverse", "collude", "lazy", "copy", "copy-plaintext", "self-deal", "whitewash", "short-window"] as const;
 export type AttackId = (typeof ATTACKS)[number];
 
 const STRATEGIES: Record<Exclude<AttackId, "none">, AttackStrategy> = {
@@ -24,6 +27,9 @@ const STRATEGIES: Record<Exclude<AttackId, "none">, AttackStrategy> = {
   lazy,
   copy,
   "copy-plaintext": copyPlaintext,
+  "self-deal": selfDeal,
+  whitewash,
+  "short-window": shortWindow,
 };
 
 /** The strategy of an attack, or null for "none". */

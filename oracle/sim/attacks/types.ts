@@ -23,6 +23,14 @@ export interface AttackParams {
    * "previous" copies the previous task's published consensus, "abstain" does not commit.
    */
   copyMode: "previous" | "abstain";
+  /** Self-dealing: the attacker's own tasks per round (besides the honest requesters' task). */
+  selfDealTasksPerRound: number;
+  /** Self-dealing: what the sybils do in the attacker's own tasks. */
+  selfDealMode: "stiff" | "farm";
+  /** Whitewashing: an identity whose trust (bps) falls below this re-registers (0: the protocol's initialTrust). */
+  washBelow: number;
+  /** Short-window griefing: honest members' largest response latency (seconds) for a commit and for a reveal. */
+  honestLatencySeconds: number;
 }
 
 export const DEFAULT_ATTACK_PARAMS: Readonly<AttackParams> = Object.freeze({
@@ -33,6 +41,10 @@ export const DEFAULT_ATTACK_PARAMS: Readonly<AttackParams> = Object.freeze({
   intermittentProb: 0.3,
   lazyScore: 0.5,
   copyMode: "previous",
+  selfDealTasksPerRound: 1,
+  selfDealMode: "stiff",
+  washBelow: 0,
+  honestLatencySeconds: 120,
 });
 
 /** Everything an attacker may use when it scores one task (floats in [0,1]). */
@@ -70,6 +82,12 @@ export interface AttackStrategy {
    * (collusion), "own" = each attacker its own node (independent operators), "none".
    */
   target: "shared" | "own" | "none";
+  /**
+   * Scenario-level behaviour the engine runs besides scoring: "self-deal" (the attackers are a
+   * requester's sybils; it also creates its own tasks), "whitewash" (low-trust identities
+   * re-register), "short-window" (a requester uses minimum windows; no malicious evaluator).
+   */
+  kind?: "self-deal" | "whitewash" | "short-window";
   /** Scores in [0,1], one per output, or null to not commit at all. */
   score(ctx: AttackContext): number[] | null;
 }
