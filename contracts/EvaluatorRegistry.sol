@@ -63,6 +63,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         // word 3
         uint32 listIndex; // position in the evaluator list + 1 (0: not listed)
         uint40 unbondLock; // unbonding stays until then: the end of the last committee it counted for
+        uint32 slashAt; // when the last slash reaches the effective stake (0: none pending)
     }
 
     IERC20 public immutable token;
@@ -277,7 +278,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @notice Frees the place of an evaluator that cannot be drawn: its declared and
     ///         effective stake are both under minStake, or it declares and effectively serves no
-    ///         profile (anyone may call). Its remaining stake starts unbonding; its trust is
+    ///         active profile (anyone may call). Its remaining stake starts unbonding; its trust is
     ///         remembered.
     function evict(address evaluator) external {
         Evaluator storage e = _registered(evaluator);
@@ -286,7 +287,8 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         // both the declared and the effective state: an exit in progress is not a way out of
         // sampling before the activation delay
         bool underMinimum = e.stake < minStake && effStake < minStake;
-        bool servesNothing = e.profiles == 0 && effMask == 0;
+        uint256 active = profileRegistry.activeMask();
+        bool servesNothing = e.profiles & active == 0 && effMask & active == 0;
         if (!underMinimum && !servesNothing) revert NotEvictable(evaluator);
         _materialize(e);
         if (e.lockedUntil > e.unbondLock) e.unbondLock = e.lockedUntil;
@@ -444,14 +446,20 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (!e.registered) revert NotRegistered(a);
     }
 
-    /// @dev Effective (stake, cost, mask): the declared values once their delay passed.
+    /// @dev Effective (stake, cost, mask): the declared values once their delay passed; and once
+    ///      the last slash matured (`slashAt`), never more stake than is left at risk.
     function _effective(Evaluator storage e) internal view returns (uint256 stake, uint256 cost, uint256 mask) {
         uint256 at = e.pendingAt;
-        if (at != 0 && at <= block.timestamp) return (e.stake, e.cost, e.profiles);
-        return (e.effStake, e.effCost, e.effProfiles);
+        if (at != 0 && at <= block.timestamp) (stake, cost, mask) = (e.stake, e.cost, e.profiles);
+        else (stake, cost, mask) = (e.effStake, e.effCost, e.effProfiles);
+        uint256 s = e.slashAt;
+        if (s != 0 && s <= block.timestamp) {
+            uint256 left = uint256(e.stake) + e.unbonding;
+            if (stake > left) stake = left;
+        }
     }
 
-    /// @dev Writes the effective values when a pending change is due.
+    /// @dev Writes the effective values when a pending change or slash is due.
     function _materialize(Evaluator storage e) internal {
         uint256 at = e.pendingAt;
         if (at != 0 && at <= block.timestamp) {
@@ -459,6 +467,12 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
             e.effCost = e.cost;
             e.effProfiles = e.profiles;
             e.pendingAt = 0;
+        }
+        uint256 s = e.slashAt;
+        if (s != 0 && s <= block.timestamp) {
+            uint256 left = uint256(e.stake) + e.unbonding;
+            if (e.effStake > left) e.effStake = uint88(left);
+            e.slashAt = 0;
         }
     }
 
@@ -570,14 +584,14 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return e.period == period ? e.periodTrust : e.trust;
     }
 
-    /// @dev Takes up to `amount` from the declared stake, then unbonding. Like any change, the
-    ///      lower stake reaches sampling `activationDelay` later, never at the moment someone
-    ///      chooses to finalize (a finalization just before a visible draw would otherwise
-    ///      re-roll it). Until then the trust penalty of the miss (20% by default, against a 10%
-    ///      slash) more than offsets the overstatement.
+    /// @dev Takes up to `amount` from the declared stake, then unbonding. The lower stake
+    ///      reaches sampling at `slashAt`, `activationDelay` after the first slash still pending:
+    ///      never at the moment someone chooses to finalize (a finalization just before a
+    ///      visible draw would otherwise re-roll it), and never later than that (the
+    ///      evaluator's own changes cannot postpone it, unlike `pendingAt`).
     function _slash(address a, Evaluator storage e, uint256 amount) internal returns (uint256 taken) {
         _materialize(e);
-        _pendNow(e);
+        if (e.slashAt == 0) e.slashAt = uint32(block.timestamp + _params.activationDelay);
         uint256 fromStake = amount <= e.stake ? amount : e.stake;
         e.stake -= uint88(fromStake);
         uint256 rest = amount - fromStake;

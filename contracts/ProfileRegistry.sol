@@ -29,6 +29,8 @@ contract ProfileRegistry is AccessControl {
     mapping(bytes32 => Profile) internal _profiles;
     /// @notice Registered profile hashes by id.
     bytes32[] public hashes;
+    /// @notice Bit i set: the profile with id i is active (tasks may name it).
+    uint256 public activeMask;
 
     event ProfileRegistered(bytes32 indexed profileHash, uint8 id, string uri);
     event ProfileRetired(bytes32 indexed profileHash);
@@ -54,6 +56,7 @@ contract ProfileRegistry is AccessControl {
         if (id >= MAX_PROFILES) revert TooManyProfiles();
         _profiles[profileHash] = Profile({registered: true, active: true, id: uint8(id), uri: uri});
         hashes.push(profileHash);
+        activeMask |= uint256(1) << id;
         emit ProfileRegistered(profileHash, uint8(id), uri);
     }
 
@@ -63,6 +66,7 @@ contract ProfileRegistry is AccessControl {
         Profile storage p = _profiles[profileHash];
         if (!p.registered || !p.active) revert UnknownProfile(profileHash);
         p.active = false;
+        activeMask &= ~(uint256(1) << p.id);
         emit ProfileRetired(profileHash);
     }
 
@@ -73,12 +77,13 @@ contract ProfileRegistry is AccessControl {
         return uint256(1) << p.id;
     }
 
-    /// @notice The serve mask of a list of registered profiles (retired ones allowed: an
-    ///         evaluator may keep serving running tasks); reverts UnknownProfile otherwise.
+    /// @notice The serve mask of a list of active profiles; reverts UnknownProfile for an
+    ///         unregistered or retired one (serving a profile no task may name would be a way to
+    ///         hold a registry place without ever being drawn).
     function maskOf(bytes32[] calldata profileHashes) external view returns (uint256 mask) {
         for (uint256 i; i < profileHashes.length; ++i) {
             Profile storage p = _profiles[profileHashes[i]];
-            if (!p.registered) revert UnknownProfile(profileHashes[i]);
+            if (!p.active) revert UnknownProfile(profileHashes[i]);
             mask |= uint256(1) << p.id;
         }
     }

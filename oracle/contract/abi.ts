@@ -3648,6 +3648,11 @@ export const evaluatorRegistryAbi = [
             "internalType": "uint40",
             "name": "unbondLock",
             "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "slashAt",
+            "type": "uint32"
           }
         ],
         "internalType": "struct EvaluatorRegistry.Evaluator",
@@ -4370,6 +4375,19 @@ export const profileRegistryAbi = [
       }
     ],
     "name": "activeBit",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "activeMask",
     "outputs": [
       {
         "internalType": "uint256",

@@ -44,6 +44,8 @@ export interface RegistryEvaluator {
   lockedUntil: number;
   /** The unbonding part stays (cannot be withdrawn) until then: the end of the last committee it counted for. */
   unbondLock: number;
+  /** When the last slash reaches the effective stake (0: none pending). */
+  slashAt: number;
 }
 
 /** A new registration at `now` (what `register` writes): nothing effective until the activation delay. */
@@ -74,6 +76,7 @@ export function registerEvaluator(
     unbondAt: 0,
     lockedUntil: 0,
     unbondLock: 0,
+    slashAt: 0,
   };
 }
 
@@ -173,18 +176,38 @@ export function trustPeriodOf(now: number, trustPeriod: number): number {
   return Math.floor(now / trustPeriod) % 65_536;
 }
 
-/** `_effective`: the declared values once `pendingAt != 0 && pendingAt <= now`, else the effective ones. */
+/**
+ * `_effective`: the declared values once `pendingAt != 0 && pendingAt <= now`, else the effective
+ * ones; once the last slash matured (`slashAt != 0 && slashAt <= now`), the stake is capped at
+ * what is left at risk (stake + unbonding).
+ */
 export function effectiveOf(e: RegistryEvaluator, now: number): { stake: bigint; cost: bigint; profiles: number } {
-  if (e.pendingAt !== 0 && e.pendingAt <= now) return { stake: e.stake, cost: e.cost, profiles: e.profiles };
-  return { stake: e.effStake, cost: e.effCost, profiles: e.effProfiles };
+  const out =
+    e.pendingAt !== 0 && e.pendingAt <= now
+      ? { stake: e.stake, cost: e.cost, profiles: e.profiles }
+      : { stake: e.effStake, cost: e.effCost, profiles: e.effProfiles };
+  if (e.slashAt !== 0 && e.slashAt <= now) {
+    const left = e.stake + e.unbonding;
+    if (out.stake > left) out.stake = left;
+  }
+  return out;
 }
 
-/** `_materialize`: writes the effective values when a pending change is due (a copy). */
+/** `_materialize`: writes the effective values when a pending change or slash is due (a copy). */
 export function materialize(e: RegistryEvaluator, now: number): RegistryEvaluator {
-  if (e.pendingAt !== 0 && e.pendingAt <= now) {
-    return { ...e, effStake: e.stake, effCost: e.cost, effProfiles: e.profiles, pendingAt: 0 };
+  const out = { ...e };
+  if (out.pendingAt !== 0 && out.pendingAt <= now) {
+    out.effStake = out.stake;
+    out.effCost = out.cost;
+    out.effProfiles = out.profiles;
+    out.pendingAt = 0;
   }
-  return { ...e };
+  if (out.slashAt !== 0 && out.slashAt <= now) {
+    const left = out.stake + out.unbonding;
+    if (out.effStake > left) out.effStake = left;
+    out.slashAt = 0;
+  }
+  return out;
 }
 
 /** Sampling weight: trust x min(effStake, stakeCap). */
@@ -280,9 +303,10 @@ export function samplingTrust(e: RegistryEvaluator, now: number, trustPeriod: nu
 }
 
 /**
- * `_slash`: materialize, re-pend (like any change, the lower stake reaches sampling only
- * `activationDelay` later: a finalization just before a visible draw cannot re-roll it), then take
- * up to `amount` from the declared stake, then from unbonding.
+ * `_slash`: materialize, then (when no slash is pending) set `slashAt = now + activationDelay`:
+ * the lower stake reaches sampling then, not when someone chooses to finalize, and the
+ * evaluator's own changes cannot postpone it; then take up to `amount` from the declared stake,
+ * then from unbonding.
  */
 export function slashEvaluator(
   e: RegistryEvaluator,
@@ -291,7 +315,7 @@ export function slashEvaluator(
   p: Pick<StakingParams, "activationDelay">,
 ): { evaluator: RegistryEvaluator; taken: bigint } {
   const out = materialize(e, now);
-  out.pendingAt = pendAt(now, p.activationDelay);
+  if (out.slashAt === 0) out.slashAt = pendAt(now, p.activationDelay);
   const fromStake = amount <= out.stake ? amount : out.stake;
   out.stake -= fromStake;
   const rest = amount - fromStake;

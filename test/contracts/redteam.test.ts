@@ -733,3 +733,46 @@ describe("RT-13 the deviation reference is the trust-weighted median", () => {
     expect((await c.registry.read.getEvaluator([sybils[0]!])).trust).toBe(3_280); // 5000 x 0.9^4 (floored each step)
   });
 });
+
+describe("third review: slashes that never reach sampling, squatting through a retired profile", () => {
+  it("a slashed evaluator cannot keep its pre-slash weight by postponing its own changes: the slash reaches the effective stake at slashAt (fixed at the slash), and a minStake member slashed to 90 becomes evictable", async () => {
+    const c = await setupChain();
+    const nodes = await c.nodes(1);
+    const requester = (await c.actor(1)).address;
+    await c.evaluators(2, 1_000n * E18, 1n * E18);
+    const [zombie] = await c.evaluators(1, P.staking.minStake, 1n * E18, { first: 700 });
+    const { taskId, members } = await c.createTask(requester, c.spec(nodes));
+    expect(members).toContain(zombie);
+    await c.play(taskId, members, members.map((m) => (m === zombie ? undefined : [7_000])));
+    await c.finalize(taskId);
+    expect((await c.registry.read.getEvaluator([zombie!])).stake).toBe(90n * E18);
+    const slashAt = BigInt((await c.registry.read.getEvaluator([zombie!])).slashAt);
+    // the zombie re-declares its cost every 50 s: this postpones pendingAt, not slashAt
+    for (let i = 0; i < 3; i++) {
+      await c.warp(P.staking.activationDelay - 10);
+      await c.registry.write.setCost([1n * E18], { account: zombie! });
+    }
+    expect(await c.now()).toBeGreaterThan(slashAt);
+    expect((await c.registry.read.effectiveOf([zombie!]))[0]).toBe(90n * E18); // was 100 forever
+    await c.registry.write.evict([zombie!], { account: requester });
+    expect((await c.registry.read.getEvaluator([zombie!])).registered).toBe(false);
+    await conservedOk(c);
+  });
+
+  it("a retired profile can no longer be declared, and an evaluator that serves only retired profiles is evictable (no place held without ever being drawable)", async () => {
+    const c = await setupChain();
+    const OLD = `0x${"ab".repeat(32)}` as const;
+    await c.profileRegistry.write.register([OLD, "old"]);
+    const [early] = await c.evaluators(1, P.staking.minStake, 1n * E18, { first: 700, profiles: [OLD] });
+    await c.profileRegistry.write.retire([OLD]);
+    const late = (await c.actor(701)).address;
+    await rv(c, c.registry, c.registry.write.register([P.staking.minStake, 1n * E18, [OLD]], { account: late }), "UnknownProfile");
+    await rv(c, c.registry, c.registry.write.setProfiles([[OLD]], { account: early! }), "UnknownProfile");
+    expect(await c.profileRegistry.read.activeMask()).toBe(1n); // TEST_PROFILE (id 0) only
+    await c.registry.write.evict([early!], { account: late });
+    expect((await c.registry.read.getEvaluator([early!])).registered).toBe(false);
+    // serving an active profile as well keeps an evaluator in place
+    const [both] = await c.evaluators(1, P.staking.minStake, 1n * E18, { first: 702, profiles: [TEST_PROFILE] });
+    await rv(c, c.registry, c.registry.write.evict([both!], { account: late }), "NotEvictable");
+  });
+});

@@ -222,6 +222,7 @@ type ChainEvaluator = {
   periodGain: number;
   period: number;
   unbondLock: number;
+  slashAt: number;
 };
 
 function fromChain(e: ChainEvaluator): RegistryEvaluator {
@@ -243,6 +244,7 @@ function fromChain(e: ChainEvaluator): RegistryEvaluator {
     unbondAt: Number(e.unbondAt),
     lockedUntil: Number(e.lockedUntil),
     unbondLock: Number(e.unbondLock),
+    slashAt: Number(e.slashAt),
   };
 }
 

@@ -227,21 +227,28 @@ describe("registry rules", () => {
     // period numbers wrap at 2^16
     expect(moveTrust(ev({ trust: 10_000 }), 10_500, 3_600 * 65_537, p).period).toBe(1);
   });
-  it("slashes from stake, then unbonding, at most what is there; the lower stake reaches sampling after the delay", () => {
+  it("slashes from stake, then unbonding, at most what is there; the lower stake reaches sampling at slashAt, which the evaluator cannot postpone", () => {
     const e = requestUnbond(ev({ stake: 300n * E18, effStake: 300n * E18 }), 100n * E18, 10, S);
     expect([e.stake, e.unbonding]).toEqual([200n * E18, 100n * E18]);
     const now = 10 + S.activationDelay; // the unbonding request is effective now
     const r = slashEvaluator(e, 250n * E18, now, S);
     expect(r.taken).toBe(250n * E18);
     expect([r.evaluator.stake, r.evaluator.unbonding]).toEqual([0n, 50n * E18]);
-    expect(r.evaluator.pendingAt).toBe(now + S.activationDelay);
+    expect(r.evaluator.pendingAt).toBe(0); // the slash does not postpone (or wait for) other changes
+    expect(r.evaluator.slashAt).toBe(now + S.activationDelay);
     expect(effectiveOf(r.evaluator, now).stake).toBe(200n * E18); // still what was effective
-    expect(effectiveOf(r.evaluator, now + S.activationDelay).stake).toBe(0n);
-    expect(slashEvaluator(r.evaluator, 80n * E18, now + 1, S).taken).toBe(50n * E18);
-    // a pending change blocks the withdrawal
+    expect(effectiveOf(r.evaluator, now + S.activationDelay).stake).toBe(50n * E18); // capped at what is left at risk
+    // a second slash before the first matured keeps the first maturity time
+    const r2 = slashEvaluator(r.evaluator, 80n * E18, now + 1, S);
+    expect(r2.taken).toBe(50n * E18);
+    expect(r2.evaluator.slashAt).toBe(now + S.activationDelay);
+    expect(effectiveOf(r2.evaluator, now + S.activationDelay).stake).toBe(0n);
+    // a pending change blocks the withdrawal; a pending slash does not
     const w = { ...r.evaluator, unbondAt: now, unbondLock: 0 };
-    expect(canWithdraw(w, now + 1)).toBe(false);
-    expect(canWithdraw(w, now + S.activationDelay)).toBe(true);
+    expect(canWithdraw(w, now + 1)).toBe(true);
+    const p = { ...w, pendingAt: now + 5 };
+    expect(canWithdraw(p, now + 1)).toBe(false);
+    expect(canWithdraw(p, now + 5)).toBe(true);
   });
   it("splits the actually-slashed total equally among honest revealers, the remainder to the first; burns without one", () => {
     expect(splitSlash([false, true, false, true, true], 100n)).toEqual({ shares: [0n, 34n, 0n, 33n, 33n], burned: 0n });
