@@ -4,4 +4,4 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../oracle/cli/index.ts");
-await main(process.argv);
+await main(process.argv, { standalone: true });

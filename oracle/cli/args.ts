@@ -18,3 +18,9 @@ export function tokensArg(flag: string, v: string, o: { allowZero?: boolean } = 
   if (wei < 0n || (wei === 0n && !o.allowZero)) throw new InputError(`${flag}: must be ${o.allowZero ? "zero or more" : "more than zero"}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "range" });
   return wei;
 }
+
+/** A task id (a non-negative integer); an error names the argument. */
+export function taskIdArg(v: string, what = "task id"): bigint {
+  if (!/^\d+$/.test(v.trim())) throw new InputError(`${what} must be a number, got "${v}"`, { field: "task", reason: "malformed" });
+  return BigInt(v.trim());
+}

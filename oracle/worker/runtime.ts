@@ -1,5 +1,5 @@
 import type { Address, LocalAccount, PublicClient } from "viem";
-import { createRpcClient } from "../chain/client.js";
+import { closeRpcClient, createRpcClient } from "../chain/client.js";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { PoqConfig } from "../config/schema.js";
@@ -40,6 +40,11 @@ export interface RuntimeOptions {
   contract?: Address;
   content?: ContentStore;
   fault?: (point: string) => void;
+  /**
+   * Retries of the first connection to the RPC (default: cfg.tx.maxRetries). A worker starting
+   * under a service manager fails fast on an unreachable RPC instead of backing off for long.
+   */
+  connectRetries?: number;
 }
 
 export interface WorkerRuntime {
@@ -57,7 +62,20 @@ export interface WorkerRuntime {
 export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRuntime> {
   const { cfg, log } = o;
   const client = o.client ?? createRpcClient(cfg.rpcUrl);
-  const chainId = await withRetry(() => client.getChainId(), cfg.tx, `connect to ${cfg.rpcUrl}`, log);
+  const connectTx = o.connectRetries === undefined ? cfg.tx : { ...cfg.tx, maxRetries: Math.min(cfg.tx.maxRetries, o.connectRetries) };
+  const chainId = await withRetry(() => client.getChainId(), connectTx, `connect to ${cfg.rpcUrl}`, log);
+  // Connected: a client created here is closed here (on a later start-up error or by close()).
+  const closeClient = () => (o.client ? Promise.resolve() : closeRpcClient(client));
+  try {
+    return await wire(o, client, chainId, closeClient);
+  } catch (err) {
+    await closeClient();
+    throw err;
+  }
+}
+
+async function wire(o: RuntimeOptions, client: PublicClient, chainId: number, closeClient: () => Promise<void>): Promise<WorkerRuntime> {
+  const { cfg, log } = o;
   if (chainId === 31337 && cfg.worker.confirmations > 0)
     log.warn({ chainId, confirmations: cfg.worker.confirmations }, "chain 31337 is a local dev chain, which may mine only on transactions: a task waits for this many later blocks before it is acted on; set POQ_CONFIRMATIONS=0 unless the chain mines on a timer");
   const resolved = o.contract ? { address: o.contract, startBlock: undefined } : await resolvePoq(chainId, cfg.contract);
@@ -109,6 +127,7 @@ export async function createWorkerRuntime(o: RuntimeOptions): Promise<WorkerRunt
     metrics,
     close: async () => {
       await service.stop();
+      await closeClient();
     },
   };
 }

@@ -2,7 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { keccak256, parseEther, toHex, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { fund } from "../../oracle/ops/devchain.js";
-import { runCli, setupStack, startHardhatNode, type Stack } from "./harness.js";
+import { createTasks, qaTask, runCli, setupStack, startHardhatNode, type Stack } from "./harness.js";
+import { spawn } from "node:child_process";
 
 /**
  * Joining with the CLI on a running node: a requester funds a new evaluator key with tokens,
@@ -44,7 +45,7 @@ describe("participant CLI", () => {
 
     const low = await runCli(["register", "evaluator", "--stake", "5", "--cost", "1"], as(evKey));
     expect(low.code).toBe(1);
-    expect(low.stderr).toMatch(/StakeBelowMinimum/);
+    expect(low.stderr).toMatch(/StakeBelowMinimum\(5 tokens, 100 tokens\)/); // amounts in tokens, like the flags
     expect((await s.reader.getEvaluator(ev.address)).registered).toBe(false);
 
     const unknown = keccak256(toHex("a profile nobody registered"));
@@ -88,5 +89,31 @@ describe("participant CLI", () => {
     const n = await s.reader.getNode(inference.address);
     expect(n.model).toBe("gpt4");
     expect(n.payout).toBe(payout);
+  }, 240_000);
+
+  it("errors decoded for people: a token's own revert by name with amounts in tokens; a reader that stops early ends the command quietly", async () => {
+    const key = generatePrivateKey();
+    const who = privateKeyToAccount(key);
+    await fund(s.dc, [who.address]); // gas, no tokens
+    const base = { POQ_RPC_URL: node.url, POQ_CONTRACT: s.dep.poq, POQ_CONTENT_DIR: s.contentDir };
+    const broke = await runCli(["register", "evaluator", "--stake", "100", "--cost", "1"], { ...base, POQ_PRIVATE_KEYS: key });
+    expect(broke.code).toBe(1);
+    expect(broke.stderr).toMatch(new RegExp(`ERC20InsufficientBalance\\(${who.address}, 0 tokens, 100 tokens\\)`));
+    expect(broke.stderr).not.toMatch(/unknown error|0xe450d38c/);
+    expect(broke.stderr.split("\n")).toHaveLength(2);
+
+    // `poq task show N | true`: the reader is gone before the first write (EPIPE).
+    const [taskId] = await createTasks(s, [qaTask(1)]);
+    const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const sh = spawn("bash", ["-c", `"${process.execPath}" bin/poq.mjs task show ${taskId} | true; exit \${PIPESTATUS[0]}`], {
+        env: { ...process.env, VITEST: "", POQ_LOG_LEVEL: "warn", ...base },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let err = "";
+      sh.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+      sh.on("exit", (code) => resolve({ code, stderr: err }));
+    });
+    expect(piped.stderr).toBe("");
+    expect(piped.code).toBe(0);
   }, 240_000);
 });

@@ -4,7 +4,7 @@
  * --profile (task weights + gates, as the audit writes) is used and named by its hash.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -94,5 +94,32 @@ describe("poq score", () => {
     const r = await poq(["score", "--in", path.join(fixtures, "qa.jsonl"), "--out", path.join(dir, "o.jsonl"), "--profile", file]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/invalid profile at weights\.modelPrior/);
+  });
+
+  it("refuses --out (or --errors) naming its input, leaving the input as it was", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "poq-score-"));
+    const input = path.join(dir, "in.jsonl");
+    const text = readFileSync(path.join(fixtures, "qa.jsonl"), "utf8");
+    writeFileSync(input, text);
+    const same = await poq(["score", "--in", input, "--out", path.join(dir, ".", "in.jsonl")]);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toBe(`poq: --out ${path.join(dir, ".", "in.jsonl")} is the same file as --in: it would overwrite the input; choose another path\n`);
+    const errs = await poq(["score", "--in", input, "--out", path.join(dir, "o.jsonl"), "--errors", input]);
+    expect(errs.code).toBe(1);
+    expect(errs.stderr).toMatch(/^poq: --errors .* is the same file as --in: it would overwrite the input/);
+    expect(readFileSync(input, "utf8")).toBe(text);
+    expect(existsSync(path.join(dir, "o.jsonl"))).toBe(false);
+  });
+
+  it("refuses duplicate record ids with both line numbers, before scoring anything", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "poq-score-"));
+    const good = readFileSync(path.join(fixtures, "qa.jsonl"), "utf8").trim().split("\n");
+    const input = path.join(dir, "in.jsonl");
+    writeFileSync(input, [good[0]!, good[1]!, "", good[2]!, good[0]!].join("\n") + "\n");
+    const out = path.join(dir, "out.jsonl");
+    const r = await poq(["score", "--in", input, "--out", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`poq: ${input}: record id "${JSON.parse(good[0]!).id}" appears twice, on line 1 and line 5: ids must be unique\n`);
+    expect(existsSync(out)).toBe(false);
   });
 });

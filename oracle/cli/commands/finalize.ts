@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { taskIdArg } from "../args.js";
 import { cliContext, cliSigner, formatTable, toJson } from "../../sdk/context.js";
 
 export function register(program: Command): void {
@@ -9,12 +10,13 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (ids: string[], o: { config?: string; json?: boolean }) => {
+      ids.forEach((i) => taskIdArg(i)); // before connecting: a typo needs no RPC
       const ctx = await cliContext(o.config);
       const signer = await cliSigner(ctx);
       const rows: { taskId: string; tx: string; consensus: number[] }[] = [];
       for (const id of ids) {
-        const tx = await signer.finalize(BigInt(id));
-        rows.push({ taskId: id, tx, consensus: (await ctx.reader.getTask(BigInt(id))).consensus });
+        const tx = await signer.finalize(taskIdArg(id));
+        rows.push({ taskId: id, tx, consensus: (await ctx.reader.getTask(taskIdArg(id))).consensus });
       }
       if (o.json) process.stdout.write(toJson(rows));
       else process.stdout.write(formatTable(["task", "consensus (bps)", "tx"], rows.map((r) => [r.taskId, r.consensus.join(" ") || "none", r.tx])));

@@ -4,6 +4,9 @@
  * field, reason), the rest are still scored; exit code 1 when any record failed.
  */
 import type { Command } from "commander";
+import { createReadStream, existsSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
 import cliProgress from "cli-progress";
 import { InputError } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
@@ -31,7 +34,57 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
+/** A file's path with links resolved (the file need not exist yet: then its folder's). */
+function canonical(file: string): string {
+  const abs = path.resolve(file);
+  if (existsSync(abs)) return realpathSync(abs);
+  const dir = path.dirname(abs);
+  return path.join(existsSync(dir) ? realpathSync(dir) : dir, path.basename(abs));
+}
+
+/** --in, --out and --errors name three different files: writing one would destroy another. */
+function checkDistinctFiles(o: Pick<ScoreCliOptions, "in" | "out" | "errors">): void {
+  const files: [string, string | undefined][] = [["--in", o.in], ["--out", o.out], ["--errors", o.errors]];
+  const seen = new Map<string, string>();
+  for (const [flag, file] of files) {
+    if (file === undefined) continue;
+    const key = canonical(file);
+    const other = seen.get(key);
+    if (other) throw new InputError(`${flag} ${file} is the same file as ${other}: ${flag === "--in" || other === "--in" ? "it would overwrite the input" : "one would overwrite the other"}; choose another path`, { field: flag.slice(2), reason: "same file" });
+    seen.set(key, flag);
+  }
+}
+
+/**
+ * Record ids are unique in an input file: scores are keyed by id downstream, so a second
+ * record with the same id would silently stand for the first. Refused before any scoring, with
+ * both line numbers. Lines that are not JSON objects with an id are left to the scorer, which
+ * reports them one line each.
+ */
+async function checkUniqueIds(file: string): Promise<void> {
+  if (!existsSync(file)) return; // the scorer says the file is missing
+  const first = new Map<string, number>();
+  let line = 0;
+  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    line++;
+    if (!text.trim()) continue;
+    let id: unknown;
+    try {
+      id = (JSON.parse(text) as { id?: unknown } | null)?.id;
+    } catch {
+      continue;
+    }
+    if (typeof id !== "string" && typeof id !== "number") continue;
+    const key = String(id);
+    const at = first.get(key);
+    if (at !== undefined) throw new InputError(`${file}: record id "${key}" appears twice, on line ${at} and line ${line}: ids must be unique`, { recordId: key, line, field: "id", reason: "duplicate" });
+    first.set(key, line);
+  }
+}
+
 export async function runScore(o: ScoreCliOptions): Promise<number> {
+  checkDistinctFiles(o);
+  await checkUniqueIds(o.in);
   const log = createLogger("score");
   const profile = o.profile ? await resolveProfile(o.profile) : defaultProfile();
   const providers = o.providers.split(",").map((s) => s.trim()) as ExecutionProvider[];

@@ -9,7 +9,7 @@ import { profileHash } from "../../scoring/profile.js";
 import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
 import type { GovernanceParams } from "../../rules/constants.js";
 import { chainNow } from "../../chain/clock.js";
-import { addressArg, tokensArg } from "../args.js";
+import { addressArg, tokensArg, taskIdArg } from "../args.js";
 
 interface CreateOpts {
   in: string;
@@ -148,8 +148,9 @@ export function register(program: Command): void {
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (ids: string[], o: { config?: string; json?: boolean }) => {
+      const taskIds = ids.map((i) => taskIdArg(i)); // before connecting: a typo needs no RPC
       const ctx = await cliContext(o.config);
-      const tasks = await Promise.all(ids.map((i) => ctx.reader.getTask(BigInt(i))));
+      const tasks = await Promise.all(taskIds.map((i) => ctx.reader.getTask(i)));
       if (o.json) return void process.stdout.write(toJson(tasks));
       const when = (t: bigint) => (t === 0n ? "-" : formatUtc(t));
       process.stdout.write(

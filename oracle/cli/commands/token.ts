@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { formatEther } from "viem";
 import { InputError } from "../../core/errors.js";
 import { cliContext, cliSigner, toJson } from "../../sdk/context.js";
+import { loadAccounts, promptHidden } from "../../chain/keys.js";
+import { loadConfig } from "../../config/index.js";
 import { addressArg, tokensArg } from "../args.js";
 
 export function register(program: Command): void {
@@ -14,8 +16,8 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .action(async (o: { of?: string; config?: string; json?: boolean }) => {
       const who = o.of !== undefined ? addressArg("--of", o.of) : undefined;
+      const account = who ?? (await firstKeyAddress(loadConfig({ file: o.config }).keys)); // before connecting
       const ctx = await cliContext(o.config);
-      const account = who ?? (await cliSigner(ctx)).sender.address;
       const balance = await ctx.reader.tokenBalance(account);
       if (o.json) process.stdout.write(toJson({ token: await ctx.reader.token(), account, balance }));
       else process.stdout.write(`${account}: ${formatEther(balance)}\n`);
@@ -39,4 +41,11 @@ export function register(program: Command): void {
       if (o.json) process.stdout.write(toJson({ from: signer.sender.address, to, amount, toBalance }));
       else process.stdout.write(`sent ${formatEther(amount)} to ${to} (its balance now ${formatEther(toBalance)})\n`);
     });
+}
+
+/** The address of the first configured key (a balance needs no signature, only whose it is). */
+async function firstKeyAddress(keys: Parameters<typeof loadAccounts>[0]) {
+  const [first] = await loadAccounts(keys, process.env, process.stdin.isTTY ? promptHidden : undefined);
+  if (!first) throw new InputError("whose balance? pass --of <address>, or set POQ_KEYSTORES (+ POQ_KEYSTORE_PASSWORD) or POQ_PRIVATE_KEYS for the first key's", { field: "of", reason: "missing" });
+  return first.address;
 }

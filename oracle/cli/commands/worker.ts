@@ -63,67 +63,25 @@ export function register(program: Command): void {
         },
       });
       const log = createLogger("poq.worker", cfg.logLevel);
+      // What needs nothing opened is checked first: keys (missing, malformed, wrong password).
+      const accounts = o.chain ? await loadAccounts(cfg.keys, process.env, process.stdin.isTTY ? promptHidden : undefined) : [];
+      if (o.chain && !accounts.length)
+        throw new InputError("no evaluator key: set POQ_KEYSTORES (+ POQ_KEYSTORE_PASSWORD) or POQ_PRIVATE_KEYS, or use --no-chain", { field: "keys", reason: "missing" });
       await requireRedis(cfg.redis.url);
       const redis = redisConnection(cfg.redis.url);
       redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
-      const metrics = new WorkerMetrics(true);
-      const profiles = await workerProfiles([...cfg.profiles, ...(o.profile ?? [])]);
-      const hashes = profiles.map((p) => profileHash(p));
-      // The chain side scores on its own thread (see ThreadTaskScorer); `poq score --queue`
-      // chunks are scored on this thread, with an encoder loaded only when batch jobs are served.
-      const encoder = o.batch ? await loadUseLite({ logger: log }) : undefined;
+      // Everything opened from here on is closed by a fatal start-up error (a
+      // worker that hangs after one is never restarted by its service manager) or by SIGTERM.
       const stops: (() => Promise<void>)[] = [];
-      if (o.chain) {
-        const accounts = await loadAccounts(cfg.keys, process.env, process.stdin.isTTY ? promptHidden : undefined);
-        if (!accounts.length)
-          throw new InputError("no evaluator key: set POQ_KEYSTORES (+ POQ_KEYSTORE_PASSWORD) or POQ_PRIVATE_KEYS, or use --no-chain", { field: "keys", reason: "missing" });
-        // Processes sharing these keys score each task once between them (deterministic scores).
-        const engine = await new ThreadTaskScorer({ profiles, encoder: cfg.worker.scoringThreads ? { intraOpThreads: cfg.worker.scoringThreads } : {} }, log).start();
-        // State, nonces and the score single-flight on an auto-pipelined connection (see RuntimeOptions.stateRedis).
-        const stateRedis = redis.duplicate({ enableAutoPipelining: true });
-        stateRedis.on("error", (err) => log.warn({ err: err.message }, "redis state connection error"));
-        const subscriber = redis.duplicate();
-        subscriber.on("error", (err) => log.warn({ err: err.message }, "redis subscriber connection error"));
-        let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new SharedScoreCache(engine, stateRedis, cfg.redis.prefix, { subscriber });
-        if (o.strategy) scorer = new StrategyScorer(scorer, parseStrategy(o.strategy));
-        const fault = process.env.POQ_FAULT_INJECT;
-        const rt = await createWorkerRuntime({
-          cfg,
-          accounts,
-          scorer,
-          redis,
-          stateRedis,
-          log,
-          metrics,
-          fault: fault
-            ? (point) => {
-                if (point === fault) {
-                  log.warn({ point }, "fault injection: killing this process");
-                  process.kill(process.pid, "SIGKILL");
-                }
-              }
-            : undefined,
-        });
-        // A key that is not registered, under the minimum stake, not serving what this worker
-        // scores (or serving what it cannot score) or without gas would fail silently: say so.
-        await warnUnreadyKeys(new PoqReader(rt.chain.o.client, rt.chain.o.address), rt.chain.o.client, accounts.map((a) => a.address), log, hashes).catch((err: unknown) =>
-          log.warn({ err: (err as Error).message }, "could not check the keys' registration"),
-        );
-        rt.service.start();
-        stops.push(() => rt.close()); // jobs in flight finish (or go back to the queue) first
-        stops.push(() => engine.close());
-        stops.push(async () => subscriber.disconnect());
-        stops.push(async () => stateRedis.disconnect());
-        log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: hashes }, "worker started");
-      }
-      if (o.batch) {
-        const bw = startBatchWorker({ connection: redis, prefix: cfg.redis.prefix, process: engineChunkProcessor(encoder!), concurrency: 1, log });
-        stops.push(() => bw.close());
-      }
-      if (cfg.metrics.port !== undefined) {
-        const srv = await startMetricsServer(metrics.registry, cfg.metrics.port, cfg.metrics.host);
-        stops.push(srv.close);
-        log.info({ url: srv.url }, "metrics endpoint");
+      let encoder: Awaited<ReturnType<typeof loadUseLite>> | undefined;
+      try {
+        await startWorker();
+      } catch (err) {
+        log.debug({ err: (err as Error).message }, "start-up failed: closing what was opened");
+        await closeAll(stops, 5_000); // the order of a shutdown: the service (if started) first
+        await encoder?.close?.();
+        redis.disconnect();
+        throw err;
       }
       onShutdown(async () => {
         for (const s of stops) await s();
@@ -132,5 +90,76 @@ export function register(program: Command): void {
       }, log);
       process.stdout.write(`poq worker running (${o.chain ? "chain" : ""}${o.chain && o.batch ? " + " : ""}${o.batch ? "batch scoring" : ""}); SIGTERM to stop\n`);
       await new Promise(() => undefined);
+
+      async function startWorker(): Promise<void> {
+        const metrics = new WorkerMetrics(true);
+        const profiles = await workerProfiles([...cfg.profiles, ...(o.profile ?? [])]);
+        const hashes = profiles.map((p) => profileHash(p));
+        // The chain side scores on its own thread (see ThreadTaskScorer); `poq score --queue`
+        // chunks are scored on this thread, with an encoder loaded only when batch jobs are served.
+        encoder = o.batch ? await loadUseLite({ logger: log }) : undefined;
+        if (o.chain) {
+          // Processes sharing these keys score each task once between them (deterministic scores).
+          const engine = await new ThreadTaskScorer({ profiles, encoder: cfg.worker.scoringThreads ? { intraOpThreads: cfg.worker.scoringThreads } : {} }, log).start();
+          stops.push(() => engine.close());
+          // State, nonces and the score single-flight on an auto-pipelined connection (see RuntimeOptions.stateRedis).
+          const stateRedis = redis.duplicate({ enableAutoPipelining: true });
+          stateRedis.on("error", (err) => log.warn({ err: err.message }, "redis state connection error"));
+          stops.push(async () => stateRedis.disconnect());
+          const subscriber = redis.duplicate();
+          subscriber.on("error", (err) => log.warn({ err: err.message }, "redis subscriber connection error"));
+          stops.push(async () => subscriber.disconnect());
+          let scorer: ConstructorParameters<typeof StrategyScorer>[0] = new SharedScoreCache(engine, stateRedis, cfg.redis.prefix, { subscriber });
+          if (o.strategy) scorer = new StrategyScorer(scorer, parseStrategy(o.strategy));
+          const fault = process.env.POQ_FAULT_INJECT;
+          const rt = await createWorkerRuntime({
+            cfg,
+            accounts,
+            scorer,
+            redis,
+            stateRedis,
+            log,
+            metrics,
+            connectRetries: STARTUP_RPC_RETRIES,
+            fault: fault
+              ? (point) => {
+                  if (point === fault) {
+                    log.warn({ point }, "fault injection: killing this process");
+                    process.kill(process.pid, "SIGKILL");
+                  }
+                }
+              : undefined,
+          });
+          // A key that is not registered, under the minimum stake, not serving what this worker
+          // scores (or serving what it cannot score) or without gas would fail silently: say so.
+          await warnUnreadyKeys(new PoqReader(rt.chain.o.client, rt.chain.o.address), rt.chain.o.client, accounts.map((a) => a.address), log, hashes).catch((err: unknown) =>
+            log.warn({ err: (err as Error).message }, "could not check the keys' registration"),
+          );
+          // Stopped first (jobs in flight finish or go back to the queue), then the engine and Redis.
+          stops.unshift(() => rt.close());
+          rt.service.start();
+          log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: hashes }, "worker started");
+        }
+        if (o.batch) {
+          const bw = startBatchWorker({ connection: redis, prefix: cfg.redis.prefix, process: engineChunkProcessor(encoder!), concurrency: 1, log });
+          stops.push(() => bw.close());
+        }
+        if (cfg.metrics.port !== undefined) {
+          const srv = await startMetricsServer(metrics.registry, cfg.metrics.port, cfg.metrics.host);
+          stops.push(srv.close);
+          log.info({ url: srv.url }, "metrics endpoint");
+        }
+      }
     });
+}
+
+/** Retries of the first RPC connection at start-up (waits of tx.backoffMs, then twice that): fail fast, let the service manager restart. */
+const STARTUP_RPC_RETRIES = 2;
+
+/** Runs every closer (errors ignored: the start-up error is the one to report), bounded by `timeoutMs`. */
+async function closeAll(closers: (() => Promise<void>)[], timeoutMs: number): Promise<void> {
+  const all = (async () => {
+    for (const c of closers) await c().catch(() => undefined);
+  })();
+  await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
 }
