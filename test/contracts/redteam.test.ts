@@ -554,6 +554,7 @@ describe("RT-10 the finalize-order lever is gone (sampling weighs the period's s
     const other = (await c.actor(2)).address;
     await c.evaluators(10, 1_000n * E18, 1n * E18);
     const colluders = await c.evaluators(2, 1_000n * E18, 1n * E18, { first: 700 });
+    await c.alignToTrustPeriod(); // every comparison below inside one trust period
     const L = 3;
     let changed = 0;
     for (let t = 0; t < 2; t++) {
@@ -593,6 +594,7 @@ describe("RT-10 the slash lever is closed too", () => {
     const other = (await c.actor(2)).address;
     await c.evaluators(10, 1_000n * E18, 1n * E18);
     const attacker = (await c.actor(3)).address;
+    await c.alignToTrustPeriod(); // the comparison below must not straddle a trust-period boundary
     const { taskId: lever, members } = await c.createTask(other, c.spec(nodes, { k: 3, rule: Rule.MEDIAN }));
     await c.play(lever, members, [[7_000], [7_000], undefined]); // members[2] misses its reveal
     const t = await c.poq.read.getTask([lever]);
