@@ -66,6 +66,14 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint32 slashAt; // when the last slash reaches the effective stake (0: none pending)
     }
 
+    /// @dev The draw's candidate filter, read from storage once per scan.
+    struct Filter {
+        uint256 profileBit;
+        uint256 minStake;
+        uint256 cap;
+        uint16 period;
+    }
+
     IERC20 public immutable token;
     ProfileRegistry public immutable profileRegistry;
     /// @notice The settlement contract (ProofOfQuality), bound once at deployment.
@@ -524,11 +532,18 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 total = _list.length;
         cand = new address[](total);
         weights = new uint256[](total);
+        // what every candidate is measured against, read once for the whole scan
+        Filter memory f = Filter({
+            profileBit: profileBit,
+            minStake: _params.minStake,
+            cap: _params.stakeCap,
+            period: uint16(block.timestamp / _params.trustPeriod)
+        });
         uint256 n;
         for (uint256 i; i < total; ++i) {
             address a = _list[i];
             if (a == address(0) || a == exclude) continue;
-            (uint256 w, uint256 cost) = _servingWeight(_evaluators[a], profileBit);
+            (uint256 w, uint256 cost) = _servingWeight(_evaluators[a], f);
             if (w == 0) continue;
             servingWeight += w;
             if (cost > fee) continue;
@@ -545,13 +560,12 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @dev Sampling weight (period trust x min(effective stake, cap)) of an evaluator that
     ///      effectively serves `profileBit` with at least minStake, and its effective cost;
     ///      weight 0 for any other.
-    function _servingWeight(Evaluator storage e, uint256 profileBit) internal view returns (uint256 w, uint256 cost) {
+    function _servingWeight(Evaluator storage e, Filter memory f) internal view returns (uint256 w, uint256 cost) {
         uint256 stake;
         uint256 mask;
         (stake, cost, mask) = _effective(e);
-        if (mask & profileBit == 0 || stake < _params.minStake) return (0, cost);
-        uint256 cap = _params.stakeCap;
-        w = _samplingTrust(e, uint16(block.timestamp / _params.trustPeriod)) * (stake < cap ? stake : cap);
+        if (mask & f.profileBit == 0 || stake < f.minStake) return (0, cost);
+        w = _samplingTrust(e, f.period) * (stake < f.cap ? stake : f.cap);
     }
 
     /// @dev Sets trust, capping a rise by what is left of the period's allowance. The first
