@@ -331,6 +331,35 @@ function clampUnit(v: number): number {
   return v > 1 ? 1 : v < -1 ? -1 : v;
 }
 
+/** Pearson correlation; null when undefined (fewer than 2 points or a constant series). */
+export function pearson(xs: ArrayLike<number>, ys: ArrayLike<number>): number | null {
+  if (xs.length !== ys.length) throw new RangeError(`pearson: length mismatch ${xs.length} vs ${ys.length}`);
+  const n = xs.length;
+  if (n < 2) return null;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = xs[i]! - mx;
+    const dy = ys[i]! - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  // Relative tolerance: sums of identical floats can leave rounding noise instead of 0.
+  const eps = 1e-12;
+  if (sxx <= eps * (1 + mx * mx) * n || syy <= eps * (1 + my * my) * n) return null;
+  return sxy / Math.sqrt(sxx * syy);
+}
+
 /** Unweighted Pearson / Spearman / Kendall tau-b of two equal-length arrays (non-finite x left out). */
 export function correlate(x: ArrayLike<number>, y: ArrayLike<number>): Correlations {
   return new PairedSignal(x, y).point();

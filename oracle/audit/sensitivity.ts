@@ -8,6 +8,7 @@
 import { DIMENSIONS, type Dimension } from "../scoring/profile.js";
 import type { AuditRecord } from "./records.js";
 import { Rng } from "./rng.js";
+import { pearson } from "./correlation.js";
 
 export interface SensitivityReport {
   draws: number;
@@ -21,29 +22,6 @@ export interface SensitivityReport {
 }
 
 const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
-
-function pearson(x: Float64Array, y: Float64Array): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i]!;
-    my += y[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const a = x[i]! - mx;
-    const b = y[i]! - my;
-    sxy += a * b;
-    sxx += a * a;
-    syy += b * b;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
-}
 
 const quantile = (sorted: readonly number[], q: number): number => {
   const pos = q * (sorted.length - 1);
@@ -65,7 +43,7 @@ export function weightSensitivity(rows: readonly AuditRecord[], published: Recor
       if (wj === 0) return;
       for (let i = 0; i < c.length; i++) composite[i] += wj * c[i]!;
     });
-    return pearson(composite, y);
+    return pearson(composite, y) ?? Number.NaN;
   };
   const total = DIMENSIONS.reduce((s, d) => s + published[d], 0);
   const pub = total > 0 ? score(DIMENSIONS.map((d) => published[d] / total)) : Number.NaN;

@@ -2,6 +2,7 @@
  * Metrics of one simulated run and their summaries over seeds. Pure functions on plain
  * arrays, checked against hand-computed cases in test/sim/metrics.test.ts.
  */
+import { pearson } from "../audit/correlation.js";
 
 /** Average ranks (1-based), ties get the mean of the ranks they span. */
 export function ranks(xs: readonly number[]): number[] {
@@ -18,34 +19,7 @@ export function ranks(xs: readonly number[]): number[] {
   return r;
 }
 
-/** Pearson correlation; null when undefined (fewer than 2 points or a constant series). */
-export function pearson(xs: readonly number[], ys: readonly number[]): number | null {
-  if (xs.length !== ys.length) throw new RangeError(`pearson: length mismatch ${xs.length} vs ${ys.length}`);
-  const n = xs.length;
-  if (n < 2) return null;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i]!;
-    my += ys[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  // Relative tolerance: sums of identical floats can leave rounding noise instead of 0.
-  const eps = 1e-12;
-  if (sxx <= eps * (1 + mx * mx) * n || syy <= eps * (1 + my * my) * n) return null;
-  return sxy / Math.sqrt(sxx * syy);
-}
+export { pearson };
 
 /** Spearman rank correlation (Pearson of average ranks); null when undefined. */
 export function spearman(xs: readonly number[], ys: readonly number[]): number | null {
