@@ -8,12 +8,38 @@ import { withRetry } from "../chain/tx.js";
 import { PoqError } from "../core/errors.js";
 import { GasBook } from "../chain/gas-book.js";
 import { RevertError } from "../chain/errors.js";
+import { createPayoutReader, type PayoutSource } from "../../sdk/src/index.js";
 
 /**
  * A small typed SDK for dApps and requesters: read tasks, committees, consensus, payouts,
  * refunds and trust (the EvaluatorRegistry's), watch settlement events (reads need only a viem
  * PublicClient), and send the requester's and participants' transactions through a TxSender.
  */
+/**
+ * The installable package (sdk/, published as `@poq/sdk`): ABIs, enums with their numeric
+ * values, and the payout readers (event logs or the indexer), re-exported for the CLI and
+ * scripts. PoqReader.payoutReader() binds one to this reader's chain and contract.
+ */
+export {
+  Family,
+  Rule,
+  TaskStatus,
+  familyName,
+  ruleName,
+  taskStatusName,
+  LogReader,
+  IndexerReader,
+  createPayoutReader,
+  payoutsToJson,
+  trustHistoryToJson,
+  parsePayouts,
+  parseTrustHistory,
+  PoqSdkError,
+  type PayoutSource,
+  type Payouts,
+  type TrustHistory,
+  type TaskSettlement,
+} from "../../sdk/src/index.js";
 /** TaskStatus names, in enum order (contracts/ProofOfQuality.sol). */
 export const STATUS = ["none", "pending", "open", "finalized", "cancelled"] as const;
 export type StatusName = (typeof STATUS)[number];
@@ -161,6 +187,15 @@ export class PoqReader {
       { maxRetries: 3, backoffMs: 200 },
       `read ${functionName}`,
     );
+  }
+
+  /**
+   * Per-output and per-evaluator pay, refunds, claims and trust history of this chain and
+   * contract: from the indexer's JSON routes when `indexerUrl` is given, from logs (since
+   * `fromBlock`) otherwise; both give the same results (docs/sdk.md).
+   */
+  payoutReader(indexerUrl?: string): PayoutSource {
+    return createPayoutReader({ client: this.client, proofOfQuality: this.address, fromBlock: this.fromBlock, indexerUrl });
   }
 
   /** A ProofOfQuality view. */

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeFunctionData, keccak256, toHex, type Address } from "viem";
 import { IndexerReader, LogReader, PoqSdkError, createPayoutReader, payoutsToJson, trustHistoryToJson, type Payouts } from "../../sdk/src/index.js";
 import { E18, setupChain, TEST_PROFILE, type Chain } from "../contracts/helpers.js";
+import { PoqReader } from "../../oracle/sdk/index.js";
 
 const OTHER_PROFILE = keccak256(toHex("poq.sdk-unserved-profile"));
 
@@ -182,6 +183,12 @@ describe("LogReader (event logs)", () => {
       const full = (await reader.trustHistory(a)).history.filter((p) => p.block >= after1);
       expect((await late.trustHistory(a)).history).toEqual(full);
     }
+  });
+
+  it("is what the oracle's PoqReader hands the CLI (same chain, contract and start block)", async () => {
+    const bound = new PoqReader(c.publicClient as never, c.poq.address).payoutReader();
+    expect(bound).toBeInstanceOf(LogReader);
+    expect(await bound.payouts(evals[3]!)).toEqual(await reader.payouts(evals[3]!));
   });
 
   it("refuses bad input with a coded error", async () => {
