@@ -33,7 +33,7 @@ afterAll(() => {
 describe("@poq/sdk as an installed package", () => {
   it("packs the built JS, the .d.ts and the ABI JSON, and no sources", () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const f of ["package.json", "dist/index.js", "dist/index.d.ts", "dist/logs.js", "dist/logs.d.ts", "abi/ProofOfQuality.json", "abi/EvaluatorRegistry.json", "abi/ProfileRegistry.json"]) expect(files).toContain(f);
+    for (const f of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/logs.js", "dist/logs.d.ts", "abi/ProofOfQuality.json", "abi/EvaluatorRegistry.json", "abi/ProfileRegistry.json"]) expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith("src/") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
   });
 
@@ -65,6 +65,19 @@ console.log(JSON.stringify({
     expect(Number(String(out.node).split(".")[0])).toBeGreaterThanOrEqual(22);
     expect(out).toMatchObject({ finalized: 3, twm: 4, qa: 0, name: "CANCELLED", abiSame: true, kinds: [true, true], roundTrip: true, code: "E_INPUT" });
     expect(out.events).toBeGreaterThan(10);
+  });
+
+  it("installs from the repository path too (npm links the folder) and imports the same", () => {
+    const linked = mkdtempSync(path.join(tmpdir(), "poq-sdk-path-"));
+    try {
+      writeFileSync(path.join(linked, "package.json"), JSON.stringify({ name: "consumer-path", private: true, type: "module", dependencies: { viem: rootPkg.dependencies.viem } }));
+      run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(ROOT, "sdk")], linked);
+      writeFileSync(path.join(linked, "consumer.mjs"), readFileSync(path.join(dir, "consumer.mjs"), "utf8"));
+      const out = JSON.parse(run("npx", ["--no-install", "node", path.join(linked, "consumer.mjs")], ROOT)) as Record<string, unknown>;
+      expect(out).toMatchObject({ finalized: 3, name: "CANCELLED", abiSame: true, kinds: [true, true], roundTrip: true, code: "E_INPUT" });
+    } finally {
+      rmSync(linked, { recursive: true, force: true });
+    }
   });
 
   it("type-checks a TypeScript consumer against the shipped .d.ts (bigint amounts, typed ABIs)", () => {
