@@ -52,8 +52,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @notice Gas given to the optional randomness source (it cannot eat the draw's gas).
     uint256 public constant RANDOMNESS_GAS = 100_000;
 
-    /// @dev Member word: scores in bits 0..239, committee index + 1 in bits 240..247, revealed bit 248.
-    uint256 private constant INDEX_SHIFT = 240;
+    /// @dev Member word, written at the commit: the commitment's low 240 bits and the committed
+    ///      bit; at the reveal the scores (bits 0..239) replace the commitment and the revealed
+    ///      bit is set. Opening 240 bits of a keccak256 commitment two ways takes ~2^120 work.
+    uint256 private constant COMMITTED_BIT = uint256(1) << 249;
     uint256 private constant REVEALED_BIT = uint256(1) << 248;
 
     // ------------------------------------------------------------------ types
@@ -154,7 +156,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint40 seedBlock; // the block whose hash seeds the draw
         uint8 profileId;
         uint32 paramsId; // _settlementParams version
-        // word 3 (finalisation)
+        // word 3 (the draw)
+        address committee; // TaskBlob committee: members and voting weights in draw order
+        // word 4 (finalisation)
         uint256 consensus;
     }
 
@@ -181,11 +185,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///      created under); `_paramsVersion` is the current one.
     mapping(uint256 => SettlementParams) internal _settlementParams;
     uint32 internal _paramsVersion;
-    /// @dev taskId => committee index => address | voting weight at the draw << 160
-    mapping(uint256 => mapping(uint256 => uint256)) internal _committee;
-    /// @dev taskId => evaluator => member word (see INDEX_SHIFT)
+    /// @dev taskId => evaluator => member word (see COMMITTED_BIT); zero until it commits
     mapping(uint256 => mapping(address => uint256)) internal _member;
-    mapping(uint256 => mapping(address => bytes32)) internal _commitment;
 
     /// @notice What `claim` pays each account: evaluator fees, shares of slashed stake, refunds.
     mapping(address => uint256) public claimableOf;
@@ -426,11 +427,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.status = TaskStatus.OPEN;
         t.commitDeadline = uint40(commitDeadline);
         t.revealDeadline = uint40(revealDeadline);
-        for (uint256 i; i < k; ++i) {
-            address a = members[i];
-            _committee[taskId][i] = uint256(uint160(a)) | (weights[i] << 160);
-            _member[taskId][a] = (i + 1) << INDEX_SHIFT;
-        }
+        t.committee = TaskBlob.writeCommittee(members, weights);
         emit CommitteeSampled(taskId, seed, members, fee, commitDeadline, revealDeadline);
     }
 
@@ -489,10 +486,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
-        if (_member[taskId][msg.sender] == 0) revert NotCommitteeMember(taskId, msg.sender);
+        if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
         if (commitment == bytes32(0)) revert InvalidCommitment();
-        if (_commitment[taskId][msg.sender] != bytes32(0)) revert AlreadyCommitted();
-        _commitment[taskId][msg.sender] = commitment;
+        mapping(address => uint256) storage words = _member[taskId];
+        if (words[msg.sender] != 0) revert AlreadyCommitted();
+        words[msg.sender] = COMMITTED_BIT | (uint256(commitment) & ScorePacking.SCORES_MASK);
         unchecked {
             t.commits += 1;
         }
@@ -508,20 +506,20 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
         if (block.timestamp <= t.commitDeadline && t.commits < t.k) revert RevealTooEarly(t.commitDeadline);
         uint256 word = _member[taskId][msg.sender];
-        if (word == 0) revert NotCommitteeMember(taskId, msg.sender);
-        bytes32 c = _commitment[taskId][msg.sender];
-        if (c == bytes32(0)) revert NotCommitted();
+        if (word == 0) {
+            if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
+            revert NotCommitted();
+        }
         if (word & REVEALED_BIT != 0) revert AlreadyRevealed();
         uint256 m = t.m;
         if (scores.length != m) revert WrongScoreCount(m, scores.length);
         for (uint256 j; j < m; ++j) {
             if (scores[j] > BPS) revert ScoreOutOfRange(j, scores[j]);
         }
-        if (keccak256(abi.encode(block.chainid, address(this), taskId, msg.sender, scores, salt)) != c) {
-            revert CommitmentMismatch();
-        }
+        uint256 opened = uint256(keccak256(abi.encode(block.chainid, address(this), taskId, msg.sender, scores, salt)));
+        if (opened & ScorePacking.SCORES_MASK != word & ScorePacking.SCORES_MASK) revert CommitmentMismatch();
         uint256 packed = ScorePacking.pack(scores);
-        _member[taskId][msg.sender] = word | REVEALED_BIT | packed;
+        _member[taskId][msg.sender] = COMMITTED_BIT | REVEALED_BIT | packed;
         unchecked {
             t.reveals += 1;
         }
@@ -537,14 +535,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         if (block.timestamp <= t.revealDeadline && t.reveals < k) revert FinalizeTooEarly(t.revealDeadline);
         uint256 m = t.m;
 
-        address[] memory addrs = new address[](k);
-        uint256[] memory weights = new uint256[](k);
+        (address[] memory addrs, uint256[] memory weights) = TaskBlob.readCommittee(t.committee, k);
         bool[] memory revealed = new bool[](k);
-        for (uint256 i; i < k; ++i) {
-            uint256 cw = _committee[taskId][i];
-            addrs[i] = address(uint160(cw));
-            weights[i] = cw >> 160;
-        }
         (Settlement.Member[] memory mem, uint256 silent) = _loadMembers(taskId, addrs, weights, revealed);
 
         Settlement.Outcome memory o =
@@ -744,27 +736,24 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     {
         TaskRecord storage t = _tasks[taskId];
         uint256 k = t.status == TaskStatus.OPEN || t.status == TaskStatus.FINALIZED ? t.k : 0;
-        members = new address[](k);
-        weights = new uint256[](k);
-        for (uint256 i; i < k; ++i) {
-            uint256 cw = _committee[taskId][i];
-            members[i] = address(uint160(cw));
-            weights[i] = cw >> 160;
-        }
+        (members, weights) = TaskBlob.readCommittee(t.committee, k);
         fee = t.fee;
     }
 
-    /// @notice One evaluator's standing in a task.
+    /// @notice One evaluator's standing in a task. `commitment`: the low 240 bits of its
+    ///         commitment between its commit and its reveal (zero otherwise; the Committed event
+    ///         carries it in full).
     function getMember(uint256 taskId, address evaluator)
         external
         view
         returns (bool isMember, bool committed, bool revealed, bytes32 commitment, uint16[] memory scores)
     {
+        TaskRecord storage t = _tasks[taskId];
         uint256 word = _member[taskId][evaluator];
-        isMember = word != 0;
-        commitment = _commitment[taskId][evaluator];
-        committed = commitment != bytes32(0);
+        isMember = t.committee != address(0) && TaskBlob.isMember(t.committee, t.k, evaluator);
+        committed = word != 0;
         revealed = word & REVEALED_BIT != 0;
+        if (committed && !revealed) commitment = bytes32(word & ScorePacking.SCORES_MASK);
         scores = revealed ? (word & ScorePacking.SCORES_MASK).unpack(_tasks[taskId].m) : new uint16[](0);
     }
 

@@ -2,13 +2,16 @@
 pragma solidity ^0.8.28;
 
 /// @title TaskBlob
-/// @notice Stores a task's write-once data (windows, query hash, output nodes and output hashes)
-///         as the code of a data contract (the "SSTORE2" pattern): 200 gas a byte plus 32,000 for
-///         the account, instead of 22,100 gas a 32-byte storage word. At k = 7, m = 4 this is
-///         about 80k gas against 9 fresh words (199k) for the same data.
-/// @dev Layout of the data contract's code: one STOP byte (the contract cannot be called),
-///      then commitWindow (4 bytes), revealWindow (4), queryHash (32), m nodes (20 bytes each),
-///      m output hashes (32 bytes each). Nothing can change the code later (no SELFDESTRUCT).
+/// @notice Stores a task's write-once data as the code of a data contract (the "SSTORE2"
+///         pattern): 200 gas a byte plus 32,000 for the account, instead of 22,100 gas a 32-byte
+///         storage word. Two blobs a task: its spec data at creation (windows, query hash, output
+///         nodes and output hashes: about 80k gas at m = 4 against 9 fresh words, 199k) and its
+///         committee at the draw (members and voting weights: about 71k at k = 7 against 14
+///         fresh words, 309k).
+/// @dev Code layouts, each after one STOP byte (the data contract cannot be called):
+///      task: commitWindow (4 bytes), revealWindow (4), queryHash (32), m nodes (20 bytes
+///      each), m output hashes (32 bytes each); committee: k entries of member (20 bytes) and
+///      voting weight (8 bytes). Nothing can change the code later (no SELFDESTRUCT).
 library TaskBlob {
     /// @notice The data contract could not be created (out of gas).
     error BlobWriteFailed();
@@ -18,6 +21,9 @@ library TaskBlob {
     /// @dev Creation code header: PUSH2 len, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY,
     ///      RETURNDATASIZE, RETURN (returns the code that follows the 10-byte header).
     uint256 private constant INIT_HEADER = 0x61000080600a3d393df3;
+    /// @dev Bytes of one committee entry (member, voting weight).
+    uint256 private constant ENTRY = 28;
+    uint256 private constant WEIGHT_MASK = 0xffffffffffffffff;
 
     /// @notice Writes the blob; returns the data contract's address.
     function write(
@@ -48,6 +54,62 @@ library TaskBlob {
             pointer := create(0, start, add(10, size))
         }
         if (pointer == address(0)) revert BlobWriteFailed();
+    }
+
+    /// @notice Writes a committee blob: each member with its voting weight (< 2^64: the
+    ///         registry's trust is a uint24 and the stake factor at most 2^24).
+    function writeCommittee(address[] memory members, uint256[] memory weights) internal returns (address pointer) {
+        uint256 k = members.length;
+        uint256 size = 1 + ENTRY * k;
+        assembly ("memory-safe") {
+            let start := mload(0x40)
+            mstore(start, shl(176, or(INIT_HEADER, shl(56, size))))
+            let p := add(start, 10)
+            mstore8(p, 0) // STOP
+            p := add(p, 1)
+            for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                let off := add(32, shl(5, i))
+                mstore(p, or(shl(96, mload(add(members, off))), shl(32, and(mload(add(weights, off)), WEIGHT_MASK))))
+                p := add(p, ENTRY)
+            }
+            mstore(0x40, add(p, 32))
+            pointer := create(0, start, add(10, size))
+        }
+        if (pointer == address(0)) revert BlobWriteFailed();
+    }
+
+    /// @notice The k members and their voting weights, in draw order.
+    function readCommittee(address pointer, uint256 k)
+        internal
+        view
+        returns (address[] memory members, uint256[] memory weights)
+    {
+        members = new address[](k);
+        weights = new uint256[](k);
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            extcodecopy(pointer, buf, 1, mul(ENTRY, k))
+            for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                let w := mload(add(buf, mul(ENTRY, i)))
+                let off := add(32, shl(5, i))
+                mstore(add(members, off), shr(96, w))
+                mstore(add(weights, off), and(shr(32, w), WEIGHT_MASK))
+            }
+        }
+    }
+
+    /// @notice Whether `account` is one of the k members.
+    function isMember(address pointer, uint256 k, address account) internal view returns (bool found) {
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            extcodecopy(pointer, buf, 1, mul(ENTRY, k))
+            for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                if eq(shr(96, mload(add(buf, mul(ENTRY, i)))), account) {
+                    found := 1
+                    break
+                }
+            }
+        }
     }
 
     /// @notice The commit and reveal windows.
