@@ -64,6 +64,18 @@ interface AllInRow {
 const TX_GAS_CAP = 16_777_216n;
 /** Tasks per multicall of the batched all-in rows. */
 const BATCH = 16;
+/** Gas of the SumTree prototype (contracts/libraries/SumTree.sol) with n leaves. */
+interface TreeRow {
+  op: "sumTreeDraw" | "sumTreeUpdate" | "sumTreeInsert";
+  /** Leaves drawn (sumTreeDraw), else 1. */
+  k: number;
+  n: number;
+  gas: number;
+}
+const TREE_NS = [10, 100, 1_000, 10_000];
+/** Leaves set per set-up transaction (each is up to 15 checkpoint pushes). */
+const TREE_CHUNK = 40;
+
 /** Registered evaluators of the scale rows (k = 7, m = 4, TRUST_WEIGHTED_MEDIAN). */
 const SCALE_NS = [10, 100, 128];
 
@@ -299,6 +311,40 @@ async function benchScale(n: number, rows: Row[], allIn: AllInRow[]): Promise<vo
   allIn.push({ op: "allIn", k, m, rule: name, n, batch: BATCH, gasPerEvaluatorOutput: Math.round(batched / (BATCH * k * m)) });
 }
 
+/**
+ * The SumTree prototype through SumTreeHarness: n leaves set up in chunks (plain transactions,
+ * one block each), then, in later blocks, a draw of k = 7 distinct leaves against the tree as of
+ * the previous block, an update of a leaf's weight and an insert into a fresh leaf.
+ */
+async function benchSumTree(): Promise<TreeRow[]> {
+  const rows: TreeRow[] = [];
+  for (const n of TREE_NS) {
+    const { viem } = await network.create();
+    const publicClient = await viem.getPublicClient();
+    const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
+    const h = await viem.deployContract("SumTreeHarness");
+    const weightOf = (i: number) => BigInt(1 + ((i * 7919) % 30_000)) * BigInt(1 + ((i * 104729) % 10_000)) * E18;
+    for (let from = 1; from <= n; from += TREE_CHUNK) {
+      const count = Math.min(TREE_CHUNK, n - from + 1);
+      await h.write.setMany([BigInt(from), Array.from({ length: count }, (_, i) => weightOf(from + i))], { gas: TX_GAS_CAP });
+    }
+    const seedBlock = await publicClient.getBlockNumber();
+    rows.push({ op: "sumTreeDraw", k: 7, n, gas: await gasOf(await h.write.drawTx([keccak256(toHex(`tree-${n}`)), 7n, Number(seedBlock)])) });
+    rows.push({ op: "sumTreeUpdate", k: 1, n, gas: await gasOf(await h.write.set([BigInt(Math.ceil(n / 2)), 12_345n * E18])) });
+    rows.push({ op: "sumTreeInsert", k: 1, n, gas: await gasOf(await h.write.set([BigInt(n + 1), 777n * E18])) });
+  }
+  return rows;
+}
+
+function treeTable(rows: TreeRow[]): string {
+  const lines = ["| n | draw, k = 7 (as of the seed block) | update a leaf | insert a leaf |", "|---:|---:|---:|---:|"];
+  for (const n of TREE_NS) {
+    const g = (op: TreeRow["op"]) => fmt(rows.find((r) => r.op === op && r.n === n)!.gas);
+    lines.push(`| ${fmt(n)} | ${g("sumTreeDraw")} | ${g("sumTreeUpdate")} | ${g("sumTreeInsert")} |`);
+  }
+  return lines.join("\n");
+}
+
 interface BatchRow {
   op: "drawCommittee" | "commit" | "reveal" | "finalize";
   n: number;
@@ -415,6 +461,8 @@ async function main(): Promise<void> {
   process.stdout.write(`\nScale (k=7, m=4, TRUST_WEIGHTED_MEDIAN):\n${scaleTable(rows, allIn)}\n`);
   const batched = await benchBatched();
   process.stdout.write(`\nBatched calls (k=5, m=4, TRUST_WEIGHTED_MEDIAN):\n${batchTable(batched)}\n`);
+  const tree = await benchSumTree();
+  process.stdout.write(`\nSumTree prototype (not wired into the registry):\n${treeTable(tree)}\n`);
   const g = (op: Op, k: number, n = k + 4) =>
     rows.find((r) => r.op === op && r.k === k && r.m === 4 && r.n === n && r.rule === "TRUST_WEIGHTED_MEDIAN")!.gas;
   const a = (batch: number) =>
@@ -432,7 +480,7 @@ async function main(): Promise<void> {
   ] as const;
   process.stdout.write("\nTargets (k=7, m=4, TRUST_WEIGHTED_MEDIAN):\n");
   for (const [name, ok, v] of checks) process.stdout.write(`  ${ok ? "PASS" : "FAIL"}  ${name}: ${v}\n`);
-  if (values.json) await writeFile(values.json, `${JSON.stringify({ rows: [...rows, ...allIn], batched }, null, 2)}\n`);
+  if (values.json) await writeFile(values.json, `${JSON.stringify({ rows: [...rows, ...allIn], batched, sumTree: tree }, null, 2)}\n`);
   if (values.md) {
     const md = [
       "# ProofOfQuality gas",
@@ -448,7 +496,9 @@ async function main(): Promise<void> {
       "",
       "createTask stores three words and writes the task's windows, query hash, output nodes and",
       "output hashes once as the code of a data contract (`contracts/libraries/TaskBlob.sol`, 200 gas",
-      "a byte instead of 22,100 a word); the settlement parameters are a version number.",
+      "a byte instead of 22,100 a word); the settlement parameters are a version number. The draw",
+      "writes the committee (members and voting weights) as a second blob and a member's word is",
+      "first written at its commit (docs/contract.md, \"Task storage\").",
       "",
       "## Targets (k = 7, m = 4, TRUST_WEIGHTED_MEDIAN)",
       "",
@@ -467,6 +517,18 @@ async function main(): Promise<void> {
       "with n; drawCommittee does.",
       "",
       scaleTable(rows, allIn),
+      "",
+      "## The O(log n) draw: SumTree prototype (not wired into the registry yet)",
+      "",
+      "`contracts/libraries/SumTree.sol`: a Fenwick tree over up to 16,384 leaves whose nodes keep",
+      "their history by block (OpenZeppelin Checkpoints), so a task's draw reads the tree as of its",
+      "seed block and later updates cannot steer it (docs/contract.md, \"Toward an O(log n) draw\").",
+      "Measured through `SumTreeHarness` on its own (n leaves set up in chunks of 40 per",
+      "transaction): a draw of 7 distinct leaves as of the previous block, an update of one leaf in a",
+      "new block, and an insert into a fresh leaf. The registry would add its eligibility checks",
+      "(about 10k gas a drawn member) and rejection retries on top of the draw.",
+      "",
+      treeTable(tree),
       "",
       "## All-in gas per evaluator-output",
       "",
