@@ -131,10 +131,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         bytes32 profileHash;
     }
 
-    /// @dev A task in storage: three words at creation, a fourth at finalisation. What only
-    ///      the draw, the node payouts and the views read (windows, query hash, nodes, output
-    ///      hashes) lives in the task's blob (TaskBlob); the settlement parameters are those of
-    ///      version `paramsId`; refundTo is stored only when it is not the requester.
+    /// @dev A task in storage: three words at creation, a fourth at the draw, a fifth at
+    ///      finalisation. What only the draw, the node payouts and the views read (windows, query
+    ///      hash, nodes, output hashes) lives in the task's blob, the committee in a second blob
+    ///      (TaskBlob); the settlement parameters are those of version `paramsId`; refundTo is
+    ///      stored only when it is not the requester.
     struct TaskRecord {
         // word 0: everything commit/reveal touch
         TaskStatus status;
