@@ -10,6 +10,7 @@ import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {Rule} from "./libraries/Aggregation.sol";
 import {ScorePacking} from "./libraries/ScorePacking.sol";
+import {TaskBlob} from "./libraries/TaskBlob.sol";
 import {Settlement, SettlementParams} from "./libraries/Settlement.sol";
 import {Governance, GovernanceParams, TaskParams} from "./libraries/Governance.sol";
 import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
@@ -51,8 +52,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @notice Gas given to the optional randomness source (it cannot eat the draw's gas).
     uint256 public constant RANDOMNESS_GAS = 100_000;
 
-    /// @dev Member word: scores in bits 0..239, committee index + 1 in bits 240..247, revealed bit 248.
-    uint256 private constant INDEX_SHIFT = 240;
+    /// @dev Member word, written at the commit: the commitment's low 240 bits and the committed
+    ///      bit; at the reveal the scores (bits 0..239) replace the commitment and the revealed
+    ///      bit is set. Opening 240 bits of a keccak256 commitment two ways takes ~2^120 work.
+    uint256 private constant COMMITTED_BIT = uint256(1) << 249;
     uint256 private constant REVEALED_BIT = uint256(1) << 248;
 
     // ------------------------------------------------------------------ types
@@ -101,7 +104,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         bytes32[] outputHashes; // hash of each output
     }
 
-    /// @notice A task (word 0 holds everything commit/reveal touch).
+    /// @notice A task as `getTask` returns it (rebuilt from `TaskRecord`, the settlement
+    ///         parameters' history, the profile registry and the task's blob).
     struct Task {
         TaskStatus status;
         Rule rule;
@@ -127,6 +131,38 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         bytes32 profileHash;
     }
 
+    /// @dev A task in storage: three words at creation, a fourth at the draw, a fifth at
+    ///      finalisation. What only the draw, the node payouts and the views read (windows, query
+    ///      hash, nodes, output hashes) lives in the task's blob, the committee in a second blob
+    ///      (TaskBlob); the settlement parameters are those of version `paramsId`; refundTo is
+    ///      stored only when it is not the requester.
+    struct TaskRecord {
+        // word 0: everything commit/reveal touch
+        TaskStatus status;
+        Rule rule;
+        Family family;
+        uint8 k;
+        uint8 m;
+        uint8 commits;
+        uint8 reveals;
+        bool hasConsensus;
+        uint40 commitDeadline; // set at the draw
+        uint40 revealDeadline;
+        uint96 nodeBudget;
+        // word 1
+        address requester;
+        uint96 fee; // per member
+        // word 2
+        address blob; // TaskBlob data contract
+        uint40 seedBlock; // the block whose hash seeds the draw
+        uint8 profileId;
+        uint32 paramsId; // _settlementParams version
+        // word 3 (the draw)
+        address committee; // TaskBlob committee: members and voting weights in draw order
+        // word 4 (finalisation)
+        uint256 consensus;
+    }
+
     // ------------------------------------------------------------------ storage
 
     /// @notice The stake and reward token.
@@ -143,14 +179,15 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice Number of tasks created; task ids are 1..taskCount.
     uint256 public taskCount;
-    mapping(uint256 => Task) internal _tasks;
-    mapping(uint256 => mapping(uint256 => address)) internal _outputNode;
-    mapping(uint256 => mapping(uint256 => bytes32)) internal _outputHash;
-    /// @dev taskId => committee index => address | voting weight at the draw << 160
-    mapping(uint256 => mapping(uint256 => uint256)) internal _committee;
-    /// @dev taskId => evaluator => member word (see INDEX_SHIFT)
+    mapping(uint256 => TaskRecord) internal _tasks;
+    /// @dev taskId => refund address, only when it is not the requester
+    mapping(uint256 => address) internal _refundTo;
+    /// @dev Every version of the settlement parameters (a task keeps the version it was
+    ///      created under); `_paramsVersion` is the current one.
+    mapping(uint256 => SettlementParams) internal _settlementParams;
+    uint32 internal _paramsVersion;
+    /// @dev taskId => evaluator => member word (see COMMITTED_BIT); zero until it commits
     mapping(uint256 => mapping(address => uint256)) internal _member;
-    mapping(uint256 => mapping(address => bytes32)) internal _commitment;
 
     /// @notice What `claim` pays each account: evaluator fees, shares of slashed stake, refunds.
     mapping(address => uint256) public claimableOf;
@@ -291,6 +328,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     function _setParams(GovernanceParams memory g) internal {
         Governance.validate(g);
         _params = g;
+        uint32 v = ++_paramsVersion;
+        _settlementParams[v] = g.settlement;
         emit ParamsUpdated(g);
     }
 
@@ -332,7 +371,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         (uint256 m, uint256 fee, uint8 profileId) = _validateSpec(spec);
         taskId = ++taskCount;
 
-        Task storage t = _tasks[taskId];
+        TaskRecord storage t = _tasks[taskId];
         t.status = TaskStatus.PENDING;
         t.rule = Rule(spec.rule);
         t.family = Family(spec.family);
@@ -341,18 +380,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.nodeBudget = spec.nodeBudget;
         t.requester = msg.sender;
         t.fee = uint96(fee);
-        t.params = _params.settlement;
-        t.commitWindow = spec.commitWindow;
-        t.revealWindow = spec.revealWindow;
+        t.blob = TaskBlob.write(spec.commitWindow, spec.revealWindow, spec.queryHash, spec.nodes, spec.outputHashes);
+        t.seedBlock = uint40(block.number);
         t.profileId = profileId;
-        t.refundTo = spec.refundTo == address(0) ? msg.sender : spec.refundTo;
-        t.seedBlock = uint64(block.number);
-        t.queryHash = spec.queryHash;
-        t.profileHash = spec.profileHash;
-        for (uint256 j; j < m; ++j) {
-            _outputNode[taskId][j] = spec.nodes[j];
-            _outputHash[taskId][j] = spec.outputHashes[j];
-        }
+        t.paramsId = _paramsVersion;
+        if (spec.refundTo != address(0) && spec.refundTo != msg.sender) _refundTo[taskId] = spec.refundTo;
         uint256 escrow = uint256(spec.nodeBudget) + fee * spec.k;
         uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
         _totalEscrow += escrow;
@@ -370,7 +402,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///         EvaluatorRegistry.drawCommittee), or when nobody drew it while its seed block's
     ///         hash was available (256 blocks): a requester cannot re-roll a seed for free.
     function drawCommittee(uint256 taskId) external nonReentrant {
-        Task storage t = _tasks[taskId];
+        TaskRecord storage t = _tasks[taskId];
         if (t.status != TaskStatus.PENDING) {
             if (t.status == TaskStatus.NONE) revert UnknownTask(taskId);
             revert NotPending(taskId);
@@ -382,8 +414,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 fee = t.fee;
         if (bh == bytes32(0)) return _cancel(taskId, t, k, fee);
         bytes32 seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
-        uint256 commitDeadline = block.timestamp + t.commitWindow;
-        uint256 revealDeadline = commitDeadline + t.revealWindow;
+        (uint256 commitDeadline, uint256 revealDeadline) = _deadlines(t.blob);
         (address[] memory members, uint256[] memory weights) = registry.drawCommittee(
             uint256(1) << t.profileId,
             fee,
@@ -397,19 +428,22 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.status = TaskStatus.OPEN;
         t.commitDeadline = uint40(commitDeadline);
         t.revealDeadline = uint40(revealDeadline);
-        for (uint256 i; i < k; ++i) {
-            address a = members[i];
-            _committee[taskId][i] = uint256(uint160(a)) | (weights[i] << 160);
-            _member[taskId][a] = (i + 1) << INDEX_SHIFT;
-        }
+        t.committee = TaskBlob.writeCommittee(members, weights);
         emit CommitteeSampled(taskId, seed, members, fee, commitDeadline, revealDeadline);
     }
 
-    function _cancel(uint256 taskId, Task storage t, uint256 k, uint256 fee) internal {
+    /// @dev Commit and reveal deadlines of a committee drawn now.
+    function _deadlines(address blob) internal view returns (uint256 commitDeadline, uint256 revealDeadline) {
+        (uint256 commitWindow, uint256 revealWindow) = TaskBlob.readWindows(blob);
+        commitDeadline = block.timestamp + commitWindow;
+        revealDeadline = commitDeadline + revealWindow;
+    }
+
+    function _cancel(uint256 taskId, TaskRecord storage t, uint256 k, uint256 fee) internal {
         uint256 refund = uint256(t.nodeBudget) + fee * k;
         t.status = TaskStatus.CANCELLED;
         _totalEscrow -= refund;
-        _credit(t.refundTo, refund, true);
+        _credit(_refundAddress(taskId, t), refund, true);
         emit TaskCancelled(taskId, refund);
     }
 
@@ -450,13 +484,14 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @notice Commits `commitment` = keccak256(abi.encode(chainid, this, taskId, msg.sender,
     ///         uint16[] scores, bytes32 salt)) before the commit deadline (committee only).
     function commit(uint256 taskId, bytes32 commitment) external {
-        Task storage t = _tasks[taskId];
+        TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
-        if (_member[taskId][msg.sender] == 0) revert NotCommitteeMember(taskId, msg.sender);
+        if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
         if (commitment == bytes32(0)) revert InvalidCommitment();
-        if (_commitment[taskId][msg.sender] != bytes32(0)) revert AlreadyCommitted();
-        _commitment[taskId][msg.sender] = commitment;
+        mapping(address => uint256) storage words = _member[taskId];
+        if (words[msg.sender] != 0) revert AlreadyCommitted();
+        words[msg.sender] = COMMITTED_BIT | (uint256(commitment) & ScorePacking.SCORES_MASK);
         unchecked {
             t.commits += 1;
         }
@@ -467,25 +502,25 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///         the commit deadline, or earlier once the whole committee has committed, and until
     ///         the reveal deadline.
     function reveal(uint256 taskId, uint16[] calldata scores, bytes32 salt) external {
-        Task storage t = _tasks[taskId];
+        TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
         if (block.timestamp <= t.commitDeadline && t.commits < t.k) revert RevealTooEarly(t.commitDeadline);
         uint256 word = _member[taskId][msg.sender];
-        if (word == 0) revert NotCommitteeMember(taskId, msg.sender);
-        bytes32 c = _commitment[taskId][msg.sender];
-        if (c == bytes32(0)) revert NotCommitted();
+        if (word == 0) {
+            if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
+            revert NotCommitted();
+        }
         if (word & REVEALED_BIT != 0) revert AlreadyRevealed();
         uint256 m = t.m;
         if (scores.length != m) revert WrongScoreCount(m, scores.length);
         for (uint256 j; j < m; ++j) {
             if (scores[j] > BPS) revert ScoreOutOfRange(j, scores[j]);
         }
-        if (keccak256(abi.encode(block.chainid, address(this), taskId, msg.sender, scores, salt)) != c) {
-            revert CommitmentMismatch();
-        }
+        uint256 opened = uint256(keccak256(abi.encode(block.chainid, address(this), taskId, msg.sender, scores, salt)));
+        if (opened & ScorePacking.SCORES_MASK != word & ScorePacking.SCORES_MASK) revert CommitmentMismatch();
         uint256 packed = ScorePacking.pack(scores);
-        _member[taskId][msg.sender] = word | REVEALED_BIT | packed;
+        _member[taskId][msg.sender] = COMMITTED_BIT | REVEALED_BIT | packed;
         unchecked {
             t.reveals += 1;
         }
@@ -495,23 +530,18 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @notice Settles an open task (anyone): after the reveal deadline, or once every member
     ///         revealed. Works with zero reveals (full refund, non-revealers penalised).
     function finalize(uint256 taskId) external nonReentrant {
-        Task storage t = _tasks[taskId];
+        TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         uint256 k = t.k;
         if (block.timestamp <= t.revealDeadline && t.reveals < k) revert FinalizeTooEarly(t.revealDeadline);
         uint256 m = t.m;
 
-        address[] memory addrs = new address[](k);
-        uint256[] memory weights = new uint256[](k);
+        (address[] memory addrs, uint256[] memory weights) = TaskBlob.readCommittee(t.committee, k);
         bool[] memory revealed = new bool[](k);
-        for (uint256 i; i < k; ++i) {
-            uint256 cw = _committee[taskId][i];
-            addrs[i] = address(uint160(cw));
-            weights[i] = cw >> 160;
-        }
         (Settlement.Member[] memory mem, uint256 silent) = _loadMembers(taskId, addrs, weights, revealed);
 
-        Settlement.Outcome memory o = Settlement.settle(uint8(t.rule), t.params, mem, m, t.nodeBudget, t.fee);
+        Settlement.Outcome memory o =
+            Settlement.settle(uint8(t.rule), _settlementParams[t.paramsId], mem, m, t.nodeBudget, t.fee);
 
         t.status = TaskStatus.FINALIZED;
         t.hasConsensus = o.hasConsensus;
@@ -521,8 +551,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
             registry.settleMembers(addrs, silent, o.newTrust, o.slashed);
         uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal);
-        if (o.hasConsensus) _payNodes(taskId, m, o);
-        if (o.refund != 0) _credit(t.refundTo, o.refund, true);
+        if (o.hasConsensus) _payNodes(taskId, TaskBlob.readNodes(t.blob, m), o);
+        if (o.refund != 0) _credit(_refundAddress(taskId, t), o.refund, true);
         emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);
     }
 
@@ -590,11 +620,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         }
     }
 
-    function _payNodes(uint256 taskId, uint256 m, Settlement.Outcome memory o) internal {
+    function _payNodes(uint256 taskId, address[] memory nodes, Settlement.Outcome memory o) internal {
         uint256 total;
-        for (uint256 j; j < m; ++j) {
+        for (uint256 j; j < nodes.length; ++j) {
             uint256 pay = o.nodePay[j];
-            address node = _outputNode[taskId][j];
+            address node = nodes[j];
             if (pay != 0) {
                 Node storage nd = _nodes[node];
                 nd.pending += uint128(pay);
@@ -612,7 +642,13 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         _totalClaimable += amount;
     }
 
-    function _requireOpen(Task storage t, uint256 taskId) internal view {
+    /// @dev Where a task's refunds are credited: refundTo, or the requester.
+    function _refundAddress(uint256 taskId, TaskRecord storage t) internal view returns (address a) {
+        a = _refundTo[taskId];
+        if (a == address(0)) a = t.requester;
+    }
+
+    function _requireOpen(TaskRecord storage t, uint256 taskId) internal view {
         TaskStatus s = t.status;
         if (s == TaskStatus.OPEN) return;
         if (s == TaskStatus.NONE) revert UnknownTask(taskId);
@@ -654,18 +690,42 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice A task's state (status NONE for unknown ids). `consensus` is packed; see getConsensus.
     function getTask(uint256 taskId) external view returns (Task memory) {
-        return _tasks[taskId];
+        Task memory v;
+        TaskRecord storage t = _tasks[taskId];
+        if (t.status == TaskStatus.NONE) return v;
+        v.status = t.status;
+        v.rule = t.rule;
+        v.family = t.family;
+        v.k = t.k;
+        v.m = t.m;
+        v.commits = t.commits;
+        v.reveals = t.reveals;
+        v.hasConsensus = t.hasConsensus;
+        v.commitDeadline = t.commitDeadline;
+        v.revealDeadline = t.revealDeadline;
+        v.nodeBudget = t.nodeBudget;
+        v.requester = t.requester;
+        v.fee = t.fee;
+        v.params = _settlementParams[t.paramsId];
+        (uint256 cw, uint256 rw) = TaskBlob.readWindows(t.blob);
+        v.commitWindow = uint32(cw);
+        v.revealWindow = uint32(rw);
+        v.profileId = t.profileId;
+        v.refundTo = _refundAddress(taskId, t);
+        v.seedBlock = t.seedBlock;
+        v.consensus = t.consensus;
+        v.queryHash = TaskBlob.readQueryHash(t.blob);
+        v.profileHash = profiles.hashes(t.profileId);
+        return v;
     }
 
     /// @notice A task's outputs: inference node and output hash of each.
     function getOutputs(uint256 taskId) external view returns (address[] memory nodes, bytes32[] memory hashes) {
-        uint256 m = _tasks[taskId].m;
-        nodes = new address[](m);
-        hashes = new bytes32[](m);
-        for (uint256 j; j < m; ++j) {
-            nodes[j] = _outputNode[taskId][j];
-            hashes[j] = _outputHash[taskId][j];
-        }
+        TaskRecord storage t = _tasks[taskId];
+        uint256 m = t.m;
+        if (m == 0) return (nodes, hashes);
+        nodes = TaskBlob.readNodes(t.blob, m);
+        hashes = TaskBlob.readOutputHashes(t.blob, m);
     }
 
     /// @notice A task's committee in draw order (empty before the draw), the fee per member,
@@ -675,35 +735,32 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         view
         returns (address[] memory members, uint256 fee, uint256[] memory weights)
     {
-        Task storage t = _tasks[taskId];
+        TaskRecord storage t = _tasks[taskId];
         uint256 k = t.status == TaskStatus.OPEN || t.status == TaskStatus.FINALIZED ? t.k : 0;
-        members = new address[](k);
-        weights = new uint256[](k);
-        for (uint256 i; i < k; ++i) {
-            uint256 cw = _committee[taskId][i];
-            members[i] = address(uint160(cw));
-            weights[i] = cw >> 160;
-        }
+        (members, weights) = TaskBlob.readCommittee(t.committee, k);
         fee = t.fee;
     }
 
-    /// @notice One evaluator's standing in a task.
+    /// @notice One evaluator's standing in a task. `commitment`: the low 240 bits of its
+    ///         commitment between its commit and its reveal (zero otherwise; the Committed event
+    ///         carries it in full).
     function getMember(uint256 taskId, address evaluator)
         external
         view
         returns (bool isMember, bool committed, bool revealed, bytes32 commitment, uint16[] memory scores)
     {
+        TaskRecord storage t = _tasks[taskId];
         uint256 word = _member[taskId][evaluator];
-        isMember = word != 0;
-        commitment = _commitment[taskId][evaluator];
-        committed = commitment != bytes32(0);
+        isMember = t.committee != address(0) && TaskBlob.isMember(t.committee, t.k, evaluator);
+        committed = word != 0;
         revealed = word & REVEALED_BIT != 0;
+        if (committed && !revealed) commitment = bytes32(word & ScorePacking.SCORES_MASK);
         scores = revealed ? (word & ScorePacking.SCORES_MASK).unpack(_tasks[taskId].m) : new uint16[](0);
     }
 
     /// @notice Per-output consensus of a finalised task (empty when none).
     function getConsensus(uint256 taskId) external view returns (bool hasConsensus, uint16[] memory consensus) {
-        Task storage t = _tasks[taskId];
+        TaskRecord storage t = _tasks[taskId];
         hasConsensus = t.hasConsensus;
         consensus = hasConsensus ? t.consensus.unpack(t.m) : new uint16[](0);
     }

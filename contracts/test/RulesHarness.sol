@@ -60,4 +60,22 @@ contract RulesHarness {
             mstore(picked, count)
         }
     }
+
+    /// @notice `draws` independent Sampling.sample runs over the same weights (for the
+    ///         distribution test): run t is seeded by keccak256(abi.encode(seed, first + t)) and
+    ///         writes its k picks at out[t k .. t k + k) (zeros past a short run).
+    function sampleMany(uint256[] calldata weights, uint256 k, bytes32 seed, uint256 first, uint256 draws)
+        external
+        pure
+        returns (uint256[] memory out)
+    {
+        out = new uint256[](draws * k);
+        for (uint256 t; t < draws; ++t) {
+            uint256[] memory w = weights;
+            (uint256[] memory picked, uint256 count) = Sampling.sample(w, k, keccak256(abi.encode(seed, first + t)));
+            for (uint256 i; i < count; ++i) {
+                out[t * k + i] = picked[i];
+            }
+        }
+    }
 }
