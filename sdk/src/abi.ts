@@ -194,6 +194,11 @@ export const proofOfQualityAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "BlobWriteFailed",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
