@@ -77,6 +77,20 @@ export function encoderMatches(wanted: string, actual: string): boolean {
   return actual === wanted || actual.startsWith(`${wanted}:`) || (!wanted.includes("@") && actual.startsWith(`${wanted}@`));
 }
 
+/**
+ * The NLI model given must be the one the profile names, and none when it names none: the
+ * profile's hash covers its NLI model, so scoring without it (or with another) would put that
+ * hash on different numbers. Load it with `loadProfileNli` (oracle/scoring/nli-model.ts).
+ */
+function checkNli(profile: Profile, nli: NliModel | null): void {
+  const want = profile.models.nli;
+  if (want && !nli)
+    throw new PoqError("E_MODEL_MISMATCH", `profile "${profile.name}" names NLI model "${want.id}" but no NLI model was loaded (load it with loadProfileNli)`, { field: "models.nli", expected: want.id, actual: null });
+  if (!want && nli) throw new PoqError("E_MODEL_MISMATCH", `profile "${profile.name}" names no NLI model but "${nli.id}" was given`, { field: "models.nli", expected: null, actual: nli.id });
+  if (want && nli && nli.id !== want.id)
+    throw new PoqError("E_MODEL_MISMATCH", `profile "${profile.name}" names NLI model "${want.id}" but the loaded one is "${nli.id}"`, { field: "models.nli.id", expected: want.id, actual: nli.id });
+}
+
 /** Bounded insertion-ordered cache (evicts the oldest entries once the total weight exceeds the bound). */
 class BoundedCache<V> {
   private readonly map = new Map<string, { v: V; w: number }>();
@@ -137,6 +151,7 @@ export class Scorer {
         { expected: profile.models.encoder, actual: encoder.id },
       );
     }
+    checkNli(profile, opts.nli ?? null);
     this.profileHash = profileHash(profile);
     this.enabled = new Set(profile.evaluators.enabled);
   }

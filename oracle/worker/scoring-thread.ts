@@ -110,7 +110,9 @@ export async function runScoringThread(): Promise<void> {
   const init = workerData as Init;
   let scorer: EngineTaskScorer;
   try {
-    scorer = new EngineTaskScorer(init.profiles, await loadUseLite(init.encoder));
+    // The NLI models the profiles name load here, with the encoder: a profile naming one the
+    // thread cannot load fails the start, like a missing encoder (never scored without it).
+    scorer = await EngineTaskScorer.load(init.profiles, await loadUseLite(init.encoder), { executionProviders: init.encoder.executionProviders, intraOpThreads: init.encoder.intraOpThreads });
   } catch (err) {
     port.postMessage({ fatal: (err as Error).message } satisfies Reply);
     return;
