@@ -5,7 +5,11 @@ import { Scorer } from "../scoring/engine.js";
 import { profileHash, type Profile } from "../scoring/profile.js";
 import type { NliModel, SentenceEncoder } from "../models/index.js";
 import { NliModels, type NliLoadOptions } from "../scoring/nli-model.js";
+import type { ScoredSignals } from "../ops/metrics.js";
 import type { ScoreInput, TaskScorer } from "./types.js";
+
+/** Receives the scores of each task an engine computed (profile hash, task family, one row per scored output). */
+export type ScoreObserver = (profileHash: Hex, task: string, rows: ScoredSignals[]) => void;
 
 /**
  * The scoring engine behind the worker: one engine Scorer per known profile (keyed by the
@@ -25,6 +29,12 @@ export class EngineTaskScorer implements TaskScorer {
    * `nli` maps a profile's hash to the NLI model its `models.nli` names (the engine refuses a
    * profile naming one without it); `EngineTaskScorer.load` loads them.
    */
+  /**
+   * Called once per computed request (not per caller sharing it) with the scores of its
+   * scored outputs: the worker feeds these to its score-distribution histograms.
+   */
+  onScored?: ScoreObserver;
+
   constructor(profiles: Profile[], encoder: SentenceEncoder, nli: ReadonlyMap<string, NliModel> = new Map()) {
     for (const p of profiles) {
       const h = profileHash(p).toLowerCase();
@@ -97,7 +107,13 @@ export class EngineTaskScorer implements TaskScorer {
     }
     const out = new Array<number>(input.outputs.length).fill(0);
     const res = await s.score(records);
-    for (const r of res) if (r.ok) out[idx[r.index]!] = r.record.composite;
+    const rows: ScoredSignals[] = [];
+    for (const r of res) {
+      if (!r.ok) continue;
+      out[idx[r.index]!] = r.record.composite;
+      rows.push({ dimensions: r.record.dimensions, composite: r.record.composite });
+    }
+    if (rows.length > 0) this.onScored?.(h, input.family, rows);
     return out;
   }
 }
