@@ -262,6 +262,24 @@ export const ProfileSchema = z.strictObject({
   }),
   modelPrior: ModelPriorSchema,
   costPrior: CostPriorSchema,
+  /**
+   * Cheap-first evaluation (off when absent): structure, priors and lexical evaluators first;
+   * the encoder (and NLI model) only for records whose composite could still land on either
+   * side of `floor` whatever the encoder-based evaluators say (oracle/scoring/cheap-first.ts).
+   */
+  cheapFirst: z
+    .strictObject({
+      /** The pay decision the skip must not change: the payout floor on the composite (0.5 = 5000 bp). */
+      floor: unit,
+      /** Skip only when the composite's bounds clear the floor by at least this much (0 = whenever the decision is settled). */
+      margin: unit,
+      /**
+       * Value taken by each encoder-based evaluator (and by the alignment and agreement
+       * dimensions, keys "dim.alignment", "dim.agreement") in a skipped record; 0.5 when absent.
+       */
+      fill: z.record(z.string().min(1), unit).default({}),
+    })
+    .optional(),
   limits: z.strictObject({
     maxOutputBytes: z.number().int().positive(),
     maxQueryBytes: z.number().int().positive(),
