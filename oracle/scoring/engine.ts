@@ -22,7 +22,7 @@ import { RecordError } from "./errors.js";
 import { TokenSimilarity } from "./evaluators/similarity.js";
 import { alignmentSentences, type BertScore, dot, normalizeStates, rescale, sentenceAlignment } from "./evaluators/embedding.js";
 import { aggregate, distinctNgrams, lexicalScoresFromFeatures, ngramSet, novelRecall, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
-import { distinctReferences, words } from "./text.js";
+import { degenerateReason, distinctReferences, words } from "./text.js";
 import { EVALUATOR_ORDER } from "./evaluators/registry.js";
 import { DIMENSIONS, profileHash, type Dimension, type DimensionScores, type Profile } from "./profile.js";
 import { validateRecord, type InputRecord, type ScoredRecord } from "./record.js";
@@ -296,7 +296,7 @@ export class Scorer {
     const modelPrior = modelPriorDimension(profile, rec.model, rec.task);
     const costPrior = costPriorDimension(profile, rec, modelPrior.score);
     const structure = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
-    const ctx = { model: rec.model, hasReferences };
+    const ctx = { model: rec.model, hasReferences, degenerate: degenerateReason(rec.output) !== null };
     const mixCfg = resolveTaskConfig(profile, rec.task, ctx)!.cfg;
     const r = cheapFirst({ profile, task: rec.task, ctx, mixCfg, cfg, lexical, hasReferences, modelPrior, costPrior, structure });
     if (!r.decisive) return null;
@@ -478,7 +478,8 @@ export class Scorer {
       lap("dim.costPrior");
       const st = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
       lap("dim.structure");
-      const ctx = { model: rec.model, hasReferences: hasRefs };
+      const degenerate = degenerateReason(rec.output);
+      const ctx = { model: rec.model, hasReferences: hasRefs, degenerate: degenerate !== null };
       // a calibrated profile may score this record with another mix (unrated model, no references)
       const mixCfg = resolveTaskConfig(profile, rec.task, ctx)!.cfg;
       const se = semanticDimension(mixCfg.semantic, evaluators, hasRefs);
@@ -511,6 +512,7 @@ export class Scorer {
         ? `composite ${composite} = calibration map (${mixCfg.calibration!.target}) of ${round6(comp.raw)}${mixNote} = ${sum}`
         : `composite ${composite}${mixNote} = ${sum}`;
       if (comp.gatedOff.length) explain.composite += `; gated off: ${comp.gatedOff.join(", ")}`;
+      if (comp.capped) explain.composite = `composite ${composite}: degenerate text (${degenerate}), capped at ${mixCfg.degenerateCap} (before the cap: ${explain.composite})`;
       const record: ScoredRecord = { ...rec, dimensions, evaluators, composite, profileHash: this.profileHash };
       lap("composite");
       return { ok: true, index: p.index, record, explain };

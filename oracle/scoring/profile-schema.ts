@@ -176,6 +176,12 @@ export const TaskConfigSchema = z.strictObject({
   }),
   /** Monotone map of the composite onto the human scale (absent: the raw composite). */
   calibration: CalibrationMapSchema.optional(),
+  /**
+   * Degenerate-text gate (absent: off): the composite of an output that is a loop rather than
+   * language (`degenerateReason` in scoring/text.ts: stutter, repeated sentences, phrase loop)
+   * is at most this, whatever mix scores it.
+   */
+  degenerateCap: unit.optional(),
   /** Alternative mixes for records without a model rating and/or without references (absent: the main mix). */
   mixes: z
     .strictObject({

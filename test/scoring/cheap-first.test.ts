@@ -16,6 +16,7 @@ import { resolveTaskConfig } from "../../oracle/scoring/mix.js";
 import { payingProfile } from "../../oracle/scoring/paying-profile.js";
 import { parseProfile, profileHash, type Profile } from "../../oracle/scoring/profile.js";
 import type { ScoredRecord } from "../../oracle/scoring/record.js";
+import { degenerateReason } from "../../oracle/scoring/text.js";
 
 const fixture = (f: string) => readFileSync(`test/fixtures/scoring/${f}`, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
 const base = { dataset: "fixture", model: "gpt4" };
@@ -64,7 +65,7 @@ describe("cheap-first", () => {
     for (const r of full.map(ok)) {
       const cfg = cheap.tasks[r.task]!;
       const hasReferences = r.references.some((x) => x.trim().length > 0);
-      const ctx = { model: r.model, hasReferences };
+      const ctx = { model: r.model, hasReferences, degenerate: degenerateReason(r.output) !== null };
       const lexical = Object.fromEntries(Object.entries(r.evaluators).filter(([id]) => !ENCODER_EVALUATORS.has(id)));
       const modelPrior = modelPriorDimension(cheap, r.model, r.task);
       const b = cheapFirst({
@@ -95,7 +96,7 @@ describe("cheap-first", () => {
       const f = ok(full[i]!);
       expect(r.composite >= 0.5, r.id).toBe(f.composite >= 0.5);
       // the composite is still the profile's composite of the record's dimensions
-      expect(computeComposite(r.dimensions, cheap, r.task, { model: r.model, hasReferences: r.references.length > 0 })).toBeCloseTo(r.composite, 6);
+      expect(computeComposite(r.dimensions, cheap, r.task, { model: r.model, hasReferences: r.references.length > 0, degenerate: degenerateReason(r.output) !== null })).toBeCloseTo(r.composite, 6);
       if (!skipped.includes(r)) expect(r.composite, r.id).toBe(f.composite); // an encoded record scores as without the switch
     });
     // gibberish and a wrong answer by an unrated model are settled without the encoder
