@@ -2,7 +2,9 @@
  * `poq drift --reference SCORED.jsonl --recent SCORED.jsonl [--profile FILE] [--report
  * AUDIT/report.json] [--out DIR]`: PSI and Kolmogorov-Smirnov per dimension (and composite,
  * evaluators) per task; flags drifted dimensions and recommends which profile to score with
- * (current, without the drifted dimensions, or the single-evaluator fallback).
+ * (current, without the drifted dimensions, or the single-evaluator fallback). With `--live
+ * URL|FILE` instead of `--recent`, the recent window is a worker's `poq_score_value`
+ * histograms (its /metrics endpoint or a saved copy) under the profile's hash.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
