@@ -27,7 +27,7 @@ import { expectedCalibrationError, isBinary, payDecision, type CalibrationBin, t
 import { BootstrapPool } from "./parallel.js";
 import { groupedFolds } from "./folds.js";
 import type { AuditRecord, SkippedRecord } from "./records.js";
-import { rescoreComposite, rescoreDimensions, round6 } from "./rescore.js";
+import { ctxOf, rescoreComposite, rescoreDimensions, round6 } from "./rescore.js";
 import { weightSensitivity, type SensitivityReport } from "./sensitivity.js";
 import { deriveSeed } from "./rng.js";
 import { ABLATIONS, ABLATION_DESCRIPTIONS, ablationComposite, baseSignals, type Ablation, type SignalColumn, type SignalKind } from "./signals.js";
@@ -434,7 +434,7 @@ export async function runAudit(records: AuditRecord[], options: AuditOptions): P
     test.forEach((r, j) => {
       const i = position.get(r)!;
       const dims = rescoreDimensions(r, p);
-      const b = explainComposite(dims, p, r.task, { model: r.model, hasReferences: r.hasReferences });
+      const b = explainComposite(dims, p, r.task, ctxOf(r));
       calibrated[i] = round6(b.composite);
       rawComposite[i] = round6(b.raw);
       calModelPrior[i] = dims.modelPrior;

@@ -708,9 +708,18 @@ export function profileWithFit(base: Profile, fit: TaskFit): Profile {
     ...cfg,
     ...(fit.main.map ? { calibration: fit.main.map } : {}),
     ...(Object.keys(mixes).length > 0 ? { mixes } : {}),
+    // the degenerate-text gate of every calibrated profile, so out-of-fold predictions score as the written profile does
+    degenerateCap: cfg.degenerateCap ?? DEGENERATE_CAP,
   };
   return { ...p, tasks: { ...p.tasks, [fit.task]: task } };
 }
+
+/**
+ * The composite cap of degenerate text (`degenerateReason`) in a calibrated profile: 0, not
+ * paid. Not fitted: the rules fire on none of the human-rated dev outputs, so there is nothing
+ * to fit it on, and a loop is not an answer on any data set.
+ */
+export const DEGENERATE_CAP = 0;
 
 export interface CalibratedProfileMeta {
   name: string;
@@ -721,6 +730,10 @@ export interface CalibratedProfileMeta {
 export function buildCalibratedProfile(base: Profile, fits: readonly TaskFit[], meta: CalibratedProfileMeta): Profile {
   let p: Profile = base;
   for (const f of fits) p = profileWithFit(p, f);
+  // the degenerate-text gate: a loop is not an answer, whatever the fitted mix says of it
+  const tasks: Profile["tasks"] = {};
+  for (const [t, cfg] of Object.entries(p.tasks)) tasks[t] = { ...cfg, degenerateCap: cfg.degenerateCap ?? DEGENERATE_CAP };
+  p = { ...p, tasks };
   const doc = { ...p, name: meta.name, description: meta.description, hash: undefined };
   delete (doc as { hash?: string }).hash;
   return withHash(parseProfile(doc, "calibrated profile"));

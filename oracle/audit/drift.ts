@@ -12,6 +12,7 @@
 import { DIMENSIONS, gateOpen, parseProfile, profileHash, withHash, type Dimension, type Profile } from "../scoring/profile.js";
 import { quantileSorted } from "./bootstrap.js";
 import type { AuditRecord } from "./records.js";
+import { binAt, binnedKs, binnedPsi, bucketCounts, type LiveHistogram } from "./live.js";
 import { rescoreComposite } from "./rescore.js";
 import { evaluatorIds } from "./signals.js";
 
@@ -162,6 +163,79 @@ function compareSignal(name: string, kind: SignalDrift["kind"], ref: Float64Arra
   };
 }
 
+/** A signal compared from bucket counts (live histograms): PSI over the buckets, KS at their bounds. */
+function compareBinned(name: string, kind: SignalDrift["kind"], ref: Float64Array, live: LiveHistogram, t: DriftThresholds): SignalDrift {
+  const a = binAt(ref, live.le);
+  const b = bucketCounts(live);
+  const n = b.reduce((x, y) => x + y, 0);
+  const p = binnedPsi(a, b);
+  const d = binnedKs(a, b);
+  const ne = (ref.length * n) / Math.max(1, ref.length + n);
+  const k = d === null ? null : { d, p: kolmogorovQ((Math.sqrt(ne) + 0.12 + 0.11 / Math.sqrt(ne)) * d) };
+  // the recent mean from the buckets' midpoints (the exact one needs the raw values)
+  const mids = live.le.map((u, i) => (i === 0 ? u / 2 : (u + live.le[i - 1]!) / 2));
+  const liveMean = n > 0 ? b.reduce((s, c, i) => s + c * (mids[i] ?? live.le.at(-1)!), 0) / n : null;
+  return {
+    signal: name,
+    kind,
+    referenceN: ref.length,
+    recentN: n,
+    referenceMean: r6(mean(ref)),
+    recentMean: r6(liveMean),
+    psi: r6(p),
+    ks: k ? r6(k.d) : null,
+    ksP: k ? r6(k.p) : null,
+    status: status(p, k, t, ref.length, n),
+  };
+}
+
+export interface LiveDriftInput {
+  reference: { files: string[]; records: AuditRecord[] };
+  /** Live histograms (parsePromHistograms), from `source`. */
+  live: { source: string; histograms: Map<string, LiveHistogram> };
+  profile: Profile;
+  bestEvaluators?: Record<string, string>;
+  thresholds?: Partial<DriftThresholds>;
+}
+
+/**
+ * `driftReport` against live traffic: the reference window (the calibration data, scored) is
+ * viewed under the profile in use and binned at the worker's histogram buckets, the recent
+ * window is what the worker observed under that profile's hash (poq_score_value). Dimensions
+ * and the composite only (the worker exports no evaluator histograms).
+ */
+export function liveDriftReport(input: LiveDriftInput): DriftReport {
+  const t = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
+  const { profile } = input;
+  const hash = (profile.hash ?? profileHash(profile)).toLowerCase();
+  const live = [...input.live.histograms.values()].filter((h) => h.profile === hash);
+  const tasks = [...new Set(live.map((h) => h.task))].filter((task) => input.reference.records.some((r) => r.task === task)).sort();
+  const out: Record<string, TaskDrift> = {};
+  let recentN = 0;
+  for (const task of tasks) {
+    const cfg = profile.tasks[task];
+    const ref = input.reference.records.filter((r) => r.task === task).map((r) => (cfg ? { ...r, ...rescoreComposite(r, profile) } : r));
+    const weights = cfg ? cfg.weights ?? profile.weights : undefined;
+    const hist = (signal: string) => live.find((h) => h.task === task && h.signal === signal);
+    const signals: SignalDrift[] = [];
+    for (const d of DIMENSIONS) {
+      const h = hist(d);
+      if (!h) continue;
+      const s = compareBinned(`dimension.${d}`, "dimension", Float64Array.from(ref, (r) => r.dimensions[d]), h, t);
+      s.weight = weights && (cfg ? gateOpen(cfg.gates[d]) : true) ? weights[d] : 0;
+      signals.push(s);
+    }
+    const c = hist("composite");
+    if (c) {
+      const s = compareBinned("composite", "composite", Float64Array.from(ref, (r) => r.composite), c, t);
+      recentN += s.recentN;
+      signals.push(s);
+    }
+    out[task] = judgeTask(signals, cfg, task, input.bestEvaluators);
+  }
+  return assemble(out, profile, t, { files: input.reference.files, records: input.reference.records.length }, { files: [input.live.source], records: recentN });
+}
+
 /**
  * The fallback profile: for every task with a named evaluator, the composite is the semantic
  * dimension alone, computed from that evaluator alone; everything else is the current profile.
@@ -250,26 +324,35 @@ export function driftReport(input: DriftInput): DriftReport {
       const b = Float64Array.from(rec.filter((r) => r.evaluators[id] !== undefined), (r) => r.evaluators[id]!);
       signals.push(compareSignal(`evaluator.${id}`, "evaluator", a, b, t));
     }
-    const drifted = signals.filter((s) => s.kind === "dimension" && s.status === "drifted" && (s.weight ?? 0) > 0).map((s) => s.signal.replace("dimension.", "") as Dimension);
-    const totalW = signals.filter((s) => s.kind === "dimension").reduce((a, s) => a + (s.weight ?? 0), 0);
-    const driftedWeight = totalW > 0 ? signals.filter((s) => drifted.includes(s.signal.replace("dimension.", "") as Dimension)).reduce((a, s) => a + (s.weight ?? 0), 0) / totalW : 0;
-    const semanticMix = cfg ? [...cfg.semantic.withReferences].sort((a, b) => b.weight - a.weight) : [];
-    const fallbackEvaluator = input.bestEvaluators?.[task] ?? semanticMix[0]?.id ?? null;
-    const fallbackDrifted = signals.find((s) => s.signal === `evaluator.${fallbackEvaluator}`)?.status === "drifted";
-    let recommendation: TaskDrift["recommendation"] = "keep";
-    let reason = "no weighted dimension drifted";
-    if (drifted.length > 0) {
-      if (driftedWeight < 0.5 && !drifted.includes("semantic")) {
-        recommendation = "drop-drifted-dimensions";
-        reason = `${drifted.join(", ")} drifted (${(100 * driftedWeight).toFixed(0)}% of the weight): switch them off until the audit re-estimates their reliability`;
-      } else {
-        recommendation = "single-evaluator-fallback";
-        reason = `${drifted.join(", ")} drifted (${(100 * driftedWeight).toFixed(0)}% of the weight${drifted.includes("semantic") ? ", including semantic" : ""}): score with the best single evaluator (${fallbackEvaluator}) until re-calibrated`;
-      }
-      if (fallbackDrifted) reason += `; note: ${fallbackEvaluator} itself shifted, so re-run the audit on recent labelled data before trusting any profile`;
-    }
-    out[task] = { signals, driftedDimensions: drifted, driftedWeight: r6(driftedWeight)!, recommendation, fallbackEvaluator, reason };
+    out[task] = judgeTask(signals, cfg, task, input.bestEvaluators);
   }
+  return assemble(out, profile, t, { files: input.reference.files, records: input.reference.records.length }, { files: input.recent.files, records: input.recent.records.length });
+}
+
+/** Which weighted dimensions drifted, and what to score with now, from one task's signals. */
+function judgeTask(signals: SignalDrift[], cfg: Profile["tasks"][string] | undefined, task: string, bestEvaluators?: Record<string, string>): TaskDrift {
+  const drifted = signals.filter((s) => s.kind === "dimension" && s.status === "drifted" && (s.weight ?? 0) > 0).map((s) => s.signal.replace("dimension.", "") as Dimension);
+  const totalW = signals.filter((s) => s.kind === "dimension").reduce((a, s) => a + (s.weight ?? 0), 0);
+  const driftedWeight = totalW > 0 ? signals.filter((s) => drifted.includes(s.signal.replace("dimension.", "") as Dimension)).reduce((a, s) => a + (s.weight ?? 0), 0) / totalW : 0;
+  const semanticMix = cfg ? [...cfg.semantic.withReferences].sort((a, b) => b.weight - a.weight) : [];
+  const fallbackEvaluator = bestEvaluators?.[task] ?? semanticMix[0]?.id ?? null;
+  const fallbackDrifted = signals.find((s) => s.signal === `evaluator.${fallbackEvaluator}`)?.status === "drifted";
+  let recommendation: TaskDrift["recommendation"] = "keep";
+  let reason = "no weighted dimension drifted";
+  if (drifted.length > 0) {
+    if (driftedWeight < 0.5 && !drifted.includes("semantic")) {
+      recommendation = "drop-drifted-dimensions";
+      reason = `${drifted.join(", ")} drifted (${(100 * driftedWeight).toFixed(0)}% of the weight): switch them off until the audit re-estimates their reliability`;
+    } else {
+      recommendation = "single-evaluator-fallback";
+      reason = `${drifted.join(", ")} drifted (${(100 * driftedWeight).toFixed(0)}% of the weight${drifted.includes("semantic") ? ", including semantic" : ""}): score with the best single evaluator (${fallbackEvaluator}) until re-calibrated`;
+    }
+    if (fallbackDrifted) reason += `; note: ${fallbackEvaluator} itself shifted, so re-run the audit on recent labelled data before trusting any profile`;
+  }
+  return { signals, driftedDimensions: drifted, driftedWeight: r6(driftedWeight)!, recommendation, fallbackEvaluator, reason };
+}
+
+function assemble(out: Record<string, TaskDrift>, profile: Profile, t: DriftThresholds, reference: { files: string[]; records: number }, recent: { files: string[]; records: number }): DriftReport {
   const recs = Object.values(out).map((x) => x.recommendation);
   const recommendedProfile = recs.includes("single-evaluator-fallback") ? "fallback" : recs.includes("drop-drifted-dimensions") ? "reduced" : "current";
   const advice = [
@@ -279,8 +362,8 @@ export function driftReport(input: DriftInput): DriftReport {
   ];
   return {
     schema: DRIFT_SCHEMA,
-    reference: { files: input.reference.files, records: input.reference.records.length },
-    recent: { files: input.recent.files, records: input.recent.records.length },
+    reference,
+    recent,
     profile: { name: profile.name, hash: profile.hash ?? profileHash(profile) },
     thresholds: t,
     tasks: out,

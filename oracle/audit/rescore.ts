@@ -10,6 +10,7 @@
  * `rescoreDimensionsReference` calls the engine's own dimension functions, and a test keeps
  * the two identical; the validation script checks the result against `poq score` itself.
  */
+import { degenerateReason } from "../scoring/text.js";
 import { eloExpected } from "../scoring/bradley-terry.js";
 import { computeComposite } from "../scoring/composite.js";
 import { agreementDimension } from "../scoring/dimensions/agreement.js";
@@ -73,7 +74,8 @@ function semantic(cfg: TaskConfig["semantic"], scores: Readonly<Record<string, n
   return weightedMean(primary, scores) ?? weightedMean(cfg.withoutReferences, scores) ?? 0;
 }
 
-const ctxOf = (rec: AuditRecord) => ({ model: rec.model, hasReferences: rec.hasReferences });
+/** The context the engine scored a record in: its model, whether it has references, whether its output is degenerate. */
+export const ctxOf = (rec: AuditRecord) => ({ model: rec.model, hasReferences: rec.hasReferences, degenerate: degenerateReason(rec.output) !== null });
 
 export function rescoreDimensions(rec: AuditRecord, profile: Profile): DimensionScores {
   const cfg = resolveTaskConfig(profile, rec.task, ctxOf(rec))!.cfg;

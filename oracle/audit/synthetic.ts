@@ -29,6 +29,26 @@ const SUM_MODELS: Array<[string, number]> = Array.from({ length: 10 }, (_, i) =>
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const clip01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
+/**
+ * `words` one-letter words separated by spaces (the length the cost prior reads), drawn by an
+ * LCG seeded from `key` with no letter twice in a row: text with the shape of language for the
+ * degenerate-text gate (no stutter, distinct trigrams), without touching the main RNG stream.
+ */
+function syntheticText(words: number, key: string): string {
+  let s = 0;
+  for (const ch of key) s = (Math.imul(s, 31) + ch.charCodeAt(0)) >>> 0;
+  const out: string[] = [];
+  let prev = -1;
+  while (out.length < words) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const c = (s >>> 16) % 26;
+    if (c === prev) continue;
+    out.push(String.fromCharCode(97 + c));
+    prev = c;
+  }
+  return out.join(" ");
+}
+
 /** Scored records as JSON objects (the `poq score` output format), in a fixed order. */
 export function syntheticScoredRecords(profile: Profile, opts: SyntheticOptions): Array<Record<string, unknown>> {
   const rng = new Rng(opts.seed ?? 1);
@@ -78,7 +98,7 @@ export function syntheticScoredRecords(profile: Profile, opts: SyntheticOptions)
         dataset: qa ? "synthetic_qa" : "synthetic_sum",
         group,
         query: "q ".repeat(qa ? 10 : 60).trim(),
-        output: "w ".repeat(words).trim(),
+        output: syntheticText(words, `${group}:${model}`),
         references: ["reference"],
         model,
         human: { score: human, raw: {} } as { score: number | null; raw: object },

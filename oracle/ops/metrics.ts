@@ -2,6 +2,17 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from "prom-client";
 
+/** Name of the score-distribution histogram (see WorkerMetrics.scoreValues). */
+export const SCORE_HISTOGRAM = "poq_score_value";
+/** Upper bounds of its buckets: 0.05, 0.10, ..., 1 (and +Inf). */
+export const SCORE_BUCKETS: readonly number[] = Array.from({ length: 20 }, (_, i) => Math.round((i + 1) * 5) / 100);
+
+/** The scores of one output: its dimensions (by name) and its composite, all in [0,1]. */
+export interface ScoredSignals {
+  dimensions: Readonly<Record<string, number>>;
+  composite: number;
+}
+
 /** Prometheus metrics of one worker process (its own registry: several can live in one test process). */
 export class WorkerMetrics {
   readonly registry = new Registry();
@@ -18,9 +29,31 @@ export class WorkerMetrics {
   readonly failures = new Counter({ name: "poq_failures_total", help: "failed job attempts, by error code", labelNames: ["stage", "code"] as const, registers: [this.registry] });
   readonly pendingReveals = new Gauge({ name: "poq_pending_reveals", help: "commits waiting for their reveal", registers: [this.registry] });
   readonly tasksSeen = new Counter({ name: "poq_tasks_seen_total", help: "tasks with this operator in the committee", registers: [this.registry] });
+  /**
+   * The live distribution of the quality signal: every score this process computed (each of
+   * the six dimensions and the composite, per profile hash and task family), in buckets of
+   * 0.05 on [0,1]. `poq drift --live` compares it with the calibration data; a task scored by
+   * another process of the same operator (shared single flight) is counted there, once.
+   */
+  readonly scoreValues = new Histogram({
+    name: SCORE_HISTOGRAM,
+    help: "scores computed by the engine, by profile hash, task family and signal (dimension or composite)",
+    labelNames: ["profile", "task", "signal"] as const,
+    buckets: [...SCORE_BUCKETS],
+    registers: [this.registry],
+  });
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Records the scores of one computed task (one row per scored output) into poq_score_value. */
+  observeScores(profileHash: string, task: string, rows: readonly ScoredSignals[]): void {
+    const profile = profileHash.toLowerCase();
+    for (const r of rows) {
+      for (const [signal, v] of Object.entries(r.dimensions)) this.scoreValues.observe({ profile, task, signal }, v);
+      this.scoreValues.observe({ profile, task, signal: "composite" }, r.composite);
+    }
   }
 
   /** Times `fn` into poq_stage_seconds{stage}. */

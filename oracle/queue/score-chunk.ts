@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { SentenceEncoder } from "../models/index.js";
 import { readInputFile, scoreJsonlBytes } from "../scoring/io.js";
+import { NliModels } from "../scoring/nli-model.js";
 import { parseProfile, profileHash, type Profile } from "../scoring/profile.js";
 import { submitBatch, collectBatch, dropBatch, startBatchWorker, type ChunkProcessor, type BatchRecordError } from "./batch.js";
 
@@ -13,14 +14,16 @@ import { submitBatch, collectBatch, dropBatch, startBatchWorker, type ChunkProce
  * blank lines so line numbers in errors are those of the whole file. The output file and the
  * errors equal the single-process run's.
  */
-export function engineChunkProcessor(encoder: SentenceEncoder): ChunkProcessor {
+export function engineChunkProcessor(encoder: SentenceEncoder, nliModels: NliModels = new NliModels()): ChunkProcessor {
   const profiles = new Map<string, Profile>();
   return async (lines, firstLine, profileDoc) => {
     const key = JSON.stringify(profileDoc);
     let profile = profiles.get(key);
     if (!profile) profiles.set(key, (profile = parseProfile(profileDoc, "batch profile")));
+    // The profile's NLI model, as `poq score` loads it (a chunk whose model cannot be loaded fails with the reason).
+    const nli = await nliModels.for(profile);
     const bytes = Buffer.concat([Buffer.from("\n".repeat(firstLine - 1)), Buffer.concat(lines.flatMap((b, i) => (i ? [Buffer.from("\n"), Buffer.from(b, "base64")] : [Buffer.from(b, "base64")])))]);
-    const results = await scoreJsonlBytes(bytes, { profile, encoder });
+    const results = await scoreJsonlBytes(bytes, { profile, encoder, nli });
     const out: string[] = [];
     const errors: BatchRecordError[] = [];
     for (const r of results) {
@@ -78,8 +81,9 @@ export interface QueuedScoreSummary {
 export async function scoreFileQueued(o: QueuedScoreOptions): Promise<QueuedScoreSummary> {
   const t0 = performance.now();
   const lines = splitLinesBase64(await readInputFile(o.inPath));
+  const nliModels = new NliModels();
   const local = o.localEncoder
-    ? Array.from({ length: o.localConcurrency ?? 1 }, () => startBatchWorker({ connection: o.connection, prefix: o.prefix, process: engineChunkProcessor(o.localEncoder!), log: o.log }))
+    ? Array.from({ length: o.localConcurrency ?? 1 }, () => startBatchWorker({ connection: o.connection, prefix: o.prefix, process: engineChunkProcessor(o.localEncoder!, nliModels), log: o.log }))
     : [];
   try {
     const { batchId, chunks } = await submitBatch({ connection: o.connection, prefix: o.prefix, lines, profileDoc: o.profile, chunkSize: o.chunkSize ?? 128 });
@@ -94,5 +98,6 @@ export async function scoreFileQueued(o: QueuedScoreOptions): Promise<QueuedScor
     return { total: nonBlank, scored: res.lines.length, failed: res.errors.length, errors: res.errors, profileHash: profileHash(o.profile), seconds: (performance.now() - t0) / 1000, batchId, chunks };
   } finally {
     await Promise.all(local.map((w) => w.close()));
+    await nliModels.close();
   }
 }

@@ -36,6 +36,8 @@ export interface CompositeBreakdown {
   mix: MixChoice;
   /** Whether a calibration map was applied. */
   calibrated: boolean;
+  /** Whether the degenerate-text gate lowered the composite to the task's `degenerateCap`. */
+  capped: boolean;
   /** Normalised dimension values. */
   normalized: DimensionScores;
   /** Effective weights (summing to 1 over the dimensions that are on; 0 when gated off). */
@@ -82,14 +84,16 @@ export function explainComposite(dimensions: DimensionScores, profile: Profile, 
     sum += weights[d] * normalized[d];
   }
   const value = clip01(sum);
-  return { composite: applyCalibration(value, cfg.calibration), raw: value, mix, calibrated: cfg.calibration !== undefined, normalized, weights, gatedOff };
+  const mapped = applyCalibration(value, cfg.calibration);
+  const capped = ctx?.degenerate === true && cfg.degenerateCap !== undefined && mapped > cfg.degenerateCap;
+  return { composite: capped ? cfg.degenerateCap! : mapped, raw: value, mix, calibrated: cfg.calibration !== undefined, capped, normalized, weights, gatedOff };
 }
 
 /**
  * composite = map( clip01( sum_d w_d * norm_d(x_d) / sum_d w_d ) ) over the dimensions whose
  * gate is open, with the mix's weights (the task's, or the profile's) and normalisation
- * statistics, and the mix's calibration map (identity when it has none). Without `ctx` the
- * main mix is used.
+ * statistics, and the mix's calibration map (identity when it has none), then at most the
+ * task's `degenerateCap` when `ctx.degenerate`. Without `ctx` the main mix is used.
  */
 export function computeComposite(dimensions: DimensionScores, profile: Profile, task: string, ctx?: MixContext): number {
   return explainComposite(dimensions, profile, task, ctx).composite;

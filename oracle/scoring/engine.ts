@@ -10,6 +10,7 @@ import type { NliModel, SentenceEncoder } from "../models/index.js";
 import { PoqError, errorMessage } from "../core/errors.js";
 import { explainComposite } from "./composite.js";
 import { resolveTaskConfig } from "./mix.js";
+import { cheapFirst } from "./cheap-first.js";
 import { cuesFor, indexSource, type CueReport } from "./cues.js";
 import { agreementDimension } from "./dimensions/agreement.js";
 import { alignmentDimension } from "./dimensions/alignment.js";
@@ -21,7 +22,7 @@ import { RecordError } from "./errors.js";
 import { TokenSimilarity } from "./evaluators/similarity.js";
 import { alignmentSentences, type BertScore, dot, normalizeStates, rescale, sentenceAlignment } from "./evaluators/embedding.js";
 import { aggregate, distinctNgrams, lexicalScoresFromFeatures, ngramSet, novelRecall, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
-import { distinctReferences, words } from "./text.js";
+import { degenerateReason, distinctReferences, words } from "./text.js";
 import { EVALUATOR_ORDER } from "./evaluators/registry.js";
 import { DIMENSIONS, profileHash, type Dimension, type DimensionScores, type Profile } from "./profile.js";
 import { validateRecord, type InputRecord, type ScoredRecord } from "./record.js";
@@ -75,6 +76,20 @@ interface Plan {
  */
 export function encoderMatches(wanted: string, actual: string): boolean {
   return actual === wanted || actual.startsWith(`${wanted}:`) || (!wanted.includes("@") && actual.startsWith(`${wanted}@`));
+}
+
+/**
+ * The NLI model given must be the one the profile names, and none when it names none: the
+ * profile's hash covers its NLI model, so scoring without it (or with another) would put that
+ * hash on different numbers. Load it with `loadProfileNli` (oracle/scoring/nli-model.ts).
+ */
+function checkNli(profile: Profile, nli: NliModel | null): void {
+  const want = profile.models.nli;
+  if (want && !nli)
+    throw new PoqError("E_MODEL_MISMATCH", `profile "${profile.name}" names NLI model "${want.id}" but no NLI model was loaded (load it with loadProfileNli)`, { field: "models.nli", expected: want.id, actual: null });
+  if (!want && nli) throw new PoqError("E_MODEL_MISMATCH", `profile "${profile.name}" names no NLI model but "${nli.id}" was given`, { field: "models.nli", expected: null, actual: nli.id });
+  if (want && nli && nli.id !== want.id)
+    throw new PoqError("E_MODEL_MISMATCH", `profile "${profile.name}" names NLI model "${want.id}" but the loaded one is "${nli.id}"`, { field: "models.nli.id", expected: want.id, actual: nli.id });
 }
 
 /** Bounded insertion-ordered cache (evicts the oldest entries once the total weight exceeds the bound). */
@@ -137,6 +152,7 @@ export class Scorer {
         { expected: profile.models.encoder, actual: encoder.id },
       );
     }
+    checkNli(profile, opts.nli ?? null);
     this.profileHash = profileHash(profile);
     this.enabled = new Set(profile.evaluators.enabled);
   }
@@ -185,11 +201,12 @@ export class Scorer {
         }
       }
       if (this.opts.timings) this.opts.timings.validate = (this.opts.timings.validate ?? 0) + performance.now() - t0;
+      const full = profile.cheapFirst ? this.skipDecided(plans, results) : plans;
       try {
-        for (const r of await this.scoreChunk(plans)) results[r.index] = r;
+        for (const r of await this.scoreChunk(full)) results[r.index] = r;
       } catch {
         // isolate the failing record(s): score one by one
-        for (const p of plans) {
+        for (const p of full) {
           try {
             const [r] = await this.scoreChunk([p]);
             results[p.index] = r!;
@@ -201,6 +218,23 @@ export class Scorer {
       this.opts.onProgress?.(end, records.length);
     }
     return results;
+  }
+
+  /** Cheap-first: settles the records whose pay decision the encoder cannot change; returns the others. */
+  private skipDecided(plans: readonly Plan[], results: ScoreResult[]): Plan[] {
+    const t0 = this.opts.timings ? performance.now() : 0;
+    const rest: Plan[] = [];
+    for (const p of plans) {
+      try {
+        const r = this.cheapResult(p);
+        if (r) results[p.index] = r;
+        else rest.push(p);
+      } catch (err) {
+        results[p.index] = { ok: false, index: p.index, error: asRecordError(err, p.rec, p.line, "(scoring)") };
+      }
+    }
+    if (this.opts.timings) this.opts.timings.cheapFirst = (this.opts.timings.cheapFirst ?? 0) + performance.now() - t0;
+    return rest;
   }
 
   private plan(rec: InputRecord, index: number, line: number): Plan {
@@ -221,6 +255,65 @@ export class Scorer {
       sourceSentences: wantAlign ? sourceTexts.flatMap((t) => this.sentences(t)) : [],
       sourceTexts,
     };
+  }
+
+  /** The evaluators computed from the texts alone (lexical tier), unrounded. */
+  private lexicalEvaluators(p: Plan): Record<string, number> {
+    const { rec, refs } = p;
+    const en = this.enabled;
+    const cfg = this.opts.profile.tasks[rec.task]!;
+    const how = cfg.referenceAggregation;
+    const ev: Record<string, number> = {};
+    if (refs.length > 0) {
+      const lex = lexicalScoresFromFeatures(this.feats(rec.output), refs.map((r) => this.feats(r)), how);
+      for (const [id, v] of Object.entries(lex)) if (en.has(id)) ev[id] = v;
+      // the query is a question only for tasks that do not align against it (QA)
+      if (en.has("qa.recall.novel") && !cfg.alignment.against.includes("query")) {
+        const out = this.feats(rec.output);
+        const question = this.feats(rec.query).answerSet;
+        ev["qa.recall.novel"] = aggregate(refs.map((r) => novelRecall(out.answerToks, out.answerSet, this.feats(r).answerToks, question)), how);
+      }
+    }
+    // the query is a source document only for tasks that align against it (not QA's questions)
+    if (en.has("source.overlap") && cfg.alignment.against.includes("query") && p.query.length > 0) {
+      ev["source.overlap"] = sourceOverlap(this.feats(rec.output).words, this.sourceNgrams(rec.query));
+    }
+    if (en.has("distinct.3gram")) ev["distinct.3gram"] = distinctNgrams(this.feats(rec.output).words);
+    return ev;
+  }
+
+  /**
+   * Cheap-first (profile.cheapFirst): the record's scores without the encoder when its pay
+   * decision is settled by the cheap parts alone (oracle/scoring/cheap-first.ts), else null.
+   */
+  private cheapResult(p: Plan): ScoreResult | null {
+    const { profile } = this.opts;
+    const { rec } = p;
+    const cfg = profile.tasks[rec.task]!;
+    const hasReferences = p.refs.length > 0;
+    const lexical: Record<string, number> = {};
+    for (const [id, v] of Object.entries(this.lexicalEvaluators(p))) lexical[id] = round6(v);
+    const modelPrior = modelPriorDimension(profile, rec.model, rec.task);
+    const costPrior = costPriorDimension(profile, rec, modelPrior.score);
+    const structure = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
+    const ctx = { model: rec.model, hasReferences, degenerate: degenerateReason(rec.output) !== null };
+    const mixCfg = resolveTaskConfig(profile, rec.task, ctx)!.cfg;
+    const r = cheapFirst({ profile, task: rec.task, ctx, mixCfg, cfg, lexical, hasReferences, modelPrior, costPrior, structure });
+    if (!r.decisive) return null;
+    const cf = profile.cheapFirst!;
+    const evaluators = Object.fromEntries(Object.entries(r.evaluators).sort((a, b) => EVALUATOR_ORDER.get(a[0])! - EVALUATOR_ORDER.get(b[0])!));
+    const side = r.hi < cf.floor - cf.margin ? `below the floor ${cf.floor}` : `at or above the floor ${cf.floor}`;
+    const explain: ScoreExplanation = {
+      modelPrior: modelPrior.explain,
+      costPrior: costPrior.explain,
+      structure: structure.explain,
+      semantic: `${r.semanticExplain} (cheap-first: not encoded; encoder-based evaluators at the profile's fill values)`,
+      alignment: `alignment ${r.dimensions.alignment} (cheap-first fill: not encoded)`,
+      agreement: `agreement ${r.dimensions.agreement} (cheap-first: from the fill values)`,
+      composite: `composite ${r.composite} (cheap-first: the encoder was skipped, whatever it said the composite would lie in [${r.lo}, ${r.hi}], ${side} with margin ${cf.margin})`,
+    };
+    const record: ScoredRecord = { ...rec, dimensions: r.dimensions, evaluators, composite: r.composite, profileHash: this.profileHash };
+    return { ok: true, index: p.index, record, explain };
   }
 
   private async scoreChunk(plans: readonly Plan[]): Promise<ScoreResult[]> {
@@ -345,17 +438,9 @@ export class Scorer {
       const how = cfg.referenceAggregation;
       const refs = p.refs;
       const hasRefs = refs.length > 0;
-      const ev: Record<string, number> = {};
+      const ev: Record<string, number> = this.lexicalEvaluators(p);
+      lap("lexical");
       if (hasRefs) {
-        const lex = lexicalScoresFromFeatures(this.feats(rec.output), refs.map((r) => this.feats(r)), how);
-        for (const [id, v] of Object.entries(lex)) if (en.has(id)) ev[id] = v;
-        // the query is a question only for tasks that do not align against it (QA)
-        if (en.has("qa.recall.novel") && !cfg.alignment.against.includes("query")) {
-          const out = this.feats(rec.output);
-          const question = this.feats(rec.query).answerSet;
-          ev["qa.recall.novel"] = aggregate(refs.map((r) => novelRecall(out.answerToks, out.answerSet, this.feats(r).answerToks, question)), how);
-        }
-        lap("lexical");
         if (en.has("use.cosine.ref")) ev["use.cosine.ref"] = rescale(aggregate(refs.map((r) => dot(emb(p.out), emb(r))), how), cb);
         if (wantBert) {
           const bs = bert[k]!;
@@ -364,11 +449,6 @@ export class Scorer {
           if (en.has("bertscore.f1")) ev["bertscore.f1"] = rescale(aggregate(bs.map((b) => b.f1), how), bb);
         }
       }
-      // the query is a source document only for tasks that align against it (not QA's questions)
-      if (en.has("source.overlap") && cfg.alignment.against.includes("query") && p.query.length > 0) {
-        ev["source.overlap"] = sourceOverlap(this.feats(rec.output).words, this.sourceNgrams(rec.query));
-      }
-      if (en.has("distinct.3gram")) ev["distinct.3gram"] = distinctNgrams(this.feats(rec.output).words);
       if (en.has("use.cosine.query") && p.query.length > 0) ev["use.cosine.query"] = rescale(dot(emb(p.out), emb(p.query)), cb);
       lap("cosine");
       const al = alignments[k];
@@ -398,7 +478,8 @@ export class Scorer {
       lap("dim.costPrior");
       const st = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
       lap("dim.structure");
-      const ctx = { model: rec.model, hasReferences: hasRefs };
+      const degenerate = degenerateReason(rec.output);
+      const ctx = { model: rec.model, hasReferences: hasRefs, degenerate: degenerate !== null };
       // a calibrated profile may score this record with another mix (unrated model, no references)
       const mixCfg = resolveTaskConfig(profile, rec.task, ctx)!.cfg;
       const se = semanticDimension(mixCfg.semantic, evaluators, hasRefs);
@@ -431,6 +512,7 @@ export class Scorer {
         ? `composite ${composite} = calibration map (${mixCfg.calibration!.target}) of ${round6(comp.raw)}${mixNote} = ${sum}`
         : `composite ${composite}${mixNote} = ${sum}`;
       if (comp.gatedOff.length) explain.composite += `; gated off: ${comp.gatedOff.join(", ")}`;
+      if (comp.capped) explain.composite = `composite ${composite}: degenerate text (${degenerate}), capped at ${mixCfg.degenerateCap} (before the cap: ${explain.composite})`;
       const record: ScoredRecord = { ...rec, dimensions, evaluators, composite, profileHash: this.profileHash };
       lap("composite");
       return { ok: true, index: p.index, record, explain };

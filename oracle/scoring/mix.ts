@@ -25,6 +25,8 @@ export type MixChoice = "main" | MixName;
 export interface MixContext {
   model?: string;
   hasReferences?: boolean;
+  /** Whether the output is degenerate text (`degenerateReason`): the task's `degenerateCap` applies. */
+  degenerate?: boolean;
 }
 
 /** Whether `model` has a rating for `task` in the sense of the mix choice (see above). */

@@ -176,6 +176,12 @@ export const TaskConfigSchema = z.strictObject({
   }),
   /** Monotone map of the composite onto the human scale (absent: the raw composite). */
   calibration: CalibrationMapSchema.optional(),
+  /**
+   * Degenerate-text gate (absent: off): the composite of an output that is a loop rather than
+   * language (`degenerateReason` in scoring/text.ts: stutter, repeated sentences, phrase loop)
+   * is at most this, whatever mix scores it.
+   */
+  degenerateCap: unit.optional(),
   /** Alternative mixes for records without a model rating and/or without references (absent: the main mix). */
   mixes: z
     .strictObject({
@@ -262,6 +268,24 @@ export const ProfileSchema = z.strictObject({
   }),
   modelPrior: ModelPriorSchema,
   costPrior: CostPriorSchema,
+  /**
+   * Cheap-first evaluation (off when absent): structure, priors and lexical evaluators first;
+   * the encoder (and NLI model) only for records whose composite could still land on either
+   * side of `floor` whatever the encoder-based evaluators say (oracle/scoring/cheap-first.ts).
+   */
+  cheapFirst: z
+    .strictObject({
+      /** The pay decision the skip must not change: the payout floor on the composite (0.5 = 5000 bp). */
+      floor: unit,
+      /** Skip only when the composite's bounds clear the floor by at least this much (0 = whenever the decision is settled). */
+      margin: unit,
+      /**
+       * Value taken by each encoder-based evaluator (and by the alignment and agreement
+       * dimensions, keys "dim.alignment", "dim.agreement") in a skipped record; 0.5 when absent.
+       */
+      fill: z.record(z.string().min(1), unit).default({}),
+    })
+    .optional(),
   limits: z.strictObject({
     maxOutputBytes: z.number().int().positive(),
     maxQueryBytes: z.number().int().positive(),

@@ -122,3 +122,38 @@ export function distinctReferences(references: readonly string[]): string[] {
   }
   return out;
 }
+
+const ALPHA_WORD_RE = /\p{L}+(?:['’]\p{L}+)?/gu;
+
+/**
+ * Why a text is degenerate (a loop rather than language), or null. Three a-priori rules on
+ * its alphabetic words (numbers are values and may repeat: "2008-12-12 00:00:00"):
+ *  - stutter: at least 4 words and a quarter or more of them repeat the word before
+ *    ("ocean ocean ocean ocean", "seagrass seagrass carbon carbon");
+ *  - repeated sentences: at least 2 sentences and half or more of them duplicates;
+ *  - phrase loop: at least 6 words and fewer than half of the word trigrams distinct.
+ * Fixed thresholds, not fitted: on the 8,342 human-rated dev outputs none fires
+ * (docs/validation/README.md).
+ */
+export function degenerateReason(text: string): string | null {
+  const w = text.toLowerCase().match(ALPHA_WORD_RE) ?? [];
+  if (w.length >= 4) {
+    let rep = 0;
+    for (let i = 1; i < w.length; i++) if (w[i] === w[i - 1]) rep++;
+    if (rep / (w.length - 1) >= 0.25) return `stutter: ${rep} of ${w.length - 1} words repeat the one before`;
+  }
+  const sentences = text
+    .split(/(?<=[.!?])\s+/u)
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  if (sentences.length >= 2) {
+    const dup = sentences.length - new Set(sentences).size;
+    if (dup / sentences.length >= 0.5) return `repeated sentences: ${dup} of ${sentences.length} are duplicates`;
+  }
+  if (w.length >= 6) {
+    const tri = ngramCounts(w, 3);
+    const share = tri.size / (w.length - 2);
+    if (share < 0.5) return `phrase loop: ${tri.size} distinct of ${w.length - 2} word trigrams`;
+  }
+  return null;
+}

@@ -3,8 +3,13 @@ import type { Hex } from "viem";
 import { PoqError } from "../core/errors.js";
 import { Scorer } from "../scoring/engine.js";
 import { profileHash, type Profile } from "../scoring/profile.js";
-import type { SentenceEncoder } from "../models/index.js";
+import type { NliModel, SentenceEncoder } from "../models/index.js";
+import { NliModels, type NliLoadOptions } from "../scoring/nli-model.js";
+import type { ScoredSignals } from "../ops/metrics.js";
 import type { ScoreInput, TaskScorer } from "./types.js";
+
+/** Receives the scores of each task an engine computed (profile hash, task family, one row per scored output). */
+export type ScoreObserver = (profileHash: Hex, task: string, rows: ScoredSignals[]) => void;
 
 /**
  * The scoring engine behind the worker: one engine Scorer per known profile (keyed by the
@@ -19,8 +24,46 @@ import type { ScoreInput, TaskScorer } from "./types.js";
 export class EngineTaskScorer implements TaskScorer {
   private scorers = new Map<string, Scorer>();
   private inflight = new Map<string, Promise<number[]>>();
-  constructor(profiles: Profile[], encoder: SentenceEncoder) {
-    for (const p of profiles) this.scorers.set(profileHash(p).toLowerCase(), new Scorer({ profile: p, encoder }));
+  private nliModels?: NliModels;
+  /**
+   * `nli` maps a profile's hash to the NLI model its `models.nli` names (the engine refuses a
+   * profile naming one without it); `EngineTaskScorer.load` loads them.
+   */
+  /**
+   * Called once per computed request (not per caller sharing it) with the scores of its
+   * scored outputs: the worker feeds these to its score-distribution histograms.
+   */
+  onScored?: ScoreObserver;
+
+  constructor(profiles: Profile[], encoder: SentenceEncoder, nli: ReadonlyMap<string, NliModel> = new Map()) {
+    for (const p of profiles) {
+      const h = profileHash(p).toLowerCase();
+      this.scorers.set(h, new Scorer({ profile: p, encoder, nli: nli.get(h) ?? null }));
+    }
+  }
+
+  /** A scorer for these profiles with the NLI models they name loaded (one session per distinct model). */
+  static async load(profiles: Profile[], encoder: SentenceEncoder, opts: NliLoadOptions = {}): Promise<EngineTaskScorer> {
+    const models = new NliModels(opts);
+    const nli = new Map<string, NliModel>();
+    try {
+      for (const p of profiles) {
+        const m = await models.for(p);
+        if (m) nli.set(profileHash(p).toLowerCase(), m);
+      }
+    } catch (err) {
+      await models.close();
+      throw err;
+    }
+    const s = new EngineTaskScorer(profiles, encoder, nli);
+    s.nliModels = models;
+    return s;
+  }
+
+  /** Releases the engines' sessions and the NLI models `load` opened (the encoder belongs to the caller). */
+  async close(): Promise<void> {
+    for (const s of this.scorers.values()) await s.close();
+    await this.nliModels?.close();
   }
   get hashes(): Hex[] {
     return [...this.scorers.keys()] as Hex[];
@@ -64,7 +107,13 @@ export class EngineTaskScorer implements TaskScorer {
     }
     const out = new Array<number>(input.outputs.length).fill(0);
     const res = await s.score(records);
-    for (const r of res) if (r.ok) out[idx[r.index]!] = r.record.composite;
+    const rows: ScoredSignals[] = [];
+    for (const r of res) {
+      if (!r.ok) continue;
+      out[idx[r.index]!] = r.record.composite;
+      rows.push({ dimensions: r.record.dimensions, composite: r.record.composite });
+    }
+    if (rows.length > 0) this.onScored?.(h, input.family, rows);
     return out;
   }
 }

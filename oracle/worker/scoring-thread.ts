@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { PoqError } from "../core/errors.js";
 import { loadUseLite, type EncoderOptions } from "../models/index.js";
 import { profileHash, type Profile } from "../scoring/profile.js";
+import type { ScoredSignals, WorkerMetrics } from "../ops/metrics.js";
 import { EngineTaskScorer } from "./scorer.js";
 import type { ScoreInput, TaskScorer } from "./types.js";
 
@@ -13,7 +14,8 @@ interface Init {
   encoder: Omit<EncoderOptions, "logger">;
 }
 type Request = { id: number; profileHash: Hex; input: ScoreInput };
-type Reply = { ready: true } | { fatal: string } | { id: number; scores: number[] } | { id: number; error: { message: string; code?: string } };
+type Observed = { observed: { profileHash: Hex; task: string; rows: ScoredSignals[] } };
+type Reply = { ready: true } | { fatal: string } | Observed | { id: number; scores: number[] } | { id: number; error: { message: string; code?: string } };
 
 /**
  * The scoring engine on its own thread. onnxruntime-node runs inference synchronously on the
@@ -29,9 +31,14 @@ export class ThreadTaskScorer implements TaskScorer {
   private pending = new Map<number, { resolve: (s: number[]) => void; reject: (e: unknown) => void }>();
   private closed = false;
 
+  /**
+   * `metrics`: where the scores the thread computes are observed (poq_score_value, the live
+   * distribution `poq drift --live` reads); none, no observation.
+   */
   constructor(
     private readonly init: Init,
     private readonly log?: Logger,
+    private readonly metrics?: Pick<WorkerMetrics, "observeScores">,
   ) {
     this.hashes = new Set(init.profiles.map((p) => profileHash(p).toLowerCase()));
   }
@@ -83,6 +90,7 @@ export class ThreadTaskScorer implements TaskScorer {
       };
       w.on("message", (m: Reply) => {
         if ("ready" in m) return resolve();
+        if ("observed" in m) return this.metrics?.observeScores(m.observed.profileHash, m.observed.task, m.observed.rows);
         if ("fatal" in m) return fail(new PoqError("E_SCORER_THREAD", `scoring thread failed to start: ${m.fatal}`));
         const p = this.pending.get(m.id);
         if (!p) return;
@@ -110,11 +118,14 @@ export async function runScoringThread(): Promise<void> {
   const init = workerData as Init;
   let scorer: EngineTaskScorer;
   try {
-    scorer = new EngineTaskScorer(init.profiles, await loadUseLite(init.encoder));
+    // The NLI models the profiles name load here, with the encoder: a profile naming one the
+    // thread cannot load fails the start, like a missing encoder (never scored without it).
+    scorer = await EngineTaskScorer.load(init.profiles, await loadUseLite(init.encoder), { executionProviders: init.encoder.executionProviders, intraOpThreads: init.encoder.intraOpThreads });
   } catch (err) {
     port.postMessage({ fatal: (err as Error).message } satisfies Reply);
     return;
   }
+  scorer.onScored = (profileHash, task, rows) => port.postMessage({ observed: { profileHash, task, rows } } satisfies Reply);
   port.on("message", (m: Request) => {
     scorer.score(m.profileHash, m.input).then(
       (scores) => port.postMessage({ id: m.id, scores } satisfies Reply),

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_AUDIT, runAudit, type AuditOptions } from "../../oracle/audit/audit.js";
 import { parseScoredJsonl, loadScoredFiles, type AuditRecord } from "../../oracle/audit/records.js";
-import { rescoreComposite } from "../../oracle/audit/rescore.js";
+import { ctxOf, rescoreComposite } from "../../oracle/audit/rescore.js";
 import { auditFiles } from "../../oracle/audit/run.js";
 import { syntheticScoredRecords, toJsonl } from "../../oracle/audit/synthetic.js";
 import { ABLATIONS } from "../../oracle/audit/signals.js";
@@ -107,7 +107,7 @@ describe("no label leakage", () => {
     audited.records.forEach((r, i) => {
       const again = rescoreComposite(r, p);
       expect(again.composite).toBe(res.points[i]!.calibrated);
-      expect(computeComposite(again.dimensions, p, r.task)).toBeCloseTo(again.composite, 6);
+      expect(computeComposite(again.dimensions, p, r.task, ctxOf(r))).toBeCloseTo(again.composite, 6);
     });
   });
 });

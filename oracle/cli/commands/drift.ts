@@ -2,21 +2,25 @@
  * `poq drift --reference SCORED.jsonl --recent SCORED.jsonl [--profile FILE] [--report
  * AUDIT/report.json] [--out DIR]`: PSI and Kolmogorov-Smirnov per dimension (and composite,
  * evaluators) per task; flags drifted dimensions and recommends which profile to score with
- * (current, without the drifted dimensions, or the single-evaluator fallback).
+ * (current, without the drifted dimensions, or the single-evaluator fallback). With `--live
+ * URL|FILE` instead of `--recent`, the recent window is a worker's `poq_score_value`
+ * histograms (its /metrics endpoint or a saved copy) under the profile's hash.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { InputError } from "../../core/errors.js";
-import { driftReport, reducedProfile, singleEvaluatorProfile, type DriftReport } from "../../audit/drift.js";
+import { driftReport, liveDriftReport, reducedProfile, singleEvaluatorProfile, type DriftReport } from "../../audit/drift.js";
+import { parsePromHistograms, readExposition } from "../../audit/live.js";
 import { loadScoredFiles } from "../../audit/records.js";
 import { resolveProfile } from "../../scoring/paying-profile.js";
 import { defaultProfile, type Dimension } from "../../scoring/profile.js";
 
 interface DriftCliOptions {
   reference: string[];
-  recent: string[];
+  recent?: string[];
+  live?: string;
   profile?: string;
   report?: string;
   out?: string;
@@ -59,21 +63,28 @@ function table(r: DriftReport): string {
 }
 
 export async function runDriftCli(o: DriftCliOptions): Promise<number> {
+  const hasRecent = (o.recent?.length ?? 0) > 0;
+  if (hasRecent === (o.live !== undefined)) throw new InputError("drift compares the reference with either --recent FILE... or --live URL|FILE (one of them)", { field: "--recent", reason: "one of --recent, --live" });
   const profile = o.profile ? await resolveProfile(o.profile) : defaultProfile();
-  const [reference, recent] = await Promise.all([
-    loadScoredFiles(o.reference, { keepUnlabelled: true }),
-    loadScoredFiles(o.recent, { keepUnlabelled: true }),
-  ]);
-  if (reference.records.length === 0 || recent.records.length === 0) {
-    throw new InputError(`drift needs records in both windows (reference ${reference.records.length}, recent ${recent.records.length})`, { reason: "empty window" });
-  }
   const bestEvaluators = o.report ? await bestEvaluatorsFrom(o.report) : undefined;
-  const report = driftReport({
-    reference: { files: o.reference, records: reference.records },
-    recent: { files: o.recent, records: recent.records },
-    profile,
-    bestEvaluators,
-  });
+  const reference = await loadScoredFiles(o.reference, { keepUnlabelled: true });
+  let report: DriftReport;
+  if (o.live !== undefined) {
+    const histograms = parsePromHistograms(await readExposition(o.live));
+    report = liveDriftReport({ reference: { files: o.reference, records: reference.records }, live: { source: o.live, histograms }, profile, bestEvaluators });
+    if (reference.records.length === 0 || report.recent.records === 0) {
+      throw new InputError(
+        `drift needs records in both windows (reference ${reference.records.length}, live ${report.recent.records} scores under profile ${report.profile.hash} at ${o.live}: is the worker serving this profile, and has it scored?)`,
+        { reason: "empty window" },
+      );
+    }
+  } else {
+    const recent = await loadScoredFiles(o.recent!, { keepUnlabelled: true });
+    if (reference.records.length === 0 || recent.records.length === 0) {
+      throw new InputError(`drift needs records in both windows (reference ${reference.records.length}, recent ${recent.records.length})`, { reason: "empty window" });
+    }
+    report = driftReport({ reference: { files: o.reference, records: reference.records }, recent: { files: o.recent!, records: recent.records }, profile, bestEvaluators });
+  }
   const fallbackEvaluators: Record<string, string> = {};
   const drifted: Record<string, Dimension[]> = {};
   for (const [task, t] of Object.entries(report.tasks)) {
@@ -96,9 +107,10 @@ export async function runDriftCli(o: DriftCliOptions): Promise<number> {
 export function register(program: Command): void {
   program
     .command("drift")
-    .description("compare dimension distributions of two scored windows (PSI, KS) and recommend a profile")
+    .description("compare dimension distributions of two scored windows, or of the calibration data and a worker's live traffic (PSI, KS), and recommend a profile")
     .requiredOption("--reference <file>", "scored JSONL of the reference window (repeatable)", collect)
-    .requiredOption("--recent <file>", "scored JSONL of the recent window (repeatable)", collect)
+    .option("--recent <file>", "scored JSONL of the recent window (repeatable)", collect)
+    .option("--live <url|file>", "instead of --recent: a worker's /metrics URL (or a saved copy): its poq_score_value histograms under the profile's hash")
     .option("--profile <name|file>", "the profile in use: \"calibrated\", \"default\" or a JSON file (default: default)")
     .option("--report <file>", "an audit report.json naming the best single evaluator per task (the fallback)")
     .option("--out <dir>", "write drift.json, profile.fallback.json (and profile.reduced.json) here")

@@ -10,8 +10,9 @@ import { createInterface } from "node:readline";
 import cliProgress from "cli-progress";
 import { InputError } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
-import { loadOnnxCrossEncoder, loadUseLite, type ExecutionProvider, type NliModel, type SentenceEncoder } from "../../models/index.js";
+import { loadUseLite, type ExecutionProvider, type NliModel, type SentenceEncoder } from "../../models/index.js";
 import { scoreFile } from "../../scoring/io.js";
+import { loadProfileNli } from "../../scoring/nli-model.js";
 import { resolveProfile } from "../../scoring/paying-profile.js";
 import { defaultProfile, type Profile } from "../../scoring/profile.js";
 
@@ -103,11 +104,8 @@ export async function runScore(o: ScoreCliOptions): Promise<number> {
       ? new cliProgress.SingleBar({ format: "scoring [{bar}] {percentage}% {value}/{total} records | {eta}s left", stream: process.stderr }, cliProgress.Presets.shades_classic)
       : null;
   try {
-    if (profile.models.nli) {
-      const n = profile.models.nli;
-      nli = await loadOnnxCrossEncoder({ modelPath: n.modelPath, tokenizerPath: n.tokenizerPath, labels: n.labels, executionProviders: providers, logger: log });
-      if (nli.id !== n.id) throw new InputError(`profile names NLI model "${n.id}" but ${n.modelPath} is "${nli.id}"`, { field: "models.nli.id", reason: "model mismatch" });
-    }
+    // The profile's NLI model, loaded as the queue workers and the chain worker load it.
+    if (!o.queue) nli = await loadProfileNli(profile, { executionProviders: providers });
     let started = false;
     const onProgress = (done: number, total: number): void => {
       if (!bar) return;
@@ -139,7 +137,6 @@ export async function runScore(o: ScoreCliOptions): Promise<number> {
  */
 async function scoreQueued(o: ScoreCliOptions, profile: Profile, encoder: SentenceEncoder, onProgress: (done: number, total: number) => void) {
   if (o.explain) throw new InputError("--explain is not supported with --queue", { field: "--explain", reason: "not supported in queue mode" });
-  if (profile.models.nli) throw new InputError("profiles with an NLI model are not supported with --queue yet", { field: "--profile", reason: "models.nli with --queue" });
   const { scoreFileQueued } = await import("../../queue/score-chunk.js");
   const { redisConnection, requireRedis } = await import("../../queue/redis.js");
   const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

@@ -100,7 +100,7 @@ export function register(program: Command): void {
         encoder = o.batch ? await loadUseLite({ logger: log }) : undefined;
         if (o.chain) {
           // Processes sharing these keys score each task once between them (deterministic scores).
-          const engine = await new ThreadTaskScorer({ profiles, encoder: cfg.worker.scoringThreads ? { intraOpThreads: cfg.worker.scoringThreads } : {} }, log).start();
+          const engine = await new ThreadTaskScorer({ profiles, encoder: cfg.worker.scoringThreads ? { intraOpThreads: cfg.worker.scoringThreads } : {} }, log, metrics).start();
           stops.push(() => engine.close());
           // State, nonces and the score single-flight on an auto-pipelined connection (see RuntimeOptions.stateRedis).
           const stateRedis = redis.duplicate({ enableAutoPipelining: true });
