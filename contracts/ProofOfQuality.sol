@@ -134,8 +134,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @dev A task in storage: three words at creation, a fourth at the draw, a fifth at
     ///      finalisation. What only the draw, the node payouts and the views read (windows, query
     ///      hash, nodes, output hashes) lives in the task's blob, the committee in a second blob
-    ///      (TaskBlob); the settlement parameters are those of version `paramsId`; refundTo is
-    ///      stored only when it is not the requester.
+    ///      (TaskBlob); the settlement parameters are those of version `paramsId` and the draw's
+    ///      `minEligibleBps` is the one in force at creation; refundTo is stored only when it is
+    ///      not the requester.
     struct TaskRecord {
         // word 0: everything commit/reveal touch
         TaskStatus status;
@@ -157,6 +158,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint40 seedBlock; // the block whose hash seeds the draw
         uint8 profileId;
         uint32 paramsId; // _settlementParams version
+        uint16 minEligibleBps; // the draw's eligibility bar, as governance set it at creation
         // word 3 (the draw)
         address committee; // TaskBlob committee: members and voting weights in draw order
         // word 4 (finalisation)
@@ -384,6 +386,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.seedBlock = uint40(block.number);
         t.profileId = profileId;
         t.paramsId = _paramsVersion;
+        // the draw is held to the bar in force at creation: a governance change executed between
+        // create and draw (anyone may execute a ready timelock operation) must not let whoever
+        // draws, e.g. a requester that dislikes its visible committee, cancel the task instead
+        t.minEligibleBps = _params.tasks.minEligibleBps;
         if (spec.refundTo != address(0) && spec.refundTo != msg.sender) _refundTo[taskId] = spec.refundTo;
         uint256 escrow = uint256(spec.nodeBudget) + fee * spec.k;
         uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
@@ -399,7 +405,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///         the optional randomness source. Starts the commit window and fixes each member's
     ///         voting weight. The task is cancelled and its escrow refunded (the protocol fee is
     ///         not) when no committee can be filled at its price (see
-    ///         EvaluatorRegistry.drawCommittee), or when nobody drew it while its seed block's
+    ///         EvaluatorRegistry.drawCommittee; `minEligibleBps` as it was at creation), or when nobody drew it while its seed block's
     ///         hash was available (256 blocks): a requester cannot re-roll a seed for free.
     function drawCommittee(uint256 taskId) external nonReentrant {
         TaskRecord storage t = _tasks[taskId];
@@ -407,13 +413,16 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
             if (t.status == TaskStatus.NONE) revert UnknownTask(taskId);
             revert NotPending(taskId);
         }
-        uint256 seedBlock = t.seedBlock;
-        if (block.number <= seedBlock) revert DrawTooEarly(seedBlock);
-        bytes32 bh = blockhash(seedBlock);
         uint256 k = t.k;
         uint256 fee = t.fee;
-        if (bh == bytes32(0)) return _cancel(taskId, t, k, fee);
-        bytes32 seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
+        bytes32 seed;
+        {
+            uint256 seedBlock = t.seedBlock;
+            if (block.number <= seedBlock) revert DrawTooEarly(seedBlock);
+            bytes32 bh = blockhash(seedBlock);
+            if (bh == bytes32(0)) return _cancel(taskId, t, k, fee);
+            seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
+        }
         (uint256 commitDeadline, uint256 revealDeadline) = _deadlines(t.blob);
         (address[] memory members, uint256[] memory weights) = registry.drawCommittee(
             uint256(1) << t.profileId,
@@ -422,7 +431,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
             k,
             seed,
             uint40(revealDeadline + FINALIZE_GRACE),
-            _params.tasks.minEligibleBps
+            t.minEligibleBps
         );
         if (members.length < k) return _cancel(taskId, t, k, fee);
         t.status = TaskStatus.OPEN;
