@@ -130,6 +130,11 @@ describe("evaluator workers end to end", () => {
       const tooShort = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--commit-window", "5", "--nodes", nodes], reqEnv);
       expect(tooShort.code).toBe(1);
       expect(tooShort.stderr).toBe("poq: --commit-window 5 s is outside what the contract allows: 10 to 86400 s\n");
+      for (const [flag, v] of [["--commit-window", "-1"], ["--commit-window", "0"], ["--reveal-window", "99999999"]]) {
+        const r = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", flag!, v!, "--nodes", nodes], reqEnv);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(`poq: ${flag} ${v} s is outside what the contract allows: 10 to 86400 s\n`);
+      }
       const created = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--budget", "20", "--k", "5", "--nodes", nodes, "--json"], reqEnv);
       expect(created.stderr).toBe("");
       expect(created.code).toBe(0);
@@ -207,7 +212,7 @@ describe("evaluator workers end to end", () => {
     } finally {
       await w.stop();
     }
-  }, 240_000);
+  }, 420_000);
 
   it("a worker pointed at an address without code refuses to start: one line, exit 1", async () => {
     const prefix = uniquePrefix();

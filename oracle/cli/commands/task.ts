@@ -48,7 +48,7 @@ async function resolveProfileHash(p: string | undefined): Promise<Hex> {
 
 function intArg(flag: string, v: string, min = 1): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag} must be an integer >= ${min}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "invalid" });
+  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag} must be ${min === -Infinity ? "a whole number of seconds" : `an integer >= ${min}`}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "invalid" });
   return n;
 }
 
@@ -95,8 +95,9 @@ export function register(program: Command): void {
     .action(async (o: CreateOpts) => {
       if (!(RULES as readonly string[]).includes(o.rule)) throw new InputError(`--rule: unknown rule "${o.rule}" (known: ${RULES.join(", ")})`, { field: "rule", reason: "unknown" });
       const k = intArg("--k", o.k);
-      const commitWindow = intArg("--commit-window", o.commitWindow);
-      const revealWindow = intArg("--reveal-window", o.revealWindow);
+      // Any integer here: the contract's bounds, read below, are the limits the message names.
+      const commitWindow = intArg("--commit-window", o.commitWindow, -Infinity);
+      const revealWindow = intArg("--reveal-window", o.revealWindow, -Infinity);
       const batch = intArg("--batch", o.batch);
       const nodeBudget = tokensArg("--budget", o.budget);
       const refundTo = o.refundTo !== undefined ? addressArg("--refund-to", o.refundTo) : undefined;
