@@ -61,8 +61,9 @@ const opts = new Command("bench-e2e")
   .option("--transport <kind>", "workers' RPC transport: ws or http", "ws")
   .option("--pin <chain:workers>", "cores for the node, Redis and the requester : cores for the workers (taskset lists, e.g. 0:1); default 0:1 with 2+ CPUs")
   .option("--no-pin", "do not pin processes to cores (and use REDIS_URL's Redis)")
+  .option("--worker-cpu-prof <dir>", "write V8 CPU profiles of the worker processes (all threads) to this directory")
   .parse()
-  .opts<{ json?: string; workload?: string; tasks?: string; workers: string; concurrency?: string; batch?: string; linger?: string; transport: string; pin: string | boolean }>();
+  .opts<{ json?: string; workload?: string; tasks?: string; workers: string; concurrency?: string; batch?: string; linger?: string; transport: string; pin: string | boolean; workerCpuProf?: string }>();
 
 const K = 5;
 const dataDir = path.join(root, "../shared/data/dev");
@@ -315,7 +316,7 @@ async function main() {
           ids = await createTasks(stack, load.tasks((run + 1) * N, N), { parallel: true });
           createSecs = (performance.now() - c0) / 1000;
         }
-        const procs: WorkerProc[] = Array.from({ length: w }, (_, i) => spawnWorker(env, [], { logFile: path.join(stack.contentDir, `worker-${prefix}-${i}.log`), cpus: pin?.workers }));
+        const procs: WorkerProc[] = Array.from({ length: w }, (_, i) => spawnWorker(env, [], { logFile: path.join(stack.contentDir, `worker-${prefix}-${i}.log`), cpus: pin?.workers, nodeArgs: opts.workerCpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.workerCpuProf}`] : undefined }));
         try {
           await waitFor(`${w} workers started`, async () => procs.every((p) => /worker started/.test(p.stderr())), 180_000, pin ? 20 : 200);
           const procCpu0 = cpuOf(procs);

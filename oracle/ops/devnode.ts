@@ -204,9 +204,9 @@ export interface WorkerProc {
  * operator's would be: then a log line does not wake this process (the benchmark's choice).
  * `cpus`: run it on these cores only (see pinned).
  */
-export function spawnWorker(env: Record<string, string>, args: string[] = [], o: { logFile?: string; cpus?: string } = {}): WorkerProc {
+export function spawnWorker(env: Record<string, string>, args: string[] = [], o: { logFile?: string; cpus?: string; nodeArgs?: string[] } = {}): WorkerProc {
   const logFd = o.logFile ? openSync(o.logFile, "w") : undefined;
-  const proc = spawn(...pinned(o.cpus, process.execPath, [path.join(root, "bin/poq.mjs"), "worker", "--no-batch", ...args]), {
+  const proc = spawn(...pinned(o.cpus, process.execPath, [...(o.nodeArgs ?? []), path.join(root, "bin/poq.mjs"), "worker", "--no-batch", ...args]), {
     cwd: root,
     env: { ...process.env, POQ_LOG_LEVEL: "info", VITEST: "", ...env },
     stdio: ["ignore", "ignore", logFd ?? "pipe"],
