@@ -295,17 +295,17 @@ async function main() {
   };
   say(`  mean trust now: honest ${finalTrust((x) => x === "honest")}, dishonest ${finalTrust((x) => x !== "honest")} (all started at ${staking.initialTrust})`);
 
-  say("\nPayouts:");
+  say("\nPayouts, in POQT (the settlement token, whole tokens):");
   const evs = await reader.getEvaluators();
   table(
     evs.map((e) => [label.get(e.address.toLowerCase())!, e.tasksAssigned, e.tasksAssigned - e.tasksMissed, e.tasksMissed, formatEther(e.lifetimeEarned), formatEther(stake - e.stake)]),
-    ["evaluator", "assigned", "revealed", "missed", "earned", "slashed"],
+    ["evaluator", "assigned", "revealed", "missed", "earned (POQT)", "slashed (POQT)"],
   );
   const nodeInfo = await Promise.all(nodes.map((n) => reader.getNode(n.address)));
   say("");
   table(
     nodeInfo.map((n) => [label.get(n.address.toLowerCase())!, formatEther(n.lifetime), formatEther(n.pending)]),
-    ["inference node", "lifetime", "claimable"],
+    ["inference node", "lifetime (POQT)", "claimable (POQT)"],
   );
   const refund = await reader.refundedOf(requester.address);
   const escrowed = allTasks.reduce((a, t) => a + t.nodeBudget + t.evalBudget, 0n);

@@ -20,8 +20,9 @@ async function main(): Promise<void> {
   });
   const conn = await network.create(values.network!);
   const { deployment, file } = await deployPoQ(conn, { outDir: values.out });
-  log.info({ network: values.network, ...deployment, file }, "deployed");
-  process.stdout.write(`${JSON.stringify(deployment, null, 2)}\nwritten to ${file}\n`);
+  // Printed once, on stdout (the same JSON as the file); the log says only where it went.
+  process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
+  log.info({ network: values.network, file }, "deployment written");
 }
 
 main().catch((err: unknown) => {

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import { DIMENSIONS, type DimensionScores } from "../scoring/profile.js";
+import { jsonLineErrorText } from "../core/json-error.js";
 
 const unitScore = z.number().finite().min(0).max(1);
 
@@ -125,7 +126,7 @@ function addLine(out: LoadedRecords, text: string, source: string, line: number,
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`${source}:${line}: not valid JSON: ${(err as Error).message}`, { line, field: "(line)", reason: "invalid JSON" });
+    throw new InputError(`${source}:${line}: not valid JSON: ${jsonLineErrorText(err)}`, { line, field: "(line)", reason: "invalid JSON" });
   }
   const r = toAuditRecord(value, source, line, keepUnlabelled);
   if (isSkipped(r)) out.skipped.push(r);

@@ -4,6 +4,8 @@ import path from "node:path";
 import { Command } from "commander";
 import { closeCliContexts } from "../sdk/context.js";
 import { formatCliError, isSocketEvent, socketEventText } from "./errors.js";
+import { withHelp } from "./help.js";
+import { followLauncher } from "../ops/launcher.js";
 
 /** A CLI command module: one file in `commands/`, registering itself on the program. */
 export interface CommandModule {
@@ -18,6 +20,7 @@ export async function buildProgram(): Promise<Command> {
     .description("Proof of Quality: score LLM outputs, audit the signal, settle on chain")
     .showHelpAfterError()
     .exitOverride();
+  withHelp(program);
   const files = (await readdir(commandsDir)).filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts")).sort();
   for (const file of files) {
     const mod = (await import(pathToFileURL(path.join(commandsDir, file)).href)) as CommandModule;
@@ -35,7 +38,10 @@ export async function main(argv: string[], opts: { standalone?: boolean } = {}):
   // --debug (anywhere) or POQ_DEBUG=1: a failed command also prints its stack trace.
   const debug = argv.includes("--debug") || /^(1|true|yes)$/i.test(process.env.POQ_DEBUG ?? "");
   argv = argv.filter((a, i) => i < 2 || a !== "--debug");
-  if (opts.standalone) quietStreams(debug);
+  if (opts.standalone) {
+    quietStreams(debug);
+    followLauncher(); // `npx poq worker &; kill $!` stops the worker (npx does not pass the signal on)
+  }
   const program = await buildProgram();
   let failed = false;
   try {

@@ -1,4 +1,7 @@
 import * as ort from "onnxruntime-node";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { PoqError, errorMessage } from "../core/errors.js";
 import { createLogger, type Logger } from "../core/log.js";
 import type { ExecutionProvider } from "./types.js";
@@ -45,11 +48,18 @@ export async function openSession(model: string | Uint8Array, config: SessionCon
       graphOptimizationLevel: "all",
       extra: { session: { intra_op: { allow_spinning: config.allowSpinning ? "1" : "0" } } },
     };
+    const missing = missingProviderLibrary(provider);
+    if (missing) {
+      // Known before asking onnxruntime, which would print its own error line to stderr.
+      fallbacks.push({ provider, reason: missing });
+      continue;
+    }
     try {
       const session =
         typeof model === "string" ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
       if (fallbacks.length > 0) {
-        log.warn({ provider, fallbacks }, "execution provider fallback");
+        // One warning: e.g. "CUDA unavailable, using CPU", the reasons in the fields.
+        log.warn({ provider, fallbacks, reason: fallbacks[0]!.reason }, `${fallbacks.map((f) => f.provider.toUpperCase()).join(", ")} unavailable, using ${provider.toUpperCase()}`);
       } else {
         log.debug({ provider, threads }, "onnx session created");
       }
@@ -58,10 +68,27 @@ export async function openSession(model: string | Uint8Array, config: SessionCon
       const reason = errorMessage(err).split("\n")[0]!.slice(0, 500);
       fallbacks.push({ provider, reason });
       if (provider === "cpu") break;
-      log.warn({ provider, reason }, "execution provider unavailable, trying the next one");
     }
   }
   throw new PoqError("E_MODEL_SESSION", `could not create an onnxruntime session: ${fallbacks.map((f) => `${f.provider}: ${f.reason}`).join("; ")}`, {
     fallbacks,
   });
+}
+
+/**
+ * Why a GPU provider cannot load, when that shows without onnxruntime: onnxruntime-node ships
+ * its CUDA provider libraries only when its install script fetched them (skipped with
+ * ONNXRUNTIME_NODE_INSTALL=skip). Undefined: try it.
+ */
+function missingProviderLibrary(provider: ExecutionProvider): string | undefined {
+  if (provider !== "cuda") return undefined;
+  let dir: string;
+  try {
+    const pkg = createRequire(import.meta.url).resolve("onnxruntime-node/package.json");
+    dir = path.join(path.dirname(pkg), "bin", "napi-v6", process.platform, process.arch);
+  } catch {
+    return undefined;
+  }
+  const lib = process.platform === "win32" ? "onnxruntime_providers_shared.dll" : "libonnxruntime_providers_shared.so";
+  return existsSync(path.join(dir, lib)) ? undefined : `onnxruntime-node has no CUDA provider libraries (${lib} not in ${dir})`;
 }

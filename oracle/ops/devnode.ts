@@ -53,11 +53,12 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 /**
  * Starts `npx hardhat node` on a free loopback port. `quiet`: turn off the node's console log of every RPC
  * call and transaction (`hardhat_setLoggingEnabled`), work a production node does not do;
- * the benchmark measures the pipeline, not Hardhat's console.
+ * the benchmark measures the pipeline, not Hardhat's console. `cpus`: run it on these cores
+ * only (`taskset -c`, a list such as "0" or "0,1"; Linux).
  */
-export async function startHardhatNode(o: { quiet?: boolean } = {}): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
+export async function startHardhatNode(o: { quiet?: boolean; cpus?: string } = {}): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
-  const proc = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const proc = spawn(...pinned(o.cpus, "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)]), {
     cwd: root,
     env: { ...process.env, HARDHAT_DISABLE_TELEMETRY: "true" },
     stdio: ["ignore", "ignore", "pipe"],
@@ -79,6 +80,11 @@ export async function startHardhatNode(o: { quiet?: boolean } = {}): Promise<{ u
       await new Promise((r) => setTimeout(r, 200));
     },
   };
+}
+
+/** A command line run on the cores `cpus` only (taskset execs the command: the pid is the command's). */
+export function pinned(cpus: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  return cpus === undefined ? [cmd, args] : ["taskset", ["-c", cpus, cmd, ...args]];
 }
 
 export interface Stack {
@@ -196,10 +202,11 @@ export interface WorkerProc {
  * Spawns `poq worker` (bin/poq.mjs on this Node) with the given evaluator keys and environment.
  * Its log (stderr) is collected through a pipe, or with `logFile` written to that file as an
  * operator's would be: then a log line does not wake this process (the benchmark's choice).
+ * `cpus`: run it on these cores only (see pinned).
  */
-export function spawnWorker(env: Record<string, string>, args: string[] = [], o: { logFile?: string } = {}): WorkerProc {
+export function spawnWorker(env: Record<string, string>, args: string[] = [], o: { logFile?: string; cpus?: string; nodeArgs?: string[] } = {}): WorkerProc {
   const logFd = o.logFile ? openSync(o.logFile, "w") : undefined;
-  const proc = spawn(process.execPath, [path.join(root, "bin/poq.mjs"), "worker", "--no-batch", ...args], {
+  const proc = spawn(...pinned(o.cpus, process.execPath, [...(o.nodeArgs ?? []), path.join(root, "bin/poq.mjs"), "worker", "--no-batch", ...args]), {
     cwd: root,
     env: { ...process.env, POQ_LOG_LEVEL: "info", VITEST: "", ...env },
     stdio: ["ignore", "ignore", logFd ?? "pipe"],

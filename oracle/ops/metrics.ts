@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ReadinessReport } from "./readiness.js";
 import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from "prom-client";
 
 /** Name of the score-distribution histogram (see WorkerMetrics.scoreValues). */
@@ -67,16 +68,49 @@ export class WorkerMetrics {
   }
 }
 
-/** Serves GET /metrics (and /healthz) on host:port. */
-export async function startMetricsServer(registry: Registry, port: number, host = "127.0.0.1"): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * Serves on host:port: GET /metrics (Prometheus), /healthz (200 while the process is up) and
+ * /readyz (200 when every `ready` check answers, else 503; both with a JSON body naming each
+ * dependency's state, e.g. {"ready":false,"checks":{"chain":"ok","redis":"connect ECONNREFUSED ...","scoring":"ok"}}).
+ * Without `ready` checks /readyz answers like /healthz.
+ */
+export async function startMetricsServer(
+  registry: Registry,
+  port: number,
+  host = "127.0.0.1",
+  o: { ready?: () => Promise<ReadinessReport> } = {},
+): Promise<{ url: string; base: string; close: () => Promise<void> }> {
   const server = http.createServer(async (req, res) => {
-    if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-    } else if (req.url === "/healthz") {
-      res.writeHead(200).end("ok");
-    } else res.writeHead(404).end();
+    const url = (req.url ?? "").split("?")[0];
+    try {
+      if (url === "/metrics") {
+        res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
+      } else if (url === "/healthz") {
+        res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      } else if (url === "/readyz") {
+        const r = o.ready ? await o.ready() : { ready: true, checks: {} };
+        res.writeHead(r.ready ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(r)}\n`);
+      } else res.writeHead(404).end();
+    } catch (err) {
+      res.writeHead(500, { "content-type": "text/plain" }).end(`${(err as Error).message}\n`);
+    }
   });
-  await new Promise<void>((r) => server.listen(port, host, r));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const a = server.address() as AddressInfo;
-  return { url: `http://${host}:${a.port}/metrics`, close: () => new Promise((r) => server.close(() => r())) };
+  const base = `http://${host}:${a.port}`;
+  return {
+    url: `${base}/metrics`,
+    base,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.();
+        server.close(() => r());
+      }),
+  };
 }

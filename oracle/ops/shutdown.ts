@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
 
+const SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+
 /**
- * Graceful shutdown: on SIGTERM/SIGINT run `stop` once (close workers so active jobs finish
+ * Graceful shutdown: on SIGTERM, SIGINT or SIGHUP (the terminal it ran in closed) run `stop` once (close workers so active jobs finish
  * or are handed back, close Redis and servers), then exit. A second signal exits at once.
  */
 export function onShutdown(stop: () => Promise<void>, log?: Logger, timeoutMs = 30_000): () => void {
@@ -28,10 +30,8 @@ export function onShutdown(stop: () => Promise<void>, log?: Logger, timeoutMs = 
         process.exit(1);
       });
   };
-  process.on("SIGTERM", handler);
-  process.on("SIGINT", handler);
+  for (const sig of SIGNALS) process.on(sig, handler);
   return () => {
-    process.off("SIGTERM", handler);
-    process.off("SIGINT", handler);
+    for (const sig of SIGNALS) process.off(sig, handler);
   };
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { DimensionScores, Profile } from "./profile.js";
 import { RecordError } from "./errors.js";
 import { CONTROL_CHAR_RE, distinctReferences, normalizeC1, utf8Length } from "./text.js";
+import { jsonLineErrorText } from "../core/json-error.js";
 
 /** A raw reference list may hold this many times `limits.maxReferences` entries (duplicates included). */
 export const RAW_REFERENCES_FACTOR = 8;
@@ -208,7 +209,7 @@ export function parseJsonl(bytes: Uint8Array): JsonlLine[] {
     try {
       out.push({ line: lineNo, value: JSON.parse(text) });
     } catch (err) {
-      out.push({ line: lineNo, error: new RecordError({ recordId: sniffId(slice), line: lineNo, field: "(line)", reason: `invalid JSON: ${(err as Error).message}` }) });
+      out.push({ line: lineNo, error: new RecordError({ recordId: sniffId(slice), line: lineNo, field: "(line)", reason: `invalid JSON: ${jsonLineErrorText(err)}` }) });
     }
     if (end === n) break;
   }

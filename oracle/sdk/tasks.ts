@@ -5,6 +5,7 @@ import { InputError } from "../core/errors.js";
 import { encodeQueryDoc } from "../content/task-doc.js";
 import type { ContentStore } from "../content/store.js";
 import { FAMILIES, RULES, type TaskSpecInput } from "./index.js";
+import { jsonLineErrorText } from "../core/json-error.js";
 
 /** What a human said of an output, when the file says (demo and evaluation data; never sent on chain). */
 export const VERDICTS = ["correct", "wrong", "gibberish"] as const;
@@ -41,7 +42,7 @@ export function parseTaskFile(text: string, file = "tasks"): TaskLine[] {
     try {
       v = JSON.parse(raw);
     } catch (err) {
-      problems.push(`${file}:${i + 1}: invalid JSON (${(err as Error).message})`);
+      problems.push(`${file}:${i + 1}: invalid JSON (${jsonLineErrorText(err)})`);
       return;
     }
     const r = TaskLineSchema.safeParse(v);

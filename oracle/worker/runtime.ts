@@ -8,6 +8,7 @@ import { poqAbi, resolvePoq } from "../chain/contract.js";
 import { MemoryNonceCoordinator, RedisNonceCoordinator } from "../chain/nonce.js";
 import { MemoryCursorStore, RedisCursorStore } from "../chain/cursor.js";
 import { withRetry } from "../chain/tx.js";
+import { PoqError } from "../core/errors.js";
 import { createContentStore, type ContentStore } from "../content/store.js";
 import { CachedContentStore } from "../content/cache.js";
 import { WorkerMetrics } from "../ops/metrics.js";
@@ -80,6 +81,11 @@ async function wire(o: RuntimeOptions, client: PublicClient, chainId: number, cl
     log.warn({ chainId, confirmations: cfg.worker.confirmations }, "chain 31337 is a local dev chain, which may mine only on transactions: a task waits for this many later blocks before it is acted on; set POQ_CONFIRMATIONS=0 unless the chain mines on a timer");
   const resolved = o.contract ? { address: o.contract, startBlock: undefined } : await resolvePoq(chainId, cfg.contract);
   const address = resolved.address;
+  // A wrong address (another chain's deployment, a typo) would be watched forever for events
+  // that never come: refuse to start.
+  const code = await withRetry(() => client.getCode({ address }), cfg.tx, `read the code at ${address}`, log);
+  if (!code || code === "0x")
+    throw new PoqError("E_NO_CONTRACT", `no contract at ${address} on chain ${chainId} (${cfg.rpcUrl}): check POQ_CONTRACT, the config file's "contract", or deployments/${chainId}.json`);
   const metrics = o.metrics ?? new WorkerMetrics(true);
   // Queues, records, cursor and nonces live under the deployment's own namespace (see deploymentNamespace).
   const prefix = await deploymentNamespace(client, cfg.redis.prefix, chainId, address, cfg.tx);

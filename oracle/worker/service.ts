@@ -186,13 +186,14 @@ export class EvaluatorService {
       const mine = this.mine(t.committee);
       // Independent Redis calls go out together (one round trip on the pipelined connection).
       const recs = await Promise.all(mine.map((ev) => this.o.store.get(id.toString(), ev)));
-      for (const [j, ev] of mine.entries()) {
-        if (recs[j]) continue; // already handled (re-scan after restart or reorg window)
-        this.o.metrics.tasksSeen.inc();
-        await this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline);
-        await this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() });
-        this.o.log.info({ task: id.toString(), evaluator: ev }, "task assigned");
-      }
+      const fresh = mine.filter((_, j) => !recs[j]); // the others: handled (re-scan after restart or reorg window)
+      if (!fresh.length) continue;
+      this.o.metrics.tasksSeen.inc(fresh.length);
+      // Each key's commit deadline is indexed before its job is queued; the keys' calls go out
+      // together, and the task is logged once with all of them (a log line is a write syscall).
+      await Promise.all(fresh.map((ev) => this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline)));
+      await Promise.all(fresh.map((ev) => this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() })));
+      this.o.log.info({ task: id.toString(), evaluators: fresh }, "task assigned");
     }
   }
 

@@ -28,6 +28,9 @@ describe("npm run demo", () => {
     expect(run.stdout).toMatch(/\nround 1: 9 tasks settled \(ids 1\.\.9\)/);
     expect(run.stdout).toMatch(/\nworker log: .*demo\.log, \d+ warnings and errors/);
     expect(run.stdout).toMatch(/\ndone: 9 tasks settled in /);
+    // The payout tables say their unit.
+    expect(run.stdout).toMatch(/\nPayouts, in POQT \(the settlement token, whole tokens\):\n\s+evaluator\s+assigned\s+revealed\s+missed\s+earned \(POQT\)\s+slashed \(POQT\)/);
+    expect(run.stdout).toMatch(/\n\s+inference node\s+lifetime \(POQT\)\s+claimable \(POQT\)/);
 
     const r = JSON.parse(readFileSync(json, "utf8")) as {
       mode: string;

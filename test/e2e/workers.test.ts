@@ -114,15 +114,27 @@ describe("evaluator workers end to end", () => {
   it("requester and dApp CLI: task create (drawn, committee printed), task show, trust, payouts with refunds, claim --to (tables and --json)", async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
-    const env = workerEnv(s, node.url, prefix, s.evaluatorKeys);
+    const metricsPort = await freePort();
+    const env = workerEnv(s, node.url, prefix, s.evaluatorKeys, { POQ_METRICS_PORT: String(metricsPort) });
     const w = spawnWorker(env);
     workers.push(w);
     try {
+      // Ready once the chain, Redis and the scoring thread answer.
+      const ready = await waitFor("worker ready", async () => {
+        const r = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+        return r.status === 200 && ((await r.json()) as unknown);
+      }, 90_000, 300);
+      expect(ready).toEqual({ ready: true, checks: { redis: "ok", scoring: "ok", chain: "ok" } });
       const reqEnv = { ...env, POQ_PRIVATE_KEYS: s.requesterKey };
       const nodes = `n0=${s.nodes[0]!.address},n1=${s.nodes[1]!.address},n2=${s.nodes[2]!.address}`;
       const tooShort = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--commit-window", "5", "--nodes", nodes], reqEnv);
       expect(tooShort.code).toBe(1);
       expect(tooShort.stderr).toBe("poq: --commit-window 5 s is outside what the contract allows: 10 to 86400 s\n");
+      for (const [flag, v] of [["--commit-window", "-1"], ["--commit-window", "0"], ["--reveal-window", "99999999"]]) {
+        const r = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", flag!, v!, "--nodes", nodes], reqEnv);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(`poq: ${flag} ${v} s is outside what the contract allows: 10 to 86400 s\n`);
+      }
       const created = await runCli(["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--budget", "20", "--k", "5", "--nodes", nodes, "--json"], reqEnv);
       expect(created.stderr).toBe("");
       expect(created.code).toBe(0);
@@ -140,6 +152,8 @@ describe("evaluator workers end to end", () => {
       const shownTask = await s.reader.getTask(BigInt(ids[0]!));
       expect(shown.stdout).toMatch(new RegExp(`${formatUtc(shownTask.commitDeadline)}\\s+${formatUtc(shownTask.revealDeadline)}`));
       expect(shown.stdout).toContain(`committee of task ${ids[0]}: ${shownTask.committee.join(", ")} (fee 1 each)\n`);
+      // Each consensus value next to the node whose output it scores.
+      expect(shown.stdout).toContain(`consensus of task ${ids[0]} (bps): ${shownTask.outputs.map((o, j) => `${o.node} ${shownTask.consensus[j]}`).join(", ")}\n`);
       expect(shown.stdout).toMatch(/\nchain time \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/);
       // Over WebSocket too: the command exits once done (an open socket kept it alive).
       const wsEnv = { ...reqEnv, POQ_RPC_URL: node.url.replace(/^http/, "ws") };
@@ -156,6 +170,13 @@ describe("evaluator workers end to end", () => {
       expect(trustTable.stdout).toMatch(/evaluator\s+trust\s+stake\s+effective stake\s+cost\s+profiles/);
       const table = await runCli(["payouts", "--node", s.nodes[0]!.address], reqEnv);
       expect(table.stdout).toMatch(/inference node\s+model\s+pending\s+lifetime/);
+      const stranger = s.evaluators[0]!.address; // an evaluator, not an inference node
+      const notNode = await runCli(["payouts", "--node", stranger], reqEnv);
+      expect(notNode.code).toBe(1);
+      expect(notNode.stderr).toBe(`poq: ${stranger} is not a registered inference node (npx poq register node); for an evaluator's or requester's balances use --account\n`);
+      // The requester sees its refunds without claiming.
+      const all = await runCli(["payouts"], reqEnv);
+      expect(all.stdout).toMatch(new RegExp(`${s.requester.address}\\s+requester\\s+[\\d.]+\\s+0\\s+${formatEther(await s.reader.refundedOf(s.requester.address)).replace(".", "\\.")}\\n`));
       const pay = JSON.parse((await runCli(["payouts", "--json"], reqEnv)).stdout) as {
         nodes: { address: string; pending: string }[];
         accounts: { address: string; role: string; claimable: string; earned: string; refunded: string }[];
@@ -191,7 +212,16 @@ describe("evaluator workers end to end", () => {
     } finally {
       await w.stop();
     }
-  }, 240_000);
+  }, 420_000);
+
+  it("a worker pointed at an address without code refuses to start: one line, exit 1", async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const env = workerEnv(s, node.url, prefix, [s.evaluatorKeys[0]!], { POQ_CONTRACT: s.requester.address, POQ_LOG_LEVEL: "error" });
+    const r = await runCli(["worker", "--no-batch"], env, 60_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`poq: no contract at ${s.requester.address} on chain 31337 (${node.url}): check POQ_CONTRACT, the config file's "contract", or deployments/31337.json\n`);
+  }, 90_000);
 
   for (const point of ["commit-sent", "commit-confirmed"] as const) {
     it(`a worker killed (-9) at ${point} reveals after restart; no duplicate commit`, async () => {

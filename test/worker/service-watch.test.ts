@@ -274,8 +274,8 @@ describe("EvaluatorService watching", () => {
   it("with two keys in a task's committee, enqueues one reveal job per key, once, and both reveal", async () => {
     const { chain, service, settle, jobs } = await setup([ME, ME2], [ME, ME2]);
     service.start();
-    await settle(); // both keys committed: 2 of 2
-    expect(chain.sent).toEqual(["commit", "commit"]);
+    await settle(); // both keys committed: 2 of 2 (both jobs are queued together, so the early reveals may follow at once)
+    expect(chain.sent.slice(0, 2)).toEqual(["commit", "commit"]);
     await service.pollOnce();
     await settle();
     expect(jobs.filter((j) => j.startsWith("reveal:"))).toEqual([`reveal:1:${ME}`, `reveal:1:${ME2}`]);

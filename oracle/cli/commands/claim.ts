@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { formatEther } from "viem";
 import { addressArg } from "../args.js";
 import { cliContext, cliSigner, toJson } from "../../sdk/context.js";
+import { CONFIG_HELP } from "../help.js";
 
 export function register(program: Command): void {
   program
@@ -9,7 +10,7 @@ export function register(program: Command): void {
     .description("withdraw your claimable balance (refunds, evaluator fees, slash shares) to --to (default: your key), or (--node) pay a node's pending payouts to its payout address")
     .option("--to <address>", "where your claimable balance is sent (default: the signing key)")
     .option("--node <address>", "pay out this inference node instead")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { to?: string; node?: string; config?: string; json?: boolean }) => {
       const node = o.node !== undefined ? addressArg("--node", o.node) : undefined;

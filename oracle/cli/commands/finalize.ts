@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { taskIdArg } from "../args.js";
 import { cliContext, cliSigner, formatTable, toJson } from "../../sdk/context.js";
+import { CONFIG_HELP } from "../help.js";
 
 export function register(program: Command): void {
   program
     .command("finalize")
     .description("settle tasks (anyone may, after the reveal deadline or once all revealed)")
     .argument("<ids...>", "task ids")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (ids: string[], o: { config?: string; json?: boolean }) => {
       ids.forEach((i) => taskIdArg(i)); // before connecting: a typo needs no RPC

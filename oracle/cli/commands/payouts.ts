@@ -1,7 +1,9 @@
 import type { Command } from "commander";
-import { formatEther, type Address } from "viem";
+import { formatEther, zeroAddress, type Address } from "viem";
+import { InputError } from "../../core/errors.js";
 import { addressArg } from "../args.js";
 import { cliContext, formatTable, toJson } from "../../sdk/context.js";
+import { CONFIG_HELP } from "../help.js";
 
 export function register(program: Command): void {
   program
@@ -9,7 +11,7 @@ export function register(program: Command): void {
     .description("inference-node payouts (pending and lifetime), and what ProofOfQuality owes evaluators and requesters: claimable, earned (fees + slash shares), refunded")
     .option("--node <address>", "only this inference node")
     .option("--account <address>", "only this account's claimable, earned and refunded balances")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { node?: string; account?: string; config?: string; json?: boolean }) => {
       const onlyNode = o.node !== undefined ? addressArg("--node", o.node) : undefined;
@@ -18,6 +20,9 @@ export function register(program: Command): void {
       const parts = onlyNode || onlyAccount ? undefined : await ctx.reader.participants();
       const nodeAddrs: Address[] = onlyNode ? [onlyNode] : onlyAccount ? [] : parts!.nodes;
       const nodes = await Promise.all(nodeAddrs.map((a) => ctx.reader.getNode(a)));
+      // An address that never registered reads as zeros: say so instead of printing them.
+      if (onlyNode && nodes[0]!.payout === zeroAddress)
+        throw new InputError(`${onlyNode} is not a registered inference node (npx poq register node); for an evaluator's or requester's balances use --account`, { field: "node", reason: "not registered" });
       // Evaluators (registry order), then requesters / refund recipients not already listed.
       let accounts: { address: Address; role: string }[] = [];
       if (onlyAccount) accounts = [{ address: onlyAccount, role: "account" }];

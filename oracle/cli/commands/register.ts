@@ -7,6 +7,7 @@ import { profileHash } from "../../scoring/profile.js";
 import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
 import { addressArg, tokensArg } from "../args.js";
 import { cliContext, cliSigner, formatUtc, toJson, type CliContext } from "../../sdk/context.js";
+import { CONFIG_HELP } from "../help.js";
 
 /** --profile values (files, names or hashes) to hashes; none: the paying profile. */
 async function profileHashes(list: string[]): Promise<Hex[]> {
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .requiredOption("--stake <tokens>", "tokens to bond (at least the registry's minimum stake)")
     .requiredOption("--cost <tokens>", "tokens charged per task (sampled only for tasks paying at least this a member)")
     .option("--profile <file|name|hash...>", "scoring profiles served (files, \"calibrated\"/\"default\", or registered hashes; default: the paying, calibrated profile); the worker must load each", (v: string, acc: string[] = []) => [...acc, v])
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { stake: string; cost: string; profile?: string[]; config?: string; json?: boolean }) => {
       const stake = tokensArg("--stake", o.stake);
@@ -64,7 +65,7 @@ export function register(program: Command): void {
     .description("register the signing key as an inference node serving --model; payouts go to --payout (default: the key's own address)")
     .requiredOption("--model <name>", "model name (at most 32 bytes; the scoring engine's model prior reads it)")
     .option("--payout <address>", "where payouts are sent")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { model: string; payout?: string; config?: string; json?: boolean }) => {
       const payout = o.payout !== undefined ? addressArg("--payout", o.payout) : undefined;

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
 import { InputError } from "../../core/errors.js";
 import { createContentStore } from "../../content/store.js";
-import { readTaskFile, prepareTask } from "../../sdk/tasks.js";
+import { readTaskFile, prepareTask, type TaskLine } from "../../sdk/tasks.js";
 import { RULES, type RuleName } from "../../sdk/index.js";
 import { cliContext, cliSigner, formatTable, formatUtc, toJson } from "../../sdk/context.js";
 import { profileHash } from "../../scoring/profile.js";
@@ -10,6 +10,7 @@ import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
 import type { GovernanceParams } from "../../rules/constants.js";
 import { chainNow } from "../../chain/clock.js";
 import { addressArg, tokensArg, taskIdArg } from "../args.js";
+import { CONFIG_HELP } from "../help.js";
 
 interface CreateOpts {
   in: string;
@@ -47,7 +48,7 @@ async function resolveProfileHash(p: string | undefined): Promise<Hex> {
 
 function intArg(flag: string, v: string, min = 1): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag} must be an integer >= ${min}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "invalid" });
+  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag} must be ${min === -Infinity ? "a whole number of seconds" : `an integer >= ${min}`}, got "${v}"`, { field: flag.replace(/^--/, ""), reason: "invalid" });
   return n;
 }
 
@@ -59,6 +60,15 @@ function checkWindows(commitWindow: number, revealWindow: number, p: GovernanceP
   };
   check("--commit-window", commitWindow, p.minCommitWindow, p.maxCommitWindow);
   check("--reveal-window", revealWindow, p.minRevealWindow, p.maxRevealWindow);
+}
+
+/**
+ * An output with no text (or only whitespace) is one `poq score` refuses ("empty output"):
+ * refused here too, before anything is escrowed, naming every such output.
+ */
+function checkOutputTexts(file: string, lines: readonly TaskLine[]): void {
+  const empty = lines.flatMap((l) => l.outputs.flatMap((out, j) => (out.text.trim() === "" ? [`task ${l.id}: outputs.${j} (node ${out.node}): empty output`] : [])));
+  if (empty.length) throw new InputError(`${file}: ${empty.join("; ")} (an output must have text, as for poq score)`, { field: "outputs.text", reason: "empty output" });
 }
 
 const STATUS_LABEL = (s: string) => s.toUpperCase();
@@ -80,18 +90,20 @@ export function register(program: Command): void {
     .option("--nodes <map>", "name=0xADDRESS,... for node names used in the task file")
     .option("--batch <n>", "tasks created (and drawn) per transaction (one approval for all; multicall)", "16")
     .option("--no-draw", "leave the tasks pending (any evaluator worker draws them in a later block)")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: CreateOpts) => {
       if (!(RULES as readonly string[]).includes(o.rule)) throw new InputError(`--rule: unknown rule "${o.rule}" (known: ${RULES.join(", ")})`, { field: "rule", reason: "unknown" });
       const k = intArg("--k", o.k);
-      const commitWindow = intArg("--commit-window", o.commitWindow);
-      const revealWindow = intArg("--reveal-window", o.revealWindow);
+      // Any integer here: the contract's bounds, read below, are the limits the message names.
+      const commitWindow = intArg("--commit-window", o.commitWindow, -Infinity);
+      const revealWindow = intArg("--reveal-window", o.revealWindow, -Infinity);
       const batch = intArg("--batch", o.batch);
       const nodeBudget = tokensArg("--budget", o.budget);
       const refundTo = o.refundTo !== undefined ? addressArg("--refund-to", o.refundTo) : undefined;
       const nodes = parseNodes(o.nodes);
       const lines = readTaskFile(o.in);
+      checkOutputTexts(o.in, lines);
       const profile = await resolveProfileHash(o.profile);
       const ctx = await cliContext(o.config);
       const gov = await ctx.reader.governanceParams();
@@ -145,7 +157,7 @@ export function register(program: Command): void {
     .command("show")
     .description("show tasks: status (PENDING, OPEN, FINALIZED, CANCELLED), deadlines, committee, consensus")
     .argument("<ids...>", "task ids")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (ids: string[], o: { config?: string; json?: boolean }) => {
       const taskIds = ids.map((i) => taskIdArg(i)); // before connecting: a typo needs no RPC
@@ -162,6 +174,9 @@ export function register(program: Command): void {
       for (const t of tasks) {
         const who = t.committee.length ? t.committee.join(", ") : t.status === "pending" ? "not drawn yet" : "-";
         process.stdout.write(`committee of task ${t.taskId}: ${who} (fee ${formatEther(t.fee)} each)\n`);
+        // Consensus is per output, in the task's output order: name the node of each value.
+        if (t.consensus.length)
+          process.stdout.write(`consensus of task ${t.taskId} (bps): ${t.outputs.map((out, j) => `${out.node} ${t.consensus[j] ?? "-"}`).join(", ")}\n`);
       }
       process.stdout.write(`chain time ${formatUtc(await chainNow(ctx.client))}\n`);
     });

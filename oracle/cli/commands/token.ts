@@ -5,6 +5,7 @@ import { cliContext, cliSigner, toJson } from "../../sdk/context.js";
 import { loadAccounts, promptHidden } from "../../chain/keys.js";
 import { loadConfig } from "../../config/index.js";
 import { addressArg, tokensArg } from "../args.js";
+import { CONFIG_HELP } from "../help.js";
 
 export function register(program: Command): void {
   const token = program.command("token").description("the settlement token of the deployed PoQ contract: balances and transfers");
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .command("balance")
     .description("token balance of --of (default: the first configured key)")
     .option("--of <address>", "account")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { of?: string; config?: string; json?: boolean }) => {
       const who = o.of !== undefined ? addressArg("--of", o.of) : undefined;
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .description("send tokens from the first configured key (e.g. fund evaluators and requesters on a local chain from the deployer)")
     .requiredOption("--to <address>", "recipient")
     .requiredOption("--amount <tokens>", "whole tokens, e.g. 1000 or 0.5")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { to: string; amount: string; config?: string; json?: boolean }) => {
       const to = addressArg("--to", o.to);

@@ -2,12 +2,13 @@ import type { Command } from "commander";
 import { formatEther } from "viem";
 import { cliContext, formatTable, formatUtc, toJson } from "../../sdk/context.js";
 import { chainNow } from "../../chain/clock.js";
+import { CONFIG_HELP } from "../help.js";
 
 export function register(program: Command): void {
   program
     .command("trust")
     .description("evaluators in the EvaluatorRegistry: trust, stake and cost (declared and effective for sampling), profiles served, history")
-    .option("--config <file>", "config file")
+    .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { config?: string; json?: boolean }) => {
       const ctx = await cliContext(o.config);

@@ -17,6 +17,9 @@ import { profileHash, type Profile } from "../../scoring/profile.js";
 import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
 import { warnUnreadyKeys } from "../../worker/key-check.js";
 import { PoqReader } from "../../sdk/index.js";
+import { claimPidFile } from "../../ops/pid-file.js";
+import { checkReadiness, type ReadinessCheck } from "../../ops/readiness.js";
+import { CONFIG_HELP } from "../help.js";
 
 interface WorkerOpts {
   config?: string;
@@ -27,6 +30,7 @@ interface WorkerOpts {
   chain: boolean;
   strategy?: string;
   profile?: string[];
+  pidFile?: string;
 }
 
 /** The paying profile, then the configured and --profile ones (files or names), each once. */
@@ -46,9 +50,10 @@ export function register(program: Command): void {
   program
     .command("worker")
     .description("run an evaluator worker: watch tasks, score, commit, reveal (BullMQ on Redis)")
-    .option("--config <file>", "JSON config file (else POQ_CONFIG)")
+    .option("--config <file>", CONFIG_HELP)
     .option("--concurrency <n>", "jobs processed at once in this process")
-    .option("--metrics-port <port>", "serve Prometheus metrics on this port")
+    .option("--metrics-port <port>", "serve /metrics (Prometheus), /healthz and /readyz on this port (127.0.0.1, or metrics.host)")
+    .option("--pid-file <path>", "write this process's id here while it runs (removed at exit); refuse to start if it names a running process")
     .option("--auto-finalize", "also finalize tasks once they can be settled")
     .option("--no-batch", "do not serve `poq score --queue` batch jobs")
     .option("--no-chain", "serve batch scoring only (no keys needed)")
@@ -63,6 +68,7 @@ export function register(program: Command): void {
         },
       });
       const log = createLogger("poq.worker", cfg.logLevel);
+      if (o.pidFile) claimPidFile(o.pidFile); // removed at exit (see claimPidFile)
       // What needs nothing opened is checked first: keys (missing, malformed, wrong password).
       const accounts = o.chain ? await loadAccounts(cfg.keys, process.env, process.stdin.isTTY ? promptHidden : undefined) : [];
       if (o.chain && !accounts.length)
@@ -74,6 +80,12 @@ export function register(program: Command): void {
       // worker that hangs after one is never restarted by its service manager) or by SIGTERM.
       const stops: (() => Promise<void>)[] = [];
       let encoder: Awaited<ReturnType<typeof loadUseLite>> | undefined;
+      // A signal during start-up (loading the model, connecting) closes what is open so far.
+      onShutdown(async () => {
+        for (const s of stops) await s();
+        await encoder?.close?.();
+        redis.disconnect();
+      }, log);
       try {
         await startWorker();
       } catch (err) {
@@ -83,11 +95,6 @@ export function register(program: Command): void {
         redis.disconnect();
         throw err;
       }
-      onShutdown(async () => {
-        for (const s of stops) await s();
-        await encoder?.close?.();
-        redis.disconnect();
-      }, log);
       process.stdout.write(`poq worker running (${o.chain ? "chain" : ""}${o.chain && o.batch ? " + " : ""}${o.batch ? "batch scoring" : ""}); SIGTERM to stop\n`);
       await new Promise(() => undefined);
 
@@ -95,6 +102,8 @@ export function register(program: Command): void {
         const metrics = new WorkerMetrics(true);
         const profiles = await workerProfiles([...cfg.profiles, ...(o.profile ?? [])]);
         const hashes = profiles.map((p) => profileHash(p));
+        // /readyz: what must answer for this worker to do its job.
+        const checks: Record<string, ReadinessCheck> = { redis: () => redis.ping() };
         // The chain side scores on its own thread (see ThreadTaskScorer); `poq score --queue`
         // chunks are scored on this thread, with an encoder loaded only when batch jobs are served.
         encoder = o.batch ? await loadUseLite({ logger: log }) : undefined;
@@ -102,6 +111,7 @@ export function register(program: Command): void {
           // Processes sharing these keys score each task once between them (deterministic scores).
           const engine = await new ThreadTaskScorer({ profiles, encoder: cfg.worker.scoringThreads ? { intraOpThreads: cfg.worker.scoringThreads } : {} }, log, metrics).start();
           stops.push(() => engine.close());
+          checks.scoring = scoringProbe(engine, hashes[0]!);
           // State, nonces and the score single-flight on an auto-pipelined connection (see RuntimeOptions.stateRedis).
           const stateRedis = redis.duplicate({ enableAutoPipelining: true });
           stateRedis.on("error", (err) => log.warn({ err: err.message }, "redis state connection error"));
@@ -137,6 +147,7 @@ export function register(program: Command): void {
           );
           // Stopped first (jobs in flight finish or go back to the queue), then the engine and Redis.
           stops.unshift(() => rt.close());
+          checks.chain = () => rt.chain.o.client.getBlockNumber({ cacheTime: 0 });
           rt.service.start();
           log.info({ evaluators: accounts.map((a) => a.address), contract: rt.chain.o.address, profiles: hashes }, "worker started");
         }
@@ -145,12 +156,24 @@ export function register(program: Command): void {
           stops.push(() => bw.close());
         }
         if (cfg.metrics.port !== undefined) {
-          const srv = await startMetricsServer(metrics.registry, cfg.metrics.port, cfg.metrics.host);
+          const srv = await startMetricsServer(metrics.registry, cfg.metrics.port, cfg.metrics.host, { ready: () => checkReadiness(checks) });
           stops.push(srv.close);
-          log.info({ url: srv.url }, "metrics endpoint");
+          log.info({ metrics: srv.url, health: `${srv.base}/healthz`, ready: `${srv.base}/readyz` }, "metrics endpoint");
         }
       }
     });
+}
+
+/**
+ * The scoring thread answers: a one-word output scored under the paying profile (a forward
+ * pass of a few tokens, queued behind the jobs in flight). Concurrent probes share one request.
+ */
+function scoringProbe(engine: ThreadTaskScorer, hash: `0x${string}`): ReadinessCheck {
+  let inFlight: Promise<unknown> | undefined;
+  return () =>
+    (inFlight ??= engine
+      .score(hash, { taskId: "readyz", family: "qa", query: "ready?", references: ["yes"], outputs: [{ text: "yes", model: "readyz" }] })
+      .finally(() => (inFlight = undefined)));
 }
 
 /** Retries of the first RPC connection at start-up (waits of tx.backoffMs, then twice that): fail fast, let the service manager restart. */
