@@ -1,0 +1,184 @@
+/**
+ * `npm run bench:indexer -- [--tasks N] [--json FILE] [--db pglite|postgres]`: the indexer at
+ * size. Settles N tasks (default 10,000; k = 3, one output, every member commits and reveals)
+ * on a Hardhat node, batching creates, draws, commits, reveals and finalizations with the
+ * contract's multicall, then measures:
+ *  - backfillEventsPerSec: the contracts' logs / seconds from starting Ponder to /ready and
+ *    /status at the head (Ponder's start-up included);
+ *  - taskQueryP95Ms: p95 latency of GET /tasks/:id (the task page's data) over random tasks;
+ *  - payoutsQueryP95Ms: p95 latency of GET /payouts/:address over the evaluators, nodes and
+ *    requesters (an evaluator's list holds thousands of seats at this size).
+ * Prints a table; --json writes {tasks, events, backfillSeconds, backfillEventsPerSec,
+ * taskQueryP95Ms, payoutsQueryP95Ms, ...}.
+ */
+import { Command } from "commander";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { encodeFunctionData, keccak256, parseEther, toHex, type Address, type Hex } from "viem";
+import { commitmentHash } from "../oracle/contract/commitment.js";
+import { startIndexer } from "../indexer/launch.js";
+import { rng, setupWorld, type World } from "../indexer/scenario.js";
+import { freePort, startHardhatNode } from "../oracle/ops/devnode.js";
+import { mine } from "../oracle/ops/devchain.js";
+import { Family, Rule } from "../oracle/rules/index.js";
+
+const opts = new Command("bench-indexer")
+  .option("--tasks <n>", "settled tasks", "10000")
+  .option("--wave <n>", "tasks created, drawn and settled together", "500")
+  .option("--queries <n>", "requests per query kind", "200")
+  .option("--db <kind>", "pglite or postgres (DATABASE_URL or the local server)", "pglite")
+  .option("--json <file>", "write the results as JSON")
+  .parse()
+  .opts<{ tasks: string; wave: string; queries: string; db: string; json?: string }>();
+
+const say = (s: string) => process.stdout.write(s + "\n");
+const chunks = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+
+async function settleWave(w: World, count: number, r: ReturnType<typeof rng>) {
+  const { stack, actors } = w;
+  const abi = stack.poq.abi;
+  const requester = actors.requesters[0]!;
+  const first = (await stack.poq.read.taskCount()) + 1n;
+  const specs = Array.from({ length: count }, (_, i) => ({
+    family: Family.QA,
+    rule: Rule.TRUST_WEIGHTED_MEDIAN,
+    k: 3,
+    commitWindow: 3600,
+    revealWindow: 3600,
+    nodeBudget: parseEther("1"),
+    evalBudget: parseEther("6"),
+    queryHash: keccak256(toHex(`bench-q-${first + BigInt(i)}`)),
+    profileHash: w.profile,
+    refundTo: "0x0000000000000000000000000000000000000000" as Address,
+    nodes: [actors.nodes[i % actors.nodes.length]!],
+    outputHashes: [keccak256(toHex(`bench-o-${first + BigInt(i)}`))],
+  }));
+  for (const c of chunks(specs, 60)) await stack.poq.write.multicall([c.map((s) => encodeFunctionData({ abi, functionName: "createTask", args: [s] }))], { account: requester });
+  await mine(w.dc);
+  const ids = Array.from({ length: count }, (_, i) => first + BigInt(i));
+  for (const c of chunks(ids, 60)) await stack.poq.write.multicall([c.map((id) => encodeFunctionData({ abi, functionName: "drawCommittee", args: [id] }))]);
+  const seats = new Map<Address, { id: bigint; scores: number[]; salt: Hex }[]>();
+  for (const id of ids) {
+    const [members] = await stack.poq.read.getCommittee([id]);
+    for (const m of members) {
+      const s = { id, scores: [r.int(4000, 9000)], salt: keccak256(toHex(`bench-s-${id}-${m}`)) };
+      seats.set(m, [...(seats.get(m) ?? []), s]);
+    }
+  }
+  for (const [ev, list] of seats) {
+    for (const c of chunks(list, 200)) {
+      const calls = c.map((s) => encodeFunctionData({ abi, functionName: "commit", args: [s.id, commitmentHash({ chainId: w.chainId, contract: stack.poq.address, taskId: s.id, evaluator: ev, scores: s.scores, salt: s.salt })] }));
+      await stack.poq.write.multicall([calls], { account: ev });
+    }
+  }
+  for (const [ev, list] of seats) {
+    for (const c of chunks(list, 200)) await stack.poq.write.multicall([c.map((s) => encodeFunctionData({ abi, functionName: "reveal", args: [s.id, s.scores, s.salt] }))], { account: ev });
+  }
+  for (const c of chunks(ids, 40)) await stack.poq.write.multicall([c.map((id) => encodeFunctionData({ abi, functionName: "finalize", args: [id] }))]);
+}
+
+function p95(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]!;
+}
+
+async function timed(url: string): Promise<number> {
+  const t = performance.now();
+  const r = await fetch(url);
+  await r.arrayBuffer();
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return performance.now() - t;
+}
+
+async function main() {
+  const n = Number(opts.tasks);
+  const wave = Number(opts.wave);
+  const node = await startHardhatNode({ quiet: true });
+  let dropDb: (() => Promise<void>) | undefined;
+  try {
+    const t0 = Date.now();
+    const w = await setupWorld(node.url);
+    const r = rng(10_000);
+    for (let done = 0; done < n; done += wave) {
+      await settleWave(w, Math.min(wave, n - done), r);
+      process.stdout.write(`\rchain: ${Math.min(n, done + wave)} / ${n} tasks settled (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    say("");
+    const chainSeconds = (Date.now() - t0) / 1000;
+    const head = await w.dc.client.getBlockNumber();
+    let events = 0;
+    for (const address of [w.stack.poq.address, w.stack.registry.address, w.stack.profileRegistry.address]) {
+      for (let from = w.deployBlock; from <= head; from += 2000n) {
+        const to = from + 1999n > head ? head : from + 1999n;
+        events += (await w.dc.client.getLogs({ address, fromBlock: from, toBlock: to })).length;
+      }
+    }
+
+    let databaseUrl: string | undefined;
+    if (opts.db === "postgres") {
+      const adminUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+      const name = `poq_bench_${process.pid}`;
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`create database "${name}"`);
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      databaseUrl = u.toString();
+      dropDb = async () => {
+        await admin.query(`drop database if exists "${name}" with (force)`);
+        await admin.end();
+      };
+    }
+    const t1 = performance.now();
+    const ix = startIndexer({ rpcUrl: node.url, chainId: w.chainId, port: await freePort(), schema: `poq_bench_${process.pid}`, deploymentsDir: w.deploymentsDir, pgliteDir: mkdtempSync(path.join(tmpdir(), "poq-bench-pglite-")), databaseUrl });
+    try {
+      await ix.waitSynced(head, 3_600_000);
+      const backfillSeconds = (performance.now() - t1) / 1000;
+      const q = Number(opts.queries);
+      const taskMs: number[] = [];
+      const payoutMs: number[] = [];
+      const people = [...w.actors.evaluators, ...w.actors.nodes, ...w.actors.requesters];
+      for (let i = 0; i < 10; i++) await timed(`${ix.url}/tasks/${r.int(1, n)}`); // warm-up
+      for (let i = 0; i < q; i++) taskMs.push(await timed(`${ix.url}/tasks/${r.int(1, n)}`));
+      for (let i = 0; i < q; i++) payoutMs.push(await timed(`${ix.url}/payouts/${people[i % people.length]!.toLowerCase()}`));
+      const res = {
+        tasks: n,
+        events,
+        database: opts.db,
+        chainSeconds,
+        backfillSeconds,
+        backfillEventsPerSec: Math.round(events / backfillSeconds),
+        taskQueryP95Ms: Number(p95(taskMs).toFixed(2)),
+        payoutsQueryP95Ms: Number(p95(payoutMs).toFixed(2)),
+        payoutsEvaluatorSeatsMax: Math.max(...(await Promise.all(w.actors.evaluators.map(async (e) => (await w.stack.registry.read.getEvaluator([e])).tasksAssigned)))),
+        queries: q,
+      };
+      say("");
+      say("| metric | value | target |");
+      say("|---|---|---|");
+      say(`| settled tasks | ${res.tasks} | 10,000 |`);
+      say(`| contract events indexed | ${res.events} | |`);
+      say(`| backfill (Ponder start to head) | ${res.backfillSeconds.toFixed(1)} s | |`);
+      say(`| backfill events/s | ${res.backfillEventsPerSec} | >= 500 |`);
+      say(`| GET /tasks/:id p95 | ${res.taskQueryP95Ms} ms | < 50 ms |`);
+      say(`| GET /payouts/:address p95 | ${res.payoutsQueryP95Ms} ms | < 50 ms |`);
+      say(`(chain built in ${chainSeconds.toFixed(0)} s; database ${opts.db})`);
+      if (opts.json) writeFileSync(opts.json, JSON.stringify(res, null, 2) + "\n");
+    } finally {
+      await ix.stop();
+    }
+  } finally {
+    await dropDb?.();
+    await node.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench-indexer failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
