@@ -22,8 +22,10 @@ export interface IndexerOptions {
   databaseUrl?: string;
   pgliteDir?: string;
   deploymentsDir?: string;
-  /** Where to write the indexer's log (default: inherit nothing, keep the last lines in memory). */
+  /** Where to write the indexer's log (JSON lines; default: only the last lines, in memory). */
   logFile?: string;
+  /** Ponder's log level (default POQ_INDEXER_LOG_LEVEL or "warn"). */
+  logLevel?: "error" | "warn" | "info" | "debug";
 }
 
 export interface IndexerProcess {
@@ -47,7 +49,7 @@ export function startIndexer(o: IndexerOptions): IndexerProcess {
     DATABASE_URL: o.databaseUrl ?? "",
     DATABASE_PRIVATE_URL: "",
   };
-  const args = [ponderBin, "start", "--root", here, "--port", String(o.port), "--hostname", "127.0.0.1", "--schema", o.schema, "--log-format", "json", "--log-level", "warn"];
+  const args = [ponderBin, "start", "--root", here, "--port", String(o.port), "--hostname", "127.0.0.1", "--schema", o.schema, "--log-format", "json", "--log-level", o.logLevel ?? process.env.POQ_INDEXER_LOG_LEVEL ?? "warn"];
   const proc = spawn(process.execPath, args, { cwd: here, env, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const log = o.logFile ? createWriteStream(o.logFile, { flags: "a" }) : undefined;

@@ -181,6 +181,15 @@ export async function playClaims(w: World, rand: ReturnType<typeof rng>) {
   if (ev.registered && ev.stake > parseEther("150")) await stack.registry.write.requestUnbond([parseEther("10")], { account: u });
 }
 
+/**
+ * Mines `n` empty blocks (evm_mine, one at a time). On a dev chain Ponder backfills up to
+ * head - 30 and indexes the last 30 blocks live, one block at a time and much slower: tests
+ * and the benchmark mine past that window so every event is in the backfill.
+ */
+export async function mineEmpty(w: World, n = 31) {
+  for (let i = 0; i < n; i++) await mine(w.dc);
+}
+
 /** A task whose committee cannot be filled (k above the number of evaluators): cancelled and refunded at the draw. */
 export async function cancelledTask(w: World): Promise<bigint> {
   const { stack, actors } = w;

@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { formatEther, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIndexer, type IndexerProcess } from "../../indexer/launch.js";
-import { playClaims, playRound, rng, setupWorld, type World } from "../../indexer/scenario.js";
+import { mineEmpty, playClaims, playRound, rng, setupWorld, type World } from "../../indexer/scenario.js";
 import { freePort, root, startHardhatNode } from "../../oracle/ops/devnode.js";
 
 const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].find((p) => existsSync(p));
@@ -33,6 +33,7 @@ describe("explorer in Chromium", () => {
       await playRound(w, { tasks: 3, rand: r, silent: 0.12 });
       await playClaims(w, r);
     }
+    await mineEmpty(w);
     ix = startIndexer({ rpcUrl: node.url, chainId: w.chainId, port: await freePort(), schema: `poq_browser_${process.pid}`, deploymentsDir: w.deploymentsDir, pgliteDir: mkdtempSync(path.join(tmpdir(), "poq-pglite-")) });
     await ix.waitSynced(await w.dc.client.getBlockNumber());
     browser = await chromium.launch({

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startIndexer } from "../../indexer/launch.js";
-import { cancelledTask, playClaims, playRound, rng, setupWorld, type World } from "../../indexer/scenario.js";
+import { cancelledTask, mineEmpty, playClaims, playRound, rng, setupWorld, type World } from "../../indexer/scenario.js";
 import { freePort, startHardhatNode } from "../../oracle/ops/devnode.js";
 import { sqlColumn, verifyAgainstContracts } from "./verify.js";
 
@@ -48,6 +48,7 @@ describe("indexer (Ponder) against the contracts' views", () => {
     // one more round after the cancellation, and a task left pending
     await playRound(w, { tasks: 2, rand: r, silent: 0.3 });
     await playClaims(w, r);
+    await mineEmpty(w);
     head = await w.dc.client.getBlockNumber();
   }, 300_000);
 

@@ -18,7 +18,11 @@ export function toJson<T>(v: T): unknown {
   return v;
 }
 
-const str = (v: bigint | null | undefined) => (v == null ? null : v.toString());
+function str(v: bigint): string;
+function str(v: bigint | null | undefined): string | null;
+function str(v: bigint | null | undefined): string | null {
+  return v == null ? null : v.toString();
+}
 
 export function isAddress(a: string): a is `0x${string}` {
   return /^0x[0-9a-fA-F]{40}$/.test(a);
@@ -26,25 +30,27 @@ export function isAddress(a: string): a is `0x${string}` {
 
 export async function payouts(db: Db, address: `0x${string}`) {
   const a = address.toLowerCase() as `0x${string}`;
-  const [nodeRow] = await db.select().from(schema.node).where(eq(schema.node.address, a));
-  const outs = await db
-    .select()
-    .from(schema.output)
-    .where(and(eq(schema.output.node, a), sql`${schema.output.pay} is not null`))
-    .orderBy(asc(schema.output.taskId), asc(schema.output.index));
-  const [ev] = await db.select().from(schema.evaluator).where(eq(schema.evaluator.address, a));
-  const seats = await db
-    .select()
-    .from(schema.member)
-    .where(and(eq(schema.member.evaluator, a), eq(schema.member.settled, true)))
-    .orderBy(asc(schema.member.settledBlock), asc(schema.member.settledLog));
-  const [acct] = await db.select().from(schema.account).where(eq(schema.account.address, a));
-  const refunds = await db.select().from(schema.refund).where(eq(schema.refund.account, a)).orderBy(asc(schema.refund.taskId));
-  const claims = await db
-    .select()
-    .from(schema.claim)
-    .where(and(eq(schema.claim.account, a), eq(schema.claim.kind, "account")))
-    .orderBy(asc(schema.claim.block), asc(schema.claim.id));
+  const [[nodeRow], outs, [ev], seats, [acct], refunds, claims] = await Promise.all([
+    db.select().from(schema.node).where(eq(schema.node.address, a)),
+    db
+      .select()
+      .from(schema.output)
+      .where(and(eq(schema.output.node, a), sql`${schema.output.pay} is not null`))
+      .orderBy(asc(schema.output.taskId), asc(schema.output.index)),
+    db.select().from(schema.evaluator).where(eq(schema.evaluator.address, a)),
+    db
+      .select()
+      .from(schema.member)
+      .where(and(eq(schema.member.evaluator, a), eq(schema.member.settled, true)))
+      .orderBy(asc(schema.member.settledBlock), asc(schema.member.settledLog)),
+    db.select().from(schema.account).where(eq(schema.account.address, a)),
+    db.select().from(schema.refund).where(eq(schema.refund.account, a)).orderBy(asc(schema.refund.taskId)),
+    db
+      .select()
+      .from(schema.claim)
+      .where(and(eq(schema.claim.account, a), eq(schema.claim.kind, "account")))
+      .orderBy(asc(schema.claim.block), asc(schema.claim.id)),
+  ]);
   return {
     address: a,
     node: {
@@ -98,10 +104,12 @@ export async function trustHistory(db: Db, address: `0x${string}`) {
 }
 
 export async function taskPage(db: Db, id: bigint) {
-  const [t] = await db.select().from(schema.task).where(eq(schema.task.id, id));
+  const [[t], outs, seats] = await Promise.all([
+    db.select().from(schema.task).where(eq(schema.task.id, id)),
+    db.select().from(schema.output).where(eq(schema.output.taskId, id)).orderBy(asc(schema.output.index)),
+    db.select().from(schema.member).where(eq(schema.member.taskId, id)).orderBy(asc(schema.member.position)),
+  ]);
   if (!t) return undefined;
-  const outs = await db.select().from(schema.output).where(eq(schema.output.taskId, id)).orderBy(asc(schema.output.index));
-  const seats = await db.select().from(schema.member).where(eq(schema.member.taskId, id)).orderBy(asc(schema.member.position));
   const [prof] = await db.select().from(schema.profile).where(eq(schema.profile.hash, t.profileHash));
   return {
     taskId: str(t.id),
