@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
+import { shippedProfiles } from "../oracle/contract/shipped-profiles.js";
 import { evaluatorPageHtml, nodePageHtml, notFound, overviewPage, profilePageHtml, taskPageHtml } from "./pages.js";
 import type { ExplorerData } from "./types.js";
 
@@ -15,16 +16,12 @@ export type { ExplorerData } from "./types.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIGURES = new Set(["scatter.svg", "heatmap.svg", "ablations.svg"]);
 
+/** The profiles shipped in profiles/, by hash (lowercase): name and description. */
 function shippedByHash(): Map<string, { name: string; description?: string }> {
   const out = new Map<string, { name: string; description?: string }>();
-  try {
-    // profile hashes are keccak256 of canonical JSON: the indexer records them; match by the registry's uri
-    for (const f of ["calibrated", "default"]) {
-      const doc = JSON.parse(readFileSync(path.join(root, "profiles", `${f}.json`), "utf8")) as { description?: string };
-      out.set(f, { name: f, description: doc.description });
-    }
-  } catch {
-    /* no profiles folder: names unknown */
+  for (const p of shippedProfiles()) {
+    const doc = JSON.parse(readFileSync(path.join(root, p.uri), "utf8")) as { description?: string };
+    out.set(p.hash.toLowerCase(), { name: p.name, description: doc.description });
   }
   return out;
 }
@@ -54,8 +51,7 @@ export function explorerRoutes(d: ExplorerData, chain = ""): Hono {
     const hsh = c.req.param("hash");
     const p = /^0x[0-9a-fA-F]{64}$/.test(hsh) ? await d.profile(hsh as `0x${string}`) : undefined;
     if (!p) return c.html(notFound(`No profile ${hsh}.`, chain), 404);
-    const name = [...shipped.keys()].find((n) => p.uri.endsWith(`${n}.json`) || p.uri.includes(`/${n}`));
-    return c.html(profilePageHtml(p, name ? shipped.get(name) : undefined, chain));
+    return c.html(profilePageHtml(p, shipped.get(p.hash.toLowerCase()), chain));
   });
   app.get("/figures/:name", (c) => {
     const name = c.req.param("name");

@@ -12,6 +12,7 @@ import { formatEther, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIndexer, type IndexerProcess } from "../../indexer/launch.js";
 import { mineEmpty, playClaims, playRound, rng, setupWorld, type World } from "../../indexer/scenario.js";
+import { shippedProfiles } from "../../oracle/contract/shipped-profiles.js";
 import { freePort, root, startHardhatNode } from "../../oracle/ops/devnode.js";
 
 const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].find((p) => existsSync(p));
@@ -69,7 +70,10 @@ describe("explorer in Chromium", () => {
 
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(`${ix.url}/`);
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await phone.evaluate(() => {
+      const el = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return el.scrollWidth - el.clientWidth;
+    });
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: path.join(SHOTS, "overview-phone.png"), fullPage: true });
     await phone.close();
@@ -118,6 +122,20 @@ describe("explorer in Chromium", () => {
     expect(await page.locator("svg.marks").count()).toBe(2); // trust and stake charts
     await page.screenshot({ path: path.join(SHOTS, "evaluator.png"), fullPage: true });
   }, 180_000);
+
+  it("profile page: reached from a task, names the shipped profile and shows its calibration figures", async () => {
+    await page.goto(`${ix.url}/task/1`);
+    await page.locator('[data-testid="spec"] a[href^="/profile/"]').click();
+    await page.waitForURL(`**/profile/${w.profile.toLowerCase()}`);
+    const name = shippedProfiles().find((p) => p.hash.toLowerCase() === w.profile.toLowerCase())!.name;
+    expect(await text("dl dd")).toBe(name);
+    if (name === "calibrated") {
+      const widths = await page.locator("img.fig").evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+      expect(widths.length).toBe(3);
+      for (const wd of widths) expect(wd).toBeGreaterThan(0);
+    }
+    await page.screenshot({ path: path.join(SHOTS, "profile.png"), fullPage: true });
+  }, 60_000);
 
   it("node page: lifetime and pending pay equal getNode", async () => {
     const { stack, actors } = w;

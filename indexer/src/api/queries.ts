@@ -57,18 +57,18 @@ export async function payouts(db: Db, address: `0x${string}`) {
       earned: str(nodeRow?.lifetime ?? 0n),
       pending: str(nodeRow?.pending ?? 0n),
       paid: str(nodeRow?.paid ?? 0n),
-      outputs: outs.map((o) => ({ taskId: str(o.taskId), output: o.index, consensus: o.consensus, pay: str(o.pay) })),
+      outputs: outs.map((o) => ({ taskId: str(o.taskId), output: o.index, consensus: o.consensus, pay: str(o.pay!) })),
     },
     evaluator: {
       earned: str(ev?.earned ?? 0n),
       slashed: str(ev?.slashed ?? 0n),
       tasks: seats.map((m) => ({
         taskId: str(m.taskId),
-        pay: str(m.pay),
-        slashShare: str(m.slashShare),
-        slash: str(m.slash),
-        trustBefore: m.trustBefore,
-        trustAfter: m.trustAfter,
+        pay: str(m.pay!),
+        slashShare: str(m.slashShare!),
+        slash: str(m.slash!),
+        trustBefore: m.trustBefore!,
+        trustAfter: m.trustAfter!,
         missed: !m.revealed,
         revealed: m.revealed,
       })),
@@ -93,12 +93,13 @@ export async function trustHistory(db: Db, address: `0x${string}`) {
     .orderBy(asc(schema.member.settledBlock), asc(schema.member.settledLog));
   return {
     address: a,
+    // settled seats: the settlement fields are set
     history: seats.map((m) => ({
       taskId: str(m.taskId),
-      block: str(m.settledBlock),
-      timestamp: str(m.settledAt),
-      trustBefore: m.trustBefore,
-      trustAfter: m.trustAfter,
+      block: str(m.settledBlock!),
+      timestamp: str(m.settledAt!),
+      trustBefore: m.trustBefore!,
+      trustAfter: m.trustAfter!,
     })),
   };
 }
