@@ -52,9 +52,9 @@ export function taskPageHtml(t: TaskData, chain: string): string {
 ${table(["#", "node", "consensus", "pay"], t.outputs.map((o) => h`<tr data-output="${o.output}"><td>${o.output}</td><td>${addr("node", o.node)}</td><td class="num" data-k="consensus">${o.consensus ?? "–"}</td><td class="num" data-k="pay">${tokens(o.pay)}</td></tr>`), "outputs")}
 <h2>Committee</h2>
 ${table(
-  ["evaluator", "committed", "revealed", "scores", "deviation", "trust before → after", "pay", "slash share", "slashed"],
+  ["evaluator", "committed", "revealed", "scores", "deviation", "trust before → after", "fee", "slash share", "paid", "slashed"],
   t.committee.map(
-    (m) => h`<tr data-evaluator="${m.evaluator}"><td>${addr("evaluator", m.evaluator, "member-link")}</td><td>${m.committed ? "yes" : "no"}</td><td>${m.revealed ? h`<span class="tag good">yes</span>` : h`<span class="tag bad">missed</span>`}</td><td data-k="scores">${m.scores ? m.scores.join(", ") : "–"}</td><td class="num">${m.deviation ?? "–"}</td><td class="num" data-k="trust">${trust(m.trustBefore)} → ${trust(m.trustAfter)}</td><td class="num" data-k="pay">${tokens(m.pay)}</td><td class="num">${tokens(m.slashShare)}</td><td class="num" data-k="slash">${tokens(m.slash)}</td></tr>`,
+    (m) => h`<tr data-evaluator="${m.evaluator}"><td>${addr("evaluator", m.evaluator, "member-link")}</td><td>${m.committed ? "yes" : "no"}</td><td>${m.revealed ? h`<span class="tag good">yes</span>` : h`<span class="tag bad">missed</span>`}</td><td data-k="scores">${m.scores ? m.scores.join(", ") : "–"}</td><td class="num">${m.deviation ?? "–"}</td><td class="num" data-k="trust">${trust(m.trustBefore)} → ${trust(m.trustAfter)}</td><td class="num">${tokens(m.fee)}</td><td class="num">${tokens(m.slashShare)}</td><td class="num" data-k="pay">${tokens(m.pay)}</td><td class="num" data-k="slash">${tokens(m.slash)}</td></tr>`,
   ),
   "committee",
 )}`;
@@ -87,9 +87,9 @@ ${card("status", e.registered ? "registered" : "exited")}
 <div class="charts"><div class="chart"><h2>Trust over time</h2>${raw(trustChart)}</div><div class="chart"><h2>Stake over time</h2>${raw(stakeChart)}</div></div>
 <h2>Tasks</h2>
 ${table(
-  ["task", "revealed", "deviation", "trust before → after", "pay", "slash share", "slashed"],
+  ["task", "revealed", "deviation", "trust before → after", "fee", "slash share", "paid", "slashed"],
   e.tasks.map(
-    (m) => h`<tr><td>${taskLink(m.taskId)}</td><td>${!m.settled ? "…" : m.revealed ? "yes" : h`<span class="tag bad">missed</span>`}</td><td class="num">${m.deviation ?? "–"}</td><td class="num">${trust(m.trustBefore)} → ${trust(m.trustAfter)}</td><td class="num">${tokens(m.pay)}</td><td class="num">${tokens(m.slashShare)}</td><td class="num">${tokens(m.slash)}</td></tr>`,
+    (m) => h`<tr><td>${taskLink(m.taskId)}</td><td>${!m.settled ? "…" : m.revealed ? "yes" : h`<span class="tag bad">missed</span>`}</td><td class="num">${m.deviation ?? "–"}</td><td class="num">${trust(m.trustBefore)} → ${trust(m.trustAfter)}</td><td class="num">${tokens(m.fee)}</td><td class="num">${tokens(m.slashShare)}</td><td class="num">${tokens(m.pay)}</td><td class="num">${tokens(m.slash)}</td></tr>`,
   ),
   "evaluator-tasks",
 )}`;

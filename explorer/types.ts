@@ -27,7 +27,7 @@ export interface TaskData {
   createdAt: string;
   settledAt: string | null;
   outputs: { output: number; node: string; outputHash: string; consensus: number | null; pay: string | null }[];
-  committee: { evaluator: string; position: number; committed: boolean; revealed: boolean; scores: number[] | null; settled: boolean; deviation: string | null; trustBefore: number | null; trustAfter: number | null; pay: string | null; slash: string | null; slashShare: string | null }[];
+  committee: { evaluator: string; position: number; committed: boolean; revealed: boolean; scores: number[] | null; settled: boolean; deviation: string | null; trustBefore: number | null; trustAfter: number | null; pay: string | null; fee: string | null; slash: string | null; slashShare: string | null }[];
 }
 
 export interface EvaluatorData {
@@ -45,7 +45,7 @@ export interface EvaluatorData {
   claimed: string;
   trustHistory: { taskId: string; block: string; timestamp: string; trustBefore: number; trustAfter: number }[];
   stakeHistory: { block: string; timestamp: string; stake: string; unbonding: string; reason: string }[];
-  tasks: { taskId: string; revealed: boolean; settled: boolean; deviation: string | null; trustBefore: number | null; trustAfter: number | null; pay: string | null; slash: string | null; slashShare: string | null }[];
+  tasks: { taskId: string; revealed: boolean; settled: boolean; deviation: string | null; trustBefore: number | null; trustAfter: number | null; pay: string | null; fee: string | null; slash: string | null; slashShare: string | null }[];
 }
 
 export interface NodeData {

@@ -70,15 +70,15 @@ async function settleWave(w: World, count: number, r: ReturnType<typeof rng>) {
     }
   }
   for (const [ev, list] of seats) {
-    for (const c of chunks(list, 200)) {
+    for (const c of chunks(list, 100)) {
       const calls = c.map((s) => encodeFunctionData({ abi, functionName: "commit", args: [s.id, commitmentHash({ chainId: w.chainId, contract: stack.poq.address, taskId: s.id, evaluator: ev, scores: s.scores, salt: s.salt })] }));
       await stack.poq.write.multicall([calls], { account: ev });
     }
   }
   for (const [ev, list] of seats) {
-    for (const c of chunks(list, 200)) await stack.poq.write.multicall([c.map((s) => encodeFunctionData({ abi, functionName: "reveal", args: [s.id, s.scores, s.salt] }))], { account: ev });
+    for (const c of chunks(list, 100)) await stack.poq.write.multicall([c.map((s) => encodeFunctionData({ abi, functionName: "reveal", args: [s.id, s.scores, s.salt] }))], { account: ev });
   }
-  for (const c of chunks(ids, 40)) await stack.poq.write.multicall([c.map((id) => encodeFunctionData({ abi, functionName: "finalize", args: [id] }))]);
+  for (const c of chunks(ids, 20)) await stack.poq.write.multicall([c.map((id) => encodeFunctionData({ abi, functionName: "finalize", args: [id] }))]);
 }
 
 function p95(xs: number[]) {

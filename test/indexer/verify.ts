@@ -34,7 +34,7 @@ type TaskJson = {
 type Payouts = {
   address: string;
   node: { earned: string; pending: string; outputs: { taskId: string; output: number; consensus: number | null; pay: string }[] };
-  evaluator: { earned: string; slashed: string; tasks: { taskId: string; pay: string; slash: string; slashShare: string; trustBefore: number; trustAfter: number; missed: boolean; revealed: boolean }[] };
+  evaluator: { earned: string; slashed: string; tasks: { taskId: string; pay: string; fee: string; slash: string; slashShare: string; trustBefore: number; trustAfter: number; missed: boolean; revealed: boolean }[] };
   requester: { refunded: string; refunds: { taskId: string; amount: string }[] };
   claimable: string;
   claimed: string;
@@ -90,7 +90,11 @@ export async function verifyAgainstContracts(w: World, base: string) {
     const sum = (xs: string[]) => xs.reduce((s, x) => s + BigInt(x), 0n);
     expect(sum(p.node.outputs.map((o) => o.pay))).toBe(nd.lifetime);
     expect(sum(p.requester.refunds.map((r) => r.amount))).toBe(BigInt(p.requester.refunded));
-    expect(sum(p.evaluator.tasks.flatMap((t) => [t.pay, t.slashShare]))).toBe(BigInt(p.evaluator.earned));
+    expect(sum(p.evaluator.tasks.map((t) => t.pay))).toBe(BigInt(p.evaluator.earned));
+    for (const t of p.evaluator.tasks) {
+      expect(BigInt(t.pay)).toBe(BigInt(t.fee) + BigInt(t.slashShare)); // pay: everything the task credited
+      expect(t.missed).toBe(!t.revealed);
+    }
     expect(sum(p.evaluator.tasks.map((t) => t.slash))).toBe(BigInt(p.evaluator.slashed));
     expect(sum(p.claims.map((c) => c.amount))).toBe(BigInt(p.claimed));
     expect(BigInt(p.evaluator.earned) + BigInt(p.requester.refunded) - BigInt(p.claimed), `credits - claims of ${a}`).toBe(BigInt(p.claimable));
