@@ -24,7 +24,7 @@ export async function serveExplorer(o: ServeOptions): Promise<IndexerProcess & {
   try {
     chainId = await client.getChainId();
   } catch (err) {
-    throw new Error(`explorer: no chain answering at ${o.rpcUrl} (${(err as Error).message.split("\n")[0]})`);
+    throw new Error(`no chain answering at ${o.rpcUrl} (${(err as Error).message.split("\n")[0]})`);
   }
   const genesis = await client.getBlock({ blockNumber: 0n });
   const instance = `${chainId}_${genesis.hash!.slice(2, 10)}`;
