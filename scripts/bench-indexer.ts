@@ -165,8 +165,9 @@ async function main() {
     const head = await w.dc.client.getBlockNumber();
     let events = 0;
     for (const address of [w.stack.poq.address, w.stack.registry.address, w.stack.profileRegistry.address]) {
-      for (let from = w.deployBlock; from <= head; from += 2000n) {
-        const to = from + 1999n > head ? head : from + 1999n;
+      // small ranges: a block holds one batched transaction, hundreds of logs (viem caps a response at 10 MB)
+      for (let from = w.deployBlock; from <= head; from += 10n) {
+        const to = from + 9n > head ? head : from + 9n;
         events += (await w.dc.client.getLogs({ address, fromBlock: from, toBlock: to })).length;
       }
     }
