@@ -31,6 +31,8 @@ import { StrategyScorer, parseStrategy, type Strategy } from "../oracle/worker/s
 import { loadUseLite } from "../oracle/models/index.js";
 import { profileHash } from "../oracle/scoring/profile.js";
 import { payingProfile } from "../oracle/scoring/paying-profile.js";
+import { startHardhatNode } from "../oracle/ops/devnode.js";
+import { serveExplorer } from "../indexer/serve.js";
 
 const program = new Command("demo")
   .option("--rpc <url>", "use a running Hardhat node instead of the in-process network")
@@ -42,9 +44,11 @@ const program = new Command("demo")
   .option("--rule <rule>", "aggregation rule", "TRUST_WEIGHTED_MEDIAN")
   .option("--no-redis", "run the job handlers in-process even if Redis answers")
   .option("--json <file>", "write the run as JSON: `outputs` holds one row per output of the final round {task, node, verdict, consensusBps, paid}")
+  .option("--explorer", "afterwards keep the chain up with the indexer and web explorer and print its URL (starts a Hardhat node unless --rpc); Ctrl-C stops")
+  .option("--explorer-port <n>", "the explorer's port", "42069")
   .option("--log <file>", "the workers' log (pino JSON, POQ_LOG_LEVEL, default warn); summarised at the end", ".poq/demo.log")
   .parse();
-const opts = program.opts<{ rpc?: string; tasks: string; rounds: string; honest: string; dishonest: string; k: string; rule: string; redis: boolean; json?: string; log: string }>();
+const opts = program.opts<{ rpc?: string; tasks: string; rounds: string; honest: string; dishonest: string; k: string; rule: string; redis: boolean; json?: string; log: string; explorer?: boolean; explorerPort: string }>();
 
 // The workers' warnings (the offline evaluator fails every job, by design) go to a file, not
 // between the demo's lines; the end of the run counts them.
@@ -86,6 +90,18 @@ async function main() {
   // ---------------------------------------------------------------- chain
   let dc: DevChain;
   let mode: string;
+  // the explorer's indexer reads the chain over JSON-RPC: --explorer runs the demo on a Hardhat node
+  const explorerNode = opts.explorer && !opts.rpc ? await startHardhatNode({ quiet: true }) : undefined;
+  if (explorerNode) {
+    opts.rpc = explorerNode.url;
+    process.on("exit", () => {
+      try {
+        process.kill(-explorerNode.proc.pid!, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+    });
+  }
   if (opts.rpc) {
     dc = await devChainAt(opts.rpc);
     mode = `Hardhat node at ${opts.rpc}`;
@@ -346,6 +362,24 @@ async function main() {
   }
   await encoder.close?.();
   rmSync(contentDir, { recursive: true, force: true });
+  if (opts.explorer) await keepExplorer(dc, dep, explorerNode);
+}
+
+/** --explorer: indexes the demo's chain and serves the explorer until Ctrl-C. */
+async function keepExplorer(dc: DevChain, dep: { poq: Address; registry: Address; profiles: Address; token: Address }, node?: { stop: () => Promise<void> }) {
+  const chainId = await dc.client.getChainId();
+  const dir = mkdtempSync(path.join(tmpdir(), "poq-demo-deployments-"));
+  writeFileSync(path.join(dir, `${chainId}.json`), JSON.stringify({ chainId, proofOfQuality: dep.poq, registry: dep.registry, profiles: dep.profiles, token: dep.token, blockNumber: 0 }));
+  say(`\nexplorer: indexing the demo's chain at ${opts.rpc} ...`);
+  const ix = await serveExplorer({ rpcUrl: opts.rpc!, port: Number(opts.explorerPort), deploymentsDir: dir });
+  say(`explorer: ${ix.url}/  (the chain stays up at ${opts.rpc}; Ctrl-C stops both)`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await ix.stop();
+  await node?.stop();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 main().then(
