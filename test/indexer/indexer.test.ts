@@ -6,7 +6,7 @@ import pg from "pg";
 import { startIndexer } from "../../indexer/launch.js";
 import { cancelledTask, mineEmpty, playClaims, playRound, rng, setupWorld, type World } from "../../indexer/scenario.js";
 import { freePort, startHardhatNode } from "../../oracle/ops/devnode.js";
-import { sqlColumn, verifyAgainstContracts } from "./verify.js";
+import { expectBadQueries, sqlColumn, verifyAgainstContracts } from "./verify.js";
 
 const PG_ADMIN_URL = process.env.POQ_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -78,6 +78,9 @@ describe("indexer (Ponder) against the contracts' views", () => {
       expect(res.misses).toBeGreaterThan(0);
       expect(res.slashes).toBeGreaterThan(0);
       expect(res.refunds).toBeGreaterThan(0);
+      // the lists were paged (2 rows a list), and bad paging values are refused
+      expect(res.pages).toBeGreaterThan(res.accounts);
+      await expectBadQueries(ix.url, w.actors.evaluators[0]!.toLowerCase());
       const [settled] = await sqlColumn(ix.url, "select count(*) from task where status = 'finalized'");
       expect(Number(settled)).toBe(res.settled);
       return res;
