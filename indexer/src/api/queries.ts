@@ -95,15 +95,23 @@ export async function payouts(db: Db, address: `0x${string}`, limit: number = PA
   const seatWhere = and(eq(schema.member.evaluator, a), eq(schema.member.settled, true));
   const refundWhere = eq(schema.refund.account, a);
   const claimWhere = and(eq(schema.claim.account, a), eq(schema.claim.kind, "account"));
-  const n = (rows: { n: number }[]) => Number(rows[0]?.n ?? 0);
-  const [[nodeRow], [ev], [acct], nOuts, nSeats, nRefunds, nClaims, outs, seats, refunds, claims] = await Promise.all([
-    db.select().from(schema.node).where(eq(schema.node.address, a)),
-    db.select().from(schema.evaluator).where(eq(schema.evaluator.address, a)),
-    db.select().from(schema.account).where(eq(schema.account.address, a)),
-    db.select({ n: count() }).from(schema.output).where(outWhere),
-    db.select({ n: count() }).from(schema.member).where(seatWhere),
-    db.select({ n: count() }).from(schema.refund).where(refundWhere),
-    db.select({ n: count() }).from(schema.claim).where(claimWhere),
+  const [stats, outs, seats, refunds, claims] = await Promise.all([
+    // the whole history's totals and counts in one statement (each subquery an index lookup or
+    // an index range count): one round trip instead of seven
+    db.execute(sql`select
+      (select ${schema.node.lifetime}::text from ${schema.node} where ${schema.node.address} = ${a}) as "nodeEarned",
+      (select ${schema.node.pending}::text from ${schema.node} where ${schema.node.address} = ${a}) as "nodePending",
+      (select ${schema.node.paid}::text from ${schema.node} where ${schema.node.address} = ${a}) as "nodePaid",
+      (select ${schema.evaluator.earned}::text from ${schema.evaluator} where ${schema.evaluator.address} = ${a}) as "evEarned",
+      (select ${schema.evaluator.slashed}::text from ${schema.evaluator} where ${schema.evaluator.address} = ${a}) as "evSlashed",
+      (select ${schema.account.refunded}::text from ${schema.account} where ${schema.account.address} = ${a}) as "refunded",
+      (select ${schema.account.escrow}::text from ${schema.account} where ${schema.account.address} = ${a}) as "escrow",
+      (select ${schema.account.claimable}::text from ${schema.account} where ${schema.account.address} = ${a}) as "claimable",
+      (select ${schema.account.claimed}::text from ${schema.account} where ${schema.account.address} = ${a}) as "claimed",
+      (select count(*)::integer from ${schema.output} where ${outWhere}) as "outputCount",
+      (select count(*)::integer from ${schema.member} where ${seatWhere}) as "taskCount",
+      (select count(*)::integer from ${schema.refund} where ${refundWhere}) as "refundCount",
+      (select count(*)::integer from ${schema.claim} where ${claimWhere}) as "claimCount"`),
     db
       .select()
       .from(schema.output)
@@ -156,19 +164,22 @@ export async function payouts(db: Db, address: `0x${string}`, limit: number = PA
     next = claim ? `${task},${logPos(claim)}` : `${task}`;
   }
 
+  const t = (stats as unknown as { rows: Record<string, string | number | null>[] }).rows[0] ?? {};
+  const amount = (k: string) => String(t[k] ?? "0");
+  const n = (k: string) => Number(t[k] ?? 0);
   return {
     address: a,
     node: {
-      earned: str(nodeRow?.lifetime ?? 0n),
-      pending: str(nodeRow?.pending ?? 0n),
-      paid: str(nodeRow?.paid ?? 0n),
-      outputCount: n(nOuts),
+      earned: amount("nodeEarned"),
+      pending: amount("nodePending"),
+      paid: amount("nodePaid"),
+      outputCount: n("outputCount"),
       outputs: pageOuts.map((o) => ({ taskId: str(o.taskId), output: o.index, consensus: o.consensus, pay: str(o.pay!) })),
     },
     evaluator: {
-      earned: str(ev?.earned ?? 0n),
-      slashed: str(ev?.slashed ?? 0n),
-      taskCount: n(nSeats),
+      earned: amount("evEarned"),
+      slashed: amount("evSlashed"),
+      taskCount: n("taskCount"),
       tasks: pageSeats.map((m) => ({
         taskId: str(m.taskId),
         // everything the task credited it: fee pay plus its share of the slashed stake
@@ -183,14 +194,14 @@ export async function payouts(db: Db, address: `0x${string}`, limit: number = PA
       })),
     },
     requester: {
-      refunded: str(acct?.refunded ?? 0n),
-      escrow: str(acct?.escrow ?? 0n),
-      refundCount: n(nRefunds),
+      refunded: amount("refunded"),
+      escrow: amount("escrow"),
+      refundCount: n("refundCount"),
       refunds: pageRefunds.map((r) => ({ taskId: str(r.taskId), amount: str(r.amount), kind: r.kind })),
     },
-    claimable: str(acct?.claimable ?? 0n),
-    claimed: str(acct?.claimed ?? 0n),
-    claimCount: n(nClaims),
+    claimable: amount("claimable"),
+    claimed: amount("claimed"),
+    claimCount: n("claimCount"),
     claims: pageClaims.map((c) => ({ to: c.to, amount: str(c.amount), block: str(c.block) })),
     next,
   };
