@@ -56,7 +56,8 @@ export const output = onchainTable(
     consensus: t.integer(),
     pay: t.bigint(),
   }),
-  (t) => ({ taskIdx: index().on(t.taskId), nodeIdx: index().on(t.node) }),
+  // nodeTaskIdx serves /payouts/:address (a node's outputs in task order, paged by task id)
+  (t) => ({ taskIdx: index().on(t.taskId), nodeTaskIdx: index().on(t.node, t.taskId, t.index) }),
 );
 
 /** One committee seat: commit, reveal, scores, deviation, trust change, pay and slash. */
@@ -81,7 +82,13 @@ export const member = onchainTable(
     settledAt: t.bigint(),
     settledLog: t.integer(),
   }),
-  (t) => ({ taskIdx: index().on(t.taskId), evaluatorIdx: index().on(t.evaluator) }),
+  // evaluatorTaskIdx serves /payouts/:address (seats in task order), evaluatorSettledIdx
+  // /trust/:address (seats in settlement order), both paged
+  (t) => ({
+    taskIdx: index().on(t.taskId),
+    evaluatorTaskIdx: index().on(t.evaluator, t.taskId),
+    evaluatorSettledIdx: index().on(t.evaluator, t.settledBlock, t.settledLog),
+  }),
 );
 
 /** An evaluator: stake (active and unbonding), trust, history counters, earnings. */
@@ -148,7 +155,7 @@ export const refund = onchainTable(
     kind: t.text().notNull(), // cancelled | finalized
     block: t.bigint().notNull(),
   }),
-  (t) => ({ accountIdx: index().on(t.account) }),
+  (t) => ({ accountTaskIdx: index().on(t.account, t.taskId) }),
 );
 
 /** A pull payment: `claim` (account) or `claimNode` (node, paid to its payout address). */
@@ -161,9 +168,10 @@ export const claim = onchainTable(
     to: t.hex().notNull(),
     amount: t.bigint().notNull(),
     block: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
     timestamp: t.bigint().notNull(),
   }),
-  (t) => ({ accountIdx: index().on(t.account) }),
+  (t) => ({ accountIdx: index().on(t.account, t.block, t.logIndex) }),
 );
 
 /** A scoring profile of the ProfileRegistry. */

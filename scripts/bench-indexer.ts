@@ -6,8 +6,12 @@
  *  - backfillEventsPerSec: the contracts' logs / seconds from starting Ponder to /ready and
  *    /status at the head (Ponder's start-up included);
  *  - taskQueryP95Ms: p95 latency of GET /tasks/:id (the task page's data) over random tasks;
- *  - payoutsQueryP95Ms: p95 latency of GET /payouts/:address over the evaluators, nodes and
- *    requesters (an evaluator's list holds thousands of seats at this size).
+ *  - payoutsQueryP95Ms: p95 latency of GET /payouts/:address, its first page (the default
+ *    100 rows a list, with the whole history's totals: the request a dApp makes), over the
+ *    evaluators, nodes and requesters (an evaluator's history holds thousands of seats here);
+ *  - trustQueryP95Ms: the same for GET /trust/:address over the evaluators;
+ *  - payoutsFullHistory: the time to page through each evaluator's whole payouts history
+ *    (following `next`) at 100 and at 1000 rows a page.
  * Backfill is Ponder's own measure (its "Completed backfill indexing" log line); the time
  * from starting the process (vite build, database, backfill, the head) is reported beside it.
  * Prints a table; --json writes {tasks, events, backfillEventsPerSec, taskQueryP95Ms,
@@ -86,6 +90,24 @@ function p95(xs: number[]) {
   return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]!;
 }
 
+/** Follows `next` from the first page of `route` (limit rows a page): ms, pages, rows of `rows(page)`. */
+async function pageThrough(route: string, limit: number, rows: (page: Record<string, any>) => number) {
+  const t = performance.now();
+  let pages = 0;
+  let n = 0;
+  let next: string | null = null;
+  do {
+    const url: string = `${route}?limit=${limit}${next === null ? "" : `&after=${encodeURIComponent(next)}`}`;
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    const page = (await r.json()) as Record<string, any>;
+    n += rows(page);
+    pages++;
+    next = page.next as string | null;
+  } while (next !== null);
+  return { ms: performance.now() - t, pages, rows: n };
+}
+
 async function timed(url: string): Promise<number> {
   const t = performance.now();
   const r = await fetch(url);
@@ -131,6 +153,17 @@ async function measure(w: World, rpcUrl: string, head: bigint, events: number, d
     for (let i = 0; i < 10; i++) await timed(`${ix.url}/tasks/${r.int(1, n)}`); // warm-up
     for (let i = 0; i < q; i++) taskMs.push(await timed(`${ix.url}/tasks/${r.int(1, n)}`));
     for (let i = 0; i < q; i++) payoutMs.push(await timed(`${ix.url}/payouts/${people[i % people.length]!.toLowerCase()}`));
+    const trustMs: number[] = [];
+    const evs = w.actors.evaluators.map((e) => e.toLowerCase());
+    for (let i = 0; i < q; i++) trustMs.push(await timed(`${ix.url}/trust/${evs[i % evs.length]!}`));
+    // each evaluator's whole payouts history, paged
+    const payoutsFullHistory: Record<string, unknown>[] = [];
+    for (const limit of [100, 1000]) {
+      const runs = [];
+      for (const e of evs) runs.push(await pageThrough(`${ix.url}/payouts/${e}`, limit, (p) => p.evaluator.tasks.length));
+      const ms = runs.map((x) => x.ms);
+      payoutsFullHistory.push({ limit, evaluators: runs.length, maxRows: Math.max(...runs.map((x) => x.rows)), maxPages: Math.max(...runs.map((x) => x.pages)), meanMs: Number((ms.reduce((a, b) => a + b, 0) / ms.length).toFixed(1)), maxMs: Number(Math.max(...ms).toFixed(1)) });
+    }
     return {
       database: db,
       backfillSeconds: Number(backfillSeconds.toFixed(2)),
@@ -139,6 +172,9 @@ async function measure(w: World, rpcUrl: string, head: bigint, events: number, d
       eventsPerSecFromStart: Math.round(events / startToSynced),
       taskQueryP95Ms: Number(p95(taskMs).toFixed(2)),
       payoutsQueryP95Ms: Number(p95(payoutMs).toFixed(2)),
+      payoutsQuery: "first page (limit 100, totals of the whole history)",
+      trustQueryP95Ms: Number(p95(trustMs).toFixed(2)),
+      payoutsFullHistory,
       queries: q,
     };
   } finally {
@@ -187,7 +223,13 @@ async function main() {
     row("start to synced (build, DB, backfill, head)", "startToSyncedSeconds", " s", "");
     row("events/s from start", "eventsPerSecFromStart", "", "");
     row("GET /tasks/:id p95", "taskQueryP95Ms", " ms", "< 50 ms");
-    row("GET /payouts/:address p95", "payoutsQueryP95Ms", " ms", "< 50 ms");
+    row("GET /payouts/:address p95 (first page)", "payoutsQueryP95Ms", " ms", "< 50 ms");
+    row("GET /trust/:address p95 (first page)", "trustQueryP95Ms", " ms", "");
+    for (const i of [0, 1]) {
+      const f = (x: Record<string, unknown>) => (x.payoutsFullHistory as Record<string, number>[])[i]!;
+      const l = f(results[0]!);
+      say(`| whole evaluator history (${l.maxRows} seats) at ${l.limit} a page: mean / max | ${results.map((x) => `${f(x).meanMs} / ${f(x).maxMs} ms (${f(x).maxPages} pages)`).join(" | ")} | |`);
+    }
     say(`(chain of ${n} settled tasks built in ${chainSeconds.toFixed(0)} s)`);
     if (opts.json) writeFileSync(opts.json, JSON.stringify(res, null, 2) + "\n");
   } finally {

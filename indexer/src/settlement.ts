@@ -170,6 +170,7 @@ ponder.on("ProofOfQuality:Claimed", async ({ event, context }) => {
     to: lower(to),
     amount,
     block: event.block.number,
+    logIndex: event.log.logIndex,
     timestamp: event.block.timestamp,
   });
   await context.db.update(account, { address: lower(who) }).set((r) => ({ claimable: r.claimable - amount, claimed: r.claimed + amount }));
@@ -185,6 +186,7 @@ ponder.on("ProofOfQuality:NodePaid", async ({ event, context }) => {
     to: lower(payout),
     amount,
     block: event.block.number,
+    logIndex: event.log.logIndex,
     timestamp: event.block.timestamp,
   });
   await context.db.update(node, { address: lower(n) }).set((r) => ({ pending: r.pending - amount, paid: r.paid + amount }));

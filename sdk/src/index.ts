@@ -10,9 +10,9 @@ export { proofOfQualityAbi, evaluatorRegistryAbi, profileRegistryAbi } from "./a
 export { Family, Rule, TaskStatus, ENUMS, BPS, familyName, ruleName, taskStatusName, type FamilyName, type RuleName, type TaskStatusName } from "./enums.js";
 export { PoqSdkError, type PoqSdkErrorCode } from "./errors.js";
 export { LogReader, type LogReaderOptions, type ReaderClient } from "./logs.js";
-export { IndexerReader, type IndexerReaderOptions } from "./indexer.js";
+export { IndexerReader, MAX_PAGE_SIZE, type IndexerReaderOptions } from "./indexer.js";
 export { createPayoutReader, type PayoutReaderOptions } from "./reader.js";
-export { payoutsToJson, trustHistoryToJson, parsePayouts, parseTrustHistory, emptyPayouts, type PayoutsJson, type TrustHistoryJson } from "./wire.js";
+export { payoutsToJson, trustHistoryToJson, parsePayouts, parseTrustHistory, parseNext, mergePayouts, mergeTrustHistories, emptyPayouts, type PayoutsJson, type TrustHistoryJson } from "./wire.js";
 export type {
   Payouts,
   OutputPay,

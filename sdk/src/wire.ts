@@ -9,7 +9,11 @@ import { getAddress, isAddress } from "viem";
 import { PoqSdkError } from "./errors.js";
 import type { Payouts, TrustHistory } from "./types.js";
 
-/** GET /payouts/:address */
+/**
+ * GET /payouts/:address[?limit=&after=]: one page. Totals are the whole history's; the lists
+ * are the page's rows; `next` is the cursor of the following page (`?after=<next>`), null or
+ * absent on the last one.
+ */
 export interface PayoutsJson {
   address: string;
   node: { earned: string; outputs: { taskId: string; output: number; consensus: number; pay: string }[] };
@@ -17,12 +21,14 @@ export interface PayoutsJson {
   requester: { refunded: string; refunds: { taskId: string; amount: string }[] };
   claimed: string;
   claims: { to: string; amount: string; block: string }[];
+  next?: string | null;
 }
 
-/** GET /trust/:address */
+/** GET /trust/:address[?limit=&after=]: one page, `next` as for payouts. */
 export interface TrustHistoryJson {
   address: string;
   history: { taskId: string; block: string; timestamp: string; trustBefore: number; trustAfter: number }[];
+  next?: string | null;
 }
 
 const lower = (a: Address) => a.toLowerCase();
@@ -145,6 +151,36 @@ export function parseTrustHistory(json: unknown, source = "trust"): TrustHistory
       }))
       .sort((x, y) => cmpBig(x.block, y.block)),
   };
+}
+
+/** A page's `next` cursor: a non-empty string, or null / absent on the last page (an opaque value, passed back as `?after=`). */
+export function parseNext(json: unknown, source = "page"): string | null {
+  const f = new Fields(source);
+  const v = f.obj(json, "(root)").next;
+  if (v === undefined || v === null) return null;
+  return typeof v === "string" && v.length > 0 && v.length <= 200 ? v : f.fail("next", "a cursor string or null", v);
+}
+
+/** Pages' payouts as one: the first page's totals, every page's rows, in the SDK's order. */
+export function mergePayouts(pages: Payouts[]): Payouts {
+  const [first, ...rest] = pages;
+  if (!first) throw new PoqSdkError("E_INPUT", "mergePayouts: no pages", {});
+  if (rest.length === 0) return first;
+  const all = <T>(pick: (p: Payouts) => T[]) => pages.flatMap(pick);
+  return {
+    ...first,
+    node: { ...first.node, outputs: all((p) => p.node.outputs).sort((x, y) => cmpBig(x.taskId, y.taskId) || x.output - y.output) },
+    evaluator: { ...first.evaluator, tasks: all((p) => p.evaluator.tasks).sort((x, y) => cmpBig(x.taskId, y.taskId)) },
+    requester: { ...first.requester, refunds: all((p) => p.requester.refunds).sort((x, y) => cmpBig(x.taskId, y.taskId)) },
+    claims: all((p) => p.claims).sort((x, y) => cmpBig(x.block, y.block)),
+  };
+}
+
+/** Pages' trust histories as one, in block order (page order within a block: the indexer pages in chain order). */
+export function mergeTrustHistories(pages: TrustHistory[]): TrustHistory {
+  const [first] = pages;
+  if (!first) throw new PoqSdkError("E_INPUT", "mergeTrustHistories: no pages", {});
+  return { address: first.address, history: pages.flatMap((p) => p.history).sort((x, y) => cmpBig(x.block, y.block)) };
 }
 
 /** What an address with no activity has (an indexer may answer 404 for it). */

@@ -6,7 +6,8 @@ import pg from "pg";
 import { startIndexer } from "../../indexer/launch.js";
 import { cancelledTask, mineEmpty, playClaims, playRound, rng, setupWorld, type World } from "../../indexer/scenario.js";
 import { freePort, startHardhatNode } from "../../oracle/ops/devnode.js";
-import { sqlColumn, verifyAgainstContracts } from "./verify.js";
+import { expectBadQueries, sqlColumn, verifyAgainstContracts } from "./verify.js";
+import { IndexerReader, LogReader } from "../../sdk/src/index.js";
 
 const PG_ADMIN_URL = process.env.POQ_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -78,6 +79,16 @@ describe("indexer (Ponder) against the contracts' views", () => {
       expect(res.misses).toBeGreaterThan(0);
       expect(res.slashes).toBeGreaterThan(0);
       expect(res.refunds).toBeGreaterThan(0);
+      // the lists were paged (2 rows a list), and bad paging values are refused
+      expect(res.pages).toBeGreaterThan(res.accounts);
+      await expectBadQueries(ix.url, w.actors.evaluators[0]!.toLowerCase());
+      // the SDK paging through this indexer (2 rows a page) reads what it reads from the logs
+      const logs = new LogReader({ client: w.dc.client, proofOfQuality: w.stack.poq.address });
+      const paged = new IndexerReader({ url: ix.url, pageSize: 2 });
+      for (const a of [...w.actors.evaluators, ...w.actors.nodes, ...w.actors.requesters, w.actors.refundTarget]) {
+        expect(await paged.payouts(a), `SDK payouts of ${a}`).toEqual(await logs.payouts(a));
+        expect(await paged.trustHistory(a), `SDK trust of ${a}`).toEqual(await logs.trustHistory(a));
+      }
       const [settled] = await sqlColumn(ix.url, "select count(*) from task where status = 'finalized'");
       expect(Number(settled)).toBe(res.settled);
       return res;

@@ -41,13 +41,64 @@ type Payouts = {
   claims: { to: string; amount: string; block: string }[];
 };
 
-type Trust = { address: string; history: { taskId: string; block: string; timestamp: string; trustBefore: number; trustAfter: number }[] };
+type Trust = { address: string; count: number; history: { taskId: string; block: string; timestamp: string; trustBefore: number; trustAfter: number }[]; next: string | null };
+
+type PayoutsPage = Payouts & { node: { outputCount: number }; evaluator: { taskCount: number }; requester: { refundCount: number }; claimCount: number; next: string | null };
+
+/**
+ * An account's whole payouts, paged `limit` rows a list (the routes' cursor), the pages'
+ * lists concatenated; every page's totals and counts are the first's.
+ */
+async function allPayouts(base: string, a: string, limit: number): Promise<PayoutsPage & { pages: number }> {
+  let page = await get<PayoutsPage>(`${base}/payouts/${a}?limit=${limit}`);
+  const all = structuredClone(page);
+  let pages = 1;
+  while (page.next !== null) {
+    const prev = page.next;
+    page = await get<PayoutsPage>(`${base}/payouts/${a}?limit=${limit}&after=${encodeURIComponent(prev)}`);
+    expect(page.next, `payouts ${a}: the cursor moves`).not.toBe(prev);
+    for (const k of ["outputs", "tasks", "refunds", "claims"] as const) {
+      const [from, to] = k === "outputs" ? [page.node.outputs, all.node.outputs] : k === "tasks" ? [page.evaluator.tasks, all.evaluator.tasks] : k === "refunds" ? [page.requester.refunds, all.requester.refunds] : [page.claims, all.claims];
+      expect(from.length, `payouts ${a} ${k}: at most limit rows a page`).toBeLessThanOrEqual(k === "outputs" ? 15 * limit : limit);
+      (to as unknown[]).push(...from);
+    }
+    expect([page.evaluator.earned, page.node.earned, page.requester.refunded, page.claimed, page.claimCount, page.evaluator.taskCount]).toEqual([all.evaluator.earned, all.node.earned, all.requester.refunded, all.claimed, all.claimCount, all.evaluator.taskCount]);
+    pages++;
+  }
+  return { ...all, next: null, pages };
+}
+
+async function allTrust(base: string, a: string, limit: number): Promise<Trust> {
+  let page = await get<Trust>(`${base}/trust/${a}?limit=${limit}`);
+  const all = structuredClone(page);
+  while (page.next !== null) {
+    page = await get<Trust>(`${base}/trust/${a}?limit=${limit}&after=${encodeURIComponent(page.next)}`);
+    expect(page.history.length).toBeLessThanOrEqual(limit);
+    all.history.push(...page.history);
+  }
+  return { ...all, next: null };
+}
+
+/** The paged routes answer 400 with a message for a bad limit or cursor. */
+export async function expectBadQueries(base: string, a: string) {
+  for (const q of ["limit=0", "limit=1001", "limit=x", "limit=1.5", "after=-1", "after=x", "after=1,2", "after=1,2:3,4", "after=01"]) {
+    const r = await fetch(`${base}/payouts/${a}?${q}`);
+    expect(r.status, `/payouts?${q}`).toBe(400);
+    expect(((await r.json()) as { error: string }).error).toMatch(q.startsWith("limit") ? /^limit: expected an integer from 1 to 1000/ : /^after: expected/);
+  }
+  for (const q of ["limit=0", "after=5", "after=5:x", "after=:1"]) {
+    const r = await fetch(`${base}/trust/${a}?${q}`);
+    expect(r.status, `/trust?${q}`).toBe(400);
+  }
+  expect((await fetch(`${base}/payouts/${a}?limit=1000&after=0`)).status).toBe(200);
+  expect((await fetch(`${base}/trust/${a}?limit=1&after=0:0`)).status).toBe(200);
+}
 
 export async function verifyAgainstContracts(w: World, base: string) {
   const { stack, actors } = w;
   const lc = (a: string) => a.toLowerCase();
   const taskCount = await stack.poq.read.taskCount();
-  const checked = { tasks: 0, members: 0, outputs: 0, accounts: 0, slashes: 0, refunds: 0, misses: 0 };
+  const checked = { tasks: 0, members: 0, outputs: 0, accounts: 0, slashes: 0, refunds: 0, misses: 0, pages: 0 };
   const claimedBy = new Map<string, bigint>();
 
   for (let id = 1n; id <= taskCount; id++) {
@@ -78,7 +129,13 @@ export async function verifyAgainstContracts(w: World, base: string) {
 
   const everyone = [...new Set([...actors.evaluators, ...actors.requesters, ...actors.nodes, ...actors.payouts, actors.refundTarget, actors.admin].map(lc))] as Address[];
   for (const a of everyone) {
-    const p = await get<Payouts>(`${base}/payouts/${a}`);
+    // the whole history paged 2 rows a list equals one page of the default 100 (this scenario's histories are shorter)
+    const one = await get<PayoutsPage>(`${base}/payouts/${a}`);
+    expect(one.next, `payouts ${a}: one page`).toBeNull();
+    const p = await allPayouts(base, a, 2);
+    expect(p).toEqual({ ...one, pages: p.pages });
+    expect([p.node.outputs.length, p.evaluator.tasks.length, p.requester.refunds.length, p.claims.length]).toEqual([p.node.outputCount, p.evaluator.taskCount, p.requester.refundCount, p.claimCount]);
+    checked.pages += p.pages;
     expect(p.address).toBe(a);
     // the contract's balances
     expect(BigInt(p.claimable), `claimableOf(${a})`).toBe(await stack.poq.read.claimableOf([a]));
@@ -115,7 +172,10 @@ export async function verifyAgainstContracts(w: World, base: string) {
     expect(page.tasksMissed, `tasksMissed of ${e}`).toBe(ev.tasksMissed);
     expect(page.registered).toBe(ev.registered);
     // the trust history chains and ends at the contract's trust
-    const h = await get<Trust>(`${base}/trust/${e}`);
+    const h = await allTrust(base, e, 2);
+    expect(h).toEqual(await get<Trust>(`${base}/trust/${e}`));
+    expect(h.history.length).toBe(h.count);
+    expect(h.count, `settled seats of ${e}`).toBe((await get<PayoutsPage>(`${base}/payouts/${e}`)).evaluator.taskCount);
     for (let i = 1; i < h.history.length; i++) {
       expect(h.history[i]!.trustBefore).toBe(h.history[i - 1]!.trustAfter);
       expect(BigInt(h.history[i]!.block) >= BigInt(h.history[i - 1]!.block)).toBe(true);

@@ -203,6 +203,8 @@ describe("IndexerReader (the indexer's JSON routes)", () => {
   let requests = 0;
   /** Routes served by this test server: the documented shape, built from the log reader's own output. */
   const fault: { status?: number; body?: string } = {};
+  /** The test server's largest page: small, so every history with more than 2 rows a list takes several requests. */
+  const PAGE = 2;
 
   beforeAll(async () => {
     server = createServer(async (req, res) => {
@@ -212,11 +214,29 @@ describe("IndexerReader (the indexer's JSON routes)", () => {
         res.end(body);
       };
       if (fault.status) return send(fault.status, fault.body ?? "");
-      const m = /^\/(payouts|trust)\/(0x[0-9a-f]{40})$/.exec(req.url ?? "");
+      const u = new URL(req.url ?? "/", "http://x");
+      const m = /^\/(payouts|trust)\/(0x[0-9a-f]{40})$/.exec(u.pathname);
       if (!m) return send(404, JSON.stringify({ error: "not found" }));
       const a = m[2] as Address;
-      const json = m[1] === "payouts" ? payoutsToJson(await reader.payouts(a)) : trustHistoryToJson(await reader.trustHistory(a));
-      send(200, JSON.stringify(json));
+      // pages of at most PAGE rows a list (fewer if ?limit= asks), the cursor an opaque row offset
+      const limit = Math.min(Number(u.searchParams.get("limit") ?? PAGE), PAGE);
+      const from = Number(u.searchParams.get("after")?.replace(/^o/, "") ?? 0);
+      const page = <T>(xs: T[]) => xs.slice(from, from + limit);
+      if (m[1] === "payouts") {
+        const full = payoutsToJson(await reader.payouts(a));
+        const longest = Math.max(full.node.outputs.length, full.evaluator.tasks.length, full.requester.refunds.length, full.claims.length);
+        const json = {
+          ...full,
+          node: { ...full.node, outputs: page(full.node.outputs) },
+          evaluator: { ...full.evaluator, tasks: page(full.evaluator.tasks) },
+          requester: { ...full.requester, refunds: page(full.requester.refunds) },
+          claims: page(full.claims),
+          next: from + limit < longest ? `o${from + limit}` : null,
+        };
+        return send(200, JSON.stringify(json));
+      }
+      const full = trustHistoryToJson(await reader.trustHistory(a));
+      send(200, JSON.stringify({ ...full, history: page(full.history), next: from + limit < full.history.length ? `o${from + limit}` : null }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -231,7 +251,18 @@ describe("IndexerReader (the indexer's JSON routes)", () => {
       expect(await viaIndexer.payouts(a)).toEqual(await reader.payouts(a));
       expect(await viaIndexer.trustHistory(a)).toEqual(await reader.trustHistory(a));
     }
-    expect(requests - before).toBe(2 * (evals.length + nodes.length + 3));
+    // paged: the evaluators' 4 or 5 seats take several requests
+    expect(requests - before).toBeGreaterThan(2 * (evals.length + nodes.length + 3));
+    // a smaller page than the server's, asked with ?limit=, gives the same answers
+    const one = new IndexerReader({ url, pageSize: 1 });
+    for (const a of [evals[0]!, nodes[0]!, sponsor]) {
+      const at = requests;
+      expect(await one.payouts(a)).toEqual(await reader.payouts(a));
+      const p = await reader.payouts(a);
+      expect(requests - at).toBe(Math.max(1, p.node.outputs.length, p.evaluator.tasks.length, p.requester.refunds.length, p.claims.length));
+      expect(await one.trustHistory(a)).toEqual(await reader.trustHistory(a));
+    }
+    expect(() => new IndexerReader({ url, pageSize: 1001 })).toThrow(/pageSize: expected an integer from 1 to 1000/);
     // the wire really is the documented one: decimal strings, lowercase addresses
     const raw = (await (await fetch(`${url}/payouts/${evals[0]!.toLowerCase()}`)).json()) as Record<string, unknown>;
     expect(raw.address).toBe(evals[0]!.toLowerCase());
@@ -255,6 +286,11 @@ describe("IndexerReader (the indexer's JSON routes)", () => {
     await expect(r.payouts(evals[0]!)).rejects.toThrow(/field evaluator\.tasks\[0\]\.pay: expected a non-negative decimal integer string, got 1\.5/);
     Object.assign(fault, { status: 200, body: JSON.stringify({ ...payoutsToJson(await reader.payouts(evals[1]!)) }) });
     await expect(r.payouts(evals[0]!)).rejects.toMatchObject({ code: "E_INDEXER_SHAPE", message: expect.stringMatching(/answered for/) });
+    const last = payoutsToJson(await reader.payouts(evals[0]!));
+    Object.assign(fault, { status: 200, body: JSON.stringify({ ...last, next: 5 }) });
+    await expect(r.payouts(evals[0]!)).rejects.toThrow(/field next: expected a cursor string or null, got 5/);
+    Object.assign(fault, { status: 200, body: JSON.stringify({ ...last, next: "same" }) });
+    await expect(r.payouts(evals[0]!)).rejects.toThrow(/field next: the cursor "same" repeats/);
     Object.assign(fault, { status: 503, body: "indexer is backfilling" });
     await expect(r.trustHistory(evals[0]!)).rejects.toMatchObject({ code: "E_INDEXER_HTTP", message: expect.stringMatching(/HTTP 503: indexer is backfilling/) });
     Object.assign(fault, { status: 404, body: "" });

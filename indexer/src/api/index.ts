@@ -8,7 +8,7 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { client, graphql } from "ponder";
 import { explorerRoutes } from "../../../explorer/routes.js";
-import { evaluatorPage, isAddress, nodePage, overview, payouts, profilePage, taskPage, trustHistory } from "./queries.js";
+import { evaluatorPage, isAddress, nodePage, overview, parseLimit, parsePayoutsCursor, parseTrustCursor, payouts, profilePage, QueryError, taskPage, trustHistory } from "./queries.js";
 
 const app = new Hono();
 
@@ -17,16 +17,27 @@ app.use("/graphql", graphql({ db, schema }));
 
 const badAddress = (a: string) => ({ error: `not a 20-byte hex address: ${a}` });
 
+// paged: ?limit= (1..1000, default 100) rows per list, ?after= the previous page's `next`
 app.get("/payouts/:address", async (c) => {
   const a = c.req.param("address");
   if (!isAddress(a)) return c.json(badAddress(a), 400);
-  return c.json(await payouts(db, a));
+  try {
+    return c.json(await payouts(db, a, parseLimit(c.req.query("limit")), parsePayoutsCursor(c.req.query("after"))));
+  } catch (err) {
+    if (err instanceof QueryError) return c.json({ error: err.message }, 400);
+    throw err;
+  }
 });
 
 app.get("/trust/:address", async (c) => {
   const a = c.req.param("address");
   if (!isAddress(a)) return c.json(badAddress(a), 400);
-  return c.json(await trustHistory(db, a));
+  try {
+    return c.json(await trustHistory(db, a, parseLimit(c.req.query("limit")), parseTrustCursor(c.req.query("after"))));
+  } catch (err) {
+    if (err instanceof QueryError) return c.json({ error: err.message }, 400);
+    throw err;
+  }
 });
 
 app.get("/tasks/:id", async (c) => {

@@ -2,7 +2,7 @@
  * The read side of the indexer: the JSON the routes serve and the explorer renders. Amounts,
  * task ids, blocks and timestamps are decimal strings; addresses lowercase 0x.
  */
-import { and, asc, count, desc, eq, sql } from "ponder";
+import { and, asc, count, desc, eq, gt, sql } from "ponder";
 import type { ReadonlyDrizzle } from "ponder";
 import * as schema from "../../ponder.schema.js";
 
@@ -28,41 +28,159 @@ export function isAddress(a: string): a is `0x${string}` {
   return /^0x[0-9a-fA-F]{40}$/.test(a);
 }
 
-export async function payouts(db: Db, address: `0x${string}`) {
+/** Page size of the paged routes: `?limit=` (rows per list), default and maximum. */
+export const PAGE_LIMIT = { default: 100, max: 1000 } as const;
+
+/** A bad query value of a paged route (the route answers 400 with its message). */
+export class QueryError extends Error {}
+
+const DEC = /^(0|[1-9][0-9]{0,77})$/;
+
+/** `?limit=`: an integer 1..1000, default 100. */
+export function parseLimit(v: string | undefined): number {
+  if (v === undefined) return PAGE_LIMIT.default;
+  const n = /^[0-9]{1,4}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= PAGE_LIMIT.max)) throw new QueryError(`limit: expected an integer from 1 to ${PAGE_LIMIT.max}, got ${JSON.stringify(v.slice(0, 40))}`);
+  return n;
+}
+
+type LogPos = { block: bigint; log: number };
+
+function parseLogPos(v: string, what: string): LogPos {
+  const m = /^([0-9]{1,78}):([0-9]{1,9})$/.exec(v);
+  if (!m || !DEC.test(m[1]!)) throw new QueryError(`${what}: expected <block>:<logIndex>, got ${JSON.stringify(v.slice(0, 40))}`);
+  return { block: BigInt(m[1]!), log: Number(m[2]) };
+}
+
+const logPos = (p: LogPos) => `${p.block}:${p.log}`;
+
+/** The payouts cursor `?after=<taskId>[,<block>:<logIndex>]`: the last task id served, and the last claim served (if any). */
+export type PayoutsCursor = { task: bigint; claim?: LogPos };
+
+export function parsePayoutsCursor(v: string | undefined): PayoutsCursor | undefined {
+  if (v === undefined) return undefined;
+  const [task, claim, ...rest] = v.split(",");
+  if (rest.length > 0 || !DEC.test(task!)) throw new QueryError(`after: expected <taskId> or <taskId>,<block>:<logIndex> (the previous page's next), got ${JSON.stringify(v.slice(0, 60))}`);
+  return { task: BigInt(task!), claim: claim === undefined ? undefined : parseLogPos(claim, "after") };
+}
+
+/** The trust cursor `?after=<block>:<logIndex>`: the settlement of the last point served. */
+export function parseTrustCursor(v: string | undefined): LogPos | undefined {
+  return v === undefined ? undefined : parseLogPos(v, "after");
+}
+
+/** (block, log) > (p.block, p.log) on two columns, as a row comparison (an index range scan). */
+const afterPos = (block: unknown, log: unknown, p: LogPos) => sql`(${block}, ${log}) > (${p.block.toString()}::numeric(78), ${p.log}::integer)`;
+
+/**
+ * Rows past the page of a list fetched `limit + 1` long and sorted by task id: the last task id
+ * the page can cover completely (the first task id left out, minus one), or undefined when the
+ * list ended within the page.
+ */
+function coveredTo(rows: { taskId: bigint }[], limit: number): bigint | undefined {
+  return rows.length > limit ? rows[limit]!.taskId - 1n : undefined;
+}
+
+/**
+ * One page of an account's payouts. Totals (earned, slashed, refunded, claimed, claimable and
+ * the row counts) are the whole history's; the lists (node outputs, evaluator seats, refunds)
+ * ascend by task id and cover the same task range (after, next], at most `limit` rows each
+ * (a node's outputs of one task are never split); claims ascend by (block, logIndex), at most
+ * `limit`. `next` is the cursor of the following page, null on the last one.
+ */
+export async function payouts(db: Db, address: `0x${string}`, limit: number = PAGE_LIMIT.default, after?: PayoutsCursor) {
   const a = address.toLowerCase() as `0x${string}`;
-  const [[nodeRow], outs, [ev], seats, [acct], refunds, claims] = await Promise.all([
-    db.select().from(schema.node).where(eq(schema.node.address, a)),
+  const A = after?.task;
+  const outWhere = and(eq(schema.output.node, a), sql`${schema.output.pay} is not null`);
+  const seatWhere = and(eq(schema.member.evaluator, a), eq(schema.member.settled, true));
+  const refundWhere = eq(schema.refund.account, a);
+  const claimWhere = and(eq(schema.claim.account, a), eq(schema.claim.kind, "account"));
+  const [stats, outs, seats, refunds, claims] = await Promise.all([
+    // the whole history's totals and counts in one statement (each subquery an index lookup or
+    // an index range count): one round trip instead of seven
+    db.execute(sql`select
+      (select ${schema.node.lifetime}::text from ${schema.node} where ${schema.node.address} = ${a}) as "nodeEarned",
+      (select ${schema.node.pending}::text from ${schema.node} where ${schema.node.address} = ${a}) as "nodePending",
+      (select ${schema.node.paid}::text from ${schema.node} where ${schema.node.address} = ${a}) as "nodePaid",
+      (select ${schema.evaluator.earned}::text from ${schema.evaluator} where ${schema.evaluator.address} = ${a}) as "evEarned",
+      (select ${schema.evaluator.slashed}::text from ${schema.evaluator} where ${schema.evaluator.address} = ${a}) as "evSlashed",
+      (select ${schema.account.refunded}::text from ${schema.account} where ${schema.account.address} = ${a}) as "refunded",
+      (select ${schema.account.escrow}::text from ${schema.account} where ${schema.account.address} = ${a}) as "escrow",
+      (select ${schema.account.claimable}::text from ${schema.account} where ${schema.account.address} = ${a}) as "claimable",
+      (select ${schema.account.claimed}::text from ${schema.account} where ${schema.account.address} = ${a}) as "claimed",
+      (select count(*)::integer from ${schema.output} where ${outWhere}) as "outputCount",
+      (select count(*)::integer from ${schema.member} where ${seatWhere}) as "taskCount",
+      (select count(*)::integer from ${schema.refund} where ${refundWhere}) as "refundCount",
+      (select count(*)::integer from ${schema.claim} where ${claimWhere}) as "claimCount"`),
     db
       .select()
       .from(schema.output)
-      .where(and(eq(schema.output.node, a), sql`${schema.output.pay} is not null`))
-      .orderBy(asc(schema.output.taskId), asc(schema.output.index)),
-    db.select().from(schema.evaluator).where(eq(schema.evaluator.address, a)),
+      .where(and(outWhere, A === undefined ? undefined : gt(schema.output.taskId, A)))
+      .orderBy(asc(schema.output.taskId), asc(schema.output.index))
+      .limit(limit + 1),
     db
       .select()
       .from(schema.member)
-      .where(and(eq(schema.member.evaluator, a), eq(schema.member.settled, true)))
-      .orderBy(asc(schema.member.settledBlock), asc(schema.member.settledLog)),
-    db.select().from(schema.account).where(eq(schema.account.address, a)),
-    db.select().from(schema.refund).where(eq(schema.refund.account, a)).orderBy(asc(schema.refund.taskId)),
+      .where(and(seatWhere, A === undefined ? undefined : gt(schema.member.taskId, A)))
+      .orderBy(asc(schema.member.taskId))
+      .limit(limit + 1),
+    db
+      .select()
+      .from(schema.refund)
+      .where(and(refundWhere, A === undefined ? undefined : gt(schema.refund.taskId, A)))
+      .orderBy(asc(schema.refund.taskId))
+      .limit(limit + 1),
     db
       .select()
       .from(schema.claim)
-      .where(and(eq(schema.claim.account, a), eq(schema.claim.kind, "account")))
-      .orderBy(asc(schema.claim.block), asc(schema.claim.id)),
+      .where(and(claimWhere, after?.claim ? afterPos(schema.claim.block, schema.claim.logIndex, after.claim) : undefined))
+      .orderBy(asc(schema.claim.block), asc(schema.claim.logIndex))
+      .limit(limit + 1),
   ]);
+
+  // the task range this page covers completely: up to the first task a list had to leave out
+  const ends = [coveredTo(outs, limit), coveredTo(seats, limit), coveredTo(refunds, limit)].filter((x): x is bigint => x !== undefined);
+  let to = ends.length === 0 ? undefined : ends.reduce((x, y) => (y < x ? y : x));
+  let pageOuts = outs;
+  if (to !== undefined && ![outs, seats, refunds].some((rows) => rows.length > 0 && rows[0]!.taskId <= to!)) {
+    // no progress: the next task holds more than `limit` of the node's outputs (m <= 15; seats
+    // and refunds are one a task), so this page serves that task whole
+    to = outs[0]!.taskId;
+    pageOuts = await db.select().from(schema.output).where(and(outWhere, eq(schema.output.taskId, to))).orderBy(asc(schema.output.index));
+  }
+  const within = <T extends { taskId: bigint }>(rows: T[]) => (to === undefined ? rows : rows.filter((r) => r.taskId <= to!));
+  pageOuts = within(pageOuts);
+  const pageSeats = within(seats);
+  const pageRefunds = within(refunds);
+  const pageClaims = claims.slice(0, limit);
+  const claimsMore = claims.length > limit;
+
+  let next: string | null = null;
+  if (to !== undefined || claimsMore) {
+    const lastTask = [pageOuts.at(-1)?.taskId, pageSeats.at(-1)?.taskId, pageRefunds.at(-1)?.taskId, A].reduce<bigint>((x, y) => (y !== undefined && y > x ? y : x), 0n);
+    const task = to ?? lastTask;
+    const lastClaim = pageClaims.at(-1);
+    const claim = lastClaim ? { block: lastClaim.block, log: lastClaim.logIndex } : after?.claim;
+    next = claim ? `${task},${logPos(claim)}` : `${task}`;
+  }
+
+  const t = (stats as unknown as { rows: Record<string, string | number | null>[] }).rows[0] ?? {};
+  const amount = (k: string) => String(t[k] ?? "0");
+  const n = (k: string) => Number(t[k] ?? 0);
   return {
     address: a,
     node: {
-      earned: str(nodeRow?.lifetime ?? 0n),
-      pending: str(nodeRow?.pending ?? 0n),
-      paid: str(nodeRow?.paid ?? 0n),
-      outputs: outs.map((o) => ({ taskId: str(o.taskId), output: o.index, consensus: o.consensus, pay: str(o.pay!) })),
+      earned: amount("nodeEarned"),
+      pending: amount("nodePending"),
+      paid: amount("nodePaid"),
+      outputCount: n("outputCount"),
+      outputs: pageOuts.map((o) => ({ taskId: str(o.taskId), output: o.index, consensus: o.consensus, pay: str(o.pay!) })),
     },
     evaluator: {
-      earned: str(ev?.earned ?? 0n),
-      slashed: str(ev?.slashed ?? 0n),
-      tasks: seats.map((m) => ({
+      earned: amount("evEarned"),
+      slashed: amount("evSlashed"),
+      taskCount: n("taskCount"),
+      tasks: pageSeats.map((m) => ({
         taskId: str(m.taskId),
         // everything the task credited it: fee pay plus its share of the slashed stake
         pay: str(m.pay! + m.slashShare!),
@@ -76,34 +194,58 @@ export async function payouts(db: Db, address: `0x${string}`) {
       })),
     },
     requester: {
-      refunded: str(acct?.refunded ?? 0n),
-      escrow: str(acct?.escrow ?? 0n),
-      refunds: refunds.map((r) => ({ taskId: str(r.taskId), amount: str(r.amount), kind: r.kind })),
+      refunded: amount("refunded"),
+      escrow: amount("escrow"),
+      refundCount: n("refundCount"),
+      refunds: pageRefunds.map((r) => ({ taskId: str(r.taskId), amount: str(r.amount), kind: r.kind })),
     },
-    claimable: str(acct?.claimable ?? 0n),
-    claimed: str(acct?.claimed ?? 0n),
-    claims: claims.map((c) => ({ to: c.to, amount: str(c.amount), block: str(c.block) })),
+    claimable: amount("claimable"),
+    claimed: amount("claimed"),
+    claimCount: n("claimCount"),
+    claims: pageClaims.map((c) => ({ to: c.to, amount: str(c.amount), block: str(c.block) })),
+    next,
   };
 }
 
-export async function trustHistory(db: Db, address: `0x${string}`) {
+/**
+ * One page of an evaluator's trust history: settled seats in settlement order (block, then log
+ * index), at most `limit`; `count` is the whole history's length, `next` the cursor
+ * `<block>:<logIndex>` of the following page (null on the last one).
+ */
+export async function trustHistory(db: Db, address: `0x${string}`, limit: number = PAGE_LIMIT.default, after?: LogPos) {
   const a = address.toLowerCase() as `0x${string}`;
+  const where = and(eq(schema.member.evaluator, a), eq(schema.member.settled, true));
+  const [[total], seats] = await Promise.all([
+    db.select({ n: count() }).from(schema.member).where(where),
+    db
+      .select()
+      .from(schema.member)
+      .where(and(where, after ? afterPos(schema.member.settledBlock, schema.member.settledLog, after) : undefined))
+      .orderBy(asc(schema.member.settledBlock), asc(schema.member.settledLog))
+      .limit(limit + 1),
+  ]);
+  const page = seats.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    address: a,
+    count: Number(total?.n ?? 0),
+    // settled seats: the settlement fields are set
+    history: page.map(trustPoint),
+    next: seats.length > limit && last ? logPos({ block: last.settledBlock!, log: last.settledLog! }) : null,
+  };
+}
+
+type Seat = typeof schema.member.$inferSelect;
+const trustPoint = (m: Seat) => ({ taskId: str(m.taskId), block: str(m.settledBlock!), timestamp: str(m.settledAt!), trustBefore: m.trustBefore!, trustAfter: m.trustAfter! });
+
+/** An evaluator's whole trust history (the explorer's chart). */
+async function fullTrustHistory(db: Db, a: `0x${string}`) {
   const seats = await db
     .select()
     .from(schema.member)
     .where(and(eq(schema.member.evaluator, a), eq(schema.member.settled, true)))
     .orderBy(asc(schema.member.settledBlock), asc(schema.member.settledLog));
-  return {
-    address: a,
-    // settled seats: the settlement fields are set
-    history: seats.map((m) => ({
-      taskId: str(m.taskId),
-      block: str(m.settledBlock!),
-      timestamp: str(m.settledAt!),
-      trustBefore: m.trustBefore!,
-      trustAfter: m.trustAfter!,
-    })),
-  };
+  return seats.map(trustPoint);
 }
 
 export async function taskPage(db: Db, id: bigint) {
@@ -216,7 +358,7 @@ export async function evaluatorPage(db: Db, address: `0x${string}`) {
     slashed: str(ev.slashed),
     claimable: str(acct?.claimable ?? 0n),
     claimed: str(acct?.claimed ?? 0n),
-    trustHistory: (await trustHistory(db, a)).history,
+    trustHistory: await fullTrustHistory(db, a),
     stakeHistory: stake.map((p) => ({ block: str(p.block), timestamp: str(p.timestamp), stake: str(p.stake), unbonding: str(p.unbonding), reason: p.reason })),
     tasks: seats.map((m) => ({
       taskId: str(m.taskId),
