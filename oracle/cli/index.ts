@@ -6,6 +6,7 @@ import { closeCliContexts } from "../sdk/context.js";
 import { formatCliError, isSocketEvent, socketEventText } from "./errors.js";
 import { withHelp } from "./help.js";
 import { followLauncher } from "../ops/launcher.js";
+import { flushLogs } from "../core/log.js";
 
 /** A CLI command module: one file in `commands/`, registering itself on the program. */
 export interface CommandModule {
@@ -53,6 +54,7 @@ export async function main(argv: string[], opts: { standalone?: boolean } = {}):
       return;
     }
     failed = true;
+    flushLogs(); // a batched log (the worker's) first: its lines came before the error
     process.stderr.write(formatCliError(err, debug));
     process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
   } finally {

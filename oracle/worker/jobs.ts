@@ -72,8 +72,17 @@ export class BullJobQueue implements JobQueue {
   }
 
   async ensure(stage: Stage, jobId: string, data: JobData) {
-    const job = await this.queues[stage].getJob(jobId);
-    if (!job) return this.add(stage, jobId, data);
+    // Full sweeps ensure every pending job, so this runs for thousands of jobs on a backlog:
+    // one round trip of two plain reads (does the job's hash exist, is it in the failed set)
+    // instead of loading the job (HGETALL + decoding) and asking its state (a script over
+    // eight lists and sets). Only a failed job is loaded, to read its reason and retry it.
+    const q = this.queues[stage];
+    const [exists, failedAt] = (await this.o.connection.pipeline().exists(q.toKey(jobId)).zscore(q.toKey("failed"), jobId).exec()) ?? [];
+    if (exists?.[0] || failedAt?.[0]) throw exists?.[0] ?? failedAt?.[0];
+    if (!exists?.[1]) return this.add(stage, jobId, data);
+    if (failedAt?.[1] === null) return;
+    const job = await q.getJob(jobId);
+    if (!job) return this.add(stage, jobId, data); // removed in between
     if ((await job.getState()) === "failed" && !job.failedReason?.startsWith(PERMANENT)) {
       this.o.log?.info({ job: jobId }, "retrying a failed job");
       await job.retry("failed");

@@ -70,7 +70,10 @@ export class RedisStateStore implements StateStore {
   }
   async noteLatency(stage: string, ms: number) {
     const k = `${this.prefix}:lat:${stage}`;
-    await this.redis.multi().lpush(k, String(ms)).ltrim(k, 0, 9_999).exec();
+    // Two commands, not a MULTI/EXEC transaction (four): a sample list needs no atomicity, and
+    // one connection keeps their order (on the worker's auto-pipelined connection they go out
+    // with whatever else the job sends in this turn).
+    await Promise.all([this.redis.lpush(k, String(ms)), this.redis.ltrim(k, 0, 9_999)]);
   }
   async latencies(stage: string) {
     return (await this.redis.lrange(`${this.prefix}:lat:${stage}`, 0, -1)).map(Number);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/index.js";
-import { createLogger } from "../../core/log.js";
+import { batchedDestination, createLogger, flushLogs } from "../../core/log.js";
 import { InputError } from "../../core/errors.js";
 import { loadAccounts, promptHidden } from "../../chain/keys.js";
 import { redisConnection, requireRedis } from "../../queue/redis.js";
@@ -67,7 +67,8 @@ export function register(program: Command): void {
           metrics: { port: o.metricsPort ? Number(o.metricsPort) : undefined },
         },
       });
-      const log = createLogger("poq.worker", cfg.logLevel);
+      // A busy worker logs a line an evaluator-task and stage, in bursts: written a burst at a time.
+      const log = createLogger("poq.worker", cfg.logLevel, batchedDestination(2));
       if (o.pidFile) claimPidFile(o.pidFile); // removed at exit (see claimPidFile)
       // What needs nothing opened is checked first: keys (missing, malformed, wrong password).
       const accounts = o.chain ? await loadAccounts(cfg.keys, process.env, process.stdin.isTTY ? promptHidden : undefined) : [];
@@ -135,6 +136,7 @@ export function register(program: Command): void {
               ? (point) => {
                   if (point === fault) {
                     log.warn({ point }, "fault injection: killing this process");
+                    flushLogs();
                     process.kill(process.pid, "SIGKILL");
                   }
                 }
