@@ -12,7 +12,7 @@
 import { DIMENSIONS, gateOpen, parseProfile, profileHash, withHash, type Dimension, type Profile } from "../scoring/profile.js";
 import { quantileSorted } from "./bootstrap.js";
 import type { AuditRecord } from "./records.js";
-import { binAt, binnedKs, binnedPsi, bucketCounts, type LiveHistogram } from "./live.js";
+import { binAt, binnedKs, binnedPsi, bucketCounts, psiOfShares, type LiveHistogram } from "./live.js";
 import { rescoreComposite } from "./rescore.js";
 import { evaluatorIds } from "./signals.js";
 
@@ -94,15 +94,7 @@ export function psi(reference: ArrayLike<number>, recent: ArrayLike<number>, bin
     }
     return h.map((c) => c / xs.length);
   };
-  const p = hist(ref);
-  const q = hist(recent);
-  let s = 0;
-  for (let k = 0; k < p.length; k++) {
-    const a = Math.max(p[k]!, eps);
-    const b = Math.max(q[k]!, eps);
-    s += (b - a) * Math.log(b / a);
-  }
-  return s;
+  return psiOfShares(hist(ref), hist(recent), eps);
 }
 
 /** Kolmogorov distribution tail Q(lambda) = 2 sum (-1)^(k-1) exp(-2 k^2 lambda^2). */

@@ -120,13 +120,7 @@ export function binnedPsi(reference: readonly number[], recent: readonly number[
     }
   }
   if (cq > 0) q[q.length - 1]! += cq / nq;
-  let s = 0;
-  for (let k = 0; k < p.length; k++) {
-    const a = Math.max(p[k]!, eps);
-    const b = Math.max(q[k]!, eps);
-    s += (b - a) * Math.log(b / a);
-  }
-  return s;
+  return psiOfShares(p, q, eps);
 }
 
 /** Largest gap of the two empirical distribution functions at the bucket bounds. */
@@ -143,4 +137,15 @@ export function binnedKs(reference: readonly number[], recent: readonly number[]
     d = Math.max(d, Math.abs(fr / nr - fq / nq));
   }
   return d;
+}
+
+/** PSI of two distributions over the same bins (shares summing to 1); shares under `eps` count as `eps`. */
+export function psiOfShares(p: ArrayLike<number>, q: ArrayLike<number>, eps: number): number {
+  let s = 0;
+  for (let k = 0; k < p.length; k++) {
+    const a = Math.max(p[k]!, eps);
+    const b = Math.max(q[k]!, eps);
+    s += (b - a) * Math.log(b / a);
+  }
+  return s;
 }

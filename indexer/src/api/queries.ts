@@ -24,6 +24,28 @@ function str(v: bigint | null | undefined): string | null {
   return v == null ? null : v.toString();
 }
 
+/** A committee seat's settlement as the task and evaluator pages show it: pay = fee + slash share. */
+function seatSettlement(m: {
+  settled: boolean;
+  deviation: bigint | null;
+  trustBefore: number | null;
+  trustAfter: number | null;
+  pay: bigint | null;
+  slash: bigint | null;
+  slashShare: bigint | null;
+}) {
+  return {
+    settled: m.settled,
+    deviation: str(m.deviation),
+    trustBefore: m.trustBefore,
+    trustAfter: m.trustAfter,
+    pay: m.pay == null ? null : str(m.pay + m.slashShare!),
+    fee: str(m.pay),
+    slash: str(m.slash),
+    slashShare: str(m.slashShare),
+  };
+}
+
 export function isAddress(a: string): a is `0x${string}` {
   return /^0x[0-9a-fA-F]{40}$/.test(a);
 }
@@ -299,14 +321,7 @@ export async function taskPage(db: Db, id: bigint) {
       commitment: m.commitment,
       revealed: m.revealed,
       scores: m.scores ?? null,
-      settled: m.settled,
-      deviation: str(m.deviation),
-      trustBefore: m.trustBefore,
-      trustAfter: m.trustAfter,
-      pay: m.pay == null ? null : str(m.pay + m.slashShare!),
-      fee: str(m.pay),
-      slash: str(m.slash),
-      slashShare: str(m.slashShare),
+      ...seatSettlement(m),
     })),
   };
 }
@@ -363,14 +378,7 @@ export async function evaluatorPage(db: Db, address: `0x${string}`) {
     tasks: seats.map((m) => ({
       taskId: str(m.taskId),
       revealed: m.revealed,
-      settled: m.settled,
-      deviation: str(m.deviation),
-      trustBefore: m.trustBefore,
-      trustAfter: m.trustAfter,
-      pay: m.pay == null ? null : str(m.pay + m.slashShare!),
-      fee: str(m.pay),
-      slash: str(m.slash),
-      slashShare: str(m.slashShare),
+      ...seatSettlement(m),
     })),
   };
 }
