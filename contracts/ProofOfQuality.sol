@@ -57,6 +57,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///      bit is set. Opening 240 bits of a keccak256 commitment two ways takes ~2^120 work.
     uint256 private constant COMMITTED_BIT = uint256(1) << 249;
     uint256 private constant REVEALED_BIT = uint256(1) << 248;
+    /// @dev Set with REVEALED_BIT when the member revealed an abstention (an empty score list):
+    ///      it could not score the task (a text missing or not matching its hash, a query the
+    ///      profile refuses). An abstainer showed up in time, so it is never slashed; what it is
+    ///      paid is the Settlement library's (docs/contract.md, "Abstaining").
+    uint256 private constant ABSTAINED_BIT = uint256(1) << 247;
 
     // ------------------------------------------------------------------ types
 
@@ -210,6 +215,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     event TaskCancelled(uint256 indexed taskId, uint256 refund);
     event Committed(uint256 indexed taskId, address indexed evaluator, bytes32 commitment);
     event Revealed(uint256 indexed taskId, address indexed evaluator, uint256 packedScores);
+    /// @notice A member revealed an abstention (it committed to an empty score list).
+    event Abstained(uint256 indexed taskId, address indexed evaluator);
     event EvaluatorSettled(
         uint256 indexed taskId,
         address indexed evaluator,
@@ -509,7 +516,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice Reveals the committed scores (one bps score per output) and salt. Allowed after
     ///         the commit deadline, or earlier once the whole committee has committed, and until
-    ///         the reveal deadline.
+    ///         the reveal deadline. An empty `scores` reveals an abstention (committed like any
+    ///         score list): the member could not score the task, e.g. because a text it names
+    ///         is not available or does not match its hash. Abstaining in time is never slashed.
     function reveal(uint256 taskId, uint16[] calldata scores, bytes32 salt) external {
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
@@ -522,18 +531,20 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         }
         if (word & REVEALED_BIT != 0) revert AlreadyRevealed();
         uint256 m = t.m;
-        if (scores.length != m) revert WrongScoreCount(m, scores.length);
-        for (uint256 j; j < m; ++j) {
+        bool abstain = scores.length == 0;
+        if (!abstain && scores.length != m) revert WrongScoreCount(m, scores.length);
+        for (uint256 j; j < scores.length; ++j) {
             if (scores[j] > BPS) revert ScoreOutOfRange(j, scores[j]);
         }
         uint256 opened = uint256(keccak256(abi.encode(block.chainid, address(this), taskId, msg.sender, scores, salt)));
         if (opened & ScorePacking.SCORES_MASK != word & ScorePacking.SCORES_MASK) revert CommitmentMismatch();
-        uint256 packed = ScorePacking.pack(scores);
+        uint256 packed = abstain ? ABSTAINED_BIT : ScorePacking.pack(scores);
         _member[taskId][msg.sender] = COMMITTED_BIT | REVEALED_BIT | packed;
         unchecked {
             t.reveals += 1;
         }
-        emit Revealed(taskId, msg.sender, packed);
+        if (abstain) emit Abstained(taskId, msg.sender);
+        else emit Revealed(taskId, msg.sender, packed);
     }
 
     /// @notice Settles an open task (anyone): after the reveal deadline, or once every member
@@ -586,6 +597,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
             x.weight = weights[i];
             if (words[i] & REVEALED_BIT != 0) {
                 x.revealed = true;
+                x.abstained = words[i] & ABSTAINED_BIT != 0;
                 revealed[i] = true;
                 x.scores = words[i] & ScorePacking.SCORES_MASK;
             } else {
@@ -752,7 +764,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice One evaluator's standing in a task. `commitment`: the low 240 bits of its
     ///         commitment between its commit and its reveal (zero otherwise; the Committed event
-    ///         carries it in full).
+    ///         carries it in full). `revealed` with an empty `scores`: it abstained.
     function getMember(uint256 taskId, address evaluator)
         external
         view
@@ -764,7 +776,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         committed = word != 0;
         revealed = word & REVEALED_BIT != 0;
         if (committed && !revealed) commitment = bytes32(word & ScorePacking.SCORES_MASK);
-        scores = revealed ? (word & ScorePacking.SCORES_MASK).unpack(_tasks[taskId].m) : new uint16[](0);
+        // an abstainer revealed an empty score list
+        scores = revealed && word & ABSTAINED_BIT == 0 ? (word & ScorePacking.SCORES_MASK).unpack(_tasks[taskId].m) : new uint16[](0);
     }
 
     /// @notice Per-output consensus of a finalised task (empty when none).

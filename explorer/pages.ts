@@ -54,7 +54,7 @@ ${table(["#", "node", "consensus", "pay"], t.outputs.map((o) => h`<tr data-outpu
 ${table(
   ["evaluator", "committed", "revealed", "scores", "deviation", "trust before → after", "fee", "slash share", "paid", "slashed"],
   t.committee.map(
-    (m) => h`<tr data-evaluator="${m.evaluator}"><td>${addr("evaluator", m.evaluator, "member-link")}</td><td>${m.committed ? "yes" : "no"}</td><td>${m.revealed ? h`<span class="tag good">yes</span>` : h`<span class="tag bad">missed</span>`}</td><td data-k="scores">${m.scores ? m.scores.join(", ") : "–"}</td><td class="num">${m.deviation ?? "–"}</td><td class="num" data-k="trust">${trust(m.trustBefore)} → ${trust(m.trustAfter)}</td><td class="num">${tokens(m.fee)}</td><td class="num">${tokens(m.slashShare)}</td><td class="num" data-k="pay">${tokens(m.pay)}</td><td class="num" data-k="slash">${tokens(m.slash)}</td></tr>`,
+    (m) => h`<tr data-evaluator="${m.evaluator}"><td>${addr("evaluator", m.evaluator, "member-link")}</td><td>${m.committed ? "yes" : "no"}</td><td>${m.revealed ? h`<span class="tag good">yes</span>` : h`<span class="tag bad">missed</span>`}</td><td data-k="scores">${m.scores ? (m.revealed && m.scores.length === 0 ? h`<span class="tag">abstained</span>` : m.scores.join(", ")) : "–"}</td><td class="num">${m.deviation ?? "–"}</td><td class="num" data-k="trust">${trust(m.trustBefore)} → ${trust(m.trustAfter)}</td><td class="num">${tokens(m.fee)}</td><td class="num">${tokens(m.slashShare)}</td><td class="num" data-k="pay">${tokens(m.pay)}</td><td class="num" data-k="slash">${tokens(m.slash)}</td></tr>`,
   ),
   "committee",
 )}`;

@@ -1,7 +1,8 @@
 /**
  * Random but reproducible activity on a dev chain (a running `hardhat node`): evaluators,
  * inference nodes and requesters, then rounds of tasks where each committee member reveals
- * honestly, reveals an outlier, commits without revealing or stays silent, so finalizations
+ * honestly, reveals an outlier, abstains, commits without revealing or stays silent (and some
+ * tasks' texts are "withheld": every member abstains, the task is void), so finalizations
  * pay, slash and refund; plus claims, node payouts, stake changes, a cancelled and a pending
  * task. The indexer tests, the browser tests, the benchmark and the explorer demo use it.
  */
@@ -95,6 +96,10 @@ export interface RoundOptions {
   outlier?: number;
   commitOnly?: number;
   silent?: number;
+  /** Probability that a member abstains (reveals an empty score list). */
+  abstain?: number;
+  /** Probability that a task's texts are "withheld": every member that acts abstains (the task is void). */
+  withheld?: number;
 }
 
 type Plan = { taskId: bigint; m: number; truth: number[]; members: Address[] };
@@ -141,13 +146,20 @@ export async function playRound(w: World, o: RoundOptions): Promise<bigint[]> {
   }
   const reveals: { p: Plan; ev: Address; scores: number[]; salt: Hex }[] = [];
   for (const p of plans) {
+    const withheld = r.next() < (o.withheld ?? 0.08);
     for (const ev of p.members) {
       const x = r.next();
       const silent = o.silent ?? 0.08;
       const commitOnly = o.commitOnly ?? 0.08;
       const outlier = o.outlier ?? 0.12;
+      const abstain = o.abstain ?? 0.06;
       if (x < silent) continue;
-      const scores = x < silent + outlier ? p.truth.map((t) => (t > 5000 ? r.int(0, 1500) : r.int(8500, 10000))) : p.truth.map((t) => Math.min(10000, Math.max(0, t + r.int(-300, 300))));
+      const scores =
+        withheld || x >= 1 - abstain
+          ? [] // an abstention
+          : x < silent + outlier
+            ? p.truth.map((t) => (t > 5000 ? r.int(0, 1500) : r.int(8500, 10000)))
+            : p.truth.map((t) => Math.min(10000, Math.max(0, t + r.int(-300, 300))));
       const salt = keccak256(toHex(`salt-${r.next()}`));
       const c = commitmentHash({ chainId: w.chainId, contract: stack.poq.address, taskId: p.taskId, evaluator: ev, scores, salt });
       await stack.poq.write.commit([p.taskId, c], { account: ev });

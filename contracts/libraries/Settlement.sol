@@ -44,14 +44,15 @@ library Settlement {
         uint256 weight; // voting weight of the trust-weighted rules (trust x stake, > 0)
         uint256 stake; // slashable stake (only read for non-revealers)
         bool revealed;
-        uint256 scores; // packed uint16 scores (ScorePacking)
+        bool abstained; // revealed an empty score list: could not score the task
+        uint256 scores; // packed uint16 scores (ScorePacking; zero for an abstainer)
     }
 
     /// @notice Result of `settle`; member arrays follow committee order, `nodePay` output order.
     struct Outcome {
         bool hasConsensus;
         uint256 consensus; // packed uint16 per output
-        uint256[] deviation; // largest absolute deviation from the per-output weighted median of all revealers (bps)
+        uint256[] deviation; // largest absolute deviation from the per-output weighted median of all scorers (bps); BPS for an outweighed abstainer
         uint256[] dNorm; // normalised deviation (bps)
         uint256[] newTrust;
         uint256[] slashed;
@@ -84,24 +85,18 @@ library Settlement {
         o.nodePay = new uint256[](m);
         o.honest = new bool[](k);
 
-        // revealers in committee order
-        uint256[] memory rev = new uint256[](k);
-        uint256 n;
-        for (uint256 i; i < k; ++i) {
-            o.newTrust[i] = members[i].trust;
-            if (members[i].revealed) rev[n++] = i;
-        }
-
+        (uint256[] memory rev, uint256 n, bool isVoid) = _partition(members, o);
         uint256 paid;
-        if (n > 0) {
-            o.hasConsensus = true;
-            uint256[] memory maxDev;
-            (o.consensus, maxDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, rev, n, m);
-            uint256 per = nodeBudget / m;
-            for (uint256 j; j < m; ++j) {
-                paid += o.nodePay[j] = _nodePay(per, o.consensus.get(j), p.qualityFloorBps);
+        if (isVoid) {
+            // revealers holding at least half the revealed weight could not score the task (its
+            // texts were withheld or do not match their hashes). Nothing can be judged: no
+            // consensus, no node pay, no trust change; every revealer is paid its fee by the
+            // requester, whose task it was; only the silent are penalised (their slash burned).
+            for (uint256 i; i < k; ++i) {
+                if (members[i].revealed) paid += o.evaluatorPay[i] = fee;
             }
-            paid += _scoreRevealers(p, members, rev, n, maxDev, fee, o);
+        } else if (n > 0) {
+            paid = _settleScored(ruleId, p, members, rev, n, m, nodeBudget, fee, o);
         }
         for (uint256 i; i < k; ++i) {
             if (members[i].revealed) continue;
@@ -109,6 +104,68 @@ library Settlement {
             o.slashTotal += o.slashed[i] = (members[i].stake * p.slashBps) / BPS;
         }
         o.refund = nodeBudget + fee * k - paid;
+    }
+
+    /// @dev The scorers (revealers that did not abstain) in committee order, their count, and
+    ///      whether the task is void: abstainers hold at least half the revealers' voting weight.
+    ///      Sets every member's newTrust to its current trust.
+    function _partition(Member[] memory members, Outcome memory o)
+        private
+        pure
+        returns (uint256[] memory rev, uint256 n, bool isVoid)
+    {
+        rev = new uint256[](members.length);
+        uint256 scoreWeight;
+        uint256 abstainWeight;
+        for (uint256 i; i < members.length; ++i) {
+            Member memory x = members[i];
+            o.newTrust[i] = x.trust;
+            if (!x.revealed) continue;
+            if (x.abstained) {
+                abstainWeight += x.weight;
+            } else {
+                rev[n++] = i;
+                scoreWeight += x.weight;
+            }
+        }
+        isVoid = abstainWeight != 0 && abstainWeight >= scoreWeight;
+    }
+
+    /// @dev Consensus, node pay, the scorers' deviations, trust and fees, and the outweighed
+    ///      abstainers' judgement; returns everything paid.
+    function _settleScored(
+        uint8 ruleId,
+        SettlementParams memory p,
+        Member[] memory members,
+        uint256[] memory rev,
+        uint256 n,
+        uint256 m,
+        uint256 nodeBudget,
+        uint256 fee,
+        Outcome memory o
+    ) private pure returns (uint256 paid) {
+        o.hasConsensus = true;
+        uint256[] memory maxDev;
+        (o.consensus, maxDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, rev, n, m);
+        uint256 per = nodeBudget / m;
+        for (uint256 j; j < m; ++j) {
+            paid += o.nodePay[j] = _nodePay(per, o.consensus.get(j), p.qualityFloorBps);
+        }
+        paid += _scoreRevealers(p, members, rev, n, maxDev, fee, o);
+        _judgeAbstainers(p, members, n, o);
+    }
+
+    /// @dev Abstainers outweighed by members that scored: judged as the largest deviation
+    ///      (d = 1: no fee, and the trust of a maximal outlier when the scorers can be checked).
+    ///      Abstaining is never better than scoring the task, nor than revealing garbage; it is
+    ///      only better than staying silent (no slash).
+    function _judgeAbstainers(SettlementParams memory p, Member[] memory members, uint256 n, Outcome memory o) private pure {
+        for (uint256 i; i < members.length; ++i) {
+            if (!members[i].abstained) continue;
+            o.deviation[i] = BPS;
+            o.dNorm[i] = BPS;
+            if (n >= MIN_REVEALERS_FOR_DEVIATION) o.newTrust[i] = Trust.update(members[i].trust, BPS, p.lambdaBps, p.wMin, p.wMax);
+        }
     }
 
     /// @dev Deviation, trust update, fee and honesty of each revealer; returns the fees' sum.

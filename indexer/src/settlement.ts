@@ -100,6 +100,13 @@ ponder.on("ProofOfQuality:Revealed", async ({ event, context }) => {
   await context.db.update(task, { id: taskId }).set((r) => ({ reveals: r.reveals + 1 }));
 });
 
+// An abstention: revealed in time, with no scores (the member could not score the task).
+ponder.on("ProofOfQuality:Abstained", async ({ event, context }) => {
+  const { taskId, evaluator: ev } = event.args;
+  await context.db.update(member, { id: memberId(taskId, ev) }).set({ revealed: true, scores: [] });
+  await context.db.update(task, { id: taskId }).set((r) => ({ reveals: r.reveals + 1 }));
+});
+
 ponder.on("ProofOfQuality:EvaluatorSettled", async ({ event, context }) => {
   const { taskId, evaluator: ev, revealed, deviation, newTrust, pay, slashed, slashShare } = event.args;
   const e = await context.db.find(evaluator, { address: lower(ev) });

@@ -401,7 +401,9 @@ export interface FinalizeInput {
   /** Each member's voting weight, fixed at the draw (`drawCommittee`'s weights). */
   weights: readonly bigint[];
   revealed: readonly boolean[];
-  /** Revealed scores (bps per output; ignored for non-revealers). */
+  /** Revealed an abstention (an empty score list); absent: nobody abstained. */
+  abstained?: readonly boolean[];
+  /** Revealed scores (bps per output; ignored for non-revealers and abstainers). */
   scores: ReadonlyArray<readonly number[] | null | undefined>;
   m: number;
   nodeBudget: bigint;
@@ -434,7 +436,8 @@ export function finalizeTask(x: FinalizeInput): FinalizeResult {
         weight: x.weights[i]!,
         stake: x.revealed[i] ? 0n : st.slashable,
         revealed: x.revealed[i]!,
-        scores: x.revealed[i] ? (x.scores[i] ?? undefined) : undefined,
+        abstained: x.revealed[i]! && (x.abstained?.[i] ?? false),
+        scores: x.revealed[i] && !x.abstained?.[i] ? (x.scores[i] ?? undefined) : undefined,
       };
     }),
     m: x.m,

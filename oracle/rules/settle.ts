@@ -20,9 +20,11 @@ export interface MemberInput {
   weight: bigint;
   /** Slashable stake (active + unbonding), token wei; only read for non-revealers. */
   stake: bigint;
-  /** Whether the member revealed valid scores. */
+  /** Whether the member revealed in time (scores, or an abstention). */
   revealed: boolean;
-  /** One bps score per output (required when revealed, ignored otherwise). */
+  /** Revealed an abstention (an empty score list): it could not score the task. */
+  abstained?: boolean;
+  /** One bps score per output (required when revealed and not abstained, ignored otherwise). */
   scores?: readonly number[];
 }
 
@@ -42,9 +44,9 @@ export interface SettleInput {
 
 /** `Settlement.Outcome`; arrays are indexed like `members` (or outputs for `nodePay`). */
 export interface SettleResult {
-  /** Consensus per output (bps), or null when nobody revealed. */
+  /** Consensus per output (bps), or null when nobody scored or the task is void. */
   consensus: number[] | null;
-  /** Largest absolute deviation over the outputs from the revealers' weighted median (bps); 0 for non-revealers or with < 3 revealers. */
+  /** Largest absolute deviation over the outputs from the scorers' weighted median (bps); 0 for non-revealers or with < 3 scorers; 10000 for an outweighed abstainer. */
   deviations: number[];
   /** Normalised deviation d per member (bps, 0..10000); 0 for non-revealers or with < 3 revealers. */
   normalisedDeviations: number[];
@@ -67,7 +69,13 @@ export interface SettleResult {
 
 /**
  * Settles a task:
- * 1. R = members that revealed (committee order), n = |R|.
+ * 0. Abstainers (revealed an empty score list) are revealers that did not score. When they
+ *    hold at least half of the revealers' voting weight the task is VOID: no consensus, no
+ *    node pay, no trust change, every revealer (abstainer or not) is paid `fee`, nobody is
+ *    honest; non-revealers are penalised as in step 6. Otherwise steps 1-8 run over the
+ *    scorers, and each abstainer is judged as the largest deviation: deviation = d = 10000,
+ *    fee 0, trust updateTrust(trust, 10000) when there are >= 3 scorers (else unchanged).
+ * 1. R = members that revealed scores (committee order), n = |R|.
  * 2. n = 0: no consensus, no payouts, full refund; every member is a non-revealer.
  * 3. n >= 3: per output j, consensus c_j = aggregate(rule, scores of R, voting weights of R,
  *    trimBps); dev_i = max_j |s_ij - ref_j| with ref_j the WEIGHTED median (voting weights) of
@@ -86,13 +94,20 @@ export function settleTask(input: SettleInput): SettleResult {
   const { rule, params: p, members, m, fee } = input;
   const k = members.length;
   const revealers: number[] = [];
+  let scoreWeight = 0n;
+  let abstainWeight = 0n;
   members.forEach((mem, i) => {
-    if (mem.revealed) {
-      if (!mem.scores || mem.scores.length !== m) throw new RangeError(`settleTask: member ${i} needs ${m} scores`);
-      revealers.push(i);
+    if (!mem.revealed) return;
+    if (mem.abstained) {
+      abstainWeight += mem.weight;
+      return;
     }
+    if (!mem.scores || mem.scores.length !== m) throw new RangeError(`settleTask: member ${i} needs ${m} scores`);
+    revealers.push(i);
+    scoreWeight += mem.weight;
   });
-  const n = revealers.length;
+  const isVoid = abstainWeight !== 0n && abstainWeight >= scoreWeight;
+  const n = isVoid ? 0 : revealers.length;
   const deviations = new Array<number>(k).fill(0);
   const dNorm = new Array<number>(k).fill(0);
   const newTrust = members.map((mem) => mem.trust);
@@ -105,6 +120,13 @@ export function settleTask(input: SettleInput): SettleResult {
   let consensus: number[] | null = null;
   let paid = 0n;
 
+  if (isVoid) {
+    members.forEach((mem, i) => {
+      if (!mem.revealed) return;
+      evaluatorPay[i] = fee;
+      paid += fee;
+    });
+  }
   if (n > 0) {
     const scores = revealers.map((i) => members[i]!.scores!);
     const weights = revealers.map((i) => members[i]!.weight);
@@ -136,6 +158,12 @@ export function settleTask(input: SettleInput): SettleResult {
         honestCount++;
       }
     }
+    members.forEach((mem, i) => {
+      if (!mem.abstained) return;
+      deviations[i] = BPS;
+      dNorm[i] = BPS;
+      if (full) newTrust[i] = updateTrust(mem.trust, BPS, p);
+    });
   }
   members.forEach((mem, i) => {
     if (mem.revealed) return;

@@ -13,6 +13,16 @@ import { memberOf, splitMember, type StateStore } from "./store.js";
 import { TaskStatus } from "../rules/constants.js";
 import type { EvalRecord, JobData, PoqChainPort, TaskProgress, TaskScorer, TaskView } from "./types.js";
 
+/**
+ * Seconds before a task's commit deadline at which a member whose texts still cannot be fetched
+ * stops retrying and abstains: an abstention is committed and revealed like scores and is never
+ * slashed, a missed commit is.
+ */
+export const FETCH_GIVE_UP_S = 30;
+
+/** The task itself cannot be scored (bad or withheld query, unknown profile): the member abstains. */
+class CannotScore extends PoqError {}
+
 export interface ServiceOptions {
   chain: PoqChainPort;
   queue: JobQueue;
@@ -372,28 +382,20 @@ export class EvaluatorService {
     }
     if (member.committed)
       throw new PermanentJobError("E_COMMITTED_ELSEWHERE", `task ${taskId}: ${evaluator} committed already but this store has no salt for it (another store?)`);
-    if (!this.o.scorer.knows(t.profileHash)) {
-      await this.refuse(t, evaluator, "E_UNKNOWN_PROFILE", `task ${taskId} requires scoring profile ${t.profileHash}, which this worker does not have`);
-    }
+    if (!this.o.scorer.knows(t.profileHash))
+      return this.abstain(t, evaluator, "E_UNKNOWN_PROFILE", `task ${taskId} requires scoring profile ${t.profileHash}, which this worker does not have`, d);
 
     const t0 = Date.now();
-    const { scores, refusals } = await this.o.metrics.time("score", () => this.scoreTask(t, evaluator));
+    let scored: { scores: number[]; refusals: NonNullable<EvalRecord["refusals"]> };
+    try {
+      scored = await this.o.metrics.time("score", () => this.scoreTask(t));
+    } catch (err) {
+      if (!(err instanceof CannotScore)) throw err;
+      return this.abstain(t, evaluator, err.code, err.message, d);
+    }
     const tScored = Date.now();
-    const salt = `0x${randomBytes(32).toString("hex")}` as Hex;
-    const commitment = await this.o.chain.commitmentOf(id, evaluator, scores, salt);
-    rec = {
-      state: "committing",
-      taskId,
-      evaluator,
-      scores,
-      salt,
-      commitment,
-      commitDeadline: t.commitDeadline.toString(),
-      revealDeadline: t.revealDeadline.toString(),
-      profileHash: t.profileHash,
-      refusals: refusals.length ? refusals : undefined,
-      t: { seen: d.seenAt, scoreMs: tScored - t0 } as EvalRecord["t"],
-    };
+    rec = await this.sealed(t, evaluator, scored.scores, { seen: d.seenAt, scoreMs: tScored - t0 });
+    if (scored.refusals.length) rec.refusals = scored.refusals;
     // Persist BEFORE sending: from here on, any crash ends in a reveal of exactly these scores.
     // Sent together, in this order (one round trip on the pipelined state connection).
     await Promise.all([this.o.store.put(rec), this.o.store.index("reveal", m, t.commitDeadline), this.o.store.noteLatency("score", tScored - t0)]);
@@ -401,22 +403,55 @@ export class EvaluatorService {
     return this.sendCommit(rec);
   }
 
-  private async refuse(t: TaskView, evaluator: Address, code: string, reason: string): Promise<never> {
-    await this.o.store.put({ ...blank(t.taskId.toString(), evaluator), state: "refused", profileHash: t.profileHash, reason: `${code}: ${reason}` });
-    await this.o.store.unindex("commit", memberOf(t.taskId.toString(), evaluator));
-    this.o.log.error({ task: t.taskId.toString(), evaluator, code }, reason);
-    throw new PermanentJobError(code, reason);
+  /** A fresh salt and the commitment to `scores` (empty: an abstention), as a record not yet sent. */
+  private async sealed(t: TaskView, evaluator: Address, scores: number[], stamps: EvalRecord["t"]): Promise<EvalRecord> {
+    const salt = `0x${randomBytes(32).toString("hex")}` as Hex;
+    return {
+      state: "committing",
+      taskId: t.taskId.toString(),
+      evaluator,
+      scores,
+      salt,
+      commitment: await this.o.chain.commitmentOf(t.taskId, evaluator, scores, salt),
+      commitDeadline: t.commitDeadline.toString(),
+      revealDeadline: t.revealDeadline.toString(),
+      profileHash: t.profileHash,
+      t: stamps,
+    };
   }
 
-  /** Fetches and verifies every text, then scores. Refused outputs (mismatch/missing) score 0. */
-  private async scoreTask(t: TaskView, evaluator: Address): Promise<{ scores: number[]; refusals: NonNullable<EvalRecord["refusals"]> }> {
+  /**
+   * The member cannot score this task (its query is missing or does not match its hash, the
+   * query document is for another family, the task names a profile this worker does not load,
+   * or its texts stay unreachable until just before the commit deadline): it commits and then
+   * reveals an abstention (an empty score list) instead of staying silent. An abstainer is
+   * never slashed; when abstainers hold at least half the revealed weight the task is void and
+   * each revealer is paid its fee (docs/contract.md, "Abstaining").
+   */
+  private async abstain(t: TaskView, evaluator: Address, code: string, reason: string, d: JobData): Promise<unknown> {
+    const rec = await this.sealed(t, evaluator, [], { seen: d.seenAt });
+    rec.abstained = { code, reason };
+    this.o.log.warn({ task: rec.taskId, evaluator, code }, `abstaining: ${reason}`);
+    this.o.metrics.failures.inc({ stage: "abstain", code });
+    await Promise.all([this.o.store.put(rec), this.o.store.index("reveal", memberOf(rec.taskId, evaluator), t.commitDeadline)]);
+    this.o.fault?.("commit-persisted");
+    return this.sendCommit(rec);
+  }
+
+  /**
+   * Fetches and verifies every text, then scores. Refused outputs (mismatch/missing) score 0.
+   * Throws CannotScore when the task itself cannot be scored: its query document is missing or
+   * does not match its hash or family, or a text still cannot be fetched when the commit
+   * deadline is less than FETCH_GIVE_UP_S away (abstaining beats missing the commit).
+   */
+  private async scoreTask(t: TaskView): Promise<{ scores: number[]; refusals: NonNullable<EvalRecord["refusals"]> }> {
     const taskId = t.taskId.toString();
     let query;
     try {
       query = decodeQueryDoc(await fetchVerified(this.o.content, t.queryHash, `task ${taskId} query`), t.queryHash);
     } catch (err) {
-      if (err instanceof ContentError && err.code !== "E_CONTENT_FETCH") return this.refuse(t, evaluator, err.code, err.message);
-      throw err;
+      if (err instanceof ContentError && err.code !== "E_CONTENT_FETCH") throw new CannotScore(err.code, err.message);
+      throw await this.fetchFailure(t, err);
     }
     const refusals: NonNullable<EvalRecord["refusals"]> = [];
     const outputs = await Promise.all(
@@ -425,7 +460,7 @@ export class EvaluatorService {
         try {
           return { text: await fetchVerified(this.o.content, o.outputHash, `task ${taskId} output ${j}`), model };
         } catch (err) {
-          if (!(err instanceof ContentError) || err.code === "E_CONTENT_FETCH") throw err;
+          if (!(err instanceof ContentError) || err.code === "E_CONTENT_FETCH") throw await this.fetchFailure(t, err);
           refusals.push({ output: j, code: err.code, reason: err.message });
           this.o.log.warn({ task: taskId, output: j, code: err.code }, err.message);
           this.o.metrics.failures.inc({ stage: "content", code: err.code });
@@ -434,9 +469,16 @@ export class EvaluatorService {
       }),
     );
     const family = FAMILY_NAMES[t.family] ?? "open";
-    if (query.task !== family) return this.refuse(t, evaluator, "E_CONTENT_MISMATCH", `task ${taskId}: query document is for "${query.task}", the task's family is "${family}"`);
+    if (query.task !== family) throw new CannotScore("E_CONTENT_MISMATCH", `task ${taskId}: query document is for "${query.task}", the task's family is "${family}"`);
     const floats = await this.o.scorer.score(t.profileHash, { taskId, family, query: query.query, references: query.references, outputs });
     return { scores: floats.map((f, j) => (outputs[j]!.text === undefined ? 0 : toBps(f))), refusals };
+  }
+
+  /** A transient fetch failure: retried (returned to be rethrown) while the commit deadline is far enough, else CannotScore. */
+  private async fetchFailure(t: TaskView, err: unknown): Promise<unknown> {
+    const left = t.commitDeadline - (await this.o.chain.now());
+    if (left >= BigInt(FETCH_GIVE_UP_S)) return err;
+    return new CannotScore("E_CONTENT_FETCH", `task ${t.taskId}: texts still unreachable ${left} s before the commit deadline: ${(err as Error).message}`);
   }
 
   private async sendCommit(rec: EvalRecord): Promise<unknown> {

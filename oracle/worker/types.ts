@@ -95,6 +95,7 @@ export interface ScoreInput {
 
 /** Persisted per (task, evaluator): what the worker decided and sent. Written before each send. */
 export interface EvalRecord {
+  /** "refused": written by versions before abstentions (they stayed silent on a task they could not score). */
   state: "committing" | "committed" | "revealed" | "missed" | "refused";
   taskId: string;
   evaluator: Address;
@@ -106,6 +107,11 @@ export interface EvalRecord {
   profileHash: Hex;
   commitTx?: Hex;
   revealTx?: Hex;
+  /**
+   * Set when the member abstained (committed and revealed an empty score list, `scores` is
+   * empty): why it could not score the task.
+   */
+  abstained?: { code: string; reason: string };
   /** Outputs refused with their reason (hash mismatch or missing text). */
   refusals?: { output: number; code: string; reason: string }[];
   reason?: string;

@@ -78,6 +78,7 @@ describe("indexer (Ponder) against the contracts' views", () => {
       // the random sequence did slash and refund: the checks above covered both
       expect(res.misses).toBeGreaterThan(0);
       expect(res.slashes).toBeGreaterThan(0);
+      expect(res.abstentions).toBeGreaterThan(0);
       expect(res.refunds).toBeGreaterThan(0);
       // the lists were paged (2 rows a list), and bad paging values are refused
       expect(res.pages).toBeGreaterThan(res.accounts);

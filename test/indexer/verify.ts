@@ -98,7 +98,7 @@ export async function verifyAgainstContracts(w: World, base: string) {
   const { stack, actors } = w;
   const lc = (a: string) => a.toLowerCase();
   const taskCount = await stack.poq.read.taskCount();
-  const checked = { tasks: 0, members: 0, outputs: 0, accounts: 0, slashes: 0, refunds: 0, misses: 0, pages: 0 };
+  const checked = { tasks: 0, members: 0, abstentions: 0, outputs: 0, accounts: 0, slashes: 0, refunds: 0, misses: 0, pages: 0 };
   const claimedBy = new Map<string, bigint>();
 
   for (let id = 1n; id <= taskCount; id++) {
@@ -122,6 +122,7 @@ export async function verifyAgainstContracts(w: World, base: string) {
       expect(c.revealed, `task ${id} ${c.evaluator} revealed`).toBe(revealed);
       expect(c.scores ?? [], `task ${id} ${c.evaluator} scores`).toEqual(revealed ? [...scores] : []);
       checked.members++;
+      if (revealed && scores.length === 0) checked.abstentions++;
     }
     checked.outputs += t.outputs.length;
     checked.tasks++;

@@ -7,23 +7,24 @@ import { loadConfig } from "../../oracle/config/index.js";
 import { createLogger } from "../../oracle/core/log.js";
 import { redisConnection } from "../../oracle/queue/redis.js";
 import { createWorkerRuntime, type WorkerRuntime } from "../../oracle/worker/runtime.js";
+import { FETCH_GIVE_UP_S } from "../../oracle/worker/service.js";
 import { EngineTaskScorer } from "../../oracle/worker/scorer.js";
 import { loadUseLite } from "../../oracle/models/index.js";
-import { defaultProfile, profileHash } from "../../oracle/scoring/profile.js";
 import { payingProfile } from "../../oracle/scoring/paying-profile.js";
 import { activateRegistrations } from "../../oracle/ops/devchain.js";
-import { contentHash } from "../../oracle/content/index.js";
+import { contentHash, ContentError } from "../../oracle/content/index.js";
 import { parseTaskFile } from "../../oracle/sdk/tasks.js";
 import { createTasks, qaTask, setupStackOn, uniquePrefix, waitFor, REDIS_URL, txCfg, type Stack } from "../e2e/harness.js";
 
 /**
  * Bad input against the real worker code (BullMQ on Redis, in-process Hardhat network):
- * tampered texts, an unknown profile, RPC outages. Failed jobs keep their reason and the
- * worker keeps serving other tasks.
+ * tampered texts, an unknown profile, RPC outages. A task the worker cannot score is abstained
+ * on (never left to a slash), failed jobs keep their reason, and the worker keeps serving.
  */
 let s: Stack;
 let rt: WorkerRuntime;
 let rpcDown = false;
+let contentDown = false;
 const prefix = uniquePrefix();
 const redis = redisConnection(REDIS_URL);
 let encoder: Awaited<ReturnType<typeof loadUseLite>>;
@@ -61,7 +62,15 @@ beforeAll(async () => {
     log: createLogger("test"),
     client: flaky,
     contract: s.dep.poq,
-    content: s.content,
+    // the content store goes through a switch too, so a test can make every text unreachable
+    content: {
+      describe: s.content.describe,
+      put: (text: string) => s.content.put(text),
+      get: async (h: `0x${string}`) => {
+        if (contentDown) throw new ContentError("E_CONTENT_FETCH", `fetching ${h}: connect ECONNREFUSED 127.0.0.1:1`, { hash: h });
+        return s.content.get(h);
+      },
+    },
   });
   rt.service.start();
 }, 120_000);
@@ -103,11 +112,15 @@ describe("worker bad input", () => {
     await expect(createTasks(s, [qaTask(12)], { profileHash: keccak256(toHex("no such profile")) })).rejects.toMatchObject({ errorName: "UnknownProfile" });
   });
 
-  it("fails the job of a task under a profile the keys declare but the worker does not load, or with a tampered query, with the reason kept, and keeps serving", async () => {
-    // The keys declare the registered "default" profile too; this worker loads only the paying one.
-    const other = profileHash(defaultProfile());
+  it("abstains (never silent, never slashed) on a task under a profile the keys declare but the worker does not load, and on a tampered query; those tasks are void and every member is paid its fee", async () => {
+    // A second profile, registered on chain and declared by the keys; this worker loads only the paying one.
+    const other = keccak256(toHex("poq.test.profile-this-worker-does-not-load"));
+    const [admin] = await s.dc.viem!.getWalletClients();
+    const profiles = await s.dc.viem!.getContractAt("ProfileRegistry", s.dep.profiles);
+    await profiles.write.register([other, "local:unloaded"], { account: admin!.account });
     for (const e of s.evaluators) await s.actions(e).setProfiles([s.profileHash, other]);
     await activateRegistrations({ client: s.dc.client, provider }, s.dep.registry);
+    const stakesBefore = await Promise.all(s.evaluators.map((e) => s.reader.getEvaluator(e.address)));
     rpcDown = true;
     const [unknown] = await createTasks(s, [qaTask(8)], { profileHash: other });
     const [tampered] = await createTasks(s, [{ ...qaTask(9), query: "What is 9 plus 9, really?" }]);
@@ -115,22 +128,38 @@ describe("worker bad input", () => {
     writeFileSync(path.join(s.contentDir, `${contentHash(q).slice(2)}.txt`), q.replace("really", "truly"));
     rpcDown = false;
     const [fine] = await createTasks(s, [qaTask(10)]);
-    await settled(fine!);
-    let seen: string[] = [];
-    const failed = await waitFor("6 failed evaluate jobs (3 per refused task)", async () => {
-      const f = await rt.queue.failed();
-      seen = f.map((j) => `${j.id} (${j.reason})`);
-      return f.length >= 6 && f;
-    }, 90_000).catch((err: Error) => {
-      throw new Error(`${err.message}; failed set holds: ${seen.join("; ") || "nothing"}`);
-    });
-    const reasons = (id: bigint) => failed.filter((f) => f.id.startsWith(`evaluate:${id}:`)).map((f) => f.reason);
-    expect(reasons(unknown!)).toHaveLength(3);
-    for (const r of reasons(unknown!)) expect(r).toMatch(/^permanent E_UNKNOWN_PROFILE: task \d+ requires scoring profile 0x[0-9a-f]{64}/);
-    for (const r of reasons(tampered!)) expect(r).toMatch(/^permanent E_CONTENT_MISMATCH: task \d+ query: text from dir:.* hashes to/);
-    const rec = await rt.store.get(unknown!.toString(), s.evaluators[1]!.address);
-    expect(rec).toMatchObject({ state: "refused" });
-    expect(rec?.reason).toMatch(/E_UNKNOWN_PROFILE/);
+    expect((await settled(fine!)).consensus[0]).toBeGreaterThan(0);
+    for (const [id, code] of [[unknown!, "E_UNKNOWN_PROFILE"], [tampered!, "E_CONTENT_MISMATCH"]] as const) {
+      const t = await settled(id);
+      expect(t.reveals, `task ${id}: every member revealed its abstention`).toBe(s.evaluators.length);
+      expect(t.consensus, `task ${id} is void: no consensus`).toEqual([]);
+      for (const e of s.evaluators) {
+        const rec = await rt.store.get(id.toString(), e.address);
+        expect(rec).toMatchObject({ state: "revealed", scores: [], abstained: { code } });
+        expect(await s.reader.getMember(id, e.address)).toEqual({ isMember: true, committed: true, revealed: true, scores: [] });
+      }
+    }
+    expect(await rt.queue.failed()).toEqual([]);
+    const reasons = (await rt.store.get(tampered!.toString(), s.evaluators[0]!.address))?.abstained?.reason;
+    expect(reasons).toMatch(/task \d+ query: text from dir:.* hashes to/);
+    // nobody lost stake: an abstention is a reveal
+    const stakesAfter = await Promise.all(s.evaluators.map((e) => s.reader.getEvaluator(e.address)));
+    expect(stakesAfter.map((x) => x.stake)).toEqual(stakesBefore.map((x) => x.stake));
+  });
+
+  it("abstains when the texts stay unreachable within FETCH_GIVE_UP_S of the commit deadline, instead of missing the commit", async () => {
+    contentDown = true;
+    try {
+      const [id] = await createTasks(s, [qaTask(13)], { commitWindow: FETCH_GIVE_UP_S - 10 });
+      const t = await settled(id!);
+      expect(t.reveals).toBe(s.evaluators.length);
+      expect(t.consensus).toEqual([]);
+      const rec = await rt.store.get(id!.toString(), s.evaluators[2]!.address);
+      expect(rec).toMatchObject({ state: "revealed", scores: [], abstained: { code: "E_CONTENT_FETCH" } });
+      expect(rec?.abstained?.reason).toMatch(/texts still unreachable \d+ s before the commit deadline: fetching 0x[0-9a-f]{64}: connect ECONNREFUSED/);
+    } finally {
+      contentDown = false;
+    }
   });
 
   it("rides out an RPC outage during the run and finishes the task", async () => {

@@ -144,10 +144,13 @@ describe("differential: mirror vs Solidity libraries (RulesHarness)", () => {
       const m = r.int(1, 15);
       const p = r.next() < 0.3 ? DEFAULT_PARAMS.settlement : randomSettlementParams(r);
       const showRate = r.pick([0, 0.3, 0.5, 0.9, 1]);
+      // abstentions (an empty score list): none, a few, about half, most or all of the revealers
+      const abstainRate = r.pick([0, 0, 0.15, 0.5, 0.8, 1]);
       const scores = randomScores(r, k, m);
       const members = scores.map((s) => {
         const revealed = r.next() < showRate;
-        return { trust: r.int(p.wMin, p.wMax), weight: randomWeight(r), stake: revealed ? 0n : r.big(0n, 10n ** 24n), revealed, scores: s };
+        const abstained = revealed && r.next() < abstainRate;
+        return { trust: r.int(p.wMin, p.wMax), weight: randomWeight(r), stake: revealed ? 0n : r.big(0n, 10n ** 24n), revealed, abstained, scores: s };
       });
       const nodeBudget = r.big(0n, 10n ** 22n);
       const fee = r.big(0n, 10n ** 20n);
@@ -165,7 +168,8 @@ describe("differential: mirror vs Solidity libraries (RulesHarness)", () => {
               weight: x.weight,
               stake: x.stake,
               revealed: x.revealed,
-              scores: x.revealed ? packScores(x.scores) : 0n,
+              abstained: x.abstained,
+              scores: x.revealed && !x.abstained ? packScores(x.scores) : 0n,
             })),
             BigInt(m),
             nodeBudget,
@@ -263,6 +267,8 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
     let capped = 0;
     let slashedTasks = 0;
     let burnedTasks = 0;
+    let abstainTasks = 0;
+    let voidTasks = 0;
     let thresholdCancels = 0;
     for (let task = 0; task < TASKS; task++) {
       // registry changes that only count after the activation delay
@@ -362,11 +368,15 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
 
       // behaviour: reveal, commit only, or absent
       const scores = randomScores(r, k, m);
-      const behaviour = members.map(() => (r.next() < 0.75 ? "reveal" : r.next() < 0.5 ? "commit" : "absent"));
-      for (let i = 0; i < k; i++) if (behaviour[i] !== "absent") await c.commit(taskId, members[i]!, scores[i]!, salt(task * 100 + i));
-      if (behaviour.some((b) => b !== "reveal")) await c.warp(BigInt(t1.commitDeadline) - (await c.now()) + 1n);
-      for (let i = 0; i < k; i++) if (behaviour[i] === "reveal") await c.reveal(taskId, members[i]!, scores[i]!, salt(task * 100 + i));
-      if (behaviour.some((b) => b !== "reveal")) await c.warp(BigInt(t1.revealDeadline) - (await c.now()) + 1n);
+      // abstaining members commit and reveal an empty score list (some tasks: most of them, so void)
+      const abstainRate = r.pick([0, 0, 0.1, 0.6]);
+      const behaviour = members.map(() => (r.next() < 0.75 ? (r.next() < abstainRate ? "abstain" : "reveal") : r.next() < 0.5 ? "commit" : "absent"));
+      const opened = (i: number) => (behaviour[i] === "abstain" ? [] : scores[i]!);
+      for (let i = 0; i < k; i++) if (behaviour[i] !== "absent") await c.commit(taskId, members[i]!, opened(i), salt(task * 100 + i));
+      const shown = (b: string) => b === "reveal" || b === "abstain";
+      if (behaviour.some((b) => !shown(b))) await c.warp(BigInt(t1.commitDeadline) - (await c.now()) + 1n);
+      for (let i = 0; i < k; i++) if (shown(behaviour[i]!)) await c.reveal(taskId, members[i]!, opened(i), salt(task * 100 + i));
+      if (behaviour.some((b) => !shown(b))) await c.warp(BigInt(t1.revealDeadline) - (await c.now()) + 1n);
 
       const refundTo = t1.refundTo;
       const claimBefore = await Promise.all(members.map((a) => c.poq.read.claimableOf([a])));
@@ -375,7 +385,9 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       const [, , , burnedBefore] = await c.poq.read.totals();
       const { rc: frc, now } = await blockTime(await c.poq.write.finalize([taskId]));
 
-      const revealed = behaviour.map((b) => b === "reveal");
+      const revealed = behaviour.map(shown);
+      const abstained = behaviour.map((b) => b === "abstain");
+      if (abstained.some(Boolean)) abstainTasks++;
       const want = finalizeTask({
         rule,
         params: t1.params,
@@ -383,7 +395,8 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
         members: members.map((a) => mirror.get(a)!),
         weights,
         revealed,
-        scores: scores.map((s, i) => (revealed[i] ? s : null)),
+        abstained,
+        scores: scores.map((s, i) => (revealed[i] && !abstained[i] ? s : null)),
         m,
         nodeBudget,
         fee,
@@ -394,6 +407,7 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       if (want.registry.trustSet.some((t, i) => t < want.settlement.newTrust[i]!)) capped++;
       if (want.registry.total > 0n) slashedTasks++;
       if (want.burned > 0n) burnedTasks++;
+      if (abstained.some(Boolean) && want.settlement.consensus === null && revealed.some(Boolean)) voidTasks++;
 
       // events
       const settled = parseEventLogs({ abi: c.poq.abi, logs: frc.logs, eventName: "EvaluatorSettled" });
@@ -427,12 +441,14 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       expect(bal.registryBalance, tag).toBe(bal.staked);
     }
     // the random walk must have exercised every branch it claims to test
-    const seen = { drawn, cancelled, thresholdCancels, capped, slashedTasks, burnedTasks };
+    const seen = { drawn, cancelled, thresholdCancels, capped, slashedTasks, burnedTasks, abstainTasks, voidTasks };
     expect(drawn, JSON.stringify(seen)).toBeGreaterThan(TASKS * 0.5);
     expect(cancelled, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(capped, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(slashedTasks, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(burnedTasks, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(thresholdCancels, JSON.stringify(seen)).toBeGreaterThan(0);
+    expect(abstainTasks, JSON.stringify(seen)).toBeGreaterThan(0);
+    expect(voidTasks, JSON.stringify(seen)).toBeGreaterThan(0);
   });
 });

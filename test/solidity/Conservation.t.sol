@@ -29,6 +29,7 @@ contract ConservationTest is TestBase {
     /// @dev What the sequence achieved (asserted by test_sequencesExerciseTheLifecycle).
     uint256 internal draws;
     uint256 internal reveals;
+    uint256 internal abstentions;
     uint256 internal finalized;
     uint256 internal claims;
 
@@ -77,7 +78,9 @@ contract ConservationTest is TestBase {
         return rnd % mod;
     }
 
+    /// @dev A member's score list in a task; empty (an abstention) for about one pair in five.
     function _scores(uint256 taskId, address who, uint256 m) internal pure returns (uint16[] memory s) {
+        if (uint256(keccak256(abi.encode("abstain", taskId, who))) % 5 == 0) return new uint16[](0);
         s = new uint16[](m);
         for (uint256 j; j < m; ++j) s[j] = uint16(uint256(keccak256(abi.encode(taskId, who, j))) % 10_001);
     }
@@ -123,6 +126,7 @@ contract ConservationTest is TestBase {
         assertTrue(poq.taskCount() > 3, "too few tasks created");
         assertTrue(draws > 0, "no committee drawn");
         assertTrue(reveals > 0, "no reveal happened");
+        assertTrue(abstentions > 0, "no abstention happened");
         assertTrue(finalized > 0, "no task finalized");
         assertTrue(claims > 0, "no claim paid");
     }
@@ -154,16 +158,19 @@ contract ConservationTest is TestBase {
         if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) ++draws;
         (address[] memory members,,) = poq.getCommittee(id);
         uint256 m = poq.getTask(id).m;
+        // the first member abstains (an empty score list), the others reveal their scores
         for (uint256 i; i < members.length; ++i) {
-            uint16[] memory sc = _scores(id, members[i], m);
+            uint16[] memory sc = i == 0 ? new uint16[](0) : _scores(id, members[i], m);
             bytes32 c = poq.commitmentFor(id, members[i], sc, bytes32(i));
             vm.prank(members[i]);
             poq.commit(id, c);
         }
         for (uint256 i; i < members.length; ++i) {
+            uint16[] memory sc = i == 0 ? new uint16[](0) : _scores(id, members[i], m);
             vm.prank(members[i]);
-            poq.reveal(id, _scores(id, members[i], m), bytes32(i));
+            poq.reveal(id, sc, bytes32(i));
             ++reveals;
+            if (sc.length == 0) ++abstentions;
         }
         poq.finalize(id);
         ++finalized;
@@ -235,6 +242,7 @@ contract ConservationTest is TestBase {
             } else {
                 try poq.reveal(id, s, salt) {
                     ++reveals;
+                    if (s.length == 0) ++abstentions;
                 } catch {}
             }
         } else if (op == 5) {
@@ -302,6 +310,7 @@ contract ConservationTest is TestBase {
             vm.prank(members[i]);
             try poq.reveal(id, s, keccak256(abi.encode(members[i], id))) {
                 ++reveals;
+                if (s.length == 0) ++abstentions;
             } catch {}
         }
     }
