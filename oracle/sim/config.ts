@@ -121,7 +121,7 @@ export const SimConfigSchema = z
         noiseSd: z.number().finite().min(0).max(1).default(DEFAULT_ATTACK_PARAMS.noiseSd),
         intermittentProb: unit.default(DEFAULT_ATTACK_PARAMS.intermittentProb),
         lazyScore: unit.default(DEFAULT_ATTACK_PARAMS.lazyScore),
-        copyMode: z.enum(["previous", "abstain"]).default(DEFAULT_ATTACK_PARAMS.copyMode),
+        copyMode: z.enum(["previous", "silent"]).default(DEFAULT_ATTACK_PARAMS.copyMode),
         /** self-deal: the attacker's own minimum-price tasks per round. */
         selfDealTasksPerRound: z.number().int().min(0).max(10).default(DEFAULT_ATTACK_PARAMS.selfDealTasksPerRound),
         /** self-deal: the sybils stiff the nodes of the attacker's own tasks, or only farm trust there. */

@@ -363,6 +363,7 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
       members: positions.map((p) => list[p]!),
       weights,
       revealed: scores.map((s) => s !== null),
+      abstained: scores.map((s) => s !== null && s.length === 0),
       scores,
       m,
       nodeBudget: spec.economics.nodeBudget,

@@ -78,13 +78,13 @@ describe("attack strategies (one context, exact outputs)", () => {
     expect(sd).toBeLessThan(0.26);
   });
 
-  it("copy under commit-reveal can only reuse the previous task's consensus (or abstain)", () => {
+  it("copy under commit-reveal can only reuse the previous task's consensus (or stay silent)", () => {
     const honestScores = [[0.9, 0.6, 0.3, 0.1]];
     // Under commit-reveal nothing of the current task is visible, so the copy ignores it.
     expect(s("copy").score(ctx({ visibleScores: [] }))).toEqual([0.55, 0.45, 0.55, 0.45]);
     expect(s("copy").score(ctx({ visibleScores: honestScores }))).toEqual([0.55, 0.45, 0.55, 0.45]);
     expect(s("copy").score(ctx({ previousConsensus: null }))).toBeNull();
-    expect(s("copy").score(ctx({ params: { ...DEFAULT_ATTACK_PARAMS, copyMode: "abstain" } }))).toBeNull();
+    expect(s("copy").score(ctx({ params: { ...DEFAULT_ATTACK_PARAMS, copyMode: "silent" } }))).toBeNull();
   });
 
   it("the plaintext counterfactual copies this task's honest median", () => {
@@ -177,9 +177,9 @@ describe("attacks inside the engine (contract rules)", () => {
     expect(crMatches / crCopies).toBeLessThan(0.2);
   });
 
-  it("a copier that abstains is slashed by the contract rule when sampled", () => {
+  it("a copier that stays silent is slashed by the contract rule when sampled", () => {
     const run = createRun(
-      spec({ attack: "copy", attackerRatio: 0.3, attackParams: { ...DEFAULT_ATTACK_PARAMS, copyMode: "abstain" } }),
+      spec({ attack: "copy", attackerRatio: 0.3, attackParams: { ...DEFAULT_ATTACK_PARAMS, copyMode: "silent" } }),
       40,
     );
     for (let r = 0; r < 40; r++) run.step();
@@ -190,6 +190,38 @@ describe("attacks inside the engine (contract rules)", () => {
       expect(e.fees).toBe(0n);
       expect(e.workCost).toBe(0n);
     }
+  });
+
+  it("shirkers abstain on every task: never slashed; unpaid wherever the others score (paid only where they hold half the revealed weight and void the task, like any committee majority); their trust falls", () => {
+    expect(s("shirk").score(ctx())).toEqual([]);
+    expect(s("shirk").doesWork).toBe(false);
+    const run = createRun(spec({ attack: "shirk", attackerRatio: 0.3 }), 120);
+    let abstentions = 0;
+    let voided = 0;
+    for (let r = 0; r < 120; r++) {
+      const rec = run.step();
+      if (rec.committee.length === 0) continue;
+      if (rec.consensus === null) voided++;
+      rec.committee.forEach((ei, pos) => {
+        if (!run.evaluators[ei]!.attacker) return;
+        expect(rec.scores[pos]).toEqual([]);
+        abstentions++;
+        if (rec.consensus !== null) expect(rec.evaluatorPay[pos]).toBe(0n);
+      });
+    }
+    expect(abstentions).toBeGreaterThan(20);
+    expect(voided).toBeLessThan(30); // 30% of the pool rarely holds half a committee's weight
+    const shirkers = run.evaluators.filter((e) => e.attacker);
+    const honest = run.evaluators.filter((e) => !e.attacker);
+    const perSeat = (es: typeof shirkers) => Number(es.reduce((a, e) => a + e.fees, 0n)) / Math.max(1, es.reduce((a, e) => a + e.sampled, 0));
+    expect(perSeat(shirkers)).toBeLessThan(0.3 * perSeat(honest));
+    for (const e of shirkers) {
+      expect(e.slashed).toBe(0n);
+      expect(e.workCost).toBe(0n);
+    }
+    const t = run.totals();
+    expect(t.attackerTrust[119]!).toBeLessThan(DEFAULT_PROTOCOL_PARAMS.staking.initialTrust);
+    expect(t.honestTrust[119]!).toBeGreaterThan(DEFAULT_PROTOCOL_PARAMS.staking.initialTrust);
   });
 
   it("intermittent groups attack in about intermittentProb of the rounds", () => {

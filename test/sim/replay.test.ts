@@ -134,7 +134,7 @@ describe("simulator replayed on the contract", () => {
 
   it("abstaining copiers under MEDIAN: the contract slashes, shares and burns exactly what the simulator does", async () => {
     const { run } = await replay(
-      base({ attack: "copy", attackerRatio: 0.5, defense: "MEDIAN", seed: 5, attackParams: { ...DEFAULT_ATTACK_PARAMS, copyMode: "abstain" } }),
+      base({ attack: "copy", attackerRatio: 0.5, defense: "MEDIAN", seed: 5, attackParams: { ...DEFAULT_ATTACK_PARAMS, copyMode: "silent" } }),
       5,
     );
     expect(run.evaluators.some((e) => e.attacker && e.slashed > 0n)).toBe(true);

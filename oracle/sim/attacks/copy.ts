@@ -6,7 +6,7 @@ import type { AttackStrategy } from "./types.js";
  * sees only commitment hashes, so it cannot copy this task's scores. With copyMode "previous"
  * it copies the previous task's published consensus position by position (a different task
  * with different outputs; before any task is finalized it has nothing and does not commit);
- * with "abstain" it does not commit at all (and, when sampled, is a non-revealer).
+ * with "silent" it does not commit at all (and, when sampled, is a non-revealer).
  */
 export const copy: AttackStrategy = {
   id: "copy",
@@ -14,7 +14,7 @@ export const copy: AttackStrategy = {
   doesWork: false,
   target: "none",
   score: (ctx) => {
-    if (ctx.params.copyMode === "abstain") return null;
+    if (ctx.params.copyMode === "silent") return null;
     const prev = ctx.previousConsensus;
     if (prev === null || prev.length === 0) return null;
     return ctx.nodes.map((_, j) => prev[j % prev.length]!);

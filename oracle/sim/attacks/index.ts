@@ -8,13 +8,14 @@ import { noise } from "./noise.js";
 import { reverse } from "./reverse.js";
 import { sabotage } from "./sabotage.js";
 import { selfDeal } from "./self-deal.js";
+import { shirk } from "./shirk.js";
 import { shortWindow } from "./short-window.js";
 import { whitewash } from "./whitewash.js";
 import type { AttackStrategy } from "./types.js";
 
 export * from "./types.js";
 
-export const ATTACKS = ["none", "boost", "sabotage", "noise", "intermittent", "reverse", "collude", "lazy", "copy", "copy-plaintext", "self-deal", "whitewash", "short-window"] as const;
+export const ATTACKS = ["none", "boost", "sabotage", "noise", "intermittent", "reverse", "collude", "lazy", "shirk", "copy", "copy-plaintext", "self-deal", "whitewash", "short-window"] as const;
 export type AttackId = (typeof ATTACKS)[number];
 
 const STRATEGIES: Record<Exclude<AttackId, "none">, AttackStrategy> = {
@@ -25,6 +26,7 @@ const STRATEGIES: Record<Exclude<AttackId, "none">, AttackStrategy> = {
   reverse,
   collude,
   lazy,
+  shirk,
   copy,
   "copy-plaintext": copyPlaintext,
   "self-deal": selfDeal,

@@ -20,9 +20,9 @@ export interface AttackParams {
   lazyScore: number;
   /**
    * What a copier does under commit-reveal, where it sees only commitment hashes of this task:
-   * "previous" copies the previous task's published consensus, "abstain" does not commit.
+   * "previous" copies the previous task's published consensus, "silent" does not commit (a non-revealer; abstaining is the `shirk` attack).
    */
-  copyMode: "previous" | "abstain";
+  copyMode: "previous" | "silent";
   /** Self-dealing: the attacker's own tasks per round (besides the honest requesters' task). */
   selfDealTasksPerRound: number;
   /** Self-dealing: what the sybils do in the attacker's own tasks. */
@@ -88,7 +88,7 @@ export interface AttackStrategy {
    * re-register), "short-window" (a requester uses minimum windows; no malicious evaluator).
    */
   kind?: "self-deal" | "whitewash" | "short-window";
-  /** Scores in [0,1], one per output, or null to not commit at all. */
+  /** Scores in [0,1], one per output; an empty list to abstain; null to not commit at all. */
   score(ctx: AttackContext): number[] | null;
 }
 
