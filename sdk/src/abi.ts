@@ -3428,7 +3428,7 @@ export const evaluatorRegistryAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "servingWeight",
+        "name": "networkWeight",
         "type": "uint256"
       }
     ],
