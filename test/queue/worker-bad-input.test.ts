@@ -9,7 +9,6 @@ import { redisConnection } from "../../oracle/queue/redis.js";
 import { createWorkerRuntime, type WorkerRuntime } from "../../oracle/worker/runtime.js";
 import { EngineTaskScorer } from "../../oracle/worker/scorer.js";
 import { loadUseLite } from "../../oracle/models/index.js";
-import { defaultProfile, profileHash } from "../../oracle/scoring/profile.js";
 import { payingProfile } from "../../oracle/scoring/paying-profile.js";
 import { activateRegistrations } from "../../oracle/ops/devchain.js";
 import { contentHash } from "../../oracle/content/index.js";
@@ -28,10 +27,12 @@ const prefix = uniquePrefix();
 const redis = redisConnection(REDIS_URL);
 let encoder: Awaited<ReturnType<typeof loadUseLite>>;
 let provider: EIP1193Provider;
+let viem: Awaited<ReturnType<typeof network.create>>["viem"];
 
 beforeAll(async () => {
   const conn = await network.create();
   provider = conn.provider as unknown as EIP1193Provider;
+  viem = conn.viem;
   s = await setupStackOn({ client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider, viem: conn.viem }, 3);
   // The worker's RPC goes through a switch so a test can take it down.
   const flaky = createPublicClient({
@@ -104,8 +105,10 @@ describe("worker bad input", () => {
   });
 
   it("fails the job of a task under a profile the keys declare but the worker does not load, or with a tampered query, with the reason kept, and keeps serving", async () => {
-    // The keys declare the registered "default" profile too; this worker loads only the paying one.
-    const other = profileHash(defaultProfile());
+    // Governance registers a second profile and the keys declare it too; this worker loads only
+    // the paying one. (Not the default profile: it is not for money and never registered.)
+    const other = keccak256(toHex("poq.test.profile-not-loaded"));
+    await (await viem.getContractAt("ProfileRegistry", s.dep.profiles)).write.register([other, "test:not-loaded"]);
     for (const e of s.evaluators) await s.actions(e).setProfiles([s.profileHash, other]);
     await activateRegistrations({ client: s.dc.client, provider }, s.dep.registry);
     rpcDown = true;
