@@ -68,7 +68,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @dev The draw's candidate filter, read from storage once per scan.
     struct Filter {
-        uint256 profileBit;
+        uint256 drawable; // the active profiles and the task's own: serving one of them makes an evaluator drawable
         uint256 minStake;
         uint256 cap;
         uint16 period;
@@ -317,9 +317,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         without replacement; locks each member's stake until `lockUntil` and returns its
     ///         voting weight (period trust x max(1, min(stake, cap) x 2^24 / cap)), which the
     ///         task keeps. Returns empty arrays (and changes nothing) when fewer than k are eligible,
-    ///         or when the eligible evaluators hold less than `minEligibleBps` of the weight of
-    ///         all evaluators serving the profile (a price only the requester's own cheap
-    ///         evaluators accept does not make a committee).
+    ///         or when the eligible evaluators hold less than `minEligibleBps` of the network's
+    ///         weight: the sampling weight of every evaluator that could be drawn for some task
+    ///         (effective stake >= minStake, serving an active profile or this one, any cost),
+    ///         the requester left out. Neither a price only the requester's own cheap evaluators
+    ///         accept nor a profile only its own evaluators serve makes a committee.
     function drawCommittee(
         uint256 profileBit,
         uint256 fee,
@@ -329,10 +331,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint40 lockUntil,
         uint256 minEligibleBps
     ) external onlySettlement returns (address[] memory members, uint256[] memory weights) {
-        (address[] memory cand, uint256[] memory w, uint256 servingWeight) = _candidates(profileBit, fee, exclude);
+        (address[] memory cand, uint256[] memory w, uint256 networkWeight) = _candidates(profileBit, fee, exclude);
         uint256 eligibleWeight;
         for (uint256 i; i < w.length; ++i) eligibleWeight += w[i];
-        if (eligibleWeight * BPS < servingWeight * minEligibleBps) return (members, weights);
+        if (eligibleWeight * BPS < networkWeight * minEligibleBps) return (members, weights);
         (uint256[] memory picked, uint256 count) = Sampling.sample(w, k, seed);
         if (count < k) return (members, weights);
         members = new address[](k);
@@ -355,12 +357,14 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @notice The eligible candidates `drawCommittee` would draw from, in list order, with
-    ///         their sampling weights, and the weight of every evaluator serving the profile
-    ///         whatever its cost (for off-chain replay).
+    ///         their sampling weights, and the network weight they are measured against: the
+    ///         sampling weight of every evaluator but `exclude` with an effective stake of at
+    ///         least minStake that serves an active profile or `profileBit`, whatever its cost
+    ///         (for off-chain replay).
     function candidates(uint256 profileBit, uint256 fee, address exclude)
         external
         view
-        returns (address[] memory cand, uint256[] memory weights, uint256 servingWeight)
+        returns (address[] memory cand, uint256[] memory weights, uint256 networkWeight)
     {
         return _candidates(profileBit, fee, exclude);
     }
@@ -524,17 +528,21 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return trust * (f == 0 ? 1 : f);
     }
 
+    /// @dev One scan of the list: the eligible candidates (serve `profileBit`, cost <= fee) with
+    ///      their sampling weights, and the network weight, the summed sampling weight of every
+    ///      drawable evaluator (effective stake >= minStake, serving an active profile or
+    ///      `profileBit`) whatever its profile or cost. `exclude` (the requester) is in neither.
     function _candidates(uint256 profileBit, uint256 fee, address exclude)
         internal
         view
-        returns (address[] memory cand, uint256[] memory weights, uint256 servingWeight)
+        returns (address[] memory cand, uint256[] memory weights, uint256 networkWeight)
     {
         uint256 total = _list.length;
         cand = new address[](total);
         weights = new uint256[](total);
         // what every candidate is measured against, read once for the whole scan
         Filter memory f = Filter({
-            profileBit: profileBit,
+            drawable: profileRegistry.activeMask() | profileBit,
             minStake: _params.minStake,
             cap: _params.stakeCap,
             period: uint16(block.timestamp / _params.trustPeriod)
@@ -543,10 +551,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         for (uint256 i; i < total; ++i) {
             address a = _list[i];
             if (a == address(0) || a == exclude) continue;
-            (uint256 w, uint256 cost) = _servingWeight(_evaluators[a], f);
+            (uint256 w, uint256 cost, uint256 mask) = _samplingWeight(_evaluators[a], f);
             if (w == 0) continue;
-            servingWeight += w;
-            if (cost > fee) continue;
+            networkWeight += w;
+            if (mask & profileBit == 0 || cost > fee) continue;
             cand[n] = a;
             weights[n] = w;
             ++n;
@@ -558,13 +566,16 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev Sampling weight (period trust x min(effective stake, cap)) of an evaluator that
-    ///      effectively serves `profileBit` with at least minStake, and its effective cost;
-    ///      weight 0 for any other.
-    function _servingWeight(Evaluator storage e, Filter memory f) internal view returns (uint256 w, uint256 cost) {
+    ///      could be drawn at all (effective stake >= minStake, effective serve mask meets
+    ///      `f.drawable`), with its effective cost and serve mask; weight 0 for any other.
+    function _samplingWeight(Evaluator storage e, Filter memory f)
+        internal
+        view
+        returns (uint256 w, uint256 cost, uint256 mask)
+    {
         uint256 stake;
-        uint256 mask;
         (stake, cost, mask) = _effective(e);
-        if (mask & f.profileBit == 0 || stake < f.minStake) return (0, cost);
+        if (mask & f.drawable == 0 || stake < f.minStake) return (0, cost, mask);
         w = _samplingTrust(e, f.period) * (stake < f.cap ? stake : f.cap);
     }
 

@@ -1,6 +1,7 @@
 /**
  * Hardhat Ignition module: PoQTestToken, the Settlement and Governance libraries,
- * ProfileRegistry (with every shipped profile in profiles/ registered), EvaluatorRegistry,
+ * ProfileRegistry (with the shipped profiles meant for money registered: `payingProfiles()`,
+ * never the uncalibrated profiles/default.json), EvaluatorRegistry,
  * ProofOfQuality, and a PoQTimelock that ends up holding every governance role:
  *
  * - ProofOfQuality: DEFAULT_ADMIN, GOVERNOR (parameters, randomness source), TREASURER
@@ -19,7 +20,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { keccak256, stringToBytes, zeroAddress } from "viem";
 import { toGovernanceTuple, toStakingTuple } from "../../oracle/contract/params.js";
-import { shippedProfiles } from "../../oracle/contract/shipped-profiles.js";
+import { payingProfiles } from "../../oracle/contract/shipped-profiles.js";
 import { DEFAULT_PROTOCOL_PARAMS, DEV_PROTOCOL_PARAMS } from "../../oracle/rules/index.js";
 
 const role = (name: string) => keccak256(stringToBytes(name));
@@ -48,7 +49,7 @@ export function poqModule(id: string, dev: boolean) {
       { libraries: { Settlement: settlement, Governance: governance } },
     );
     const bound = m.call(registry, "bindSettlement", [proofOfQuality]);
-    const registered = shippedProfiles().map((p) => m.call(profileRegistry, "register", [p.hash, p.uri], { id: `register_${p.name.replace(/[^A-Za-z0-9_]/g, "_")}` }));
+    const registered = payingProfiles().map((p) => m.call(profileRegistry, "register", [p.hash, p.uri], { id: `register_${p.name.replace(/[^A-Za-z0-9_]/g, "_")}` }));
 
     const timelock = m.contract("PoQTimelock", [timelockDelay, [admin], [zeroAddress]]);
     const handOver = (contract: typeof registry, roles: readonly (readonly [string, `0x${string}`])[], after: unknown[]) => {

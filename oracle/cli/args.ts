@@ -1,5 +1,6 @@
-import { isAddress, parseEther, type Address } from "viem";
+import { isAddress, parseEther, type Address, type Hex } from "viem";
 import { InputError } from "../core/errors.js";
+import { isNotForMoney } from "../contract/shipped-profiles.js";
 
 /** Checks an address flag; an error names the flag. */
 export function addressArg(flag: string, v: string): Address {
@@ -23,4 +24,18 @@ export function tokensArg(flag: string, v: string, o: { allowZero?: boolean } = 
 export function taskIdArg(v: string, what = "task id"): bigint {
   if (!/^\d+$/.test(v.trim())) throw new InputError(`${what} must be a number, got "${v}"`, { field: "task", reason: "malformed" });
   return BigInt(v.trim());
+}
+
+/**
+ * Refuses a profile that is not for money (the uncalibrated default profile) for on-chain use
+ * (`task create`, `register evaluator`): deployments never register it, so the contract would
+ * revert UnknownProfile. One line that says why and what to use instead.
+ */
+export function onChainProfileArg(flag: string, hash: Hex): Hex {
+  if (isNotForMoney(hash))
+    throw new InputError(
+      `${flag}: the default profile (${hash}, published uncalibrated weights) is not registered on chain because it is not for money (the contract reverts UnknownProfile); score offline with it (poq score --profile default) and name the calibrated profile on chain (the default of ${flag})`,
+      { field: flag.replace(/^--/, ""), reason: "not for money" },
+    );
+  return hash;
 }

@@ -1,7 +1,7 @@
 /**
  * Deploys the full PoQ stack (test token, linked libraries, ProfileRegistry,
  * EvaluatorRegistry, ProofOfQuality) on a Hardhat network connection, binds the registry to
- * ProofOfQuality and registers profiles: used by contract tests, the gas benchmark and local
+ * ProofOfQuality and registers profiles (by default the paying ones, like the deployment): used by contract tests, the gas benchmark and local
  * demos. The admin keeps every role here (tests change parameters directly); public networks
  * use the Ignition module (ignition/modules/PoQ.ts), which hands them to a TimelockController.
  */
@@ -9,7 +9,7 @@ import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
 import type { Address, Hex } from "viem";
 import { DEV_PROTOCOL_PARAMS, type ProtocolParams } from "../rules/index.js";
 import { toGovernanceTuple, toStakingTuple } from "./params.js";
-import { shippedProfiles } from "./shipped-profiles.js";
+import { payingProfiles } from "./shipped-profiles.js";
 
 export interface LocalStackOptions {
   /** Protocol parameters (default: DEV_PROTOCOL_PARAMS, the dev chain's short clocks). */
@@ -20,7 +20,7 @@ export interface LocalStackOptions {
   initialSupply?: bigint;
   /** Use an existing token instead of deploying PoQTestToken (e.g. a malicious test token). */
   tokenAddress?: Address;
-  /** Profile hashes to register (default: every shipped profile in profiles/). */
+  /** Profile hashes to register (default: the shipped profiles meant for money, `payingProfiles()`; never the default profile). */
   profiles?: readonly Hex[];
 }
 
@@ -46,7 +46,7 @@ export async function deployLocalStack(viem: HardhatViemHelpers, opts: LocalStac
     { libraries: { Settlement: settlement.address, Governance: governance.address } },
   );
   await registry.write.bindSettlement([poq.address]);
-  const profiles = opts.profiles ?? shippedProfiles().map((p) => p.hash);
+  const profiles = opts.profiles ?? payingProfiles().map((p) => p.hash);
   for (const h of profiles) await profileRegistry.write.register([h, `local:${h}`]);
   return { token, settlement, governance, profileRegistry, registry, poq, profiles: [...profiles] };
 }

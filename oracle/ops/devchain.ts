@@ -60,7 +60,7 @@ export interface Deployment {
   registry: Address;
   /** ProfileRegistry */
   profiles: Address;
-  /** Registered profile hashes (every shipped profile). */
+  /** Registered profile hashes (the paying profiles, payingProfiles()). */
   profileHashes: Hex[];
   deployBlock: bigint;
 }
@@ -78,7 +78,7 @@ export async function devChainAt(url: string): Promise<DevChain> {
 
 /**
  * Deploys the PoQ stack with deployLocalStack (the contract tests' deployment: token, linked
- * libraries, ProfileRegistry with every shipped profile, EvaluatorRegistry bound to
+ * libraries, ProfileRegistry with the paying profiles (never the default one), EvaluatorRegistry bound to
  * ProofOfQuality, DEV_PROTOCOL_PARAMS: activation delay 60 s, windows from 10 s) from the
  * connection's first account, then hands the whole token supply to `funder`, the key that
  * funds the demo's or test's actors.

@@ -64,6 +64,7 @@ export {
   votingWeight,
   memberState,
   candidates,
+  ALL_PROFILES,
   moveTrust,
   samplingTrust,
   slashEvaluator,

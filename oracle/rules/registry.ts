@@ -228,16 +228,22 @@ export function memberState(e: RegistryEvaluator, stakeCap: bigint): { trust: nu
   return { trust: e.trust, slashable: s < stakeCap ? s : stakeCap };
 }
 
+/** Every profile bit (ProfileRegistry ids 0..15): `activeMask` for callers that model no retired profile. */
+export const ALL_PROFILES = 0xffff;
+
 /**
- * `_candidates`: the evaluators a draw considers, in list order (holes, null, skipped): not
- * `exclude`, effective serve mask has `profileBit`, effective stake >= minStake — these make the
- * profile's serving weight — and, among them, effective cost <= fee: the candidates, each with
- * its sampling weight samplingTrust x min(effStake, stakeCap) (the trust the current trust
- * period began with: finalizing other tasks just before a draw cannot move the draw).
+ * `_candidates`, one pass over the list in list order (holes, null, skipped; `exclude`, the
+ * requester, skipped too). An evaluator is *drawable* when its effective stake is at least
+ * minStake and its effective serve mask meets the active profiles or the task's own
+ * (`activeMask | profileBit`): its sampling weight samplingTrust x min(effStake, stakeCap) (the
+ * trust the current trust period began with: finalizing other tasks just before a draw cannot
+ * move the draw) counts in the network weight, whatever its profile or cost. The drawable
+ * evaluators that serve `profileBit` at an effective cost <= fee are the candidates.
  *
  * @param list evaluators in the registry's list order (null: a hole left by an exit)
  * @param exclude list position to leave out (the requester), or -1
- * @returns positions in `list` and the weights, aligned, and the serving weight
+ * @param activeMask the ProfileRegistry's `activeMask` at the draw (default: every profile active)
+ * @returns positions in `list` and the weights, aligned, and the network weight
  */
 export function candidates(
   list: ReadonlyArray<RegistryEvaluator | null>,
@@ -246,22 +252,24 @@ export function candidates(
   exclude: number,
   now: number,
   p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod">,
-): { index: number[]; weights: bigint[]; servingWeight: bigint } {
+  activeMask: number = ALL_PROFILES,
+): { index: number[]; weights: bigint[]; networkWeight: bigint } {
   const index: number[] = [];
   const weights: bigint[] = [];
-  let servingWeight = 0n;
+  const drawable = activeMask | profileBit;
+  let networkWeight = 0n;
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
     if (e === null || e === undefined || i === exclude) continue;
     const eff = effectiveOf(e, now);
-    if ((eff.profiles & profileBit) === 0 || eff.stake < p.minStake) continue;
+    if ((eff.profiles & drawable) === 0 || eff.stake < p.minStake) continue;
     const w = BigInt(samplingTrust(e, now, p.trustPeriod)) * (eff.stake < p.stakeCap ? eff.stake : p.stakeCap);
-    servingWeight += w;
-    if (eff.cost > fee) continue;
+    networkWeight += w;
+    if ((eff.profiles & profileBit) === 0 || eff.cost > fee) continue;
     index.push(i);
     weights.push(w);
   }
-  return { index, weights, servingWeight };
+  return { index, weights, networkWeight };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { encodeAbiParameters, keccak256, type Hex } from "viem";
 import type { StakingParams } from "./constants.js";
-import { candidates, effectiveOf, samplingTrust, votingWeight, type RegistryEvaluator } from "./registry.js";
+import { ALL_PROFILES, candidates, effectiveOf, samplingTrust, votingWeight, type RegistryEvaluator } from "./registry.js";
 
 /** The uniform word for draw number `draw`: uint256(keccak256(abi.encode(seed, draw))). */
 export function drawWord(seed: Hex, draw: number): bigint {
@@ -45,12 +45,15 @@ export function sample(weights: readonly bigint[], k: number, seed: Hex): number
 /**
  * `EvaluatorRegistry.drawCommittee` without its side effects (see `lockMember`): the eligible
  * candidates (`candidates`); no committee when they hold less than `minEligibleBps` of the
- * profile's serving weight (a price only the requester's own cheap evaluators accept) or when
- * fewer than k can be drawn; else `sample` over their weights, and each member's voting weight
- * at the draw (`votingWeight` of its trust and effective stake), which the task keeps.
+ * network weight (every drawable evaluator but the requester, whatever its profile or cost: a
+ * price only the requester's own cheap evaluators accept, or a profile only they serve, makes
+ * no committee) or when fewer than k can be drawn; else `sample` over their weights, and each
+ * member's voting weight at the draw (`votingWeight` of its trust and effective stake), which
+ * the task keeps.
  *
  * @param list evaluators in the registry's list order (null: a hole)
  * @param exclude list position of the requester (never drawn), or -1
+ * @param activeMask the ProfileRegistry's `activeMask` at the draw (default: every profile active)
  * @returns list positions of the k members in draw order and their voting weights, or null
  */
 export function drawCommittee(
@@ -63,11 +66,12 @@ export function drawCommittee(
   now: number,
   p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod">,
   minEligibleBps: number,
+  activeMask: number = ALL_PROFILES,
 ): { members: number[]; weights: bigint[] } | null {
-  const c = candidates(list, profileBit, fee, exclude, now, p);
+  const c = candidates(list, profileBit, fee, exclude, now, p, activeMask);
   let eligible = 0n;
   for (const w of c.weights) eligible += w;
-  if (eligible * 10_000n < c.servingWeight * BigInt(minEligibleBps)) return null;
+  if (eligible * 10_000n < c.networkWeight * BigInt(minEligibleBps)) return null;
   const picked = sample(c.weights, k, seed);
   if (picked.length < k) return null;
   const members = picked.map((i) => c.index[i]!);

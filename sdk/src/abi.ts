@@ -3447,7 +3447,7 @@ export const evaluatorRegistryAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "servingWeight",
+        "name": "networkWeight",
         "type": "uint256"
       }
     ],

@@ -1,12 +1,12 @@
 /**
- * Attack 9: slashing honest evaluators by withholding a task's texts. A requester names a
+ * Attack 10: slashing honest evaluators by withholding a task's texts. A requester names a
  * query (or output) hash whose text it never publishes, or publishes something that does not
  * match it. Before abstentions, an honest member could not score such a task, stayed silent and
  * was slashed (and its slash went to whoever "revealed", e.g. the requester's own sybils); the
  * requester got its escrow back and lost only the protocol fee. Now a member that cannot score
  * reveals an abstention (a committed empty score list): it is never slashed; when abstainers hold
  * at least half of the revealed weight the task is void and the requester pays every revealer's
- * fee. docs/contract.md ("Abstaining", threat model row 9) names the rules.
+ * fee. docs/contract.md ("Abstaining", threat model row 10) names the rules.
  */
 import { describe, expect, it } from "vitest";
 import { parseEventLogs, type Address } from "viem";
@@ -27,7 +27,7 @@ async function settledEvents(c: Chain, hash: `0x${string}`) {
   };
 }
 
-describe("attack 9: slashing honest evaluators by withholding a task's texts", () => {
+describe("attack 10: slashing honest evaluators by withholding a task's texts", () => {
   it("before: members that cannot score and stay silent are slashed while the requester loses only the protocol fee; now: they abstain, nobody is slashed and the requester pays every fee", async () => {
     const c = await setupChain();
     const evals = await c.evaluators(5);

@@ -8,8 +8,10 @@ import { checkJournal, deployPoQ } from "../../oracle/contract/deploy.js";
 import { loadDeployment, parseDeployment } from "../../oracle/contract/deployments.js";
 import { poqTestTokenAbi, proofOfQualityAbi, randomnessSourceAbi } from "../../oracle/contract/abi.js";
 import { renderAbiFile, ABI_FILE } from "../../scripts/export-abi.js";
-import { DEV_PROTOCOL_PARAMS } from "../../oracle/rules/index.js";
-import { shippedProfiles } from "../../oracle/contract/shipped-profiles.js";
+import { keccak256, toHex, zeroAddress } from "viem";
+import { DEV_PROTOCOL_PARAMS, Family, Rule } from "../../oracle/rules/index.js";
+import { payingProfiles, shippedProfiles } from "../../oracle/contract/shipped-profiles.js";
+import { defaultProfile, profileHash } from "../../oracle/scoring/profile.js";
 import { PoqError } from "../../oracle/core/errors.js";
 
 describe("deploy path", () => {
@@ -47,8 +49,28 @@ describe("deploy path", () => {
     // the in-process network is chain 31337: the dev parameters (short clocks)
     expect((await poq.read.params()).tasks.minK).toBe(DEV_PROTOCOL_PARAMS.governance.tasks.minK);
     expect((await registry.read.params()).activationDelay).toBe(DEV_PROTOCOL_PARAMS.staking.activationDelay);
-    // every shipped profile is registered and active
-    for (const p of shippedProfiles()) expect((await profiles.read.getProfile([p.hash])).active).toBe(true);
+    // the profiles meant for money are registered and active; the uncalibrated default is not
+    // registered at all (not for money): a task naming it reverts UnknownProfile (attack 9)
+    const paying = payingProfiles();
+    expect(paying.map((p) => p.name)).toEqual(["calibrated"]);
+    for (const p of paying) expect((await profiles.read.getProfile([p.hash])).active).toBe(true);
+    const def = shippedProfiles().find((p) => p.name === "default")!;
+    expect(def.hash).toBe(profileHash(defaultProfile()));
+    expect((await profiles.read.getProfile([def.hash])).registered).toBe(false);
+    expect(await profiles.read.profileCount()).toBe(BigInt(paying.length));
+    {
+      const [w] = await conn.viem.getWalletClients();
+      const token = await conn.viem.getContractAt("PoQTestToken", loaded.token);
+      await poq.write.registerNode([w!.account.address, keccak256(toHex("model"))]);
+      await token.write.approve([poq.address, 2n ** 256n - 1n]);
+      const spec = (profileHash: `0x${string}`) => ({
+        family: Family.QA, rule: Rule.MEDIAN, k: 3, commitWindow: 60, revealWindow: 60, nodeBudget: 10n * 10n ** 18n, evalBudget: 3n * 10n ** 18n,
+        queryHash: keccak256(toHex("q")), profileHash, refundTo: zeroAddress, nodes: [w!.account.address], outputHashes: [keccak256(toHex("o"))],
+      });
+      await conn.viem.assertions.revertWithCustomErrorWithArgs(poq.write.createTask([spec(def.hash)]), poq, "UnknownProfile", [def.hash]);
+      await poq.write.createTask([spec(paying[0]!.hash)]); // the same spec naming the calibrated profile is accepted
+      expect(await poq.read.taskCount()).toBe(1n);
+    }
     // governance roles sit with the timelock; the deployer keeps only the guardian's pause
     const [admin] = await conn.viem.getWalletClients();
     const me = admin!.account.address;

@@ -51,8 +51,8 @@ async function peek(c: Chain, taskId: bigint, before?: () => Promise<void>) {
 }
 
 async function samplingWeights(c: Chain, fee: bigint, exclude: Address) {
-  const [cand, w, serving] = await c.registry.read.candidates([1n, fee, exclude]);
-  return { cand: [...cand], w: [...w], serving };
+  const [cand, w, network] = await c.registry.read.candidates([1n, fee, exclude]);
+  return { cand: [...cand], w: [...w], network };
 }
 
 /**
@@ -379,16 +379,16 @@ describe("RT-5 fewer than 3 revealers: no gain from silence, and slashes are cap
 });
 
 describe("RT-6 the cost filter no longer lets a requester pick an all-sybil committee", () => {
-  it("fee = minFeePerMember leaves only the requester's 3 sybils eligible, 3.6% of the serving weight (< 50%): every draw cancels, nodes never meet the sybils, and each try costs the requester the protocol fee (5 x 2.106)", async () => {
+  it("fee = minFeePerMember leaves only the requester's 3 sybils eligible, 3.6% of the network weight (< 50%): every draw cancels, nodes never meet the sybils, and each try costs the requester the protocol fee (5 x 2.106)", async () => {
     const c = await setupChain();
     const nodes = await c.nodes(2);
     const requester = (await c.actor(1)).address;
     await c.evaluators(8, 1_000n * E18, 1n * E18);
     const sybils = await c.evaluators(3, P.staking.minStake, T.minFeePerMember, { first: 700 });
-    const { cand, w, serving } = await samplingWeights(c, T.minFeePerMember, requester);
+    const { cand, w, network } = await samplingWeights(c, T.minFeePerMember, requester);
     expect(new Set(cand)).toEqual(new Set(sybils));
     const eligible = w.reduce((a, b) => a + b, 0n);
-    expect((eligible * 10_000n) / serving).toBe(361n); // 300 / 8300 of the weight, minEligibleBps 5000
+    expect((eligible * 10_000n) / network).toBe(361n); // 300 / 8300 of the weight, minEligibleBps 5000
     const bal0 = await c.token.read.balanceOf([requester]);
     const s = c.spec(nodes, { k: 3, rule: Rule.MEDIAN, nodeBudget: 100n * E18, evalBudget: 3n * T.minFeePerMember });
     for (let i = 0; i < 5; i++) {
@@ -619,7 +619,7 @@ describe("RT-10 the slash lever is closed too", () => {
 });
 
 describe("RT-11 never-drawn expensive stake can no longer veto a profile", () => {
-  it("cost 2^96-1 is refused; at maxCost the attacker's 2 x 10,000 tokens (2/3 of the serving weight) are eligible for a task paying 100 a member: the draw succeeds instead of cancelling, and the attacker's seats must work", async () => {
+  it("cost 2^96-1 is refused; at maxCost the attacker's 2 x 10,000 tokens (2/3 of the network weight) are eligible for a task paying 100 a member: the draw succeeds instead of cancelling, and the attacker's seats must work", async () => {
     const c = await setupChain();
     const nodes = await c.nodes(1);
     const requester = (await c.actor(1)).address;
@@ -635,7 +635,7 @@ describe("RT-11 never-drawn expensive stake can no longer veto a profile", () =>
     await conservedOk(c);
   });
 
-  it("TODO(RT-11 residual): evaluators at maxCost holding 2/3 of a profile's serving weight still cancel every task priced below maxCost (1 token a member): requesters lose the protocol fee (3 x 2.16) or must pay 10 a member; the attacker's 20,000 tokens are never at risk", async () => {
+  it("TODO(RT-11 residual): evaluators at maxCost holding 2/3 of the network weight still cancel every task priced below maxCost (1 token a member): requesters lose the protocol fee (3 x 2.16) or must pay 10 a member; the attacker's 20,000 tokens are never at risk", async () => {
     const c = await setupChain();
     const nodes = await c.nodes(1);
     const requester = (await c.actor(1)).address;

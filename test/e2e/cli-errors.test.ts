@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { generatePrivateKey } from "viem/accounts";
 import { runCli } from "../../oracle/ops/cli-runner.js";
+import { defaultProfile, profileHash } from "../../oracle/scoring/profile.js";
 
 /**
  * A fatal start-up error ends `poq worker` at once: one line naming the problem, no stack
@@ -68,6 +69,22 @@ describe("CLI errors without a chain", () => {
     expect(r.stderr).not.toMatch(/sends a transaction/);
     expect(r.stderr.split("\n")).toHaveLength(2);
   }, 40_000);
+
+  it("the default profile (by name or hash) is refused for tasks and evaluator registrations: not registered on chain because it is not for money", async () => {
+    const hash = profileHash(defaultProfile());
+    const runs = [
+      ["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--profile", "default"],
+      ["task", "create", "--in", "test/fixtures/e2e/tasks.jsonl", "--profile", hash],
+      ["register", "evaluator", "--stake", "100", "--cost", "1", "--profile", "calibrated", "--profile", "default"],
+    ];
+    for (const args of runs) {
+      const r = await runCli(args, { ...noKeys, POQ_RPC_URL: "http://127.0.0.1:9999" }, 30_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `poq: --profile: the default profile (${hash}, published uncalibrated weights) is not registered on chain because it is not for money (the contract reverts UnknownProfile); score offline with it (poq score --profile default) and name the calibrated profile on chain (the default of --profile)\n`,
+      );
+    }
+  }, 120_000);
 
   it("--debug adds the stack trace", async () => {
     const r = await runCli(["task", "show", "abc", "--debug"], noKeys, 30_000);

@@ -29,10 +29,12 @@ const prefix = uniquePrefix();
 const redis = redisConnection(REDIS_URL);
 let encoder: Awaited<ReturnType<typeof loadUseLite>>;
 let provider: EIP1193Provider;
+let viem: Awaited<ReturnType<typeof network.create>>["viem"];
 
 beforeAll(async () => {
   const conn = await network.create();
   provider = conn.provider as unknown as EIP1193Provider;
+  viem = conn.viem;
   s = await setupStackOn({ client: (await conn.viem.getPublicClient()) as unknown as PublicClient, provider, viem: conn.viem }, 3);
   // The worker's RPC goes through a switch so a test can take it down.
   const flaky = createPublicClient({
@@ -115,9 +117,8 @@ describe("worker bad input", () => {
   it("abstains (never silent, never slashed) on a task under a profile the keys declare but the worker does not load, and on a tampered query; those tasks are void and every member is paid its fee", async () => {
     // A second profile, registered on chain and declared by the keys; this worker loads only the paying one.
     const other = keccak256(toHex("poq.test.profile-this-worker-does-not-load"));
-    const [admin] = await s.dc.viem!.getWalletClients();
-    const profiles = await s.dc.viem!.getContractAt("ProfileRegistry", s.dep.profiles);
-    await profiles.write.register([other, "local:unloaded"], { account: admin!.account });
+    // (Governance registers it; not the default profile: that one is not for money and never registered.)
+    await (await viem.getContractAt("ProfileRegistry", s.dep.profiles)).write.register([other, "test:not-loaded"]);
     for (const e of s.evaluators) await s.actions(e).setProfiles([s.profileHash, other]);
     await activateRegistrations({ client: s.dc.client, provider }, s.dep.registry);
     const stakesBefore = await Promise.all(s.evaluators.map((e) => s.reader.getEvaluator(e.address)));

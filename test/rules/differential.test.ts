@@ -36,6 +36,7 @@ import {
   RULES,
   sample,
   setCost,
+  setProfiles,
   settleTask,
   TaskStatus,
   unpackScores,
@@ -238,6 +239,19 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       return { rc, now: Number((await c.publicClient.getBlock({ blockNumber: rc.blockNumber })).timestamp) };
     };
 
+    // three profiles (ids 0, 1, 2: bits 1, 2, 4): most evaluators serve the first, some the
+    // second too or only, a few only the third, which is retired a third of the way through; the
+    // network weight (the denominator of minEligibleBps) counts every drawable evaluator
+    const P = [c.profiles[0]!, keccak256(toHex("poq.test-profile-2")), keccak256(toHex("poq.test-profile-3"))];
+    for (const h of P.slice(1)) await c.profileRegistry.write.register([h, `test:${h}`]);
+    let retired = false;
+    const randomMask = () => {
+      const x = r.next();
+      return x < 0.3 ? 1 : x < 0.8 ? 3 : x < 0.9 || retired ? 2 : 4;
+    };
+    const hashesOf = (mask: number) => P.filter((_, i) => (mask >> i) & 1);
+    const activeMask = async () => Number(await c.profileRegistry.read.activeMask());
+
     // the mirror's registry: list order = registration order (nobody exits here)
     const addrs: Address[] = [];
     const mirror = new Map<Address, RegistryEvaluator>();
@@ -245,11 +259,12 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       const a = (await c.actor(n)).address;
       const stake = r.big(100n, 3_000n) * E18;
       const cost = r.big(0n, 40n) * (E18 / 10n);
-      const { now } = await blockTime(await c.registry.write.register([stake, cost, [c.profiles[0]!]], { account: a }));
+      const mask = randomMask();
+      const { now } = await blockTime(await c.registry.write.register([stake, cost, hashesOf(mask)], { account: a }));
       addrs.push(a);
-      mirror.set(a, registerEvaluator(S, stake, cost, 1, now));
+      mirror.set(a, registerEvaluator(S, stake, cost, mask, now));
     }
-    for (let i = 0; i < 12; i++) await register(100 + i);
+    for (let i = 0; i < 14; i++) await register(100 + i);
     await c.activate();
     const nodes = await c.nodes(6);
     const outsider = (await c.actor(1)).address;
@@ -270,13 +285,18 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
     let abstainTasks = 0;
     let voidTasks = 0;
     let thresholdCancels = 0;
+    let secondProfileDraws = 0;
     for (let task = 0; task < TASKS; task++) {
       // registry changes that only count after the activation delay
       if (task % 6 === 5) {
         const a = r.pick(addrs);
         const e = mirror.get(a)!;
-        const what = r.int(0, 2);
-        if (what === 0) {
+        const what = r.int(0, 3);
+        if (what === 3) {
+          const mask = randomMask();
+          const { now } = await blockTime(await c.registry.write.setProfiles([hashesOf(mask)], { account: a }));
+          mirror.set(a, setProfiles(e, mask, now, S));
+        } else if (what === 0) {
           const amt = r.big(1n, 800n) * E18;
           const { now } = await blockTime(await c.registry.write.addStake([amt], { account: a }));
           mirror.set(a, addStake(e, amt, now, S));
@@ -291,6 +311,10 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
         }
       }
       if (task === Math.floor(TASKS / 2)) await register(200); // a newcomer at initialTrust, last in the list
+      if (task === Math.floor(TASKS / 3)) {
+        await c.profileRegistry.write.retire([P[2]!]); // its only servers leave the network weight at once
+        retired = true;
+      }
       await c.warp(r.pick([1, 5, 30, 61, 400, 1_800, 3_600]));
 
       // the task: random price (the cost filter binds), k >= minK, sometimes an evaluator as requester
@@ -310,6 +334,7 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
         revealWindow: r.int(10, 100),
         queryHash: keccak256(toHex(`q${task}`)),
         refundTo: r.next() < 0.3 ? outsider : "0x0000000000000000000000000000000000000000",
+        profileHash: r.next() < 0.8 ? P[0]! : P[1]!,
       });
       const [, , treasuryBefore] = await c.poq.read.totals();
       const createHash = await c.poq.write.createTask([spec], { account: requester });
@@ -323,24 +348,25 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       // the draw: candidates view and the drawn committee against the mirror
       const profileBit = 1 << Number(t0.profileId);
       const exclude = addrs.indexOf(requester);
+      const active = await activeMask();
       const { rc, now: drawNow } = await blockTime(await c.poq.write.drawCommittee([taskId]));
       const minEligible = params.governance.tasks.minEligibleBps;
       const predicted = (() => {
         const [ev] = parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "CommitteeSampled" });
-        // without a committee the seed does not matter: too few candidates, or too little of the profile's weight
-        if (!ev) return { ev: null, draw: drawCommittee(list(), profileBit, fee, exclude, k, keccak256("0x00"), drawNow, S, minEligible) };
-        return { ev, draw: drawCommittee(list(), profileBit, fee, exclude, k, ev.args.seed, drawNow, S, minEligible) };
+        // without a committee the seed does not matter: too few candidates, or too little of the network's weight
+        if (!ev) return { ev: null, draw: drawCommittee(list(), profileBit, fee, exclude, k, keccak256("0x00"), drawNow, S, minEligible, active) };
+        return { ev, draw: drawCommittee(list(), profileBit, fee, exclude, k, ev.args.seed, drawNow, S, minEligible, active) };
       })();
       if (!predicted.ev) {
         // cancelled: the mirror must find fewer than k candidates (the seed does not matter then)
         const [cancel] = parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "TaskCancelled" });
         expect(cancel, `task ${task}: neither drawn nor cancelled`).toBeDefined();
         expect(predicted.draw, `task ${task}: the mirror draws a committee the contract cancelled`).toBeNull();
-        const cand = candidates(list(), profileBit, fee, exclude, drawNow, S);
+        const cand = candidates(list(), profileBit, fee, exclude, drawNow, S, active);
         const eligible = cand.weights.reduce((a, b) => a + b, 0n);
         if (cand.index.length >= k) {
-          thresholdCancels++; // enough candidates, too little of the profile's weight
-          expect(eligible * 10_000n).toBeLessThan(cand.servingWeight * BigInt(minEligible));
+          thresholdCancels++; // enough candidates, too little of the network's weight
+          expect(eligible * 10_000n).toBeLessThan(cand.networkWeight * BigInt(minEligible));
         }
         expect(cancel!.args.refund).toBe(nodeBudget + fee * BigInt(k));
         expect((await c.poq.read.getTask([taskId])).status).toBe(TaskStatus.CANCELLED);
@@ -349,6 +375,7 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
         continue;
       }
       drawn++;
+      if (profileBit === 2) secondProfileDraws++;
       expect(predicted.draw, `task ${task}: committee`).not.toBeNull();
       const members = predicted.draw!.members.map((i) => addrs[i]!);
       const weights = predicted.draw!.weights;
@@ -359,12 +386,12 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       const [, , chainWeights] = await c.poq.read.getCommittee([taskId]);
       expect([...chainWeights], `task ${task}: voting weights fixed at the draw`).toEqual(weights);
       // the candidates view agrees with the mirror's filter and weights (read in a block at draw time + 1s at most)
-      const [viewCand, viewW, viewServing] = await c.registry.read.candidates([BigInt(profileBit), fee, requester]);
+      const [viewCand, viewW, viewNetwork] = await c.registry.read.candidates([BigInt(profileBit), fee, requester]);
       const viewNow = Number((await c.publicClient.getBlock()).timestamp);
-      const mc = candidates(list(), profileBit, fee, exclude, viewNow, S);
+      const mc = candidates(list(), profileBit, fee, exclude, viewNow, S, await activeMask());
       expect([...viewCand]).toEqual(mc.index.map((i) => addrs[i]!));
       expect([...viewW]).toEqual(mc.weights);
-      expect(viewServing).toBe(mc.servingWeight);
+      expect(viewNetwork).toBe(mc.networkWeight);
 
       // behaviour: reveal, commit only, or absent
       const scores = randomScores(r, k, m);
@@ -441,7 +468,7 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       expect(bal.registryBalance, tag).toBe(bal.staked);
     }
     // the random walk must have exercised every branch it claims to test
-    const seen = { drawn, cancelled, thresholdCancels, capped, slashedTasks, burnedTasks, abstainTasks, voidTasks };
+    const seen = { drawn, cancelled, thresholdCancels, secondProfileDraws, capped, slashedTasks, burnedTasks, abstainTasks, voidTasks };
     expect(drawn, JSON.stringify(seen)).toBeGreaterThan(TASKS * 0.5);
     expect(cancelled, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(capped, JSON.stringify(seen)).toBeGreaterThan(0);
@@ -450,5 +477,6 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
     expect(thresholdCancels, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(abstainTasks, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(voidTasks, JSON.stringify(seen)).toBeGreaterThan(0);
+    expect(secondProfileDraws, JSON.stringify(seen)).toBeGreaterThan(0);
   });
 });

@@ -308,15 +308,39 @@ describe("sampling and packing", () => {
     expect(c.weights).toEqual(c.members.map(() => votingWeight(S.initialTrust, 1_000n * E18, S.stakeCap)));
     expect(drawCommittee(list, 1, E18, 0, 3, seed, 0, S, 0)).toBeNull(); // the requester is excluded: 2 left
   });
-  it("drawCommittee cancels a price only evaluators holding < minEligibleBps of the profile's weight accept", () => {
+  it("drawCommittee cancels a price only evaluators holding < minEligibleBps of the network's weight accept", () => {
     // three cheap sybils at minStake, two honest members at 1000 tokens declaring 2 tokens
     const sybil = ev({ stake: S.minStake, effStake: S.minStake, effCost: 0n, cost: 0n });
     const list = [sybil, sybil, sybil, ev({ effCost: 2n * E18 }), ev({ effCost: 2n * E18 })];
-    // sybils hold 300 / 2300 = 13% of the serving weight
+    // sybils hold 300 / 2300 = 13% of the network weight
     expect(drawCommittee(list, 1, E18 / 10n, -1, 3, seed, 0, S, 5_000)).toBeNull();
     expect(drawCommittee(list, 1, E18 / 10n, -1, 3, seed, 0, S, 1_000)).not.toBeNull();
     expect(drawCommittee(list, 1, 2n * E18, -1, 3, seed, 0, S, 5_000)).not.toBeNull(); // at the honest price everyone fits
-    expect(candidates(list, 1, E18 / 10n, -1, 0, S).servingWeight).toBe(BigInt(S.initialTrust) * 2_300n * E18);
+    expect(candidates(list, 1, E18 / 10n, -1, 0, S).networkWeight).toBe(BigInt(S.initialTrust) * 2_300n * E18);
+  });
+  it("drawCommittee measures the eligible weight against the whole network (any profile, any cost), not the profile's servers", () => {
+    // three sybils alone on profile bit 2 (1000 tokens each), five honest on bit 1 (1000 each)
+    const sybil = ev({ effProfiles: 2 });
+    const honest = ev();
+    const list = [honest, honest, honest, honest, honest, sybil, sybil, sybil];
+    const c = candidates(list, 2, E18, -1, 0, S);
+    expect(c.index).toEqual([5, 6, 7]);
+    expect(c.networkWeight).toBe(BigInt(S.initialTrust) * 8_000n * E18); // 3,000 of 8,000: 37.5%
+    expect(drawCommittee(list, 2, E18, -1, 3, seed, 0, S, 5_000)).toBeNull(); // before: the three sybils, the whole serving set
+    expect(drawCommittee(list, 2, E18, -1, 3, seed, 0, S, 3_000)!.members.sort()).toEqual([5, 6, 7]);
+    // once two honest evaluators serve bit 2 too, 5,000 of 8,000 is eligible: tasks draw
+    const moved = [ev({ effProfiles: 3 }), ev({ effProfiles: 3 }), honest, honest, honest, sybil, sybil, sybil];
+    expect(drawCommittee(list.map((e, i) => moved[i] ?? e), 2, E18, -1, 3, seed, 0, S, 5_000)).not.toBeNull();
+  });
+  it("the network weight leaves out the requester, evaluators under minStake and those serving only retired profiles (unless the task's own)", () => {
+    const list = [ev(), ev({ effProfiles: 4 }), ev({ effStake: S.minStake - 1n, effProfiles: 2 }), ev({ effProfiles: 2 }), ev({ effProfiles: 8 })];
+    const w = BigInt(S.initialTrust) * 1_000n * E18;
+    expect(candidates(list, 1, E18, -1, 0, S).networkWeight).toBe(4n * w); // every profile active: 0, 1, 3, 4
+    expect(candidates(list, 1, E18, -1, 0, S, 0b011).networkWeight).toBe(2n * w); // bits 4 and 8 retired: 0, 3
+    expect(candidates(list, 1, E18, 3, 0, S, 0b011).networkWeight).toBe(w); // 3 is the requester
+    // a task whose profile (bit 4) was retired after its creation still counts that profile's servers
+    const c = candidates(list, 4, E18, -1, 0, S, 0b011);
+    expect([c.index, c.networkWeight]).toEqual([[1], 3n * w]);
   });
   it("round-trips packed scores", () => {
     const s = [0, 1, 10_000, 9_999, 42];

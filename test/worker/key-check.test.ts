@@ -6,6 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { fund } from "../../oracle/ops/devchain.js";
 import { checkEvaluatorKeys, warnUnreadyKeys } from "../../oracle/worker/key-check.js";
 import { setupStackOn } from "../e2e/harness.js";
+import { defaultProfile, profileHash } from "../../oracle/scoring/profile.js";
 
 /** A worker says at start which of its keys cannot serve (real contracts, in-process network). */
 describe("worker key check", () => {
@@ -25,7 +26,8 @@ describe("worker key check", () => {
     expect(r[2]!.problems).toEqual([expect.stringMatching(/^not a registered evaluator/), expect.stringMatching(/holds no ether/)]);
 
     // A worker loading a profile the key does not serve, and a key serving one the worker does not load.
-    const other = (await s.reader.profiles()).map((p) => p.hash).find((h) => h !== s.profileHash)!;
+    // (the default profile: a worker may load it, as config "profiles" allows; it is never registered on chain)
+    const other = profileHash(defaultProfile());
     const [both] = await checkEvaluatorKeys(s.reader, client, [ready], [s.profileHash, other]);
     expect(both!.problems).toEqual([expect.stringMatching(new RegExp(`^does not serve profile\\(s\\) ${other}`))]);
     const [none] = await checkEvaluatorKeys(s.reader, client, [ready], []);

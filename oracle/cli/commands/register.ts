@@ -5,14 +5,14 @@ import { RevertError } from "../../chain/errors.js";
 import { InputError } from "../../core/errors.js";
 import { profileHash } from "../../scoring/profile.js";
 import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
-import { addressArg, tokensArg } from "../args.js";
+import { addressArg, onChainProfileArg, tokensArg } from "../args.js";
 import { cliContext, cliSigner, formatUtc, toJson, type CliContext } from "../../sdk/context.js";
 import { CONFIG_HELP } from "../help.js";
 
 /** --profile values (files, names or hashes) to hashes; none: the paying profile. */
 async function profileHashes(list: string[]): Promise<Hex[]> {
   if (list.length === 0) return [profileHash(await payingProfile())];
-  return Promise.all(list.map(async (p) => (isHex(p) && p.length === 66 ? (p as Hex) : profileHash(await resolveProfile(p)))));
+  return Promise.all(list.map(async (p) => onChainProfileArg("--profile", isHex(p) && p.length === 66 ? (p as Hex) : profileHash(await resolveProfile(p)))));
 }
 
 /** One line that names the unknown profile and what is registered. */
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .description("approve and bond --stake tokens in the EvaluatorRegistry, declare the --cost charged a task and the --profile(s) served; the first configured key signs")
     .requiredOption("--stake <tokens>", "tokens to bond (at least the registry's minimum stake)")
     .requiredOption("--cost <tokens>", "tokens charged per task (sampled only for tasks paying at least this a member)")
-    .option("--profile <file|name|hash...>", "scoring profiles served (files, \"calibrated\"/\"default\", or registered hashes; default: the paying, calibrated profile); the worker must load each", (v: string, acc: string[] = []) => [...acc, v])
+    .option("--profile <file|name|hash...>", "scoring profiles served (files, \"calibrated\", or registered hashes; default: the paying, calibrated profile; \"default\" is not for money and not registered); the worker must load each", (v: string, acc: string[] = []) => [...acc, v])
     .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
     .action(async (o: { stake: string; cost: string; profile?: string[]; config?: string; json?: boolean }) => {

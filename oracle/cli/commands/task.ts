@@ -9,7 +9,7 @@ import { profileHash } from "../../scoring/profile.js";
 import { payingProfile, resolveProfile } from "../../scoring/paying-profile.js";
 import type { GovernanceParams } from "../../rules/constants.js";
 import { chainNow } from "../../chain/clock.js";
-import { addressArg, tokensArg, taskIdArg } from "../args.js";
+import { addressArg, onChainProfileArg, tokensArg, taskIdArg } from "../args.js";
 import { CONFIG_HELP } from "../help.js";
 
 interface CreateOpts {
@@ -39,11 +39,15 @@ function parseNodes(s: string | undefined): Record<string, Address> {
   return out;
 }
 
-/** --profile: a keccak256 hash, a name ("calibrated", "default") or a profile file; default: the paying profile. */
+/**
+ * --profile: a keccak256 hash, a name ("calibrated") or a profile file; default: the paying
+ * profile. The default profile (by name or hash) is refused: it is not for money and no
+ * deployment registers it.
+ */
 async function resolveProfileHash(p: string | undefined): Promise<Hex> {
   if (!p) return profileHash(await payingProfile());
-  if (isHex(p) && p.length === 66) return p;
-  return profileHash(await resolveProfile(p));
+  if (isHex(p) && p.length === 66) return onChainProfileArg("--profile", p);
+  return onChainProfileArg("--profile", profileHash(await resolveProfile(p)));
 }
 
 function intArg(flag: string, v: string, min = 1): number {
@@ -86,7 +90,7 @@ export function register(program: Command): void {
     .option("--commit-window <sec>", "seconds from the committee draw to the commit deadline", "600")
     .option("--reveal-window <sec>", "seconds from the commit deadline to the reveal deadline", "600")
     .option("--refund-to <address>", "where refunds are credited (default: the signing key)")
-    .option("--profile <file|name|hash>", "scoring profile: a file, \"calibrated\" or \"default\", or a keccak256 hash (default: the paying, calibrated profile)")
+    .option("--profile <file|name|hash>", "scoring profile registered on chain: a file, \"calibrated\", or a keccak256 hash (default: the paying, calibrated profile; \"default\" is not for money and not registered)")
     .option("--nodes <map>", "name=0xADDRESS,... for node names used in the task file")
     .option("--batch <n>", "tasks created (and drawn) per transaction (one approval for all; multicall)", "16")
     .option("--no-draw", "leave the tasks pending (any evaluator worker draws them in a later block)")
@@ -146,7 +150,7 @@ export function register(program: Command): void {
       const minEligible = Number((gov.tasks as { minEligibleBps?: number }).minEligibleBps ?? 0);
       const cancelReason =
         `no committee: fewer than ${k} evaluators serving the profile take ${formatEther(fee)} a member` +
-        (minEligible > 0 ? `, or those that do hold under ${minEligible / 100}% of the profile's evaluator weight` : "");
+        (minEligible > 0 ? `, or those that do hold under ${minEligible / 100}% of the weight of all evaluators (any profile, any cost)` : "");
       for (const c of created) {
         if (c.status === "open") process.stdout.write(`committee of task ${c.taskId}: ${c.committee.join(", ")}\n`);
         else if (c.status === "cancelled") process.stdout.write(`task ${c.taskId} CANCELLED: ${cancelReason}; ${formatEther(c.refund ?? 0n)} refunded (poq claim)\n`);
