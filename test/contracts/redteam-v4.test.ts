@@ -198,6 +198,35 @@ describe("V4-3 an abstention removes the outlier check (fewer than 3 scorers)", 
   });
 });
 
+describe("V4-3c RT-12 (two colluders, 2 of 3 seats) no longer costs the silent partner anything", () => {
+  it("FINDING: k = 3 equal weights: colluder a scores 0, colluder b ABSTAINS instead of staying silent, honest h scores 9000: consensus 0 (node paid 0, not 80) as with silence, but b loses no stake (silent: 100 slashed and burned) and no trust (silent: 4000); a is paid its fee", async () => {
+    const c = await setupChain();
+    await c.evaluators(3);
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes);
+    const snap = await c.networkHelpers.takeSnapshot();
+    const silent = await c.createTask(requester, s);
+    await c.play(silent.taskId, silent.members, [[0, 0], undefined, [9_000, 9_000]]);
+    const a = await settled(c, await c.finalize(silent.taskId));
+    expect((await c.poq.read.getConsensus([silent.taskId]))[1]).toEqual([0, 0]);
+    expect(a.members[1]!.slashed).toBe(100n * E18);
+    expect(a.members[1]!.newTrust).toBe(4_000n);
+    await snap.restore();
+
+    const t = await c.createTask(requester, s);
+    expect(t.members).toEqual(silent.members);
+    await c.play(t.taskId, t.members, [[0, 0], ABSTAIN, [9_000, 9_000]]);
+    const r = await settled(c, await c.finalize(t.taskId));
+    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([0, 0]);
+    expect(r.members[1]!.slashed).toBe(0n);
+    expect(r.members[1]!.newTrust).toBe(5_000n);
+    expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 0n, 2n * E18]);
+    expect(await nodePending(c, nodes)).toBe(0n);
+    await conservedOk(c);
+  });
+});
+
 describe("V4-4 selective text availability: 40% of the seats capture a task", () => {
   it("FINDING: k = 5 equal weights, texts kept from 2 honest members (they abstain): 2 sybils scoring 0 outvote the 1 honest scorer (9000) among the 3 scorers; consensus 0 (node paid 0, not 80); honest scorer and both abstainers paid 0 with trust 4500; sybils paid 2 each, trust 5500; the requester gets 106 back", async () => {
     const c = await setupChain();
