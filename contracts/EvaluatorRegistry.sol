@@ -610,13 +610,17 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev Takes up to `amount` from the declared stake, then unbonding. The lower stake
-    ///      reaches sampling at `slashAt`, `activationDelay` after the first slash still pending:
-    ///      never at the moment someone chooses to finalize (a finalization just before a
-    ///      visible draw would otherwise re-roll it), and never later than that (the
-    ///      evaluator's own changes cannot postpone it, unlike `pendingAt`).
+    ///      reaches sampling at `slashAt`, `activationDelay` after the slash: never at the moment
+    ///      someone chooses to finalize (a finalization just before a visible draw would
+    ///      otherwise re-roll it), and never later than that (the evaluator's own changes cannot
+    ///      postpone it, unlike `pendingAt`). At most one slash per `activationDelay`: while one
+    ///      matures, further misses take no stake (they still cost trust and fees), so a burst of
+    ///      misses from one outage, or from a flood of tasks drawn onto one evaluator, costs one
+    ///      `slashBps`, not one per task.
     function _slash(address a, Evaluator storage e, uint256 amount) internal returns (uint256 taken) {
         _materialize(e);
-        if (e.slashAt == 0) e.slashAt = uint32(block.timestamp + _params.activationDelay);
+        if (e.slashAt != 0) return 0;
+        e.slashAt = uint32(block.timestamp + _params.activationDelay);
         uint256 fromStake = amount <= e.stake ? amount : e.stake;
         e.stake -= uint88(fromStake);
         uint256 rest = amount - fromStake;

@@ -85,18 +85,12 @@ library Settlement {
         o.nodePay = new uint256[](m);
         o.honest = new bool[](k);
 
-        (uint256[] memory rev, uint256 n, bool isVoid) = _partition(members, o);
+        Tally memory t = _partition(members, o);
         uint256 paid;
-        if (isVoid) {
-            // revealers holding at least half the revealed weight could not score the task (its
-            // texts were withheld or do not match their hashes). Nothing can be judged: no
-            // consensus, no node pay, no trust change; every revealer is paid its fee by the
-            // requester, whose task it was; only the silent are penalised (their slash burned).
-            for (uint256 i; i < k; ++i) {
-                if (members[i].revealed) paid += o.evaluatorPay[i] = fee;
-            }
-        } else if (n > 0) {
-            paid = _settleScored(ruleId, p, members, rev, n, m, nodeBudget, fee, o);
+        if (t.n > 0) {
+            paid = _settleOrVoid(ruleId, p, members, t, m, nodeBudget, fee, o);
+        } else if (t.abstainWeight != 0) {
+            paid = _payVoid(members, true, fee, o);
         }
         for (uint256 i; i < k; ++i) {
             if (members[i].revealed) continue;
@@ -106,47 +100,89 @@ library Settlement {
         o.refund = nodeBudget + fee * k - paid;
     }
 
-    /// @dev The scorers (revealers that did not abstain) in committee order, their count, and
-    ///      whether the task is void: abstainers hold at least half the revealers' voting weight.
-    ///      Sets every member's newTrust to its current trust.
-    function _partition(Member[] memory members, Outcome memory o)
-        private
-        pure
-        returns (uint256[] memory rev, uint256 n, bool isVoid)
-    {
-        rev = new uint256[](members.length);
-        uint256 scoreWeight;
+    /// @dev Who revealed what: the scorers (revealers that did not abstain) in committee order
+    ///      and their count, the abstainers' voting weight and every revealer's.
+    struct Tally {
+        uint256[] rev;
+        uint256 n;
         uint256 abstainWeight;
+        uint256 revealWeight;
+    }
+
+    /// @dev The task's Tally; sets each member's newTrust to its current trust.
+    function _partition(Member[] memory members, Outcome memory o) private pure returns (Tally memory t) {
+        t.rev = new uint256[](members.length);
         for (uint256 i; i < members.length; ++i) {
             Member memory x = members[i];
             o.newTrust[i] = x.trust;
             if (!x.revealed) continue;
-            if (x.abstained) {
-                abstainWeight += x.weight;
-            } else {
-                rev[n++] = i;
-                scoreWeight += x.weight;
-            }
+            t.revealWeight += x.weight;
+            if (x.abstained) t.abstainWeight += x.weight;
+            else t.rev[t.n++] = i;
         }
-        isVoid = abstainWeight != 0 && abstainWeight >= scoreWeight;
     }
 
-    /// @dev Consensus, node pay, the scorers' deviations, trust and fees, and the outweighed
-    ///      abstainers' judgement; returns everything paid.
-    function _settleScored(
+    /// @dev With at least one scorer: the consensus, then either the settlement over the scorers
+    ///      or, when some member abstained and the scorers that agree with the consensus
+    ///      reference do not hold more than half of ALL the revealed weight, a void (members kept
+    ///      from the texts cannot hand the task to the few who were given them). Returns
+    ///      everything paid.
+    function _settleOrVoid(
         uint8 ruleId,
         SettlementParams memory p,
         Member[] memory members,
-        uint256[] memory rev,
-        uint256 n,
+        Tally memory t,
         uint256 m,
         uint256 nodeBudget,
         uint256 fee,
         Outcome memory o
     ) private pure returns (uint256 paid) {
-        o.hasConsensus = true;
         uint256[] memory maxDev;
-        (o.consensus, maxDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, rev, n, m);
+        (o.consensus, maxDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, t.rev, t.n, m, t.abstainWeight != 0);
+        if (t.abstainWeight == 0 || 2 * _agreeingWeight(p, members, t.rev, maxDev) > t.revealWeight) {
+            o.hasConsensus = true;
+            paid = _settleScored(p, members, t.rev, t.n, m, maxDev, nodeBudget, fee, o);
+        } else {
+            o.consensus = 0;
+            paid = _payVoid(members, false, fee, o);
+        }
+    }
+
+    /// @dev Voting weight of the scorers within HONEST_MAX_DNORM of every output's weighted median.
+    function _agreeingWeight(SettlementParams memory p, Member[] memory members, uint256[] memory rev, uint256[] memory maxDev)
+        private
+        pure
+        returns (uint256 w)
+    {
+        for (uint256 r; r < maxDev.length; ++r) {
+            if (Trust.normalisedDeviation(maxDev[r], p.deviationScaleBps) <= HONEST_MAX_DNORM) w += members[rev[r]].weight;
+        }
+    }
+
+    /// @dev A void task: nothing can be judged (no consensus, no node pay, no trust change,
+    ///      nobody honest; the silent are still penalised, their slash burned). Each scorer is paid
+    ///      its fee (it did the work); abstainers are paid only when nobody scored (the texts were
+    ///      withheld from everyone: the requester pays for its task), so abstaining never earns
+    ///      more than scoring. Returns everything paid.
+    function _payVoid(Member[] memory members, bool nobodyScored, uint256 fee, Outcome memory o) private pure returns (uint256 paid) {
+        for (uint256 i; i < members.length; ++i) {
+            if (members[i].revealed && (nobodyScored || !members[i].abstained)) paid += o.evaluatorPay[i] = fee;
+        }
+    }
+
+    /// @dev Node pay, the scorers' deviations, trust and fees, and the outweighed abstainers'
+    ///      judgement; returns everything paid.
+    function _settleScored(
+        SettlementParams memory p,
+        Member[] memory members,
+        uint256[] memory rev,
+        uint256 n,
+        uint256 m,
+        uint256[] memory maxDev,
+        uint256 nodeBudget,
+        uint256 fee,
+        Outcome memory o
+    ) private pure returns (uint256 paid) {
         uint256 per = nodeBudget / m;
         for (uint256 j; j < m; ++j) {
             paid += o.nodePay[j] = _nodePay(per, o.consensus.get(j), p.qualityFloorBps);
@@ -193,14 +229,14 @@ library Settlement {
         }
     }
 
-    /// @dev Packed consensus per output and, when n >= MIN_REVEALERS_FOR_DEVIATION, each
-    ///      revealer's largest absolute deviation over the outputs from the output's WEIGHTED
-    ///      MEDIAN of all revealers (voting weights fixed at the draw, whatever the task's rule).
-    ///      No member holding less than half the weight moves it, so one outlier neither
-    ///      escapes nor drags honest members' deviations up (a leave-one-out MEAN would: with
-    ///      k = 3, each honest member's reference would be halfway to the outlier), and many
-    ///      light sybils cannot outvote heavy honest members on who deviated; a boost on one
-    ///      output counts in full rather than averaged over the outputs. With fewer revealers
+    /// @dev Packed consensus per output and, when n >= MIN_REVEALERS_FOR_DEVIATION (or `judgeAll`:
+    ///      some member abstained), each scorer's largest absolute deviation over the outputs from
+    ///      the output's WEIGHTED MEDIAN of all scorers (voting weights fixed at the draw, whatever
+    ///      the task's rule). No member holding less than half the weight moves it, so one
+    ///      outlier neither escapes nor drags honest members' deviations up (a leave-one-out MEAN
+    ///      would: with k = 3, each honest member's reference would be halfway to the outlier),
+    ///      and many light sybils cannot outvote heavy honest members on who deviated; a boost on
+    ///      one output counts in full rather than averaged over the outputs. With fewer scorers
     ///      the consensus is their weighted median.
     function _consensusAndDeviation(
         Rule rule,
@@ -208,24 +244,31 @@ library Settlement {
         Member[] memory members,
         uint256[] memory rev,
         uint256 n,
-        uint256 m
+        uint256 m,
+        bool judgeAll
     ) private pure returns (uint256 packed, uint256[] memory maxDev) {
         uint256[] memory w = new uint256[](n);
         for (uint256 r; r < n; ++r) w[r] = members[rev[r]].weight;
         maxDev = new uint256[](n);
         uint256[] memory col = new uint256[](n);
+        judgeAll = judgeAll || n >= MIN_REVEALERS_FOR_DEVIATION;
         for (uint256 j; j < m; ++j) {
             _column(members, rev, j, col);
-            uint256 c;
-            if (n >= MIN_REVEALERS_FOR_DEVIATION) {
-                c = Aggregation.consensus(rule, col, w, trimBps);
-                uint256 ref = rule == Rule.TRUST_WEIGHTED_MEDIAN ? c : Aggregation.consensus(Rule.TRUST_WEIGHTED_MEDIAN, col, w, 0);
-                _raiseMax(maxDev, col, ref);
-            } else {
-                c = Aggregation.consensus(Rule.TRUST_WEIGHTED_MEDIAN, col, w, 0);
-            }
-            packed |= c << (16 * j);
+            uint256 ref = Aggregation.consensus(Rule.TRUST_WEIGHTED_MEDIAN, col, w, 0);
+            packed |= _ruleConsensus(rule, trimBps, col, w, ref) << (16 * j);
+            if (judgeAll) _raiseMax(maxDev, col, ref);
         }
+    }
+
+    /// @dev The task's rule over one output's scores (with >= MIN_REVEALERS_FOR_DEVIATION scorers;
+    ///      with fewer, and for TRUST_WEIGHTED_MEDIAN, `ref`: the scorers' weighted median).
+    function _ruleConsensus(Rule rule, uint256 trimBps, uint256[] memory col, uint256[] memory w, uint256 ref)
+        private
+        pure
+        returns (uint256)
+    {
+        if (col.length < MIN_REVEALERS_FOR_DEVIATION || rule == Rule.TRUST_WEIGHTED_MEDIAN) return ref;
+        return Aggregation.consensus(rule, col, w, trimBps);
     }
 
     /// @dev col[r] = score of revealer r on output j.

@@ -311,10 +311,11 @@ export function samplingTrust(e: RegistryEvaluator, now: number, trustPeriod: nu
 }
 
 /**
- * `_slash`: materialize, then (when no slash is pending) set `slashAt = now + activationDelay`:
- * the lower stake reaches sampling then, not when someone chooses to finalize, and the
- * evaluator's own changes cannot postpone it; then take up to `amount` from the declared stake,
- * then from unbonding.
+ * `_slash`: materialize; while a slash is still maturing (`slashAt != 0`) take nothing (at most
+ * one slash per activationDelay: a burst of misses costs one slashBps); else set
+ * `slashAt = now + activationDelay` (the lower stake reaches sampling then, not when someone
+ * chooses to finalize, and the evaluator's own changes cannot postpone it) and take up to
+ * `amount` from the declared stake, then from unbonding.
  */
 export function slashEvaluator(
   e: RegistryEvaluator,
@@ -323,7 +324,8 @@ export function slashEvaluator(
   p: Pick<StakingParams, "activationDelay">,
 ): { evaluator: RegistryEvaluator; taken: bigint } {
   const out = materialize(e, now);
-  if (out.slashAt === 0) out.slashAt = pendAt(now, p.activationDelay);
+  if (out.slashAt !== 0) return { evaluator: out, taken: 0n };
+  out.slashAt = pendAt(now, p.activationDelay);
   const fromStake = amount <= out.stake ? amount : out.stake;
   out.stake -= fromStake;
   const rest = amount - fromStake;

@@ -69,14 +69,17 @@ export interface SettleResult {
 
 /**
  * Settles a task:
- * 0. Abstainers (revealed an empty score list) are revealers that did not score. When they
- *    hold at least half of the revealers' voting weight the task is VOID: no consensus, no
- *    node pay, no trust change, every revealer (abstainer or not) is paid `fee`, nobody is
- *    honest; non-revealers are penalised as in step 6. Otherwise steps 1-8 run over the
- *    scorers, and each abstainer is judged as the largest deviation: deviation = d = 10000,
- *    fee 0, trust updateTrust(trust, 10000) when there are >= 3 scorers (else unchanged).
+ * 0. Abstainers revealed an empty score list: they could not score the task. With none, steps
+ *    1-8 run as written. With some, and n >= 1 scorers, each scorer's largest deviation from the
+ *    scorers' per-output weighted median is computed (whatever n); the task settles (steps 3-8
+ *    over the scorers) only when the scorers within HONEST_MAX_DNORM of it hold MORE than half
+ *    of all the revealed weight (abstainers included); each abstainer is then judged as the
+ *    largest deviation: deviation = d = 10000, fee 0, trust updateTrust(trust, 10000) when
+ *    n >= 3 (else unchanged). Otherwise the task is VOID: no consensus, no node pay, no trust
+ *    change, nobody honest; each scorer is paid `fee`, and abstainers are paid `fee` only when
+ *    nobody scored. Non-revealers are penalised as in step 6 either way.
  * 1. R = members that revealed scores (committee order), n = |R|.
- * 2. n = 0: no consensus, no payouts, full refund; every member is a non-revealer.
+ * 2. n = 0 and nobody abstained: no consensus, no payouts, full refund; every member is a non-revealer.
  * 3. n >= 3: per output j, consensus c_j = aggregate(rule, scores of R, voting weights of R,
  *    trimBps); dev_i = max_j |s_ij - ref_j| with ref_j the WEIGHTED median (voting weights) of
  *    all of R's scores on j; d_i = normalisedDeviation(dev_i); trust_i <- updateTrust(trust_i, d_i).
@@ -94,20 +97,27 @@ export function settleTask(input: SettleInput): SettleResult {
   const { rule, params: p, members, m, fee } = input;
   const k = members.length;
   const revealers: number[] = [];
-  let scoreWeight = 0n;
+  let revealWeight = 0n;
   let abstainWeight = 0n;
   members.forEach((mem, i) => {
     if (!mem.revealed) return;
+    revealWeight += mem.weight;
     if (mem.abstained) {
       abstainWeight += mem.weight;
       return;
     }
     if (!mem.scores || mem.scores.length !== m) throw new RangeError(`settleTask: member ${i} needs ${m} scores`);
     revealers.push(i);
-    scoreWeight += mem.weight;
   });
-  const isVoid = abstainWeight !== 0n && abstainWeight >= scoreWeight;
-  const n = isVoid ? 0 : revealers.length;
+  const anyAbstained = abstainWeight !== 0n;
+  const scores = revealers.map((i) => members[i]!.scores!);
+  const weights = revealers.map((i) => members[i]!.weight);
+  const n = revealers.length;
+  const full = n >= MIN_REVEALERS_FOR_DEVIATION;
+  const devs = medianDeviations(scores, weights, anyAbstained);
+  const agreeing = revealers.reduce((w, i, r) => (normalisedDeviation(devs[r]!, p.deviationScaleBps) <= HONEST_MAX_DNORM ? w + members[i]!.weight : w), 0n);
+  const settles = n > 0 && (!anyAbstained || 2n * agreeing > revealWeight);
+  const isVoid = anyAbstained && !settles;
   const deviations = new Array<number>(k).fill(0);
   const dNorm = new Array<number>(k).fill(0);
   const newTrust = members.map((mem) => mem.trust);
@@ -122,15 +132,12 @@ export function settleTask(input: SettleInput): SettleResult {
 
   if (isVoid) {
     members.forEach((mem, i) => {
-      if (!mem.revealed) return;
+      if (!mem.revealed || (mem.abstained && n > 0)) return;
       evaluatorPay[i] = fee;
       paid += fee;
     });
   }
-  if (n > 0) {
-    const scores = revealers.map((i) => members[i]!.scores!);
-    const weights = revealers.map((i) => members[i]!.weight);
-    const full = n >= MIN_REVEALERS_FOR_DEVIATION;
+  if (settles) {
     consensus = [];
     for (let j = 0; j < m; j++) {
       const col = scores.map((s) => s[j]!);
@@ -143,7 +150,6 @@ export function settleTask(input: SettleInput): SettleResult {
       paid += nodePay[j]!;
     }
     if (full) {
-      const devs = medianDeviations(scores, weights);
       revealers.forEach((i, r) => {
         deviations[i] = devs[r]!;
         dNorm[i] = normalisedDeviation(devs[r]!, p.deviationScaleBps);

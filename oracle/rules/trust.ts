@@ -18,9 +18,9 @@ import { BPS, MIN_REVEALERS_FOR_DEVIATION, Rule } from "./constants.js";
  * @param weights voting weight of each revealer (positive)
  * @returns raw deviation per revealer (bps)
  */
-export function medianDeviations(scores: readonly (readonly number[])[], weights: readonly Weight[]): number[] {
+export function medianDeviations(scores: readonly (readonly number[])[], weights: readonly Weight[], anyCount = false): number[] {
   const n = scores.length;
-  if (n < MIN_REVEALERS_FOR_DEVIATION) return scores.map(() => 0);
+  if (n === 0 || (n < MIN_REVEALERS_FOR_DEVIATION && !anyCount)) return scores.map(() => 0);
   const m = scores[0]!.length;
   const out = new Array<number>(n).fill(0);
   const col = new Array<number>(n);

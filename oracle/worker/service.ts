@@ -14,9 +14,10 @@ import { TaskStatus } from "../rules/constants.js";
 import type { EvalRecord, JobData, PoqChainPort, TaskProgress, TaskScorer, TaskView } from "./types.js";
 
 /**
- * Seconds before a task's commit deadline at which a member whose texts still cannot be fetched
- * stops retrying and abstains: an abstention is committed and revealed like scores and is never
- * slashed, a missed commit is.
+ * Seconds before a task's commit deadline at which a member whose texts are still missing or
+ * unreachable stops retrying: a missing output then scores 0, a missing query or an unreachable
+ * store makes it abstain (an abstention is committed and revealed like scores and is never
+ * slashed; a missed commit is).
  */
 export const FETCH_GIVE_UP_S = 30;
 
@@ -439,19 +440,32 @@ export class EvaluatorService {
   }
 
   /**
-   * Fetches and verifies every text, then scores. Refused outputs (mismatch/missing) score 0.
-   * Throws CannotScore when the task itself cannot be scored: its query document is missing or
-   * does not match its hash or family, or a text still cannot be fetched when the commit
-   * deadline is less than FETCH_GIVE_UP_S away (abstaining beats missing the commit).
+   * Fetches and verifies every text, then scores. A text that is missing (not uploaded yet) or
+   * unreachable is retried (the job fails and is retried) until FETCH_GIVE_UP_S before the
+   * commit deadline, so an upload timed to reach some members and not others does not split an
+   * honest committee; a text that does not match its hash is final at once. At the give-up
+   * point, or at once for a mismatch: an output is refused (scores 0, recorded), while a query
+   * that cannot be had, a query document for another family, or a store that stays unreachable
+   * throws CannotScore (the member abstains).
    */
   private async scoreTask(t: TaskView): Promise<{ scores: number[]; refusals: NonNullable<EvalRecord["refusals"]> }> {
     const taskId = t.taskId.toString();
+    let late: Promise<bigint | undefined> | undefined;
+    // seconds left before the commit deadline when they are under FETCH_GIVE_UP_S (read once a job)
+    const givingUp = () => (late ??= this.o.chain.now().then((now) => (t.commitDeadline - now < BigInt(FETCH_GIVE_UP_S) ? t.commitDeadline - now : undefined)));
+    const final = async (err: ContentError) => {
+      if (err.code === "E_CONTENT_MISMATCH") return err.message;
+      const left = await givingUp();
+      return left === undefined ? undefined : `task ${taskId}: texts still ${err.code === "E_CONTENT_MISSING" ? "missing" : "unreachable"} ${left} s before the commit deadline: ${err.message}`;
+    };
     let query;
     try {
       query = decodeQueryDoc(await fetchVerified(this.o.content, t.queryHash, `task ${taskId} query`), t.queryHash);
     } catch (err) {
-      if (err instanceof ContentError && err.code !== "E_CONTENT_FETCH") throw new CannotScore(err.code, err.message);
-      throw await this.fetchFailure(t, err);
+      if (!(err instanceof ContentError)) throw err;
+      const why = await final(err);
+      if (why === undefined) throw err; // retried
+      throw new CannotScore(err.code, why);
     }
     const refusals: NonNullable<EvalRecord["refusals"]> = [];
     const outputs = await Promise.all(
@@ -460,9 +474,12 @@ export class EvaluatorService {
         try {
           return { text: await fetchVerified(this.o.content, o.outputHash, `task ${taskId} output ${j}`), model };
         } catch (err) {
-          if (!(err instanceof ContentError) || err.code === "E_CONTENT_FETCH") throw await this.fetchFailure(t, err);
-          refusals.push({ output: j, code: err.code, reason: err.message });
-          this.o.log.warn({ task: taskId, output: j, code: err.code }, err.message);
+          if (!(err instanceof ContentError)) throw err;
+          const why = await final(err);
+          if (why === undefined) throw err; // retried
+          if (err.code === "E_CONTENT_FETCH") throw new CannotScore(err.code, why);
+          refusals.push({ output: j, code: err.code, reason: why });
+          this.o.log.warn({ task: taskId, output: j, code: err.code }, why);
           this.o.metrics.failures.inc({ stage: "content", code: err.code });
           return { text: undefined, model };
         }
@@ -472,13 +489,6 @@ export class EvaluatorService {
     if (query.task !== family) throw new CannotScore("E_CONTENT_MISMATCH", `task ${taskId}: query document is for "${query.task}", the task's family is "${family}"`);
     const floats = await this.o.scorer.score(t.profileHash, { taskId, family, query: query.query, references: query.references, outputs });
     return { scores: floats.map((f, j) => (outputs[j]!.text === undefined ? 0 : toBps(f))), refusals };
-  }
-
-  /** A transient fetch failure: retried (returned to be rethrown) while the commit deadline is far enough, else CannotScore. */
-  private async fetchFailure(t: TaskView, err: unknown): Promise<unknown> {
-    const left = t.commitDeadline - (await this.o.chain.now());
-    if (left >= BigInt(FETCH_GIVE_UP_S)) return err;
-    return new CannotScore("E_CONTENT_FETCH", `task ${t.taskId}: texts still unreachable ${left} s before the commit deadline: ${(err as Error).message}`);
   }
 
   private async sendCommit(rec: EvalRecord): Promise<unknown> {

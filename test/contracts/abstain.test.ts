@@ -71,7 +71,7 @@ describe("attack 10: slashing honest evaluators by withholding a task's texts", 
     expect(bal.registryBalance).toBe(bal.staked);
   });
 
-  it("sybils that were given the texts cannot outvote abstaining honest members of equal or greater weight: the task is void, nobody is slashed", async () => {
+  it("sybils that were given the texts cannot outvote abstaining honest members of equal or greater weight: the task is void, nobody is slashed, nothing is judged", async () => {
     const c = await setupChain();
     await c.evaluators(3); // equal stake and trust: equal voting weight
     const nodes = await c.nodes(2);
@@ -82,11 +82,12 @@ describe("attack 10: slashing honest evaluators by withholding a task's texts", 
     const r = await settledEvents(c, await c.finalize(taskId));
     expect(r.task.hasConsensus).toBe(false);
     expect(r.members.map((m) => m.slashed)).toEqual([0n, 0n, 0n]);
-    expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 2n * E18, 2n * E18]);
+    // somebody scored: the scorer is paid, abstainers are not (abstaining never earns more than scoring)
+    expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 0n, 0n]);
     expect((await c.poq.read.getTask([taskId])).status).toBe(TaskStatus.FINALIZED);
   });
 
-  it("a tie between abstainers and scorers is void; scorers holding more weight settle the task", async () => {
+  it("a tie between abstainers and agreeing scorers is void; agreeing scorers holding more than half the revealed weight settle the task; disagreeing ones do not", async () => {
     const c = await setupChain();
     await c.evaluators(4);
     const nodes = await c.nodes(1);
@@ -99,6 +100,13 @@ describe("attack 10: slashing honest evaluators by withholding a task's texts", 
     const r = await settledEvents(c, await c.finalize(more.taskId));
     expect(r.task.hasConsensus).toBe(true);
     expect((await c.poq.read.getConsensus([more.taskId]))[1]).toEqual([8_000]);
+    // two scorers that disagree (2,000 apart: d = 1 for one of them) against one abstainer: only
+    // a third of the revealed weight agrees with the reference, so nobody decides
+    const split = await c.createTask(requester, c.spec(nodes, { k: 3, evalBudget: 6n * E18 }));
+    await c.play(split.taskId, split.members, [[8_000], [6_000], ABSTAIN]);
+    const v = await settledEvents(c, await c.finalize(split.taskId));
+    expect(v.task.hasConsensus).toBe(false);
+    expect(v.members.map((m) => m.pay)).toEqual([2n * E18, 2n * E18, 0n]);
   });
 
   it("abstaining is no escape from a bad score: an outweighed abstainer is paid nothing and loses the trust of a maximal outlier, and is not slashed", async () => {

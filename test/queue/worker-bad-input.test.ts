@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { writeFileSync } from "node:fs";
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { network } from "hardhat";
 import { createPublicClient, custom, HttpRequestError, keccak256, toHex, type EIP1193Provider, type PublicClient } from "viem";
@@ -161,6 +161,36 @@ describe("worker bad input", () => {
     } finally {
       contentDown = false;
     }
+  });
+
+  it("retries a text that is not uploaded yet instead of scoring it 0, so an upload timed to reach some members and not others cannot split the committee", async () => {
+    const line = qaTask(14);
+    rpcDown = true;
+    const [id] = await createTasks(s, [line], { commitWindow: 120 });
+    const file = path.join(s.contentDir, `${contentHash(line.outputs[1]!.text).slice(2)}.txt`);
+    const text = readFileSync(file, "utf8");
+    unlinkSync(file);
+    rpcDown = false;
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect((await s.reader.getTask(id!)).commits, "nobody commits a 0 for a text that may still come").toBe(0);
+    writeFileSync(file, text);
+    const t = await settled(id!);
+    expect(t.consensus[1]).toBeGreaterThan(0);
+    for (const e of s.evaluators) expect((await rt.store.get(id!.toString(), e.address))?.refusals).toBeUndefined();
+  });
+
+  it("abstains when the query is still missing within FETCH_GIVE_UP_S of the commit deadline", async () => {
+    const line = qaTask(15);
+    rpcDown = true;
+    const [id] = await createTasks(s, [line], { commitWindow: FETCH_GIVE_UP_S - 10 });
+    const q = JSON.stringify({ v: 1, task: "qa", query: line.query, references: line.references });
+    unlinkSync(path.join(s.contentDir, `${contentHash(q).slice(2)}.txt`));
+    rpcDown = false;
+    const t = await settled(id!);
+    expect(t.consensus).toEqual([]);
+    const rec = await rt.store.get(id!.toString(), s.evaluators[0]!.address);
+    expect(rec).toMatchObject({ state: "revealed", scores: [], abstained: { code: "E_CONTENT_MISSING" } });
+    expect(rec?.abstained?.reason).toMatch(/texts still missing \d+ s before the commit deadline/);
   });
 
   it("rides out an RPC outage during the run and finishes the task", async () => {

@@ -227,7 +227,7 @@ describe("registry rules", () => {
     // period numbers wrap at 2^16
     expect(moveTrust(ev({ trust: 10_000 }), 10_500, 3_600 * 65_537, p).period).toBe(1);
   });
-  it("slashes from stake, then unbonding, at most what is there; the lower stake reaches sampling at slashAt, which the evaluator cannot postpone", () => {
+  it("slashes from stake, then unbonding, at most what is there and at most once per activationDelay; the lower stake reaches sampling at slashAt, which the evaluator cannot postpone", () => {
     const e = requestUnbond(ev({ stake: 300n * E18, effStake: 300n * E18 }), 100n * E18, 10, S);
     expect([e.stake, e.unbonding]).toEqual([200n * E18, 100n * E18]);
     const now = 10 + S.activationDelay; // the unbonding request is effective now
@@ -238,11 +238,16 @@ describe("registry rules", () => {
     expect(r.evaluator.slashAt).toBe(now + S.activationDelay);
     expect(effectiveOf(r.evaluator, now).stake).toBe(200n * E18); // still what was effective
     expect(effectiveOf(r.evaluator, now + S.activationDelay).stake).toBe(50n * E18); // capped at what is left at risk
-    // a second slash before the first matured keeps the first maturity time
+    // a second slash before the first matured takes nothing (one slash per activationDelay) and keeps the maturity time
     const r2 = slashEvaluator(r.evaluator, 80n * E18, now + 1, S);
-    expect(r2.taken).toBe(50n * E18);
+    expect(r2.taken).toBe(0n);
     expect(r2.evaluator.slashAt).toBe(now + S.activationDelay);
-    expect(effectiveOf(r2.evaluator, now + S.activationDelay).stake).toBe(0n);
+    expect(effectiveOf(r2.evaluator, now + S.activationDelay).stake).toBe(50n * E18);
+    // once it matured, the next slash takes stake again and starts a new window
+    const r3 = slashEvaluator(r2.evaluator, 80n * E18, now + S.activationDelay, S);
+    expect(r3.taken).toBe(50n * E18);
+    expect(r3.evaluator.slashAt).toBe(now + 2 * S.activationDelay);
+    expect(effectiveOf(r3.evaluator, now + 2 * S.activationDelay).stake).toBe(0n);
     // a pending change blocks the withdrawal; a pending slash does not
     const w = { ...r.evaluator, unbondAt: now, unbondLock: 0 };
     expect(canWithdraw(w, now + 1)).toBe(true);
