@@ -1,0 +1,153 @@
+/**
+ * Sixth review (red team v5): the abstention agreement threshold (step 0), the network
+ * eligibility bar and the one-slash-per-activationDelay cap, played against main ffdba56.
+ * "FINDING" tests pin a current bad outcome with its figures; "held" tests pin the attacker's loss.
+ *
+ * Figures use DEV_PROTOCOL_PARAMS: equal members (1,000 tokens, trust 5000), node budget 100,
+ * two outputs (50 each), quality floor 5000, deviation scale 2000 (HONEST_MAX_DNORM = a 1000 bps
+ * deviation), slash 10%, miss penalty 20%, lambda 0.2, fee 2 a member.
+ */
+import { describe, expect, it } from "vitest";
+import { parseEventLogs, type Address } from "viem";
+import { E18, setupChain, type Chain } from "./helpers.js";
+
+const ABSTAIN: number[] = [];
+const eq = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
+
+async function settled(c: Chain, hash: `0x${string}`) {
+  const rc = await c.publicClient.waitForTransactionReceipt({ hash });
+  return {
+    members: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "EvaluatorSettled" }).map((e) => e.args),
+    task: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "TaskFinalized" })[0]!.args,
+  };
+}
+
+async function nodePending(c: Chain, nodes: readonly Address[]) {
+  let s = 0n;
+  for (const n of nodes) s += (await c.poq.read.getNode([n])).pending;
+  return s;
+}
+
+async function conservedOk(c: Chain) {
+  const b = await c.conserved();
+  expect(b.balance).toBe(b.accounted);
+  expect(b.registryBalance).toBe(b.staked);
+}
+
+/** Plays a task where each evaluator's scores are looked up by address. */
+async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, table: [Address, number[] | undefined][]) {
+  const pick = (a: Address) => table.find(([x]) => eq(x, a))![1];
+  await c.play(t.taskId, t.members, t.members.map(pick));
+  const r = await settled(c, await c.finalize(t.taskId));
+  const of = (a: Address) => r.members[t.members.findIndex((x) => eq(x, a))]!;
+  return { ...r, of };
+}
+
+describe("V5-1 one abstainer (a third of the weight) voids an honest task whenever the two honest scorers differ by more than the band", () => {
+  it("FINDING: k = 3, honest scores [8000,8000] and [9200,8000] (1200 apart on one output): scoring settles (nodes 66), staying silent settles (nodes 60, slash 100), abstaining voids (nodes 0, requester refunded 102, abstainer loses nothing but its fee 2, which goes back to the requester)", async () => {
+    const c = await setupChain();
+    const [att, h1, h2] = await c.evaluators(3, 1_000n * E18, E18, { first: 100 });
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes); // k = 3, fee 2
+    const H1 = [8_000, 8_000];
+    const H2 = [9_200, 8_000];
+
+    const snap = await c.networkHelpers.takeSnapshot();
+    // counterfactual 1: the third member scores honestly
+    let t = await c.createTask(requester, s);
+    let r = await playBy(c, t, [[att!, [8_600, 8_000]], [h1!, H1], [h2!, H2]]);
+    expect(r.task.hasConsensus).toBe(true);
+    expect(await nodePending(c, nodes)).toBe(66n * E18); // 36 + 30
+    await snap.restore();
+
+    // counterfactual 2: it stays silent (n = 2: the lower score at equal weight)
+    const snap2 = await c.networkHelpers.takeSnapshot();
+    t = await c.createTask(requester, s);
+    r = await playBy(c, t, [[att!, undefined], [h1!, H1], [h2!, H2]]);
+    expect(r.task.hasConsensus).toBe(true);
+    expect(await nodePending(c, nodes)).toBe(60n * E18);
+    expect(r.of(att!).slashed).toBe(100n * E18);
+    await snap2.restore();
+
+    // the attack: it commits an abstention. Scorers' weighted median = 8000 (lower of two equal);
+    // h2 deviates 1200 > 1000, so the agreeing weight (h1: 1/3) is not more than half of all revealed weight
+    const refundBefore = await c.poq.read.refundedOf([requester]);
+    const trustBefore = (await c.registry.read.getEvaluator([att!])).trust;
+    t = await c.createTask(requester, s);
+    r = await playBy(c, t, [[att!, ABSTAIN], [h1!, H1], [h2!, H2]]);
+    expect(r.task.hasConsensus).toBe(false); // VOID
+    expect(await nodePending(c, nodes)).toBe(0n); // the nodes did the work, paid nothing
+    expect((await c.poq.read.refundedOf([requester])) - refundBefore).toBe(102n * E18); // node budget + abstainer's fee
+    expect(r.of(att!).pay).toBe(0n);
+    expect(r.of(att!).slashed).toBe(0n);
+    expect((await c.registry.read.getEvaluator([att!])).trust).toBe(trustBefore); // no trust change in a void
+    expect(r.of(h1!).pay).toBe(2n * E18);
+    expect(r.of(h2!).pay).toBe(2n * E18);
+    await conservedOk(c);
+  });
+});
+
+describe("V5-2 a 40% minority escapes d = 1 for its garbage scorer by abstaining with the other seat", () => {
+  it("FINDING: k = 5, honest [6000,8000] [6500,8000] [7500,8000]; colluder A1 scores [0,0], A2 abstains: the garbage shifts the scorers' lower median to 6000, 7500 falls out of the band, agreeing weight 2/5 -> VOID: A1 paid its full fee 2 and keeps trust 5000 (scoring with A2: fee 0, trust 4500; nodes 40)", async () => {
+    const c = await setupChain();
+    const [a1, a2, h1, h2, h3] = await c.evaluators(5, 1_000n * E18, E18, { first: 100 });
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes, { k: 5, evalBudget: 10n * E18 }); // fee 2
+    const H: [Address, number[]][] = [[h1!, [6_000, 8_000]], [h2!, [6_500, 8_000]], [h3!, [7_500, 8_000]]];
+
+    const snap = await c.networkHelpers.takeSnapshot();
+    // counterfactual: both colluders score garbage (a committee minority: consensus 6000 / 8000)
+    let t = await c.createTask(requester, s);
+    let r = await playBy(c, t, [[a1!, [0, 0]], [a2!, [0, 0]], ...H]);
+    expect(r.task.hasConsensus).toBe(true);
+    expect(await nodePending(c, nodes)).toBe(40n * E18); // 10 + 30
+    expect(r.of(a1!).pay).toBe(0n);
+    expect((await c.registry.read.getEvaluator([a1!])).trust).toBe(4_500);
+    await snap.restore();
+
+    t = await c.createTask(requester, s);
+    r = await playBy(c, t, [[a1!, [0, 0]], [a2!, ABSTAIN], ...H]);
+    expect(r.task.hasConsensus).toBe(false); // VOID by 2 seats of 5
+    expect(await nodePending(c, nodes)).toBe(0n);
+    expect(r.of(a1!).pay).toBe(2n * E18); // garbage paid in full
+    expect((await c.registry.read.getEvaluator([a1!])).trust).toBe(5_000);
+    expect(r.of(a2!).pay).toBe(0n);
+    expect((await c.registry.read.getEvaluator([a2!])).trust).toBe(5_000);
+    expect(r.task.refund).toBe(102n * E18);
+    await conservedOk(c);
+  });
+});
+
+describe("V5-3 the slash cap: slashed once, then silent", () => {
+  it("held (accepted cost to the honest): A misses three k = 4 tasks finalized within one activationDelay: slashed 100 once (shared 33.3 by the three honest revealers of the first task), 0 in the next two (their honest revealers get no share); A gains nothing: fees 0, trust 5000 -> 4000 -> 3200 -> 2560", async () => {
+    const c = await setupChain();
+    const [att, ...hs] = await c.evaluators(4, 1_000n * E18, E18, { first: 100 });
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes, { k: 4, evalBudget: 8n * E18 });
+    const tasks = [];
+    for (let i = 0; i < 3; i++) tasks.push(await c.createTask(requester, s));
+    const honest = [8_000, 8_000];
+    for (const t of tasks) for (const h of hs) await c.commit(t.taskId, h, honest, `0x${"11".repeat(32)}`);
+    const last = await c.poq.read.getTask([tasks[2]!.taskId]);
+    await c.warp(BigInt(last.commitDeadline) - (await c.now()) + 1n);
+    for (const t of tasks) for (const h of hs) await c.reveal(t.taskId, h, honest, `0x${"11".repeat(32)}`);
+    const slashed: bigint[] = [];
+    const shares: bigint[] = [];
+    const t0 = await c.now();
+    for (const t of tasks) {
+      const r = await settled(c, await c.finalize(t.taskId));
+      const mi = t.members.findIndex((a) => eq(a, att!));
+      slashed.push(r.members[mi]!.slashed);
+      shares.push(r.members.reduce((x, m) => x + m.slashShare, 0n));
+    }
+    expect((await c.now()) - t0 < BigInt(c.params.staking.activationDelay)).toBe(true);
+    expect(slashed).toEqual([100n * E18, 0n, 0n]);
+    expect(shares).toEqual([100n * E18, 0n, 0n]);
+    expect((await c.registry.read.getEvaluator([att!])).trust).toBe(2_560);
+    expect(await c.poq.read.claimableOf([att!])).toBe(0n);
+    await conservedOk(c);
+  });
+});
