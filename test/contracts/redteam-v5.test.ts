@@ -8,8 +8,8 @@
  * deviation), slash 10%, miss penalty 20%, lambda 0.2, fee 2 a member.
  */
 import { describe, expect, it } from "vitest";
-import { parseEventLogs, type Address } from "viem";
-import { E18, setupChain, type Chain } from "./helpers.js";
+import { keccak256, parseEventLogs, toHex, type Address } from "viem";
+import { E18, TEST_PROFILE, setupChain, type Chain } from "./helpers.js";
 
 const ABSTAIN: number[] = [];
 const eq = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
@@ -148,6 +148,36 @@ describe("V5-3 the slash cap: slashed once, then silent", () => {
     expect(shares).toEqual([100n * E18, 0n, 0n]);
     expect((await c.registry.read.getEvaluator([att!])).trust).toBe(2_560);
     expect(await c.poq.read.claimableOf([att!])).toBe(0n);
+    await conservedOk(c);
+  });
+});
+
+describe("V5-4 rollover: the draw counts the retired profile's servers (activeMask | profileBit) but anyone may evict them at once", () => {
+  it("FINDING: an OLD-profile task pending when OLD is retired: 4 honest OLD-only evaluators and 3 attacker sybils serving OLD+NEW (1,000 each); without eviction 7 candidates (P(3 sybils) = 1/35); the attacker evicts the 4 honest ones in the draw's block (gas only) and the committee is its 3 sybils, every time", async () => {
+    const c = await setupChain();
+    const NEW = keccak256(toHex("poq.v5-new-profile"));
+    await c.profileRegistry.write.register([NEW, "ipfs://new"]); // governance (rollover)
+    const honest = await c.evaluators(4, 1_000n * E18, E18, { first: 100, profiles: [TEST_PROFILE], wait: false });
+    const sybils = await c.evaluators(3, 1_000n * E18, E18, { first: 200, profiles: [TEST_PROFILE, NEW] });
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const attacker = (await c.actor(2, 0n)).address;
+    const id = await c.create(requester, c.spec(nodes)); // profile OLD (TEST_PROFILE), k = 3
+    await c.profileRegistry.write.retire([TEST_PROFILE]); // the rollover's retirement executes
+    const bit = 1n << BigInt((await c.profileRegistry.read.getProfile([TEST_PROFILE])).id);
+
+    // counterfactual: the draw still sees all 7 (the task's own bit is drawable)
+    const [cand0, , net0] = await c.registry.read.candidates([bit, 2n * E18, requester]);
+    expect(cand0.length).toBe(7);
+
+    for (const h of honest) await c.registry.write.evict([h], { account: attacker }); // "serves no active profile"
+    const [cand1, , net1] = await c.registry.read.candidates([bit, 2n * E18, requester]);
+    expect(cand1.length).toBe(3);
+    expect(net1 * 7n).toBe(net0 * 3n); // the bar moved with the eligible set: 100% eligible
+    const { members } = await c.draw(id, attacker);
+    expect([...members].map((a) => a.toLowerCase()).sort()).toEqual(sybils.map((a) => a.toLowerCase()).sort());
+    expect((await c.poq.read.getTask([id])).status).toBe(2); // OPEN, captured
+    expect((await c.registry.read.getEvaluator([honest[0]!])).registered).toBe(false); // and the honest were thrown out
     await conservedOk(c);
   });
 });
