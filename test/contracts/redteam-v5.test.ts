@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { keccak256, parseEventLogs, toHex, type Address } from "viem";
 import { E18, TEST_PROFILE, setupChain, type Chain } from "./helpers.js";
+import { DEFAULT_SETTLEMENT_PARAMS, Rule, settleTask } from "../../oracle/rules/index.js";
 
 const ABSTAIN: number[] = [];
 const eq = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
@@ -44,7 +45,7 @@ async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, table
 }
 
 describe("V5-1 one abstainer (a third of the weight) voids an honest task whenever the two honest scorers differ by more than the band", () => {
-  it("FINDING: k = 3, honest scores [8000,8000] and [9200,8000] (1200 apart on one output): scoring settles (nodes 66), staying silent settles (nodes 60, slash 100), abstaining voids (nodes 0, requester refunded 102, abstainer loses nothing but its fee 2, which goes back to the requester)", async () => {
+  it("FINDING (needs honest scores more than the band apart on one output; none when honest engines score identically): k = 3, honest scores [8000,8000] and [9200,8000] (1200 apart on one output): scoring settles (nodes 66), staying silent settles (nodes 60, slash 100), abstaining voids (nodes 0, requester refunded 102, abstainer loses nothing but its fee 2, which goes back to the requester)", async () => {
     const c = await setupChain();
     const [att, h1, h2] = await c.evaluators(3, 1_000n * E18, E18, { first: 100 });
     const nodes = await c.nodes(2);
@@ -89,7 +90,7 @@ describe("V5-1 one abstainer (a third of the weight) voids an honest task whenev
 });
 
 describe("V5-2 a 40% minority escapes d = 1 for its garbage scorer by abstaining with the other seat", () => {
-  it("FINDING: k = 5, honest [6000,8000] [6500,8000] [7500,8000]; colluder A1 scores [0,0], A2 abstains: the garbage shifts the scorers' lower median to 6000, 7500 falls out of the band, agreeing weight 2/5 -> VOID: A1 paid its full fee 2 and keeps trust 5000 (scoring with A2: fee 0, trust 4500; nodes 40)", async () => {
+  it("FINDING (needs honest spread, as V5-1): k = 5, honest [6000,8000] [6500,8000] [7500,8000]; colluder A1 scores [0,0], A2 abstains: the garbage shifts the scorers' lower median to 6000, 7500 falls out of the band, agreeing weight 2/5 -> VOID: A1 paid its full fee 2 and keeps trust 5000 (scoring with A2: fee 0, trust 4500; nodes 40)", async () => {
     const c = await setupChain();
     const [a1, a2, h1, h2, h3] = await c.evaluators(5, 1_000n * E18, E18, { first: 100 });
     const nodes = await c.nodes(2);
@@ -116,6 +117,23 @@ describe("V5-2 a 40% minority escapes d = 1 for its garbage scorer by abstaining
     expect(r.of(a2!).pay).toBe(0n);
     expect((await c.registry.read.getEvaluator([a2!])).trust).toBe(5_000);
     expect(r.task.refund).toBe(102n * E18);
+    await conservedOk(c);
+  });
+
+  it("held: the same 2 of 5 against honest members that score identically ([7000,8000] each): the scorers' median stays honest, agreeing weight 3/5 > 1/2, the task settles; A1 d = 1 (fee 0, trust 4500), A2 judged d = 1 (fee 0, trust 4500), nodes 50", async () => {
+    const c = await setupChain();
+    const [a1, a2, h1, h2, h3] = await c.evaluators(5, 1_000n * E18, E18, { first: 100 });
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes, { k: 5, evalBudget: 10n * E18 });
+    const t = await c.createTask(requester, s);
+    const r = await playBy(c, t, [[a1!, [0, 0]], [a2!, ABSTAIN], [h1!, [7_000, 8_000]], [h2!, [7_000, 8_000]], [h3!, [7_000, 8_000]]]);
+    expect(r.task.hasConsensus).toBe(true);
+    expect(await nodePending(c, nodes)).toBe(50n * E18); // 20 + 30
+    expect(r.of(a1!).pay).toBe(0n);
+    expect(r.of(a2!).pay).toBe(0n);
+    expect((await c.registry.read.getEvaluator([a1!])).trust).toBe(4_500);
+    expect((await c.registry.read.getEvaluator([a2!])).trust).toBe(4_500);
     await conservedOk(c);
   });
 });
@@ -179,5 +197,39 @@ describe("V5-4 rollover: the draw counts the retired profile's servers (activeMa
     expect((await c.poq.read.getTask([id])).status).toBe(2); // OPEN, captured
     expect((await c.registry.read.getEvaluator([honest[0]!])).registered).toBe(false); // and the honest were thrown out
     await conservedOk(c);
+  });
+});
+
+describe("V5-1b how often one abstention voids an honest committee (the rules' mirror, proven equal to Settlement by test/rules/differential.test.ts)", () => {
+  it("FINDING: honest scores = quality + N(0, sigma) per output, one member abstains, equal weights: the void rate grows with the outputs and the noise (k = 3, m = 15, sigma = 500: most tasks void; the same committee without the abstention never voids)", () => {
+    let x = 0x9e3779b9;
+    const rnd = () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+    const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+    const clamp = (v: number) => Math.max(0, Math.min(10_000, Math.round(v)));
+    const rate = (k: number, m: number, sigma: number, trials = 300) => {
+      let voids = 0;
+      for (let t = 0; t < trials; t++) {
+        const q = Array.from({ length: m }, () => 5_500 + rnd() * 4_000);
+        const members = Array.from({ length: k }, (_, i) => ({
+          trust: 5_000,
+          weight: 5_000n * 1_677_721n,
+          stake: 1_000n * E18,
+          revealed: true,
+          abstained: i === 0,
+          scores: i === 0 ? [] : q.map((v) => clamp(v + sigma * gauss())),
+        }));
+        const r = settleTask({ rule: Rule.TRUST_WEIGHTED_MEDIAN, params: DEFAULT_SETTLEMENT_PARAMS, members, m, nodeBudget: 100n * E18, fee: 2n * E18 });
+        if (r.consensus === null) voids++;
+      }
+      return voids / trials;
+    };
+    const table = {
+      k3_m1_s300: rate(3, 1, 300), k3_m15_s300: rate(3, 15, 300), k3_m15_s500: rate(3, 15, 500),
+      k5_m1_s300: rate(5, 1, 300), k5_m15_s300: rate(5, 15, 300), k5_m15_s500: rate(5, 15, 500),
+    };
+    console.log("V5-1b void rate with one abstainer", table);
+    expect(table.k3_m15_s500).toBeGreaterThan(0.5);
+    expect(table.k3_m15_s300).toBeGreaterThan(table.k3_m1_s300);
+    expect(table.k5_m15_s500).toBeGreaterThan(0.1);
   });
 });
