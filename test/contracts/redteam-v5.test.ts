@@ -233,3 +233,31 @@ describe("V5-1b how often one abstention voids an honest committee (the rules' m
     expect(table.k5_m15_s500).toBeGreaterThan(0.1);
   });
 });
+
+describe("V5-5 withdraw moves a maturing slash into sampling at a moment the evaluator picks", () => {
+  it("FINDING (minor): E (1,000 active + 500 unbonded, unlocked) misses a task; slashed 150 (stake 850) with slashAt a delay away; its effective stake stays 1,000 until slashAt unless it withdraws the 500, which drops it to 850 in that block: one binary choice of the committee of any task drawn before slashAt", async () => {
+    const c = await setupChain();
+    const [e] = await c.evaluators(1, 1_500n * E18, E18, { first: 100 });
+    await c.evaluators(2, 1_000n * E18, E18, { first: 101 });
+    await c.registry.write.requestUnbond([500n * E18], { account: e! });
+    await c.warp(c.params.staking.unbondingDelay + 1); // the 500 matures; its lock (none) is past
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const t = await c.createTask(requester, c.spec(nodes));
+    await c.play(t.taskId, t.members, t.members.map((a) => (eq(a, e!) ? undefined : [8_000, 8_000])));
+    const r = await settled(c, await c.finalize(t.taskId));
+    expect(r.members[t.members.findIndex((a) => eq(a, e!))]!.slashed).toBe(150n * E18); // 10% of 1,500
+    const ev = await c.registry.read.getEvaluator([e!]);
+    expect(ev.stake).toBe(850n * E18);
+    expect((await c.registry.read.effectiveOf([e!]))[0]).toBe(1_000n * E18); // slash not in sampling yet
+    // E waits for the task's lock (reveal deadline + grace) only if the 500 counted for it; it did not
+    await c.warp(1);
+    const snap = await c.networkHelpers.takeSnapshot();
+    await c.registry.write.withdraw({ account: e! });
+    expect((await c.registry.read.effectiveOf([e!]))[0]).toBe(850n * E18); // at once, in the block E picked
+    expect(await c.now()).toBeLessThan(BigInt((await c.registry.read.getEvaluator([e!])).slashAt));
+    await snap.restore();
+    expect((await c.registry.read.effectiveOf([e!]))[0]).toBe(1_000n * E18);
+    await conservedOk(c);
+  });
+});
