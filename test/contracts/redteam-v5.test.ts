@@ -261,3 +261,30 @@ describe("V5-5 withdraw moves a maturing slash into sampling at a moment the eva
     await conservedOk(c);
   });
 });
+
+describe("V5-6 a withholding requester's own scorer makes the void free", () => {
+  it("FINDING (minor): the requester gives the texts only to its sybil S (drawn with two honest members, who abstain): 'somebody scored', so the void pays S (itself) 2 and the honest abstainers 0; withholding from everyone would have paid all three (6); either way the nodes get 0 and the node budget returns to the requester", async () => {
+    const c = await setupChain();
+    const [sy, h1, h2] = await c.evaluators(3, 1_000n * E18, E18, { first: 100 });
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes);
+
+    const snap = await c.networkHelpers.takeSnapshot();
+    let t = await c.createTask(requester, s);
+    let r = await playBy(c, t, [[sy!, ABSTAIN], [h1!, ABSTAIN], [h2!, ABSTAIN]]);
+    expect(r.task.hasConsensus).toBe(false);
+    expect(r.task.refund).toBe(100n * E18); // requester pays 6 of fees
+    await snap.restore();
+
+    t = await c.createTask(requester, s);
+    r = await playBy(c, t, [[sy!, [9_000, 9_000]], [h1!, ABSTAIN], [h2!, ABSTAIN]]);
+    expect(r.task.hasConsensus).toBe(false);
+    expect(r.of(sy!).pay).toBe(2n * E18); // to the requester's own sybil
+    expect(r.of(h1!).pay).toBe(0n);
+    expect(r.of(h2!).pay).toBe(0n);
+    expect(r.task.refund).toBe(104n * E18); // net cost of the void to requester + sybil: the protocol fee only
+    expect(await nodePending(c, nodes)).toBe(0n);
+    await conservedOk(c);
+  });
+});
