@@ -68,7 +68,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @dev The draw's candidate filter, read from storage once per scan.
     struct Filter {
-        uint256 drawable; // the active profiles and the task's own: serving one of them makes an evaluator drawable
+        uint256 drawable; // the active profiles: serving one of them makes an evaluator drawable
         uint256 minStake;
         uint256 cap;
         uint16 period;
@@ -274,6 +274,8 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         // a withdrawal must not move the sampling weight at a moment its owner picks (e.g. just
         // before a visible draw): the unbonding stake has to have left the effective stake first
         if (e.pendingAt > block.timestamp) revert ChangePending(e.pendingAt);
+        // nor bring a maturing slash into sampling early (the cap below would apply it now)
+        if (e.slashAt > block.timestamp) revert ChangePending(e.slashAt);
         _materialize(e);
         e.unbonding = 0;
         // what sampling counts can never exceed what is left (a postponed change included)
@@ -317,11 +319,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         without replacement; locks each member's stake until `lockUntil` and returns its
     ///         voting weight (period trust x max(1, min(stake, cap) x 2^24 / cap)), which the
     ///         task keeps. Returns empty arrays (and changes nothing) when fewer than k are eligible,
-    ///         or when the eligible evaluators hold less than `minEligibleBps` of the network's
-    ///         weight: the sampling weight of every evaluator that could be drawn for some task
-    ///         (effective stake >= minStake, serving an active profile or this one, any cost),
-    ///         the requester left out. Neither a price only the requester's own cheap evaluators
-    ///         accept nor a profile only its own evaluators serve makes a committee.
+    ///         when the eligible evaluators hold less than `minEligibleBps` of the network's
+    ///         weight (the sampling weight of every evaluator that could be drawn for some task:
+    ///         effective stake >= minStake, serving an active profile, any cost, the requester left
+    ///         out), or when the profile was retired. Neither a price only the requester's own
+    ///         cheap evaluators accept nor a profile only its own evaluators serve makes a committee.
     function drawCommittee(
         uint256 profileBit,
         uint256 fee,
@@ -530,8 +532,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @dev One scan of the list: the eligible candidates (serve `profileBit`, cost <= fee) with
     ///      their sampling weights, and the network weight, the summed sampling weight of every
-    ///      drawable evaluator (effective stake >= minStake, serving an active profile or
-    ///      `profileBit`) whatever its profile or cost. `exclude` (the requester) is in neither.
+    ///      drawable evaluator (effective stake >= minStake, serving an active profile) whatever
+    ///      its profile or cost. `exclude` (the requester) is in neither. Nothing at all when
+    ///      `profileBit` is no longer active: a task whose profile was retired after its creation
+    ///      is cancelled, not drawn among whoever still serves the retired profile (anyone may
+    ///      execute a ready retirement, and evict at once the evaluators it leaves idle).
     function _candidates(uint256 profileBit, uint256 fee, address exclude)
         internal
         view
@@ -542,12 +547,13 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         weights = new uint256[](total);
         // what every candidate is measured against, read once for the whole scan
         Filter memory f = Filter({
-            drawable: profileRegistry.activeMask() | profileBit,
+            drawable: profileRegistry.activeMask(),
             minStake: _params.minStake,
             cap: _params.stakeCap,
             period: uint16(block.timestamp / _params.trustPeriod)
         });
         uint256 n;
+        if (f.drawable & profileBit == 0) total = 0; // a retired profile: no candidates, no network
         for (uint256 i; i < total; ++i) {
             address a = _list[i];
             if (a == address(0) || a == exclude) continue;

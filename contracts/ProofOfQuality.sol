@@ -204,7 +204,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     uint256 internal _totalEscrow; // open and pending tasks' budgets
     uint256 internal _totalClaimable; // claimableOf + nodes' pending
     uint256 internal _treasury; // protocol fees not yet withdrawn
-    uint256 internal _burned; // slashed stake of tasks without an honest revealer, locked forever
+    uint256 internal _burned; // slashed stake of tasks without an honest revealer, and abstainers' fees forfeited in voids somebody scored: locked forever
 
     // ------------------------------------------------------------------ events
 
@@ -570,7 +570,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
         (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
             registry.settleMembers(addrs, silent, o.newTrust, o.slashed);
-        uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal);
+        uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal) + o.forfeited;
+        _burned += o.forfeited;
         if (o.hasConsensus) _payNodes(taskId, TaskBlob.readNodes(t.blob, m), o);
         if (o.refund != 0) _credit(_refundAddress(taskId, t), o.refund, true);
         emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);

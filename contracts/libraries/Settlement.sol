@@ -61,7 +61,8 @@ library Settlement {
         bool[] honest; // revealed with dNorm <= HONEST_MAX_DNORM, among >= 3 revealers
         uint256 honestCount;
         uint256 slashTotal;
-        uint256 refund; // nodeBudget + fee x k - everything paid
+        uint256 refund; // nodeBudget + fee x k - everything paid - forfeited
+        uint256 forfeited; // abstainers' fees in a void that somebody scored: burned, not refunded
     }
 
     /// @notice Settles a task; see docs/contract.md ("Settlement") for the exact steps.
@@ -97,7 +98,7 @@ library Settlement {
             o.newTrust[i] = Trust.penaliseMiss(members[i].trust, p.missPenaltyBps, p.wMin, p.wMax);
             o.slashTotal += o.slashed[i] = (members[i].stake * p.slashBps) / BPS;
         }
-        o.refund = nodeBudget + fee * k - paid;
+        o.refund = nodeBudget + fee * k - paid - o.forfeited;
     }
 
     /// @dev Who revealed what: the scorers (revealers that did not abstain) in committee order
@@ -163,10 +164,14 @@ library Settlement {
     ///      nobody honest; the silent are still penalised, their slash burned). Each scorer is paid
     ///      its fee (it did the work); abstainers are paid only when nobody scored (the texts were
     ///      withheld from everyone: the requester pays for its task), so abstaining never earns
-    ///      more than scoring. Returns everything paid.
+    ///      more than scoring. When somebody scored, the abstainers' fees are forfeited (burned),
+    ///      not refunded: a requester that gives the texts only to its own scorer still pays
+    ///      every revealer's fee. Returns everything paid.
     function _payVoid(Member[] memory members, bool nobodyScored, uint256 fee, Outcome memory o) private pure returns (uint256 paid) {
         for (uint256 i; i < members.length; ++i) {
-            if (members[i].revealed && (nobodyScored || !members[i].abstained)) paid += o.evaluatorPay[i] = fee;
+            if (!members[i].revealed) continue;
+            if (nobodyScored || !members[i].abstained) paid += o.evaluatorPay[i] = fee;
+            else o.forfeited += fee;
         }
     }
 

@@ -128,10 +128,11 @@ export function requestUnbond(
 
 /**
  * Whether `withdraw` succeeds at `now`: something unbonding, its delay elapsed, no committee holds
- * it, and no change pending (the unbonding stake must have left the effective stake first).
+ * it, no change pending (the unbonding stake must have left the effective stake first) and no
+ * slash maturing (a withdrawal would bring the lower stake into sampling at a chosen moment).
  */
 export function canWithdraw(e: RegistryEvaluator, now: number): boolean {
-  return e.unbonding !== 0n && now >= e.unbondAt && now > e.unbondLock && !(e.pendingAt > now);
+  return e.unbonding !== 0n && now >= e.unbondAt && now > e.unbondLock && !(e.pendingAt > now) && !(e.slashAt > now);
 }
 
 /**
@@ -233,9 +234,10 @@ export const ALL_PROFILES = 0xffff;
 
 /**
  * `_candidates`, one pass over the list in list order (holes, null, skipped; `exclude`, the
- * requester, skipped too). An evaluator is *drawable* when its effective stake is at least
- * minStake and its effective serve mask meets the active profiles or the task's own
- * (`activeMask | profileBit`): its sampling weight samplingTrust x min(effStake, stakeCap) (the
+ * requester, skipped too). Nothing at all when the task's profile is no longer active (retired
+ * after the task was created: nobody is drawn for it, the task is cancelled). An evaluator is
+ * *drawable* when its effective stake is at least minStake and its effective serve mask meets
+ * the active profiles (`activeMask`): its sampling weight samplingTrust x min(effStake, stakeCap) (the
  * trust the current trust period began with: finalizing other tasks just before a draw cannot
  * move the draw) counts in the network weight, whatever its profile or cost. The drawable
  * evaluators that serve `profileBit` at an effective cost <= fee are the candidates.
@@ -256,8 +258,9 @@ export function candidates(
 ): { index: number[]; weights: bigint[]; networkWeight: bigint } {
   const index: number[] = [];
   const weights: bigint[] = [];
-  const drawable = activeMask | profileBit;
+  const drawable = activeMask;
   let networkWeight = 0n;
+  if ((activeMask & profileBit) === 0) return { index, weights, networkWeight };
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
     if (e === null || e === undefined || i === exclude) continue;
@@ -430,7 +433,7 @@ export interface FinalizeResult {
   slashShare: bigint[];
   /** Total credited to each member (fee + slash share), i.e. its `earnedOf` / `claimableOf` increase. */
   credit: bigint[];
-  /** Slashed stake burned (no honest revealer). */
+  /** Burned: slashed stake with no honest revealer, plus fees forfeited by abstainers in a void somebody scored. */
   burned: bigint;
 }
 
@@ -457,5 +460,5 @@ export function finalizeTask(x: FinalizeInput): FinalizeResult {
   const registry = applySettlement(x.members, x.revealed, settlement.newTrust, settlement.slashed, x.now, x.staking);
   const { shares, burned } = splitSlash(settlement.honest, registry.total);
   const credit = settlement.evaluatorPay.map((p, i) => p + shares[i]!);
-  return { settlement, registry, slashShare: shares, credit, burned };
+  return { settlement, registry, slashShare: shares, credit, burned: burned + settlement.forfeited };
 }

@@ -63,8 +63,10 @@ export interface SettleResult {
   honestCount: number;
   /** Sum of `slashed` (nominal; the registry reports what it actually took). */
   slashTotal: bigint;
-  /** Unspent escrow credited to the task's refundTo: nodeBudget + fee x k - everything paid. */
+  /** Unspent escrow credited to the task's refundTo: nodeBudget + fee x k - everything paid - forfeited. */
   refund: bigint;
+  /** Abstainers' fees in a void that somebody scored: burned, not refunded to the requester. */
+  forfeited: bigint;
 }
 
 /**
@@ -77,7 +79,8 @@ export interface SettleResult {
  *    largest deviation: deviation = d = 10000, fee 0, trust updateTrust(trust, 10000) when
  *    n >= 3 (else unchanged). Otherwise the task is VOID: no consensus, no node pay, no trust
  *    change, nobody honest; each scorer is paid `fee`, and abstainers are paid `fee` only when
- *    nobody scored. Non-revealers are penalised as in step 6 either way.
+ *    nobody scored (otherwise their fees are forfeited: burned, not refunded). Non-revealers are
+ *    penalised as in step 6 either way.
  * 1. R = members that revealed scores (committee order), n = |R|.
  * 2. n = 0 and nobody abstained: no consensus, no payouts, full refund; every member is a non-revealer.
  * 3. n >= 3: per output j, consensus c_j = aggregate(rule, scores of R, voting weights of R,
@@ -91,7 +94,7 @@ export interface SettleResult {
  * 6. Non-revealer: trust <- penaliseMiss(trust); slash floor(stake * slashBps / 10000).
  * 7. Node pay for output j: per = floor(nodeBudget / m); pay_j = c_j > floor
  *    ? floor(per * (c_j - floor) / (10000 - floor)) : 0.
- * 8. refund = nodeBudget + fee * k - sum(nodePay) - sum(evaluatorPay).
+ * 8. refund = nodeBudget + fee * k - sum(nodePay) - sum(evaluatorPay) - forfeited.
  */
 export function settleTask(input: SettleInput): SettleResult {
   const { rule, params: p, members, m, fee } = input;
@@ -130,9 +133,14 @@ export function settleTask(input: SettleInput): SettleResult {
   let consensus: number[] | null = null;
   let paid = 0n;
 
+  let forfeited = 0n;
   if (isVoid) {
     members.forEach((mem, i) => {
-      if (!mem.revealed || (mem.abstained && n > 0)) return;
+      if (!mem.revealed) return;
+      if (mem.abstained && n > 0) {
+        forfeited += fee;
+        return;
+      }
       evaluatorPay[i] = fee;
       paid += fee;
     });
@@ -177,7 +185,7 @@ export function settleTask(input: SettleInput): SettleResult {
     slashed[i] = (mem.stake * BigInt(p.slashBps)) / BigInt(BPS);
     slashTotal += slashed[i]!;
   });
-  const refund = input.nodeBudget + fee * BigInt(k) - paid;
+  const refund = input.nodeBudget + fee * BigInt(k) - paid - forfeited;
   return {
     consensus,
     deviations,
@@ -190,5 +198,6 @@ export function settleTask(input: SettleInput): SettleResult {
     honestCount,
     slashTotal,
     refund,
+    forfeited,
   };
 }

@@ -79,7 +79,8 @@ describe("V4-1 a member holding half the committee's voting weight voids any tas
     expect(r.members.map((m) => m.pay)).toEqual(t.members.map((a) => (eq(a, whale!) ? 0n : 2n * E18)));
     expect((await c.registry.read.getEvaluator([whale!])).trust).toBe(trustBefore);
     expect(await nodePending(c, nodes)).toBe(0n); // what a member holding most of the weight can do anyway (score 0)
-    expect(r.task.refund).toBe(102n * E18); // node budget and the whale's fee back to the requester
+    expect(r.task.refund).toBe(100n * E18); // the node budget back; the whale's fee forfeited (burned)
+    expect(r.task.burned).toBe(2n * E18);
     // and yet the honest members' scores are public: a requester whose sybil is the heavy member
     // learns its outputs' quality (9000) and pays the nodes nothing
     const hi = t.members.findIndex((a) => !eq(a, whale!));
@@ -145,10 +146,10 @@ describe("V4-2 a minority forces a void (tie rule, silent members)", () => {
     expect(r.task.hasConsensus).toBe(false);
     expect(r.members.map((m) => m.pay)).toEqual([0n, 2n * E18, 0n]);
     expect(r.members[2]!.slashed).toBe(100n * E18);
-    expect(r.task.burned).toBe(100n * E18);
-    expect(r.task.refund).toBe(100n * E18 + 4n * E18); // node budget + the abstainer's and the silent member's fees
+    expect(r.task.burned).toBe(100n * E18 + 2n * E18); // the slash and the abstainer's forfeited fee
+    expect(r.task.refund).toBe(100n * E18 + 2n * E18); // node budget + the silent member's fee (the abstainer's is forfeited)
     const after = await c.poq.read.totals();
-    expect(after[3] - before[3]).toBe(100n * E18);
+    expect(after[3] - before[3]).toBe(102n * E18);
     expect(await nodePending(c, nodes)).toBe(0n);
     await conservedOk(c);
   });
@@ -241,7 +242,7 @@ describe("V4-4 selective text availability: 40% of the seats capture a task", ()
     expect(r.task.hasConsensus).toBe(false);
     expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 2n * E18, 2n * E18, 0n, 0n]);
     expect(r.members.map((m) => m.newTrust)).toEqual([5_000n, 5_000n, 5_000n, 5_000n, 5_000n]);
-    expect(r.task.refund).toBe(104n * E18);
+    expect(r.task.refund).toBe(100n * E18); // the abstainers' 4 forfeited
     expect(await nodePending(c, nodes)).toBe(0n);
     await conservedOk(c);
   });
@@ -337,10 +338,10 @@ describe("V4-6 attacks that fail", () => {
     await c.play(t2.taskId, t2.members, [ABSTAIN, ABSTAIN, [8_000, 8_000], undefined]);
     const r2 = await settled(c, await c.finalize(t2.taskId));
     expect(r2.task.hasConsensus).toBe(false);
-    expect(r2.task.burned).toBe(100n * E18);
+    expect(r2.task.burned).toBe(100n * E18 + 4n * E18); // the silent member's slash and the abstainers' forfeited fees
     // the one scorer is paid (it did the work), the abstainers are not (somebody scored), the silent one is slashed
     expect(r2.members.map((m) => m.pay)).toEqual([0n, 0n, 2n * E18, 0n]);
-    expect(r2.task.refund).toBe(100n * E18 + 6n * E18);
+    expect(r2.task.refund).toBe(100n * E18 + 2n * E18); // node budget + the silent member's fee
     await conservedOk(c);
   });
 });

@@ -194,6 +194,7 @@ describe("differential: mirror vs Solidity libraries (RulesHarness)", () => {
         expect(Number(got.honestCount), tag).toBe(want.honestCount);
         expect(got.slashTotal, tag).toBe(want.slashTotal);
         expect(got.refund, tag).toBe(want.refund);
+        expect(got.forfeited, tag).toBe(want.forfeited);
       });
     }
 
@@ -469,7 +470,7 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
     }
     // the random walk must have exercised every branch it claims to test
     const seen = { drawn, cancelled, thresholdCancels, secondProfileDraws, capped, slashedTasks, burnedTasks, abstainTasks, voidTasks };
-    expect(drawn, JSON.stringify(seen)).toBeGreaterThan(TASKS * 0.5);
+    expect(drawn, JSON.stringify(seen)).toBeGreaterThan(TASKS * 0.25); // random prices and the network bar cancel a half to two thirds by design
     expect(cancelled, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(capped, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(slashedTasks, JSON.stringify(seen)).toBeGreaterThan(0);
