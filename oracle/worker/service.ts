@@ -50,6 +50,9 @@ const isClosed = (status: number) => status === TaskStatus.FINALIZED || status =
 
 type Progress = TaskProgress;
 
+/** Job checks a full sweep sends at once. */
+const ENSURE_SLICE = 256;
+
 const isRevert = (err: unknown, ...names: string[]) => err instanceof RevertError && names.includes(err.errorName);
 
 /**
@@ -177,24 +180,36 @@ export class EvaluatorService {
       }
     }
     const drawn = ev.sampled.filter((c) => !this.handled.has(`${c.taskId}@${c.blockHash}`));
-    // Read together (the chain port sends reads of one turn as one call), handled in order.
+    // Read together (the chain port sends reads of one turn as one call).
     const tasks = await Promise.all(drawn.map((c) => this.o.chain.getTask(c.taskId)));
-    for (const [i, { taskId: id, blockHash }] of drawn.entries()) {
-      const t = tasks[i]!;
-      this.remember(this.handled, `${id}@${blockHash}`);
-      if (isClosed(t.status)) continue;
-      const mine = this.mine(t.committee);
-      // Independent Redis calls go out together (one round trip on the pipelined connection).
-      const recs = await Promise.all(mine.map((ev) => this.o.store.get(id.toString(), ev)));
-      const fresh = mine.filter((_, j) => !recs[j]); // the others: handled (re-scan after restart or reorg window)
-      if (!fresh.length) continue;
-      this.o.metrics.tasksSeen.inc(fresh.length);
-      // Each key's commit deadline is indexed before its job is queued; the keys' calls go out
-      // together, and the task is logged once with all of them (a log line is a write syscall).
-      await Promise.all(fresh.map((ev) => this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline)));
-      await Promise.all(fresh.map((ev) => this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() })));
-      this.o.log.info({ task: id.toString(), evaluators: fresh }, "task assigned");
-    }
+    // Every task of the range is taken in at once: its Redis calls (records, commit indexes,
+    // evaluate jobs) go out together with the other tasks' (a range of a backlog holds hundreds
+    // of tasks: one after the other, a round trip each, the first scan of 96 tasks took ~3 s,
+    // and the sweep, which reveals, waited for it). Calls are issued in task order, so jobs
+    // are still queued in the order the committees were drawn. A task is remembered as
+    // handled only once its jobs are queued: a failed pass takes the range again.
+    const open = drawn.map((c, i) => ({ ...c, t: tasks[i]! })).filter(({ taskId, blockHash, t }) => {
+      if (!isClosed(t.status)) return true;
+      this.remember(this.handled, `${taskId}@${blockHash}`);
+      return false;
+    });
+    await Promise.all(open.map(({ taskId, t }) => this.takeIn(taskId, t)));
+    for (const { taskId, blockHash } of open) this.remember(this.handled, `${taskId}@${blockHash}`);
+  }
+
+  /** A drawn task: index each of this process's keys' commit deadline, then queue its evaluate job. */
+  private async takeIn(id: bigint, t: TaskView): Promise<void> {
+    const mine = this.mine(t.committee);
+    // Independent Redis calls go out together (one round trip on the pipelined connection).
+    const recs = await Promise.all(mine.map((ev) => this.o.store.get(id.toString(), ev)));
+    const fresh = mine.filter((_, j) => !recs[j]); // the others: handled (re-scan after restart or reorg window)
+    if (!fresh.length) return;
+    this.o.metrics.tasksSeen.inc(fresh.length);
+    // Each key's commit deadline is indexed before its job is queued; the keys' calls go out
+    // together, and the task is logged once with all of them (a log line is a write syscall).
+    await Promise.all(fresh.map((ev) => this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline)));
+    await Promise.all(fresh.map((ev) => this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() })));
+    this.o.log.info({ task: id.toString(), evaluators: fresh }, "task assigned");
   }
 
   /**
@@ -283,10 +298,15 @@ export class EvaluatorService {
       this.ensured.clear();
       // Commits still possible: make sure each has a live (or retried) job. Jobs are added when
       // a task is seen, so this is the safety net for failed or lost ones, run on full sweeps.
-      for (const m of await this.o.store.range("commit", now, "+inf")) {
-        const { taskId, evaluator } = splitMember(m);
-        await this.ensureOnce("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator }, full);
-      }
+      // Checked together, in slices (a check is one round trip; a backlog holds thousands).
+      const members = await this.o.store.range("commit", now, "+inf");
+      for (let i = 0; i < members.length; i += ENSURE_SLICE)
+        await Promise.all(
+          members.slice(i, i + ENSURE_SLICE).map((m) => {
+            const { taskId, evaluator } = splitMember(m);
+            return this.ensureOnce("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator }, full);
+          }),
+        );
     }
     // The sweep's index reads go out together (one round trip on the pipelined state connection).
     const fin = this.o.autoFinalize;

