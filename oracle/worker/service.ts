@@ -39,6 +39,12 @@ export interface ServiceOptions {
    */
   autoDraw?: boolean;
   /**
+   * Run a watcher pass as soon as a commit or reveal of this process lands, when no commit of
+   * this process is still on its way (see EvaluatorService.kick), instead of waiting for the
+   * next poll. Default true; tests that drive every pass themselves turn it off.
+   */
+  passOnLanding?: boolean;
+  /**
    * Fault injection for crash tests: called at named points ("commit-persisted",
    * "commit-sent", "commit-confirmed", "reveal-sent"); a test hook kills the process there.
    */
@@ -95,6 +101,12 @@ export class EvaluatorService {
   /** Draws sent and not answered yet (task ids). */
   private drawing = new Set<string>();
   private readonly autoDraw: boolean;
+  /** Commits announced to the chain port by the evaluate jobs running here (see evaluateAnnounced). */
+  private announced = new Map<string, { release(): void }>();
+  /** Evaluate jobs running here that have not submitted their commit (or ended) yet. */
+  private toCommit = 0;
+  /** A pass was asked for while one was under way (see kick). */
+  private kicked = false;
 
   constructor(private o: ServiceOptions) {
     this.fullSweepMs = o.fullSweepMs ?? 5_000;
@@ -112,16 +124,40 @@ export class EvaluatorService {
 
   start(): void {
     this.o.queue.start({
-      evaluate: (d) => this.evaluate(d),
+      evaluate: (d) => this.evaluateAnnounced(d),
       reveal: (d) => this.reveal(d),
       finalize: (d) => this.finalize(d),
     });
-    const loop = async () => {
-      if (this.stopped) return;
-      await this.pollOnce();
-      if (!this.stopped) this.timer = setTimeout(loop, this.o.pollIntervalMs);
-    };
-    void loop();
+    void this.loop();
+  }
+
+  /** The watcher's loop: a pass, then the next one after pollIntervalMs (or at once when kicked meanwhile). */
+  private loop = async (): Promise<void> => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    await this.pollOnce();
+    if (this.stopped) return;
+    const again = this.kicked;
+    this.kicked = false;
+    this.timer = setTimeout(this.loop, again ? 0 : this.o.pollIntervalMs);
+  };
+
+  /**
+   * An evaluate job ended (its commit landed) or a reveal landed: when no commit of this process
+   * is still on its way (no evaluate job here before its commit), the next stage need not wait for the poll
+   * interval: a watcher pass runs now (or right after the one under way). With commits still
+   * coming, the regular passes serve, so a backlog adds no passes; on an idle or draining
+   * worker this takes one poll interval off each stage (the commit -> reveal -> finalization
+   * tail of a batch of tasks: two intervals).
+   */
+  private kick(): void {
+    if (this.stopped || this.toCommit > 0 || this.o.passOnLanding === false) return;
+    if (this.polling || !this.timer) {
+      this.kicked = true; // the pass under way is followed by another at once
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(this.loop, 0);
   }
 
   async stop(): Promise<void> {
@@ -372,6 +408,34 @@ export class EvaluatorService {
 
   // ------------------------------------------------------------------ evaluate + commit
 
+  /**
+   * An evaluate job: evaluate() with the key's commit announced to the chain port while the job
+   * runs, so that the key's batcher can hold a transaction for it (see CallBatcher.expect); the
+   * announcement ends when the commit is submitted, or with the job.
+   */
+  private async evaluateAnnounced(d: JobData): Promise<unknown> {
+    const m = memberOf(d.taskId, d.evaluator);
+    const toChain = this.o.chain.expectCommit?.(d.evaluator);
+    let open = true;
+    this.toCommit++;
+    const announced = {
+      release: () => {
+        if (!open) return;
+        open = false;
+        this.toCommit--;
+        toChain?.release();
+      },
+    };
+    this.announced.set(m, announced);
+    try {
+      return await this.evaluate(d);
+    } finally {
+      announced.release();
+      if (this.announced.get(m) === announced) this.announced.delete(m);
+      this.kick(); // its commit landed (or it ended without one): the last such job runs a pass now
+    }
+  }
+
   async evaluate(d: JobData): Promise<unknown> {
     const { taskId, evaluator } = d;
     const id = BigInt(taskId);
@@ -464,11 +528,17 @@ export class EvaluatorService {
     const t0 = Date.now();
     try {
       await this.o.metrics.time("commit", () =>
-        this.o.chain.commit(rec.evaluator, id, rec.commitment, async (hash) => {
-          rec.commitTx = hash;
-          await this.o.store.put(rec);
-          this.o.fault?.("commit-sent");
-        }),
+        this.o.chain.commit(
+          rec.evaluator,
+          id,
+          rec.commitment,
+          async (hash) => {
+            rec.commitTx = hash;
+            await this.o.store.put(rec);
+            this.o.fault?.("commit-sent");
+          },
+          this.announced.get(memberOf(rec.taskId, rec.evaluator)),
+        ),
       );
     } catch (err) {
       if (isRevert(err, "AlreadyCommitted") && (await this.o.chain.hasCommitted(id, rec.evaluator))) {
@@ -568,6 +638,7 @@ export class EvaluatorService {
       hash ? this.o.store.noteLatency("reveal", ms) : undefined,
     ]);
     if (hash) {
+      this.kick();
       this.o.metrics.reveals.inc();
       this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: hash }, "revealed");
     }

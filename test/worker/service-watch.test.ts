@@ -153,7 +153,7 @@ class ScriptedChain implements PoqChainPort {
 
 const scorer: TaskScorer = { knows: () => true, score: async (_h, input) => input.outputs.map(() => 0.5) };
 
-async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTHER], o: { pending?: boolean } = {}) {
+async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTHER], o: { pending?: boolean; passOnLanding?: boolean } = {}) {
   const content = new Texts();
   const queryHash = await content.put(encodeQueryDoc({ task: "qa", query: "2+2?", references: ["4"] }));
   const outputHash = await content.put("4");
@@ -189,6 +189,7 @@ async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTH
     pollIntervalMs: 600_000, // passes are driven by the test
     fullSweepMs: 600_000, // one full sweep, the first
     autoFinalize: true,
+    passOnLanding: o.passOnLanding ?? false, // passes are driven by the test (but see the test of passOnLanding)
   });
   /** Lets the pass in flight and the jobs it queued finish. */
   const settle = async () => {
@@ -286,6 +287,38 @@ describe("EvaluatorService watching", () => {
     await service.pollOnce();
     await settle();
     expect(jobs.filter((j) => j.startsWith("reveal:")).length).toBe(2);
+    expect(chain.sent).toEqual(["commit", "commit", "reveal", "reveal", "finalize"]);
+    await service.stop();
+  });
+
+  it("passOnLanding: once the last commit on its way here lands, reveals follow without waiting for a poll, then the finalization", async () => {
+    const { chain, service, settle, jobs } = await setup([ME, ME2], [ME, ME2], { passOnLanding: true });
+    service.start(); // the only scheduled pass; the next is 600 s away
+    for (let i = 0; i < 100 && chain.sent.length < 5; i++) await settle();
+    expect(chain.sent).toEqual(["commit", "commit", "reveal", "reveal", "finalize"]);
+    expect(jobs.filter((j) => j.startsWith("reveal:")).sort()).toEqual([`reveal:1:${ME}`, `reveal:1:${ME2}`]);
+    await service.stop();
+  });
+
+  it("passOnLanding adds no pass while commits of this process are still on their way", async () => {
+    const { chain, service, settle } = await setup([ME, ME2], [ME, ME2], { passOnLanding: true });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const commit = chain.commit.bind(chain);
+    // ME2's commit waits (as if its task were still being scored) until the test lets it go.
+    chain.commit = async (ev, id, c, onSent) => {
+      if (ev === ME2) await gate;
+      return commit(ev, id, c, onSent);
+    };
+    service.start();
+    for (let i = 0; i < 100 && chain.sent.length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(chain.sent).toEqual(["commit"]); // ME's landed; ME2's is on its way
+    const passes = chain.reads.activity.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chain.reads.activity.length).toBe(passes); // ME's landing ran no pass
+    expect(chain.sent).toEqual(["commit"]);
+    release();
+    for (let i = 0; i < 100 && chain.sent.length < 5; i++) await settle();
     expect(chain.sent).toEqual(["commit", "commit", "reveal", "reveal", "finalize"]);
     await service.stop();
   });
