@@ -151,12 +151,13 @@ export class CallBatcher {
     }
   }
 
-  private async send(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) return this.sendOne(batch[0]!, true);
+  /** One transaction for the batch; `learnt`: may use a learnt gas limit (a re-send after an on-chain failure may not). */
+  private async send(batch: Pending[], learnt = true): Promise<void> {
+    if (batch.length === 1) return this.sendOne(batch[0]!, learnt);
     const fns = batch.map((p) => p.functionName);
     const keys = batch.map((p) => this.keyOf(p));
     const data = batch.map((p) => encodeFunctionData({ abi: this.abi, functionName: p.functionName, args: p.args } as never) as Hex);
-    const gas = this.gas.limitFor(keys);
+    const gas = learnt ? this.gas.limitFor(keys) : undefined;
     try {
       const receipt = await this.sender.write(
         { address: this.address, abi: this.abi, functionName: "multicall", args: [data] },
@@ -170,9 +171,18 @@ export class CallBatcher {
         for (const p of batch) p.reject(err);
         return;
       }
-      // One inner call reverts the whole batch (before sending, or on chain when sent without
-      // an estimate): find out which, one estimated transaction each.
-      this.log?.debug({ calls: batch.length, error: err.errorName, onChain: gas !== undefined }, "multicall reverted; sending its calls one by one");
+      // Sent with a learnt limit and failed on chain: the limit may have been short (a batch of
+      // calls whose gas varies more than the learnt figure's margin, finalizations above all:
+      // FailedCall, an inner call out of gas) rather than a call reverting. Once more with an
+      // estimate, which finds a reverting call before anything is sent and whose receipt
+      // raises the learnt figure: one transaction instead of one a call (which, sent one after
+      // the other under the key's nonce, held the key's other calls back for seconds).
+      if (gas !== undefined) {
+        this.log?.debug({ calls: batch.length, error: err.errorName }, "multicall failed on chain with a learnt gas limit; sending it again with an estimate");
+        return this.send(batch, false);
+      }
+      // One inner call reverts the whole batch: find out which, one estimated transaction each.
+      this.log?.debug({ calls: batch.length, error: err.errorName }, "multicall reverted; sending its calls one by one");
       await Promise.all(batch.map((p) => this.sendOne(p, false)));
     }
   }

@@ -80,12 +80,12 @@ export interface PoqChainOptions {
 
 /**
  * Default of PoqChainOptions.batchHoldMs. A busy key's commits arrive one per scored task;
- * 300 ms lets a batch collect several (bench:e2e, EVOUNA: 2 to 4 calls a transaction without
+ * 200 ms lets a batch collect several (bench:e2e, EVOUNA: 2 to 4 calls a transaction without
  * it) while keeping a commit's extra wait far below any commit window, and the evaluate jobs
  * waiting on their commit a minority of the worker's concurrency (the rest keep the scoring
  * thread fed).
  */
-export const BATCH_HOLD_MS = 300;
+export const BATCH_HOLD_MS = 200;
 
 /**
  * The worker's view of the ProofOfQuality contract through viem: reads are retried with

@@ -3,6 +3,7 @@ import type { Hex, TransactionReceipt } from "viem";
 import { CallBatcher } from "../../oracle/chain/batcher.js";
 import type { TxSender, WriteHooks, WriteRequest } from "../../oracle/chain/tx.js";
 import { poqAbi } from "../../oracle/chain/contract.js";
+import { RevertError } from "../../oracle/chain/errors.js";
 
 /**
  * A key's batcher holding a transaction for commits announced as coming (the key's evaluate
@@ -10,10 +11,13 @@ import { poqAbi } from "../../oracle/chain/contract.js";
  * announced. A recording sender stands in for the chain: each write is one transaction.
  */
 class RecordingSender {
-  txs: { calls: number; at: number }[] = [];
-  async write(req: WriteRequest, _hooks: WriteHooks = {}): Promise<TransactionReceipt> {
+  txs: { calls: number; at: number; learnt: boolean }[] = [];
+  /** Transactions sent with a learnt limit fail on chain (as a limit learnt too low does). */
+  shortLimits = false;
+  async write(req: WriteRequest, hooks: WriteHooks = {}): Promise<TransactionReceipt> {
     const calls = req.functionName === "multicall" ? (req.args[0] as Hex[]).length : 1;
-    this.txs.push({ calls, at: Date.now() });
+    this.txs.push({ calls, at: Date.now(), learnt: hooks.gas !== undefined });
+    if (this.shortLimits && hooks.gas !== undefined) throw new RevertError(req.functionName, "FailedCall");
     await new Promise((r) => setTimeout(r, 5)); // mined
     return { gasUsed: 50_000n * BigInt(calls), transactionHash: `0x${this.txs.length.toString(16).padStart(64, "0")}`, status: "success" } as TransactionReceipt;
   }
@@ -22,9 +26,9 @@ class RecordingSender {
 const ADDRESS = "0x0000000000000000000000000000000000000001";
 const commitArgs = (i: number) => [BigInt(i + 1), `0x${(i + 1).toString(16).padStart(64, "0")}`] as const;
 
-function batcher(holdMs: number, maxCalls = 16) {
+function batcher(holdMs: number, maxCalls = 16, learnGas: string[] = []) {
   const sender = new RecordingSender();
-  const b = new CallBatcher(sender as unknown as TxSender, ADDRESS, poqAbi(), { maxCalls, lingerMs: 0, holdMs });
+  const b = new CallBatcher(sender as unknown as TxSender, ADDRESS, poqAbi(), { maxCalls, lingerMs: 0, holdMs, learnGas });
   return { sender, b };
 }
 
@@ -80,5 +84,19 @@ describe("CallBatcher.expect: holding a batch for announced calls", () => {
     expect(s2.txs.map((t) => t.calls)).toEqual([4]); // full: sent although two more are announced
     expect(Date.now() - t1).toBeLessThan(2_000);
     expect(sender.txs.map((t) => t.calls)).toEqual([1]);
+  });
+});
+
+describe("CallBatcher: a batch sent with a learnt gas limit that fails on chain", () => {
+  it("is sent again whole, with an estimate, not one transaction a call", async () => {
+    const { sender, b } = batcher(0, 16, ["finalize"]);
+    b.gas.learn(["finalize"], 50_000n); // a figure learnt from cheaper finalizations
+    sender.shortLimits = true;
+    const hashes = await Promise.all([0, 1, 2, 3].map((i) => b.submit("finalize", [BigInt(i + 1)])));
+    expect(new Set(hashes).size).toBe(1);
+    expect(sender.txs.map((t) => [t.calls, t.learnt])).toEqual([
+      [4, true], // failed on chain
+      [4, false], // estimated: all four in one transaction
+    ]);
   });
 });
