@@ -112,6 +112,30 @@ export class ThreadTaskScorer implements TaskScorer {
   }
 }
 
+/** The tasks warmUp scores: one small task a family. */
+const WARM_UP: ScoreInput[] = (["qa", "summarization", "open"] as const).map((family) => ({
+  taskId: `warm-up-${family}`,
+  family,
+  query: "Which river flows through Paris?",
+  references: ["The Seine flows through Paris."],
+  outputs: [
+    { text: "The Seine.", model: "warm-up" },
+    { text: "Paris lies on the river Seine, which flows into the English Channel.", model: "warm-up" },
+  ],
+}));
+
+/**
+ * Scores a small task of each family under each profile before the thread reports ready:
+ * the first real task would otherwise pay for the engine's cold start (code compiled on
+ * first use, each session's first inference), about a second on a small VM, and a worker is
+ * ready when it can score at speed. Results are discarded and not observed; the engine is
+ * deterministic, so nothing scored later depends on them. A family a profile cannot score is
+ * skipped (its real tasks get the engine's own error).
+ */
+async function warmUp(scorer: EngineTaskScorer): Promise<void> {
+  for (const h of scorer.hashes) for (const input of WARM_UP) await scorer.score(h, input).catch(() => undefined);
+}
+
 /** Body of the scoring thread (run by scoring-thread-entry.mjs). */
 export async function runScoringThread(): Promise<void> {
   const port = parentPort!;
@@ -125,6 +149,7 @@ export async function runScoringThread(): Promise<void> {
     port.postMessage({ fatal: (err as Error).message } satisfies Reply);
     return;
   }
+  await warmUp(scorer);
   scorer.onScored = (profileHash, task, rows) => port.postMessage({ observed: { profileHash, task, rows } } satisfies Reply);
   port.on("message", (m: Request) => {
     scorer.score(m.profileHash, m.input).then(

@@ -50,6 +50,12 @@ export interface ServiceOptions {
    */
   autoDraw?: boolean;
   /**
+   * Run a watcher pass as soon as a commit or reveal of this process lands, when no commit of
+   * this process is still on its way (see EvaluatorService.kick), instead of waiting for the
+   * next poll. Default true; tests that drive every pass themselves turn it off.
+   */
+  passOnLanding?: boolean;
+  /**
    * Fault injection for crash tests: called at named points ("commit-persisted",
    * "commit-sent", "commit-confirmed", "reveal-sent"); a test hook kills the process there.
    */
@@ -60,6 +66,9 @@ export interface ServiceOptions {
 const isClosed = (status: number) => status === TaskStatus.FINALIZED || status === TaskStatus.CANCELLED;
 
 type Progress = TaskProgress;
+
+/** Job checks a full sweep sends at once. */
+const ENSURE_SLICE = 256;
 
 const isRevert = (err: unknown, ...names: string[]) => err instanceof RevertError && names.includes(err.errorName);
 
@@ -103,6 +112,12 @@ export class EvaluatorService {
   /** Draws sent and not answered yet (task ids). */
   private drawing = new Set<string>();
   private readonly autoDraw: boolean;
+  /** Commits announced to the chain port by the evaluate jobs running here (see evaluateAnnounced). */
+  private announced = new Map<string, { release(): void }>();
+  /** Evaluate jobs running here that have not submitted their commit (or ended) yet. */
+  private toCommit = 0;
+  /** A pass was asked for while one was under way (see kick). */
+  private kicked = false;
 
   constructor(private o: ServiceOptions) {
     this.fullSweepMs = o.fullSweepMs ?? 5_000;
@@ -120,16 +135,40 @@ export class EvaluatorService {
 
   start(): void {
     this.o.queue.start({
-      evaluate: (d) => this.evaluate(d),
+      evaluate: (d) => this.evaluateAnnounced(d),
       reveal: (d) => this.reveal(d),
       finalize: (d) => this.finalize(d),
     });
-    const loop = async () => {
-      if (this.stopped) return;
-      await this.pollOnce();
-      if (!this.stopped) this.timer = setTimeout(loop, this.o.pollIntervalMs);
-    };
-    void loop();
+    void this.loop();
+  }
+
+  /** The watcher's loop: a pass, then the next one after pollIntervalMs (or at once when kicked meanwhile). */
+  private loop = async (): Promise<void> => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    await this.pollOnce();
+    if (this.stopped) return;
+    const again = this.kicked;
+    this.kicked = false;
+    this.timer = setTimeout(this.loop, again ? 0 : this.o.pollIntervalMs);
+  };
+
+  /**
+   * An evaluate job ended (its commit landed) or a reveal landed: when no commit of this process
+   * is still on its way (no evaluate job here before its commit), the next stage need not wait for the poll
+   * interval: a watcher pass runs now (or right after the one under way). With commits still
+   * coming, the regular passes serve, so a backlog adds no passes; on an idle or draining
+   * worker this takes one poll interval off each stage (the commit -> reveal -> finalization
+   * tail of a batch of tasks: two intervals).
+   */
+  private kick(): void {
+    if (this.stopped || this.toCommit > 0 || this.o.passOnLanding === false) return;
+    if (this.polling || !this.timer) {
+      this.kicked = true; // the pass under way is followed by another at once
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(this.loop, 0);
   }
 
   async stop(): Promise<void> {
@@ -188,24 +227,36 @@ export class EvaluatorService {
       }
     }
     const drawn = ev.sampled.filter((c) => !this.handled.has(`${c.taskId}@${c.blockHash}`));
-    // Read together (the chain port sends reads of one turn as one call), handled in order.
+    // Read together (the chain port sends reads of one turn as one call).
     const tasks = await Promise.all(drawn.map((c) => this.o.chain.getTask(c.taskId)));
-    for (const [i, { taskId: id, blockHash }] of drawn.entries()) {
-      const t = tasks[i]!;
-      this.remember(this.handled, `${id}@${blockHash}`);
-      if (isClosed(t.status)) continue;
-      const mine = this.mine(t.committee);
-      // Independent Redis calls go out together (one round trip on the pipelined connection).
-      const recs = await Promise.all(mine.map((ev) => this.o.store.get(id.toString(), ev)));
-      const fresh = mine.filter((_, j) => !recs[j]); // the others: handled (re-scan after restart or reorg window)
-      if (!fresh.length) continue;
-      this.o.metrics.tasksSeen.inc(fresh.length);
-      // Each key's commit deadline is indexed before its job is queued; the keys' calls go out
-      // together, and the task is logged once with all of them (a log line is a write syscall).
-      await Promise.all(fresh.map((ev) => this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline)));
-      await Promise.all(fresh.map((ev) => this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() })));
-      this.o.log.info({ task: id.toString(), evaluators: fresh }, "task assigned");
-    }
+    // Every task of the range is taken in at once: its Redis calls (records, commit indexes,
+    // evaluate jobs) go out together with the other tasks' (a range of a backlog holds hundreds
+    // of tasks: one after the other, a round trip each, the first scan of 96 tasks took ~3 s,
+    // and the sweep, which reveals, waited for it). Calls are issued in task order, so jobs
+    // are still queued in the order the committees were drawn. A task is remembered as
+    // handled only once its jobs are queued: a failed pass takes the range again.
+    const open = drawn.map((c, i) => ({ ...c, t: tasks[i]! })).filter(({ taskId, blockHash, t }) => {
+      if (!isClosed(t.status)) return true;
+      this.remember(this.handled, `${taskId}@${blockHash}`);
+      return false;
+    });
+    await Promise.all(open.map(({ taskId, t }) => this.takeIn(taskId, t)));
+    for (const { taskId, blockHash } of open) this.remember(this.handled, `${taskId}@${blockHash}`);
+  }
+
+  /** A drawn task: index each of this process's keys' commit deadline, then queue its evaluate job. */
+  private async takeIn(id: bigint, t: TaskView): Promise<void> {
+    const mine = this.mine(t.committee);
+    // Independent Redis calls go out together (one round trip on the pipelined connection).
+    const recs = await Promise.all(mine.map((ev) => this.o.store.get(id.toString(), ev)));
+    const fresh = mine.filter((_, j) => !recs[j]); // the others: handled (re-scan after restart or reorg window)
+    if (!fresh.length) return;
+    this.o.metrics.tasksSeen.inc(fresh.length);
+    // Each key's commit deadline is indexed before its job is queued; the keys' calls go out
+    // together, and the task is logged once with all of them (a log line is a write syscall).
+    await Promise.all(fresh.map((ev) => this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline)));
+    await Promise.all(fresh.map((ev) => this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() })));
+    this.o.log.info({ task: id.toString(), evaluators: fresh }, "task assigned");
   }
 
   /**
@@ -294,10 +345,15 @@ export class EvaluatorService {
       this.ensured.clear();
       // Commits still possible: make sure each has a live (or retried) job. Jobs are added when
       // a task is seen, so this is the safety net for failed or lost ones, run on full sweeps.
-      for (const m of await this.o.store.range("commit", now, "+inf")) {
-        const { taskId, evaluator } = splitMember(m);
-        await this.ensureOnce("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator }, full);
-      }
+      // Checked together, in slices (a check is one round trip; a backlog holds thousands).
+      const members = await this.o.store.range("commit", now, "+inf");
+      for (let i = 0; i < members.length; i += ENSURE_SLICE)
+        await Promise.all(
+          members.slice(i, i + ENSURE_SLICE).map((m) => {
+            const { taskId, evaluator } = splitMember(m);
+            return this.ensureOnce("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator }, full);
+          }),
+        );
     }
     // The sweep's index reads go out together (one round trip on the pipelined state connection).
     const fin = this.o.autoFinalize;
@@ -362,6 +418,34 @@ export class EvaluatorService {
   }
 
   // ------------------------------------------------------------------ evaluate + commit
+
+  /**
+   * An evaluate job: evaluate() with the key's commit announced to the chain port while the job
+   * runs, so that the key's batcher can hold a transaction for it (see CallBatcher.expect); the
+   * announcement ends when the commit is submitted, or with the job.
+   */
+  private async evaluateAnnounced(d: JobData): Promise<unknown> {
+    const m = memberOf(d.taskId, d.evaluator);
+    const toChain = this.o.chain.expectCommit?.(d.evaluator);
+    let open = true;
+    this.toCommit++;
+    const announced = {
+      release: () => {
+        if (!open) return;
+        open = false;
+        this.toCommit--;
+        toChain?.release();
+      },
+    };
+    this.announced.set(m, announced);
+    try {
+      return await this.evaluate(d);
+    } finally {
+      announced.release();
+      if (this.announced.get(m) === announced) this.announced.delete(m);
+      this.kick(); // its commit landed (or it ended without one): the last such job runs a pass now
+    }
+  }
 
   async evaluate(d: JobData): Promise<unknown> {
     const { taskId, evaluator } = d;
@@ -496,11 +580,17 @@ export class EvaluatorService {
     const t0 = Date.now();
     try {
       await this.o.metrics.time("commit", () =>
-        this.o.chain.commit(rec.evaluator, id, rec.commitment, async (hash) => {
-          rec.commitTx = hash;
-          await this.o.store.put(rec);
-          this.o.fault?.("commit-sent");
-        }),
+        this.o.chain.commit(
+          rec.evaluator,
+          id,
+          rec.commitment,
+          async (hash) => {
+            rec.commitTx = hash;
+            await this.o.store.put(rec);
+            this.o.fault?.("commit-sent");
+          },
+          this.announced.get(memberOf(rec.taskId, rec.evaluator)),
+        ),
       );
     } catch (err) {
       if (isRevert(err, "AlreadyCommitted") && (await this.o.chain.hasCommitted(id, rec.evaluator))) {
@@ -600,6 +690,7 @@ export class EvaluatorService {
       hash ? this.o.store.noteLatency("reveal", ms) : undefined,
     ]);
     if (hash) {
+      this.kick();
       this.o.metrics.reveals.inc();
       this.o.log.info({ task: rec.taskId, evaluator: rec.evaluator, tx: hash }, "revealed");
     }

@@ -59,7 +59,12 @@ export interface PoqChainPort {
   memberState(taskId: bigint, evaluator: Address): Promise<{ committed: boolean; revealed: boolean }>;
   commitmentOf(taskId: bigint, evaluator: Address, scores: readonly number[], salt: Hex): Promise<Hex>;
   /** Writes may share a transaction (multicall) with other calls from the same key. */
-  commit(evaluator: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>): Promise<Hex>;
+  /**
+   * Announces a commit of `evaluator` that is on its way (optional): the port may hold a
+   * transaction of that key for it. Released by commit() when passed to it, or by release().
+   */
+  expectCommit?(evaluator: Address): { release(): void };
+  commit(evaluator: Address, taskId: bigint, commitment: Hex, onSent: (hash: Hex) => Promise<void>, announced?: { release(): void }): Promise<Hex>;
   reveal(evaluator: Address, taskId: bigint, scores: readonly number[], salt: Hex): Promise<Hex>;
   finalize(sender: Address, taskId: bigint): Promise<Hex>;
   /** Draws a pending task's committee (reverts NotPending when someone else drew it first). */
