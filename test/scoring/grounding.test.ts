@@ -9,6 +9,7 @@ import {
   committal,
   contentSupport,
   entitySupport,
+
   numberAgreement,
   sourceConsistency,
   sourceViews,
@@ -90,7 +91,14 @@ describe("qa.entities", () => {
     expect(entitySupport("It was written by Charlotte Bronte.", vocab)).toBe(0);
     expect(entitySupport("It was written by Jane Austen in 1813.", vocab)).toBe(1);
   });
-  it("is 1 when the answer names no one (sentence-initial capitals are not names)", () => {
+  it("checks a name as a whole: every word of a multi-word name must be supported", () => {
+    const ocean = vocabulary(["What is the largest ocean on Earth?", "the Pacific Ocean"]);
+    expect(entitySupport("The Atlantic Ocean is the largest ocean.", ocean)).toBe(0);
+    expect(entitySupport("The Pacific Ocean is the largest and deepest ocean on Earth.", ocean)).toBe(1);
+    expect(entitySupport("Luke Skywalker", vocabulary(["who is under the mask of darth vader", "Anakin Skywalker"]))).toBe(0);
+    expect(entitySupport("Anakin Skywalker", vocabulary(["who is under the mask of darth vader", "Anakin Skywalker"]))).toBe(1);
+  });
+  it("is 1 when the answer names no one (a lone sentence-initial capital is not a name)", () => {
     expect(entitySupport("Jane Austen", vocab)).toBe(1);
     expect(entitySupport("It is a novel.", vocab)).toBe(1);
   });

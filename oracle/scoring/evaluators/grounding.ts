@@ -20,7 +20,7 @@
  *                       couldn't find", "it is not possible to determine"), else 1.
  * Deterministic string arithmetic; word lists are small, fixed and English.
  */
-import { entitiesIn } from "../cues.js";
+import { NOT_ENTITIES } from "../cues.js";
 import { degenerateReason } from "../text.js";
 
 /** Function words: not content. */
@@ -80,13 +80,63 @@ export function contentSupport(output: string, vocab: ReadonlySet<string>, exclu
   return hit / cw.length;
 }
 
-/** qa.entities: share of the answer's names found in the question or the gold answers (1 when it names none). */
+/**
+ * The names of a text: runs of capitalised words ("Atlantic Ocean", "Charlotte Bronte"),
+ * lower-cased, possessive dropped. A capitalised word inside a sentence starts or extends a
+ * run; a sentence's first word only joins the run that follows it directly ("Luke Skywalker",
+ * but not "Humans" in "Humans first landed"); capitalised function words ("The", "In") never do.
+ */
+export function names(text: string): string[][] {
+  const runs: string[][] = [];
+  const re = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?|[.!?;:]+|[^\s\p{L}\p{N}]/gu;
+  let run: string[] = [];
+  let pendingInitial: string | null = null;
+  let sentenceStart = true;
+  const flush = () => {
+    if (run.length > 0) runs.push(run);
+    run = [];
+  };
+  for (const m of text.matchAll(re)) {
+    const t = m[0];
+    if (/^[.!?;:]+$/u.test(t)) {
+      flush();
+      pendingInitial = null;
+      sentenceStart = true;
+      continue;
+    }
+    if (!/^[\p{L}\p{N}]/u.test(t)) {
+      // quotes, brackets, dashes: a name may continue across a hyphen only
+      if (t !== "-") flush();
+      pendingInitial = null;
+      continue;
+    }
+    const w = t.toLowerCase().replace(/['’]s$/u, "");
+    const capital = /^\p{Lu}/u.test(t) && !NOT_ENTITIES.has(t.toLowerCase());
+    if (sentenceStart) {
+      sentenceStart = false;
+      pendingInitial = capital ? w : null;
+      continue;
+    }
+    if (capital) {
+      if (pendingInitial !== null) run.push(pendingInitial);
+      pendingInitial = null;
+      run.push(w);
+    } else {
+      pendingInitial = null;
+      flush();
+    }
+  }
+  flush();
+  return runs;
+}
+
+/** qa.entities: share of the answer's names (every word of one) found in the question or the gold answers (1 when it names none). */
 export function entitySupport(output: string, vocab: ReadonlySet<string>): number {
-  const ents = entitiesIn(` ${output}`).map((e) => e.toLowerCase().replace(/['’]s$/u, ""));
-  if (ents.length === 0) return 1;
+  const ns = names(output);
+  if (ns.length === 0) return 1;
   let hit = 0;
-  for (const e of ents) if (supported(e, vocab)) hit++;
-  return hit / ents.length;
+  for (const n of ns) if (n.every((w) => supported(w, vocab))) hit++;
+  return hit / ns.length;
 }
 
 const NUM_RE = /(?<![\p{L}\p{N}.])\d+(?:\.\d+)?/gu;
