@@ -132,7 +132,8 @@ const ALPHA_WORD_RE = /\p{L}+(?:['’]\p{L}+)?/gu;
  *    ("ocean ocean ocean ocean", "seagrass seagrass carbon carbon");
  *  - repeated sentences: at least 2 sentences and half or more of them duplicates;
  *  - phrase loop: at least 6 words and fewer than half of the word trigrams distinct;
- *  - fragments: at least 3 sentences and none longer than 2 words ("Trains. Weekend. Night.").
+ *  - fragments: at least 3 sentences and none longer than 2 words ("Trains. Weekend. Night."),
+ *    a sentence ending only after a word of 2+ letters (not initials, not list numbers).
  * Fixed thresholds, not fitted: on the 8,342 human-rated dev outputs none fires
  * (docs/validation/README.md).
  */
@@ -156,6 +157,11 @@ export function degenerateReason(text: string): string | null {
     const share = tri.size / (w.length - 2);
     if (share < 0.5) return `phrase loop: ${tri.size} distinct of ${w.length - 2} word trigrams`;
   }
-  if (sentences.length >= 3 && sentences.every((s) => (s.match(ALPHA_WORD_RE) ?? []).length <= 2)) return `fragments: ${sentences.length} sentences of at most 2 words`;
+  // sentences end after a word of 2+ letters only: initials ("L. K. Advani") and list markers ("1. Rain") do not end one
+  const fragments = text
+    .split(/(?<=\p{L}{2}[.!?])\s+/u)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (fragments.length >= 3 && fragments.every((s) => (s.match(ALPHA_WORD_RE) ?? []).length <= 2)) return `fragments: ${fragments.length} sentences of at most 2 words`;
   return null;
 }

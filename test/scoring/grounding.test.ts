@@ -147,6 +147,16 @@ describe("degenerateReason: fragments", () => {
     expect(degenerateReason("Trains. Weekend. Night. March.")).toMatch(/^fragments/);
   });
   it("leaves short answers and short sentences alone", () => {
-    for (const t of ["Mars", "Jane Austen.", "Yes. It is.", "Paris. The capital of France is Paris. It is large."]) expect(degenerateReason(t)).toBeNull();
+    for (const t of [
+      "Mars",
+      "Jane Austen.",
+      "Yes. It is.",
+      "Paris. The capital of France is Paris. It is large.",
+      // initials and numbered lists do not end sentences (EVOUNA answers)
+      "L. K. Advani",
+      "1. Rain\n2. Snow\n3. Sleet\n4. Hail",
+      "1. Denison, Texas\n2. Durant, Oklahoma\n3. Hugo, Oklahoma",
+    ])
+      expect(degenerateReason(t), t).toBeNull();
   });
 });
