@@ -81,6 +81,10 @@ describe("source.consistency", () => {
     expect(capReason("A fine summary.", { "source.consistency": 1 })).toBeNull();
     expect(capReason("A fine summary.", {})).toBeNull();
     expect(capReason("A summary.", { "source.consistency": 0.5 })).toMatch(/contradicts its source/);
+    expect(capReason("A summary.", { "source.consistency": 0 })).toMatch(/contradicts its source/);
+    // one flipped sentence of three or four is left to the graded score (cue-word false alarms)
+    expect(capReason("A summary.", { "source.consistency": 0.666667 })).toBeNull();
+    expect(capReason("A summary.", { "source.consistency": 0.75 })).toBeNull();
     expect(capReason("ocean ocean ocean ocean", { "source.consistency": 1 })).toMatch(/^stutter/);
   });
 });

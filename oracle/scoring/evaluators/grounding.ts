@@ -176,7 +176,7 @@ const OPPOSITES: ReadonlyArray<readonly [string, string]> = [
   ["add introduce launch extend", "cancel scrap axe halt suspend"],
   ["build construct renovate restore repair preserve protect convert", "demolish destroy raze abandon"],
   ["thrive flourish recover", "disappear vanish decline destroy threaten endanger"],
-  ["accept approve allow support agree", "reject refuse deny ban oppose block"],
+  ["accept approve allow agree", "reject refuse deny ban oppose block"],
   ["guilty convict", "innocent acquit"],
   ["alive", "dead"],
   ["success succeed", "failure fail"],
@@ -276,16 +276,24 @@ export function sourceConsistency(output: string, source: readonly SentenceView[
 
 
 /**
+ * source.consistency at or below which an output is capped: half or more of its sentences flip
+ * a statement of the source. One flipped sentence among three or four is more often a cue-word
+ * false alarm (a quote of another speaker, a word in an unrelated sense: 6 of the 550 SummEval
+ * reference summaries, 1 of them at 0.5) than a wrong summary.
+ */
+export const CONTRADICTION_CAP_AT = 0.5;
+
+/**
  * Why a scored output is capped like degenerate text, or null: a loop rather than language
- * (`degenerateReason`), or a sentence that flips a statement of its source
- * (`source.consistency` below 1: an opposite of, or the assertion of something negated by, the
- * source sentences it shares words with). Both are fixed rules, nothing fitted; measured on the
- * human-rated dev sets in docs/validation/README.md.
+ * (`degenerateReason`), or an output that flips statements of its source in half or more of
+ * its sentences (`source.consistency` <= CONTRADICTION_CAP_AT: an opposite of, or the assertion
+ * of something negated by, the source sentences they share words with). Fixed rules, nothing
+ * fitted; measured on the human-rated dev sets in docs/validation/README.md.
  */
 export function capReason(output: string, evaluators: Readonly<Record<string, number>>): string | null {
   const d = degenerateReason(output);
   if (d !== null) return d;
   const c = evaluators["source.consistency"];
-  if (c !== undefined && c < 1) return `contradicts its source: source.consistency ${c}`;
+  if (c !== undefined && c <= CONTRADICTION_CAP_AT) return `contradicts its source in ${c === 0 ? "every" : "half or more of its"} sentence(s): source.consistency ${c}`;
   return null;
 }
