@@ -26,6 +26,7 @@
  */
 import { InputError } from "../core/errors.js";
 import { computeComposite, normalizeValue } from "../scoring/composite.js";
+import { applyCalibration } from "../scoring/mix.js";
 import { EVALUATORS } from "../scoring/evaluators/registry.js";
 import {
   DIMENSIONS,
@@ -47,7 +48,7 @@ import { indexGroups, pearsonGroupBootstrap, quantileSorted, type Interval } fro
 import { PairedSignal } from "./correlation.js";
 import { groupedFolds } from "./folds.js";
 import { fitCalibrationMap, isBinary } from "./isotonic.js";
-import { nnlsCentered } from "./nnls.js";
+import { nnLogistic, nnlsCentered } from "./nnls.js";
 import { fitModelRatings, type ModelRatings, type RatingMethod } from "./ratings.js";
 import type { AuditRecord } from "./records.js";
 import { rescoreComposite, rescoreDimensions, rescoreSemantic, round6 } from "./rescore.js";
@@ -81,7 +82,18 @@ export interface CalibrationOptions {
    * excluded. Measured by leave-one-system-out in docs/validation.
    */
   priorFree: "within" | "drop" | "fit";
+  /**
+   * Share of the "within" (prior-free) fit's spread given to the source-grounding block
+   * (GROUNDING_BLOCK: extractive support and sentence alignment, equal standardised parts),
+   * where the task has both: a mix fitted on an overall-quality rating leans on redundancy and
+   * ROUGE, which say little about faithfulness, and a set that rates faithfulness would find
+   * the composite below its best grounding evaluator. 0 = the plain fit. See docs/validation.
+   */
+  groundingShare: number;
 }
+
+/** The source-grounding evaluators the prior-free fit keeps a share for (see groundingShare). */
+export const GROUNDING_BLOCK = ["source.overlap", "summac.align"] as const;
 
 /** Which mix a calibration is for: the task's main mix or one of its alternatives. */
 export type Variant = "main" | MixName;
@@ -95,6 +107,7 @@ export const DEFAULT_CALIBRATION: CalibrationOptions = {
   reliabilityResamples: 200,
   ratingMethod: "mean",
   priorFree: "within",
+  groundingShare: 0.3,
 };
 
 export interface DimensionReliability {
@@ -169,7 +182,8 @@ function semanticCandidates(rows: readonly AuditRecord[], base: Profile): string
   if (rows.length === 0) return [];
   const counts = new Map<string, number>();
   for (const r of rows) for (const id of Object.keys(r.evaluators)) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return base.evaluators.enabled.filter((id) => (counts.get(id) ?? 0) >= 0.95 * rows.length);
+  // source.consistency is a gate (capReason caps a contradicted output), not a graded signal
+  return base.evaluators.enabled.filter((id) => id !== "source.consistency" && (counts.get(id) ?? 0) >= 0.95 * rows.length);
 }
 
 /** NNLS weights of the human score on the evaluator scores (rows having every candidate). */
@@ -358,7 +372,7 @@ export function withReferencesWithheld(rows: readonly AuditRecord[], base: Profi
  * coefficients, normalised) and per-dimension coefficients, with the evaluator coefficient
  * sum under `semantic` (converted to a weight on the normalised semantic dimension later).
  */
-function fitJoint(b: BaseStage, base: Profile, within = false): { semantic: EvaluatorRef[]; weights: Record<Dimension, number> } | null {
+function fitJoint(b: BaseStage, base: Profile, within = false, groundingShare = 0): { semantic: EvaluatorRef[]; weights: Record<Dimension, number> } | null {
   const ids = semanticCandidates(b.rows, base);
   if (ids.length === 0) return null;
   const use: number[] = [];
@@ -371,6 +385,17 @@ function fitJoint(b: BaseStage, base: Profile, within = false): { semantic: Eval
   const evCols = ids.map((id) => Float64Array.from(use, (i) => b.rows[i]!.evaluators[id]!));
   let X: Float64Array[] = [...cols, ...evCols];
   let y: Float64Array = Float64Array.from(use, (i) => b.y[i]!);
+  // 0/1 labels: non-negative logistic regression (per-system intercepts for "within")
+  let logistic: number[] | null = null;
+  if (isBinary(y)) {
+    const models = new Map<string, number>();
+    const strata = within ? Int32Array.from(use, (i) => {
+      const m = b.rows[i]!.model;
+      if (!models.has(m)) models.set(m, models.size);
+      return models.get(m)!;
+    }) : undefined;
+    logistic = nnLogistic(X, y, strata);
+  }
   if (within) {
     // system fixed effects: every column and the target demeaned within each model
     const byModel = new Map<string, number[]>();
@@ -393,7 +418,38 @@ function fitJoint(b: BaseStage, base: Profile, within = false): { semantic: Eval
     X = X.map(demean);
     y = demean(y);
   }
-  const coef = nnlsCentered(X, y);
+  const coef = logistic ?? nnlsCentered(X, y);
+  const block = GROUNDING_BLOCK.map((id) => ids.indexOf(id));
+  if (groundingShare > 0 && groundingShare < 1 && block.every((j) => j >= 0)) {
+    // (1 - share) x fit / sd(fit) + share x block / sd(block), each block member standardised:
+    // on the fit's own scale, add share / (1 - share) x sd(fit) / sd(block) to the block's members
+    const sd = (v: ArrayLike<number>): number => {
+      let m = 0;
+      for (let i = 0; i < v.length; i++) m += v[i]!;
+      m /= v.length;
+      let q = 0;
+      for (let i = 0; i < v.length; i++) q += (v[i]! - m) ** 2;
+      return Math.sqrt(q / v.length);
+    };
+    const fit = new Float64Array(y.length);
+    X.forEach((col, j) => {
+      for (let i = 0; i < fit.length; i++) fit[i]! += coef[j]! * col[i]!;
+    });
+    const memberSd = block.map((j) => sd(X[cols.length + j]!));
+    if (memberSd.every((v) => v > 0)) {
+      const blockCol = new Float64Array(y.length);
+      block.forEach((j, k) => {
+        const col = X[cols.length + j]!;
+        for (let i = 0; i < blockCol.length; i++) blockCol[i]! += col[i]! / memberSd[k]!;
+      });
+      const sFit = sd(fit);
+      const sBlock = sd(blockCol);
+      if (sFit > 0 && sBlock > 0) {
+        const scale = ((groundingShare / (1 - groundingShare)) * sFit) / sBlock;
+        block.forEach((j, k) => (coef[cols.length + j]! += scale / memberSd[k]!));
+      }
+    }
+  }
   const evCoef = coef.slice(cols.length);
   const C = evCoef.reduce((a, v) => a + v, 0);
   if (!(C > 0)) return null;
@@ -413,7 +469,7 @@ function stageFor(b: BaseStage, base: Profile, mode: StageMode, opts: Calibratio
   if (mode === "default") return { ...b, mode, semantic: published };
   let semantic: EvaluatorRef[];
   let jointWeights: Record<Dimension, number> | undefined;
-  const joint = mode === "joint" || mode === "within" ? fitJoint(b, base, mode === "within") : null;
+  const joint = mode === "joint" || mode === "within" ? fitJoint(b, base, mode === "within", mode === "within" ? opts.groundingShare : 0) : null;
   if (joint) {
     semantic = joint.semantic;
     jointWeights = joint.weights;
@@ -538,8 +594,21 @@ function pooledPearson(pred: Float64Array, y: Float64Array): number | null {
 }
 
 /**
+ * How a strategy's pooled inner out-of-fold composites are compared. For 0/1 labels: Pearson
+ * after a monotone calibration map fitted to them (what the written profile will score with;
+ * a logistic fit's composite is a log-odds scale, linear in nothing, until it is mapped). For
+ * graded labels: plain Pearson, as before.
+ */
+function selectionScore(pred: Float64Array, y: Float64Array, groups: readonly string[]): number | null {
+  if (!isBinary(y)) return pooledPearson(pred, y);
+  const map = fitCalibrationMap(pred, y, groups, { target: calibrationTarget(y) });
+  return pooledPearson(Float64Array.from(pred, (v) => applyCalibration(v, map)), y);
+}
+
+/**
  * Chooses the strategy by grouped inner cross-validation on `rows` (pooled out-of-fold
- * Pearson; ties go to the earlier, simpler strategy), then fits it on all of `rows`.
+ * Pearson, after a calibration map for 0/1 labels: selectionScore; ties go to the earlier,
+ * simpler strategy), then fits it on all of `rows`.
  */
 export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: string, opts: CalibrationOptions, label = "all", variant: Variant = "main"): TaskCalibration {
   const selection: Partial<Record<StrategyName, number | null>> = {};
@@ -586,7 +655,7 @@ export function selectAndFit(rows: readonly AuditRecord[], base: Profile, task: 
     }
     let bestScore = -Infinity;
     for (const s of opts.strategies) {
-      const score = pooledPearson(preds.get(s)!, y);
+      const score = selectionScore(preds.get(s)!, y, bySystem ? rows.map((r) => r.model) : rows.map((r) => r.group));
       selection[s] = score === null ? null : r6(score);
       if (score !== null && score > bestScore + 1e-9) {
         bestScore = score;

@@ -97,3 +97,100 @@ export function nnlsCentered(X: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<n
   for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) G[j]![k] = G[k]![j]!;
   return nnlsGram(G, b);
 }
+
+/**
+ * Logistic regression with non-negative slopes, for 0/1 targets (a judged-correct label):
+ * iteratively reweighted least squares, each step a weighted NNLS (nnlsCentered) of the working
+ * response, with a free intercept, or one intercept per stratum (`strata`: system fixed
+ * effects, the slopes then learn what separates good and bad outputs within a stratum). Least
+ * squares on a 0/1 label spends its fit on the mass of easy answers near 0 and 1; the logistic
+ * loss weighs the uncertain middle, where the pay decision is made. Step-halving keeps the
+ * deviance from increasing. Returns the slopes (>= 0).
+ */
+export function nnLogistic(X: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<number>, strata?: ArrayLike<number>, iterations = 30): number[] {
+  const p = X.length;
+  const n = y.length;
+  const S = strata ? Math.max(0, ...Array.from(strata)) + 1 : 1;
+  const st = (i: number): number => (strata ? strata[i]! : 0);
+  const clampP = (v: number): number => Math.min(1 - 1e-9, Math.max(1e-9, v));
+  let w = new Array<number>(p).fill(0);
+  const b = new Array<number>(S).fill(0);
+  {
+    const m = new Array<number>(S).fill(0);
+    const c = new Array<number>(S).fill(0);
+    for (let i = 0; i < n; i++) {
+      m[st(i)]! += y[i]!;
+      c[st(i)]! += 1;
+    }
+    for (let s = 0; s < S; s++) {
+      const mu = clampP(c[s]! > 0 ? (m[s]! + 0.5) / (c[s]! + 1) : 0.5);
+      b[s] = Math.log(mu / (1 - mu));
+    }
+  }
+  const eta = (wv: readonly number[], bv: readonly number[], i: number): number => {
+    let e = bv[st(i)]!;
+    for (let j = 0; j < p; j++) e += wv[j]! * X[j]![i]!;
+    return e;
+  };
+  const deviance = (wv: readonly number[], bv: readonly number[]): number => {
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      const q = clampP(1 / (1 + Math.exp(-eta(wv, bv, i))));
+      d -= y[i]! * Math.log(q) + (1 - y[i]!) * Math.log(1 - q);
+    }
+    return d;
+  };
+  let dev = deviance(w, b);
+  for (let it = 0; it < iterations; it++) {
+    const z = new Float64Array(n);
+    const W = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = eta(w, b, i);
+      const q = clampP(1 / (1 + Math.exp(-e)));
+      W[i] = Math.max(1e-6, q * (1 - q));
+      z[i] = e + (y[i]! - q) / W[i]!;
+    }
+    // within each stratum: weighted centring of the working response and the columns
+    const cols = X.map((c) => Float64Array.from({ length: n }, (_, i) => c[i]!));
+    const zc = Float64Array.from(z);
+    const meanZ = new Array<number>(S).fill(0);
+    const meanX = Array.from({ length: S }, () => new Array<number>(p).fill(0));
+    const sw = new Array<number>(S).fill(0);
+    for (let i = 0; i < n; i++) {
+      const s = st(i);
+      sw[s]! += W[i]!;
+      meanZ[s]! += W[i]! * z[i]!;
+      for (let j = 0; j < p; j++) meanX[s]![j]! += W[i]! * cols[j]![i]!;
+    }
+    for (let s = 0; s < S; s++) {
+      if (!(sw[s]! > 0)) continue;
+      meanZ[s]! /= sw[s]!;
+      for (let j = 0; j < p; j++) meanX[s]![j]! /= sw[s]!;
+    }
+    for (let i = 0; i < n; i++) {
+      const s = st(i);
+      zc[i]! -= meanZ[s]!;
+      for (let j = 0; j < p; j++) cols[j]![i]! -= meanX[s]![j]!;
+    }
+    const wNew = nnlsCentered(cols, zc, W);
+    const bNew = meanZ.map((mz, s) => mz - wNew.reduce((a, v, j) => a + v * meanX[s]![j]!, 0));
+    // step-halving on the deviance
+    let step = 1;
+    let wTry = wNew;
+    let bTry = bNew;
+    let devTry = deviance(wTry, bTry);
+    while (devTry > dev + 1e-9 && step > 1 / 64) {
+      step /= 2;
+      wTry = w.map((v, j) => v + step * (wNew[j]! - v));
+      bTry = b.map((v, s) => v + step * (bNew[s]! - v));
+      devTry = deviance(wTry, bTry);
+    }
+    if (devTry > dev + 1e-9) break;
+    const done = dev - devTry < 1e-7 * (1 + dev);
+    w = wTry;
+    for (let s = 0; s < S; s++) b[s] = bTry[s]!;
+    dev = devTry;
+    if (done) break;
+  }
+  return w.map((v) => (v > 0 ? v : 0));
+}

@@ -10,7 +10,7 @@
  * `rescoreDimensionsReference` calls the engine's own dimension functions, and a test keeps
  * the two identical; the validation script checks the result against `poq score` itself.
  */
-import { degenerateReason } from "../scoring/text.js";
+import { capReason } from "../scoring/evaluators/grounding.js";
 import { eloExpected } from "../scoring/bradley-terry.js";
 import { computeComposite } from "../scoring/composite.js";
 import { agreementDimension } from "../scoring/dimensions/agreement.js";
@@ -74,8 +74,8 @@ function semantic(cfg: TaskConfig["semantic"], scores: Readonly<Record<string, n
   return weightedMean(primary, scores) ?? weightedMean(cfg.withoutReferences, scores) ?? 0;
 }
 
-/** The context the engine scored a record in: its model, whether it has references, whether its output is degenerate. */
-export const ctxOf = (rec: AuditRecord) => ({ model: rec.model, hasReferences: rec.hasReferences, degenerate: degenerateReason(rec.output) !== null });
+/** The context the engine scored a record in: its model, whether it has references, whether its output is capped (degenerate or contradicting its source: capReason). */
+export const ctxOf = (rec: AuditRecord) => ({ model: rec.model, hasReferences: rec.hasReferences, degenerate: capReason(rec.output, rec.evaluators) !== null });
 
 export function rescoreDimensions(rec: AuditRecord, profile: Profile): DimensionScores {
   const cfg = resolveTaskConfig(profile, rec.task, ctxOf(rec))!.cfg;

@@ -11,7 +11,7 @@ const NUMBER_RE = /\d+(?:[.,]\d+)*/gu;
 const ENTITY_INNER_RE = /(?<=[\s(“"'])\p{Lu}[\p{L}\p{N}'’-]*/gu;
 const ENTITY_ANY_RE = /(?<=^|[\s(“"'])\p{Lu}[\p{L}\p{N}'’-]*/gu;
 /** Capitalised function words that are not names. */
-const NOT_ENTITIES = new Set([
+export const NOT_ENTITIES = new Set([
   "i", "i'm", "i’m", "a", "an", "the", "it", "its", "he", "she", "they", "we", "you", "in", "on", "at", "of", "this", "that",
   "these", "those", "there", "his", "her", "their", "and", "but", "or", "as", "for", "to", "by", "with", "from", "after",
   "before", "when", "while", "if", "so", "yes", "no",

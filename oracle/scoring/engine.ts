@@ -22,7 +22,8 @@ import { RecordError } from "./errors.js";
 import { TokenSimilarity } from "./evaluators/similarity.js";
 import { alignmentSentences, type BertScore, dot, normalizeStates, rescale, sentenceAlignment } from "./evaluators/embedding.js";
 import { aggregate, distinctNgrams, lexicalScoresFromFeatures, ngramSet, novelRecall, sourceOverlap, textFeatures, type TextFeatures } from "./evaluators/lexical.js";
-import { degenerateReason, distinctReferences, words } from "./text.js";
+import { distinctReferences, words } from "./text.js";
+import { capReason, committal, contentSupport, entitySupport, numberAgreement, sourceConsistency, sourceViews, vocabulary } from "./evaluators/grounding.js";
 import { EVALUATOR_ORDER } from "./evaluators/registry.js";
 import { DIMENSIONS, profileHash, type Dimension, type DimensionScores, type Profile } from "./profile.js";
 import { validateRecord, type InputRecord, type ScoredRecord } from "./record.js";
@@ -133,6 +134,16 @@ export class Scorer {
   private similarity: Promise<TokenSimilarity> | null = null;
   private readonly features = new BoundedCache<TextFeatures>(8192);
   private readonly sourceGrams = new BoundedCache<Set<string>>(512);
+  private readonly sourceAnalysis = new BoundedCache<{ vocab: Set<string>; views: ReturnType<typeof sourceViews> }>(512);
+
+  private analysed(text: string): { vocab: Set<string>; views: ReturnType<typeof sourceViews> } {
+    let a = this.sourceAnalysis.get(text);
+    if (a === undefined) {
+      a = { vocab: vocabulary([text]), views: sourceViews(text) };
+      this.sourceAnalysis.set(text, a);
+    }
+    return a;
+  }
 
   private sourceNgrams(text: string): Set<string> {
     let g = this.sourceGrams.get(text);
@@ -273,11 +284,21 @@ export class Scorer {
         const question = this.feats(rec.query).answerSet;
         ev["qa.recall.novel"] = aggregate(refs.map((r) => novelRecall(out.answerToks, out.answerSet, this.feats(r).answerToks, question)), how);
       }
+      if (!cfg.alignment.against.includes("query")) {
+        if (en.has("qa.support")) ev["qa.support"] = contentSupport(rec.output, vocabulary(refs), this.analysed(rec.query).vocab);
+        if (en.has("qa.entities")) ev["qa.entities"] = entitySupport(rec.output, vocabulary([rec.query, ...refs]));
+        if (en.has("qa.numbers")) ev["qa.numbers"] = numberAgreement(rec.output, refs);
+      }
     }
     // the query is a source document only for tasks that align against it (not QA's questions)
     if (en.has("source.overlap") && cfg.alignment.against.includes("query") && p.query.length > 0) {
       ev["source.overlap"] = sourceOverlap(this.feats(rec.output).words, this.sourceNgrams(rec.query));
     }
+    if (cfg.alignment.against.includes("query") && p.query.length > 0) {
+      if (en.has("source.support")) ev["source.support"] = contentSupport(rec.output, this.analysed(rec.query).vocab);
+      if (en.has("source.consistency")) ev["source.consistency"] = sourceConsistency(rec.output, this.analysed(rec.query).views).score;
+    }
+    if (en.has("answer.committal")) ev["answer.committal"] = committal(rec.output);
     if (en.has("distinct.3gram")) ev["distinct.3gram"] = distinctNgrams(this.feats(rec.output).words);
     return ev;
   }
@@ -296,7 +317,7 @@ export class Scorer {
     const modelPrior = modelPriorDimension(profile, rec.model, rec.task);
     const costPrior = costPriorDimension(profile, rec, modelPrior.score);
     const structure = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
-    const ctx = { model: rec.model, hasReferences, degenerate: degenerateReason(rec.output) !== null };
+    const ctx = { model: rec.model, hasReferences, degenerate: capReason(rec.output, lexical) !== null };
     const mixCfg = resolveTaskConfig(profile, rec.task, ctx)!.cfg;
     const r = cheapFirst({ profile, task: rec.task, ctx, mixCfg, cfg, lexical, hasReferences, modelPrior, costPrior, structure });
     if (!r.decisive) return null;
@@ -478,7 +499,7 @@ export class Scorer {
       lap("dim.costPrior");
       const st = structureDimension(rec.output, rec.query, cfg.structure, rec.task);
       lap("dim.structure");
-      const degenerate = degenerateReason(rec.output);
+      const degenerate = capReason(rec.output, evaluators);
       const ctx = { model: rec.model, hasReferences: hasRefs, degenerate: degenerate !== null };
       // a calibrated profile may score this record with another mix (unrated model, no references)
       const mixCfg = resolveTaskConfig(profile, rec.task, ctx)!.cfg;

@@ -314,6 +314,12 @@ export const KNOWN_EVALUATORS = [
   "qa.recall.novel",
   "source.overlap",
   "distinct.3gram",
+  "source.support",
+  "source.consistency",
+  "qa.support",
+  "qa.entities",
+  "qa.numbers",
+  "answer.committal",
   "nli.entail",
 ] as const;
 export type EvaluatorId = (typeof KNOWN_EVALUATORS)[number];

@@ -126,12 +126,14 @@ export function distinctReferences(references: readonly string[]): string[] {
 const ALPHA_WORD_RE = /\p{L}+(?:['’]\p{L}+)?/gu;
 
 /**
- * Why a text is degenerate (a loop rather than language), or null. Three a-priori rules on
+ * Why a text is degenerate (a loop rather than language), or null. Four a-priori rules on
  * its alphabetic words (numbers are values and may repeat: "2008-12-12 00:00:00"):
  *  - stutter: at least 4 words and a quarter or more of them repeat the word before
  *    ("ocean ocean ocean ocean", "seagrass seagrass carbon carbon");
  *  - repeated sentences: at least 2 sentences and half or more of them duplicates;
- *  - phrase loop: at least 6 words and fewer than half of the word trigrams distinct.
+ *  - phrase loop: at least 6 words and fewer than half of the word trigrams distinct;
+ *  - fragments: at least 3 sentences and none longer than 2 words ("Trains. Weekend. Night."),
+ *    a sentence ending only after a word of 2+ letters (not initials, not list numbers).
  * Fixed thresholds, not fitted: on the 8,342 human-rated dev outputs none fires
  * (docs/validation/README.md).
  */
@@ -155,5 +157,11 @@ export function degenerateReason(text: string): string | null {
     const share = tri.size / (w.length - 2);
     if (share < 0.5) return `phrase loop: ${tri.size} distinct of ${w.length - 2} word trigrams`;
   }
+  // sentences end after a word of 2+ letters only: initials ("L. K. Advani") and list markers ("1. Rain") do not end one
+  const fragments = text
+    .split(/(?<=\p{L}{2}[.!?])\s+/u)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (fragments.length >= 3 && fragments.every((s) => (s.match(ALPHA_WORD_RE) ?? []).length <= 2)) return `fragments: ${fragments.length} sentences of at most 2 words`;
   return null;
 }

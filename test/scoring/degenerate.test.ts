@@ -1,6 +1,6 @@
 /**
  * The degenerate-text gate (issue 14): an output that is a loop rather than language
- * (stutter, repeated sentences, phrase loop) has its composite capped by the task's
+ * (stutter, repeated sentences, phrase loop, fragments) has its composite capped by the task's
  * `degenerateCap` (0 in the calibrated profile: not paid); ordinary text, short answers and
  * repeated numbers are left alone. The engine and the audit's rescoring agree bit for bit.
  */
@@ -21,6 +21,8 @@ describe("degenerateReason", () => {
     expect(degenerateReason("seagrass seagrass carbon carbon forests forests")).toMatch(/^stutter/);
     expect(degenerateReason("The council voted on Tuesday. The council voted on Tuesday. The council voted on Tuesday.")).toMatch(/^repeated sentences/);
     expect(degenerateReason("and then the and then the and then the and then the")).toMatch(/^phrase loop/);
+    // a string of one- and two-word fragments is not a sentence, let alone a summary
+    expect(degenerateReason("Trains. Weekend. Night. March.")).toMatch(/^fragments/);
   });
 
   it("leaves language, short answers and repeated numbers alone", () => {
@@ -31,7 +33,7 @@ describe("degenerateReason", () => {
       "100 100 100 100",
       "Plants absorb carbon dioxide from the air and use sunlight to turn it into sugars, releasing oxygen.",
       "Yes. No.",
-      "Trains. Weekend. Night. March.",
+      "Paris. It is the capital of France. Yes.",
       "The Mona Lisa was painted by Leonardo da Vinci. Leonardo da Vinci also painted The Last Supper.",
       "He had had enough of it, that that was clear.",
     ])

@@ -33,6 +33,12 @@ export const EVALUATORS: readonly EvaluatorInfo[] = [
   { id: "qa.recall.novel", tier: "lexical", needsReferences: true, description: "qa.recall.soft over the gold tokens the question does not contain (an answer restating the question earns nothing); tasks whose query is a question (alignment not against the query)" },
   { id: "source.overlap", tier: "lexical", needsReferences: false, description: "extractive support: share of output word 4-grams found verbatim in the query/source (tasks whose alignment is against the query; absent for QA)" },
   { id: "distinct.3gram", tier: "lexical", needsReferences: false, description: "non-redundancy: share of the output's word trigrams that are distinct (1 = no phrase repeated; 1 under 3 words)" },
+  { id: "source.support", tier: "lexical", needsReferences: false, description: "content support: share of the output's content words (light stemming) found in the query/source (tasks whose alignment is against the query)" },
+  { id: "source.consistency", tier: "lexical", needsReferences: false, description: "1 - share of output sentences that flip a statement of the source sentences they share words with (an opposite, or what the source negates); 0.5 or less (half or more of the sentences) caps the composite in calibrated profiles (tasks whose alignment is against the query)" },
+  { id: "qa.support", tier: "lexical", needsReferences: true, description: "share of the answer's content words outside the question found in the gold answers (precision counterpart of gold-token recall; tasks whose query is a question)" },
+  { id: "qa.entities", tier: "lexical", needsReferences: true, description: "share of the answer's names (capitalised words inside a sentence) found in the question or the gold answers; 1 when it names none (tasks whose query is a question)" },
+  { id: "qa.numbers", tier: "lexical", needsReferences: true, description: "best share of one numeric gold answer's numbers that the answer states; 1 when no gold answer has a number (tasks whose query is a question)" },
+  { id: "answer.committal", tier: "lexical", needsReferences: false, description: "0 when the output hedges or refuses (\"as an AI language model\", \"I couldn't find\", \"cannot be determined\"), else 1" },
   { id: "nli.entail", tier: "nli", needsReferences: false, description: "NLI cross-encoder: mean (1 + P(entail) - P(contradict)) / 2 of output sentences given aligned source sentences" },
 ];
 
