@@ -257,6 +257,16 @@ async function main() {
     await record();
     const cancelled = allTasks.slice(-ids.length).filter((t) => t.status === "cancelled").length;
     say(`round ${round}: ${ids.length} tasks settled (ids ${ids[0]}..${ids.at(-1)})${cancelled ? `, ${cancelled} cancelled (no committee)` : ""} [${secs()} s]`);
+    if (round < Number(opts.rounds)) {
+      // Rounds a trust period apart: sampling and voting weigh the trust each evaluator had when
+      // the current trust period began (trust moved by this round's finalizations counts from the
+      // next period: nobody can re-roll a visible draw by finalizing other tasks first).
+      const period = BigInt(staking.trustPeriod);
+      const block = (await dc.client.getBlock()).timestamp;
+      const step = Number((block / period + 1n) * period + 1n - block);
+      await increaseTime(dc, step);
+      say(`  advanced chain time ${step} s to the next trust period: round ${round}'s trust counts for round ${round + 1}'s draws and votes`);
+    }
   }
 
   // ---------------------------------------------------------------- report

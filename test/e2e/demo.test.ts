@@ -78,4 +78,17 @@ describe("npm run demo", () => {
     expect(log.length).toBeGreaterThan(0);
     expect(log.every((l) => l.level >= 40)).toBe(true); // POQ_LOG_LEVEL default warn
   }, 240_000);
+
+  it("the default three rounds: once trust has been learnt (rounds a trust period apart), every wrong or gibberish output of the final round gets nothing and every correct one is paid", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "poq-demo-test-"));
+    const json = path.join(dir, "demo.json");
+    const run = await runNode(["--import", "tsx", "scripts/demo.ts", "--json", json, "--log", path.join(dir, "demo.log")], { POQ_LOG_LEVEL: "warn" }, 200_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\n {2}advanced chain time \d+ s to the next trust period: round 1's trust counts for round 2's draws and votes\n/);
+    const r = JSON.parse(readFileSync(json, "utf8")) as { outputs: { task: string; node: string; verdict: string; consensusBps: number; paid: number }[] };
+    expect(r.outputs).toHaveLength(36);
+    const wrongly = r.outputs.filter((o) => (o.verdict === "correct") !== o.paid > 0);
+    expect(wrongly, JSON.stringify(wrongly)).toEqual([]);
+    for (const o of r.outputs) if (o.verdict !== "correct") expect(o.consensusBps, `${o.task} ${o.node}`).toBeLessThanOrEqual(5_000);
+  }, 240_000);
 });
