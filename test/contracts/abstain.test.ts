@@ -9,22 +9,13 @@
  * fee. docs/contract.md ("Abstaining", threat model row 10) names the rules.
  */
 import { describe, expect, it } from "vitest";
-import { parseEventLogs, type Address } from "viem";
+import type { Address } from "viem";
 import { TaskStatus } from "../../oracle/rules/index.js";
 import { E18, salt, setupChain, type Chain } from "./helpers.js";
-
-const ABSTAIN: number[] = [];
+import { ABSTAIN, settledEvents } from "./settlement-helpers.js";
 
 async function stakes(c: Chain, evals: readonly Address[]) {
   return Promise.all(evals.map(async (e) => (await c.registry.read.getEvaluator([e])).stake));
-}
-
-async function settledEvents(c: Chain, hash: `0x${string}`) {
-  const rc = await c.publicClient.waitForTransactionReceipt({ hash });
-  return {
-    members: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "EvaluatorSettled" }).map((e) => e.args),
-    task: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "TaskFinalized" })[0]!.args,
-  };
 }
 
 describe("attack 10: slashing honest evaluators by withholding a task's texts", () => {

@@ -13,37 +13,13 @@
  * miss penalty 20%, lambda 0.2, wMin 1000, initial trust 5000.
  */
 import { describe, expect, it } from "vitest";
-import { parseEventLogs, type Address } from "viem";
-import { E18, salt, setupChain, type Chain } from "./helpers.js";
-
-const ABSTAIN: number[] = [];
-
-async function settled(c: Chain, hash: `0x${string}`) {
-  const rc = await c.publicClient.waitForTransactionReceipt({ hash });
-  return {
-    members: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "EvaluatorSettled" }).map((e) => e.args),
-    task: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "TaskFinalized" })[0]!.args,
-    outputs: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "OutputSettled" }).map((e) => e.args),
-  };
-}
+import type { Address } from "viem";
+import { E18, salt, setupChain } from "./helpers.js";
+import { ABSTAIN, expectConserved, nodePending, sameAddress, settledEvents } from "./settlement-helpers.js";
 
 /** Scores for each member in committee order, from a per-address choice. */
 function by(members: readonly Address[], pick: (a: Address, i: number) => number[] | undefined) {
   return members.map((a, i) => pick(a, i));
-}
-
-const eq = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
-
-async function conservedOk(c: Chain) {
-  const b = await c.conserved();
-  expect(b.balance).toBe(b.accounted);
-  expect(b.registryBalance).toBe(b.staked);
-}
-
-async function nodePending(c: Chain, nodes: readonly Address[]) {
-  let s = 0n;
-  for (const n of nodes) s += (await c.poq.read.getNode([n])).pending;
-  return s;
 }
 
 describe("V4-1 a member holding half the committee's voting weight voids any task for free", () => {
@@ -59,7 +35,7 @@ describe("V4-1 a member holding half the committee's voting weight voids any tas
     // counterfactual: the whale scores like the others
     const honest = await c.createTask(requester, s);
     await c.play(honest.taskId, honest.members, honest.members.map(() => [9_000, 9_000]));
-    const h = await settled(c, await c.finalize(honest.taskId));
+    const h = await settledEvents(c, await c.finalize(honest.taskId));
     expect(h.task.hasConsensus).toBe(true);
     expect(await nodePending(c, nodes)).toBe(80n * E18);
     await snap.restore();
@@ -68,24 +44,24 @@ describe("V4-1 a member holding half the committee's voting weight voids any tas
     // so committing an abstention guarantees a void whatever the others do
     const t = await c.createTask(requester, s);
     const [members, , weights] = await c.poq.read.getCommittee([t.taskId]);
-    const wi = members.findIndex((a) => eq(a, whale!));
+    const wi = members.findIndex((a) => sameAddress(a, whale!));
     const others = weights.reduce((x, w, i) => (i === wi ? x : x + w), 0n);
     expect(weights[wi]! >= others).toBe(true); // 5000 x 2^24 vs 2 x 5000 x 1,677,721
     const trustBefore = (await c.registry.read.getEvaluator([whale!])).trust;
-    await c.play(t.taskId, t.members, by(t.members, (a) => (eq(a, whale!) ? ABSTAIN : [9_000, 9_000])));
-    const r = await settled(c, await c.finalize(t.taskId));
+    await c.play(t.taskId, t.members, by(t.members, (a) => (sameAddress(a, whale!) ? ABSTAIN : [9_000, 9_000])));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(false); // void
     expect(r.members[wi]!.pay).toBe(0n); // no work, no fee
-    expect(r.members.map((m) => m.pay)).toEqual(t.members.map((a) => (eq(a, whale!) ? 0n : 2n * E18)));
+    expect(r.members.map((m) => m.pay)).toEqual(t.members.map((a) => (sameAddress(a, whale!) ? 0n : 2n * E18)));
     expect((await c.registry.read.getEvaluator([whale!])).trust).toBe(trustBefore);
     expect(await nodePending(c, nodes)).toBe(0n); // what a member holding most of the weight can do anyway (score 0)
     expect(r.task.refund).toBe(100n * E18); // the node budget back; the whale's fee forfeited (burned)
     expect(r.task.burned).toBe(2n * E18);
     // and yet the honest members' scores are public: a requester whose sybil is the heavy member
     // learns its outputs' quality (9000) and pays the nodes nothing
-    const hi = t.members.findIndex((a) => !eq(a, whale!));
+    const hi = t.members.findIndex((a) => !sameAddress(a, whale!));
     expect((await c.poq.read.getMember([t.taskId, t.members[hi]!]))[4]).toEqual([9_000, 9_000]);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 
   it("fixed (F1): over 8 tasks in a network of one 10,000-token member and six 1,000-token members, the heavy member abstaining whenever its weight >= the rest of its committee (before: 2 a task without scoring) still voids those tasks but earns nothing from them", async () => {
@@ -101,11 +77,11 @@ describe("V4-1 a member holding half the committee's voting weight voids any tas
     for (let i = 0; i < 8; i++) {
       const t = await c.createTask(requester, s);
       const [members, , weights] = await c.poq.read.getCommittee([t.taskId]);
-      const wi = members.findIndex((a) => eq(a, whale!));
+      const wi = members.findIndex((a) => sameAddress(a, whale!));
       const lazy = wi >= 0 && weights[wi]! >= weights.reduce((x, w, j) => (j === wi ? x : x + w), 0n);
       if (wi >= 0) drawn++;
-      await c.play(t.taskId, t.members, by(t.members, (a) => (lazy && eq(a, whale!) ? ABSTAIN : [9_000, 9_000])));
-      const r = await settled(c, await c.finalize(t.taskId));
+      await c.play(t.taskId, t.members, by(t.members, (a) => (lazy && sameAddress(a, whale!) ? ABSTAIN : [9_000, 9_000])));
+      const r = await settledEvents(c, await c.finalize(t.taskId));
       if (!r.task.hasConsensus) voided++;
     }
     // the whale holds 10/16 of the sampling weight: P(drawn into a k = 3 committee) = 1 - (6/16)(5/15)(4/14)
@@ -115,7 +91,7 @@ describe("V4-1 a member holding half the committee's voting weight voids any tas
     expect((await c.poq.read.claimableOf([whale!])) - whaleClaim0).toBe(0n);
     // nodes were paid only for the tasks the whale missed
     expect(await nodePending(c, nodes)).toBe(BigInt(8 - drawn) * 80n * E18);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -127,11 +103,11 @@ describe("V4-2 a minority forces a void (tie rule, silent members)", () => {
     const requester = (await c.actor(1)).address;
     const t = await c.createTask(requester, c.spec(nodes, { k: 4, evalBudget: 8n * E18 }));
     await c.play(t.taskId, t.members, [ABSTAIN, ABSTAIN, [9_000, 9_000], [9_000, 9_000]]);
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(false);
     expect(r.members.map((m) => m.pay)).toEqual([0n, 0n, 2n * E18, 2n * E18]);
     expect(await nodePending(c, nodes)).toBe(0n);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 
   it("fixed (F1): k = 3, equal weights, one honest member silent: a single abstainer ties the one scorer and voids the task (before: paid 2 for no work); now it is paid nothing; the silent member's 100-token slash is burned; accounting holds", async () => {
@@ -142,7 +118,7 @@ describe("V4-2 a minority forces a void (tie rule, silent members)", () => {
     const t = await c.createTask(requester, c.spec(nodes));
     await c.play(t.taskId, t.members, [ABSTAIN, [9_000, 9_000], undefined]);
     const before = await c.poq.read.totals();
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(false);
     expect(r.members.map((m) => m.pay)).toEqual([0n, 2n * E18, 0n]);
     expect(r.members[2]!.slashed).toBe(100n * E18);
@@ -151,7 +127,7 @@ describe("V4-2 a minority forces a void (tie rule, silent members)", () => {
     const after = await c.poq.read.totals();
     expect(after[3] - before[3]).toBe(102n * E18);
     expect(await nodePending(c, nodes)).toBe(0n);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -165,7 +141,7 @@ describe("V4-3 an abstention removes the outlier check (fewer than 3 scorers)", 
     const snap = await c.networkHelpers.takeSnapshot();
     const base = await c.createTask(requester, s);
     await c.play(base.taskId, base.members, [[0, 0], [9_000, 9_000], [9_000, 9_000]]);
-    const b = await settled(c, await c.finalize(base.taskId));
+    const b = await settledEvents(c, await c.finalize(base.taskId));
     expect(b.members[0]!.pay).toBe(0n);
     expect(b.members[0]!.newTrust).toBe(4_500n);
     expect(await nodePending(c, nodes)).toBe(80n * E18);
@@ -174,13 +150,13 @@ describe("V4-3 an abstention removes the outlier check (fewer than 3 scorers)", 
     const t = await c.createTask(requester, s);
     expect(t.members).toEqual(base.members);
     await c.play(t.taskId, t.members, [[0, 0], [9_000, 9_000], ABSTAIN]);
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(false);
     expect((await c.poq.read.getConsensus([t.taskId]))[0]).toBe(false);
     expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 2n * E18, 0n]); // scorers paid, the abstainer not
     expect(r.members.map((m) => m.newTrust)).toEqual([5_000n, 5_000n, 5_000n]); // nothing judged
     expect(await nodePending(c, nodes)).toBe(0n); // void: a requester that withholds texts can always stiff its nodes (docs)
-    await conservedOk(c);
+    await expectConserved(c);
   });
 
   it("accepted: a sybil with 2,000 tokens against two 1,000-token honest members, one of which abstains, holds half the revealed weight (a hair more, by the rounding of the stake factor) and decides, as a member holding half a committee's weight does: node paid 100 instead of 20", async () => {
@@ -190,14 +166,14 @@ describe("V4-3 an abstention removes the outlier check (fewer than 3 scorers)", 
     const nodes = await c.nodes(1);
     const requester = (await c.actor(1)).address;
     const t = await c.createTask(requester, c.spec(nodes));
-    await c.play(t.taskId, t.members, by(t.members, (a) => (eq(a, sybil!) ? [10_000] : eq(a, honest[0]!) ? [6_000] : ABSTAIN)));
-    const r = await settled(c, await c.finalize(t.taskId));
+    await c.play(t.taskId, t.members, by(t.members, (a) => (sameAddress(a, sybil!) ? [10_000] : sameAddress(a, honest[0]!) ? [6_000] : ABSTAIN)));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(true);
     expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([10_000]);
     expect(await nodePending(c, nodes)).toBe(100n * E18);
-    const si = t.members.findIndex((a) => eq(a, sybil!));
+    const si = t.members.findIndex((a) => sameAddress(a, sybil!));
     expect(r.members[si]!.pay).toBe(2n * E18);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -211,7 +187,7 @@ describe("V4-3c RT-12 (two colluders, 2 of 3 seats) no longer costs the silent p
     const snap = await c.networkHelpers.takeSnapshot();
     const silent = await c.createTask(requester, s);
     await c.play(silent.taskId, silent.members, [[0, 0], undefined, [9_000, 9_000]]);
-    const a = await settled(c, await c.finalize(silent.taskId));
+    const a = await settledEvents(c, await c.finalize(silent.taskId));
     expect((await c.poq.read.getConsensus([silent.taskId]))[1]).toEqual([0, 0]);
     expect(a.members[1]!.slashed).toBe(100n * E18);
     expect(a.members[1]!.newTrust).toBe(4_000n);
@@ -220,13 +196,13 @@ describe("V4-3c RT-12 (two colluders, 2 of 3 seats) no longer costs the silent p
     const t = await c.createTask(requester, s);
     expect(t.members).toEqual(silent.members);
     await c.play(t.taskId, t.members, [[0, 0], ABSTAIN, [9_000, 9_000]]);
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(false);
     expect(r.members[1]!.slashed).toBe(0n);
     expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 0n, 2n * E18]);
     // two of three seats: a committee majority; the nodes are unpaid either way (as if both scored 0)
     expect(await nodePending(c, nodes)).toBe(0n);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -238,13 +214,13 @@ describe("V4-4 selective text availability: 40% of the seats capture a task", ()
     const requester = (await c.actor(1)).address;
     const t = await c.createTask(requester, c.spec(nodes, { k: 5, evalBudget: 10n * E18 }));
     await c.play(t.taskId, t.members, [[0, 0], [0, 0], [9_000, 9_000], ABSTAIN, ABSTAIN]);
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(false);
     expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 2n * E18, 2n * E18, 0n, 0n]);
     expect(r.members.map((m) => m.newTrust)).toEqual([5_000n, 5_000n, 5_000n, 5_000n, 5_000n]);
     expect(r.task.refund).toBe(100n * E18); // the abstainers' 4 forfeited
     expect(await nodePending(c, nodes)).toBe(0n);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -263,10 +239,10 @@ describe("V4-5 a burst of misses (flooded or briefly offline worker) compounds s
     const claim0 = await Promise.all(sybils.map((a) => c.poq.read.claimableOf([a])));
     const tasks: { taskId: bigint; members: Address[] }[] = [];
     for (let i = 0; i < 10; i++) tasks.push(await c.createTask(attacker, s));
-    for (const t of tasks) for (const [i, a] of t.members.entries()) if (!eq(a, victim)) await c.commit(t.taskId, a, [7_000], salt(i));
+    for (const t of tasks) for (const [i, a] of t.members.entries()) if (!sameAddress(a, victim)) await c.commit(t.taskId, a, [7_000], salt(i));
     const last = await c.poq.read.getTask([tasks[tasks.length - 1]!.taskId]);
     await c.warp(BigInt(last.commitDeadline) - (await c.now()) + 1n);
-    for (const t of tasks) for (const [i, a] of t.members.entries()) if (!eq(a, victim)) await c.reveal(t.taskId, a, [7_000], salt(i));
+    for (const t of tasks) for (const [i, a] of t.members.entries()) if (!sameAddress(a, victim)) await c.reveal(t.taskId, a, [7_000], salt(i));
     for (const t of tasks) await c.finalize(t.taskId);
     const slashedTotal = 100n * E18; // the first miss only: 10% of 1,000
     const v = await c.registry.read.getEvaluator([victim]);
@@ -281,7 +257,7 @@ describe("V4-5 a burst of misses (flooded or briefly offline worker) compounds s
     const spent = balance0 - (await c.token.read.balanceOf([attacker]));
     expect(spent).toBe(10n * (3n * E18 + protocolFee)); // 30 of it paid to its own sybils
     expect(gained - spent).toBe(slashedTotal - 10n * protocolFee); // net +98.2 tokens: the no-show penalty of one miss, not ten
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -295,12 +271,12 @@ describe("V4-7 upload timing splits an honest committee (worker: a missing text 
     const late = [8_000, 8_000];
     const early = [8_000, 0];
     await c.play(t.taskId, t.members, [late, late, late, early, early]);
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(true);
     expect(r.members.map((m) => m.pay)).toEqual([2n * E18, 2n * E18, 2n * E18, 0n, 0n]);
     expect(r.members.map((m) => m.newTrust)).toEqual([5_500n, 5_500n, 5_500n, 4_500n, 4_500n]);
     expect(r.task.refund).toBe(100n * E18 - 60n * E18 + 4n * E18); // node pay 30 + 30, and 2 honest fees back
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -312,12 +288,12 @@ describe("V4-6 attacks that fail", () => {
     const requester = (await c.actor(1)).address;
     const t = await c.createTask(requester, c.spec(nodes));
     await c.play(t.taskId, t.members, [ABSTAIN, [7_000], [7_000]]);
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(true);
     expect(r.members.map((m) => m.pay)).toEqual([0n, 2n * E18, 2n * E18]);
     // 2 scorers (< 3): nobody's trust moves, the abstainer only loses its fee
     expect(r.members[0]!.newTrust).toBe(5_000n);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 
   it("held: a void with abstainers, a scorer and a silent member keeps both conservation equations; the requester cannot get a void cheaper than k x fee + the protocol fee when every member abstains", async () => {
@@ -330,18 +306,18 @@ describe("V4-6 attacks that fail", () => {
     const bal0 = await c.token.read.balanceOf([requester]);
     const t = await c.createTask(requester, s);
     await c.play(t.taskId, t.members, t.members.map(() => ABSTAIN));
-    const r = await settled(c, await c.finalize(t.taskId));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
     expect(r.task.hasConsensus).toBe(false);
     await c.poq.write.claim([requester], { account: requester });
     expect(bal0 - (await c.token.read.balanceOf([requester]))).toBe(8n * E18 + pf);
     const t2 = await c.createTask(requester, s);
     await c.play(t2.taskId, t2.members, [ABSTAIN, ABSTAIN, [8_000, 8_000], undefined]);
-    const r2 = await settled(c, await c.finalize(t2.taskId));
+    const r2 = await settledEvents(c, await c.finalize(t2.taskId));
     expect(r2.task.hasConsensus).toBe(false);
     expect(r2.task.burned).toBe(100n * E18 + 4n * E18); // the silent member's slash and the abstainers' forfeited fees
     // the one scorer is paid (it did the work), the abstainers are not (somebody scored), the silent one is slashed
     expect(r2.members.map((m) => m.pay)).toEqual([0n, 0n, 2n * E18, 0n]);
     expect(r2.task.refund).toBe(100n * E18 + 2n * E18); // node budget + the silent member's fee
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });

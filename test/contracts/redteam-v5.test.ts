@@ -12,37 +12,15 @@
 import { describe, expect, it } from "vitest";
 import { keccak256, parseEventLogs, toHex, type Address } from "viem";
 import { E18, TEST_PROFILE, setupChain, type Chain } from "./helpers.js";
+import { ABSTAIN, expectConserved, nodePending, sameAddress, settledEvents } from "./settlement-helpers.js";
 import { DEFAULT_SETTLEMENT_PARAMS, Rule, settleTask } from "../../oracle/rules/index.js";
-
-const ABSTAIN: number[] = [];
-const eq = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
-
-async function settled(c: Chain, hash: `0x${string}`) {
-  const rc = await c.publicClient.waitForTransactionReceipt({ hash });
-  return {
-    members: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "EvaluatorSettled" }).map((e) => e.args),
-    task: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "TaskFinalized" })[0]!.args,
-  };
-}
-
-async function nodePending(c: Chain, nodes: readonly Address[]) {
-  let s = 0n;
-  for (const n of nodes) s += (await c.poq.read.getNode([n])).pending;
-  return s;
-}
-
-async function conservedOk(c: Chain) {
-  const b = await c.conserved();
-  expect(b.balance).toBe(b.accounted);
-  expect(b.registryBalance).toBe(b.staked);
-}
 
 /** Plays a task where each evaluator's scores are looked up by address. */
 async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, table: [Address, number[] | undefined][]) {
-  const pick = (a: Address) => table.find(([x]) => eq(x, a))![1];
+  const pick = (a: Address) => table.find(([x]) => sameAddress(x, a))![1];
   await c.play(t.taskId, t.members, t.members.map(pick));
-  const r = await settled(c, await c.finalize(t.taskId));
-  const of = (a: Address) => r.members[t.members.findIndex((x) => eq(x, a))]!;
+  const r = await settledEvents(c, await c.finalize(t.taskId));
+  const of = (a: Address) => r.members[t.members.findIndex((x) => sameAddress(x, a))]!;
   return { ...r, of };
 }
 
@@ -87,7 +65,7 @@ describe("V5-1 one abstainer (a third of the weight) voids an honest task whenev
     expect((await c.registry.read.getEvaluator([att!])).trust).toBe(trustBefore); // no trust change in a void
     expect(r.of(h1!).pay).toBe(2n * E18);
     expect(r.of(h2!).pay).toBe(2n * E18);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -119,7 +97,7 @@ describe("V5-2 a 40% minority escapes d = 1 for its garbage scorer by abstaining
     expect(r.of(a2!).pay).toBe(0n);
     expect((await c.registry.read.getEvaluator([a2!])).trust).toBe(5_000);
     expect(r.task.refund).toBe(100n * E18); // A2's fee forfeited
-    await conservedOk(c);
+    await expectConserved(c);
   });
 
   it("held: the same 2 of 5 against honest members that score identically ([7000,8000] each): the scorers' median stays honest, agreeing weight 3/5 > 1/2, the task settles; A1 d = 1 (fee 0, trust 4500), A2 judged d = 1 (fee 0, trust 4500), nodes 50", async () => {
@@ -136,7 +114,7 @@ describe("V5-2 a 40% minority escapes d = 1 for its garbage scorer by abstaining
     expect(r.of(a2!).pay).toBe(0n);
     expect((await c.registry.read.getEvaluator([a1!])).trust).toBe(4_500);
     expect((await c.registry.read.getEvaluator([a2!])).trust).toBe(4_500);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -158,8 +136,8 @@ describe("V5-3 the slash cap: slashed once, then silent", () => {
     const shares: bigint[] = [];
     const t0 = await c.now();
     for (const t of tasks) {
-      const r = await settled(c, await c.finalize(t.taskId));
-      const mi = t.members.findIndex((a) => eq(a, att!));
+      const r = await settledEvents(c, await c.finalize(t.taskId));
+      const mi = t.members.findIndex((a) => sameAddress(a, att!));
       slashed.push(r.members[mi]!.slashed);
       shares.push(r.members.reduce((x, m) => x + m.slashShare, 0n));
     }
@@ -168,7 +146,7 @@ describe("V5-3 the slash cap: slashed once, then silent", () => {
     expect(shares).toEqual([100n * E18, 0n, 0n]);
     expect((await c.registry.read.getEvaluator([att!])).trust).toBe(2_560);
     expect(await c.poq.read.claimableOf([att!])).toBe(0n);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -197,7 +175,7 @@ describe("V5-4 rollover: a task pending when its profile is retired", () => {
     expect(cancel!.args.refund).toBe(100n * E18 + 6n * E18);
     expect((await c.poq.read.getTask([id])).status).toBe(4); // CANCELLED
     expect(sybils.length).toBe(3);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -245,9 +223,9 @@ describe("V5-5 withdraw moves a maturing slash into sampling at a moment the eva
     const nodes = await c.nodes(2);
     const requester = (await c.actor(1)).address;
     const t = await c.createTask(requester, c.spec(nodes));
-    await c.play(t.taskId, t.members, t.members.map((a) => (eq(a, e!) ? undefined : [8_000, 8_000])));
-    const r = await settled(c, await c.finalize(t.taskId));
-    expect(r.members[t.members.findIndex((a) => eq(a, e!))]!.slashed).toBe(150n * E18); // 10% of 1,500
+    await c.play(t.taskId, t.members, t.members.map((a) => (sameAddress(a, e!) ? undefined : [8_000, 8_000])));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
+    expect(r.members[t.members.findIndex((a) => sameAddress(a, e!))]!.slashed).toBe(150n * E18); // 10% of 1,500
     const ev = await c.registry.read.getEvaluator([e!]);
     expect(ev.stake).toBe(850n * E18);
     expect((await c.registry.read.effectiveOf([e!]))[0]).toBe(1_000n * E18); // slash not in sampling yet
@@ -260,7 +238,7 @@ describe("V5-5 withdraw moves a maturing slash into sampling at a moment the eva
     await c.warp(slashAt - (await c.now()));
     await c.registry.write.withdraw({ account: e! });
     expect((await c.registry.read.effectiveOf([e!]))[0]).toBe(850n * E18); // when the slash matured, whatever E does
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });
 
@@ -288,6 +266,6 @@ describe("V5-6 a withholding requester's own scorer", () => {
     expect(r.task.refund).toBe(100n * E18); // as when withheld from everyone: the requester pays all 6
     expect(r.task.burned).toBe(4n * E18); // the abstainers' fees, forfeited
     expect(await nodePending(c, nodes)).toBe(0n);
-    await conservedOk(c);
+    await expectConserved(c);
   });
 });

@@ -1,0 +1,34 @@
+/** Helpers the settlement attack tests share (abstentions, voids, slashes). */
+import { expect } from "vitest";
+import { parseEventLogs, type Address, type Hex } from "viem";
+import type { Chain } from "./helpers.js";
+
+/** What a member that cannot score reveals: an empty score list. */
+export const ABSTAIN: number[] = [];
+
+/** Address equality, whatever the case. */
+export const sameAddress = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
+
+/** The settlement events of a finalize transaction: members (committee order), the task, outputs. */
+export async function settledEvents(c: Chain, hash: Hex) {
+  const rc = await c.publicClient.waitForTransactionReceipt({ hash });
+  return {
+    members: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "EvaluatorSettled" }).map((e) => e.args),
+    task: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "TaskFinalized" })[0]!.args,
+    outputs: parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "OutputSettled" }).map((e) => e.args),
+  };
+}
+
+/** The nodes' pending payouts, summed. */
+export async function nodePending(c: Chain, nodes: readonly Address[]) {
+  let s = 0n;
+  for (const n of nodes) s += (await c.poq.read.getNode([n])).pending;
+  return s;
+}
+
+/** Both contracts hold exactly what they account for. */
+export async function expectConserved(c: Chain) {
+  const b = await c.conserved();
+  expect(b.balance).toBe(b.accounted);
+  expect(b.registryBalance).toBe(b.staked);
+}
