@@ -237,6 +237,7 @@ export class PoqChain implements PoqChainPort {
       committee: st.committee,
       commitDeadline: BigInt(t.commitDeadline),
       revealDeadline: BigInt(t.revealDeadline),
+      commitWindow: Number(t.commitWindow),
       profileHash: t.profileHash,
       rule: Number(t.rule),
       status: Number(t.status),

@@ -21,6 +21,15 @@ import type { EvalRecord, JobData, PoqChainPort, TaskProgress, TaskScorer, TaskV
  */
 export const FETCH_GIVE_UP_S = 30;
 
+/**
+ * How close to its commit deadline a member still without scores abstains: FETCH_GIVE_UP_S, or a
+ * quarter of the commit window when that is shorter (a 10 s window on a dev chain: 2 s), so a
+ * task drawn with a short window is scored first.
+ */
+export function lateMargin(commitWindow: number | undefined): number {
+  return commitWindow === undefined ? FETCH_GIVE_UP_S : Math.min(FETCH_GIVE_UP_S, Math.floor(commitWindow / 4));
+}
+
 /** The task itself cannot be scored (bad or withheld query, unknown profile): the member abstains. */
 class CannotScore extends PoqError {}
 
@@ -112,6 +121,10 @@ export class EvaluatorService {
   /** Draws sent and not answered yet (task ids). */
   private drawing = new Set<string>();
   private readonly autoDraw: boolean;
+  /** Chain time from which a member still without scores abstains (abstainIfLate), once read. */
+  private lateAt = new Map<string, bigint>();
+  /** Members abstainIfLate is handling right now. */
+  private lateBusy = new Set<string>();
   /** Commits announced to the chain port by the evaluate jobs running here (see evaluateAnnounced). */
   private announced = new Map<string, { release(): void }>();
   /** Evaluate jobs running here that have not submitted their commit (or ended) yet. */
@@ -174,7 +187,7 @@ export class EvaluatorService {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    while (this.polling || this.drawing.size > 0) await new Promise((r) => setTimeout(r, 20));
+    while (this.polling || this.drawing.size > 0 || this.lateBusy.size > 0) await new Promise((r) => setTimeout(r, 20));
     await this.o.queue.close();
   }
 
@@ -357,8 +370,9 @@ export class EvaluatorService {
     }
     // The sweep's index reads go out together (one round trip on the pipelined state connection).
     const fin = this.o.autoFinalize;
-    const [commitLate, revealDue, revealAsk, finalizeDue, finalizeAll, pendingReveals] = await Promise.all([
+    const [commitLate, commitSoon, revealDue, revealAsk, finalizeDue, finalizeAll, pendingReveals] = await Promise.all([
       this.o.store.range("commit", "-inf", now),
+      this.o.store.range("commit", now, now + BigInt(FETCH_GIVE_UP_S) + 1n),
       this.o.store.range("reveal", "-inf", now),
       this.o.store.range("reveal", now, "+inf"),
       fin ? this.o.store.range("finalize", "-inf", now) : ([] as string[]),
@@ -375,6 +389,9 @@ export class EvaluatorService {
       }
       await this.o.store.unindex("commit", m);
     }
+    // Members without scores this close to their commit deadline abstain (not awaited: a commit
+    // is a transaction; later sweeps find them committing).
+    for (const m of commitSoon) void this.abstainIfLate(m, now);
     // Reveals: due by time, or early once the whole committee has committed. The reveal
     // index is scored by commit deadline, so "due by time" is a range query (no record reads).
     const byTask = new Map<string, Address[]>();
@@ -482,8 +499,11 @@ export class EvaluatorService {
     rec = await this.sealed(t, evaluator, scored.scores, { seen: d.seenAt, scoreMs: tScored - t0 });
     if (scored.refusals.length) rec.refusals = scored.refusals;
     // Persist BEFORE sending: from here on, any crash ends in a reveal of exactly these scores.
-    // Sent together, in this order (one round trip on the pipelined state connection).
-    await Promise.all([this.o.store.put(rec), this.o.store.index("reveal", m, t.commitDeadline), this.o.store.noteLatency("score", tScored - t0)]);
+    // Sent together, in this order (one round trip on the pipelined state connection). The
+    // record is created only if none exists: the watcher may have abstained for this member
+    // while it was scoring (the commit deadline came too close), and that commitment stands.
+    const [created] = await Promise.all([this.o.store.create(rec), this.o.store.index("reveal", m, t.commitDeadline), this.o.store.noteLatency("score", tScored - t0)]);
+    if (!created) return { skipped: (await this.o.store.get(taskId, evaluator))?.state ?? "unknown" };
     this.o.fault?.("commit-persisted");
     return this.sendCommit(rec);
   }
@@ -516,11 +536,45 @@ export class EvaluatorService {
   private async abstain(t: TaskView, evaluator: Address, code: string, reason: string, d: JobData): Promise<unknown> {
     const rec = await this.sealed(t, evaluator, [], { seen: d.seenAt });
     rec.abstained = { code, reason };
+    const [created] = await Promise.all([this.o.store.create(rec), this.o.store.index("reveal", memberOf(rec.taskId, evaluator), t.commitDeadline)]);
+    if (!created) return { skipped: (await this.o.store.get(rec.taskId, evaluator))?.state ?? "unknown" };
     this.o.log.warn({ task: rec.taskId, evaluator, code }, `abstaining: ${reason}`);
     this.o.metrics.failures.inc({ stage: "abstain", code });
-    await Promise.all([this.o.store.put(rec), this.o.store.index("reveal", memberOf(rec.taskId, evaluator), t.commitDeadline)]);
     this.o.fault?.("commit-persisted");
     return this.sendCommit(rec);
+  }
+
+  /**
+   * The watcher's safety net for a member whose scores are still not ready close to its commit
+   * deadline (a backlog, a slow engine, a worker started late): it commits an abstention rather
+   * than let the deadline pass (a miss is slashed, an abstention never is). "Close" is
+   * lateMargin(window) seconds, read once a member from the task. An evaluate job that finishes
+   * later finds the record and stops (`create` writes a member's first record only).
+   */
+  private async abstainIfLate(m: string, now: bigint): Promise<void> {
+    if (this.lateBusy.has(m)) return;
+    const at = this.lateAt.get(m);
+    if (at !== undefined && now < at) return;
+    this.lateBusy.add(m);
+    const { taskId, evaluator } = splitMember(m);
+    try {
+      if (await this.o.store.get(taskId, evaluator)) return void this.lateAt.delete(m);
+      const { task: t, member } = await this.o.chain.taskForEvaluator(BigInt(taskId), evaluator);
+      if (member.committed || isClosed(t.status)) return void this.lateAt.delete(m);
+      const from = t.commitDeadline - BigInt(lateMargin(t.commitWindow));
+      if (now < from) return void this.rememberLate(m, from);
+      this.lateAt.delete(m);
+      await this.abstain(t, evaluator, "E_LATE", `task ${taskId}: scores not ready ${t.commitDeadline - now} s before the commit deadline`, { taskId, evaluator });
+    } catch (err) {
+      this.o.log.error({ task: taskId, evaluator, err: errorMessage(err) }, "late abstention failed; retried at the next sweep");
+    } finally {
+      this.lateBusy.delete(m);
+    }
+  }
+
+  private rememberLate(m: string, at: bigint): void {
+    this.lateAt.set(m, at);
+    if (this.lateAt.size > 20_000) this.lateAt.delete(this.lateAt.keys().next().value!);
   }
 
   /**

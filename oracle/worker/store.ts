@@ -16,6 +16,12 @@ export type IndexName = "commit" | "reveal" | "finalize" | "draw";
 export interface StateStore {
   get(taskId: string, evaluator: Address): Promise<EvalRecord | undefined>;
   put(rec: EvalRecord): Promise<void>;
+  /**
+   * Writes `rec` only when (task, evaluator) has no record yet; false when it has one. A member's
+   * first record is written this way, so an evaluate job that finished scoring and the watcher
+   * abstaining for it near the deadline cannot both commit.
+   */
+  create(rec: EvalRecord): Promise<boolean>;
   /** All records (ops/bench). */
   all(): Promise<EvalRecord[]>;
   index(name: IndexName, member: string, score: bigint): Promise<void>;
@@ -45,6 +51,9 @@ export class RedisStateStore implements StateStore {
   }
   async put(rec: EvalRecord) {
     await this.redis.set(this.key(rec.taskId, rec.evaluator), JSON.stringify(rec));
+  }
+  async create(rec: EvalRecord) {
+    return (await this.redis.set(this.key(rec.taskId, rec.evaluator), JSON.stringify(rec), "NX")) === "OK";
   }
   async all() {
     const out: EvalRecord[] = [];
@@ -89,6 +98,12 @@ export class MemoryStateStore implements StateStore {
   }
   async put(rec: EvalRecord) {
     this.recs.set(memberOf(rec.taskId, rec.evaluator), structuredClone(rec));
+  }
+  async create(rec: EvalRecord) {
+    const k = memberOf(rec.taskId, rec.evaluator);
+    if (this.recs.has(k)) return false;
+    this.recs.set(k, structuredClone(rec));
+    return true;
   }
   async all() {
     return [...this.recs.values()].map((r) => structuredClone(r) as EvalRecord);

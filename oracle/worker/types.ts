@@ -11,6 +11,8 @@ export interface TaskView {
   committee: Address[];
   commitDeadline: bigint;
   revealDeadline: bigint;
+  /** Seconds from the draw to the commit deadline (absent from test doubles). */
+  commitWindow?: number;
   profileHash: Hex;
   rule: number;
   /** TaskStatus: 0 none, 1 pending (committee not drawn), 2 open, 3 finalized, 4 cancelled. */

@@ -25,6 +25,7 @@ let s: Stack;
 let rt: WorkerRuntime;
 let rpcDown = false;
 let contentDown = false;
+let scoringStalls = false;
 const prefix = uniquePrefix();
 const redis = redisConnection(REDIS_URL);
 let encoder: Awaited<ReturnType<typeof loadUseLite>>;
@@ -59,7 +60,16 @@ beforeAll(async () => {
   rt = await createWorkerRuntime({
     cfg,
     accounts: s.evaluatorKeys.map((k) => privateKeyToAccount(k)),
-    scorer: new EngineTaskScorer([await payingProfile()], encoder),
+    // scoring goes through a switch too, so a test can make it stall past a deadline
+    scorer: ((inner: EngineTaskScorer) => {
+      return {
+        knows: (h: `0x${string}`) => inner.knows(h),
+        score: async (h: `0x${string}`, input: Parameters<typeof inner.score>[1]) => {
+          if (scoringStalls) await new Promise((r) => setTimeout(r, 20_000));
+          return inner.score(h, input);
+        },
+      };
+    })(new EngineTaskScorer([await payingProfile()], encoder)),
     redis,
     log: createLogger("test"),
     client: flaky,
@@ -192,6 +202,26 @@ describe("worker bad input", () => {
     expect(rec).toMatchObject({ state: "revealed", scores: [], abstained: { code: "E_CONTENT_MISSING" } });
     expect(rec?.abstained?.reason).toMatch(/texts still missing \d+ s before the commit deadline/);
   });
+
+  it("commits an abstention for members whose scores are still not ready close to the commit deadline (a quarter of a short window), and the late scores are dropped", async () => {
+    scoringStalls = true;
+    try {
+      const [id] = await createTasks(s, [qaTask(16)], { commitWindow: 20 }); // abstains in the last 5 s
+      const t = await settled(id!);
+      expect(t.reveals).toBe(s.evaluators.length);
+      expect(t.consensus).toEqual([]); // everyone abstained: void, every member paid its fee, nobody slashed
+      for (const e of s.evaluators) {
+        const rec = await rt.store.get(id!.toString(), e.address);
+        expect(rec).toMatchObject({ state: "revealed", scores: [], abstained: { code: "E_LATE" } });
+        expect(rec?.abstained?.reason).toMatch(/scores not ready [1-5] s before the commit deadline/);
+      }
+    } finally {
+      scoringStalls = false;
+    }
+    // the stalled jobs end without a second commitment (a member's first record stands) and fail nothing
+    await waitFor("the stalled evaluate jobs ended", async () => (await rt.queue.backlog()) === 0, 30_000, 200);
+    expect(await rt.queue.failed()).toEqual([]);
+  }, 120_000);
 
   it("rides out an RPC outage during the run and finishes the task", async () => {
     rpcDown = true;
