@@ -558,7 +558,13 @@ export class EvaluatorService {
     this.lateBusy.add(m);
     const { taskId, evaluator } = splitMember(m);
     try {
-      if (await this.o.store.get(taskId, evaluator)) return void this.lateAt.delete(m);
+      const rec = await this.o.store.get(taskId, evaluator);
+      if (rec) {
+        // a late abstention a restart interrupted between its record and its commit: no job
+        // will resend it (the evaluate job, if any, ended when it found the record)
+        if (rec.state === "committing" && rec.abstained?.code === "E_LATE") await this.resumeCommit(rec);
+        return void this.lateAt.delete(m);
+      }
       const { task: t, member } = await this.o.chain.taskForEvaluator(BigInt(taskId), evaluator);
       if (member.committed || isClosed(t.status)) return void this.lateAt.delete(m);
       const from = t.commitDeadline - BigInt(lateMargin(t.commitWindow));

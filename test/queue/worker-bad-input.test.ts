@@ -26,6 +26,8 @@ let rt: WorkerRuntime;
 let rpcDown = false;
 let contentDown = false;
 let scoringStalls = false;
+/** A fault point where the worker "crashes" once (the hook throws there). */
+let crashAt: string | undefined;
 const prefix = uniquePrefix();
 const redis = redisConnection(REDIS_URL);
 let encoder: Awaited<ReturnType<typeof loadUseLite>>;
@@ -74,6 +76,11 @@ beforeAll(async () => {
     log: createLogger("test"),
     client: flaky,
     contract: s.dep.poq,
+    fault: (point: string) => {
+      if (point !== crashAt) return;
+      crashAt = undefined;
+      throw new Error(`injected crash at ${point}`);
+    },
     // the content store goes through a switch too, so a test can make every text unreachable
     content: {
       describe: s.content.describe,
@@ -203,8 +210,9 @@ describe("worker bad input", () => {
     expect(rec?.abstained?.reason).toMatch(/texts still missing \d+ s before the commit deadline/);
   });
 
-  it("commits an abstention for members whose scores are still not ready close to the commit deadline (a quarter of a short window), and the late scores are dropped", async () => {
+  it("commits an abstention for members whose scores are still not ready close to the commit deadline (a quarter of a short window), resumes one a crash interrupted after its record, and drops the late scores", async () => {
     scoringStalls = true;
+    crashAt = "commit-persisted"; // the first late abstention stops between its record and its commit
     try {
       const [id] = await createTasks(s, [qaTask(16)], { commitWindow: 20 }); // abstains in the last 5 s
       const t = await settled(id!);
@@ -215,8 +223,10 @@ describe("worker bad input", () => {
         expect(rec).toMatchObject({ state: "revealed", scores: [], abstained: { code: "E_LATE" } });
         expect(rec?.abstained?.reason).toMatch(/scores not ready [1-5] s before the commit deadline/);
       }
+      expect(crashAt, "the crash point was reached").toBeUndefined();
     } finally {
       scoringStalls = false;
+      crashAt = undefined;
     }
     // the stalled jobs end without a second commitment (a member's first record stands) and fail nothing
     await waitFor("the stalled evaluate jobs ended", async () => (await rt.queue.backlog()) === 0, 30_000, 200);
