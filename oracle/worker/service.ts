@@ -22,12 +22,16 @@ import type { EvalRecord, JobData, PoqChainPort, TaskProgress, TaskScorer, TaskV
 export const FETCH_GIVE_UP_S = 30;
 
 /**
- * How close to its commit deadline a member still without scores abstains: FETCH_GIVE_UP_S, or a
- * quarter of the commit window when that is shorter (a 10 s window on a dev chain: 2 s), so a
- * task drawn with a short window is scored first.
+ * How close to its commit deadline a member still without scores abstains: half of
+ * FETCH_GIVE_UP_S, or a quarter of the commit window when that is shorter (a 10 s window on a
+ * dev chain: 2 s), so a task drawn with a short window is scored first. Always after the
+ * give-up point of a missing text (FETCH_GIVE_UP_S), with room for the job's retry and its
+ * scoring: a missing output must score 0 and the task settle, not the whole task be abstained
+ * on (seventh review, V6-1).
  */
 export function lateMargin(commitWindow: number | undefined): number {
-  return commitWindow === undefined ? FETCH_GIVE_UP_S : Math.min(FETCH_GIVE_UP_S, Math.floor(commitWindow / 4));
+  const half = Math.floor(FETCH_GIVE_UP_S / 2);
+  return commitWindow === undefined ? half : Math.min(half, Math.floor(commitWindow / 4));
 }
 
 /** The task itself cannot be scored (bad or withheld query, unknown profile): the member abstains. */

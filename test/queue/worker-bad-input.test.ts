@@ -7,7 +7,7 @@ import { loadConfig } from "../../oracle/config/index.js";
 import { createLogger } from "../../oracle/core/log.js";
 import { redisConnection } from "../../oracle/queue/redis.js";
 import { createWorkerRuntime, type WorkerRuntime } from "../../oracle/worker/runtime.js";
-import { FETCH_GIVE_UP_S } from "../../oracle/worker/service.js";
+import { FETCH_GIVE_UP_S, lateMargin } from "../../oracle/worker/service.js";
 import { EngineTaskScorer } from "../../oracle/worker/scorer.js";
 import { loadUseLite } from "../../oracle/models/index.js";
 import { payingProfile } from "../../oracle/scoring/paying-profile.js";
@@ -196,6 +196,26 @@ describe("worker bad input", () => {
     for (const e of s.evaluators) expect((await rt.store.get(id!.toString(), e.address))?.refusals).toBeUndefined();
   });
 
+  it("an output text that never arrives scores 0 at the give-up point, before the late-abstention watcher, and the task settles (seventh review, V6-1: the watcher used to abstain first and void the task)", async () => {
+    expect(lateMargin(60)).toBeLessThan(FETCH_GIVE_UP_S);
+    expect(lateMargin(300)).toBeLessThan(FETCH_GIVE_UP_S); // the default window too
+    const line = qaTask(21);
+    rpcDown = true;
+    const [id] = await createTasks(s, [line], { commitWindow: 60 });
+    unlinkSync(path.join(s.contentDir, `${contentHash(line.outputs[1]!.text).slice(2)}.txt`)); // never uploaded
+    rpcDown = false;
+    const t = await settled(id!);
+    expect(t.consensus).toHaveLength(3);
+    expect(t.consensus[1]).toBe(0);
+    expect(t.consensus[0]).toBeGreaterThan(0);
+    for (const e of s.evaluators) {
+      const rec = await rt.store.get(id!.toString(), e.address);
+      expect(rec?.abstained).toBeUndefined();
+      expect(rec?.refusals?.[0]).toMatchObject({ output: 1, code: "E_CONTENT_MISSING" });
+      expect(rec?.refusals?.[0]?.reason).toMatch(/texts still missing \d+ s before the commit deadline/);
+    }
+  });
+
   it("abstains when the query is still missing within FETCH_GIVE_UP_S of the commit deadline", async () => {
     const line = qaTask(15);
     rpcDown = true;
@@ -214,7 +234,7 @@ describe("worker bad input", () => {
     scoringStalls = true;
     crashAt = "commit-persisted"; // the first late abstention stops between its record and its commit
     try {
-      const [id] = await createTasks(s, [qaTask(16)], { commitWindow: 20 }); // abstains in the last 5 s
+      const [id] = await createTasks(s, [qaTask(16)], { commitWindow: 20 }); // abstains in the last lateMargin(20) = 5 s
       const t = await settled(id!);
       expect(t.reveals).toBe(s.evaluators.length);
       expect(t.consensus).toEqual([]); // everyone abstained: void, every member paid its fee, nobody slashed
