@@ -361,8 +361,8 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice The eligible candidates `drawCommittee` would draw from, in list order, with
     ///         their sampling weights, and the network weight they are measured against: the
     ///         sampling weight of every evaluator but `exclude` with an effective stake of at
-    ///         least minStake that serves an active profile or `profileBit`, whatever its cost
-    ///         (for off-chain replay).
+    ///         least minStake that serves an active profile, whatever its cost; nothing at all
+    ///         for a retired profile (for off-chain replay).
     function candidates(uint256 profileBit, uint256 fee, address exclude)
         external
         view

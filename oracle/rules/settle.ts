@@ -118,8 +118,9 @@ export function settleTask(input: SettleInput): SettleResult {
   const n = revealers.length;
   const full = n >= MIN_REVEALERS_FOR_DEVIATION;
   const devs = medianDeviations(scores, weights, anyAbstained);
-  const agreeing = revealers.reduce((w, i, r) => (normalisedDeviation(devs[r]!, p.deviationScaleBps) <= HONEST_MAX_DNORM ? w + members[i]!.weight : w), 0n);
-  const settles = n > 0 && (!anyAbstained || 2n * agreeing > revealWeight);
+  // with abstainers, only an agreeing majority of all the revealed weight settles the task
+  const agreeing = () => revealers.reduce((w, i, r) => (normalisedDeviation(devs[r]!, p.deviationScaleBps) <= HONEST_MAX_DNORM ? w + members[i]!.weight : w), 0n);
+  const settles = n > 0 && (!anyAbstained || 2n * agreeing() > revealWeight);
   const isVoid = anyAbstained && !settles;
   const deviations = new Array<number>(k).fill(0);
   const dNorm = new Array<number>(k).fill(0);
