@@ -534,8 +534,8 @@ export class EvaluatorService {
    * query document is for another family, the task names a profile this worker does not load,
    * or its texts stay unreachable until just before the commit deadline): it commits and then
    * reveals an abstention (an empty score list) instead of staying silent. An abstainer is
-   * never slashed; when abstainers hold at least half the revealed weight the task is void and
-   * each revealer is paid its fee (docs/contract.md, "Abstaining").
+   * never slashed; unless the scorers that agree hold more than half the revealed weight the
+   * task is void, and an abstainer is paid only when nobody scored (docs/contract.md, "Abstaining").
    */
   private async abstain(t: TaskView, evaluator: Address, code: string, reason: string, d: JobData): Promise<unknown> {
     const rec = await this.sealed(t, evaluator, [], { seen: d.seenAt });
