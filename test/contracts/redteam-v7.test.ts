@@ -9,10 +9,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import { E18, salt, setupChain, type Chain } from "./helpers.js";
+import { E18, TEST_PROFILE, salt, setupChain, type Chain } from "./helpers.js";
 import { ABSTAIN, expectConserved, nodePending, sameAddress, settledEvents } from "./settlement-helpers.js";
 import { Rule } from "../../oracle/rules/index.js";
-import { toStakingTuple } from "../../oracle/contract/params.js";
+import { toGovernanceTuple, toStakingTuple } from "../../oracle/contract/params.js";
+import { keccak256, toHex } from "viem";
 
 /** Plays a task where each member's scores are looked up by address (undefined: silent). */
 async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, pick: (a: Address) => number[] | undefined) {
@@ -99,6 +100,28 @@ describe("V7-1 the weighted median breaks an exact weight tie toward the LOWER s
   });
 });
 
+describe("V7-1c the unweighted MEDIAN (allowed by default) of an even committee is a midpoint", () => {
+  it("FINDING V7-1c: k = 4 MEDIAN, 2 light sybils (minStake 100 each, weight 1/100 of an honest 10,000-token member's) score 0 against 2 honest 7000: consensus (0 + 7000) / 2 = 3500 <= floor, nodes paid 0 (honest play: 40); the sybils are judged (fee 0, trust 4500) but the requester gets the node budget back: 100 + the sybils' 4 refunded", async () => {
+    const c = await setupChain();
+    const hon = await c.evaluators(2, 10_000n * E18, E18, { first: 100, wait: false });
+    const syb = await c.evaluators(2, c.params.staking.minStake, E18, { first: 200 });
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const t = await c.createTask(requester, c.spec(nodes, { k: 4, evalBudget: 8n * E18, rule: Rule.MEDIAN }));
+    const [, , weights] = await c.poq.read.getCommittee([t.taskId]);
+    const isSyb = (a: Address) => syb.some((x) => sameAddress(a, x));
+    const wS = weights[t.members.findIndex(isSyb)]!;
+    const wH = weights[t.members.findIndex((a) => !isSyb(a))]!;
+    expect(wH / wS).toBe(100n);
+    const r = await playBy(c, t, (a) => (isSyb(a) ? [0, 0] : [7_000, 7_000]));
+    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([3_500, 3_500]);
+    expect(await nodePending(c, nodes)).toBe(0n);
+    for (const a of [...hon, ...syb]) expect(r.of(a).pay).toBe(isSyb(a) ? 0n : 2n * E18);
+    expect(r.task.refund).toBe(104n * E18);
+    await expectConserved(c);
+  });
+});
+
 describe("V7-2 starving one honest member of ONE output text turns a single sybil seat into that output's majority", () => {
   it("FINDING V7-2: k = 3, equal weights: the requester keeps output 0's text from honest V only (V's worker scores a missing output 0, it does not abstain), its sybil S scores output 0 as 0: output 0's median is 0 with 1 sybil seat of 3; node 0 paid 0 (honest play: 20), the honest member H who scored it correctly is the deviant (fee 0, trust 5000 -> 4500), S and V are paid 2 and rise to 5500; requester refunded 82 (honest: 60). Without the starved member S alone is judged (fee 0, trust 4500)", async () => {
     const c = await setupChain();
@@ -127,6 +150,26 @@ describe("V7-2 starving one honest member of ONE output text turns a single sybi
     expect([r.of(s).pay, r.of(v).pay, r.of(h).pay]).toEqual([2n * E18, 2n * E18, 0n]);
     expect([await trustOf(c, s), await trustOf(c, v), await trustOf(c, h)]).toEqual([5_500, 5_500, 4_500]);
     expect(r.task.refund).toBe(82n * E18); // 100 - 20 node pay + 6 - 4 fees
+    await expectConserved(c);
+  });
+
+  it("FINDING V7-2b: k = 5, 2 sybils (40% of the seats): output 0's text kept from honest H3, output 1's from honest H2 (each starved of one output only): both outputs' medians are 0, consensus [0, 0], nodes 0 (honest play: 40); all three honest members, each of which scored every text it was given correctly, are deviants (fee 0, trust 4500); the sybils are 'honest' (fee 2, trust 5500); requester refunded 106 (honest: 60)", async () => {
+    const c = await setupChain();
+    const [s1, s2, h1, h2, h3] = (await c.evaluators(5)) as [Address, Address, Address, Address, Address];
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const t = await c.createTask(requester, c.spec(nodes, { k: 5, evalBudget: 10n * E18 }));
+    const table: [Address, number[]][] = [[s1, [0, 0]], [s2, [0, 0]], [h1, [7_000, 7_000]], [h2, [7_000, 0]], [h3, [0, 7_000]]];
+    const r = await playBy(c, t, (a) => table.find(([x]) => sameAddress(x, a))![1]);
+    expect(r.task.hasConsensus).toBe(true);
+    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([0, 0]);
+    expect(await nodePending(c, nodes)).toBe(0n);
+    for (const [a] of table) {
+      const syb = sameAddress(a, s1) || sameAddress(a, s2);
+      expect(r.of(a).pay).toBe(syb ? 2n * E18 : 0n);
+      expect(await trustOf(c, a)).toBe(syb ? 5_500 : 4_500);
+    }
+    expect(r.task.refund).toBe(106n * E18);
     await expectConserved(c);
   });
 });
@@ -178,6 +221,104 @@ describe("V7-3 activationDelay has no lower bound: at 0 (inside the governed bou
     expect(r.of(h).pay).toBe(0n);
     expect(await trustOf(c, h)).toBe(4_500);
     expect(r.task.refund).toBe(102n * E18); // node budget + the honest member's fee back to the requester
+    await expectConserved(c);
+  });
+});
+
+describe("V7-3b the eligibility bar has no lower bound either", () => {
+  it("FINDING V7-3b: with minEligibleBps = 0 (Governance.validate accepts it) attack 9 is back: 3 sybils holding 3,000 of 13,000 tokens (23% of the network) alone on a newly registered profile are the whole committee of every task naming it (5 of 5), where the default 5000 cancels every one", async () => {
+    const c = await setupChain();
+    await c.evaluators(10, 1_000n * E18, E18, { first: 100, wait: false });
+    const NEW = keccak256(toHex("poq.v7-thin"));
+    await c.profileRegistry.write.register([NEW, "local:thin"]);
+    const syb = await c.evaluators(3, 1_000n * E18, E18, { first: 200, profiles: [NEW] });
+    const nodes = await c.nodes(1);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes, { profileHash: NEW });
+    const draws = async () => {
+      let captured = 0;
+      for (let i = 0; i < 5; i++) {
+        const id = await c.create(requester, s);
+        const { members } = await c.draw(id);
+        if (members.length === 3 && members.every((a) => syb.some((x) => sameAddress(a, x)))) captured++;
+      }
+      return captured;
+    };
+    expect(await draws()).toBe(0); // default bar: cancelled
+    const g = toGovernanceTuple(c.params.governance);
+    await c.poq.write.setParams([{ ...g, tasks: { ...g.tasks, minEligibleBps: 0 } }]);
+    expect(await draws()).toBe(5);
+  });
+});
+
+describe("V7-4 under the one-slash cap, whoever finalizes first decides where a double-misser's slash goes", () => {
+  it("FINDING V7-4 (low): X is silent in T1 (A, B, C score) and T2 (A scores, B and C abstain: void); both past their deadlines: finalizing T1 first pays X's 100-token slash to A, B, C (33.3 each); finalizing T2 first burns it and A, B, C get nothing from T1; same 100 taken from X either way", async () => {
+    const c = await setupChain();
+    const [x, a, b, cc] = (await c.evaluators(4)) as [Address, Address, Address, Address];
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const s = c.spec(nodes, { k: 4, evalBudget: 8n * E18 });
+    const t1 = await c.createTask(requester, s);
+    const t2 = await c.createTask(requester, s);
+    const G = [7_000, 7_000];
+    for (const m of [a, b, cc]) await c.commit(t1.taskId, m, G, salt(1));
+    await c.commit(t2.taskId, a, G, salt(2));
+    for (const m of [b, cc]) await c.commit(t2.taskId, m, ABSTAIN, salt(2));
+    const last = await c.poq.read.getTask([t2.taskId]);
+    await c.warp(BigInt(last.commitDeadline) - (await c.now()) + 1n);
+    for (const m of [a, b, cc]) await c.reveal(t1.taskId, m, G, salt(1));
+    await c.reveal(t2.taskId, a, G, salt(2));
+    for (const m of [b, cc]) await c.reveal(t2.taskId, m, ABSTAIN, salt(2));
+    await c.warp(BigInt(last.revealDeadline) - (await c.now()) + 1n);
+
+    const shares = (r: Awaited<ReturnType<typeof settledEvents>>) => r.members.reduce((s, m) => s + m.slashShare, 0n);
+    const snap = await c.networkHelpers.takeSnapshot();
+    let r1 = await settledEvents(c, await c.poq.write.finalize([t1.taskId]));
+    let r2 = await settledEvents(c, await c.poq.write.finalize([t2.taskId]));
+    expect([shares(r1), r1.task.burned, r2.task.burned]).toEqual([100n * E18, 0n, 4n * E18]); // T2 burns only the 2 forfeited fees
+    await expectConserved(c);
+    await snap.restore();
+
+    r2 = await settledEvents(c, await c.poq.write.finalize([t2.taskId]));
+    r1 = await settledEvents(c, await c.poq.write.finalize([t1.taskId]));
+    expect(r2.task.hasConsensus).toBe(false);
+    expect(r2.task.burned).toBe(100n * E18 + 4n * E18); // X's slash burned with the forfeited fees
+    expect([shares(r1), r1.task.slashed]).toEqual([0n, 0n]); // capped: A, B, C get nothing
+    expect((await c.registry.read.getEvaluator([x])).stake).toBe(900n * E18);
+    await expectConserved(c);
+  });
+});
+
+describe("V7-5 a profile retired while its task is open, and the evictions it enables", () => {
+  it("HOLDS V7-5: k = 4 task open when its (only) profile is retired: anyone evicts the now idle members at once, yet the task settles normally; the silent member's stake, moved to unbonding by the eviction, stays locked (StakeLocked/UnbondingNotElapsed) and is slashed 100 from unbonding, shared 33.3 x 3 by the revealers; the treasury cannot reach the burned or escrowed tokens", async () => {
+    const c = await setupChain();
+    const evs = (await c.evaluators(4)) as Address[];
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const t = await c.createTask(requester, c.spec(nodes, { k: 4, evalBudget: 8n * E18 }));
+    const silent = t.members[3]!;
+    for (let i = 0; i < 3; i++) await c.commit(t.taskId, t.members[i]!, [7_000, 7_000], salt(i));
+    await c.profileRegistry.write.retire([TEST_PROFILE]);
+    const outsider = (await c.actor(2)).address;
+    for (const a of evs) await c.registry.write.evict([a], { account: outsider });
+    expect(await c.registry.read.evaluatorCount()).toBe(0n);
+    const e = await c.registry.read.getEvaluator([silent]);
+    expect(e.unbonding).toBe(1_000n * E18);
+    const task = await c.poq.read.getTask([t.taskId]);
+    expect(BigInt(e.unbondLock)).toBeGreaterThanOrEqual(BigInt(task.revealDeadline));
+    await expect(c.registry.write.withdraw({ account: silent })).rejects.toThrow(/UnbondingNotElapsed|StakeLocked/);
+    await c.warp(BigInt(task.commitDeadline) - (await c.now()) + 1n);
+    for (let i = 0; i < 3; i++) await c.reveal(t.taskId, t.members[i]!, [7_000, 7_000], salt(i));
+    const r = await settledEvents(c, await c.finalize(t.taskId));
+    expect(r.task.hasConsensus).toBe(true);
+    expect(await nodePending(c, nodes)).toBe(40n * E18);
+    expect(r.members[3]!.slashed).toBe(100n * E18);
+    expect(r.members.slice(0, 3).reduce((s, m) => s + m.slashShare, 0n)).toBe(100n * E18);
+    expect((await c.registry.read.getEvaluator([silent])).unbonding).toBe(900n * E18);
+    const [escrow, claimable, treasury, burned] = await c.poq.read.totals();
+    await expect(c.poq.write.withdrawTreasury([outsider, treasury + 1n])).rejects.toThrow(/InsufficientTreasury/);
+    await c.poq.write.withdrawTreasury([outsider, treasury]);
+    expect(await c.poq.read.totals()).toEqual([escrow, claimable, 0n, burned]);
     await expectConserved(c);
   });
 });
