@@ -26,7 +26,7 @@ async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, pick:
 const trustOf = async (c: Chain, a: Address) => (await c.registry.read.getEvaluator([a])).trust;
 
 describe("V7-1 the weighted median breaks an exact weight tie toward the LOWER side", () => {
-  it("FINDING V7-1: k = 4 (a requester may pick an even k), equal weights: 2 sybils (half the seats, half the weight) score 0 against 2 honest 7000 and become the reference: consensus 0, nodes paid 0 (honest play: 40), requester refunded 104 (honest: 60), honest fee 0 and trust 5000 -> 4500, sybils fee 2 and trust 5500; the same pair scoring 10000 (upward) loses", async () => {
+  it("FINDING V7-1: k = 4 (a requester may pick an even k), equal weights: 2 sybils (half the seats, half the weight) score 0 against 2 honest 7000 and become the reference: consensus 0, nodes paid 0 (honest play: 40), requester refunded 104 (honest: 60), honest fee 0 and trust 5000 -> 4500, sybils fee 2 and trust 5500; the same pair scoring 10000 (upward) loses the tie, but after one tied capture it outweighs the honest pair and wins upward too (consensus 10000, nodes 100)", async () => {
     const c = await setupChain();
     const evs = await c.evaluators(4); // equal weights: 1,000 tokens, trust 5000 each
     const syb = new Set(evs.slice(0, 2).map((a) => a.toLowerCase()));
@@ -66,6 +66,16 @@ describe("V7-1 the weighted median breaks an exact weight tie toward the LOWER s
       expect(r.of(a).pay).toBe(isSyb(a) ? 2n * E18 : 0n);
       expect(await trustOf(c, a)).toBe(isSyb(a) ? 5_500 : 4_500);
     }
+    await expectConserved(c);
+
+    // it compounds: from the next trust period the pair outweighs the same honest members (5500
+    // against 4500) and now wins upward too: consensus 10000, the nodes paid the full 100
+    await c.alignToTrustPeriod();
+    t = await c.createTask(requester, s);
+    r = await playBy(c, t, (a) => (isSyb(a) ? [10_000, 10_000] : HON));
+    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([10_000, 10_000]);
+    for (const a of evs) expect(r.of(a).pay).toBe(isSyb(a) ? 2n * E18 : 0n);
+    expect(await trustOf(c, evs[2]!)).toBe(4_050);
     await expectConserved(c);
   });
 
@@ -221,6 +231,38 @@ describe("V7-3 activationDelay has no lower bound: at 0 (inside the governed bou
     expect(r.of(h).pay).toBe(0n);
     expect(await trustOf(c, h)).toBe(4_500);
     expect(r.task.refund).toBe(102n * E18); // node budget + the honest member's fee back to the requester
+    await expectConserved(c);
+  });
+});
+
+describe("V7-3c the one-slash cap rests on activationDelay too", () => {
+  it("FINDING V7-3c: with activationDelay = 0 the cap of V4-5 is gone: a member silent in 3 concurrent k = 3 tasks is slashed 100, 90 and 81 (1,000 -> 729), where the dev delay (60 s) takes 100 once", async () => {
+    const c = await setupChain();
+    const evs = (await c.evaluators(3)) as [Address, Address, Address];
+    const victim = evs[0];
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const run = async () => {
+      const ts = [];
+      for (let i = 0; i < 3; i++) ts.push(await c.createTask(requester, c.spec(nodes)));
+      for (const t of ts) for (const m of t.members) if (!sameAddress(m, victim)) await c.commit(t.taskId, m, [7_000, 7_000], salt(5));
+      const last = await c.poq.read.getTask([ts[2]!.taskId]);
+      await c.warp(BigInt(last.commitDeadline) - (await c.now()) + 1n);
+      for (const t of ts) for (const m of t.members) if (!sameAddress(m, victim)) await c.reveal(t.taskId, m, [7_000, 7_000], salt(5));
+      await c.warp(BigInt(last.revealDeadline) - (await c.now()) + 1n);
+      const out: bigint[] = [];
+      for (const t of ts) {
+        const r = await settledEvents(c, await c.poq.write.finalize([t.taskId]));
+        out.push(r.members[t.members.findIndex((a) => sameAddress(a, victim))]!.slashed);
+      }
+      return out;
+    };
+    const snap = await c.networkHelpers.takeSnapshot();
+    expect(await run()).toEqual([100n * E18, 0n, 0n]);
+    await snap.restore();
+    await c.registry.write.setParams([{ ...toStakingTuple(c.params.staking), activationDelay: 0 }]);
+    expect(await run()).toEqual([100n * E18, 90n * E18, 81n * E18]);
+    expect((await c.registry.read.getEvaluator([victim])).stake).toBe(729n * E18);
     await expectConserved(c);
   });
 });
