@@ -8,12 +8,11 @@
  * 2000 (HONEST_MAX_DNORM = a 1000 bps deviation), slash 10%, miss penalty 20%, lambda 0.2.
  */
 import { describe, expect, it } from "vitest";
-import type { Address } from "viem";
+import { keccak256, toHex, type Address } from "viem";
 import { E18, TEST_PROFILE, salt, setupChain, type Chain } from "./helpers.js";
 import { ABSTAIN, expectConserved, nodePending, sameAddress, settledEvents } from "./settlement-helpers.js";
 import { Rule } from "../../oracle/rules/index.js";
 import { toGovernanceTuple, toStakingTuple } from "../../oracle/contract/params.js";
-import { keccak256, toHex } from "viem";
 
 /** Plays a task where each member's scores are looked up by address (undefined: silent). */
 async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, pick: (a: Address) => number[] | undefined) {
