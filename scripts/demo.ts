@@ -256,7 +256,9 @@ async function main() {
     }
     await record();
     const cancelled = allTasks.slice(-ids.length).filter((t) => t.status === "cancelled").length;
-    say(`round ${round}: ${ids.length} tasks settled (ids ${ids[0]}..${ids.at(-1)})${cancelled ? `, ${cancelled} cancelled (no committee)` : ""} [${secs()} s]`);
+    const voids = allTasks.slice(-ids.length).filter((t) => t.status === "finalized" && t.consensus.length === 0).length;
+    const notes = [cancelled ? `${cancelled} cancelled (no committee)` : "", voids ? `${voids} void (no weighted majority of the revealers agreed)` : ""].filter(Boolean);
+    say(`round ${round}: ${ids.length} tasks settled (ids ${ids[0]}..${ids.at(-1)})${notes.length ? `, ${notes.join(", ")}` : ""} [${secs()} s]`);
     if (round < Number(opts.rounds)) {
       // Rounds a trust period apart: sampling and voting weigh the trust each evaluator had when
       // the current trust period began (trust moved by this round's finalizations counts from the
@@ -276,10 +278,12 @@ async function main() {
   const rows: (string | number)[][] = [];
   for (const [i, t] of lastRound.entries()) {
     const line = lines[i]!;
-    rows.push([`#${t.taskId} ${line.id}`, t.family, ...t.consensus.map((c, j) => `${c} ${verdictOf(line, j)[0]}`), t.committee.map((c) => label.get(c.toLowerCase())!.split(" ")[0]).join(",")]);
+    // a void task (no weighted majority of its revealers agreed) has no consensus and pays no node
+    const cells = nodeNames.map((_, j) => `${t.consensus.length ? t.consensus[j] : "void"} ${verdictOf(line, j)[0]}`);
+    rows.push([`#${t.taskId} ${line.id}`, t.family, ...cells, t.committee.map((c) => label.get(c.toLowerCase())!.split(" ")[0]).join(",")]);
   }
   table(rows, ["task", "family", ...nodeNames, "committee"]);
-  say("  (c = correct, w = wrong, g = gibberish: the verdict examples/demo-tasks.jsonl gives each output)");
+  say("  (c = correct, w = wrong, g = gibberish: the verdict examples/demo-tasks.jsonl gives each output; void: no weighted majority of the revealers agreed, no node paid)");
 
   // What each output of the final round was paid, with its verdict.
   const settledLogs = (await dc.client.getContractEvents({ address: dep.poq, abi: reader.abi, eventName: "OutputSettled", fromBlock: lastRoundFrom } as never)) as unknown as {

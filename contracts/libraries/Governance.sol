@@ -43,6 +43,14 @@ library Governance {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant MAX_UNBONDING_DELAY = 60 days;
     uint256 internal constant MAX_ACTIVATION_DELAY = 30 days;
+    /// @notice A change must not count at once: with no delay an evaluator reads a pending
+    ///         task's public seed and re-rolls its draw with a wei-sized stake change, and the
+    ///         one-slash-per-delay cap is gone (eighth review, V7-3).
+    uint256 internal constant MIN_ACTIVATION_DELAY = 60 seconds;
+    /// @notice The eligibility bar cannot be switched off: below half of the network's weight a
+    ///         profile or a price served by a requester's own evaluators alone takes its tasks
+    ///         again (attack 9; eighth review, V7-3b).
+    uint256 internal constant MIN_ELIGIBLE_BPS = 5_000;
     uint256 internal constant MIN_TRUST_PERIOD = 1 hours;
     uint256 internal constant MAX_TRUST_PERIOD = 30 days;
     uint256 internal constant MAX_LAMBDA_BPS = 10_000;
@@ -73,7 +81,9 @@ library Governance {
     function validateStaking(StakingParams memory s) external pure {
         if (s.minStake == 0) revert ParamOutOfRange("minStake");
         if (s.stakeCap < s.minStake) revert ParamOutOfRange("stakeCap");
-        if (s.activationDelay > MAX_ACTIVATION_DELAY) revert ParamOutOfRange("activationDelay");
+        if (s.activationDelay < MIN_ACTIVATION_DELAY || s.activationDelay > MAX_ACTIVATION_DELAY) {
+            revert ParamOutOfRange("activationDelay");
+        }
         if (s.unbondingDelay < s.activationDelay || s.unbondingDelay > MAX_UNBONDING_DELAY) {
             revert ParamOutOfRange("unbondingDelay");
         }
@@ -90,7 +100,7 @@ library Governance {
         if (t.protocolFeeBps > MAX_PROTOCOL_FEE_BPS) revert ParamOutOfRange("protocolFeeBps");
         if (t.taskFee == 0 && t.protocolFeeBps == 0) revert ParamOutOfRange("taskFee");
         if (t.minK < MIN_COMMITTEE || t.minK > MAX_COMMITTEE) revert ParamOutOfRange("minK");
-        if (t.minEligibleBps > BPS) revert ParamOutOfRange("minEligibleBps");
+        if (t.minEligibleBps < MIN_ELIGIBLE_BPS || t.minEligibleBps > BPS) revert ParamOutOfRange("minEligibleBps");
         if (t.allowedRules == 0 || t.allowedRules >= 1 << 5) revert ParamOutOfRange("allowedRules");
         if (t.minCommitWindow < MIN_WINDOW_FLOOR || t.maxCommitWindow < t.minCommitWindow || t.maxCommitWindow > MAX_WINDOW_CEILING) {
             revert ParamOutOfRange("commitWindow");

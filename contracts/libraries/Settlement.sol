@@ -124,10 +124,12 @@ library Settlement {
     }
 
     /// @dev With at least one scorer: the consensus, then either the settlement over the scorers
-    ///      or, when some member abstained and the scorers that agree with the consensus
-    ///      reference do not hold more than half of ALL the revealed weight, a void (members kept
-    ///      from the texts cannot hand the task to the few who were given them). Returns
-    ///      everything paid.
+    ///      or, when the scorers that agree with the consensus reference do not hold more than
+    ///      half of ALL the revealed weight, a void. Members kept from the texts cannot hand the
+    ///      task to the few who were given them, and a committee split into two halves of equal
+    ///      weight is not decided for the lower half (the weighted median's tie-break), which
+    ///      would let half of a committee, e.g. 2 sybils of an even k = 4, set the consensus and
+    ///      the trust of the other half (eighth review, V7-1). Returns everything paid.
     function _settleOrVoid(
         uint8 ruleId,
         SettlementParams memory p,
@@ -139,8 +141,8 @@ library Settlement {
         Outcome memory o
     ) private pure returns (uint256 paid) {
         uint256[] memory maxDev;
-        (o.consensus, maxDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, t.rev, t.n, m, t.abstainWeight != 0);
-        if (t.abstainWeight == 0 || 2 * _agreeingWeight(p, members, t.rev, maxDev) > t.revealWeight) {
+        (o.consensus, maxDev) = _consensusAndDeviation(Rule(ruleId), p.trimBps, members, t.rev, t.n, m);
+        if (2 * _agreeingWeight(p, members, t.rev, maxDev) > t.revealWeight) {
             o.hasConsensus = true;
             paid = _settleScored(p, members, t.rev, t.n, m, maxDev, nodeBudget, fee, o);
         } else {
@@ -234,9 +236,9 @@ library Settlement {
         }
     }
 
-    /// @dev Packed consensus per output and, when n >= MIN_REVEALERS_FOR_DEVIATION (or `judgeAll`:
-    ///      some member abstained), each scorer's largest absolute deviation over the outputs from
-    ///      the output's WEIGHTED MEDIAN of all scorers (voting weights fixed at the draw, whatever
+    /// @dev Packed consensus per output and each scorer's largest absolute deviation over the
+    ///      outputs from the output's WEIGHTED MEDIAN of all scorers (which decides whether the
+    ///      task settles; it moves trust and pay only with n >= MIN_REVEALERS_FOR_DEVIATION) (voting weights fixed at the draw, whatever
     ///      the task's rule). No member holding less than half the weight moves it, so one
     ///      outlier neither escapes nor drags honest members' deviations up (a leave-one-out MEAN
     ///      would: with k = 3, each honest member's reference would be halfway to the outlier),
@@ -249,30 +251,32 @@ library Settlement {
         Member[] memory members,
         uint256[] memory rev,
         uint256 n,
-        uint256 m,
-        bool judgeAll
+        uint256 m
     ) private pure returns (uint256 packed, uint256[] memory maxDev) {
         uint256[] memory w = new uint256[](n);
         for (uint256 r; r < n; ++r) w[r] = members[rev[r]].weight;
         maxDev = new uint256[](n);
         uint256[] memory col = new uint256[](n);
-        judgeAll = judgeAll || n >= MIN_REVEALERS_FOR_DEVIATION;
         for (uint256 j; j < m; ++j) {
             _column(members, rev, j, col);
             uint256 ref = Aggregation.consensus(Rule.TRUST_WEIGHTED_MEDIAN, col, w, 0);
             packed |= _ruleConsensus(rule, trimBps, col, w, ref) << (16 * j);
-            if (judgeAll) _raiseMax(maxDev, col, ref);
+            _raiseMax(maxDev, col, ref);
         }
     }
 
     /// @dev The task's rule over one output's scores (with >= MIN_REVEALERS_FOR_DEVIATION scorers;
-    ///      with fewer, and for TRUST_WEIGHTED_MEDIAN, `ref`: the scorers' weighted median).
+    ///      with fewer, for TRUST_WEIGHTED_MEDIAN, and for MEDIAN over an even number of scorers,
+    ///      `ref`: the scorers' weighted median). An even MEDIAN has no middle score, and the
+    ///      midpoint of the two middle ones lets two light sybils scoring 0 drag a k = 4
+    ///      consensus under the quality floor against two heavy honest members (V7-1c).
     function _ruleConsensus(Rule rule, uint256 trimBps, uint256[] memory col, uint256[] memory w, uint256 ref)
         private
         pure
         returns (uint256)
     {
-        if (col.length < MIN_REVEALERS_FOR_DEVIATION || rule == Rule.TRUST_WEIGHTED_MEDIAN) return ref;
+        uint256 n = col.length;
+        if (n < MIN_REVEALERS_FOR_DEVIATION || rule == Rule.TRUST_WEIGHTED_MEDIAN || (rule == Rule.MEDIAN && n % 2 == 0)) return ref;
         return Aggregation.consensus(rule, col, w, trimBps);
     }
 

@@ -19,22 +19,26 @@ library Trust {
         return uint256(int256(BPS) + adj);
     }
 
-    /// @notice clip(floor(trust * factor(d) / 10000), wMin, wMax).
+    /// @notice clip(floor(trust * factor(d) / 10000), wMin, wMax), never above `trust` when d >= 5000.
     function update(uint256 trust, uint256 dNorm, uint256 lambdaBps, uint256 wMin, uint256 wMax)
         internal
         pure
         returns (uint256)
     {
-        return clip((trust * factor(dNorm, lambdaBps)) / BPS, wMin, wMax);
+        uint256 t = clip((trust * factor(dNorm, lambdaBps)) / BPS, wMin, wMax);
+        // a deviation of at least half the scale never raises trust (the floor wMin could)
+        return dNorm >= uint256(HALF) && t > trust ? trust : t;
     }
 
-    /// @notice Non-revealer: clip(floor(trust * (10000 - missPenaltyBps) / 10000), wMin, wMax).
+    /// @notice Non-revealer: min(trust, clip(floor(trust * (10000 - missPenaltyBps) / 10000), wMin, wMax)):
+    ///         a miss never raises trust, even when the floor wMin is above it (eighth review).
     function penaliseMiss(uint256 trust, uint256 missPenaltyBps, uint256 wMin, uint256 wMax)
         internal
         pure
         returns (uint256)
     {
-        return clip((trust * (BPS - missPenaltyBps)) / BPS, wMin, wMax);
+        uint256 t = clip((trust * (BPS - missPenaltyBps)) / BPS, wMin, wMax);
+        return t > trust ? trust : t;
     }
 
     /// @notice Clamp `w` into [wMin, wMax].

@@ -71,27 +71,28 @@ export interface SettleResult {
 
 /**
  * Settles a task:
- * 0. Abstainers revealed an empty score list: they could not score the task. With none, steps
- *    1-8 run as written. With some, and n >= 1 scorers, each scorer's largest deviation from the
- *    scorers' per-output weighted median is computed (whatever n); the task settles (steps 3-8
- *    over the scorers) only when the scorers within HONEST_MAX_DNORM of it hold MORE than half
- *    of all the revealed weight (abstainers included); each abstainer is then judged as the
- *    largest deviation: deviation = d = 10000, fee 0, trust updateTrust(trust, 10000) when
- *    n >= 3 (else unchanged). Otherwise the task is VOID: no consensus, no node pay, no trust
- *    change, nobody honest; each scorer is paid `fee`, and abstainers are paid `fee` only when
- *    nobody scored (otherwise their fees are forfeited: burned, not refunded). Non-revealers are
- *    penalised as in step 6 either way.
+ * 0. Agreement. Abstainers revealed an empty score list: they could not score the task. With
+ *    n >= 1 scorers, each scorer's largest deviation from the scorers' per-output weighted median
+ *    is computed (whatever n); the task settles (steps 3-8 over the scorers) only when the
+ *    scorers within HONEST_MAX_DNORM of it hold MORE than half of all the revealed weight
+ *    (abstainers included; with nobody abstaining and nobody disagreeing this always holds).
+ *    Each abstainer is then judged as the largest deviation: deviation = d = 10000, fee 0, trust
+ *    updateTrust(trust, 10000) when n >= 3 (else unchanged). Otherwise the task is VOID (a
+ *    committee split into two halves of equal weight included): no consensus, no node pay, no
+ *    trust change, nobody honest; each scorer is paid `fee`, and abstainers are paid `fee` only
+ *    when nobody scored (otherwise their fees are forfeited: burned, not refunded).
+ *    Non-revealers are penalised as in step 6 either way.
  * 1. R = members that revealed scores (committee order), n = |R|.
  * 2. n = 0 and nobody abstained: no consensus, no payouts, full refund; every member is a non-revealer.
  * 3. n >= 3: per output j, consensus c_j = aggregate(rule, scores of R, voting weights of R,
- *    trimBps); dev_i = max_j |s_ij - ref_j| with ref_j the WEIGHTED median (voting weights) of
+ *    trimBps) (MEDIAN over an even n: the weighted median); dev_i = max_j |s_ij - ref_j| with ref_j the WEIGHTED median (voting weights) of
  *    all of R's scores on j; d_i = normalisedDeviation(dev_i); trust_i <- updateTrust(trust_i, d_i).
  * 4. n = 1 or 2: c_j = the revealers' WEIGHTED median on j whatever the rule (the heavier of
  *    two; the lower one at equal weight: going silent cannot turn a weighted-out member into the
  *    decider); d = 0, trust unchanged, and nobody is honest (a silent member's slash is burned,
  *    not paid to an unchecked partner).
  * 5. Revealer fee: floor(fee * (10000 - d_i) / 10000); honest_i = n >= 3 && d_i <= 5000.
- * 6. Non-revealer: trust <- penaliseMiss(trust); slash floor(stake * slashBps / 10000).
+ * 6. Non-revealer: trust <- penaliseMiss(trust) (never above its trust); slash floor(stake * slashBps / 10000).
  * 7. Node pay for output j: per = floor(nodeBudget / m); pay_j = c_j > floor
  *    ? floor(per * (c_j - floor) / (10000 - floor)) : 0.
  * 8. refund = nodeBudget + fee * k - sum(nodePay) - sum(evaluatorPay) - forfeited.
@@ -117,11 +118,12 @@ export function settleTask(input: SettleInput): SettleResult {
   const weights = revealers.map((i) => members[i]!.weight);
   const n = revealers.length;
   const full = n >= MIN_REVEALERS_FOR_DEVIATION;
-  const devs = medianDeviations(scores, weights, anyAbstained);
-  // with abstainers, only an agreeing majority of all the revealed weight settles the task
-  const agreeing = () => revealers.reduce((w, i, r) => (normalisedDeviation(devs[r]!, p.deviationScaleBps) <= HONEST_MAX_DNORM ? w + members[i]!.weight : w), 0n);
-  const settles = n > 0 && (!anyAbstained || 2n * agreeing() > revealWeight);
-  const isVoid = anyAbstained && !settles;
+  const devs = medianDeviations(scores, weights, true);
+  // only scorers agreeing with the reference and holding more than half of all the revealed
+  // weight settle the task: not the few given the texts, not the lower half of a tie (V7-1)
+  const agreeing = revealers.reduce((w, i, r) => (normalisedDeviation(devs[r]!, p.deviationScaleBps) <= HONEST_MAX_DNORM ? w + members[i]!.weight : w), 0n);
+  const settles = n > 0 && 2n * agreeing > revealWeight;
+  const isVoid = !settles && (n > 0 || anyAbstained);
   const deviations = new Array<number>(k).fill(0);
   const dNorm = new Array<number>(k).fill(0);
   const newTrust = members.map((mem) => mem.trust);
@@ -150,7 +152,9 @@ export function settleTask(input: SettleInput): SettleResult {
     consensus = [];
     for (let j = 0; j < m; j++) {
       const col = scores.map((s) => s[j]!);
-      consensus.push(full ? aggregate(rule, col, weights, p.trimBps) : aggregate(Rule.TRUST_WEIGHTED_MEDIAN, col, weights, 0));
+      // an even MEDIAN has no middle score: the weighted median decides (V7-1c)
+      const byRule = full && !(rule === Rule.MEDIAN && n % 2 === 0);
+      consensus.push(byRule ? aggregate(rule, col, weights, p.trimBps) : aggregate(Rule.TRUST_WEIGHTED_MEDIAN, col, weights, 0));
     }
     const per = input.nodeBudget / BigInt(m);
     for (let j = 0; j < m; j++) {

@@ -91,10 +91,12 @@ export function clipTrust(w: number, wMin: number, wMax: number): number {
  */
 export function updateTrust(trust: number, dNorm: number, p: { lambdaBps: number; wMin: number; wMax: number }): number {
   const f = trustFactor(dNorm, p.lambdaBps);
-  return clipTrust(Math.floor((trust * f) / BPS), p.wMin, p.wMax);
+  const t = clipTrust(Math.floor((trust * f) / BPS), p.wMin, p.wMax);
+  // a deviation of at least half the scale never raises trust (the floor wMin could)
+  return dNorm >= 5_000 && t > trust ? trust : t;
 }
 
-/** Trust of a non-revealer: clip(floor(w * (10000 - missPenaltyBps) / 10000), wMin, wMax). */
+/** Trust of a non-revealer: min(w, clip(floor(w * (10000 - missPenaltyBps) / 10000), wMin, wMax)): a miss never raises trust. */
 export function penaliseMiss(trust: number, p: { missPenaltyBps: number; wMin: number; wMax: number }): number {
-  return clipTrust(Math.floor((trust * (BPS - p.missPenaltyBps)) / BPS), p.wMin, p.wMax);
+  return Math.min(trust, clipTrust(Math.floor((trust * (BPS - p.missPenaltyBps)) / BPS), p.wMin, p.wMax));
 }

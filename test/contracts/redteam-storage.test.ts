@@ -158,7 +158,7 @@ describe("ST-4 the 240-bit commitment", () => {
     const { taskId, members } = await c.createTask(requester, c.spec(nodes));
     const other = await c.createTask(requester, c.spec(nodes, { queryHash: filled("22") }));
     const [a, b, h] = members as [Address, Address, Address];
-    const sa = [9_000, 9_000];
+    const sa = [7_500, 7_500]; // within the band of h's 7000: the two revealers agree
     // a commits honestly; b copies a's commitment (to reveal a's scores once a revealed)
     await c.commit(taskId, a, sa, salt(0));
     await c.poq.write.commit([taskId, c.commitment(taskId, a, sa, salt(0))], { account: b });
@@ -184,7 +184,7 @@ describe("ST-4 the 240-bit commitment", () => {
     await rv(c, c.poq, c.reveal(other.taskId, a, sa, salt(0)), "CommitmentMismatch");
     await c.finalize(taskId);
     const [, consensus] = await c.poq.read.getConsensus([taskId]);
-    // b could not reveal: the two revealers' weighted median (equal weights: the lower)
+    // b could not reveal: the two agreeing revealers' weighted median (equal weights: the lower)
     expect(consensus).toEqual([7_000, 7_000]);
     await conservedOk(c);
   });

@@ -14,7 +14,7 @@ import { payingProfile } from "../../oracle/scoring/paying-profile.js";
  * log goes to its file and is summarised).
  */
 describe("npm run demo", () => {
-  it("one round settles all nine tasks; honest evaluators gain trust, dishonest ones lose it; correct outputs are paid more; worker warnings stay in the log file", async () => {
+  it("one round finalizes all nine tasks (settled, or void without an agreeing majority); honest evaluators never lose trust, dishonest ones never gain it; settled tasks pay exactly the correct outputs; worker warnings stay in the log file", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "poq-demo-test-"));
     const json = path.join(dir, "demo.json");
     const logFile = path.join(dir, "demo.log");
@@ -36,17 +36,20 @@ describe("npm run demo", () => {
       mode: string;
       profileHash: string;
       initialTrust: number;
-      tasks: { status: string; consensus: number[] }[];
+      tasks: { taskId: string; status: string; consensus: number[] }[];
       trust: Record<string, number[]>;
-      outputs: { task: string; node: string; verdict: string; consensusBps: number; paid: number }[];
+      outputs: { task: string; taskId: string; node: string; verdict: string; consensusBps: number | null; paid: number }[];
     };
     expect(r.mode).toBe("bullmq");
     expect(r.profileHash).toBe(profileHash(await payingProfile()));
     expect(r.tasks).toHaveLength(9);
     for (const t of r.tasks) {
       expect(t.status).toBe("finalized");
-      expect(t.consensus).toHaveLength(4);
+      // 4 outputs, or none when the task is void (no weighted majority of its revealers agreed:
+      // a round-1 committee whose revealers are mostly the dishonest evaluators)
+      expect([0, 4]).toContain(t.consensus.length);
     }
+
     // Trust: everyone starts at the registry's initial trust (5000); rises are capped per trust period.
     for (const h of Object.values(r.trust)) expect(h[0]).toBe(r.initialTrust);
     const final = (prefix: string) => Object.entries(r.trust).filter(([k]) => k.includes(prefix)).map(([, h]) => h.at(-1)!);
@@ -55,25 +58,28 @@ describe("npm run demo", () => {
     expect(honest).toHaveLength(5);
     expect(dishonest).toHaveLength(4);
     // Committees are sampled (5 of 9 a task, from block hashes), so an evaluator may sit the round
-    // out at its start, and an honest member drawn into a committee whose revealers are mostly
-    // dishonest is marked down there (a committee majority decides, by design); across the round
-    // the honest ones still rise and the dishonest ones fall.
+    // out. A task settles only when revealers holding more than half of the revealed weight agree
+    // (the honest ones do: one engine, one profile); in round 1 every weight is equal, so a
+    // committee whose revealers are at most half honest is void: nobody's trust moves, no node is
+    // paid. Honest evaluators therefore never lose trust, dishonest ones never gain it.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    expect(honest.filter((t) => t >= r.initialTrust).length).toBeGreaterThanOrEqual(3);
+    for (const t of honest) expect(t).toBeGreaterThanOrEqual(r.initialTrust);
     for (const t of dishonest) expect(t).toBeLessThanOrEqual(r.initialTrust);
-    expect(mean(honest)).toBeGreaterThan(r.initialTrust);
-    expect(mean(dishonest)).toBeLessThan(r.initialTrust);
-    expect(mean(honest)).toBeGreaterThan(mean(dishonest));
+    const settled = r.tasks.filter((t) => t.consensus.length === 4).length;
+    if (settled > 0) expect(mean(honest)).toBeGreaterThan(mean(dishonest));
     // One row per output of the round, with its verdict from examples/demo-tasks.jsonl.
     expect(r.outputs).toHaveLength(36);
     for (const o of r.outputs) {
       expect(["correct", "wrong", "gibberish"]).toContain(o.verdict);
-      expect(o.consensusBps).toBeGreaterThanOrEqual(0);
+      if (o.consensusBps !== null) expect(o.consensusBps).toBeGreaterThanOrEqual(0); // null: a void task
       expect(o.paid).toBeGreaterThanOrEqual(0);
     }
-    const paid = (v: string) => mean(r.outputs.filter((o) => o.verdict === v).map((o) => o.paid));
-    expect(paid("correct")).toBeGreaterThan(paid("wrong"));
-    expect(paid("correct")).toBeGreaterThan(paid("gibberish"));
+    // Settled tasks pay exactly the correct outputs; void ones pay nobody.
+    const voidTasks = new Set(r.tasks.filter((t) => t.consensus.length === 0).map((t) => t.taskId));
+    for (const o of r.outputs) {
+      if (voidTasks.has(o.taskId)) expect(o.paid, `${o.task} ${o.node}`).toBe(0);
+      else expect(o.paid > 0, `${o.task} ${o.node}`).toBe(o.verdict === "correct");
+    }
     const log = readFileSync(logFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { level: number });
     expect(log.length).toBeGreaterThan(0);
     expect(log.every((l) => l.level >= 40)).toBe(true); // POQ_LOG_LEVEL default warn

@@ -156,13 +156,47 @@ describe("settleTask", () => {
     expect(r.honestCount).toBe(0);
   });
   it("with fewer than three revealers the consensus is their weighted median, trust does not move and the full fee is paid", () => {
-    const r = settleTask({ ...base, members: [mem({ trust: 12_345, scores: [9_000, 8_000] }), mem({ trust: 7_000, scores: [10_000, 6_000] }), mem({ stake: 0n })] });
-    expect(r.consensus).toEqual([9_000, 6_000]); // equal weights: the lower score
+    // within the band of each other (deviationScaleBps / 2): equal weights, the lower score
+    const r = settleTask({ ...base, members: [mem({ trust: 12_345, scores: [9_000, 8_000] }), mem({ trust: 7_000, scores: [9_500, 7_200] }), mem({ stake: 0n })] });
+    expect(r.consensus).toEqual([9_000, 7_200]);
     const heavy = settleTask({ ...base, members: [mem({ weight: 1n, scores: [9_000, 8_000] }), mem({ weight: 3n, scores: [10_000, 6_000] }), mem({ stake: 0n })] });
     expect(heavy.consensus).toEqual([10_000, 6_000]); // the heavier of two
     expect(r.newTrust).toEqual([12_345, 7_000, 8_000]);
     expect(r.evaluatorPay).toEqual([100n, 100n, 0n]);
     expect(r.honest).toEqual([false, false, false]); // nobody could be checked: a slash would be burned
+  });
+  it("two halves of equal weight that disagree void the task instead of the lower half deciding (V7-1)", () => {
+    const split = [mem({ trust: 12_345, scores: [9_000, 8_000] }), mem({ trust: 7_000, scores: [10_000, 6_000] }), mem({ stake: 10n })];
+    const r = settleTask({ ...base, members: split });
+    expect(r.consensus).toBeNull();
+    expect(r.nodePay).toEqual([0n, 0n]);
+    expect(r.evaluatorPay).toEqual([100n, 100n, 0n]); // each scorer its fee
+    expect(r.newTrust.slice(0, 2)).toEqual([12_345, 7_000]); // nobody judged
+    expect(r.slashed).toEqual([0n, 0n, 1n]); // the silent member still pays
+    // k = 4, two against two: the same void (MEDIAN or TRUST_WEIGHTED_MEDIAN)
+    const four = [mem({ scores: [0, 0] }), mem({ scores: [0, 0] }), mem({ scores: [7_000, 7_000] }), mem({ scores: [7_000, 7_000] })];
+    for (const rule of [Rule.MEDIAN, Rule.TRUST_WEIGHTED_MEDIAN]) {
+      const t = settleTask({ ...base, rule, members: four });
+      expect(t.consensus).toBeNull();
+      expect(t.newTrust).toEqual(four.map((x) => x.trust));
+    }
+    // a majority of the weight still decides: three against one settles and judges the one
+    const three = settleTask({ ...base, members: [...four.slice(0, 3), mem({ scores: [7_000, 7_000] }), mem({ scores: [7_000, 7_000] })] });
+    expect(three.consensus).toEqual([7_000, 7_000]);
+  });
+  it("an even MEDIAN takes the weighted median, not the midpoint: two light zeros cannot drag two heavy 7000s under the floor (V7-1c)", () => {
+    const members = [mem({ weight: 1n, scores: [0] }), mem({ weight: 1n, scores: [0] }), mem({ weight: 100n, scores: [7_000] }), mem({ weight: 100n, scores: [7_000] })];
+    const r = settleTask({ ...base, m: 1, rule: Rule.MEDIAN, members });
+    expect(r.consensus).toEqual([7_000]);
+    expect(r.evaluatorPay).toEqual([0n, 0n, 100n, 100n]);
+    // odd counts keep the unweighted middle score
+    expect(settleTask({ ...base, m: 1, rule: Rule.MEDIAN, members: [...members, mem({ weight: 1n, scores: [0] })] }).consensus).toEqual([0]);
+  });
+  it("a penalty never raises trust, even under a floor wMin above it", () => {
+    const p = { ...base.params, wMin: 8_000 };
+    const r = settleTask({ ...base, params: p, members: [mem({ trust: 5_000, scores: [0, 0] }), mem({ scores: [7_000, 7_000] }), mem({ scores: [7_000, 7_000] }), mem({ trust: 6_000 })] });
+    expect(r.newTrust[0]).toBe(5_000); // the outlier (d = 1) stays at 5000, not lifted to 8000
+    expect(r.newTrust[3]).toBe(6_000); // the silent member stays at 6000
   });
   it("trust-weighted rules use the voting weight, not the trust alone", () => {
     const members = [mem({ weight: 1n, scores: [0] }), mem({ weight: 1n, scores: [0] }), mem({ weight: 3n, scores: [10_000] })];
