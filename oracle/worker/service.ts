@@ -15,9 +15,8 @@ import type { EvalRecord, JobData, PoqChainPort, TaskProgress, TaskScorer, TaskV
 
 /**
  * Seconds before a task's commit deadline at which a member whose texts are still missing or
- * unreachable stops retrying: a missing output then scores 0, a missing query or an unreachable
- * store makes it abstain (an abstention is committed and revealed like scores and is never
- * slashed; a missed commit is).
+ * unreachable stops retrying and abstains (an abstention is committed and revealed like scores
+ * and is never slashed; a missed commit is).
  */
 export const FETCH_GIVE_UP_S = 30;
 
@@ -25,16 +24,16 @@ export const FETCH_GIVE_UP_S = 30;
  * How close to its commit deadline a member still without scores abstains: half of
  * FETCH_GIVE_UP_S, or a quarter of the commit window when that is shorter (a 10 s window on a
  * dev chain: 2 s), so a task drawn with a short window is scored first. Always after the
- * give-up point of a missing text (FETCH_GIVE_UP_S), with room for the job's retry and its
- * scoring: a missing output must score 0 and the task settle, not the whole task be abstained
- * on (seventh review, V6-1).
+ * give-up point of a missing text (FETCH_GIVE_UP_S), with room for the job's retry: a member
+ * whose text never came abstains for that reason (E_CONTENT_MISSING), and a text that arrives
+ * just before the give-up point is still scored (seventh review, V6-1).
  */
 export function lateMargin(commitWindow: number | undefined): number {
   const half = Math.floor(FETCH_GIVE_UP_S / 2);
   return commitWindow === undefined ? half : Math.min(half, Math.floor(commitWindow / 4));
 }
 
-/** The task itself cannot be scored (bad or withheld query, unknown profile): the member abstains. */
+/** The task cannot be scored (a withheld or bad text, unknown profile): the member abstains. */
 class CannotScore extends PoqError {}
 
 export interface ServiceOptions {
@@ -492,16 +491,15 @@ export class EvaluatorService {
       return this.abstain(t, evaluator, "E_UNKNOWN_PROFILE", `task ${taskId} requires scoring profile ${t.profileHash}, which this worker does not have`, d);
 
     const t0 = Date.now();
-    let scored: { scores: number[]; refusals: NonNullable<EvalRecord["refusals"]> };
+    let scores: number[];
     try {
-      scored = await this.o.metrics.time("score", () => this.scoreTask(t));
+      scores = await this.o.metrics.time("score", () => this.scoreTask(t));
     } catch (err) {
       if (!(err instanceof CannotScore)) throw err;
       return this.abstain(t, evaluator, err.code, err.message, d);
     }
     const tScored = Date.now();
-    rec = await this.sealed(t, evaluator, scored.scores, { seen: d.seenAt, scoreMs: tScored - t0 });
-    if (scored.refusals.length) rec.refusals = scored.refusals;
+    rec = await this.sealed(t, evaluator, scores, { seen: d.seenAt, scoreMs: tScored - t0 });
     // Persist BEFORE sending: from here on, any crash ends in a reveal of exactly these scores.
     // Sent together, in this order (one round trip on the pipelined state connection). The
     // record is created only if none exists: the watcher may have abstained for this member
@@ -592,51 +590,41 @@ export class EvaluatorService {
    * unreachable is retried (the job fails and is retried) until FETCH_GIVE_UP_S before the
    * commit deadline, so an upload timed to reach some members and not others does not split an
    * honest committee; a text that does not match its hash is final at once. At the give-up
-   * point, or at once for a mismatch: an output is refused (scores 0, recorded), while a query
-   * that cannot be had, a query document for another family, or a store that stays unreachable
-   * throws CannotScore (the member abstains).
+   * point, or at once for a mismatch, any text the member cannot have (the query or an output),
+   * a query document for another family, or a store that stays unreachable throws CannotScore:
+   * the member abstains. It does not score a task it has only part of: were a missing output
+   * scored 0, a requester keeping one output's text from one honest member would turn that
+   * member and one sybil into the output's majority, the honest scorer into the deviant
+   * (docs/contract.md, threat model row 13, V7-2). An output the engine itself rejects (empty,
+   * control characters, too large) is a text every member has, and scores 0 (see scorer.ts).
    */
-  private async scoreTask(t: TaskView): Promise<{ scores: number[]; refusals: NonNullable<EvalRecord["refusals"]> }> {
+  private async scoreTask(t: TaskView): Promise<number[]> {
     const taskId = t.taskId.toString();
     let late: Promise<bigint | undefined> | undefined;
     // seconds left before the commit deadline when they are under FETCH_GIVE_UP_S (read once a job)
     const givingUp = () => (late ??= this.o.chain.now().then((now) => (t.commitDeadline - now < BigInt(FETCH_GIVE_UP_S) ? t.commitDeadline - now : undefined)));
-    const final = async (err: ContentError) => {
-      if (err.code === "E_CONTENT_MISMATCH") return err.message;
-      const left = await givingUp();
-      return left === undefined ? undefined : `task ${taskId}: texts still ${err.code === "E_CONTENT_MISSING" ? "missing" : "unreachable"} ${left} s before the commit deadline: ${err.message}`;
+    const fetchOrGiveUp = async (hash: Hex, what: string) => {
+      try {
+        return await fetchVerified(this.o.content, hash, what);
+      } catch (err) {
+        if (!(err instanceof ContentError)) throw err;
+        if (err.code === "E_CONTENT_MISMATCH") throw new CannotScore(err.code, err.message);
+        const left = await givingUp();
+        if (left === undefined) throw err; // retried
+        throw new CannotScore(err.code, `task ${taskId}: texts still ${err.code === "E_CONTENT_MISSING" ? "missing" : "unreachable"} ${left} s before the commit deadline: ${err.message}`);
+      }
     };
-    let query;
-    try {
-      query = decodeQueryDoc(await fetchVerified(this.o.content, t.queryHash, `task ${taskId} query`), t.queryHash);
-    } catch (err) {
-      if (!(err instanceof ContentError)) throw err;
-      const why = await final(err);
-      if (why === undefined) throw err; // retried
-      throw new CannotScore(err.code, why);
-    }
-    const refusals: NonNullable<EvalRecord["refusals"]> = [];
+    const query = decodeQueryDoc(await fetchOrGiveUp(t.queryHash, `task ${taskId} query`), t.queryHash);
     const outputs = await Promise.all(
       t.outputs.map(async (o, j) => {
-        const model = await this.o.chain.nodeModel(o.node);
-        try {
-          return { text: await fetchVerified(this.o.content, o.outputHash, `task ${taskId} output ${j}`), model };
-        } catch (err) {
-          if (!(err instanceof ContentError)) throw err;
-          const why = await final(err);
-          if (why === undefined) throw err; // retried
-          if (err.code === "E_CONTENT_FETCH") throw new CannotScore(err.code, why);
-          refusals.push({ output: j, code: err.code, reason: why });
-          this.o.log.warn({ task: taskId, output: j, code: err.code }, why);
-          this.o.metrics.failures.inc({ stage: "content", code: err.code });
-          return { text: undefined, model };
-        }
+        const [model, text] = await Promise.all([this.o.chain.nodeModel(o.node), fetchOrGiveUp(o.outputHash, `task ${taskId} output ${j}`)]);
+        return { text, model };
       }),
     );
     const family = FAMILY_NAMES[t.family] ?? "open";
     if (query.task !== family) throw new CannotScore("E_CONTENT_MISMATCH", `task ${taskId}: query document is for "${query.task}", the task's family is "${family}"`);
     const floats = await this.o.scorer.score(t.profileHash, { taskId, family, query: query.query, references: query.references, outputs });
-    return { scores: floats.map((f, j) => (outputs[j]!.text === undefined ? 0 : toBps(f))), refusals };
+    return floats.map(toBps);
   }
 
   private async sendCommit(rec: EvalRecord): Promise<unknown> {

@@ -119,8 +119,6 @@ export interface EvalRecord {
    * empty): why it could not score the task.
    */
   abstained?: { code: string; reason: string };
-  /** Outputs refused with their reason (hash mismatch or missing text). */
-  refusals?: { output: number; code: string; reason: string }[];
   reason?: string;
   /** Wall-clock stamps (ms) for latency metrics. */
   t?: { seen?: number; scoreMs?: number; commitMs?: number; revealMs?: number; revealedAt?: number };
