@@ -61,6 +61,10 @@ describe("V8-1 the even MEDIAN is now a weighted median, and any one member pick
     let r = await playBy(c, t, (a) => (isHon(a) ? HON : [0, 0]));
     expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([7_000, 7_000]);
     expect(await nodePending(c, nodes)).toBe(40n * E18);
+    expect(r.task.refund).toBe(66n * E18);
+    // (already before 4aa54fc: the whale is the weighted reference, so the honest members are
+    // judged d = 1 although their 7000 IS the consensus)
+    for (const h of honest) expect(r.of(h).pay).toBe(0n);
     await snap.restore();
 
     // the attack: the sybil abstains, 4 scorers, the even MEDIAN is the whale's weighted median
