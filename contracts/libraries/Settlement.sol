@@ -266,18 +266,39 @@ library Settlement {
     }
 
     /// @dev The task's rule over one output's scores (with >= MIN_REVEALERS_FOR_DEVIATION scorers;
-    ///      with fewer, for TRUST_WEIGHTED_MEDIAN, and for MEDIAN over an even number of scorers,
-    ///      `ref`: the scorers' weighted median). An even MEDIAN has no middle score, and the
-    ///      midpoint of the two middle ones lets two light sybils scoring 0 drag a k = 4
-    ///      consensus under the quality floor against two heavy honest members (V7-1c).
+    ///      with fewer, and for TRUST_WEIGHTED_MEDIAN, `ref`: the scorers' weighted median). MEDIAN
+    ///      over an even number of scorers is one of its two middle scores: the one nearest `ref`
+    ///      (`ref` clamped between them). The midpoint let two light sybils scoring 0 drag two
+    ///      heavy honest 7000s to 3500, under the quality floor (V7-1c); `ref` alone let one heavy
+    ///      member decide an even MEDIAN, where it holds one seat (V8-1).
     function _ruleConsensus(Rule rule, uint256 trimBps, uint256[] memory col, uint256[] memory w, uint256 ref)
         private
         pure
         returns (uint256)
     {
         uint256 n = col.length;
-        if (n < MIN_REVEALERS_FOR_DEVIATION || rule == Rule.TRUST_WEIGHTED_MEDIAN || (rule == Rule.MEDIAN && n % 2 == 0)) return ref;
+        if (n < MIN_REVEALERS_FOR_DEVIATION || rule == Rule.TRUST_WEIGHTED_MEDIAN) return ref;
+        if (rule == Rule.MEDIAN && n % 2 == 0) return _clampToMiddles(col, ref);
         return Aggregation.consensus(rule, col, w, trimBps);
+    }
+
+    /// @dev `ref` clamped between the two middle scores of an even column (insertion sort of a
+    ///      copy; n <= 32).
+    function _clampToMiddles(uint256[] memory col, uint256 ref) private pure returns (uint256) {
+        uint256 n = col.length;
+        uint256[] memory s = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 v = col[i];
+            uint256 j = i;
+            while (j != 0 && s[j - 1] > v) {
+                s[j] = s[j - 1];
+                --j;
+            }
+            s[j] = v;
+        }
+        uint256 lo = s[n / 2 - 1];
+        uint256 hi = s[n / 2];
+        return ref < lo ? lo : ref > hi ? hi : ref;
     }
 
     /// @dev col[r] = score of revealer r on output j.

@@ -230,7 +230,7 @@ export const PARAM_BOUNDS = Object.freeze({
   missPenaltyBps: [0, 9_000],
   wMin: [100, 10_000],
   wMax: [10_001, 100_000],
-  unbondingDelay: [0, 60 * 24 * 3600],
+  unbondingDelay: [60, 60 * 24 * 3600], // and >= activationDelay
   activationDelay: [60, 30 * 24 * 3600],
   initialTrust: [100, 10_000],
   trustGainPerPeriod: [1, 65_535],

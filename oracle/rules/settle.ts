@@ -85,7 +85,7 @@ export interface SettleResult {
  * 1. R = members that revealed scores (committee order), n = |R|.
  * 2. n = 0 and nobody abstained: no consensus, no payouts, full refund; every member is a non-revealer.
  * 3. n >= 3: per output j, consensus c_j = aggregate(rule, scores of R, voting weights of R,
- *    trimBps) (MEDIAN over an even n: the weighted median); dev_i = max_j |s_ij - ref_j| with ref_j the WEIGHTED median (voting weights) of
+ *    trimBps) (MEDIAN over an even n: the weighted median clamped between the two middle scores); dev_i = max_j |s_ij - ref_j| with ref_j the WEIGHTED median (voting weights) of
  *    all of R's scores on j; d_i = normalisedDeviation(dev_i); trust_i <- updateTrust(trust_i, d_i).
  * 4. n = 1 or 2: c_j = the revealers' WEIGHTED median on j whatever the rule (the heavier of
  *    two; the lower one at equal weight: going silent cannot turn a weighted-out member into the
@@ -152,9 +152,13 @@ export function settleTask(input: SettleInput): SettleResult {
     consensus = [];
     for (let j = 0; j < m; j++) {
       const col = scores.map((s) => s[j]!);
-      // an even MEDIAN has no middle score: the weighted median decides (V7-1c)
-      const byRule = full && !(rule === Rule.MEDIAN && n % 2 === 0);
-      consensus.push(byRule ? aggregate(rule, col, weights, p.trimBps) : aggregate(Rule.TRUST_WEIGHTED_MEDIAN, col, weights, 0));
+      const ref = aggregate(Rule.TRUST_WEIGHTED_MEDIAN, col, weights, 0);
+      if (!full || rule === Rule.TRUST_WEIGHTED_MEDIAN) consensus.push(ref);
+      else if (rule === Rule.MEDIAN && n % 2 === 0) {
+        // an even MEDIAN: the middle score nearest the weighted median (V7-1c, V8-1)
+        const sorted = [...col].sort((a, b) => a - b);
+        consensus.push(Math.min(Math.max(ref, sorted[n / 2 - 1]!), sorted[n / 2]!));
+      } else consensus.push(aggregate(rule, col, weights, p.trimBps));
     }
     const per = input.nodeBudget / BigInt(m);
     for (let j = 0; j < m; j++) {

@@ -3,8 +3,9 @@
  * now applies to every task, an even MEDIAN takes the weighted median, a penalty never raises
  * trust, governance floors activationDelay >= 60 s and minEligibleBps >= 5000.
  *
- * "FINDING V8-n" tests demonstrate a weakness on the current code (figures in the name);
- * "HOLDS V8-n" tests pin an attack the rules withstand. See REDTEAM-V8.md.
+ * "fixed" tests play a finding (V8-1, V8-1b, V8-6) and assert the outcome after its fix, with the
+ * figures from before in their names; "HOLDS V8-n" tests pin an attack the rules withstand.
+ * docs/contract.md, threat model row 13, describes both.
  *
  * Figures use DEV_PROTOCOL_PARAMS unless said: node budget 100 (two outputs, 50 each), fee 2 a
  * member, quality floor 5000, deviation scale 2000 (the agreement band is a 1000 bps deviation),
@@ -40,7 +41,7 @@ const trustOf = async (c: Chain, a: Address) => (await c.registry.read.getEvalua
 const isIn = (xs: readonly Address[]) => (a: Address) => xs.some((x) => sameAddress(a, x));
 
 describe("V8-1 the even MEDIAN is now a weighted median, and any one member picks the parity", () => {
-  it("FINDING V8-1: k = 5 MEDIAN (an odd k, as the docs advise), a whale (10,000 tokens: 10x an honest member's weight, 1 seat) and one light sybil (100 tokens) against 3 honest 7000s. Scoring, the sybil leaves n = 5 and the MEDIAN is the honest 7000 (nodes 40); ABSTAINING (cost: its 2-token fee, which the requester gets back, and 500 trust) it makes n = 4 even, the consensus becomes the whale's 0 (before 4aa54fc: midpoint 7000): nodes 0, refund 108", async () => {
+  it("fixed: k = 5 MEDIAN, a whale (10,000 tokens: 10x an honest member's weight, 1 seat) and one light sybil (100 tokens) against 3 honest 7000s. Scoring, the sybil leaves n = 5 and the MEDIAN is the honest 7000 (nodes 40); abstaining it makes n = 4 even (before the fix the even MEDIAN was the whale's weighted 0: nodes 0, refund 108); an even MEDIAN is now one of its two middle scores (the one nearest the weighted median): 7000, nodes 40", async () => {
     const c = await setupChain();
     const [whale] = await c.evaluators(1, 10_000n * E18, E18, { first: 100, wait: false });
     const [syb] = await c.evaluators(1, c.params.staking.minStake, E18, { first: 110, wait: false });
@@ -67,13 +68,13 @@ describe("V8-1 the even MEDIAN is now a weighted median, and any one member pick
     for (const h of honest) expect(r.of(h).pay).toBe(0n);
     await snap.restore();
 
-    // the attack: the sybil abstains, 4 scorers, the even MEDIAN is the whale's weighted median
+    // the attack: the sybil abstains, 4 scorers 0, 7000, 7000, 7000: the middle two are 7000
     t = await c.createTask(requester, s);
     r = await playBy(c, t, (a) => (isHon(a) ? HON : sameAddress(a, syb!) ? ABSTAIN : [0, 0]));
     expect(r.task.hasConsensus).toBe(true); // the whale alone is > half of the revealed weight
-    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([0, 0]);
-    expect(await nodePending(c, nodes)).toBe(0n);
-    expect(r.task.refund).toBe(108n * E18); // 100 node budget + 3 honest fees + the sybil's fee
+    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([7_000, 7_000]);
+    expect(await nodePending(c, nodes)).toBe(40n * E18);
+    expect(r.task.refund).toBe(68n * E18); // 60 of the node budget + 3 honest fees + the sybil's fee
     expect(r.of(syb!).pay).toBe(0n);
     expect(r.of(whale!).pay).toBe(2n * E18);
     for (const h of honest) expect(r.of(h).pay).toBe(0n);
@@ -81,7 +82,7 @@ describe("V8-1 the even MEDIAN is now a weighted median, and any one member pick
     await expectConserved(c);
   });
 
-  it("FINDING V8-1b: k = 4 MEDIAN, the whale alone (1 of 4 seats, 10/13 of the weight) scores 0 against 3 honest 7000s: consensus 0, nodes 0 (before 4aa54fc: the midpoint of the two middle scores, 7000, nodes 40); the seat rule of MEDIAN no longer protects the nodes from one heavy seat", async () => {
+  it("fixed: k = 4 MEDIAN, the whale alone (1 of 4 seats, 10/13 of the weight) scores 0 against 3 honest 7000s (before the fix: consensus 0, nodes 0): the even MEDIAN is one of the middle scores, 7000, nodes 40", async () => {
     const c = await setupChain();
     const [whale] = await c.evaluators(1, 10_000n * E18, E18, { first: 100, wait: false });
     const honest = await c.evaluators(3, 1_000n * E18, E18, { first: 120 });
@@ -90,9 +91,9 @@ describe("V8-1 the even MEDIAN is now a weighted median, and any one member pick
     const t = await c.createTask(requester, c.spec(nodes, { k: 4, evalBudget: 8n * E18, rule: Rule.MEDIAN }));
     const r = await playBy(c, t, (a) => (sameAddress(a, whale!) ? [0, 0] : [7_000, 7_000]));
     expect(r.task.hasConsensus).toBe(true);
-    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([0, 0]);
-    expect(await nodePending(c, nodes)).toBe(0n);
-    expect(r.task.refund).toBe(106n * E18);
+    expect((await c.poq.read.getConsensus([t.taskId]))[1]).toEqual([7_000, 7_000]);
+    expect(await nodePending(c, nodes)).toBe(40n * E18);
+    expect(r.task.refund).toBe(66n * E18); // 60 + the 3 honest members' fees (judged against the whale's weighted reference)
     await expectConserved(c);
   });
 
@@ -272,8 +273,8 @@ describe("V8-5 the mirror against the contract on the new rules' edges", () => {
 });
 
 describe("V8-6 the governance floors", () => {
-  it("FINDING V8-6 (info): the mirror's bounds are stale: PARAM_BOUNDS.unbondingDelay still starts at 0, but the registry requires unbondingDelay >= activationDelay >= 60, so 0..59 (inside the published bounds) always reverts; the simulator's config accepts minEligibleBps 0..4999, which ProofOfQuality now rejects. DEV_PROTOCOL_PARAMS sit exactly on both floors and deploy", async () => {
-    expect(PARAM_BOUNDS.unbondingDelay[0]).toBe(0);
+  it("fixed (info): the mirror's published bounds start unbondingDelay at 60 (the registry requires unbondingDelay >= activationDelay >= 60; before they said 0); the simulator's config still accepts minEligibleBps 0..4999 on purpose (its `no-quorum` grid replays the contracts before the bar, docs/simulation). DEV_PROTOCOL_PARAMS sit exactly on both floors and deploy", async () => {
+    expect(PARAM_BOUNDS.unbondingDelay[0]).toBe(60);
     const c = await setupChain(); // dev params: activationDelay 60, minEligibleBps 5000: deploy fine
     expect((await c.registry.read.params()).activationDelay).toBe(60);
     for (const u of [0, 59]) {
