@@ -237,9 +237,9 @@ library Settlement {
     }
 
     /// @dev Packed consensus per output and each scorer's largest absolute deviation over the
-    ///      outputs from the output's WEIGHTED MEDIAN of all scorers (which decides whether the
-    ///      task settles; it moves trust and pay only with n >= MIN_REVEALERS_FOR_DEVIATION) (voting weights fixed at the draw, whatever
-    ///      the task's rule). No member holding less than half the weight moves it, so one
+    ///      outputs from the output's WEIGHTED MEDIAN of all scorers (voting weights fixed at the
+    ///      draw, whatever the task's rule). The deviations decide whether the task settles (step
+    ///      0); they move trust and pay only with n >= MIN_REVEALERS_FOR_DEVIATION. No member holding less than half the weight moves it, so one
     ///      outlier neither escapes nor drags honest members' deviations up (a leave-one-out MEAN
     ///      would: with k = 3, each honest member's reference would be halfway to the outlier),
     ///      and many light sybils cannot outvote heavy honest members on who deviated; a boost on
