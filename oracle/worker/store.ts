@@ -26,6 +26,8 @@ export interface StateStore {
   all(): Promise<EvalRecord[]>;
   index(name: IndexName, member: string, score: bigint): Promise<void>;
   unindex(name: IndexName, member: string): Promise<void>;
+  /** Which of `members` the index holds (one round trip). */
+  holds(name: IndexName, members: readonly string[]): Promise<boolean[]>;
   /** Members with min <= score < max. */
   range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf"): Promise<string[]>;
   count(name: IndexName): Promise<number>;
@@ -71,6 +73,10 @@ export class RedisStateStore implements StateStore {
   async unindex(name: IndexName, member: string) {
     await this.redis.zrem(`${this.prefix}:idx:${name}`, member);
   }
+  async holds(name: IndexName, members: readonly string[]) {
+    if (members.length === 0) return [];
+    return (await this.redis.zmscore(`${this.prefix}:idx:${name}`, ...members)).map((x) => x !== null);
+  }
   async range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf") {
     return this.redis.zrangebyscore(`${this.prefix}:idx:${name}`, min.toString(), max === "+inf" ? "+inf" : `(${max.toString()}`);
   }
@@ -113,6 +119,9 @@ export class MemoryStateStore implements StateStore {
   }
   async unindex(name: IndexName, member: string) {
     this.idx[name].delete(member);
+  }
+  async holds(name: IndexName, members: readonly string[]) {
+    return members.map((m) => this.idx[name].has(m));
   }
   async range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf") {
     return [...this.idx[name]]
