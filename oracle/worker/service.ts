@@ -212,6 +212,7 @@ export class EvaluatorService {
     if (this.timer) clearTimeout(this.timer);
     while (this.polling || this.drawing.size > 0 || this.lateBusy.size > 0) await new Promise((r) => setTimeout(r, 20));
     await this.o.queue.close();
+    await this.o.store.flush?.().catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, "could not write the last latency samples"));
   }
 
   /** One watcher pass: new tasks, open commits, due reveals, due finalizations. Never throws. */
