@@ -196,12 +196,21 @@ export class PoqChain implements PoqChainPort {
   private async flushReads(): Promise<void> {
     const waiting = this.readQueue.splice(0);
     try {
-      const out = await this.execute(waiting.flatMap((w) => w.calls));
-      let at = 0;
-      for (const w of waiting) {
-        w.resolve(out.slice(at, at + w.calls.length));
-        at += w.calls.length;
-      }
+      // The same view asked for by several callers of this turn (the task of a job's keys,
+      // each reading it with its own member flags) is read and decoded once; callers only
+      // read what they get.
+      const slot = new Map<string, number>();
+      const unique: ViewCall[] = [];
+      const where = waiting.map((w) =>
+        w.calls.map((c) => {
+          const key = `${c.functionName}(${c.args.map(String).join(",")})`;
+          let i = slot.get(key);
+          if (i === undefined) slot.set(key, (i = unique.push(c) - 1));
+          return i;
+        }),
+      );
+      const out = await this.execute(unique);
+      for (const [j, w] of waiting.entries()) w.resolve(where[j]!.map((i) => out[i]));
     } catch (err) {
       // One failing view fails the whole multicall: each caller's reads alone then, so only its own fail.
       if (waiting.length === 1) waiting[0]!.reject(err);

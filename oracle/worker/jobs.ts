@@ -24,6 +24,8 @@ export interface JobQueue {
   add(stage: Stage, jobId: string, data: JobData, delayMs?: number): Promise<void>;
   /** Like add, but a job of that id that failed for a retryable reason is retried. */
   ensure(stage: Stage, jobId: string, data: JobData): Promise<void>;
+  /** ensure() of many jobs of one stage (BullMQ: their checks in one round trip). */
+  ensureMany(stage: Stage, jobs: readonly { id: string; data: JobData }[]): Promise<void>;
   start(handlers: Handlers): void;
   /** Stops taking jobs; waits for active ones (BullMQ hands back unfinished ones on force). */
   close(): Promise<void>;
@@ -61,31 +63,55 @@ export class BullJobQueue implements JobQueue {
   }
 
   async add(stage: Stage, jobId: string, data: JobData, delayMs = 0) {
-    await this.queues[stage].add(stage, data, {
+    await this.queues[stage].add(stage, data, this.jobOpts(jobId, delayMs));
+  }
+
+  private jobOpts(jobId: string, delayMs = 0) {
+    return {
       jobId,
       delay: delayMs,
       attempts: this.o.attempts,
       backoff: { type: "exponential", delay: 1_000 },
       removeOnComplete: { age: 7 * 86_400 },
       removeOnFail: false,
-    });
+    };
   }
 
   async ensure(stage: Stage, jobId: string, data: JobData) {
+    return this.ensureMany(stage, [{ id: jobId, data }]);
+  }
+
+  async ensureMany(stage: Stage, jobs: readonly { id: string; data: JobData }[]) {
+    if (jobs.length === 0) return;
     // Full sweeps ensure every pending job, so this runs for thousands of jobs on a backlog:
-    // one round trip of two plain reads (does the job's hash exist, is it in the failed set)
-    // instead of loading the job (HGETALL + decoding) and asking its state (a script over
-    // eight lists and sets). Only a failed job is loaded, to read its reason and retry it.
+    // two plain reads a job (does the job's hash exist, is it in the failed set), all of them
+    // in one pipeline (one round trip), instead of loading each job (HGETALL + decoding) and
+    // asking its state (a script over eight lists and sets). Missing jobs are added together;
+    // only a failed job is loaded, to read its reason and retry it.
     const q = this.queues[stage];
-    const [exists, failedAt] = (await this.o.connection.pipeline().exists(q.toKey(jobId)).zscore(q.toKey("failed"), jobId).exec()) ?? [];
-    if (exists?.[0] || failedAt?.[0]) throw exists?.[0] ?? failedAt?.[0];
-    if (!exists?.[1]) return this.add(stage, jobId, data);
-    if (failedAt?.[1] === null) return;
-    const job = await q.getJob(jobId);
-    if (!job) return this.add(stage, jobId, data); // removed in between
-    if ((await job.getState()) === "failed" && !job.failedReason?.startsWith(PERMANENT)) {
-      this.o.log?.info({ job: jobId }, "retrying a failed job");
-      await job.retry("failed");
+    const p = this.o.connection.pipeline();
+    for (const j of jobs) p.exists(q.toKey(j.id)).zscore(q.toKey("failed"), j.id);
+    const res = (await p.exec()) ?? [];
+    const missing: { id: string; data: JobData }[] = [];
+    const failed: string[] = [];
+    for (const [i, j] of jobs.entries()) {
+      const [exists, failedAt] = [res[2 * i], res[2 * i + 1]];
+      if (!exists || !failedAt) throw new Error("ensure: Redis returned no reply");
+      if (exists[0] || failedAt[0]) throw exists[0] ?? failedAt[0];
+      if (!exists[1]) missing.push(j);
+      else if (failedAt[1] !== null) failed.push(j.id);
+    }
+    if (missing.length) await q.addBulk(missing.map((j) => ({ name: stage, data: j.data, opts: this.jobOpts(j.id) })));
+    for (const jobId of failed) {
+      const job = await q.getJob(jobId);
+      if (!job) {
+        await this.add(stage, jobId, jobs.find((j) => j.id === jobId)!.data); // removed in between
+        continue;
+      }
+      if ((await job.getState()) === "failed" && !job.failedReason?.startsWith(PERMANENT)) {
+        this.o.log?.info({ job: jobId }, "retrying a failed job");
+        await job.retry("failed");
+      }
     }
   }
 
@@ -170,6 +196,10 @@ export class InProcessJobQueue implements JobQueue {
       this.ids.delete(jobId);
     }
     return this.add(stage, jobId, data);
+  }
+
+  async ensureMany(stage: Stage, jobs: readonly { id: string; data: JobData }[]) {
+    for (const j of jobs) await this.ensure(stage, j.id, j.data);
   }
 
   start(handlers: Handlers) {

@@ -11,7 +11,7 @@ import type { WorkerMetrics } from "../ops/metrics.js";
 import { PermanentJobError, type JobQueue } from "./jobs.js";
 import { memberOf, splitMember, type StateStore } from "./store.js";
 import { TaskStatus } from "../rules/constants.js";
-import type { EvalRecord, JobData, PoqChainPort, TaskProgress, TaskScorer, TaskView } from "./types.js";
+import type { EvalRecord, JobData, MemberJob, PoqChainPort, TaskProgress, TaskScorer, TaskView } from "./types.js";
 
 /**
  * Seconds before a task's commit deadline at which a member whose texts are still missing or
@@ -81,19 +81,38 @@ type Progress = TaskProgress;
 
 /** Job checks a full sweep sends at once. */
 const ENSURE_SLICE = 256;
+/** Drawn tasks of a scanned range read and taken in at once: the first slice, then the others. */
+const FIRST_SLICE = 8;
+const RANGE_SLICE = 256;
 
 const isRevert = (err: unknown, ...names: string[]) => err instanceof RevertError && names.includes(err.errorName);
+
+/** The keys a job names (one, for a job queued by a version before per-task jobs), each once. */
+export function keysOf(d: JobData): Address[] {
+  const seen = new Set<string>();
+  return [...(d.evaluators ?? []), ...(d.evaluator ? [d.evaluator] : [])].filter((a) => !seen.has(a.toLowerCase()) && !!seen.add(a.toLowerCase()));
+}
+
+/**
+ * Job ids: one job a task and stage (each carries the task's keys of this process). Three
+ * parts, as BullMQ wants of an id with a colon in it.
+ */
+export const jobIdOf = (stage: "evaluate" | "reveal" | "finalize", taskId: string | bigint) => `${stage}:${taskId}:task`;
 
 /**
  * The evaluator operator's service: watches the chain for new tasks and draws their committees
  * (anyone may, once a block follows the one that created the task; a lost race is harmless),
  * watches the drawn committees for this process's keys, and runs three idempotent job kinds
- * through the queue:
- *  - evaluate:<task>:<evaluator>  fetch + verify texts, score, persist salt+scores, commit;
- *  - reveal:<task>:<evaluator>    after the commit deadline (or once all committed), reveal;
- *  - finalize:<task>:task         settle the task (optional, `autoFinalize`).
- * Every handler first reads the persisted record and the chain, so re-running a job after a
- * crash at any point converges to exactly one commit and one matching reveal.
+ * through the queue, one job a task and stage for all of this process's keys in its committee:
+ *  - evaluate:<task>:task  for each key: fetch + verify texts, score (once for all keys), persist salt+scores, commit;
+ *  - reveal:<task>:task    after the commit deadline (or once all committed), reveal each key's;
+ *  - finalize:<task>:task  settle the task (optional, `autoFinalize`).
+ * A job runs its keys side by side, each on its own (see eachKey): one key's failure neither
+ * stops nor undoes another's, and the job's retry redoes only what is not done. Every key's
+ * part first reads the key's persisted record and the chain, so re-running a job after a crash
+ * at any point converges to exactly one commit and one matching reveal per key. (A job a key,
+ * as before, cost eleven queue jobs a task at k = 5: most of a busy worker's CPU outside
+ * scoring; jobs queued by such a version are still run.)
  */
 export class EvaluatorService {
   private scanner: BlockScanner;
@@ -151,8 +170,8 @@ export class EvaluatorService {
 
   start(): void {
     this.o.queue.start({
-      evaluate: (d) => this.evaluateAnnounced(d),
-      reveal: (d) => this.reveal(d),
+      evaluate: (d) => this.eachKey(d, keysOf(d), (m) => this.evaluateAnnounced(m)),
+      reveal: (d) => this.revealTask(d),
       finalize: (d) => this.finalize(d),
     });
     void this.loop();
@@ -192,6 +211,7 @@ export class EvaluatorService {
     if (this.timer) clearTimeout(this.timer);
     while (this.polling || this.drawing.size > 0 || this.lateBusy.size > 0) await new Promise((r) => setTimeout(r, 20));
     await this.o.queue.close();
+    await this.o.store.flush?.().catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, "could not write the last latency samples"));
   }
 
   /** One watcher pass: new tasks, open commits, due reveals, due finalizations. Never throws. */
@@ -243,9 +263,16 @@ export class EvaluatorService {
       }
     }
     const drawn = ev.sampled.filter((c) => !this.handled.has(`${c.taskId}@${c.blockHash}`));
+    // The first few tasks of a range are read and queued first, so that on a backlog (a worker
+    // starting behind hundreds of drawn tasks) scoring starts while the rest is read: reading
+    // hundreds of tasks in one call took about half a second, with the scoring thread idle.
+    for (let i = 0; i < drawn.length; i += i === 0 ? FIRST_SLICE : RANGE_SLICE) await this.takeInAll(drawn.slice(i, i + (i === 0 ? FIRST_SLICE : RANGE_SLICE)));
+  }
+
+  private async takeInAll(drawn: readonly { taskId: bigint; blockHash: Hex }[]): Promise<void> {
     // Read together (the chain port sends reads of one turn as one call).
     const tasks = await Promise.all(drawn.map((c) => this.o.chain.getTask(c.taskId)));
-    // Every task of the range is taken in at once: its Redis calls (records, commit indexes,
+    // Every task of the slice is taken in at once: its Redis calls (records, commit indexes,
     // evaluate jobs) go out together with the other tasks' (a range of a backlog holds hundreds
     // of tasks: one after the other, a round trip each, the first scan of 96 tasks took ~3 s,
     // and the sweep, which reveals, waited for it). Calls are issued in task order, so jobs
@@ -260,7 +287,7 @@ export class EvaluatorService {
     for (const { taskId, blockHash } of open) this.remember(this.handled, `${taskId}@${blockHash}`);
   }
 
-  /** A drawn task: index each of this process's keys' commit deadline, then queue its evaluate job. */
+  /** A drawn task: index each of this process's keys' commit deadline, then queue the task's evaluate job for them. */
   private async takeIn(id: bigint, t: TaskView): Promise<void> {
     const mine = this.mine(t.committee);
     // Independent Redis calls go out together (one round trip on the pipelined connection).
@@ -271,7 +298,7 @@ export class EvaluatorService {
     // Each key's commit deadline is indexed before its job is queued; the keys' calls go out
     // together, and the task is logged once with all of them (a log line is a write syscall).
     await Promise.all(fresh.map((ev) => this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline)));
-    await Promise.all(fresh.map((ev) => this.o.queue.add("evaluate", `evaluate:${id}:${ev.toLowerCase()}`, { taskId: id.toString(), evaluator: ev, seenAt: Date.now() })));
+    await this.o.queue.add("evaluate", jobIdOf("evaluate", id), { taskId: id.toString(), evaluators: fresh, seenAt: Date.now() });
     this.o.log.info({ task: id.toString(), evaluators: fresh }, "task assigned");
   }
 
@@ -320,14 +347,27 @@ export class EvaluatorService {
   }
 
   /**
-   * Makes sure a job exists (or a failed, retryable one is retried). Between full sweeps a job
-   * this process already ensured is not looked up again: a lookup is several Redis calls, and
-   * sweeps run once a block.
+   * Makes sure the jobs exist (or failed, retryable ones are retried), one round trip for all.
+   * Between full sweeps a job this process already ensured is not looked up again: sweeps run
+   * once a block.
    */
-  private async ensureOnce(stage: "evaluate" | "reveal" | "finalize", jobId: string, data: JobData, full: boolean): Promise<void> {
-    if (!full && this.ensured.has(jobId)) return;
-    await this.o.queue.ensure(stage, jobId, data);
-    this.ensured.add(jobId);
+  private async ensureOnce(stage: "evaluate" | "reveal" | "finalize", jobs: readonly { id: string; data: JobData }[], full: boolean): Promise<void> {
+    const todo = full ? jobs : jobs.filter((j) => !this.ensured.has(j.id));
+    if (todo.length === 0) return;
+    await this.o.queue.ensureMany(stage, todo);
+    for (const j of todo) this.ensured.add(j.id);
+  }
+
+  /** Members ("<task>:<key>") grouped by task, in order of first appearance. */
+  private static byTask(members: readonly string[]): Map<string, Address[]> {
+    const out = new Map<string, Address[]>();
+    for (const m of members) {
+      const { taskId, evaluator } = splitMember(m);
+      const a = out.get(taskId);
+      if (a) a.push(evaluator);
+      else out.set(taskId, [evaluator]);
+    }
+    return out;
   }
 
   /** Adds to a bounded set of recent keys (the oldest go first). */
@@ -361,15 +401,10 @@ export class EvaluatorService {
       this.ensured.clear();
       // Commits still possible: make sure each has a live (or retried) job. Jobs are added when
       // a task is seen, so this is the safety net for failed or lost ones, run on full sweeps.
-      // Checked together, in slices (a check is one round trip; a backlog holds thousands).
-      const members = await this.o.store.range("commit", now, "+inf");
-      for (let i = 0; i < members.length; i += ENSURE_SLICE)
-        await Promise.all(
-          members.slice(i, i + ENSURE_SLICE).map((m) => {
-            const { taskId, evaluator } = splitMember(m);
-            return this.ensureOnce("evaluate", `evaluate:${taskId}:${evaluator}`, { taskId, evaluator }, full);
-          }),
-        );
+      // One job a task; checked in slices, a round trip each (a backlog holds thousands).
+      const tasks = [...EvaluatorService.byTask(await this.o.store.range("commit", now, "+inf"))];
+      for (let i = 0; i < tasks.length; i += ENSURE_SLICE)
+        await this.ensureOnce("evaluate", tasks.slice(i, i + ENSURE_SLICE).map(([taskId, evaluators]) => ({ id: jobIdOf("evaluate", taskId), data: { taskId, evaluators } })), full);
     }
     // The sweep's index reads go out together (one round trip on the pipelined state connection).
     const fin = this.o.autoFinalize;
@@ -397,20 +432,13 @@ export class EvaluatorService {
     for (const m of commitSoon) void this.abstainIfLate(m, now);
     // Reveals: due by time, or early once the whole committee has committed. The reveal
     // index is scored by commit deadline, so "due by time" is a range query (no record reads).
-    const byTask = new Map<string, Address[]>();
-    const group = (members: string[]) => {
-      const ids = new Set<string>();
-      for (const m of members) {
-        const { taskId, evaluator } = splitMember(m);
-        byTask.set(taskId, [...(byTask.get(taskId) ?? []), evaluator]);
-        ids.add(taskId);
-      }
-      return [...ids];
-    };
-    const due = group(revealDue);
-    const ask = group(revealAsk);
+    const dueKeys = EvaluatorService.byTask(revealDue);
+    const askKeys = EvaluatorService.byTask(revealAsk);
+    const byTask = new Map([...dueKeys, ...askKeys]);
+    const due = [...dueKeys.keys()];
+    const ask = [...askKeys.keys()];
     // Finalizations: due at the reveal deadline, or early once every member revealed.
-    const finalizeAsk = finalizeAll.filter((t) => !this.ensured.has(`finalize:${t}:task`));
+    const finalizeAsk = finalizeAll.filter((t) => !this.ensured.has(jobIdOf("finalize", t)));
     // Progress of the tasks in question: one eth_call for those not read yet or with chain
     // activity since their last read (all of them on a full sweep); the others are where that
     // read left them.
@@ -431,10 +459,29 @@ export class EvaluatorService {
       for (const taskId of finalizeAsk) if (ready(taskId, (p) => p.reveals)) finalizeDue.push(taskId);
     }
     await Promise.all([
-      ...due.flatMap((taskId) => byTask.get(taskId)!.map((ev) => this.ensureOnce("reveal", `reveal:${taskId}:${ev}`, { taskId, evaluator: ev }, full))),
-      ...finalizeDue.map((taskId) => this.ensureOnce("finalize", `finalize:${taskId}:task`, { taskId, evaluator: this.o.chain.accounts[0]! }, full)),
+      this.ensureOnce("reveal", due.map((taskId) => ({ id: jobIdOf("reveal", taskId), data: { taskId, evaluators: byTask.get(taskId)! } })), full),
+      this.ensureOnce("finalize", finalizeDue.map((taskId) => ({ id: jobIdOf("finalize", taskId), data: { taskId, evaluators: this.o.chain.accounts.slice(0, 1) } })), full),
     ]);
     if (this.autoDraw && this.o.chain.accounts.length > 0) await this.draws(head);
+  }
+
+  /**
+   * Runs one key's part of a per-task job for each of `keys`, all at once (their Redis calls
+   * go out together on the pipelined connection, their chain reads as one eth_call, and the
+   * task is scored once), each on its own: a key that fails neither stops nor undoes the
+   * others. The job ends when every key's part did; otherwise it fails naming each failing key
+   * and why: retryable when any of them is (the retry finds the keys that succeeded done, their
+   * records say so), permanent when all of them are.
+   */
+  private async eachKey(d: JobData, keys: readonly Address[], run: (m: MemberJob) => Promise<unknown>): Promise<unknown> {
+    const settled = await Promise.allSettled(keys.map((evaluator) => run({ taskId: d.taskId, evaluator, seenAt: d.seenAt })));
+    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [{ evaluator: keys[i]!, err: r.reason as unknown }] : []));
+    if (failed.length === 0) return Object.fromEntries(settled.map((r, i) => [keys[i]!.toLowerCase(), (r as PromiseFulfilledResult<unknown>).value]));
+    if (keys.length === 1) throw failed[0]!.err;
+    const retryable = failed.find((f) => !(f.err instanceof PermanentJobError));
+    const code = ((retryable ?? failed[0]!).err as PoqError).code ?? "E_UNKNOWN";
+    const why = `task ${d.taskId}: ${failed.length} of ${keys.length} keys failed: ${failed.map((f) => `${f.evaluator}: ${errorMessage(f.err).split("\n")[0]}`).join("; ")}`;
+    throw retryable ? new PoqError(code, why) : new PermanentJobError(code, why);
   }
 
   // ------------------------------------------------------------------ evaluate + commit
@@ -444,7 +491,7 @@ export class EvaluatorService {
    * runs, so that the key's batcher can hold a transaction for it (see CallBatcher.expect); the
    * announcement ends when the commit is submitted, or with the job.
    */
-  private async evaluateAnnounced(d: JobData): Promise<unknown> {
+  private async evaluateAnnounced(d: MemberJob): Promise<unknown> {
     const m = memberOf(d.taskId, d.evaluator);
     const toChain = this.o.chain.expectCommit?.(d.evaluator);
     let open = true;
@@ -467,7 +514,8 @@ export class EvaluatorService {
     }
   }
 
-  async evaluate(d: JobData): Promise<unknown> {
+  /** One key's part of an evaluate job. */
+  async evaluate(d: MemberJob): Promise<unknown> {
     const { taskId, evaluator } = d;
     const id = BigInt(taskId);
     const m = memberOf(taskId, evaluator);
@@ -535,7 +583,7 @@ export class EvaluatorService {
    * never slashed; unless the scorers that agree hold more than half the revealed weight the
    * task is void, and an abstainer is paid only when nobody scored (docs/contract.md, "Abstaining").
    */
-  private async abstain(t: TaskView, evaluator: Address, code: string, reason: string, d: JobData): Promise<unknown> {
+  private async abstain(t: TaskView, evaluator: Address, code: string, reason: string, d: MemberJob): Promise<unknown> {
     const rec = await this.sealed(t, evaluator, [], { seen: d.seenAt });
     rec.abstained = { code, reason };
     const [created] = await Promise.all([this.o.store.create(rec), this.o.store.index("reveal", memberOf(rec.taskId, evaluator), t.commitDeadline)]);
@@ -685,7 +733,22 @@ export class EvaluatorService {
 
   // ------------------------------------------------------------------ reveal
 
-  async reveal(d: JobData): Promise<unknown> {
+  /**
+   * A reveal job: the keys it names and any other key of this process indexed for a reveal of
+   * the task (one whose record was written after the sweep that queued the job read the
+   * index, whose commit landed before that sweep read the task's progress: it would find
+   * this job done), each revealed on its own.
+   */
+  private async revealTask(d: JobData): Promise<unknown> {
+    const named = keysOf(d);
+    const seen = new Set(named.map((a) => a.toLowerCase()));
+    const others = this.o.chain.accounts.filter((a) => !seen.has(a.toLowerCase()));
+    const held = await this.o.store.holds("reveal", others.map((a) => memberOf(d.taskId, a)));
+    return this.eachKey(d, [...named, ...others.filter((_, i) => held[i])], (m) => this.reveal(m));
+  }
+
+  /** One key's part of a reveal job. */
+  async reveal(d: MemberJob): Promise<unknown> {
     const { taskId, evaluator } = d;
     const id = BigInt(taskId);
     const m = memberOf(taskId, evaluator);
@@ -753,7 +816,7 @@ export class EvaluatorService {
 
   async finalize(d: JobData): Promise<unknown> {
     const id = BigInt(d.taskId);
-    const from = this.mine([d.evaluator])[0] ?? this.o.chain.accounts[0]!;
+    const from = this.mine(keysOf(d))[0] ?? this.o.chain.accounts[0]!;
     try {
       const t0 = Date.now();
       const hash = await this.o.metrics.time("finalize", () => this.o.chain.finalize(from, id));

@@ -26,13 +26,23 @@ export interface StateStore {
   all(): Promise<EvalRecord[]>;
   index(name: IndexName, member: string, score: bigint): Promise<void>;
   unindex(name: IndexName, member: string): Promise<void>;
+  /** Which of `members` the index holds (one round trip). */
+  holds(name: IndexName, members: readonly string[]): Promise<boolean[]>;
   /** Members with min <= score < max. */
   range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf"): Promise<string[]>;
   count(name: IndexName): Promise<number>;
-  /** Appends a stage latency sample (ms) for operations dashboards and the benchmark (last 10000 kept). */
+  /**
+   * Appends a stage latency sample (ms) for operations dashboards and the benchmark (last 10000
+   * kept). May be buffered for a moment (see RedisStateStore): samples are metrics, not state.
+   */
   noteLatency(stage: string, ms: number): Promise<void>;
   latencies(stage: string): Promise<number[]>;
+  /** Writes buffered latency samples now (at shutdown). */
+  flush?(): Promise<void>;
 }
+
+/** How long RedisStateStore keeps latency samples before writing them (all stages together). */
+export const LATENCY_FLUSH_MS = 100;
 
 export const memberOf = (taskId: string, ev: Address) => `${taskId}:${ev.toLowerCase()}`;
 export const splitMember = (m: string) => {
@@ -41,6 +51,9 @@ export const splitMember = (m: string) => {
 };
 
 export class RedisStateStore implements StateStore {
+  /** Latency samples not written yet, by stage. */
+  private samples = new Map<string, number[]>();
+  private flushTimer?: NodeJS.Timeout;
   constructor(private redis: Redis, private prefix: string) {}
   private key(taskId: string, ev: Address) {
     return `${this.prefix}:eval:${memberOf(taskId, ev)}`;
@@ -71,6 +84,10 @@ export class RedisStateStore implements StateStore {
   async unindex(name: IndexName, member: string) {
     await this.redis.zrem(`${this.prefix}:idx:${name}`, member);
   }
+  async holds(name: IndexName, members: readonly string[]) {
+    if (members.length === 0) return [];
+    return (await this.redis.zmscore(`${this.prefix}:idx:${name}`, ...members)).map((x) => x !== null);
+  }
   async range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf") {
     return this.redis.zrangebyscore(`${this.prefix}:idx:${name}`, min.toString(), max === "+inf" ? "+inf" : `(${max.toString()}`);
   }
@@ -78,13 +95,33 @@ export class RedisStateStore implements StateStore {
     return this.redis.zcard(`${this.prefix}:idx:${name}`);
   }
   async noteLatency(stage: string, ms: number) {
-    const k = `${this.prefix}:lat:${stage}`;
-    // Two commands, not a MULTI/EXEC transaction (four): a sample list needs no atomicity, and
-    // one connection keeps their order (on the worker's auto-pipelined connection they go out
-    // with whatever else the job sends in this turn).
-    await Promise.all([this.redis.lpush(k, String(ms)), this.redis.ltrim(k, 0, 9_999)]);
+    // Kept for LATENCY_FLUSH_MS and written together: a busy worker notes 3 samples an
+    // evaluator-task, and two commands a sample were a quarter of its Redis commands.
+    const a = this.samples.get(stage);
+    if (a) a.push(ms);
+    else this.samples.set(stage, [ms]);
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flush().catch(() => undefined), LATENCY_FLUSH_MS);
+      this.flushTimer.unref();
+    }
+  }
+  async flush() {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batches = [...this.samples];
+    this.samples.clear();
+    // Two commands a stage, not a MULTI/EXEC transaction (four): a sample list needs no
+    // atomicity, and one connection keeps their order. LPUSH of several values pushes them one
+    // after the other: the newest ends first, as with one LPUSH a sample.
+    await Promise.all(
+      batches.flatMap(([stage, ms]) => {
+        const k = `${this.prefix}:lat:${stage}`;
+        return [this.redis.lpush(k, ...ms.map(String)), this.redis.ltrim(k, 0, 9_999)];
+      }),
+    );
   }
   async latencies(stage: string) {
+    await this.flush();
     return (await this.redis.lrange(`${this.prefix}:lat:${stage}`, 0, -1)).map(Number);
   }
 }
@@ -113,6 +150,9 @@ export class MemoryStateStore implements StateStore {
   }
   async unindex(name: IndexName, member: string) {
     this.idx[name].delete(member);
+  }
+  async holds(name: IndexName, members: readonly string[]) {
+    return members.map((m) => this.idx[name].has(m));
   }
   async range(name: IndexName, min: bigint | "-inf", max: bigint | "+inf") {
     return [...this.idx[name]]

@@ -126,7 +126,21 @@ export interface EvalRecord {
 
 export type Stage = "evaluate" | "reveal" | "finalize";
 
+/**
+ * A job's data: one job a task and stage carries every key of this process it concerns
+ * (evaluate: the committee members this process holds; reveal: those due; finalize: the
+ * sender, first). Each key is handled on its own inside the job (see EvaluatorService.eachKey).
+ */
 export interface JobData {
+  taskId: string;
+  evaluators: Address[];
+  seenAt?: number;
+  /** The one key of a job queued by a version before per-task jobs (one job a key); read as `evaluators: [evaluator]`. */
+  evaluator?: Address;
+}
+
+/** One key's part of a job. */
+export interface MemberJob {
   taskId: string;
   evaluator: Address;
   seenAt?: number;

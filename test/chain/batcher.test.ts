@@ -232,16 +232,27 @@ describe("CallBatcher", () => {
     expect(estimates).toBe(1);
   });
 
-  it("PoqChain sends reads asked for in the same turn as one eth_call, each caller getting its own answer", async () => {
+  it("PoqChain sends reads asked for in the same turn as one eth_call, each view once, each caller getting its own answer", async () => {
     const ids = await createTasks(s, [qaTask(19), qaTask(20)], { k: 3 });
     let calls = 0;
+    let views = 0;
     const counting = new Proxy(client, {
-      get: (t, k, r) => (k === "readContract" ? (...a: unknown[]) => (calls++, (t.readContract as (...x: unknown[]) => unknown)(...a)) : Reflect.get(t, k, r)),
+      get: (t, k, r) =>
+        k === "readContract"
+          ? (...a: unknown[]) => {
+              calls++;
+              views += ((a[0] as { args: [readonly unknown[]] }).args[0]).length; // the multicall's inner calls
+              return (t.readContract as (...x: unknown[]) => unknown)(...a);
+            }
+          : Reflect.get(t, k, r),
     });
     const chain = new PoqChain({ client: counting, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
     const evs = s.evaluators.map((e) => e.address);
     const together = await Promise.all(ids.flatMap((id) => evs.map((ev) => chain.taskForEvaluator(id, ev))));
     expect(calls).toBe(1);
+    // Every caller asked for its task's getTask, getOutputs and getCommittee and its own getMember:
+    // each task's three shared views are read once.
+    expect(views).toBe(ids.length * (3 + evs.length));
     const fresh = new PoqChain({ client, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
     for (const [i, id] of ids.entries())
       for (const [j, ev] of evs.entries()) {

@@ -235,8 +235,11 @@ describe("evaluator workers end to end", () => {
         const [id] = await createTasks(s, [qaTask(100 + (point === "commit-sent" ? 1 : 2))]);
         const exit = await Promise.race([crashing.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`worker did not crash: ${crashing.stderr().slice(-2000)}`)), 90_000))]);
         expect(exit.signal).toBe("SIGKILL");
+        // One evaluate job carries the task's five keys, their commits sent side by side: the
+        // fault fires at the first one's point, when the others may have been sent (and mined) too.
         const before = await committedEvents(s, id);
-        expect(before.length).toBeLessThanOrEqual(1);
+        expect(before.length).toBeGreaterThanOrEqual(1); // a local node mines a transaction as it is sent
+        expect(before.length).toBeLessThanOrEqual(5);
         restarted = spawnWorker(env);
         workers.push(restarted);
         const t = await waitFor("task finalized after restart", async () => {
@@ -247,13 +250,16 @@ describe("evaluator workers end to end", () => {
         const after = await committedEvents(s, id);
         expect(after.length).toBe(5);
         expect(new Set(after.map((c) => c.evaluator.toLowerCase())).size).toBe(5);
-        // The commit sent before the crash is the one revealed: its evaluator's record says so.
-        if (before[0]) {
+        // Each commit sent before the crash is the one revealed: its evaluator's record says so
+        // (and the contract accepted the reveal against that commitment).
+        if (before.length > 0) {
           const redis = redisConnection(REDIS_URL);
           const ns = await deploymentNamespace(s.dc.client, prefix, await s.dc.client.getChainId(), s.dep.poq);
-          const rec = JSON.parse((await redis.get(`${ns}:eval:${id}:${before[0].evaluator.toLowerCase()}`))!) as { state: string };
+          for (const c of before) {
+            const rec = JSON.parse((await redis.get(`${ns}:eval:${id}:${c.evaluator.toLowerCase()}`))!) as { state: string };
+            expect(rec.state).toBe("revealed");
+          }
           redis.disconnect();
-          expect(rec.state).toBe("revealed");
         }
       } finally {
         await restarted?.stop();

@@ -12,7 +12,7 @@ import { testRedis } from "../helpers/redis.js";
 
 const { redis, prefix } = testRedis(redisConnection);
 const EV = "0x0000000000000000000000000000000000000001" as const;
-const data = (taskId: string): JobData => ({ taskId, evaluator: EV });
+const data = (taskId: string): JobData => ({ taskId, evaluators: [EV] });
 
 describe("BullJobQueue.ensure", () => {
   const runs = new Map<string, number>();
@@ -39,16 +39,19 @@ describe("BullJobQueue.ensure", () => {
       reveal: async () => "ok",
       finalize: async () => "ok",
     });
-    for (const id of ["done", "retryable", "permanent"]) await queue.ensure("evaluate", `evaluate:${id}:0x1`, data(id));
+    for (const id of ["done", "retryable", "permanent"]) await queue.ensure("evaluate", `evaluate:${id}:task`, data(id));
     await until("two failures and one completion", async () => (await failedIds()).length === 2 && runs.get("done") === 1);
-    expect(await failedIds()).toEqual(["evaluate:permanent:0x1", "evaluate:retryable:0x1"]);
+    expect(await failedIds()).toEqual(["evaluate:permanent:task", "evaluate:retryable:task"]);
 
     failAgain = false;
-    for (const id of ["done", "retryable", "permanent"]) await queue.ensure("evaluate", `evaluate:${id}:0x1`, data(id));
-    await until("the retryable job to run again", async () => runs.get("retryable") === 2 && (await failedIds()).length === 1);
-    expect(await failedIds()).toEqual(["evaluate:permanent:0x1"]);
+    // The sweeps check many jobs at once: each gets what ensure would do for it alone.
+    await queue.ensureMany("evaluate", ["done", "retryable", "permanent", "new"].map((id) => ({ id: `evaluate:${id}:task`, data: data(id) })));
+    await until("the retryable job to run again", async () => runs.get("retryable") === 2 && runs.get("new") === 1 && (await failedIds()).length === 1);
+    expect(await failedIds()).toEqual(["evaluate:permanent:task"]);
+    await queue.ensureMany("evaluate", [{ id: "evaluate:new:task", data: data("new") }]);
     expect(runs.get("done")).toBe(1); // completed: not run again
     expect(runs.get("permanent")).toBe(1); // permanent failure: kept, not retried
+    expect(runs.get("new")).toBe(1); // added once, completed: not run again
     expect(await queue.backlog()).toBe(0);
   });
 });

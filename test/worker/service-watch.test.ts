@@ -10,6 +10,7 @@ import { EvaluatorService } from "../../oracle/worker/service.js";
 import { MemoryStateStore } from "../../oracle/worker/store.js";
 import type { PoqChainPort, TaskScorer, TaskView } from "../../oracle/worker/types.js";
 import { RevertError } from "../../oracle/chain/errors.js";
+import { PoqError } from "../../oracle/core/errors.js";
 
 /**
  * What the watcher reads from the chain while tasks wait: a task seen again in the scanner's
@@ -153,7 +154,7 @@ class ScriptedChain implements PoqChainPort {
 
 const scorer: TaskScorer = { knows: () => true, score: async (_h, input) => input.outputs.map(() => 0.5) };
 
-async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTHER], o: { pending?: boolean; passOnLanding?: boolean } = {}) {
+async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTHER], o: { pending?: boolean; passOnLanding?: boolean; attempts?: number } = {}) {
   const content = new Texts();
   const queryHash = await content.put(encodeQueryDoc({ task: "qa", query: "2+2?", references: ["4"] }));
   const outputHash = await content.put("4");
@@ -170,7 +171,7 @@ async function setup(accounts: Address[] = [ME], committee: Address[] = [ME, OTH
     rule: 0,
   }, accounts);
   chain.pending = o.pending ?? false;
-  const queue = new InProcessJobQueue({ concurrency: 4, attempts: 1 });
+  const queue = new InProcessJobQueue({ concurrency: 4, attempts: o.attempts ?? 1, backoffMs: 10 });
   const jobs: string[] = [];
   const add = queue.add.bind(queue);
   queue.add = (stage, id, data, delay) => (jobs.push(id), add(stage, id, data, delay));
@@ -275,19 +276,55 @@ describe("EvaluatorService watching", () => {
     await service.stop();
   });
 
-  it("with two keys in a task's committee, enqueues one reveal job per key, once, and both reveal", async () => {
+  it("with two keys in a task's committee, enqueues one evaluate and one reveal job for the task, once, and both keys commit and reveal", async () => {
     const { chain, service, settle, jobs } = await setup([ME, ME2], [ME, ME2]);
     service.start();
     await settle(); // both keys committed: 2 of 2 (both jobs are queued together, so the early reveals may follow at once)
     expect(chain.sent.slice(0, 2)).toEqual(["commit", "commit"]);
     await service.pollOnce();
     await settle();
-    expect(jobs.filter((j) => j.startsWith("reveal:"))).toEqual([`reveal:1:${ME}`, `reveal:1:${ME2}`]);
+    expect(new Set(jobs.filter((j) => j.startsWith("evaluate:")))).toEqual(new Set(["evaluate:1:task"])); // added, and ensured by the first (full) sweep
+    expect(jobs.filter((j) => j.startsWith("reveal:"))).toEqual(["reveal:1:task"]);
     expect(chain.sent.filter((x) => x === "reveal").length).toBe(2);
     await service.pollOnce();
     await settle();
-    expect(jobs.filter((j) => j.startsWith("reveal:")).length).toBe(2);
+    expect(jobs.filter((j) => j.startsWith("reveal:")).length).toBe(1);
     expect(chain.sent).toEqual(["commit", "commit", "reveal", "reveal", "finalize"]);
+    await service.stop();
+  });
+
+  it("one job a task: a key whose commit fails does not hold back the other key, and the job's retry sends only the missing commit", async () => {
+    const { chain, service, settle, jobs } = await setup([ME, ME2], [ME, ME2], { attempts: 2 });
+    const commit = chain.commit.bind(chain);
+    const tried: Address[] = [];
+    chain.commit = async (ev, id, c, onSent) => {
+      tried.push(ev);
+      if (ev === ME2 && tried.filter((a) => a === ME2).length === 1) throw new PoqError("E_RPC_UNAVAILABLE", "node unreachable");
+      return commit(ev, id, c, onSent);
+    };
+    service.start();
+    await settle(); // the job's first attempt: ME committed, ME2 failed; the retry: ME2 committed
+    expect(tried.filter((a) => a === ME)).toHaveLength(1); // the retry found ME's record committed: not sent again
+    expect(tried.filter((a) => a === ME2)).toHaveLength(2);
+    expect(chain.sent).toEqual(["commit", "commit"]);
+    expect(new Set(jobs.filter((j) => j.startsWith("evaluate:")))).toEqual(new Set(["evaluate:1:task"]));
+    await service.stop();
+  });
+
+  it("one job a task: a key that cannot commit for good fails the job permanently, naming the key and why, after the other key committed", async () => {
+    const { chain, service, queue } = await setup([ME, ME2], [ME, ME2], { attempts: 3 });
+    const port = chain as PoqChainPort;
+    const read = port.taskForEvaluator.bind(chain);
+    // ME2 committed already, from a store this worker does not have: E_COMMITTED_ELSEWHERE, permanent
+    port.taskForEvaluator = async (id, ev) => ({ ...(await read(id, ev)), member: { committed: ev === ME2, revealed: false } });
+    service.start();
+    for (let i = 0; i < 200 && (await queue.failed()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const failed = await queue.failed();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.id).toBe("evaluate:1:task");
+    expect(failed[0]!.attempts).toBe(1); // permanent: not retried
+    expect(failed[0]!.reason).toMatch(/^permanent E_COMMITTED_ELSEWHERE: task 1: 1 of 2 keys failed: 0x0+a4: task 1: 0x0+a4 committed already/);
+    expect(chain.sent).toEqual(["commit"]); // ME's
     await service.stop();
   });
 
@@ -296,7 +333,7 @@ describe("EvaluatorService watching", () => {
     service.start(); // the only scheduled pass; the next is 600 s away
     for (let i = 0; i < 100 && chain.sent.length < 5; i++) await settle();
     expect(chain.sent).toEqual(["commit", "commit", "reveal", "reveal", "finalize"]);
-    expect(jobs.filter((j) => j.startsWith("reveal:")).sort()).toEqual([`reveal:1:${ME}`, `reveal:1:${ME2}`]);
+    expect(jobs.filter((j) => j.startsWith("reveal:"))).toEqual(["reveal:1:task"]);
     await service.stop();
   });
 
