@@ -62,8 +62,9 @@ const opts = new Command("bench-e2e")
   .option("--pin <chain:workers>", "cores for the node, Redis and the requester : cores for the workers (taskset lists, e.g. 0:1); default 0:1 with 2+ CPUs")
   .option("--no-pin", "do not pin processes to cores (and use REDIS_URL's Redis)")
   .option("--worker-cpu-prof <dir>", "write V8 CPU profiles of the worker processes (all threads) to this directory")
+  .option("--worker-node-args <args>", "extra Node.js flags for the worker processes, space-separated (e.g. \"--single-threaded-gc\")")
   .parse()
-  .opts<{ json?: string; workload?: string; tasks?: string; workers: string; concurrency?: string; batch?: string; linger?: string; transport: string; pin: string | boolean; workerCpuProf?: string }>();
+  .opts<{ json?: string; workload?: string; tasks?: string; workers: string; concurrency?: string; batch?: string; linger?: string; transport: string; pin: string | boolean; workerCpuProf?: string; workerNodeArgs?: string }>();
 
 const K = 5;
 const dataDir = path.join(root, "../shared/data/dev");
@@ -316,7 +317,7 @@ async function main() {
           ids = await createTasks(stack, load.tasks((run + 1) * N, N), { parallel: true });
           createSecs = (performance.now() - c0) / 1000;
         }
-        const procs: WorkerProc[] = Array.from({ length: w }, (_, i) => spawnWorker(env, [], { logFile: path.join(stack.contentDir, `worker-${prefix}-${i}.log`), cpus: pin?.workers, nodeArgs: opts.workerCpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.workerCpuProf}`] : undefined }));
+        const procs: WorkerProc[] = Array.from({ length: w }, (_, i) => spawnWorker(env, [], { logFile: path.join(stack.contentDir, `worker-${prefix}-${i}.log`), cpus: pin?.workers, nodeArgs: [...(opts.workerNodeArgs?.split(/\s+/).filter(Boolean) ?? []), ...(opts.workerCpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.workerCpuProf}`] : [])] }));
         try {
           await waitFor(`${w} workers started`, async () => procs.every((p) => /worker started/.test(p.stderr())), 180_000, pin ? 20 : 200);
           const procCpu0 = cpuOf(procs);
