@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Address, Hex } from "viem";
 import type { Logger } from "pino";
 import { toBps } from "../core/units.js";
@@ -19,6 +19,9 @@ import type { EvalRecord, JobData, MemberJob, PoqChainPort, TaskProgress, TaskSc
  * and is never slashed; a missed commit is).
  */
 export const FETCH_GIVE_UP_S = 30;
+
+/** Quick retries (500 ms apart) of an unreachable store past the give-up point, before abstaining. */
+const FETCH_RETRIES_AFTER_GIVE_UP = 2;
 
 /**
  * How close to its commit deadline a member still without scores abstains: half of
@@ -95,9 +98,21 @@ export function keysOf(d: JobData): Address[] {
 
 /**
  * Job ids: one job a task and stage (each carries the task's keys of this process). Three
- * parts, as BullMQ wants of an id with a colon in it.
+ * parts, as BullMQ wants of an id with a colon in it. An evaluate job's third part names the
+ * set of keys it was queued for (a short hash): a key that joins a task later (a restart with
+ * more keys, a committee re-drawn after a reorg, the keys still to commit when a sweep re-queues
+ * a failed job's rest) gets a job of its own even when the first one exists or is finished
+ * (its id would otherwise be taken for 7 days). The keys' records keep any key from committing
+ * twice (`create` is SET NX). Reveal jobs pick up every key indexed for the task (revealTask).
  */
-export const jobIdOf = (stage: "evaluate" | "reveal" | "finalize", taskId: string | bigint) => `${stage}:${taskId}:task`;
+export const jobIdOf = (stage: "evaluate" | "reveal" | "finalize", taskId: string | bigint, keys?: readonly Address[]) =>
+  `${stage}:${taskId}:${stage === "evaluate" && keys ? keySetTag(keys) : "task"}`;
+
+/** 12 hex digits naming a set of keys (order and case do not matter). */
+function keySetTag(keys: readonly Address[]): string {
+  const set = [...new Set(keys.map((k) => k.toLowerCase()))].sort().join(",");
+  return createHash("sha256").update(set).digest("hex").slice(0, 12);
+}
 
 /**
  * The evaluator operator's service: watches the chain for new tasks and draws their committees
@@ -298,7 +313,7 @@ export class EvaluatorService {
     // Each key's commit deadline is indexed before its job is queued; the keys' calls go out
     // together, and the task is logged once with all of them (a log line is a write syscall).
     await Promise.all(fresh.map((ev) => this.o.store.index("commit", memberOf(id.toString(), ev), t.commitDeadline)));
-    await this.o.queue.add("evaluate", jobIdOf("evaluate", id), { taskId: id.toString(), evaluators: fresh, seenAt: Date.now() });
+    await this.o.queue.add("evaluate", jobIdOf("evaluate", id, fresh), { taskId: id.toString(), evaluators: fresh, seenAt: Date.now() });
     this.o.log.info({ task: id.toString(), evaluators: fresh }, "task assigned");
   }
 
@@ -404,7 +419,7 @@ export class EvaluatorService {
       // One job a task; checked in slices, a round trip each (a backlog holds thousands).
       const tasks = [...EvaluatorService.byTask(await this.o.store.range("commit", now, "+inf"))];
       for (let i = 0; i < tasks.length; i += ENSURE_SLICE)
-        await this.ensureOnce("evaluate", tasks.slice(i, i + ENSURE_SLICE).map(([taskId, evaluators]) => ({ id: jobIdOf("evaluate", taskId), data: { taskId, evaluators } })), full);
+        await this.ensureOnce("evaluate", tasks.slice(i, i + ENSURE_SLICE).map(([taskId, evaluators]) => ({ id: jobIdOf("evaluate", taskId, evaluators), data: { taskId, evaluators } })), full);
     }
     // The sweep's index reads go out together (one round trip on the pipelined state connection).
     const fin = this.o.autoFinalize;
@@ -527,14 +542,19 @@ export class EvaluatorService {
     if (rec?.state === "committing") return this.resumeCommit(rec);
 
     const { task: t, member } = await this.o.chain.taskForEvaluator(id, evaluator);
-    if (!this.mine(t.committee).some((a) => a.toLowerCase() === evaluator.toLowerCase()))
+    // Permanent failures leave the commit index: a full sweep would queue the key again.
+    if (!this.mine(t.committee).some((a) => a.toLowerCase() === evaluator.toLowerCase())) {
+      await this.o.store.unindex("commit", m);
       throw new PermanentJobError("E_NOT_IN_COMMITTEE", `task ${taskId}: ${evaluator} is not in its committee`);
+    }
     if (isClosed(t.status)) {
       await this.o.store.unindex("commit", m);
       return { skipped: "finalized" };
     }
-    if (member.committed)
+    if (member.committed) {
+      await this.o.store.unindex("commit", m);
       throw new PermanentJobError("E_COMMITTED_ELSEWHERE", `task ${taskId}: ${evaluator} committed already but this store has no salt for it (another store?)`);
+    }
     if (!this.o.scorer.knows(t.profileHash))
       return this.abstain(t, evaluator, "E_UNKNOWN_PROFILE", `task ${taskId} requires scoring profile ${t.profileHash}, which this worker does not have`, d);
 
@@ -652,17 +672,33 @@ export class EvaluatorService {
     // seconds left before the commit deadline when they are under FETCH_GIVE_UP_S (read once a job)
     const givingUp = () => (late ??= this.o.chain.now().then((now) => (t.commitDeadline - now < BigInt(FETCH_GIVE_UP_S) ? t.commitDeadline - now : undefined)));
     const fetchOrGiveUp = async (hash: Hex, what: string) => {
-      try {
-        return await fetchVerified(this.o.content, hash, what);
-      } catch (err) {
-        if (!(err instanceof ContentError)) throw err;
-        if (err.code === "E_CONTENT_MISMATCH") throw new CannotScore(err.code, err.message);
-        const left = await givingUp();
-        if (left === undefined) throw err; // retried
-        throw new CannotScore(err.code, `task ${taskId}: texts still ${err.code === "E_CONTENT_MISSING" ? "missing" : "unreachable"} ${left} s before the commit deadline: ${err.message}`);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fetchVerified(this.o.content, hash, what);
+        } catch (err) {
+          if (!(err instanceof ContentError)) throw err;
+          if (err.code === "E_CONTENT_MISMATCH") throw new CannotScore(err.code, err.message);
+          const left = await givingUp();
+          if (left === undefined) throw err; // retried
+          // past the give-up point an unreachable store still gets two quick retries: one 503
+          // must not make a member abstain (a job that first runs late has no later attempt)
+          if (err.code === "E_CONTENT_FETCH" && attempt < FETCH_RETRIES_AFTER_GIVE_UP) {
+            await new Promise((r) => setTimeout(r, 500));
+            continue;
+          }
+          throw new CannotScore(err.code, `task ${taskId}: texts still ${err.code === "E_CONTENT_MISSING" ? "missing" : "unreachable"} ${left} s before the commit deadline: ${err.message}`);
+        }
       }
     };
-    const query = decodeQueryDoc(await fetchOrGiveUp(t.queryHash, `task ${taskId} query`), t.queryHash);
+    const queryText = await fetchOrGiveUp(t.queryHash, `task ${taskId} query`);
+    let query;
+    try {
+      query = decodeQueryDoc(queryText, t.queryHash);
+    } catch (err) {
+      // the text matches its hash but is no query document: final, like a mismatch
+      if (err instanceof ContentError) throw new CannotScore(err.code, err.message);
+      throw err;
+    }
     const outputs = await Promise.all(
       t.outputs.map(async (o, j) => {
         const [model, text] = await Promise.all([this.o.chain.nodeModel(o.node), fetchOrGiveUp(o.outputHash, `task ${taskId} output ${j}`)]);
@@ -717,9 +753,15 @@ export class EvaluatorService {
     return { committed: rec.commitTx };
   }
 
-  /** A previous run persisted the record and may or may not have landed the commit. */
+  /**
+   * A previous run persisted the record and may or may not have landed the commit. The reveal
+   * index entry is written again first (idempotent): the record and that entry are written side
+   * by side, and a crash or a refused write (Redis at maxmemory) between the two would otherwise
+   * leave a commit that is never revealed.
+   */
   private async resumeCommit(rec: EvalRecord): Promise<unknown> {
     const id = BigInt(rec.taskId);
+    await this.o.store.index("reveal", memberOf(rec.taskId, rec.evaluator), BigInt(rec.commitDeadline));
     if (await this.o.chain.hasCommitted(id, rec.evaluator)) {
       rec.state = "committed";
       await this.o.store.put(rec);
@@ -767,13 +809,22 @@ export class EvaluatorService {
     } catch (err) {
       if (isRevert(err, "AlreadyRevealed")) return this.markRevealed(rec, undefined, 0);
       if (isRevert(err, "NotCommitted")) {
-        if (rec.state === "committing") {
-          // The commit never landed; the evaluate job (still indexed) resends it while possible.
-          const now = await this.o.chain.now();
-          if (now > BigInt(rec.commitDeadline)) return this.markMissed(rec, "commit never landed before the deadline");
+        // The chain (or the RPC node that answered) does not show this member's commit. While it
+        // can still be sent, send it again from the record (a reorg may have dropped it; an
+        // AlreadyCommitted answer means the node was only behind) and retry the reveal. A commit
+        // this worker saw land is never given up on here: the reveal is retried until the reveal
+        // deadline, and only RevealTooLate, with the member's state read, ends it.
+        const now = await this.o.chain.now();
+        if (now <= BigInt(rec.commitDeadline)) {
+          if (rec.state === "committed") {
+            rec.state = "committing";
+            await this.o.store.put(rec);
+          }
+          await this.resumeCommit(rec);
           throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: commit not on chain yet`);
         }
-        return this.markMissed(rec, "commit not found on chain");
+        if (rec.state === "committed") throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: the chain does not show the commit this worker saw land; retried until the reveal deadline`);
+        return this.markMissed(rec, "commit never landed before the deadline");
       }
       if (isRevert(err, "RevealTooLate", "TaskNotOpen")) {
         // Too late now, but an earlier attempt (before a crash) may have landed.

@@ -6,7 +6,7 @@ import { contentHash, type ContentStore } from "../../oracle/content/store.js";
 import { encodeQueryDoc } from "../../oracle/content/task-doc.js";
 import { WorkerMetrics } from "../../oracle/ops/metrics.js";
 import { InProcessJobQueue } from "../../oracle/worker/jobs.js";
-import { EvaluatorService } from "../../oracle/worker/service.js";
+import { EvaluatorService, jobIdOf } from "../../oracle/worker/service.js";
 import { MemoryStateStore } from "../../oracle/worker/store.js";
 import type { PoqChainPort, TaskScorer, TaskView } from "../../oracle/worker/types.js";
 import { RevertError } from "../../oracle/chain/errors.js";
@@ -283,7 +283,7 @@ describe("EvaluatorService watching", () => {
     expect(chain.sent.slice(0, 2)).toEqual(["commit", "commit"]);
     await service.pollOnce();
     await settle();
-    expect(new Set(jobs.filter((j) => j.startsWith("evaluate:")))).toEqual(new Set(["evaluate:1:task"])); // added, and ensured by the first (full) sweep
+    expect(new Set(jobs.filter((j) => j.startsWith("evaluate:")))).toEqual(new Set([jobIdOf("evaluate", 1n, [ME, ME2])])); // added, and ensured by the first (full) sweep
     expect(jobs.filter((j) => j.startsWith("reveal:"))).toEqual(["reveal:1:task"]);
     expect(chain.sent.filter((x) => x === "reveal").length).toBe(2);
     await service.pollOnce();
@@ -307,7 +307,7 @@ describe("EvaluatorService watching", () => {
     expect(tried.filter((a) => a === ME)).toHaveLength(1); // the retry found ME's record committed: not sent again
     expect(tried.filter((a) => a === ME2)).toHaveLength(2);
     expect(chain.sent).toEqual(["commit", "commit"]);
-    expect(new Set(jobs.filter((j) => j.startsWith("evaluate:")))).toEqual(new Set(["evaluate:1:task"]));
+    expect(new Set(jobs.filter((j) => j.startsWith("evaluate:")))).toEqual(new Set([jobIdOf("evaluate", 1n, [ME, ME2])]));
     await service.stop();
   });
 
@@ -321,7 +321,7 @@ describe("EvaluatorService watching", () => {
     for (let i = 0; i < 200 && (await queue.failed()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     const failed = await queue.failed();
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.id).toBe("evaluate:1:task");
+    expect(failed[0]!.id).toBe(jobIdOf("evaluate", 1n, [ME2, ME])); // the key set's tag: order does not matter
     expect(failed[0]!.attempts).toBe(1); // permanent: not retried
     expect(failed[0]!.reason).toMatch(/^permanent E_COMMITTED_ELSEWHERE: task 1: 1 of 2 keys failed: 0x0+a4: task 1: 0x0+a4 committed already/);
     expect(chain.sent).toEqual(["commit"]); // ME's
