@@ -229,6 +229,11 @@ export class PoqChain implements PoqChainPort {
     return out;
   }
 
+  /** See PoqChainPort.forget. */
+  forget(taskId: bigint): void {
+    this.staticCache.delete(taskId);
+  }
+
   private remember(taskId: bigint, v: Pick<TaskView, "outputs" | "committee">): void {
     // A task that does not exist reads as empty, a pending one has no committee yet: do not cache that.
     if (v.outputs.length === 0 || v.committee.length === 0) return;

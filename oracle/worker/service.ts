@@ -285,6 +285,8 @@ export class EvaluatorService {
   }
 
   private async takeInAll(drawn: readonly { taskId: bigint; blockHash: Hex }[]): Promise<void> {
+    // A draw seen again in a replacing block may have drawn another committee: read it afresh.
+    for (const c of drawn) this.o.chain.forget?.(c.taskId);
     // Read together (the chain port sends reads of one turn as one call).
     const tasks = await Promise.all(drawn.map((c) => this.o.chain.getTask(c.taskId)));
     // Every task of the slice is taken in at once: its Redis calls (records, commit indexes,

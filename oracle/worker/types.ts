@@ -49,6 +49,12 @@ export interface PoqChainPort {
   taskEventsIn(from: bigint, to: bigint): Promise<{ created: Array<{ taskId: bigint; blockNumber: bigint; blockHash: Hex }>; sampled: Array<{ taskId: bigint; blockHash: Hex }> }>;
   /** Ids of tasks that had a commit, a reveal or their finalization in [from, to] (one log query). */
   taskActivityIn(from: bigint, to: bigint): Promise<bigint[]>;
+  /**
+   * Drops what the port remembers of a task (its outputs and committee are read once a task):
+   * called for every committee draw the scanner sees, so a committee drawn again in a block that
+   * replaced the first (a reorg) is read afresh.
+   */
+  forget?(taskId: bigint): void;
   getTask(taskId: bigint): Promise<TaskView>;
   /** The task and one member's flags in one round trip. */
   taskForEvaluator(taskId: bigint, evaluator: Address): Promise<{ task: TaskView; member: { committed: boolean; revealed: boolean } }>;

@@ -71,6 +71,11 @@ class Chain implements PoqChainPort {
   lagReveals = 0;
   /** Fails the next n reads of taskForEvaluator (an RPC outage mid-job). */
   readFailures = 0;
+  /** Tasks the service told the port to forget (a cached committee to read afresh). */
+  forgotten: bigint[] = [];
+  forget(id: bigint) {
+    this.forgotten.push(id);
+  }
   constructor(private base: Omit<TaskView, "status" | "commits" | "reveals" | "k" | "fee" | "seedBlock" | "committee">, committee: Address[]) {
     this.committee = committee;
   }
@@ -249,6 +254,8 @@ describe("review 9: per-task jobs", () => {
     const rec = await store.get("1", ME2);
     expect(rec?.abstained).toBeUndefined();
     expect(rec?.scores).toEqual([5_000]);
+    // the port was told to forget the task at each draw seen, so the re-drawn committee is read afresh
+    expect(chain.forgotten).toEqual([1n, 1n]);
     await svc.stop();
   });
 
