@@ -11,17 +11,10 @@
 import { describe, expect, it } from "vitest";
 import { keccak256, toHex, type Address } from "viem";
 import { E18, TEST_PROFILE, salt, setupChain, type Chain } from "./helpers.js";
-import { ABSTAIN, expectConserved, nodePending, sameAddress, settledEvents } from "./settlement-helpers.js";
+import { ABSTAIN, expectConserved, nodePending, playBy, sameAddress, settledEvents } from "./settlement-helpers.js";
 import { Rule } from "../../oracle/rules/index.js";
 import { toGovernanceTuple, toStakingTuple } from "../../oracle/contract/params.js";
 
-/** Plays a task where each member's scores are looked up by address (undefined: silent). */
-async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, pick: (a: Address) => number[] | undefined) {
-  await c.play(t.taskId, t.members, t.members.map(pick));
-  const r = await settledEvents(c, await c.finalize(t.taskId));
-  const of = (a: Address) => r.members[t.members.findIndex((x) => sameAddress(x, a))]!;
-  return { ...r, of };
-}
 
 const trustOf = async (c: Chain, a: Address) => (await c.registry.read.getEvaluator([a])).trust;
 

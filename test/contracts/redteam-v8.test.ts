@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { network } from "hardhat";
 import type { Address } from "viem";
 import { E18, setupChain, type Chain } from "./helpers.js";
-import { ABSTAIN, expectConserved, nodePending, sameAddress, settledEvents } from "./settlement-helpers.js";
+import { ABSTAIN, expectConserved, nodePending, playBy, sameAddress, settledEvents } from "./settlement-helpers.js";
 import {
   DEFAULT_PARAMS,
   packScores,
@@ -29,13 +29,6 @@ import {
 import { toStakingTuple } from "../../oracle/contract/params.js";
 import { parseSimConfig } from "../../oracle/sim/config.js";
 
-/** Plays a task where each member's scores are looked up by address (undefined: silent). */
-async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, pick: (a: Address) => number[] | undefined) {
-  await c.play(t.taskId, t.members, t.members.map(pick));
-  const r = await settledEvents(c, await c.finalize(t.taskId));
-  const of = (a: Address) => r.members[t.members.findIndex((x) => sameAddress(x, a))]!;
-  return { ...r, of };
-}
 
 const trustOf = async (c: Chain, a: Address) => (await c.registry.read.getEvaluator([a])).trust;
 const isIn = (xs: readonly Address[]) => (a: Address) => xs.some((x) => sameAddress(a, x));

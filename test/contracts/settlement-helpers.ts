@@ -32,3 +32,11 @@ export async function expectConserved(c: Chain) {
   expect(b.balance).toBe(b.accounted);
   expect(b.registryBalance).toBe(b.staked);
 }
+
+/** Plays a task where each member's scores are looked up by address (undefined: silent), finalizes it, and reads the settlement; `of(a)` is member a's EvaluatorSettled. */
+export async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, pick: (a: Address) => number[] | undefined) {
+  await c.play(t.taskId, t.members, t.members.map(pick));
+  const r = await settledEvents(c, await c.finalize(t.taskId));
+  const of = (a: Address) => r.members[t.members.findIndex((x) => sameAddress(x, a))]!;
+  return { ...r, of };
+}

@@ -189,6 +189,17 @@ function makeService(o: { chain: PoqChainPort; queue: JobQueue; store: StateStor
   });
 }
 
+/** Task 1 on a fresh fake chain, in-memory state and an in-process queue, served for `accounts`. */
+async function inProcess(committee: Address[], accounts: Address[], o: { attempts: number; concurrency?: number; query?: string }) {
+  const content = new Texts();
+  const chain = await makeTask(content, committee, o.query);
+  const store = new MemoryStateStore();
+  const queue = new InProcessJobQueue({ concurrency: o.concurrency ?? 4, attempts: o.attempts, backoffMs: 10 });
+  const { s, scorer } = makeScorer();
+  const svc = makeService({ chain: chain.as(accounts), queue, store, content, scorer });
+  return { content, chain, store, queue, s, svc };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 8_000) {
   for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) if (await ok()) return;
@@ -235,11 +246,7 @@ describe("review 9: per-task jobs", () => {
   });
 
   it("fixed R9-1 (one process): a committee re-drawn after a reorg that now holds a second key of this process: the new key gets its own job and scores (before: takeIn's add of evaluate:<task>:task was a no-op, the key left to E_LATE)", async () => {
-    const content = new Texts();
-    const chain = await makeTask(content, [ME, OTHER]);
-    const store = new MemoryStateStore();
-    const queue = new InProcessJobQueue({ concurrency: 4, attempts: 1, backoffMs: 10 });
-    const svc = makeService({ chain: chain.as([ME, ME2]), queue, store, content, scorer: makeScorer().scorer });
+    const { chain, store, queue, svc } = await inProcess([ME, OTHER], [ME, ME2], { attempts: 1 });
     svc.start();
     await until("ME's commit", () => chain.commitments.size === 1);
     await drain(queue);
@@ -285,11 +292,7 @@ describe("review 9: per-task jobs", () => {
   });
 
   it("HOLDS R9-12: a reveal job takes a key of this process indexed after the sweep that queued it (named: ME only), and ignores keys not indexed", async () => {
-    const content = new Texts();
-    const chain = await makeTask(content, [ME, ME2]);
-    const store = new MemoryStateStore();
-    const queue = new InProcessJobQueue({ concurrency: 4, attempts: 1, backoffMs: 10 });
-    const svc = makeService({ chain: chain.as([ME, ME2]), queue, store, content, scorer: makeScorer().scorer });
+    const { chain, store, queue, svc } = await inProcess([ME, ME2], [ME, ME2], { attempts: 1 });
     svc.start();
     await until("both commits", () => chain.commitments.size === 2);
     await drain(queue);
@@ -521,11 +524,7 @@ describe("review 9: crash and Redis faults between the record and its indexes", 
   });
 
   it("fixed R9-10: a reveal answered NotCommitted by an RPC node that has not seen this member's landed commit yet (load-balanced provider, early reveal right after the last commit) is retried and lands (before: the member was marked missed at once, never revealed, slashed)", async () => {
-    const content = new Texts();
-    const chain = await makeTask(content, [ME, OTHER]);
-    const store = new MemoryStateStore();
-    const queue = new InProcessJobQueue({ concurrency: 4, attempts: 5, backoffMs: 10 });
-    const svc = makeService({ chain: chain.as([ME]), queue, store, content, scorer: makeScorer().scorer });
+    const { chain, store, queue, svc } = await inProcess([ME, OTHER], [ME], { attempts: 5 });
     svc.start();
     await until("ME's commit", () => chain.commitments.size === 1);
     await drain(queue);
