@@ -734,6 +734,14 @@ export class EvaluatorService {
       if (isRevert(err, "AlreadyCommitted") && (await this.o.chain.hasCommitted(id, rec.evaluator))) {
         this.o.log.info({ task: rec.taskId }, "commit was already on chain");
       } else if (isRevert(err, "CommitTooLate", "TaskNotOpen")) {
+        // The contract checks the deadline before AlreadyCommitted: a commitment sent before (a
+        // crash, a restart) may have landed although this answer says too late, and a node a
+        // block behind may not show it yet. The record stays for the reveal, which settles it
+        // (a NotCommitted answer after the deadline marks it missed).
+        if (rec.commitTx) {
+          await this.o.store.unindex("commit", memberOf(rec.taskId, rec.evaluator));
+          throw new PermanentJobError((err as RevertError).code, `${(err as Error).message} (a commitment sent before may have landed: the reveal will tell)`);
+        }
         rec.state = "missed";
         rec.reason = (err as Error).message;
         await this.o.store.put(rec);
@@ -811,22 +819,17 @@ export class EvaluatorService {
     } catch (err) {
       if (isRevert(err, "AlreadyRevealed")) return this.markRevealed(rec, undefined, 0);
       if (isRevert(err, "NotCommitted")) {
-        // The chain (or the RPC node that answered) does not show this member's commit. While it
-        // can still be sent, send it again from the record (a reorg may have dropped it; an
-        // AlreadyCommitted answer means the node was only behind) and retry the reveal. A commit
-        // this worker saw land is never given up on here: the reveal is retried until the reveal
-        // deadline, and only RevealTooLate, with the member's state read, ends it.
+        // The chain (or the RPC node that answered) does not show this member's commit. A commit
+        // this worker saw land is never given up on here (an RPC node a block behind, or a reorg
+        // whose dropped transaction the node puts back in its pool): the reveal is retried until
+        // the reveal deadline, and only RevealTooLate, with the member's state read, ends it.
+        // Nothing is re-sent for it: a commit sent at the deadline's edge would meet
+        // CommitTooLate, which marks a record missed.
+        if (rec.state === "committed") throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: the chain does not show the commit this worker saw land yet; retried until the reveal deadline`);
+        // Never confirmed: the evaluate job (still indexed) sends it again while possible.
         const now = await this.o.chain.now();
-        if (now <= BigInt(rec.commitDeadline)) {
-          if (rec.state === "committed") {
-            rec.state = "committing";
-            await this.o.store.put(rec);
-          }
-          await this.resumeCommit(rec);
-          throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: commit not on chain yet`);
-        }
-        if (rec.state === "committed") throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: the chain does not show the commit this worker saw land; retried until the reveal deadline`);
-        return this.markMissed(rec, "commit never landed before the deadline");
+        if (now > BigInt(rec.commitDeadline)) return this.markMissed(rec, "commit never landed before the deadline");
+        throw new PoqError("E_NOT_COMMITTED_YET", `task ${taskId}: commit not on chain yet`);
       }
       if (isRevert(err, "RevealTooLate", "TaskNotOpen")) {
         // Too late now, but an earlier attempt (before a crash) may have landed.

@@ -17,7 +17,7 @@ import { encodeQueryDoc } from "../../oracle/content/task-doc.js";
 import { WorkerMetrics } from "../../oracle/ops/metrics.js";
 import { redisConnection } from "../../oracle/queue/redis.js";
 import { BullJobQueue, InProcessJobQueue, type JobQueue } from "../../oracle/worker/jobs.js";
-import { EvaluatorService, lateMargin } from "../../oracle/worker/service.js";
+import { EvaluatorService, jobIdOf, lateMargin } from "../../oracle/worker/service.js";
 import { MemoryStateStore, RedisStateStore, type StateStore, type IndexName } from "../../oracle/worker/store.js";
 import type { PoqChainPort, TaskScorer, TaskView } from "../../oracle/worker/types.js";
 import { testRedis } from "../helpers/redis.js";
@@ -71,6 +71,8 @@ class Chain implements PoqChainPort {
   lagReveals = 0;
   /** Fails the next n reads of taskForEvaluator (an RPC outage mid-job). */
   readFailures = 0;
+  /** The next n hasCommitted reads come from a node that has not seen the commit yet. */
+  lagHasCommitted = 0;
   /** Tasks the service told the port to forget (a cached committee to read afresh). */
   forgotten: bigint[] = [];
   forget(id: bigint) {
@@ -107,6 +109,7 @@ class Chain implements PoqChainPort {
     return "gpt4";
   }
   async hasCommitted(_id: bigint, ev: Address) {
+    if (this.lagHasCommitted > 0 && this.lagHasCommitted--) return false;
     return this.commitments.has(ev.toLowerCase());
   }
   async memberState(_id: bigint, ev: Address) {
@@ -116,8 +119,8 @@ class Chain implements PoqChainPort {
     return commitmentOf(id, ev, scores, salt);
   }
   async commit(ev: Address, _id: bigint, c: Hex, onSent: (h: Hex) => Promise<void>): Promise<Hex> {
+    if (this.time > DEADLINE) throw new RevertError("commit", "CommitTooLate", [1n]); // checked first, as the contract does
     if (this.commitments.has(ev.toLowerCase())) throw new RevertError("commit", "AlreadyCommitted", [1n]);
-    if (this.time > DEADLINE) throw new RevertError("commit", "CommitTooLate", [1n]);
     await onSent("0xc0");
     this.commitments.set(ev.toLowerCase(), c);
     this.head++;
@@ -544,5 +547,36 @@ describe("review 9: crash and Redis faults between the record and its indexes", 
     expect(chain.revealed.has(ME.toLowerCase())).toBe(true);
     expect(chain.sent.filter((x) => x === `commit ${ME.slice(-2)}`)).toHaveLength(1); // not re-sent: the chain had it
     await svc.stop();
+  });
+
+  it("fixed: a commitment sent before a crash, resumed after the deadline while the node does not show it yet, meets CommitTooLate (checked before AlreadyCommitted) and is kept for the reveal, which lands (before: marked missed, never revealed)", async () => {
+    const { chain, store, queue, svc } = await inProcess([ME, OTHER], [ME], { attempts: 1 });
+    svc.start();
+    await until("ME's commit", () => chain.commitments.size === 1);
+    await drain(queue);
+    await svc.stop();
+    // as if the worker died after handing the commit over, before noting it confirmed
+    const rec = (await store.get("1", ME))!;
+    expect(rec.commitTx).toBeDefined();
+    await store.put({ ...rec, state: "committing" });
+    await store.index("commit", `1:${ME.toLowerCase()}`, DEADLINE);
+    chain.time = DEADLINE + 1n; // restarted after the commit deadline
+    chain.lagHasCommitted = 1; // the node it asks first is a block behind
+    // the restarted process's queue: the interrupted evaluate job is retried first
+    const q2 = new InProcessJobQueue({ concurrency: 1, attempts: 1, backoffMs: 10 });
+    await q2.add("evaluate", jobIdOf("evaluate", 1n, [ME]), { taskId: "1", evaluators: [ME] });
+    const again = makeService({ chain: chain.as([ME]), queue: q2, store, content: new Texts(), scorer: makeScorer().scorer });
+    again.start();
+    await drain(q2);
+    expect((await q2.failed()).map((f) => f.reason)).toEqual([expect.stringMatching(/CommitTooLate.*the reveal will tell/)]);
+    expect((await store.get("1", ME))?.state).not.toBe("missed"); // kept for the reveal
+    for (let i = 0; i < 4 && !chain.revealed.has(ME.toLowerCase()); i++) {
+      chain.head++;
+      await again.pollOnce();
+      await drain(q2);
+    }
+    expect(chain.revealed.has(ME.toLowerCase())).toBe(true);
+    expect((await store.get("1", ME))?.state).toBe("revealed");
+    await again.stop();
   });
 });
