@@ -203,6 +203,16 @@ async function inProcess(committee: Address[], accounts: Address[], o: { attempt
   return { content, chain, store, queue, s, svc };
 }
 
+/** Makes the next `n` reads of task 1's output text fail as unreachable. */
+async function outputDown(content: Texts, chain: Chain, n: number) {
+  content.down.set((await chain.getTask()).outputs[0]!.outputHash.toLowerCase(), n);
+}
+
+/** A commit window of `s` seconds for task 1 (the fake's default is 600). */
+function commitWindow(chain: Chain, s: number) {
+  (chain as unknown as { base: { commitWindow: number } }).base.commitWindow = s;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 8_000) {
   for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) if (await ok()) return;
@@ -395,14 +405,8 @@ describe("review 9: per-task jobs", () => {
 
 describe("review 9: abstain on a missing text", () => {
   it("HOLDS R9-6: a store outage before the give-up point neither abstains nor scores 0: the job retries and scores once the text is back", async () => {
-    const content = new Texts();
-    const chain = await makeTask(content, [ME, OTHER]);
-    const out = chain.getTask().then((t) => t.outputs[0]!.outputHash.toLowerCase());
-    content.down.set(await out, 2); // two failed reads of the output, 600 s before the deadline
-    const store = new MemoryStateStore();
-    const queue = new InProcessJobQueue({ concurrency: 1, attempts: 5, backoffMs: 10 });
-    const { s, scorer } = makeScorer();
-    const svc = makeService({ chain: chain.as([ME]), queue, store, content, scorer });
+    const { content, chain, store, s, svc } = await inProcess([ME, OTHER], [ME], { attempts: 5, concurrency: 1 });
+    await outputDown(content, chain, 2); // two failed reads of the output, 600 s before the deadline
     svc.start();
     await until("the commit", () => chain.commitments.size === 1);
     const rec = await store.get("1", ME);
@@ -413,15 +417,9 @@ describe("review 9: abstain on a missing text", () => {
   });
 
   it("HOLDS R9-7: an output still unreachable at the give-up point makes the member abstain, never score it 0", async () => {
-    const content = new Texts();
-    const chain = await makeTask(content, [ME, OTHER]);
-    const out = (await chain.getTask()).outputs[0]!.outputHash.toLowerCase();
-    content.down.set(out, 1_000);
+    const { content, chain, store, s, svc } = await inProcess([ME, OTHER], [ME], { attempts: 1, concurrency: 1 });
+    await outputDown(content, chain, 1_000);
     chain.time = DEADLINE - 29n;
-    const store = new MemoryStateStore();
-    const queue = new InProcessJobQueue({ concurrency: 1, attempts: 1, backoffMs: 10 });
-    const { s, scorer } = makeScorer();
-    const svc = makeService({ chain: chain.as([ME]), queue, store, content, scorer });
     svc.start();
     await until("the commit", () => chain.commitments.size === 1);
     const rec = await store.get("1", ME);
@@ -432,20 +430,13 @@ describe("review 9: abstain on a missing text", () => {
   });
 
   it("fixed R9-13: past the give-up point an unreachable store gets two quick retries before the member abstains: one HTTP 503 on a 10 s window no longer turns into an abstention (before: it did, with the text served a second later)", async () => {
-    // scoreTask gives up as soon as any fetch fails with fewer than FETCH_GIVE_UP_S left,
-    // whatever happened before: a job that first runs late (a backlog, a restart) or a short
-    // window turns one HTTP 503 into an abstention although the text is served a second later
-    // and E_LATE (lateMargin) is still far.
-    const content = new Texts();
-    const chain = await makeTask(content, [ME, OTHER]);
-    const out = (await chain.getTask()).outputs[0]!.outputHash.toLowerCase();
-    content.down.set(out, 1); // one 503, then served
-    (chain as unknown as { base: { commitWindow: number } }).base.commitWindow = 10; // the dev preset's window
-    chain.time = DEADLINE - 9n; // drawn 1 s ago with a 10 s window
-    const store = new MemoryStateStore();
-    const queue = new InProcessJobQueue({ concurrency: 1, attempts: 5, backoffMs: 10 });
-    const { s, scorer } = makeScorer();
-    const svc = makeService({ chain: chain.as([ME]), queue, store, content, scorer });
+    // A job that first runs past the give-up point (a backlog, a restart, or a window shorter
+    // than FETCH_GIVE_UP_S) has no later attempt: one HTTP 503 must not end in an abstention
+    // while the text is served a moment later.
+    const { content, chain, store, s, svc } = await inProcess([ME, OTHER], [ME], { attempts: 5, concurrency: 1 });
+    await outputDown(content, chain, 1); // one 503, then served
+    commitWindow(chain, 10); // the dev preset's window
+    chain.time = DEADLINE - 9n; // drawn 1 s ago
     svc.start();
     await until("the commit", () => chain.commitments.size === 1);
     const rec = await store.get("1", ME);
@@ -454,13 +445,10 @@ describe("review 9: abstain on a missing text", () => {
     expect(s.calls).toBe(1);
     await svc.stop();
     // a store that stays down past the retries: the member abstains (never a 0 for the output)
-    const content2 = new Texts();
-    const chain2 = await makeTask(content2, [ME, OTHER]);
-    content2.down.set((await chain2.getTask()).outputs[0]!.outputHash.toLowerCase(), 10);
-    (chain2 as unknown as { base: { commitWindow: number } }).base.commitWindow = 10;
+    const { content: content2, chain: chain2, store: store2, svc: svc2 } = await inProcess([ME, OTHER], [ME], { attempts: 5, concurrency: 1 });
+    await outputDown(content2, chain2, 10);
+    commitWindow(chain2, 10);
     chain2.time = DEADLINE - 9n;
-    const store2 = new MemoryStateStore();
-    const svc2 = makeService({ chain: chain2.as([ME]), queue: new InProcessJobQueue({ concurrency: 1, attempts: 5, backoffMs: 10 }), store: store2, content: content2, scorer: makeScorer().scorer });
     svc2.start();
     await until("the abstention", () => chain2.commitments.size === 1);
     expect((await store2.get("1", ME))?.abstained?.code).toBe("E_CONTENT_FETCH");
@@ -472,15 +460,8 @@ describe("review 9: abstain on a missing text", () => {
     ["JSON of the wrong shape", JSON.stringify({ hello: "world" })],
   ] as const) {
     it(`fixed R9-8: a query text that matches its hash but is ${what} makes the member abstain at once (E_CONTENT_MISMATCH; before: the job failed and retried until the watcher's E_LATE abstention)`, async () => {
-      // decodeQueryDoc throws ContentError("E_CONTENT_MISMATCH"), outside fetchOrGiveUp, and
-      // evaluate() abstains only on CannotScore: every honest member of the task burns its
-      // attempts, full sweeps retry the failed job, and it commits only lateMargin seconds
-      // before the deadline (2 s on a 10 s dev window) instead of at once.
-      const content = new Texts();
-      const chain = await makeTask(content, [ME, OTHER], query);
-      const store = new MemoryStateStore();
-      const queue = new InProcessJobQueue({ concurrency: 1, attempts: 2, backoffMs: 10 });
-      const svc = makeService({ chain: chain.as([ME]), queue, store, content, scorer: makeScorer().scorer });
+      // a text that is no query document is final, like a mismatch: no retry can mend it
+      const { chain, store, queue, svc } = await inProcess([ME, OTHER], [ME], { attempts: 2, concurrency: 1, query });
       svc.start();
       await until("the abstention", () => chain.commitments.size === 1);
       await drain(queue);
