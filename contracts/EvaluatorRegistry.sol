@@ -8,7 +8,9 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
-import {Sampling} from "./libraries/Sampling.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+
+import {SumTree} from "./libraries/SumTree.sol";
 import {Governance, StakingParams} from "./libraries/Governance.sol";
 import {ProfileRegistry} from "./ProfileRegistry.sol";
 
@@ -16,13 +18,21 @@ import {ProfileRegistry} from "./ProfileRegistry.sol";
 /// @notice Evaluators' stake, trust, declared cost and served profiles, and the committee
 ///         draw. Holds every evaluator's stake; only the bound settlement contract
 ///         (ProofOfQuality) may draw committees, move trust and slash.
-/// @dev Steering defence: a stake, cost or profile change (registration included) is
-///      *declared* at once but counts for sampling only `activationDelay` seconds later (the
-///      "effective" fields); nobody can opt into or out of a task already visible in the
-///      mempool or on chain. Invariant:
-///      token.balanceOf(this) >= totalStaked = sum of stake + unbonding.
+/// @dev Steering defence: a stake, cost or profile change (registration, exit and slash
+///      included) is *declared* at once but takes effect for sampling only at its activation
+///      key, at least `activationDelay` seconds later, and a task's committee is drawn from the
+///      registry *as it stood when the task was created*: every declaration after the create
+///      block has a later key, so nobody can opt into or out of a task already visible in the
+///      mempool or on chain, nor re-roll a draw by sending (or withholding) changes between the
+///      create block and the draw. Every evaluator's effective state is a history keyed by
+///      activation time (`_state`), and per served profile a sum tree over registry slots
+///      (`_draw`, O(log n) weighted draws) and one over price buckets (`_price`, the
+///      eligibility bar without a scan) keep the same history (docs/contract.md, "Committee
+///      draw"). Invariant: token.balanceOf(this) >= totalStaked = sum of stake + unbonding.
 contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multicall {
     using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
+    using SumTree for SumTree.Tree;
 
     /// @notice May change the staking parameters.
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
@@ -30,28 +40,36 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     uint256 public constant BPS = 10_000;
-    /// @notice Most evaluators registered at once (bounds the sampling scan). A full exit or an
+    /// @notice Most evaluators registered at once: the sum trees' leaves. A full exit or an
     ///         eviction frees the place.
-    uint256 public constant MAX_EVALUATORS = 128;
+    uint256 public constant MAX_EVALUATORS = 16_384;
+    /// @notice Price buckets: a declared cost is rounded up to 4 significant bits (steps of at
+    ///         most 12.5%), and bucket b holds every evaluator whose cost is the b-th grid value,
+    ///         so "cost <= fee" is "bucket <= bucketOf(fee)" exactly.
+    uint256 internal constant PRICE_BUCKETS = 1_024;
+    /// @notice A draw gives up (and the task is cancelled) after 4 k + 64 proposals.
+    uint256 internal constant TRIES_PER_MEMBER = 4;
+    uint256 internal constant EXTRA_TRIES = 64;
     /// @dev Precision of the stake factor of voting weights: trust x (stake / cap) x 2^24.
     uint256 private constant WEIGHT_SHIFT = 24;
 
-    /// @notice An evaluator (four storage words; sampling reads the first two, settlement
-    ///         writes only the first).
+    /// @notice An evaluator (four storage words; settlement writes only the first). The
+    ///         effective fields and `pendingAt` are not stored: `getEvaluator` fills them from
+    ///         the activation history.
     struct Evaluator {
-        // word 0: what sampling weighs and settlement moves
+        // word 0: what settlement moves
         uint88 stake; // declared active stake
-        uint88 effStake; // stake sampling counts (effective)
+        uint88 effStake; // view only: the stake sampling counts now
         uint24 trust; // bps, 10000 = 1.0
         uint24 periodTrust; // trust when the period `period` began: what sampling weighs during it
         uint16 periodGain; // trust gained in period `period` (bps)
         uint16 period; // the trust period of the last trust change, floor(now / trustPeriod) mod 2^16
-        // word 1: what sampling filters on
-        uint96 cost; // declared cost per evaluation
-        uint96 effCost;
+        // word 1
+        uint96 cost; // declared cost per evaluation (on the price grid)
+        uint96 effCost; // view only
         uint16 profiles; // declared serve mask (ProfileRegistry ids)
-        uint16 effProfiles;
-        uint32 pendingAt; // when the declared stake/cost/profiles become effective (0: none)
+        uint16 effProfiles; // view only
+        uint32 pendingAt; // view only: when the last declared change takes effect (0: none pending)
         // word 2
         uint96 unbonding; // requested for withdrawal, still slashable
         uint40 unbondAt; // when `unbonding` becomes withdrawable
@@ -61,17 +79,31 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         bool registered;
         bool known; // ever registered: trust is remembered across exits
         // word 3
-        uint32 listIndex; // position in the evaluator list + 1 (0: not listed)
+        uint32 listIndex; // registry slot + 1 (0: not listed); the sum trees' leaf
         uint40 unbondLock; // unbonding stays until then: the end of the last committee it counted for
-        uint32 slashAt; // when the last slash reaches the effective stake (0: none pending)
+        uint32 slashAt; // when the last slash takes effect (at most one slash maturing at a time)
+        uint48 since; // activation key of the current registration: the slot is its own from then on
     }
 
-    /// @dev The draw's candidate filter, read from storage once per scan.
-    struct Filter {
-        uint256 drawable; // the active profiles: serving one of them makes an evaluator drawable
-        uint256 minStake;
-        uint256 cap;
-        uint16 period;
+    /// @notice One entry of an evaluator's activation history, unpacked.
+    struct State {
+        uint256 stake; // effective stake
+        uint256 part; // min(stake, stakeCap) when stake >= minStake (at the write), else 0
+        uint256 bucket; // price bucket of the effective cost
+        uint256 mask; // effective serve mask
+        uint256 tb; // log2 of the trust bound: 2^tb >= the trust sampling weighs
+    }
+
+    /// @dev One draw's context (previewDraw).
+    struct Draw {
+        uint256 p; // profile id
+        uint48 at; // as of: the task's creation time
+        uint256 feeBucket;
+        address exclude;
+        bytes32 seed;
+        uint256 total; // the profile's draw tree total as of `at`
+        uint256 top; // a power of two at or above the number of slots
+        uint16 period; // the current trust period
     }
 
     IERC20 public immutable token;
@@ -80,14 +112,24 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     address public settlement;
     StakingParams internal _params;
     mapping(address => Evaluator) internal _evaluators;
-    /// @dev Sampling order. An exit leaves a hole (address(0)) that the next registration
-    ///      fills, so an exit never reorders the candidates of a draw (a reorder would change
-    ///      which committee a known seed picks).
+    /// @dev Registry slots (leaf i + 1 of the sum trees). An exit leaves a hole (address(0))
+    ///      that a later registration fills; a draw as of a time before the new occupant's
+    ///      activation rejects the slot.
     address[] internal _list;
     uint32[] internal _holes;
     uint256 internal _active;
     /// @notice Sum of every evaluator's stake + unbonding.
     uint256 public totalStaked;
+    /// @dev Each evaluator's effective state by activation key (packed, see _pack).
+    mapping(address => Checkpoints.Trace208) internal _state;
+    /// @dev Per profile id: leaf = slot, weight part x 2^tb of each evaluator serving it.
+    mapping(uint256 => SumTree.Tree) internal _draw;
+    /// @dev Per profile id: leaf = price bucket + 1, weight = sum of `part` of its servers.
+    mapping(uint256 => SumTree.Tree) internal _price;
+    /// @dev Sum of `part` of every evaluator serving some profile, by key.
+    Checkpoints.Trace208 internal _network;
+    /// @dev The activation clock: every write is keyed max(now + activationDelay, last key).
+    uint48 internal _lastKey;
 
     event SettlementBound(address indexed settlement);
     event ParamsUpdated(StakingParams params);
@@ -100,6 +142,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     event EvaluatorExited(address indexed evaluator, bool evicted);
     event MembersLocked(address[] members, uint256 lockedUntil);
     event Slashed(address indexed evaluator, uint256 amount);
+    /// @notice The evaluator's sampling state changes at `activeAt` (every declaration, slash,
+    ///         eviction and trust-bound change): effective stake, price-grid cost, serve mask and
+    ///         the trust bound 2^tb of its draw weight.
+    event StateScheduled(address indexed evaluator, uint256 stake, uint256 cost, uint256 profiles, uint256 trustBound, uint256 activeAt);
 
     error ZeroAddress();
     error ZeroAmount();
@@ -115,7 +161,6 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     error SettlementAlreadyBound();
     error NotEvictable(address evaluator);
     error CostAboveMaximum(uint256 cost, uint256 maxCost);
-    error ChangePending(uint256 pendingAt);
     error LengthMismatch();
     error UnsupportedToken(uint256 expected, uint256 received);
     /// @dev Thrown by the Governance library; declared here so it is part of this ABI.
@@ -151,7 +196,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         emit SettlementBound(settlement_);
     }
 
-    /// @notice Replaces the staking parameters (GOVERNOR_ROLE, behind the timelock).
+    /// @notice Replaces the staking parameters (GOVERNOR_ROLE, behind the timelock). A new
+    ///         minStake or stakeCap reaches an evaluator's draw weight at its next write (anyone
+    ///         may `sync` it); until then the draw takes the lower of the old and new caps.
     function setParams(StakingParams calldata params_) external onlyRole(GOVERNOR_ROLE) {
         _setParams(params_);
     }
@@ -175,9 +222,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     // ------------------------------------------------------------------ evaluators
 
     /// @notice Registers the caller, bonding `stake` (>= minStake), declaring its `cost` per
-    ///         evaluation and the registered profiles it serves. Sampling counts it from
-    ///         `activationDelay` seconds on. A new identity starts at `initialTrust`; an address
-    ///         that registered before keeps the trust it had.
+    ///         evaluation (rounded up to the price grid: 4 significant bits) and the registered
+    ///         profiles it serves. Sampling counts it from its activation key, `activationDelay`
+    ///         seconds on. A new identity starts at `initialTrust`; an address that registered
+    ///         before keeps the trust it had.
     function register(uint88 stake, uint96 cost, bytes32[] calldata profiles)
         external
         whenNotPaused
@@ -186,7 +234,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         Evaluator storage e = _evaluators[msg.sender];
         if (e.registered) revert AlreadyRegistered(msg.sender);
         if (stake < _params.minStake) revert StakeBelowMinimum(stake, _params.minStake);
-        if (cost > _params.maxCost) revert CostAboveMaximum(cost, _params.maxCost);
+        uint96 rounded = _gridCost(cost);
         if (_active >= MAX_EVALUATORS) revert TooManyEvaluators();
         uint16 mask = uint16(profileRegistry.maskOf(profiles));
         if (!e.known) {
@@ -196,15 +244,13 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         }
         e.registered = true;
         e.stake = stake;
-        e.effStake = 0;
-        e.cost = cost;
-        e.effCost = 0;
+        e.cost = rounded;
         e.profiles = mask;
-        e.effProfiles = 0;
-        uint32 at = _pendNow(e);
         _enlist(msg.sender, e);
+        uint48 at = _write(msg.sender, e);
+        e.since = at;
         totalStaked += stake;
-        emit EvaluatorRegistered(msg.sender, stake, cost, mask, e.trust, at);
+        emit EvaluatorRegistered(msg.sender, stake, rounded, mask, e.trust, at);
         _pull(msg.sender, stake);
     }
 
@@ -212,49 +258,52 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     function addStake(uint88 amount) external whenNotPaused nonReentrant {
         Evaluator storage e = _registered(msg.sender);
         if (amount == 0) revert ZeroAmount();
-        _materialize(e);
         uint88 newStake = e.stake + amount;
         e.stake = newStake;
-        uint32 at = _pendNow(e);
+        uint48 at = _write(msg.sender, e);
         totalStaked += amount;
         emit StakeAdded(msg.sender, amount, newStake, at);
         _pull(msg.sender, amount);
     }
 
-    /// @notice Declares a new cost per evaluation (counts for sampling after the delay).
+    /// @notice Declares a new cost per evaluation, rounded up to the price grid (counts for
+    ///         sampling after the delay).
     function setCost(uint96 cost) external whenNotPaused {
         Evaluator storage e = _registered(msg.sender);
-        if (cost > _params.maxCost) revert CostAboveMaximum(cost, _params.maxCost);
-        _materialize(e);
-        e.cost = cost;
-        emit CostUpdated(msg.sender, cost, _pendNow(e));
+        uint96 rounded = _gridCost(cost);
+        e.cost = rounded;
+        emit CostUpdated(msg.sender, rounded, _write(msg.sender, e));
     }
 
     /// @notice Declares the registered profiles the caller serves (counts after the delay).
     function setProfiles(bytes32[] calldata profiles) external whenNotPaused {
         Evaluator storage e = _registered(msg.sender);
-        _materialize(e);
         uint16 mask = uint16(profileRegistry.maskOf(profiles));
         e.profiles = mask;
-        emit ProfilesUpdated(msg.sender, mask, _pendNow(e));
+        emit ProfilesUpdated(msg.sender, mask, _write(msg.sender, e));
+    }
+
+    /// @notice Rewrites an evaluator's sampling state from its declared values and the current
+    ///         minStake and stakeCap (anyone). Takes effect after the activation delay, like any
+    ///         change: it cannot move a task created before it.
+    function sync(address evaluator) external {
+        _write(evaluator, _registered(evaluator));
     }
 
     /// @notice Moves `amount` of active stake to unbonding: withdrawable after the unbonding
     ///         delay (the timer restarts on every request), still slashable until then, and
-    ///         still counted for sampling until the activation delay passes. The remaining
-    ///         active stake must be zero (exit) or at least minStake.
+    ///         still counted for sampling until its activation key passes. The remaining active
+    ///         stake must be zero (exit) or at least minStake.
     function requestUnbond(uint88 amount) external {
         Evaluator storage e = _registered(msg.sender);
         if (amount == 0) revert ZeroAmount();
         if (amount > e.stake) revert InsufficientStake(amount, e.stake);
         uint88 remaining = e.stake - amount;
         if (remaining != 0 && remaining < _params.minStake) revert StakeBelowMinimum(remaining, _params.minStake);
-        _materialize(e);
         e.stake = remaining;
         e.unbonding += amount;
         if (e.lockedUntil > e.unbondLock) e.unbondLock = e.lockedUntil;
-        _pendNow(e);
-        uint40 at = uint40(block.timestamp + _params.unbondingDelay);
+        uint40 at = _unbondAt(_write(msg.sender, e));
         e.unbondAt = at;
         emit UnbondRequested(msg.sender, amount, e.unbonding, at);
     }
@@ -271,15 +320,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (amount == 0) revert NothingToWithdraw();
         if (block.timestamp < e.unbondAt) revert UnbondingNotElapsed(e.unbondAt);
         if (block.timestamp <= e.unbondLock) revert StakeLocked(e.unbondLock);
-        // a withdrawal must not move the sampling weight at a moment its owner picks (e.g. just
-        // before a visible draw): the unbonding stake has to have left the effective stake first
-        if (e.pendingAt > block.timestamp) revert ChangePending(e.pendingAt);
-        // nor bring a maturing slash into sampling early (the cap below would apply it now)
-        if (e.slashAt > block.timestamp) revert ChangePending(e.slashAt);
-        _materialize(e);
         e.unbonding = 0;
-        // what sampling counts can never exceed what is left (a postponed change included)
-        if (e.effStake > e.stake) e.effStake = e.stake;
         totalStaked -= amount;
         if (e.registered && e.stake == 0) _exit(msg.sender, e, false);
         emit StakeWithdrawn(msg.sender, amount);
@@ -288,42 +329,45 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @notice Frees the place of an evaluator that cannot be drawn: its declared and
     ///         effective stake are both under minStake, or it declares and effectively serves no
-    ///         active profile (anyone may call). Its remaining stake starts unbonding; its trust is
-    ///         remembered.
+    ///         active profile (anyone may call). Its remaining stake starts unbonding and leaves
+    ///         sampling after the activation delay; its trust is remembered.
     function evict(address evaluator) external {
         Evaluator storage e = _registered(evaluator);
         uint256 minStake = _params.minStake;
-        (uint256 effStake,, uint256 effMask) = _effective(e);
+        State memory s = _stateAt(evaluator, block.timestamp);
         // both the declared and the effective state: an exit in progress is not a way out of
         // sampling before the activation delay
-        bool underMinimum = e.stake < minStake && effStake < minStake;
+        bool underMinimum = e.stake < minStake && s.stake < minStake;
         uint256 active = profileRegistry.activeMask();
-        bool servesNothing = e.profiles & active == 0 && effMask & active == 0;
+        bool servesNothing = e.profiles & active == 0 && s.mask & active == 0;
         if (!underMinimum && !servesNothing) revert NotEvictable(evaluator);
-        _materialize(e);
         if (e.lockedUntil > e.unbondLock) e.unbondLock = e.lockedUntil;
-        if (e.stake != 0) {
-            e.unbonding += e.stake;
-            e.stake = 0;
-            e.unbondAt = uint40(block.timestamp + _params.unbondingDelay);
-            emit UnbondRequested(evaluator, e.unbonding, e.unbonding, e.unbondAt);
+        uint256 moved = e.stake;
+        e.unbonding += uint96(moved);
+        e.stake = 0;
+        uint48 key = _exit(evaluator, e, true);
+        if (moved != 0) {
+            e.unbondAt = _unbondAt(key);
+            emit UnbondRequested(evaluator, moved, e.unbonding, e.unbondAt);
         }
-        _exit(evaluator, e, true);
     }
 
     // ------------------------------------------------------------------ settlement hooks
 
-    /// @notice Draws `k` distinct members among the evaluators whose effective state serves
-    ///         `profileBit`, asks at most `fee`, holds at least minStake and is not `exclude`
-    ///         (the requester), with probability proportional to trust x min(stake, stakeCap),
-    ///         without replacement; locks each member's stake until `lockUntil` and returns its
-    ///         voting weight (period trust x max(1, min(stake, cap) x 2^24 / cap)), which the
-    ///         task keeps. Returns empty arrays (and changes nothing) when fewer than k are eligible,
-    ///         when the eligible evaluators hold less than `minEligibleBps` of the network's
-    ///         weight (the sampling weight of every evaluator that could be drawn for some task:
-    ///         effective stake >= minStake, serving an active profile, any cost, the requester left
-    ///         out), or when the profile was retired. Neither a price only the requester's own
-    ///         cheap evaluators accept nor a profile only its own evaluators serve makes a committee.
+    /// @notice Draws `k` distinct members for a task created at `asOf`, from the registry as it
+    ///         stood then (docs/contract.md, "Committee draw"): among the evaluators whose
+    ///         effective state at `asOf` serves `profileBit`, asks at most `fee`, holds at least
+    ///         minStake, that were registered in their slot by then and are not `exclude` (the
+    ///         requester), with probability proportional to min(trust, 2^tb) x min(stake, cap),
+    ///         trust being the trust the current period began with, without replacement; locks
+    ///         each member's stake until `lockUntil` and returns its voting weight (that trust x
+    ///         max(1, min(stake, cap) x 2^24 / cap)), which the task keeps. Returns empty
+    ///         arrays (and changes nothing) when the profile was retired, when the evaluators
+    ///         serving it at this price held less than `minEligibleBps` of the network's stake
+    ///         at `asOf` (every evaluator's min(stake, cap) serving some profile, the requester's
+    ///         own left out of the eligible side), or when 4 k + 64 proposals did not fill the
+    ///         committee. Neither a price only the requester's own cheap evaluators accept nor a
+    ///         profile only its own evaluators serve makes a committee.
     function drawCommittee(
         uint256 profileBit,
         uint256 fee,
@@ -331,44 +375,133 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 k,
         bytes32 seed,
         uint40 lockUntil,
-        uint256 minEligibleBps
+        uint256 minEligibleBps,
+        uint256 asOf
     ) external onlySettlement returns (address[] memory members, uint256[] memory weights) {
-        (address[] memory cand, uint256[] memory w, uint256 networkWeight) = _candidates(profileBit, fee, exclude);
-        uint256 eligibleWeight;
-        for (uint256 i; i < w.length; ++i) eligibleWeight += w[i];
-        if (eligibleWeight * BPS < networkWeight * minEligibleBps) return (members, weights);
-        (uint256[] memory picked, uint256 count) = Sampling.sample(w, k, seed);
-        if (count < k) return (members, weights);
-        members = new address[](k);
-        weights = new uint256[](k);
-        uint256 cap = _params.stakeCap;
+        (members, weights) = previewDraw(profileBit, fee, exclude, k, seed, minEligibleBps, asOf);
+        if (members.length == 0) return (members, weights);
         for (uint256 i; i < k; ++i) {
-            address a = cand[picked[i]];
-            members[i] = a;
-            Evaluator storage e = _evaluators[a];
-            (uint256 eff,,) = _effective(e);
-            // the period's starting trust, like sampling: finalizing other tasks just before the
-            // draw moves neither who is drawn nor how much each one weighs
-            weights[i] = _votingWeight(_samplingTrust(e, uint16(block.timestamp / _params.trustPeriod)), eff, cap);
+            Evaluator storage e = _evaluators[members[i]];
             if (lockUntil > e.lockedUntil) e.lockedUntil = lockUntil;
-            // the unbonding part still counted for this draw: it stays until the task ends
-            if (e.unbonding != 0 && eff > e.stake && lockUntil > e.unbondLock) e.unbondLock = lockUntil;
+            // an unbonding part still counted for this draw stays until the task ends
+            if (e.unbonding != 0 && _stateAt(members[i], asOf).stake > e.stake && lockUntil > e.unbondLock) {
+                e.unbondLock = lockUntil;
+            }
             e.tasksAssigned += 1;
         }
         emit MembersLocked(members, lockUntil);
     }
 
-    /// @notice The eligible candidates `drawCommittee` would draw from, in list order, with
-    ///         their sampling weights, and the network weight they are measured against: the
-    ///         sampling weight of every evaluator but `exclude` with an effective stake of at
-    ///         least minStake that serves an active profile, whatever its cost; nothing at all
-    ///         for a retired profile (for off-chain replay).
-    function candidates(uint256 profileBit, uint256 fee, address exclude)
+    /// @notice The committee `drawCommittee` would draw now for these arguments (no side
+    ///         effects): proposal t picks the slot holding r = keccak256(seed, t) mod W in the
+    ///         profile's tree as of `asOf` (W its total), and accepts it, unless it is ineligible
+    ///         or already chosen, when keccak256(seed, t, 1) mod leaf < min(trust, 2^tb) x
+    ///         min(part, stakeCap): exactly successive weighted sampling without replacement over
+    ///         the eligible evaluators. Empty arrays when no committee can be drawn.
+    function previewDraw(
+        uint256 profileBit,
+        uint256 fee,
+        address exclude,
+        uint256 k,
+        bytes32 seed,
+        uint256 minEligibleBps,
+        uint256 asOf
+    ) public view returns (address[] memory members, uint256[] memory weights) {
+        // a draw comes within activationDelay of its task's creation (or never): stake that
+        // counted then is still bonded (see _unbondAt)
+        if (block.timestamp > asOf + _params.activationDelay) return (members, weights);
+        Draw memory d;
+        d.p = _profileId(profileBit);
+        d.at = uint48(asOf);
+        d.feeBucket = _bucketOf(fee);
+        d.exclude = exclude;
+        d.seed = seed;
+        (uint256 eligible, uint256 network) = _bar(d.p, d.feeBucket, exclude, d.at);
+        if (eligible == 0 || eligible * BPS < network * minEligibleBps) return (members, weights);
+        d.total = _draw[d.p].totalAt(d.at, MAX_EVALUATORS);
+        d.top = 1;
+        while (d.top < _list.length) d.top <<= 1;
+        d.period = uint16(block.timestamp / _params.trustPeriod);
+        return _fill(d, k);
+    }
+
+    /// @dev Proposals until k members are accepted, or nothing after 4 k + 64.
+    function _fill(Draw memory d, uint256 k) internal view returns (address[] memory members, uint256[] memory weights) {
+        address[] memory picked = new address[](k);
+        uint256[] memory w = new uint256[](k);
+        uint256 n;
+        uint256 tries = TRIES_PER_MEMBER * k + EXTRA_TRIES;
+        for (uint256 t; n < k; ++t) {
+            if (t == tries) return (members, weights);
+            (address a, uint256 weight) = _propose(d, t);
+            if (a == address(0) || _chosen(picked, n, a)) continue;
+            picked[n] = a;
+            w[n] = weight;
+            ++n;
+        }
+        return (picked, w);
+    }
+
+    /// @dev Proposal `t` of a draw: the slot's occupant and its voting weight when accepted,
+    ///      address(0) when rejected (see previewDraw).
+    function _propose(Draw memory d, uint256 t) internal view returns (address a, uint256 weight) {
+        uint256 slot = _draw[d.p].findAt(uint256(keccak256(abi.encode(d.seed, t))) % d.total, d.at, d.top);
+        a = _list[slot - 1];
+        if (a == address(0) || a == d.exclude) return (address(0), 0);
+        Evaluator storage e = _evaluators[a];
+        if (e.since > d.at) return (address(0), 0);
+        State memory s = _stateAt(a, d.at);
+        if (s.stake < _params.minStake || s.bucket > d.feeBucket) return (address(0), 0);
+        uint256 trust = _samplingTrust(e, d.period);
+        uint256 bound = uint256(1) << s.tb;
+        uint256 cap = _params.stakeCap;
+        uint256 accept = (trust < bound ? trust : bound) * (s.part < cap ? s.part : cap);
+        if (uint256(keccak256(abi.encode(d.seed, t, 1))) % (s.part << s.tb) >= accept) return (address(0), 0);
+        weight = _votingWeight(trust, s.stake, cap);
+    }
+
+    /// @notice The eligibility bar of a draw as of `asOf`: the stake weight (min(stake, cap)
+    ///         of evaluators holding at least minStake) serving `profileBit` at a cost <= `fee`,
+    ///         the requester's own left out, and the network's (every evaluator serving some
+    ///         profile). Zero for a retired profile.
+    function eligibleStake(uint256 profileBit, uint256 fee, address exclude, uint256 asOf)
         external
         view
-        returns (address[] memory cand, uint256[] memory weights, uint256 networkWeight)
+        returns (uint256 eligible, uint256 network)
     {
-        return _candidates(profileBit, fee, exclude);
+        return _bar(_profileId(profileBit), _bucketOf(fee), exclude, uint48(asOf));
+    }
+
+    /// @notice For off-chain replay of a draw as of `asOf` (a scan: not for contracts): every
+    ///         registry slot in order with its leaf in the profile's draw tree (part x 2^tb) and
+    ///         the acceptance weight a proposal of it gets now (0 when it is ineligible: not
+    ///         registered in the slot by `asOf`, the requester, too expensive, under minStake).
+    function drawInputs(uint256 profileBit, uint256 fee, address exclude, uint256 asOf)
+        external
+        view
+        returns (address[] memory slots, uint256[] memory leaves, uint256[] memory accept)
+    {
+        uint256 p = _profileId(profileBit);
+        uint256 n = _list.length;
+        slots = new address[](n);
+        leaves = new uint256[](n);
+        accept = new uint256[](n);
+        if (p == type(uint256).max) return (slots, leaves, accept);
+        uint48 at = uint48(asOf);
+        uint256 feeBucket = _bucketOf(fee);
+        uint16 period = uint16(block.timestamp / _params.trustPeriod);
+        for (uint256 i; i < n; ++i) {
+            address a = _list[i];
+            slots[i] = a;
+            leaves[i] = _draw[p].prefixAt(i + 1, at) - _draw[p].prefixAt(i, at);
+            if (a == address(0) || a == exclude || _evaluators[a].since > at || leaves[i] == 0) continue;
+            State memory s = _stateAt(a, at);
+            if (s.stake < _params.minStake || s.bucket > feeBucket) continue;
+            uint256 trust = _samplingTrust(_evaluators[a], period);
+            uint256 bound = uint256(1) << s.tb;
+            uint256 cap = _params.stakeCap;
+            accept[i] = (trust < bound ? trust : bound) * (s.part < cap ? s.part : cap);
+        }
     }
 
     /// @notice For each member: trust and, for the members whose bit is set in
@@ -411,10 +544,14 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         // the period number (low 16 bits) and the allowance, read once: (period << 32) | allowance
         uint256 cap = ((block.timestamp / _params.trustPeriod) << 32) | _params.trustGainPerPeriod;
         for (uint256 i; i < k; ++i) {
-            Evaluator storage e = _evaluators[members[i]];
+            address a = members[i];
+            Evaluator storage e = _evaluators[a];
             trustSet[i] = _moveTrust(e, newTrust[i], cap);
             if (missedMask & (uint256(1) << i) != 0) e.tasksMissed += 1;
-            if (slash[i] != 0) total += slashed[i] = _slash(members[i], e, slash[i]);
+            uint256 taken;
+            if (slash[i] != 0) total += slashed[i] = taken = _slash(a, e, slash[i]);
+            // a slash, or a trust bound that no longer fits, rewrites the sampling state
+            if (e.registered && (taken != 0 || _trustBound(a, e) != _unpack(_state[a].latest()).tb)) _write(a, e);
         }
         if (total != 0) {
             totalStaked -= total;
@@ -429,17 +566,43 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return _params;
     }
 
-    /// @notice An evaluator's record (declared and effective fields, history).
-    function getEvaluator(address evaluator) external view returns (Evaluator memory) {
-        return _evaluators[evaluator];
+    /// @notice An evaluator's record: declared fields and history, with the effective stake,
+    ///         cost and profiles in force now and `pendingAt`, the activation key of its latest
+    ///         change while that is still ahead (0 otherwise).
+    function getEvaluator(address evaluator) external view returns (Evaluator memory e) {
+        e = _evaluators[evaluator];
+        State memory s = _stateAt(evaluator, block.timestamp);
+        e.effStake = uint88(s.stake);
+        e.effCost = _gridValue(s.bucket);
+        e.effProfiles = uint16(s.mask);
+        uint256 pending = _latestKey(evaluator);
+        if (pending > block.timestamp) e.pendingAt = uint32(pending);
     }
 
     /// @notice What sampling counts now: effective stake, cost and serve mask.
     function effectiveOf(address evaluator) external view returns (uint256 stake, uint256 cost, uint256 profiles) {
-        return _effective(_evaluators[evaluator]);
+        State memory s = _stateAt(evaluator, block.timestamp);
+        return (s.stake, _gridValue(s.bucket), s.mask);
     }
 
-    /// @notice Registered evaluators, in the sampling order.
+    /// @notice The effective state at `asOf` (a past or future time): stake, cost, serve mask and
+    ///         the trust bound 2^tb of the draw weight.
+    function stateAt(address evaluator, uint256 asOf)
+        external
+        view
+        returns (uint256 stake, uint256 cost, uint256 profiles, uint256 trustBound)
+    {
+        State memory s = _stateAt(evaluator, asOf);
+        return (s.stake, _gridValue(s.bucket), s.mask, uint256(1) << s.tb);
+    }
+
+    /// @notice A cost rounded up to the price grid (4 significant bits), as `register` and
+    ///         `setCost` store it.
+    function gridCost(uint256 cost) external pure returns (uint256) {
+        return _gridValue(_bucketOf(_roundUp(cost)));
+    }
+
+    /// @notice Registered evaluators, in slot order.
     function getEvaluators() external view returns (address[] memory out) {
         out = new address[](_active);
         uint256 n;
@@ -460,40 +623,166 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (!e.registered) revert NotRegistered(a);
     }
 
-    /// @dev Effective (stake, cost, mask): the declared values once their delay passed; and once
-    ///      the last slash matured (`slashAt`), never more stake than is left at risk.
-    function _effective(Evaluator storage e) internal view returns (uint256 stake, uint256 cost, uint256 mask) {
-        uint256 at = e.pendingAt;
-        if (at != 0 && at <= block.timestamp) (stake, cost, mask) = (e.stake, e.cost, e.profiles);
-        else (stake, cost, mask) = (e.effStake, e.effCost, e.effProfiles);
-        uint256 s = e.slashAt;
-        if (s != 0 && s <= block.timestamp) {
-            uint256 left = uint256(e.stake) + e.unbonding;
-            if (stake > left) stake = left;
-        }
+    /// @dev The next activation key: now + activationDelay, never before an earlier key (a
+    ///      shorter delay set by governance waits for the clock).
+    function _nextKey() internal returns (uint48 key) {
+        key = uint48(block.timestamp + _params.activationDelay);
+        if (key < _lastKey) key = _lastKey;
+        _lastKey = key;
     }
 
-    /// @dev Writes the effective values when a pending change or slash is due.
-    function _materialize(Evaluator storage e) internal {
-        uint256 at = e.pendingAt;
-        if (at != 0 && at <= block.timestamp) {
-            e.effStake = e.stake;
-            e.effCost = e.cost;
-            e.effProfiles = e.profiles;
-            e.pendingAt = 0;
-        }
-        uint256 s = e.slashAt;
-        if (s != 0 && s <= block.timestamp) {
-            uint256 left = uint256(e.stake) + e.unbonding;
-            if (e.effStake > left) e.effStake = uint88(left);
-            e.slashAt = 0;
-        }
+    function _latestKey(address a) internal view returns (uint256 key) {
+        (, key,) = _state[a].latestCheckpoint();
     }
 
-    /// @dev Schedules the declared values to become effective after the activation delay.
-    function _pendNow(Evaluator storage e) internal returns (uint32 at) {
-        at = uint32(block.timestamp + _params.activationDelay);
-        e.pendingAt = at;
+    /// @dev When stake leaving sampling at activation key `key` may be withdrawn: after the
+    ///      unbonding delay, and not before every task created while it still counted is past
+    ///      its draw window (a draw as of the creation time must find the stake still bonded).
+    function _unbondAt(uint48 key) internal view returns (uint40) {
+        uint256 at = block.timestamp + _params.unbondingDelay;
+        uint256 drawable = uint256(key) + _params.activationDelay;
+        return uint40(at > drawable ? at : drawable);
+    }
+
+    /// @dev Schedules the evaluator's declared state (stake, cost, profiles; nothing once it
+    ///      left the registry) with the current trust bound at the next activation key, and
+    ///      moves its leaves in the sum trees by the difference from its previous state.
+    function _write(address a, Evaluator storage e) internal returns (uint48 key) {
+        key = _nextKey();
+        uint256 stake = e.registered ? e.stake : 0;
+        uint256 mask = e.registered ? e.profiles : 0;
+        uint256 part;
+        if (stake >= _params.minStake) part = stake < _params.stakeCap ? stake : _params.stakeCap;
+        State memory neu = State(stake, part, _bucketOf(e.cost), mask, _trustBound(a, e));
+        State memory old = _unpack(_state[a].latest());
+        _state[a].push(key, uint208(_pack(neu)));
+        _move(e.listIndex, old, neu, key);
+        emit StateScheduled(a, stake, e.cost, mask, uint256(1) << neu.tb, key);
+    }
+
+    /// @dev Moves one slot's contributions to the trees from `old` to `neu` from `key` on.
+    function _move(uint256 slot, State memory old, State memory neu, uint48 key) internal {
+        uint256 both = old.mask | neu.mask;
+        for (uint256 p; both >> p != 0; ++p) {
+            if ((both >> p) & 1 == 0) continue;
+            uint256 o = (old.mask >> p) & 1 == 1 ? old.part : 0;
+            uint256 w = (neu.mask >> p) & 1 == 1 ? neu.part : 0;
+            _draw[p].update(slot, o << old.tb, w << neu.tb, key, MAX_EVALUATORS);
+            if (old.bucket == neu.bucket) {
+                _price[p].update(old.bucket + 1, o, w, key, PRICE_BUCKETS);
+            } else {
+                _price[p].update(old.bucket + 1, o, 0, key, PRICE_BUCKETS);
+                _price[p].update(neu.bucket + 1, 0, w, key, PRICE_BUCKETS);
+            }
+        }
+        uint256 oldNet = old.mask != 0 ? old.part : 0;
+        uint256 newNet = neu.mask != 0 ? neu.part : 0;
+        if (oldNet != newNet) _network.push(key, uint208(_network.latest() - oldNet + newNet));
+    }
+
+    /// @dev Eligible and network stake weight as of `at` (see `eligibleStake`).
+    function _bar(uint256 p, uint256 feeBucket, address exclude, uint48 at)
+        internal
+        view
+        returns (uint256 eligible, uint256 network)
+    {
+        if (p == type(uint256).max) return (0, 0);
+        eligible = _price[p].prefixAt(feeBucket + 1, at);
+        network = SumTree.valueAt(_network, at);
+        // the requester's own stake never counts on the eligible side (whether or not it is
+        // still registered: its state at `at` is in the tree)
+        State memory s = _stateAt(exclude, at);
+        if ((s.mask >> p) & 1 == 1 && s.bucket <= feeBucket) eligible = eligible > s.part ? eligible - s.part : 0;
+    }
+
+    /// @dev The profile id of an active profile's bit; type(uint256).max for a retired or
+    ///      unknown one (nobody is drawn for it).
+    function _profileId(uint256 profileBit) internal view returns (uint256) {
+        if (profileBit == 0 || profileBit & (profileBit - 1) != 0 || profileRegistry.activeMask() & profileBit == 0) {
+            return type(uint256).max;
+        }
+        uint256 p;
+        while (profileBit >> p != 1) ++p;
+        return p;
+    }
+
+    function _stateAt(address a, uint256 asOf) internal view returns (State memory) {
+        return _unpack(SumTree.valueAt(_state[a], uint48(asOf)));
+    }
+
+    function _chosen(address[] memory picked, uint256 n, address a) internal pure returns (bool) {
+        for (uint256 j; j < n; ++j) {
+            if (picked[j] == a) return true;
+        }
+        return false;
+    }
+
+    /// @dev Packing of a state: stake [0, 88), part [88, 176), bucket [176, 186), mask [186, 202),
+    ///      tb [202, 207).
+    function _pack(State memory s) internal pure returns (uint256) {
+        return s.stake | (s.part << 88) | (s.bucket << 176) | (s.mask << 186) | (s.tb << 202);
+    }
+
+    function _unpack(uint256 v) internal pure returns (State memory s) {
+        s.stake = uint88(v);
+        s.part = uint88(v >> 88);
+        s.bucket = (v >> 176) & 0x3ff;
+        s.mask = uint16(v >> 186);
+        s.tb = (v >> 202) & 0x1f;
+    }
+
+    /// @dev log2 of the smallest power of two at or above both the trust and the trust the
+    ///      current period began with (what a draw may weigh until the next write). Rewritten
+    ///      when trust outgrows it or falls to a quarter of it or less.
+    function _trustBound(address a, Evaluator storage e) internal view returns (uint256 tb) {
+        uint256 t = _samplingTrust(e, uint16(block.timestamp / _params.trustPeriod));
+        if (e.trust > t) t = e.trust;
+        uint256 cur = _unpack(_state[a].latest()).tb;
+        // keep the bound while trust stays within (bound / 4, bound]: trust moves at every
+        // finalization, the trees only when it crosses
+        if (cur != 0 && t <= (uint256(1) << cur) && t * 4 > (uint256(1) << cur)) return cur;
+        while ((uint256(1) << tb) < t) ++tb;
+    }
+
+    /// @dev A cost rounded up to 4 significant bits, checked against maxCost first.
+    function _gridCost(uint96 cost) internal view returns (uint96) {
+        if (cost > _params.maxCost) revert CostAboveMaximum(cost, _params.maxCost);
+        uint256 g = _roundUp(cost);
+        if (g > type(uint96).max) revert CostAboveMaximum(cost, _params.maxCost);
+        return uint96(g);
+    }
+
+    function _roundUp(uint256 c) internal pure returns (uint256) {
+        uint256 b = _log2(c);
+        if (c < 16) return c;
+        uint256 shift = b - 3;
+        uint256 floor = (c >> shift) << shift;
+        return floor == c ? c : floor + (uint256(1) << shift);
+    }
+
+    /// @dev Price bucket of a cost or fee: 0 for 0, else 1 + 8 log2 + the next three bits, so
+    ///      for a cost on the grid c <= f exactly when bucket(c) <= bucket(f).
+    function _bucketOf(uint256 c) internal pure returns (uint256) {
+        if (c == 0) return 0;
+        if (c >= uint256(1) << 96) return PRICE_BUCKETS - 2; // above every grid cost
+        uint256 b = _log2(c);
+        uint256 frac = b >= 3 ? (c >> (b - 3)) & 7 : (c << (3 - b)) & 7;
+        return 1 + 8 * b + frac;
+    }
+
+    /// @dev The grid cost of a bucket (inverse of _bucketOf on the grid).
+    function _gridValue(uint256 bucket) internal pure returns (uint96) {
+        if (bucket == 0) return 0;
+        uint256 b = (bucket - 1) >> 3;
+        uint256 m = 8 + ((bucket - 1) & 7);
+        return uint96(b >= 3 ? m << (b - 3) : m >> (3 - b));
+    }
+
+    function _log2(uint256 x) internal pure returns (uint256 r) {
+        while (x > 1) {
+            x >>= 1;
+            ++r;
+        }
     }
 
     /// @dev Takes a hole left by an exit, or a new place at the end.
@@ -511,17 +800,17 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         ++_active;
     }
 
-    function _exit(address a, Evaluator storage e, bool evicted) internal {
+    /// @dev Leaves the registry: the sampling state drops to nothing from the next key (a
+    ///      withdrawal's stake had already left), the slot is free at once (a draw as of an
+    ///      earlier time rejects whoever takes it next).
+    function _exit(address a, Evaluator storage e, bool evicted) internal returns (uint48 key) {
+        e.registered = false;
+        key = _write(a, e);
         uint256 idx = e.listIndex - 1;
         _list[idx] = address(0);
         _holes.push(uint32(idx));
         --_active;
         e.listIndex = 0;
-        e.registered = false;
-        e.effStake = 0;
-        e.effCost = 0;
-        e.effProfiles = 0;
-        e.pendingAt = 0;
         emit EvaluatorExited(a, evicted);
     }
 
@@ -530,66 +819,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return trust * (f == 0 ? 1 : f);
     }
 
-    /// @dev One scan of the list: the eligible candidates (serve `profileBit`, cost <= fee) with
-    ///      their sampling weights, and the network weight, the summed sampling weight of every
-    ///      drawable evaluator (effective stake >= minStake, serving an active profile) whatever
-    ///      its profile or cost. `exclude` (the requester) is in neither. Nothing at all when
-    ///      `profileBit` is no longer active: a task whose profile was retired after its creation
-    ///      is cancelled, not drawn among whoever still serves the retired profile (anyone may
-    ///      execute a ready retirement, and evict at once the evaluators it leaves idle).
-    function _candidates(uint256 profileBit, uint256 fee, address exclude)
-        internal
-        view
-        returns (address[] memory cand, uint256[] memory weights, uint256 networkWeight)
-    {
-        uint256 total = _list.length;
-        cand = new address[](total);
-        weights = new uint256[](total);
-        // what every candidate is measured against, read once for the whole scan
-        Filter memory f = Filter({
-            drawable: profileRegistry.activeMask(),
-            minStake: _params.minStake,
-            cap: _params.stakeCap,
-            period: uint16(block.timestamp / _params.trustPeriod)
-        });
-        uint256 n;
-        if (f.drawable & profileBit == 0) total = 0; // a retired profile: no candidates, no network
-        for (uint256 i; i < total; ++i) {
-            address a = _list[i];
-            if (a == address(0) || a == exclude) continue;
-            (uint256 w, uint256 cost, uint256 mask) = _samplingWeight(_evaluators[a], f);
-            if (w == 0) continue;
-            networkWeight += w;
-            if (mask & profileBit == 0 || cost > fee) continue;
-            cand[n] = a;
-            weights[n] = w;
-            ++n;
-        }
-        assembly ("memory-safe") {
-            mstore(cand, n)
-            mstore(weights, n)
-        }
-    }
-
-    /// @dev Sampling weight (period trust x min(effective stake, cap)) of an evaluator that
-    ///      could be drawn at all (effective stake >= minStake, effective serve mask meets
-    ///      `f.drawable`), with its effective cost and serve mask; weight 0 for any other.
-    function _samplingWeight(Evaluator storage e, Filter memory f)
-        internal
-        view
-        returns (uint256 w, uint256 cost, uint256 mask)
-    {
-        uint256 stake;
-        (stake, cost, mask) = _effective(e);
-        if (mask & f.drawable == 0 || stake < f.minStake) return (0, cost, mask);
-        w = _samplingTrust(e, f.period) * (stake < f.cap ? stake : f.cap);
-    }
-
     /// @dev Sets trust, capping a rise by what is left of the period's allowance. The first
-    ///      change in a period records the trust the period began with (`periodTrust`), which
-    ///      is what sampling weighs until the period ends: finalizing other tasks just before a
-    ///      draw cannot move the draw. Periods are numbered floor(now / trustPeriod) mod 2^16
-    ///      (only equality matters; a wrap needs 65,536 periods without a change).
+    ///      change in a period records the trust the period began with (`periodTrust`),
+    ///      which is what sampling weighs until the period ends: finalizing other tasks just
+    ///      before a draw cannot move the draw. Periods are numbered floor(now / trustPeriod)
+    ///      mod 2^16 (only equality matters; a wrap needs 65,536 periods without a change).
     function _moveTrust(Evaluator storage e, uint256 target, uint256 cap) internal returns (uint256 t) {
         uint256 old = e.trust;
         t = target;
@@ -616,16 +850,14 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev Takes up to `amount` from the declared stake, then unbonding. The lower stake
-    ///      reaches sampling at `slashAt`, `activationDelay` after the slash: never at the moment
-    ///      someone chooses to finalize (a finalization just before a visible draw would
-    ///      otherwise re-roll it), and never later than that (the evaluator's own changes cannot
-    ///      postpone it, unlike `pendingAt`). At most one slash per `activationDelay`: while one
-    ///      matures, further misses take no stake (they still cost trust and fees), so a burst of
-    ///      misses from one outage, or from a flood of tasks drawn onto one evaluator, costs one
-    ///      `slashBps`, not one per task.
+    ///      reaches sampling at its activation key (`slashAt`), `activationDelay` after the
+    ///      slash: never at the moment someone chooses to finalize, and never later (the
+    ///      caller writes the state at once). At most one slash per `activationDelay`: while
+    ///      one matures, further misses take no stake (they still cost trust and fees), so a
+    ///      burst of misses from one outage, or from a flood of tasks drawn onto one evaluator,
+    ///      costs one `slashBps`, not one per task.
     function _slash(address a, Evaluator storage e, uint256 amount) internal returns (uint256 taken) {
-        _materialize(e);
-        if (e.slashAt != 0) return 0;
+        if (e.slashAt > block.timestamp) return 0;
         e.slashAt = uint32(block.timestamp + _params.activationDelay);
         uint256 fromStake = amount <= e.stake ? amount : e.stake;
         e.stake -= uint88(fromStake);

@@ -166,6 +166,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint16 minEligibleBps; // the draw's eligibility bar, as governance set it at creation
         // word 3 (the draw)
         address committee; // TaskBlob committee: members and voting weights in draw order
+        uint40 createdAt; // the committee is drawn from the registry as it stood then
         // word 4 (finalisation)
         uint256 consensus;
     }
@@ -391,6 +392,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.fee = uint96(fee);
         t.blob = TaskBlob.write(spec.commitWindow, spec.revealWindow, spec.queryHash, spec.nodes, spec.outputHashes);
         t.seedBlock = uint40(block.number);
+        t.createdAt = uint40(block.timestamp);
         t.profileId = profileId;
         t.paramsId = _paramsVersion;
         // the draw is held to the bar in force at creation: a governance change executed between
@@ -431,21 +433,30 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
             seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
         }
         (uint256 commitDeadline, uint256 revealDeadline) = _deadlines(t.blob);
-        (address[] memory members, uint256[] memory weights) = registry.drawCommittee(
-            uint256(1) << t.profileId,
-            fee,
-            t.requester,
-            k,
-            seed,
-            uint40(revealDeadline + FINALIZE_GRACE),
-            t.minEligibleBps
-        );
+        (address[] memory members, uint256[] memory weights) = _drawFrom(t, seed, revealDeadline);
         if (members.length < k) return _cancel(taskId, t, k, fee);
         t.status = TaskStatus.OPEN;
         t.commitDeadline = uint40(commitDeadline);
         t.revealDeadline = uint40(revealDeadline);
         t.committee = TaskBlob.writeCommittee(members, weights);
         emit CommitteeSampled(taskId, seed, members, fee, commitDeadline, revealDeadline);
+    }
+
+    /// @dev The registry's draw for a task: from the registry as it stood at the task's creation.
+    function _drawFrom(TaskRecord storage t, bytes32 seed, uint256 revealDeadline)
+        internal
+        returns (address[] memory, uint256[] memory)
+    {
+        return registry.drawCommittee(
+            uint256(1) << t.profileId,
+            t.fee,
+            t.requester,
+            t.k,
+            seed,
+            uint40(revealDeadline + FINALIZE_GRACE),
+            t.minEligibleBps,
+            t.createdAt
+        );
     }
 
     /// @dev Commit and reveal deadlines of a committee drawn now.

@@ -2712,14 +2712,8 @@ export const evaluatorRegistryAbi = [
     "type": "error"
   },
   {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "pendingAt",
-        "type": "uint256"
-      }
-    ],
-    "name": "ChangePending",
+    "inputs": [],
+    "name": "CheckpointUnorderedInsertion",
     "type": "error"
   },
   {
@@ -2767,6 +2761,17 @@ export const evaluatorRegistryAbi = [
       }
     ],
     "name": "InsufficientStake",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leaf",
+        "type": "uint256"
+      }
+    ],
+    "name": "LeafOutOfRange",
     "type": "error"
   },
   {
@@ -3292,6 +3297,49 @@ export const evaluatorRegistryAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "stake",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "cost",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "profiles",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "trustBound",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "activeAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "StateScheduled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
       },
@@ -3431,27 +3479,47 @@ export const evaluatorRegistryAbi = [
         "internalType": "address",
         "name": "exclude",
         "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "seed",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint40",
+        "name": "lockUntil",
+        "type": "uint40"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minEligibleBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "asOf",
+        "type": "uint256"
       }
     ],
-    "name": "candidates",
+    "name": "drawCommittee",
     "outputs": [
       {
         "internalType": "address[]",
-        "name": "cand",
+        "name": "members",
         "type": "address[]"
       },
       {
         "internalType": "uint256[]",
         "name": "weights",
         "type": "uint256[]"
-      },
-      {
-        "internalType": "uint256",
-        "name": "networkWeight",
-        "type": "uint256"
       }
     ],
-    "stateMutability": "view",
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -3473,39 +3541,29 @@ export const evaluatorRegistryAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "k",
-        "type": "uint256"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "seed",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint40",
-        "name": "lockUntil",
-        "type": "uint40"
-      },
-      {
-        "internalType": "uint256",
-        "name": "minEligibleBps",
+        "name": "asOf",
         "type": "uint256"
       }
     ],
-    "name": "drawCommittee",
+    "name": "drawInputs",
     "outputs": [
       {
         "internalType": "address[]",
-        "name": "members",
+        "name": "slots",
         "type": "address[]"
       },
       {
         "internalType": "uint256[]",
-        "name": "weights",
+        "name": "leaves",
+        "type": "uint256[]"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "accept",
         "type": "uint256[]"
       }
     ],
-    "stateMutability": "nonpayable",
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -3531,6 +3589,45 @@ export const evaluatorRegistryAbi = [
       {
         "internalType": "uint256",
         "name": "profiles",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "profileBit",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "fee",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "exclude",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "asOf",
+        "type": "uint256"
+      }
+    ],
+    "name": "eligibleStake",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "eligible",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "network",
         "type": "uint256"
       }
     ],
@@ -3679,10 +3776,15 @@ export const evaluatorRegistryAbi = [
             "internalType": "uint32",
             "name": "slashAt",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint48",
+            "name": "since",
+            "type": "uint48"
           }
         ],
         "internalType": "struct EvaluatorRegistry.Evaluator",
-        "name": "",
+        "name": "e",
         "type": "tuple"
       }
     ],
@@ -3737,6 +3839,25 @@ export const evaluatorRegistryAbi = [
     "name": "grantRole",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "cost",
+        "type": "uint256"
+      }
+    ],
+    "name": "gridCost",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "pure",
     "type": "function"
   },
   {
@@ -3881,6 +4002,60 @@ export const evaluatorRegistryAbi = [
         "internalType": "bool",
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "profileBit",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "fee",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "exclude",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "seed",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minEligibleBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "asOf",
+        "type": "uint256"
+      }
+    ],
+    "name": "previewDraw",
+    "outputs": [
+      {
+        "internalType": "address[]",
+        "name": "members",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "weights",
+        "type": "uint256[]"
       }
     ],
     "stateMutability": "view",
@@ -4112,6 +4287,45 @@ export const evaluatorRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "asOf",
+        "type": "uint256"
+      }
+    ],
+    "name": "stateAt",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "stake",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "cost",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "profiles",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "trustBound",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes4",
         "name": "interfaceId",
         "type": "bytes4"
@@ -4126,6 +4340,19 @@ export const evaluatorRegistryAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "sync",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {

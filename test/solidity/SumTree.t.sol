@@ -62,15 +62,16 @@ contract SumTreeTest is TestBase {
         SumTreeHarness empty = new SumTreeHarness();
         vm.expectRevert(abi.encodeWithSelector(SumTree.LeafOutOfRange.selector, 0));
         empty.set(0, 1);
-        vm.expectRevert(abi.encodeWithSelector(SumTree.LeafOutOfRange.selector, SumTree.CAPACITY + 1));
-        empty.set(SumTree.CAPACITY + 1, 1);
-        vm.expectRevert(abi.encodeWithSelector(SumTree.DrawOutOfRange.selector, 0, 0));
-        empty.findAt(0, uint48(block.number));
-        empty.set(SumTree.CAPACITY, 7);
-        assertEq(empty.findAt(6, uint48(block.number)), SumTree.CAPACITY, "last leaf");
+        uint256 cap = empty.CAPACITY();
+        vm.expectRevert(abi.encodeWithSelector(SumTree.LeafOutOfRange.selector, cap + 1));
+        empty.set(cap + 1, 1);
+        empty.set(cap, 7);
+        assertEq(empty.findAt(6, uint48(block.number)), cap, "last leaf");
         empty.set(1, 3);
         assertEq(empty.findAt(2, uint48(block.number)), 1, "first leaf");
-        assertEq(empty.findAt(3, uint48(block.number)), SumTree.CAPACITY, "r past the first leaf");
+        assertEq(empty.findAt(3, uint48(block.number)), cap, "r past the first leaf");
+        assertEq(empty.prefixAt(cap - 1, uint48(block.number)), 3, "prefix before the last leaf");
+        assertEq(empty.prefixAt(cap, uint48(block.number)), 10, "prefix of every leaf");
     }
 
     /// @dev r must land on the leaf whose reference prefix interval holds it.
