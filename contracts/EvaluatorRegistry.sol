@@ -32,6 +32,7 @@ import {ProfileRegistry} from "./ProfileRegistry.sol";
 contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multicall {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
+    using Checkpoints for Checkpoints.Trace224;
     using SumTree for SumTree.Tree;
 
     /// @notice May change the staking parameters.
@@ -43,10 +44,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice Most evaluators registered at once: the sum trees' leaves. A full exit or an
     ///         eviction frees the place.
     uint256 public constant MAX_EVALUATORS = 16_384;
-    /// @notice Price buckets: a declared cost is rounded up to 4 significant bits (steps of at
-    ///         most 12.5%), and bucket b holds every evaluator whose cost is the b-th grid value,
-    ///         so "cost <= fee" is "bucket <= bucketOf(fee)" exactly.
-    uint256 internal constant PRICE_BUCKETS = 1_024;
+    /// @notice Price buckets: a declared cost is rounded up to two significant decimal digits
+    ///         (1.0, 1.1, .. 9.9 x 10^e: steps of at most 10%), and bucket b holds every evaluator
+    ///         whose cost is the b-th grid value, so "cost <= fee" is "bucket <= bucketOf(fee)"
+    ///         exactly.
+    uint256 internal constant PRICE_BUCKETS = 4_096;
     /// @notice A draw gives up (and the task is cancelled) after 4 k + 64 proposals.
     uint256 internal constant TRIES_PER_MEMBER = 4;
     uint256 internal constant EXTRA_TRIES = 64;
@@ -106,6 +108,23 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint16 period; // the current trust period
     }
 
+    /// @dev The slots a draw took out of its tree (chosen or ineligible) and their leaves.
+    struct Removed {
+        uint256[] slots;
+        uint256[] weights;
+        uint256 count;
+    }
+
+    /// @dev One proposal of a draw: the slot, its occupant now, its leaf as of the draw's key,
+    ///      whether it is eligible, and its voting weight when it won its acceptance draw.
+    struct Proposal {
+        uint256 slot;
+        address a;
+        uint256 leaf;
+        bool eligible;
+        uint256 weight;
+    }
+
     IERC20 public immutable token;
     ProfileRegistry public immutable profileRegistry;
     /// @notice The settlement contract (ProofOfQuality), bound once at deployment.
@@ -121,7 +140,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice Sum of every evaluator's stake + unbonding.
     uint256 public totalStaked;
     /// @dev Each evaluator's effective state by activation key (packed, see _pack).
-    mapping(address => Checkpoints.Trace208) internal _state;
+    mapping(address => Checkpoints.Trace224) internal _state;
     /// @dev Per profile id: leaf = slot, weight part x 2^tb of each evaluator serving it.
     mapping(uint256 => SumTree.Tree) internal _draw;
     /// @dev Per profile id: leaf = price bucket + 1, weight = sum of `part` of its servers.
@@ -222,7 +241,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     // ------------------------------------------------------------------ evaluators
 
     /// @notice Registers the caller, bonding `stake` (>= minStake), declaring its `cost` per
-    ///         evaluation (rounded up to the price grid: 4 significant bits) and the registered
+    ///         evaluation (rounded up to the price grid: two significant digits) and the registered
     ///         profiles it serves. Sampling counts it from its activation key, `activationDelay`
     ///         seconds on. A new identity starts at `initialTrust`; an address that registered
     ///         before keeps the trust it had.
@@ -364,9 +383,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         max(1, min(stake, cap) x 2^24 / cap)), which the task keeps. Returns empty
     ///         arrays (and changes nothing) when the profile was retired, when the evaluators
     ///         serving it at this price held less than `minEligibleBps` of the network's stake
-    ///         at `asOf` (every evaluator's min(stake, cap) serving some profile, the requester's
-    ///         own left out of the eligible side), or when 4 k + 64 proposals did not fill the
-    ///         committee. Neither a price only the requester's own cheap evaluators accept nor a
+    ///         at `asOf` (every evaluator's min(stake, cap) serving some profile; the requester's
+    ///         own counts on neither side), when 4 k + 64 proposals did not fill the committee,
+    ///         or when the task is older than the draw window (see `drawWindow`). Neither a price only the requester's own cheap evaluators accept nor a
     ///         profile only its own evaluators serve makes a committee.
     function drawCommittee(
         uint256 profileBit,
@@ -394,10 +413,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @notice The committee `drawCommittee` would draw now for these arguments (no side
     ///         effects): proposal t picks the slot holding r = keccak256(seed, t) mod W in the
-    ///         profile's tree as of `asOf` (W its total), and accepts it, unless it is ineligible
-    ///         or already chosen, when keccak256(seed, t, 1) mod leaf < min(trust, 2^tb) x
-    ///         min(part, stakeCap): exactly successive weighted sampling without replacement over
-    ///         the eligible evaluators. Empty arrays when no committee can be drawn.
+    ///         profile's tree as of `asOf`, less the slots already chosen or found ineligible (W
+    ///         the total left), and accepts an eligible one when keccak256(seed, t, 1) mod leaf <
+    ///         min(trust, 2^tb) x min(part, stakeCap) (leaf = part x 2^tb): exactly successive
+    ///         weighted sampling without replacement over the eligible evaluators. Empty arrays
+    ///         when no committee can be drawn.
     function previewDraw(
         uint256 profileBit,
         uint256 fee,
@@ -407,9 +427,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 minEligibleBps,
         uint256 asOf
     ) public view returns (address[] memory members, uint256[] memory weights) {
-        // a draw comes within activationDelay of its task's creation (or never): stake that
+        // a draw comes within the draw window of its task's creation (or never): stake that
         // counted then is still bonded (see _unbondAt)
-        if (block.timestamp > asOf + _params.activationDelay) return (members, weights);
+        if (block.timestamp > asOf + drawWindow()) return (members, weights);
         Draw memory d;
         d.p = _profileId(profileBit);
         d.at = uint48(asOf);
@@ -425,51 +445,77 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return _fill(d, k);
     }
 
-    /// @dev Proposals until k members are accepted, or nothing after 4 k + 64.
+    /// @dev Proposals until k members are accepted, or nothing after 4 k + 64 (or once nothing
+    ///      is left to propose). A chosen slot, and a slot that is ineligible for this task, is
+    ///      taken out of the tree for the later proposals; a slot that loses only its acceptance
+    ///      draw stays in.
     function _fill(Draw memory d, uint256 k) internal view returns (address[] memory members, uint256[] memory weights) {
+        uint256 tries = TRIES_PER_MEMBER * k + EXTRA_TRIES;
+        Removed memory rem = Removed(new uint256[](tries), new uint256[](tries), 0);
         address[] memory picked = new address[](k);
         uint256[] memory w = new uint256[](k);
         uint256 n;
-        uint256 tries = TRIES_PER_MEMBER * k + EXTRA_TRIES;
         for (uint256 t; n < k; ++t) {
-            if (t == tries) return (members, weights);
-            (address a, uint256 weight) = _propose(d, t);
-            if (a == address(0) || _chosen(picked, n, a)) continue;
-            picked[n] = a;
-            w[n] = weight;
-            ++n;
+            if (t == tries || d.total == 0) return (members, weights);
+            Proposal memory q = _propose(d, t, _findSlot(d, t, rem));
+            if (q.eligible && q.weight == 0) continue; // lost its acceptance draw: stays in
+            rem.slots[rem.count] = q.slot;
+            rem.weights[rem.count++] = q.leaf;
+            d.total -= q.leaf;
+            if (!q.eligible) continue;
+            picked[n] = q.a;
+            w[n++] = q.weight;
         }
         return (picked, w);
     }
 
-    /// @dev Proposal `t` of a draw: the slot's occupant and its voting weight when accepted,
-    ///      address(0) when rejected (see previewDraw).
-    function _propose(Draw memory d, uint256 t) internal view returns (address a, uint256 weight) {
-        uint256 slot = _draw[d.p].findAt(uint256(keccak256(abi.encode(d.seed, t))) % d.total, d.at, d.top);
-        a = _list[slot - 1];
-        if (a == address(0) || a == d.exclude) return (address(0), 0);
-        Evaluator storage e = _evaluators[a];
-        if (e.since > d.at) return (address(0), 0);
+    /// @dev The slot proposal `t` lands on, the removed slots taken out.
+    function _findSlot(Draw memory d, uint256 t, Removed memory rem) internal view returns (uint256) {
+        uint256 r = uint256(keccak256(abi.encode(d.seed, t))) % d.total;
+        return _draw[d.p].findAtExcept(r, d.at, d.top, rem.slots, rem.weights, rem.count);
+    }
+
+    /// @dev Proposal `t` of a draw lands on `slot`: its occupant, its leaf, whether it is
+    ///      eligible at all, and its voting weight when it wins its acceptance draw (0 when it
+    ///      loses). See previewDraw.
+    function _propose(Draw memory d, uint256 t, uint256 slot) internal view returns (Proposal memory q) {
+        q.slot = slot;
+        address a = _list[slot - 1];
+        q.a = a;
+        if (a == address(0) || a == d.exclude || _evaluators[a].since > d.at) {
+            q.leaf = _draw[d.p].prefixAt(slot, d.at) - _draw[d.p].prefixAt(slot - 1, d.at);
+            return q;
+        }
         State memory s = _stateAt(a, d.at);
-        if (s.stake < _params.minStake || s.bucket > d.feeBucket) return (address(0), 0);
-        uint256 trust = _samplingTrust(e, d.period);
+        q.leaf = s.part << s.tb;
+        if (s.stake < _params.minStake || s.bucket > d.feeBucket) return q;
+        q.eligible = true;
+        uint256 trust = _samplingTrust(_evaluators[a], d.period);
         uint256 bound = uint256(1) << s.tb;
         uint256 cap = _params.stakeCap;
         uint256 accept = (trust < bound ? trust : bound) * (s.part < cap ? s.part : cap);
-        if (uint256(keccak256(abi.encode(d.seed, t, 1))) % (s.part << s.tb) >= accept) return (address(0), 0);
-        weight = _votingWeight(trust, s.stake, cap);
+        if (uint256(keccak256(abi.encode(d.seed, t, 1))) % q.leaf < accept) q.weight = _votingWeight(trust, s.stake, cap);
     }
+
 
     /// @notice The eligibility bar of a draw as of `asOf`: the stake weight (min(stake, cap)
     ///         of evaluators holding at least minStake) serving `profileBit` at a cost <= `fee`,
-    ///         the requester's own left out, and the network's (every evaluator serving some
-    ///         profile). Zero for a retired profile.
+    ///         and the network's (every evaluator serving some profile), the requester's own
+    ///         left out of both. Zero for a retired profile.
     function eligibleStake(uint256 profileBit, uint256 fee, address exclude, uint256 asOf)
         external
         view
         returns (uint256 eligible, uint256 network)
     {
         return _bar(_profileId(profileBit), _bucketOf(fee), exclude, uint48(asOf));
+    }
+
+    /// @notice The sums kept for profile id `p` as of `asOf`: its draw tree's total (part x 2^tb
+    ///         of each server), its price tree's total (part of each server) and the network's
+    ///         (part of every evaluator serving some profile).
+    function treeTotals(uint256 p, uint256 asOf) external view returns (uint256 draw, uint256 price, uint256 network) {
+        uint48 at = uint48(asOf);
+        return (_draw[p].totalAt(at, MAX_EVALUATORS), _price[p].totalAt(at, PRICE_BUCKETS), SumTree.valueAt(_network, at));
     }
 
     /// @notice For off-chain replay of a draw as of `asOf` (a scan: not for contracts): every
@@ -596,7 +642,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return (s.stake, _gridValue(s.bucket), s.mask, uint256(1) << s.tb);
     }
 
-    /// @notice A cost rounded up to the price grid (4 significant bits), as `register` and
+    /// @notice A cost rounded up to the price grid (two significant digits), as `register` and
     ///         `setCost` store it.
     function gridCost(uint256 cost) external pure returns (uint256) {
         return _gridValue(_bucketOf(_roundUp(cost)));
@@ -640,8 +686,18 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///      its draw window (a draw as of the creation time must find the stake still bonded).
     function _unbondAt(uint48 key) internal view returns (uint40) {
         uint256 at = block.timestamp + _params.unbondingDelay;
-        uint256 drawable = uint256(key) + _params.activationDelay;
+        uint256 drawable = uint256(key) + drawWindow();
         return uint40(at > drawable ? at : drawable);
+    }
+
+    /// @notice How long after its creation a task may still be drawn (else it is cancelled):
+    ///         max(activationDelay, unbondingDelay - activationDelay), so that, unbonding
+    ///         taking at least unbondingDelay, stake leaving at a key is withdrawn only after every
+    ///         task created while it counted is drawn or cancelled.
+    function drawWindow() public view returns (uint256) {
+        uint256 a = _params.activationDelay;
+        uint256 u = _params.unbondingDelay;
+        return u - a > a ? u - a : a;
     }
 
     /// @dev Schedules the evaluator's declared state (stake, cost, profiles; nothing once it
@@ -655,7 +711,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (stake >= _params.minStake) part = stake < _params.stakeCap ? stake : _params.stakeCap;
         State memory neu = State(stake, part, _bucketOf(e.cost), mask, _trustBound(a, e));
         State memory old = _unpack(_state[a].latest());
-        _state[a].push(key, uint208(_pack(neu)));
+        _state[a].push(uint32(key), uint224(_pack(neu)));
         _move(e.listIndex, old, neu, key);
         emit StateScheduled(a, stake, e.cost, mask, uint256(1) << neu.tb, key);
     }
@@ -689,10 +745,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (p == type(uint256).max) return (0, 0);
         eligible = _price[p].prefixAt(feeBucket + 1, at);
         network = SumTree.valueAt(_network, at);
-        // the requester's own stake never counts on the eligible side (whether or not it is
-        // still registered: its state at `at` is in the tree)
+        // the requester's own stake counts on neither side (whether or not it is still
+        // registered: its state at `at` is in the sums)
         State memory s = _stateAt(exclude, at);
-        if ((s.mask >> p) & 1 == 1 && s.bucket <= feeBucket) eligible = eligible > s.part ? eligible - s.part : 0;
+        if ((s.mask >> p) & 1 == 1 && s.bucket <= feeBucket) eligible -= s.part;
+        if (s.mask != 0) network -= s.part;
     }
 
     /// @dev The profile id of an active profile's bit; type(uint256).max for a retired or
@@ -707,28 +764,25 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     function _stateAt(address a, uint256 asOf) internal view returns (State memory) {
-        return _unpack(SumTree.valueAt(_state[a], uint48(asOf)));
+        Checkpoints.Trace224 storage c = _state[a];
+        (bool exists, uint32 k, uint224 v) = c.latestCheckpoint();
+        if (!exists) return _unpack(0);
+        if (k <= asOf) return _unpack(v);
+        return _unpack(c.upperLookupRecent(uint32(asOf)));
     }
 
-    function _chosen(address[] memory picked, uint256 n, address a) internal pure returns (bool) {
-        for (uint256 j; j < n; ++j) {
-            if (picked[j] == a) return true;
-        }
-        return false;
-    }
-
-    /// @dev Packing of a state: stake [0, 88), part [88, 176), bucket [176, 186), mask [186, 202),
-    ///      tb [202, 207).
+    /// @dev Packing of a state (224 bits): stake [0, 88), part [88, 176), bucket [176, 188),
+    ///      mask [188, 204), tb [204, 212).
     function _pack(State memory s) internal pure returns (uint256) {
-        return s.stake | (s.part << 88) | (s.bucket << 176) | (s.mask << 186) | (s.tb << 202);
+        return s.stake | (s.part << 88) | (s.bucket << 176) | (s.mask << 188) | (s.tb << 204);
     }
 
     function _unpack(uint256 v) internal pure returns (State memory s) {
         s.stake = uint88(v);
         s.part = uint88(v >> 88);
-        s.bucket = (v >> 176) & 0x3ff;
-        s.mask = uint16(v >> 186);
-        s.tb = (v >> 202) & 0x1f;
+        s.bucket = (v >> 176) & 0xfff;
+        s.mask = uint16(v >> 188);
+        s.tb = uint8(v >> 204);
     }
 
     /// @dev log2 of the smallest power of two at or above both the trust and the trust the
@@ -744,7 +798,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         while ((uint256(1) << tb) < t) ++tb;
     }
 
-    /// @dev A cost rounded up to 4 significant bits, checked against maxCost first.
+    /// @dev A cost rounded up to the price grid, checked against maxCost first.
     function _gridCost(uint96 cost) internal view returns (uint96) {
         if (cost > _params.maxCost) revert CostAboveMaximum(cost, _params.maxCost);
         uint256 g = _roundUp(cost);
@@ -752,37 +806,36 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return uint96(g);
     }
 
+    /// @dev A cost rounded up to two significant decimal digits (the price grid).
     function _roundUp(uint256 c) internal pure returns (uint256) {
-        uint256 b = _log2(c);
-        if (c < 16) return c;
-        uint256 shift = b - 3;
-        uint256 floor = (c >> shift) << shift;
-        return floor == c ? c : floor + (uint256(1) << shift);
+        if (c < 100) return c;
+        uint256 unit = 1; // 10^(digits - 2)
+        while (c >= unit * 100) unit *= 10;
+        return c % unit == 0 ? c : (c / unit + 1) * unit;
     }
 
-    /// @dev Price bucket of a cost or fee: 0 for 0, else 1 + 8 log2 + the next three bits, so
-    ///      for a cost on the grid c <= f exactly when bucket(c) <= bucket(f).
+    /// @dev Price bucket of a cost or fee: 0 for 0, else 1 + 90 (digits - 1) + (its first two
+    ///      significant digits - 10), so for a cost on the grid c <= f exactly when
+    ///      bucket(c) <= bucket(f).
     function _bucketOf(uint256 c) internal pure returns (uint256) {
         if (c == 0) return 0;
-        if (c >= uint256(1) << 96) return PRICE_BUCKETS - 2; // above every grid cost
-        uint256 b = _log2(c);
-        uint256 frac = b >= 3 ? (c >> (b - 3)) & 7 : (c << (3 - b)) & 7;
-        return 1 + 8 * b + frac;
+        if (c >= 1e29) return PRICE_BUCKETS - 2; // above every uint96 cost
+        uint256 digits = 1;
+        uint256 unit = 1; // 10^(digits - 1)
+        while (c >= unit * 10) {
+            unit *= 10;
+            ++digits;
+        }
+        uint256 lead = digits == 1 ? c * 10 : c / (unit / 10);
+        return 1 + 90 * (digits - 1) + (lead - 10);
     }
 
     /// @dev The grid cost of a bucket (inverse of _bucketOf on the grid).
     function _gridValue(uint256 bucket) internal pure returns (uint96) {
         if (bucket == 0) return 0;
-        uint256 b = (bucket - 1) >> 3;
-        uint256 m = 8 + ((bucket - 1) & 7);
-        return uint96(b >= 3 ? m << (b - 3) : m >> (3 - b));
-    }
-
-    function _log2(uint256 x) internal pure returns (uint256 r) {
-        while (x > 1) {
-            x >>= 1;
-            ++r;
-        }
+        uint256 digits = (bucket - 1) / 90 + 1;
+        uint256 lead = (bucket - 1) % 90 + 10;
+        return uint96(digits == 1 ? lead / 10 : lead * 10 ** (digits - 2));
     }
 
     /// @dev Takes a hole left by an exit, or a new place at the end.

@@ -70,4 +70,33 @@ library SumTree {
         }
         leaf = pos + 1;
     }
+
+    /// @notice findAt over the tree with the leaves `gone[0..count)` (weights `goneWeight`, their
+    ///         values as of `key`) taken out: r < totalAt(key) - their sum lands on every other
+    ///         leaf with probability weight / (total - removed). What a draw without replacement
+    ///         needs: chosen and ineligible leaves are never proposed again. O(count) a level.
+    function findAtExcept(
+        Tree storage t,
+        uint256 r,
+        uint48 key,
+        uint256 top,
+        uint256[] memory gone,
+        uint256[] memory goneWeight,
+        uint256 count
+    ) internal view returns (uint256 leaf) {
+        uint256 pos;
+        for (uint256 step = top >> 1; step != 0; step >>= 1) {
+            uint256 end = pos + step;
+            uint256 v = valueAt(t.nodes[end], key);
+            for (uint256 j; j < count; ++j) {
+                uint256 g = gone[j];
+                if (g > pos && g <= end) v -= goneWeight[j];
+            }
+            if (v <= r) {
+                pos = end;
+                r -= v;
+            }
+        }
+        leaf = pos + 1;
+    }
 }

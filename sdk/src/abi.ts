@@ -3567,6 +3567,19 @@ export const evaluatorRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "drawWindow",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { keccak256, toHex, type Address } from "viem";
-import { DEV_PROTOCOL_PARAMS, FINALIZE_GRACE, MAX_EVALUATORS, Rule, TaskStatus } from "../../oracle/rules/index.js";
+import { DEV_PROTOCOL_PARAMS, FINALIZE_GRACE, Rule, TaskStatus } from "../../oracle/rules/index.js";
 import { E18, TEST_PROFILE, setupChain, type Chain } from "./helpers.js";
 
 const OTHER_PROFILE = keccak256(toHex("poq.other-profile"));
@@ -190,15 +190,44 @@ describe("attack 3: the requester picks the committee", () => {
   });
 });
 
+/** The registry's storage slot holding the number of registered evaluators (`_active`), found by its value. */
+async function activeCountSlot(c: Chain, count: number): Promise<bigint> {
+  const hits: bigint[] = [];
+  for (let i = 0n; i < 40n; i++) {
+    const v = await c.publicClient.getStorageAt({ address: c.registry.address, slot: `0x${i.toString(16)}` });
+    if (v !== undefined && BigInt(v) === BigInt(count)) hits.push(i);
+  }
+  // `_list` (its length: every place ever used) sits two slots before `_active`, `_holes` between
+  const found = hits.filter((h) => hits.includes(h - 2n));
+  expect(found, "the list length two slots before the evaluator count").toHaveLength(1);
+  return found[0]!;
+}
+
 describe("attack 4: squatting the registry, whitewashing", () => {
   it("a full exit frees a place; squatters that do not serve are slashed under the minimum and evicted; a newcomer then joins", async () => {
     const c = await setupChain();
+    const MAX_EVALUATORS = Number(await c.registry.read.MAX_EVALUATORS());
+    expect(MAX_EVALUATORS).toBe(16_384);
     const nodes = await c.nodes(1);
     const requester = (await c.actor(1)).address;
-    const squatters = await c.evaluators(MAX_EVALUATORS, P.staking.minStake, 0n, { first: 1_000 });
+    const SQUATTERS = 12;
+    const squatters = await c.evaluators(SQUATTERS, P.staking.minStake, 0n, { first: 1_000 });
     const late = (await c.actor(5_000)).address;
+    // the registry is full at MAX_EVALUATORS (16,384, the sum trees' leaves): filling it here
+    // would take 16,384 registrations, so the count is moved to one short of the cap in storage
+    const slot = await activeCountSlot(c, SQUATTERS);
+    await c.networkHelpers.setStorageAt(c.registry.address, slot, BigInt(MAX_EVALUATORS - 1));
+    const filler = (await c.actor(5_001)).address;
+    await c.registry.write.register([P.staking.minStake, 0n, [TEST_PROFILE]], { account: filler });
+    expect(await c.registry.read.evaluatorCount()).toBe(BigInt(MAX_EVALUATORS));
     await rv(c, c.registry, c.registry.write.register([P.staking.minStake, 0n, [TEST_PROFILE]], { account: late }), "TooManyEvaluators");
-    // squatting locks 128 x minStake = 12,800 tokens; the squatters never reveal
+    await c.networkHelpers.setStorageAt(c.registry.address, slot, BigInt(SQUATTERS + 1)); // back to the real count
+    await c.registry.write.requestUnbond([P.staking.minStake], { account: filler });
+    await c.warp(BigInt(P.staking.unbondingDelay) + 1n);
+    await c.registry.write.withdraw({ account: filler });
+    await c.networkHelpers.setStorageAt(c.registry.address, slot, BigInt(MAX_EVALUATORS));
+    await rv(c, c.registry, c.registry.write.register([P.staking.minStake, 0n, [TEST_PROFILE]], { account: late }), "TooManyEvaluators");
+    // the squatters never reveal
     const { taskId, members } = await c.createTask(requester, c.spec(nodes));
     await c.finalize(taskId);
     for (const m of members) {
@@ -211,7 +240,7 @@ describe("attack 4: squatting the registry, whitewashing", () => {
     await c.activate();
     await c.registry.write.evict([members[0]!], { account: late });
     expect(await c.registry.read.evaluatorCount()).toBe(BigInt(MAX_EVALUATORS - 1));
-    await c.registry.write.register([P.staking.minStake, 0n, [TEST_PROFILE]], { account: late });
+    await c.registry.write.register([P.staking.minStake, 0n, [TEST_PROFILE]], { account: late }); // the freed place
     // a voluntary full exit frees a place too
     const leaver = squatters.find((s) => !members.includes(s))!;
     await c.registry.write.requestUnbond([P.staking.minStake], { account: leaver });

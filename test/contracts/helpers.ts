@@ -172,6 +172,21 @@ export async function setupChain(opts: LocalStackOptions & { reentrantToken?: bo
     return stack.poq.write.finalize([taskId]);
   }
 
+  /**
+   * Who a task created at `asOf` (default: the latest block's time) could draw now, from the
+   * registry's replay views: the eligible evaluators in slot order with their acceptance weights
+   * min(trust, 2^tb) x min(stake, cap), and the draw's bar, the eligible stake weight against the
+   * network's (`eligibleStake`, the requester's own in neither).
+   */
+  async function candidates(profileBit: bigint, fee: bigint, exclude: Address, asOf?: bigint) {
+    const at = asOf ?? (await now());
+    const [slots, , accept] = await stack.registry.read.drawInputs([profileBit, fee, exclude, at]);
+    const [eligible, network] = await stack.registry.read.eligibleStake([profileBit, fee, exclude, at]);
+    const cand = slots.filter((_, i) => accept[i]! > 0n);
+    const weights = accept.filter((w) => w > 0n);
+    return { cand, weights, eligible, network };
+  }
+
   /** Token conservation of both contracts: balance == accounted. */
   async function conserved() {
     const balance = await stack.token.read.balanceOf([stack.poq.address]);
@@ -183,7 +198,7 @@ export async function setupChain(opts: LocalStackOptions & { reentrantToken?: bo
 
   return {
     conn, viem, networkHelpers, publicClient, admin: admin!, chainId, params, ...stack,
-    actor, warp, activate, alignToTrustPeriod, evaluators, nodes, now, spec, create, draw, createTask, commitment, commit, reveal, play, finalize, conserved,
+    actor, warp, activate, alignToTrustPeriod, evaluators, nodes, now, spec, create, draw, createTask, commitment, commit, reveal, play, finalize, conserved, candidates,
   };
 }
 

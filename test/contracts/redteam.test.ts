@@ -50,9 +50,14 @@ async function peek(c: Chain, taskId: bigint, before?: () => Promise<void>) {
   return members;
 }
 
+/**
+ * The evaluators a task created now could draw, with their acceptance weights (period trust x
+ * min(stake, cap) while trust is within its bound), and the draw's bar: the eligible stake weight
+ * and the network's (the requester's own in neither).
+ */
 async function samplingWeights(c: Chain, fee: bigint, exclude: Address) {
-  const [cand, w, network] = await c.registry.read.candidates([1n, fee, exclude]);
-  return { cand: [...cand], w: [...w], network };
+  const { cand, weights, eligible, network } = await c.candidates(1n, fee, exclude);
+  return { cand: [...cand], w: [...weights], eligible, network };
 }
 
 /**
@@ -385,10 +390,9 @@ describe("RT-6 the cost filter no longer lets a requester pick an all-sybil comm
     const requester = (await c.actor(1)).address;
     await c.evaluators(8, 1_000n * E18, 1n * E18);
     const sybils = await c.evaluators(3, P.staking.minStake, T.minFeePerMember, { first: 700 });
-    const { cand, w, network } = await samplingWeights(c, T.minFeePerMember, requester);
+    const { cand, eligible, network } = await samplingWeights(c, T.minFeePerMember, requester);
     expect(new Set(cand)).toEqual(new Set(sybils));
-    const eligible = w.reduce((a, b) => a + b, 0n);
-    expect((eligible * 10_000n) / network).toBe(361n); // 300 / 8300 of the weight, minEligibleBps 5000
+    expect((eligible * 10_000n) / network).toBe(361n); // 300 / 8300 of the stake, minEligibleBps 5000
     const bal0 = await c.token.read.balanceOf([requester]);
     const s = c.spec(nodes, { k: 3, rule: Rule.MEDIAN, nodeBudget: 100n * E18, evalBudget: 3n * T.minFeePerMember });
     for (let i = 0; i < 5; i++) {
@@ -407,7 +411,7 @@ describe("RT-6 the cost filter no longer lets a requester pick an all-sybil comm
 });
 
 describe("RT-7 withdrawn stake no longer keeps counting", () => {
-  it("unbond 9,900 of 10,000 and postpone pendingAt every 50 s: withdraw refuses while a change is pending (ChangePending); once the change matured the sampling and voting weight are those of 100 (1/10 of a 1,000 evaluator; attack: 10x), and in an 11-member TWM task its 10000 cannot move the honest 6000", async () => {
+  it("unbond 9,900 of 10,000 and re-declare the cost every 50 s: no declaration postpones another (each takes effect at its own activation key; the attack postponed the unbonding forever), so the sampling and voting weight are those of 100 (1/10 of a 1,000 evaluator; attack: 10x), and in an 11-member TWM task its 10000 cannot move the honest 6000", async () => {
     const c = await setupChain();
     const nodes = await c.nodes(1);
     const requester = (await c.actor(1)).address;
@@ -421,11 +425,9 @@ describe("RT-7 withdrawn stake no longer keeps counting", () => {
       await c.warp(step);
       await c.registry.write.setCost([1n * E18], { account: a! });
     }
-    expect((await c.registry.read.effectiveOf([a!]))[0]).toBe(10_000n * E18); // still postponed before the withdrawal
-    // a withdrawal while a change is pending would move the weight at a moment a owns: refused
-    await rv(c, c.registry, c.registry.write.withdraw({ account: a! }), "ChangePending");
-    await c.activate(); // the unbonding leaves the effective stake at a time fixed in advance
+    // the unbonding left the effective stake at its key, activationDelay after the request
     expect((await c.registry.read.effectiveOf([a!]))[0]).toBe(100n * E18);
+    expect((await c.registry.read.getEvaluator([a!])).pendingAt).toBeGreaterThan(Number(await c.now())); // only the last cost is pending
     await c.registry.write.withdraw({ account: a! });
     expect((await c.token.read.balanceOf([a!])) - bal0).toBe(9_900n * E18);
     expect((await c.registry.read.effectiveOf([a!]))[0]).toBe(100n * E18);
@@ -445,7 +447,7 @@ describe("RT-7 withdrawn stake no longer keeps counting", () => {
     await conservedOk(c);
   });
 
-  it("the withdraw lever is closed: with a change pending, withdraw reverts ChangePending, so the weight falls only when the change matures (a time fixed activationDelay in advance), and a withdrawal after that moves no sampling weight", async () => {
+  it("the withdraw lever is closed: a withdrawal writes no sampling history, so it moves neither a pending task's committee (drawn from the registry as it stood at creation) nor any sampling weight", async () => {
     const c = await setupChain({ params: { ...P, staking: { ...P.staking, unbondingDelay: 600 } } });
     const nodes = await c.nodes(1);
     const requester = (await c.actor(1)).address;
@@ -457,9 +459,6 @@ describe("RT-7 withdrawn stake no longer keeps counting", () => {
       await c.warp(step);
       await c.registry.write.setCost([1n * E18], { account: lever! });
     }
-    await c.create(requester, c.spec(nodes, { k: 3, rule: Rule.MEDIAN }));
-    await rv(c, c.registry, c.registry.write.withdraw({ account: lever! }), "ChangePending"); // the seed is public: no lever
-    await c.activate();
     const id = await c.create(requester, c.spec(nodes, { k: 3, rule: Rule.MEDIAN }));
     const before = await samplingWeights(c, 2n * E18, requester);
     const plain = await peek(c, id);

@@ -43,7 +43,7 @@ describe("v2 revert paths", () => {
     await rv(r, r.write.register([P.staking.minStake, P.staking.maxCost + 1n, [TEST_PROFILE]], { account: outsider }), "CostAboveMaximum");
     await rv(r, r.write.setCost([P.staking.maxCost + 1n], { account: evals[0]! }), "CostAboveMaximum");
     // hooks only the settlement contract may call
-    await rv(r, r.write.drawCommittee([1n, 1n, zeroAddress, 3n, keccak256("0x01"), 1, 5_000n]), "NotSettlement");
+    await rv(r, r.write.drawCommittee([1n, 1n, zeroAddress, 3n, keccak256("0x01"), 1, 5_000n, 0n]), "NotSettlement");
     await rv(r, r.write.settleMembers([[], 0n, [], []]), "NotSettlement");
     await rv(r, r.write.bindSettlement([outsider]), "SettlementAlreadyBound");
     await rv(r, r.write.bindSettlement([zeroAddress]), "ZeroAddress");
