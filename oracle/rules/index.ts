@@ -1,7 +1,7 @@
 /**
  * The TypeScript mirror of PoQ's on-chain settlement rules (aggregation, the largest deviation
  * from the revealers' weighted median, adaptive trust, payouts, the committee draw with its cost
- * filter and eligibility quorum, the registry's delayed effective state, trust cap per period
+ * filter and eligibility quorum, the registry's activation-keyed history and draw tree, trust cap per period
  * and slashing, the split of slashed stake) in the contracts' exact integer
  * arithmetic. `test/rules/differential.test.ts` runs thousands of random cases through this
  * module and through the deployed contract and requires identical results to the wei.
@@ -55,15 +55,31 @@ export {
   requestUnbond,
   canWithdraw,
   withdrawUnbonded,
+  syncEvaluator,
+  canEvict,
+  evictEvaluator,
   lockMember,
-  pendAt,
+  unbondAtFor,
   trustPeriodOf,
   effectiveOf,
-  materialize,
+  evaluatorView,
+  stateAt,
+  latestState,
+  writeState,
+  nextKey,
+  trustBound,
+  roundUp,
+  gridCost,
+  bucketOf,
+  gridValue,
+  PRICE_BUCKETS,
+  EMPTY_STATE,
   samplingWeight,
   votingWeight,
   memberState,
-  candidates,
+  profileIdOf,
+  eligibleStake,
+  drawInputs,
   ALL_PROFILES,
   moveTrust,
   samplingTrust,
@@ -73,9 +89,14 @@ export {
   protocolFeeFor,
   finalizeTask,
   type RegistryEvaluator,
+  type StateEntry,
+  type EvaluatorView,
+  type RegistryView,
+  type Exclude,
+  type WriteParams,
   type RegistrySettlement,
   type FinalizeInput,
   type FinalizeResult,
 } from "./registry.js";
-export { sample, drawCommittee, drawWord } from "./sampling.js";
+export { sample, drawCommittee, drawWord, acceptWord, treeSample, TRIES_PER_MEMBER, EXTRA_TRIES } from "./sampling.js";
 export { packScores, unpackScores } from "./packing.js";

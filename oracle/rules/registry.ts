@@ -1,7 +1,10 @@
 /**
  * The EvaluatorRegistry's rules as pure functions, in the contract's integer arithmetic:
- * effective (delayed) stake / cost / profiles, voting weights, the trust-rise cap per period,
- * slashing from stake then unbonding, and ProofOfQuality's split of the stake actually
+ * every evaluator's activation-keyed history of declared states (each write takes effect on its
+ * own key, now + activationDelay: nothing postpones anything), the price grid and buckets, the
+ * trust bound of the draw tree's leaves, the draw's inputs as of a task's creation (eligible
+ * and network stake, per-slot leaves and acceptance weights), voting weights, the trust-rise cap
+ * per period, slashing from stake then unbonding (one slash maturing at a time), and ProofOfQuality's split of the stake actually
  * slashed among a task's honest revealers. `finalizeTask` composes them with `settleTask` into
  * exactly what `ProofOfQuality.finalize` does.
  *
@@ -13,21 +16,54 @@ import { settleTask, type SettleResult } from "./settle.js";
 /** Precision of the stake factor of voting weights (`WEIGHT_SHIFT` on chain). */
 export const WEIGHT_SHIFT = 24n;
 
-/** The fields of `EvaluatorRegistry.Evaluator` the rules read and write. Times are unix seconds. */
+/** Price buckets of the registry's price tree (`PRICE_BUCKETS`). */
+export const PRICE_BUCKETS = 4_096;
+
+/** Staking parameters a registry write reads (key, part, trust bound). */
+export type WriteParams = Pick<StakingParams, "activationDelay" | "minStake" | "stakeCap" | "trustPeriod">;
+
+/**
+ * One entry of an evaluator's activation history (`EvaluatorRegistry._state`): the declared
+ * state written at some time, in force for sampling from `key` on (until the next entry's key).
+ */
+export interface StateEntry {
+  /** Activation key: max(write time + activationDelay, the previous key). */
+  key: number;
+  /** Declared stake (0 once unregistered). */
+  stake: bigint;
+  /** min(stake, stakeCap) when stake >= minStake (the params at the write), else 0. */
+  part: bigint;
+  /** Price bucket of the declared cost (`bucketOf`). */
+  bucket: number;
+  /** Declared serve mask (0 once unregistered). */
+  mask: number;
+  /** log2 of the trust bound: the draw tree's leaf is part << tb. */
+  tb: number;
+  /**
+   * The registry slot (list position) the evaluator held when the entry was written: its
+   * contribution to the draw tree sits in that slot's leaf. The chain keeps this implicitly
+   * (`listIndex` at the write); the mirror needs it to replay draws over slots that changed hands.
+   */
+  slot: number;
+}
+
+/** The state of an evaluator before its first write (`_unpack(0)`). */
+export const EMPTY_STATE: Readonly<Omit<StateEntry, "key" | "slot">> = Object.freeze({ stake: 0n, part: 0n, bucket: 0, mask: 0, tb: 0 });
+
+/**
+ * The fields of `EvaluatorRegistry.Evaluator` the rules read and write (declared values; the
+ * effective ones are the activation `history`: see `stateAt` and `evaluatorView`). Times are
+ * unix seconds.
+ */
 export interface RegistryEvaluator {
   /** Declared active stake. */
   stake: bigint;
-  /** Stake sampling counts until `pendingAt` (effective). */
-  effStake: bigint;
   /** Trust, bps. */
   trust: number;
-  /** When the declared stake / cost / profiles become effective (0: no pending change). */
-  pendingAt: number;
+  /** Declared cost per evaluation (on the price grid: `gridCost`). */
   cost: bigint;
-  effCost: bigint;
   /** Declared serve mask (ProfileRegistry ids as bits). */
   profiles: number;
-  effProfiles: number;
   /** Requested for withdrawal, still slashable. */
   unbonding: bigint;
   /** Trust when the period `period` began: what sampling weighs during that period. */
@@ -44,132 +80,108 @@ export interface RegistryEvaluator {
   lockedUntil: number;
   /** The unbonding part stays (cannot be withdrawn) until then: the end of the last committee it counted for. */
   unbondLock: number;
-  /** When the last slash reaches the effective stake (0: none pending). */
+  /** When the last slash takes effect (at most one slash maturing at a time: none while slashAt > now). */
   slashAt: number;
+  /** Activation key of the current registration: the slot is its own (drawable) from then on. */
+  since: number;
+  /** Registered now (an exit keeps the record: trust is remembered). */
+  registered: boolean;
+  /** Registry slot (list position) while registered, else -1 (`listIndex - 1`). */
+  slot: number;
+  /** The activation history, keys increasing (`_state`). */
+  history: StateEntry[];
 }
 
-/** A new registration at `now` (what `register` writes): nothing effective until the activation delay. */
-export function registerEvaluator(
-  p: Pick<StakingParams, "activationDelay" | "initialTrust">,
-  stake: bigint,
-  cost: bigint,
-  profiles: number,
-  now: number,
-  /** Trust an address that registered before keeps (default: a new identity, `initialTrust`). */
-  knownTrust?: number,
-): RegistryEvaluator {
-  return {
-    stake,
-    effStake: 0n,
-    trust: knownTrust ?? p.initialTrust,
-    periodTrust: knownTrust ?? p.initialTrust,
-    pendingAt: pendAt(now, p.activationDelay),
-    cost,
-    effCost: 0n,
-    profiles,
-    effProfiles: 0,
-    unbonding: 0n,
-    periodGain: 0,
-    period: 0,
-    tasksAssigned: 0,
-    tasksMissed: 0,
-    unbondAt: 0,
-    lockedUntil: 0,
-    unbondLock: 0,
-    slashAt: 0,
-  };
+/** `getEvaluator`'s struct without the list bookkeeping (`known`, `listIndex`, `registered`). */
+export interface EvaluatorView {
+  stake: bigint;
+  effStake: bigint;
+  trust: number;
+  periodTrust: number;
+  periodGain: number;
+  period: number;
+  cost: bigint;
+  effCost: bigint;
+  profiles: number;
+  effProfiles: number;
+  /** Activation key of the latest write while it is ahead of `now`, else 0. */
+  pendingAt: number;
+  unbonding: bigint;
+  unbondAt: number;
+  lockedUntil: number;
+  tasksAssigned: number;
+  tasksMissed: number;
+  unbondLock: number;
+  slashAt: number;
+  since: number;
 }
 
-/** `addStake`: materialize, add to the declared stake, re-pend. */
-export function addStake(e: RegistryEvaluator, amount: bigint, now: number, p: Pick<StakingParams, "activationDelay">): RegistryEvaluator {
-  const out = materialize(e, now);
-  out.stake += amount;
-  out.pendingAt = pendAt(now, p.activationDelay);
-  return out;
-}
+// ------------------------------------------------------------------ price grid
 
-/** `setCost`: materialize, declare the new cost, re-pend. */
-export function setCost(e: RegistryEvaluator, cost: bigint, now: number, p: Pick<StakingParams, "activationDelay">): RegistryEvaluator {
-  const out = materialize(e, now);
-  out.cost = cost;
-  out.pendingAt = pendAt(now, p.activationDelay);
-  return out;
-}
-
-/** `setProfiles`: materialize, declare the new serve mask, re-pend. */
-export function setProfiles(e: RegistryEvaluator, mask: number, now: number, p: Pick<StakingParams, "activationDelay">): RegistryEvaluator {
-  const out = materialize(e, now);
-  out.profiles = mask;
-  out.pendingAt = pendAt(now, p.activationDelay);
-  return out;
+/** `_roundUp`: a cost rounded up to two significant decimal digits (costs under 100 unchanged). */
+export function roundUp(c: bigint): bigint {
+  if (c < 100n) return c;
+  let unit = 1n; // 10^(digits - 2)
+  while (c >= unit * 100n) unit *= 10n;
+  return c % unit === 0n ? c : (c / unit + 1n) * unit;
 }
 
 /**
- * `requestUnbond`: moves `amount` of declared stake to unbonding (the remaining stake must be 0
- * or >= minStake, else the contract reverts; checked here too), re-pends, restarts the timer.
+ * `gridCost` / `_gridCost`: the cost `register` and `setCost` store (two significant digits,
+ * rounded up). With `maxCost`, a cost above it (or a rounded cost above uint96) throws, as the
+ * contract reverts `CostAboveMaximum`.
  */
-export function requestUnbond(
-  e: RegistryEvaluator,
-  amount: bigint,
-  now: number,
-  p: Pick<StakingParams, "activationDelay" | "unbondingDelay" | "minStake">,
-): RegistryEvaluator {
-  if (amount === 0n || amount > e.stake) throw new RangeError(`requestUnbond: amount ${amount} not in (0, ${e.stake}]`);
-  const remaining = e.stake - amount;
-  if (remaining !== 0n && remaining < p.minStake) throw new RangeError(`requestUnbond: remaining ${remaining} below minStake`);
-  const out = materialize(e, now);
-  out.stake = remaining;
-  out.unbonding += amount;
-  if (out.lockedUntil > out.unbondLock) out.unbondLock = out.lockedUntil;
-  out.pendingAt = pendAt(now, p.activationDelay);
-  out.unbondAt = now + p.unbondingDelay;
-  return out;
+export function gridCost(c: bigint, maxCost?: bigint): bigint {
+  if (maxCost !== undefined && c > maxCost) throw new RangeError(`cost ${c} above maxCost ${maxCost}`);
+  const g = roundUp(c);
+  if (maxCost !== undefined && g >= 1n << 96n) throw new RangeError(`cost ${c} above maxCost ${maxCost}`);
+  return g;
 }
 
 /**
- * Whether `withdraw` succeeds at `now`: something unbonding, its delay elapsed, no committee holds
- * it, no change pending (the unbonding stake must have left the effective stake first) and no
- * slash maturing (a withdrawal would bring the lower stake into sampling at a chosen moment).
+ * `_bucketOf`: price bucket of a cost or fee: 0 for 0, else 1 + 90 (digits - 1) + (its first two
+ * significant digits - 10) (a single digit d counts as d0); PRICE_BUCKETS - 2 from 10^29 on (above
+ * every uint96 cost). For a grid cost c, c <= f exactly when bucketOf(c) <= bucketOf(f).
  */
-export function canWithdraw(e: RegistryEvaluator, now: number): boolean {
-  return e.unbonding !== 0n && now >= e.unbondAt && now > e.unbondLock && !(e.pendingAt > now) && !(e.slashAt > now);
-}
-
-/**
- * `withdraw` (when `canWithdraw`): materialize, pay out the unbonding, cap the effective stake at
- * what is left. `exits` says whether the evaluator leaves the list (no stake left).
- */
-export function withdrawUnbonded(e: RegistryEvaluator, now: number): { evaluator: RegistryEvaluator; amount: bigint; exits: boolean } {
-  if (!canWithdraw(e, now)) throw new RangeError("withdraw: nothing withdrawable now");
-  const out = materialize(e, now);
-  const amount = out.unbonding;
-  out.unbonding = 0n;
-  if (out.effStake > out.stake) out.effStake = out.stake;
-  const exits = out.stake === 0n;
-  if (exits) {
-    out.effStake = 0n;
-    out.effCost = 0n;
-    out.effProfiles = 0;
-    out.pendingAt = 0;
+export function bucketOf(c: bigint): number {
+  if (c === 0n) return 0;
+  if (c >= 10n ** 29n) return PRICE_BUCKETS - 2;
+  let digits = 1;
+  let unit = 1n; // 10^(digits - 1)
+  while (c >= unit * 10n) {
+    unit *= 10n;
+    digits++;
   }
-  return { evaluator: out, amount, exits };
+  const lead = Number(digits === 1 ? c * 10n : c / (unit / 10n));
+  return 1 + 90 * (digits - 1) + (lead - 10);
 }
 
-/**
- * `drawCommittee`'s side effect on a member drawn at `now`: lock until `lockUntil` (if later);
- * an unbonding part that still counted for the draw stays until then too; count the assignment.
- */
-export function lockMember(e: RegistryEvaluator, lockUntil: number, now: number): RegistryEvaluator {
-  const out = { ...e, tasksAssigned: e.tasksAssigned + 1 };
-  const eff = effectiveOf(e, now).stake;
-  if (lockUntil > out.lockedUntil) out.lockedUntil = lockUntil;
-  if (out.unbonding !== 0n && eff > out.stake && lockUntil > out.unbondLock) out.unbondLock = lockUntil;
-  return out;
+/** `_gridValue`: the grid cost of a bucket (inverse of `bucketOf` on the grid). */
+export function gridValue(bucket: number): bigint {
+  if (bucket === 0) return 0n;
+  const digits = Math.floor((bucket - 1) / 90) + 1;
+  const lead = BigInt(((bucket - 1) % 90) + 10);
+  return digits === 1 ? lead / 10n : lead * 10n ** BigInt(digits - 2);
 }
 
-/** `_pendNow`: now + activationDelay (a uint32 on chain: unix times until 2106). */
-export function pendAt(now: number, activationDelay: number): number {
-  return (now + activationDelay) % 2 ** 32;
+// ------------------------------------------------------------------ activation history
+
+/** The latest history entry (what the next write moves from), or the empty state. */
+export function latestState(e: RegistryEvaluator): Omit<StateEntry, "key" | "slot"> & { key: number; slot: number } {
+  return e.history[e.history.length - 1] ?? { ...EMPTY_STATE, key: 0, slot: -1 };
+}
+
+/** `_stateAt`: the entry in force at `T` (the last with key <= T), or the empty state (key 0, slot -1). */
+export function stateAt(e: RegistryEvaluator, T: number): StateEntry {
+  const h = e.history;
+  let lo = 0;
+  let hi = h.length; // first index with key > T
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (h[mid]!.key <= T) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? { ...EMPTY_STATE, key: 0, slot: -1 } : h[lo - 1]!;
 }
 
 /** Number of the trust period `now` falls in, as the registry stores it: floor(now / trustPeriod) mod 2^16. */
@@ -177,48 +189,261 @@ export function trustPeriodOf(now: number, trustPeriod: number): number {
   return Math.floor(now / trustPeriod) % 65_536;
 }
 
+/** `_samplingTrust`: the trust sampling weighs at `now`: the period's starting trust if trust changed in this period, else the trust. */
+export function samplingTrust(e: RegistryEvaluator, now: number, trustPeriod: number): number {
+  return e.period === trustPeriodOf(now, trustPeriod) ? e.periodTrust : e.trust;
+}
+
 /**
- * `_effective`: the declared values once `pendingAt != 0 && pendingAt <= now`, else the effective
- * ones; once the last slash matured (`slashAt != 0 && slashAt <= now`), the stake is capped at
- * what is left at risk (stake + unbonding).
+ * `_trustBound`: log2 of a power-of-two bound on the trust a draw may weigh until the next write
+ * (t = max(trust, samplingTrust at `now`)): the current bound 2^tb (the latest entry's) while t
+ * stays in (2^tb / 4, 2^tb], else the smallest tb with 2^tb >= t.
  */
-export function effectiveOf(e: RegistryEvaluator, now: number): { stake: bigint; cost: bigint; profiles: number } {
-  const out =
-    e.pendingAt !== 0 && e.pendingAt <= now
-      ? { stake: e.stake, cost: e.cost, profiles: e.profiles }
-      : { stake: e.effStake, cost: e.effCost, profiles: e.effProfiles };
-  if (e.slashAt !== 0 && e.slashAt <= now) {
-    const left = e.stake + e.unbonding;
-    if (out.stake > left) out.stake = left;
-  }
-  return out;
+export function trustBound(e: RegistryEvaluator, now: number, trustPeriod: number): number {
+  let t = samplingTrust(e, now, trustPeriod);
+  if (e.trust > t) t = e.trust;
+  const cur = latestState(e).tb;
+  if (cur !== 0 && t <= 2 ** cur && t * 4 > 2 ** cur) return cur;
+  let tb = 0;
+  while (2 ** tb < t) tb++;
+  return tb;
 }
 
-/** `_materialize`: writes the effective values when a pending change or slash is due (a copy). */
-export function materialize(e: RegistryEvaluator, now: number): RegistryEvaluator {
+/** `_nextKey` with a constant activationDelay: now + activationDelay, never before the evaluator's previous key. */
+export function nextKey(e: RegistryEvaluator, now: number, activationDelay: number): number {
+  const key = now + activationDelay;
+  const last = latestState(e).key;
+  return key < last ? last : key;
+}
+
+/**
+ * `_write` on a copy: schedules the declared state (stake, cost, profiles; nothing once
+ * unregistered), with `part` from the current minStake / stakeCap and the current trust bound, at
+ * the next activation key. A second write with the same key replaces the entry (Checkpoints).
+ *
+ * The chain's key clock is registry-wide (max(now + activationDelay, last key of any evaluator));
+ * the mirror keeps it per evaluator, which is the same while activationDelay does not shrink.
+ */
+export function writeState(e: RegistryEvaluator, now: number, p: WriteParams): { evaluator: RegistryEvaluator; key: number } {
+  const key = nextKey(e, now, p.activationDelay);
+  const stake = e.registered ? e.stake : 0n;
+  const mask = e.registered ? e.profiles : 0;
+  const part = stake >= p.minStake ? (stake < p.stakeCap ? stake : p.stakeCap) : 0n;
+  const entry: StateEntry = { key, stake, part, bucket: bucketOf(e.cost), mask, tb: trustBound(e, now, p.trustPeriod), slot: e.slot };
+  const history = [...e.history];
+  if (history.length > 0 && history[history.length - 1]!.key === key) history[history.length - 1] = entry;
+  else history.push(entry);
+  return { evaluator: { ...e, history }, key };
+}
+
+// ------------------------------------------------------------------ evaluator actions
+
+/**
+ * `register` at `now` in registry slot `slot`: bonds `stake` (>= minStake), declares the cost
+ * rounded up to the grid and the serve mask, and writes the state (drawable from its key, which
+ * is `since`). A new identity starts at `initialTrust`; an address that registered before
+ * (`prior`, its record after the exit) keeps its trust, counters and history.
+ */
+export function registerEvaluator(
+  p: WriteParams & Pick<StakingParams, "initialTrust"> & Partial<Pick<StakingParams, "maxCost">>,
+  stake: bigint,
+  cost: bigint,
+  profiles: number,
+  now: number,
+  slot: number,
+  prior?: RegistryEvaluator,
+): RegistryEvaluator {
+  if (prior?.registered) throw new RangeError("register: already registered");
+  if (stake < p.minStake) throw new RangeError(`register: stake ${stake} below minStake ${p.minStake}`);
+  const base: RegistryEvaluator = prior ?? {
+    stake: 0n,
+    trust: p.initialTrust,
+    periodTrust: p.initialTrust,
+    periodGain: 0,
+    period: 0,
+    cost: 0n,
+    profiles: 0,
+    unbonding: 0n,
+    tasksAssigned: 0,
+    tasksMissed: 0,
+    unbondAt: 0,
+    lockedUntil: 0,
+    unbondLock: 0,
+    slashAt: 0,
+    since: 0,
+    registered: false,
+    slot: -1,
+    history: [],
+  };
+  const e: RegistryEvaluator = { ...base, registered: true, stake, cost: gridCost(cost, p.maxCost), profiles, slot };
+  const { evaluator, key } = writeState(e, now, p);
+  return { ...evaluator, since: key };
+}
+
+function registered(e: RegistryEvaluator, what: string): void {
+  if (!e.registered) throw new RangeError(`${what}: not registered`);
+}
+
+/** `addStake`: adds to the declared stake and writes the state. */
+export function addStake(e: RegistryEvaluator, amount: bigint, now: number, p: WriteParams): RegistryEvaluator {
+  registered(e, "addStake");
+  if (amount === 0n) throw new RangeError("addStake: zero amount");
+  return writeState({ ...e, stake: e.stake + amount }, now, p).evaluator;
+}
+
+/** `setCost`: declares the cost rounded up to the grid and writes the state. */
+export function setCost(e: RegistryEvaluator, cost: bigint, now: number, p: WriteParams & Partial<Pick<StakingParams, "maxCost">>): RegistryEvaluator {
+  registered(e, "setCost");
+  return writeState({ ...e, cost: gridCost(cost, p.maxCost) }, now, p).evaluator;
+}
+
+/** `setProfiles`: declares the serve mask and writes the state. */
+export function setProfiles(e: RegistryEvaluator, mask: number, now: number, p: WriteParams): RegistryEvaluator {
+  registered(e, "setProfiles");
+  return writeState({ ...e, profiles: mask }, now, p).evaluator;
+}
+
+/** `sync`: rewrites the state from the declared values and the current params (anyone). */
+export function syncEvaluator(e: RegistryEvaluator, now: number, p: WriteParams): RegistryEvaluator {
+  registered(e, "sync");
+  return writeState(e, now, p).evaluator;
+}
+
+/** `_unbondAt`: max(now + unbondingDelay, key + activationDelay). */
+export function unbondAtFor(key: number, now: number, p: Pick<StakingParams, "activationDelay" | "unbondingDelay">): number {
+  const at = now + p.unbondingDelay;
+  const drawable = key + p.activationDelay;
+  return at > drawable ? at : drawable;
+}
+
+/**
+ * `requestUnbond`: moves `amount` of declared stake to unbonding (the remaining stake must be 0
+ * or >= minStake, else the contract reverts; checked here too), writes the state and restarts
+ * the timer: unbondAt = max(now + unbondingDelay, key + activationDelay).
+ */
+export function requestUnbond(
+  e: RegistryEvaluator,
+  amount: bigint,
+  now: number,
+  p: WriteParams & Pick<StakingParams, "unbondingDelay">,
+): RegistryEvaluator {
+  registered(e, "requestUnbond");
+  if (amount === 0n || amount > e.stake) throw new RangeError(`requestUnbond: amount ${amount} not in (0, ${e.stake}]`);
+  const remaining = e.stake - amount;
+  if (remaining !== 0n && remaining < p.minStake) throw new RangeError(`requestUnbond: remaining ${remaining} below minStake`);
+  const out = { ...e, stake: remaining, unbonding: e.unbonding + amount };
+  if (out.lockedUntil > out.unbondLock) out.unbondLock = out.lockedUntil;
+  const { evaluator, key } = writeState(out, now, p);
+  return { ...evaluator, unbondAt: unbondAtFor(key, now, p) };
+}
+
+/** Whether `withdraw` succeeds at `now`: something unbonding, its delay elapsed, no committee holds it. */
+export function canWithdraw(e: RegistryEvaluator, now: number): boolean {
+  return e.unbonding !== 0n && now >= e.unbondAt && now > e.unbondLock;
+}
+
+/** `_exit`: unregistered, the state (nothing) written at the next key, the slot freed. */
+function exit(e: RegistryEvaluator, now: number, p: WriteParams): { evaluator: RegistryEvaluator; key: number } {
+  const { evaluator, key } = writeState({ ...e, registered: false }, now, p);
+  return { evaluator: { ...evaluator, slot: -1 }, key };
+}
+
+/**
+ * `withdraw` (when `canWithdraw`): pays out the unbonding. With no declared stake left the
+ * evaluator exits (`exits`): its state drops to nothing at the next key and its slot is free.
+ */
+export function withdrawUnbonded(e: RegistryEvaluator, now: number, p: WriteParams): { evaluator: RegistryEvaluator; amount: bigint; exits: boolean } {
+  if (!canWithdraw(e, now)) throw new RangeError("withdraw: nothing withdrawable now");
+  const amount = e.unbonding;
+  let out: RegistryEvaluator = { ...e, unbonding: 0n };
+  const exits = out.registered && out.stake === 0n;
+  if (exits) out = exit(out, now, p).evaluator;
+  return { evaluator: out, amount, exits };
+}
+
+/**
+ * Whether `evict` succeeds at `now`: registered, and both its declared and its effective stake
+ * are under minStake, or neither its declared nor its effective mask meets `activeMask`.
+ */
+export function canEvict(e: RegistryEvaluator, now: number, minStake: bigint, activeMask: number = ALL_PROFILES): boolean {
+  if (!e.registered) return false;
+  const s = stateAt(e, now);
+  const underMinimum = e.stake < minStake && s.stake < minStake;
+  const servesNothing = (e.profiles & activeMask) === 0 && (s.mask & activeMask) === 0;
+  return underMinimum || servesNothing;
+}
+
+/** `evict` (when `canEvict`): the declared stake starts unbonding and the evaluator exits. */
+export function evictEvaluator(
+  e: RegistryEvaluator,
+  now: number,
+  p: WriteParams & Pick<StakingParams, "unbondingDelay">,
+  activeMask: number = ALL_PROFILES,
+): RegistryEvaluator {
+  if (!canEvict(e, now, p.minStake, activeMask)) throw new RangeError("evict: not evictable");
   const out = { ...e };
-  if (out.pendingAt !== 0 && out.pendingAt <= now) {
-    out.effStake = out.stake;
-    out.effCost = out.cost;
-    out.effProfiles = out.profiles;
-    out.pendingAt = 0;
-  }
-  if (out.slashAt !== 0 && out.slashAt <= now) {
-    const left = out.stake + out.unbonding;
-    if (out.effStake > left) out.effStake = left;
-    out.slashAt = 0;
-  }
+  if (out.lockedUntil > out.unbondLock) out.unbondLock = out.lockedUntil;
+  const moved = out.stake;
+  out.unbonding += moved;
+  out.stake = 0n;
+  const { evaluator, key } = exit(out, now, p);
+  return moved !== 0n ? { ...evaluator, unbondAt: unbondAtFor(key, now, p) } : evaluator;
+}
+
+/**
+ * `drawCommittee`'s side effect on a member of a task created at `asOf`: lock until `lockUntil`
+ * (if later); an unbonding part that still counted for the draw (the stake at `asOf` above the
+ * declared stake) stays until then too; count the assignment.
+ */
+export function lockMember(e: RegistryEvaluator, lockUntil: number, asOf: number): RegistryEvaluator {
+  const out = { ...e, tasksAssigned: e.tasksAssigned + 1 };
+  if (lockUntil > out.lockedUntil) out.lockedUntil = lockUntil;
+  if (out.unbonding !== 0n && stateAt(e, asOf).stake > out.stake && lockUntil > out.unbondLock) out.unbondLock = lockUntil;
   return out;
 }
 
-/** Sampling weight: trust x min(effStake, stakeCap). */
-export function samplingWeight(trust: number, effStake: bigint, stakeCap: bigint): bigint {
-  return BigInt(trust) * (effStake < stakeCap ? effStake : stakeCap);
+/** What sampling counts at `now` (`effectiveOf`): the stake, grid cost and serve mask of the state in force. */
+export function effectiveOf(e: RegistryEvaluator, now: number): { stake: bigint; cost: bigint; profiles: number } {
+  const s = stateAt(e, now);
+  return { stake: s.stake, cost: gridValue(s.bucket), profiles: s.mask };
 }
 
-/** Voting weight of the trust-weighted rules: trust x max(1, (min(effStake, cap) << 24) / cap). */
-export function votingWeight(trust: number, effStake: bigint, stakeCap: bigint): bigint {
-  const s = effStake < stakeCap ? effStake : stakeCap;
+/** `getEvaluator` at `now`, less the list bookkeeping: the declared fields, the effective ones from the history, and `pendingAt`. */
+export function evaluatorView(e: RegistryEvaluator, now: number): EvaluatorView {
+  const eff = effectiveOf(e, now);
+  const latest = latestState(e).key;
+  return {
+    stake: e.stake,
+    effStake: eff.stake,
+    trust: e.trust,
+    periodTrust: e.periodTrust,
+    periodGain: e.periodGain,
+    period: e.period,
+    cost: e.cost,
+    effCost: eff.cost,
+    profiles: e.profiles,
+    effProfiles: eff.profiles,
+    pendingAt: latest > now ? latest : 0,
+    unbonding: e.unbonding,
+    unbondAt: e.unbondAt,
+    lockedUntil: e.lockedUntil,
+    tasksAssigned: e.tasksAssigned,
+    tasksMissed: e.tasksMissed,
+    unbondLock: e.unbondLock,
+    slashAt: e.slashAt,
+    since: e.since,
+  };
+}
+
+/** Sampling weight of a proposal's acceptance: min(trust, 2^tb) x min(part, stakeCap). */
+export function samplingWeight(trust: number, part: bigint, tb: number, stakeCap: bigint): bigint {
+  const bound = 2 ** tb;
+  return BigInt(trust < bound ? trust : bound) * (part < stakeCap ? part : stakeCap);
+}
+
+/** Voting weight of the trust-weighted rules: trust x max(1, (min(stake, cap) << 24) / cap). */
+export function votingWeight(trust: number, stake: bigint, stakeCap: bigint): bigint {
+  const s = stake < stakeCap ? stake : stakeCap;
   const f = (s << WEIGHT_SHIFT) / stakeCap;
   return BigInt(trust) * (f === 0n ? 1n : f);
 }
@@ -232,47 +457,111 @@ export function memberState(e: RegistryEvaluator, stakeCap: bigint): { trust: nu
 /** Every profile bit (ProfileRegistry ids 0..15): `activeMask` for callers that model no retired profile. */
 export const ALL_PROFILES = 0xffff;
 
+// ------------------------------------------------------------------ the draw's inputs
+
+/** `_profileId`: the id of an active profile's single bit, or -1 for a retired, unknown or malformed one. */
+export function profileIdOf(profileBit: number, activeMask: number = ALL_PROFILES): number {
+  if (profileBit <= 0 || (profileBit & (profileBit - 1)) !== 0 || (activeMask & profileBit) === 0) return -1;
+  return Math.log2(profileBit);
+}
+
 /**
- * `_candidates`, one pass over the list in list order (holes, null, skipped; `exclude`, the
- * requester, skipped too). Nothing at all when the task's profile is no longer active (retired
- * after the task was created: nobody is drawn for it, the task is cancelled). An evaluator is
- * *drawable* when its effective stake is at least minStake and its effective serve mask meets
- * the active profiles (`activeMask`): its sampling weight samplingTrust x min(effStake, stakeCap) (the
- * trust the current trust period began with: finalizing other tasks just before a draw cannot
- * move the draw) counts in the network weight, whatever its profile or cost. The drawable
- * evaluators that serve `profileBit` at an effective cost <= fee are the candidates.
- *
- * @param list evaluators in the registry's list order (null: a hole left by an exit)
- * @param exclude list position to leave out (the requester), or -1
- * @param activeMask the ProfileRegistry's `activeMask` at the draw (default: every profile active)
- * @returns positions in `list` and the weights, aligned, and the network weight
+ * The registry as a draw sees it: the current occupant of every slot in order (null: a hole),
+ * and the evaluators that left their slot (exited) whose history may still count as of a past
+ * time (default none).
  */
-export function candidates(
-  list: ReadonlyArray<RegistryEvaluator | null>,
+export interface RegistryView {
+  list: ReadonlyArray<RegistryEvaluator | null>;
+  departed?: ReadonlyArray<RegistryEvaluator>;
+}
+
+/** The requester left out of a draw: a list position (-1: none) or a record (e.g. an exited evaluator). */
+export type Exclude = number | RegistryEvaluator | null;
+
+function excluded(reg: RegistryView, exclude: Exclude): RegistryEvaluator | null {
+  if (exclude === null) return null;
+  if (typeof exclude === "number") return exclude >= 0 ? (reg.list[exclude] ?? null) : null;
+  return exclude;
+}
+
+function* everyone(reg: RegistryView): Generator<RegistryEvaluator> {
+  for (const e of reg.list) if (e) yield e;
+  for (const e of reg.departed ?? []) yield e;
+}
+
+/**
+ * `eligibleStake` (`_bar`) as of `asOf`: `eligible`, the `part` of every evaluator whose state
+ * then serves the profile at a bucket <= bucketOf(fee), and `network`, the `part` of every
+ * evaluator whose state then serves some profile; the requester's own counts on neither side.
+ * (0, 0) for a retired or unknown profile.
+ */
+export function eligibleStake(
+  reg: RegistryView,
   profileBit: number,
   fee: bigint,
-  exclude: number,
+  exclude: Exclude,
+  asOf: number,
+  activeMask: number = ALL_PROFILES,
+): { eligible: bigint; network: bigint } {
+  const p = profileIdOf(profileBit, activeMask);
+  if (p < 0) return { eligible: 0n, network: 0n };
+  const feeBucket = bucketOf(fee);
+  let eligible = 0n;
+  let network = 0n;
+  for (const e of everyone(reg)) {
+    const s = stateAt(e, asOf);
+    if (s.mask !== 0) network += s.part;
+    if (((s.mask >> p) & 1) === 1 && s.bucket <= feeBucket) eligible += s.part;
+  }
+  const x = excluded(reg, exclude);
+  if (x) {
+    const s = stateAt(x, asOf);
+    if (((s.mask >> p) & 1) === 1 && s.bucket <= feeBucket) eligible -= s.part;
+    if (s.mask !== 0) network -= s.part;
+  }
+  return { eligible, network };
+}
+
+/**
+ * `drawInputs` as of `asOf`, read at `now`: per slot, its leaf in the profile's draw tree (the
+ * sum of part << tb of every state in force at `asOf` written in that slot and serving the
+ * profile) and the acceptance weight a proposal of its occupant gets (`samplingWeight` with the
+ * period trust at `now`; 0 when it is ineligible: a hole, the requester, registered in the slot
+ * after `asOf`, a zero leaf, a state under minStake or above the fee's bucket). All zeros for a
+ * retired or unknown profile.
+ */
+export function drawInputs(
+  reg: RegistryView,
+  profileBit: number,
+  fee: bigint,
+  exclude: Exclude,
+  asOf: number,
   now: number,
   p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod">,
   activeMask: number = ALL_PROFILES,
-): { index: number[]; weights: bigint[]; networkWeight: bigint } {
-  const index: number[] = [];
-  const weights: bigint[] = [];
-  const drawable = activeMask;
-  let networkWeight = 0n;
-  if ((activeMask & profileBit) === 0) return { index, weights, networkWeight };
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i];
-    if (e === null || e === undefined || i === exclude) continue;
-    const eff = effectiveOf(e, now);
-    if ((eff.profiles & drawable) === 0 || eff.stake < p.minStake) continue;
-    const w = BigInt(samplingTrust(e, now, p.trustPeriod)) * (eff.stake < p.stakeCap ? eff.stake : p.stakeCap);
-    networkWeight += w;
-    if ((eff.profiles & profileBit) === 0 || eff.cost > fee) continue;
-    index.push(i);
-    weights.push(w);
+): { leaves: bigint[]; accept: bigint[]; weights: bigint[] } {
+  const n = reg.list.length;
+  const leaves = new Array<bigint>(n).fill(0n);
+  const accept = new Array<bigint>(n).fill(0n);
+  const weights = new Array<bigint>(n).fill(0n);
+  const pid = profileIdOf(profileBit, activeMask);
+  if (pid < 0) return { leaves, accept, weights };
+  for (const e of everyone(reg)) {
+    const s = stateAt(e, asOf);
+    if (((s.mask >> pid) & 1) === 1 && s.slot >= 0 && s.slot < n) leaves[s.slot]! += s.part << BigInt(s.tb);
   }
-  return { index, weights, networkWeight };
+  const feeBucket = bucketOf(fee);
+  const x = excluded(reg, exclude);
+  for (let i = 0; i < n; i++) {
+    const e = reg.list[i];
+    if (!e || e === x || e.since > asOf || leaves[i] === 0n) continue;
+    const s = stateAt(e, asOf);
+    if (s.stake < p.minStake || s.bucket > feeBucket) continue;
+    const trust = samplingTrust(e, now, p.trustPeriod);
+    accept[i] = samplingWeight(trust, s.part, s.tb, p.stakeCap);
+    weights[i] = votingWeight(trust, s.stake, p.stakeCap);
+  }
+  return { leaves, accept, weights };
 }
 
 /**
@@ -308,33 +597,29 @@ export function moveTrust(
   return out;
 }
 
-/** `_samplingTrust`: the trust sampling weighs at `now`: the period's starting trust if trust changed in this period, else the trust. */
-export function samplingTrust(e: RegistryEvaluator, now: number, trustPeriod: number): number {
-  return e.period === trustPeriodOf(now, trustPeriod) ? e.periodTrust : e.trust;
-}
-
-/**
- * `_slash`: materialize; while a slash is still maturing (`slashAt != 0`) take nothing (at most
- * one slash per activationDelay: a burst of misses costs one slashBps); else set
- * `slashAt = now + activationDelay` (the lower stake reaches sampling then, not when someone
- * chooses to finalize, and the evaluator's own changes cannot postpone it) and take up to
- * `amount` from the declared stake, then from unbonding.
- */
-export function slashEvaluator(
-  e: RegistryEvaluator,
-  amount: bigint,
-  now: number,
-  p: Pick<StakingParams, "activationDelay">,
-): { evaluator: RegistryEvaluator; taken: bigint } {
-  const out = materialize(e, now);
-  if (out.slashAt !== 0) return { evaluator: out, taken: 0n };
-  out.slashAt = pendAt(now, p.activationDelay);
+/** `_slash` alone (no state write): see `slashEvaluator`. */
+function takeSlash(e: RegistryEvaluator, amount: bigint, now: number, activationDelay: number): { evaluator: RegistryEvaluator; taken: bigint } {
+  if (e.slashAt > now) return { evaluator: { ...e }, taken: 0n };
+  const out = { ...e, slashAt: (now + activationDelay) % 2 ** 32 };
   const fromStake = amount <= out.stake ? amount : out.stake;
   out.stake -= fromStake;
   const rest = amount - fromStake;
   const fromUnbonding = rest <= out.unbonding ? rest : out.unbonding;
   out.unbonding -= fromUnbonding;
   return { evaluator: out, taken: fromStake + fromUnbonding };
+}
+
+/**
+ * `_slash` and the settlement's state write: while a slash is still maturing (slashAt > now)
+ * take nothing (at most one slash per activationDelay: a burst of misses costs one slashBps);
+ * else set slashAt = now + activationDelay and take up to `amount` from the declared stake, then
+ * from unbonding. When something was taken from a registered evaluator its state is written:
+ * the lower stake counts from the next key, like any declaration (no postponement of others).
+ */
+export function slashEvaluator(e: RegistryEvaluator, amount: bigint, now: number, p: WriteParams): { evaluator: RegistryEvaluator; taken: bigint } {
+  const r = takeSlash(e, amount, now, p.activationDelay);
+  if (r.taken !== 0n && r.evaluator.registered) r.evaluator = writeState(r.evaluator, now, p).evaluator;
+  return r;
 }
 
 /** Result of `applySettlement` (`settleMembers`). */
@@ -351,7 +636,9 @@ export interface RegistrySettlement {
 
 /**
  * `EvaluatorRegistry.settleMembers`: for each member in committee order, moves trust
- * (`moveTrust`), counts a miss for non-revealers, and slashes `slash[i]` (`slashEvaluator`).
+ * (`moveTrust`), counts a miss for non-revealers, slashes `slash[i]` (at most one slash maturing
+ * at a time), and writes a registered member's state when something was taken or its trust no
+ * longer fits the trust bound of its latest state (`trustBound`).
  */
 export function applySettlement(
   members: readonly RegistryEvaluator[],
@@ -359,7 +646,7 @@ export function applySettlement(
   newTrust: readonly number[],
   slash: readonly bigint[],
   now: number,
-  p: Pick<StakingParams, "trustGainPerPeriod" | "trustPeriod" | "activationDelay">,
+  p: Pick<StakingParams, "trustGainPerPeriod"> & WriteParams,
 ): RegistrySettlement {
   const evaluators: RegistryEvaluator[] = [];
   const trustSet: number[] = [];
@@ -370,7 +657,8 @@ export function applySettlement(
     trustSet.push(e.trust);
     if (!revealed[i]) e.tasksMissed += 1;
     let taken = 0n;
-    if (slash[i]! !== 0n) ({ evaluator: e, taken } = slashEvaluator(e, slash[i]!, now, p));
+    if (slash[i]! !== 0n) ({ evaluator: e, taken } = takeSlash(e, slash[i]!, now, p.activationDelay));
+    if (e.registered && (taken !== 0n || trustBound(e, now, p.trustPeriod) !== latestState(e).tb)) e = writeState(e, now, p).evaluator;
     slashed.push(taken);
     total += taken;
     evaluators.push(e);
@@ -408,7 +696,7 @@ export interface FinalizeInput {
   rule: Rule;
   /** The settlement parameters snapshotted in the task. */
   params: SettlementParams;
-  staking: Pick<StakingParams, "stakeCap" | "trustGainPerPeriod" | "trustPeriod" | "activationDelay">;
+  staking: Pick<StakingParams, "stakeCap" | "minStake" | "trustGainPerPeriod" | "trustPeriod" | "activationDelay">;
   /** Committee records in draw order (at finalisation). */
   members: readonly RegistryEvaluator[];
   /** Each member's voting weight, fixed at the draw (`drawCommittee`'s weights). */

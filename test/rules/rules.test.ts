@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { keccak256, toHex } from "viem";
 import {
   aggregate,
   DEFAULT_SETTLEMENT_PARAMS,
@@ -11,9 +12,27 @@ import {
   sample,
   settleTask,
   applySettlement,
-  candidates,
+  acceptWord,
+  addStake,
+  bucketOf,
+  canEvict,
   drawCommittee,
+  drawInputs,
+  drawWord,
+  eligibleStake,
   effectiveOf,
+  evaluatorView,
+  evictEvaluator,
+  gridCost,
+  gridValue,
+  PRICE_BUCKETS,
+  samplingWeight,
+  setProfiles,
+  stateAt,
+  syncEvaluator,
+  treeSample,
+  trustBound,
+  withdrawUnbonded,
   finalizeTask,
   moveTrust,
   samplingTrust,
@@ -206,45 +225,98 @@ describe("settleTask", () => {
 });
 
 const S = DEFAULT_STAKING_PARAMS;
+const D = S.activationDelay;
 const E18 = 10n ** 18n;
-function ev(over: Partial<RegistryEvaluator> = {}): RegistryEvaluator {
-  return { ...registerEvaluator(S, 1_000n * E18, E18, 1, 0), pendingAt: 0, effStake: 1_000n * E18, effCost: E18, effProfiles: 1, ...over };
+/** The clock of the registry tests: registrations at T0 count from T0 + D. */
+const T0 = 1_000_000;
+/** A registered evaluator in `slot` (1000 tokens, cost 1 token, serving bit 1 unless told), effective from T0 + D. */
+function ev(slot = 0, o: { stake?: bigint; cost?: bigint; mask?: number; trust?: number } = {}): RegistryEvaluator {
+  const e = registerEvaluator(S, o.stake ?? 1_000n * E18, o.cost ?? E18, o.mask ?? 1, T0, slot);
+  return o.trust === undefined ? e : { ...e, trust: o.trust, periodTrust: o.trust };
 }
 
 describe("registry rules", () => {
-  it("declared values become effective when pendingAt != 0 && pendingAt <= now", () => {
-    const e = registerEvaluator(S, 500n * E18, 3n * E18, 2, 1_000);
+  it("each declaration takes effect at its own key, now + activationDelay: a later one never postpones an earlier one", () => {
+    const e = registerEvaluator(S, 500n * E18, 3n * E18, 2, 1_000, 0);
     expect(e.trust).toBe(S.initialTrust);
-    expect(e.pendingAt).toBe(1_000 + S.activationDelay);
-    expect(effectiveOf(e, 1_000 + S.activationDelay - 1)).toEqual({ stake: 0n, cost: 0n, profiles: 0 });
-    expect(effectiveOf(e, 1_000 + S.activationDelay)).toEqual({ stake: 500n * E18, cost: 3n * E18, profiles: 2 });
-    const c = setCost({ ...e, pendingAt: 0, effStake: 500n * E18, effCost: 3n * E18, effProfiles: 2 }, 9n * E18, 5_000, S);
-    expect(effectiveOf(c, 5_000).cost).toBe(3n * E18);
-    expect(effectiveOf(c, 5_000 + S.activationDelay).cost).toBe(9n * E18);
+    expect(e.since).toBe(1_000 + D);
+    expect(effectiveOf(e, 1_000 + D - 1)).toEqual({ stake: 0n, cost: 0n, profiles: 0 });
+    expect(effectiveOf(e, 1_000 + D)).toEqual({ stake: 500n * E18, cost: 3n * E18, profiles: 2 });
+    // a cost change declared before the registration matured: the registration still matures on time
+    const c = setCost(e, 9n * E18, 1_000 + D - 10, S);
+    expect(effectiveOf(c, 1_000 + D)).toEqual({ stake: 500n * E18, cost: 3n * E18, profiles: 2 });
+    expect(effectiveOf(c, 1_000 + 2 * D - 11).cost).toBe(3n * E18);
+    expect(effectiveOf(c, 1_000 + 2 * D - 10).cost).toBe(9n * E18);
+    // getEvaluator: pendingAt is the latest key while it is ahead, effective fields from the history
+    expect(evaluatorView(c, 1_000 + D).pendingAt).toBe(1_000 + 2 * D - 10);
+    expect(evaluatorView(c, 1_000 + 2 * D - 10).pendingAt).toBe(0);
+    expect(evaluatorView(c, 1_000 + D)).toMatchObject({ stake: 500n * E18, effStake: 500n * E18, cost: 9n * E18, effCost: 3n * E18, effProfiles: 2 });
+    // three writes, three entries; two writes in one block share a key (the second replaces the first)
+    const more = addStake(setProfiles(c, 3, 200_000, S), E18, 200_000, S);
+    expect(more.history.map((h) => h.key)).toEqual([1_000 + D, 1_000 + 2 * D - 10, 200_000 + D]);
+    expect(stateAt(more, 200_000 + D)).toMatchObject({ stake: 501n * E18, mask: 3, bucket: bucketOf(9n * E18) });
+    expect(stateAt(more, 200_000 + D - 1)).toMatchObject({ stake: 500n * E18, mask: 2 });
+    // keys never go back: a write keyed before the latest key joins it
+    expect(setProfiles(c, 1, 2_000, S).history.map((h) => h.key)).toEqual([1_000 + D, 1_000 + 2 * D - 10]);
+    expect(e.history).toHaveLength(1); // inputs untouched
   });
-  it("voting weight is trust x max(1, (min(effStake, cap) << 24) / cap)", () => {
+  it("part is min(stake, stakeCap) from minStake on, with the params of the write", () => {
+    expect(stateAt(ev(0, { stake: 2n * S.stakeCap }), T0 + D).part).toBe(S.stakeCap);
+    expect(stateAt(ev(0, { stake: S.minStake }), T0 + D).part).toBe(S.minStake);
+    const low = requestUnbond(ev(0, { stake: 2n * S.minStake }), 2n * S.minStake, T0 + D, S); // everything: stake 0
+    expect(stateAt(low, T0 + 2 * D)).toMatchObject({ stake: 0n, part: 0n, mask: 1 });
+    // a later minStake applies at the next write (sync)
+    const e = ev(0, { stake: 150n * E18 });
+    expect(stateAt(syncEvaluator(e, T0 + D, { ...S, minStake: 200n * E18 }), T0 + 2 * D).part).toBe(0n);
+    expect(() => registerEvaluator(S, S.minStake - 1n, E18, 1, T0, 0)).toThrow(RangeError);
+  });
+  it("the price grid: costs rounded up to two significant digits, buckets ordered like the grid", () => {
+    expect([0n, 7n, 99n, 100n, 101n, 1_234n, 1_200n, 9_999n].map((c) => gridCost(c))).toEqual([0n, 7n, 99n, 100n, 110n, 1_300n, 1_200n, 10_000n]);
+    expect(gridCost(E18 + 1n)).toBe(11n * 10n ** 17n);
+    expect(() => gridCost(S.maxCost + 1n, S.maxCost)).toThrow(RangeError);
+    expect([0n, 1n, 9n, 10n, 11n, 99n, 100n, 109n, 110n].map(bucketOf)).toEqual([0, 1, 81, 91, 92, 180, 181, 181, 182]);
+    expect(bucketOf(10n ** 29n)).toBe(PRICE_BUCKETS - 2);
+    // on the grid: cost <= fee exactly when bucketOf(cost) <= bucketOf(fee), and gridValue inverts bucketOf
+    let x = 12_345n;
+    const next = () => (x = (x * 6_364_136_223_846_793_005n + 1_442_695_040_888_963_407n) % 2n ** 64n);
+    for (let i = 0; i < 2_000; i++) {
+      const scale = 10n ** (next() % 22n);
+      const cost = gridCost((next() % 1_000n) * scale);
+      const fee = (next() % 1_000n) * scale + (next() % 3n === 0n ? 0n : next() % scale);
+      expect(bucketOf(cost) <= bucketOf(fee), `${cost} vs ${fee}`).toBe(cost <= fee);
+      expect(gridValue(bucketOf(cost))).toBe(cost);
+      expect(gridCost(cost)).toBe(cost);
+    }
+  });
+  it("the trust bound: the smallest power of two at or above trust, kept while trust stays in (bound / 4, bound]", () => {
+    const e = ev(); // initialTrust 5000
+    expect(stateAt(e, T0 + D).tb).toBe(13);
+    const at = T0 + 10 * S.trustPeriod; // a later period: sampling weighs the trust itself
+    const tb = (trust: number) => trustBound({ ...e, trust }, at, S.trustPeriod);
+    expect([tb(8_192), tb(8_193), tb(2_049), tb(2_048), tb(1)]).toEqual([13, 14, 13, 11, 0]);
+    // during a period, the bound covers the period's starting trust too
+    const p = { trustGainPerPeriod: 1_000, trustPeriod: S.trustPeriod };
+    const fell = moveTrust(e, 1_000, at, p);
+    expect(trustBound(fell, at, S.trustPeriod)).toBe(13); // samplingTrust still 5000
+    expect(trustBound(fell, at + S.trustPeriod, S.trustPeriod)).toBe(10);
+    // settlement writes the state when the bound no longer fits
+    const r = applySettlement([e], [true], [1_000], [0n], at, { ...S, ...p });
+    expect(r.evaluators[0]!.history).toHaveLength(1); // 5000 is still sampled this period: no write
+    const later = applySettlement(r.evaluators, [true], [900], [0n], at + S.trustPeriod, { ...S, ...p });
+    expect(later.evaluators[0]!.history.at(-1)).toMatchObject({ key: at + S.trustPeriod + D, tb: 10 });
+  });
+  it("voting weight is trust x max(1, (min(stake, cap) << 24) / cap); acceptance weight min(trust, 2^tb) x min(part, cap)", () => {
     expect(votingWeight(10_000, S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
     expect(votingWeight(10_000, 2n * S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
     expect(votingWeight(5_000, S.stakeCap / 100n, S.stakeCap)).toBe(5_000n * ((1n << 24n) / 100n));
     expect(votingWeight(7_000, 0n, S.stakeCap)).toBe(7_000n);
-  });
-  it("candidates: list order, serves the profile, cost <= fee, stake >= minStake, not the requester", () => {
-    const list = [
-      ev(),
-      ev({ effCost: 3n * E18 }), // too expensive
-      ev({ effProfiles: 2 }), // does not serve bit 1
-      ev({ effStake: S.minStake - 1n }), // under minStake
-      ev({ trust: 20_000, effStake: 2n * S.stakeCap }), // capped
-      ev(), // the requester
-    ];
-    const c = candidates(list, 1, 2n * E18, 5, 1_000_000, S);
-    expect(c.index).toEqual([0, 4]);
-    expect(c.weights).toEqual([BigInt(S.initialTrust) * 1_000n * E18, 20_000n * S.stakeCap]);
+    expect(samplingWeight(5_000, 10n, 13, 100n)).toBe(50_000n);
+    expect(samplingWeight(9_000, 10n, 13, 5n)).toBe(8_192n * 5n);
   });
   it("a trust rise is capped per period (periods numbered floor(now / trustPeriod)); falls are not; sampling weighs the period's starting trust", () => {
     const p = { trustGainPerPeriod: 1_000, trustPeriod: 3_600 };
     const T = 3_600 * 500; // the start of period 500
-    let e = ev({ trust: 10_000 });
+    let e = ev(0, { trust: 10_000 });
     e = moveTrust(e, 10_700, T + 100, p);
     expect([e.trust, e.period, e.periodGain]).toEqual([10_700, 500, 700]);
     e = moveTrust(e, 11_700, T + 200, p); // only 300 left this period
@@ -259,37 +331,49 @@ describe("registry rules", () => {
     e = moveTrust(e, 9_500, T + 3_600, p); // the next period: a fresh allowance
     expect([e.trust, e.period, e.periodGain]).toEqual([9_500, 501, 500]);
     // period numbers wrap at 2^16
-    expect(moveTrust(ev({ trust: 10_000 }), 10_500, 3_600 * 65_537, p).period).toBe(1);
+    expect(moveTrust(ev(0, { trust: 10_000 }), 10_500, 3_600 * 65_537, p).period).toBe(1);
   });
-  it("slashes from stake, then unbonding, at most what is there and at most once per activationDelay; the lower stake reaches sampling at slashAt, which the evaluator cannot postpone", () => {
-    const e = requestUnbond(ev({ stake: 300n * E18, effStake: 300n * E18 }), 100n * E18, 10, S);
+  it("slashes from stake, then unbonding, at most once while a slash matures; the lower stake counts from the slash's key", () => {
+    const e = requestUnbond(ev(0, { stake: 300n * E18 }), 100n * E18, T0 + D, S);
     expect([e.stake, e.unbonding]).toEqual([200n * E18, 100n * E18]);
-    const now = 10 + S.activationDelay; // the unbonding request is effective now
+    expect(e.unbondAt).toBe(Math.max(T0 + D + S.unbondingDelay, T0 + 2 * D + D)); // max(now + unbondingDelay, key + activationDelay)
+    const now = T0 + 2 * D; // the unbonding request is effective now
     const r = slashEvaluator(e, 250n * E18, now, S);
     expect(r.taken).toBe(250n * E18);
     expect([r.evaluator.stake, r.evaluator.unbonding]).toEqual([0n, 50n * E18]);
-    expect(r.evaluator.pendingAt).toBe(0); // the slash does not postpone (or wait for) other changes
-    expect(r.evaluator.slashAt).toBe(now + S.activationDelay);
-    expect(effectiveOf(r.evaluator, now).stake).toBe(200n * E18); // still what was effective
-    expect(effectiveOf(r.evaluator, now + S.activationDelay).stake).toBe(50n * E18); // capped at what is left at risk
-    // a second slash before the first matured takes nothing (one slash per activationDelay) and keeps the maturity time
+    expect(r.evaluator.slashAt).toBe(now + D);
+    expect(effectiveOf(r.evaluator, now + D - 1).stake).toBe(200n * E18); // still what was effective
+    expect(effectiveOf(r.evaluator, now + D).stake).toBe(0n); // the declared stake from the slash's key
+    // a second slash before the first matured takes nothing and writes nothing
     const r2 = slashEvaluator(r.evaluator, 80n * E18, now + 1, S);
     expect(r2.taken).toBe(0n);
-    expect(r2.evaluator.slashAt).toBe(now + S.activationDelay);
-    expect(effectiveOf(r2.evaluator, now + S.activationDelay).stake).toBe(50n * E18);
-    // once it matured, the next slash takes stake again and starts a new window
-    const r3 = slashEvaluator(r2.evaluator, 80n * E18, now + S.activationDelay, S);
+    expect(r2.evaluator.history).toEqual(r.evaluator.history);
+    // once it matured, the next slash takes again (from unbonding) and starts a new window
+    const r3 = slashEvaluator(r2.evaluator, 80n * E18, now + D, S);
     expect(r3.taken).toBe(50n * E18);
-    expect(r3.evaluator.slashAt).toBe(now + 2 * S.activationDelay);
-    expect(effectiveOf(r3.evaluator, now + 2 * S.activationDelay).stake).toBe(0n);
-    // a pending change blocks the withdrawal, and so does a maturing slash (a withdrawal would
-    // bring the lower stake into sampling at a moment the evaluator picks)
-    const w = { ...r.evaluator, unbondAt: now, unbondLock: 0 };
-    expect(canWithdraw(w, now + 1)).toBe(false);
-    expect(canWithdraw(w, now + S.activationDelay)).toBe(true);
-    const p = { ...w, slashAt: 0, pendingAt: now + 5 };
-    expect(canWithdraw(p, now + 1)).toBe(false);
-    expect(canWithdraw(p, now + 5)).toBe(true);
+    expect(r3.evaluator.slashAt).toBe(now + 2 * D);
+    // a declaration after the slash does not postpone it
+    const r4 = addStake(r.evaluator, 500n * E18, now + D - 1, S);
+    expect(effectiveOf(r4, now + D).stake).toBe(0n);
+    expect(effectiveOf(r4, now + 2 * D - 1).stake).toBe(500n * E18);
+  });
+  it("withdraws after unbondAt and every committee it counted for; a full withdrawal exits and frees the slot; evict", () => {
+    const e = requestUnbond(ev(3), 1_000n * E18, T0 + D, S);
+    expect(canWithdraw(e, e.unbondAt - 1)).toBe(false);
+    expect(canWithdraw(e, e.unbondAt)).toBe(true);
+    expect(canWithdraw({ ...e, unbondLock: e.unbondAt }, e.unbondAt)).toBe(false);
+    const w = withdrawUnbonded(e, e.unbondAt, S);
+    expect([w.amount, w.exits, w.evaluator.registered, w.evaluator.slot]).toEqual([1_000n * E18, true, false, -1]);
+    expect(w.evaluator.history.at(-1)).toMatchObject({ key: e.unbondAt + D, stake: 0n, mask: 0, slot: 3 });
+    // evict: serving only a retired profile, or under minStake both declared and effective
+    const x = ev(1, { mask: 4 });
+    expect(canEvict(x, T0 + D, S.minStake, 0b011)).toBe(true);
+    expect(canEvict(x, T0 + D, S.minStake)).toBe(false);
+    const out = evictEvaluator(x, T0 + D, S, 0b011);
+    expect([out.registered, out.stake, out.unbonding, out.unbondAt]).toEqual([false, 0n, 1_000n * E18, Math.max(T0 + D + S.unbondingDelay, T0 + 3 * D)]);
+    // re-registering keeps trust and history; `since` is the new key
+    const back = registerEvaluator(S, 500n * E18, E18, 1, T0 + 5 * D, 7, { ...out, trust: 7_777 });
+    expect([back.trust, back.since, back.slot, back.history.length]).toEqual([7_777, T0 + 6 * D, 7, 3]);
   });
   it("splits the actually-slashed total equally among honest revealers, the remainder to the first; burns without one", () => {
     expect(splitSlash([false, true, false, true, true], 100n)).toEqual({ shares: [0n, 34n, 0n, 33n, 33n], burned: 0n });
@@ -297,16 +381,21 @@ describe("registry rules", () => {
     expect(splitSlash([true], 0n)).toEqual({ shares: [0n], burned: 0n });
   });
   it("applySettlement caps rises, counts misses and reports what was taken", () => {
-    const members = [ev({ trust: 10_000 }), ev({ stake: 10n, effStake: 10n })];
-    const r = applySettlement(members, [true, false], [20_000, 8_000], [0n, 100n], 1_000_000, S);
+    const members = [ev(0, { trust: 10_000 }), { ...ev(1), stake: 10n }];
+    const r = applySettlement(members, [true, false], [20_000, 8_000], [0n, 100n], T0 + D, S);
     expect(r.trustSet).toEqual([10_000 + S.trustGainPerPeriod, 8_000]);
     expect(r.slashed).toEqual([0n, 10n]);
     expect(r.total).toBe(10n);
     expect(r.evaluators[1]!.tasksMissed).toBe(1);
     expect(members[0]!.trust).toBe(10_000); // inputs untouched
+    // the slash writes the lower stake at the next key; trust past the bound (2^13 for 5000) rewrites it too
+    expect(r.evaluators[1]!.history.at(-1)).toMatchObject({ key: T0 + 2 * D, stake: 0n, part: 0n });
+    expect(r.evaluators[0]!.history.map((h) => [h.key, h.tb])).toEqual([[T0 + D, 13], [T0 + 2 * D, 14]]);
+    // a member whose trust still fits its bound is not rewritten
+    expect(applySettlement([ev(0)], [true], [5_100], [0n], T0 + D, S).evaluators[0]!.history).toHaveLength(1);
   });
   it("finalizeTask credits fee + slash share to honest revealers and refunds the rest", () => {
-    const members = [ev(), ev(), ev(), ev({ stake: 1_000n * E18 })];
+    const members = [ev(0), ev(1), ev(2), ev(3)];
     const r = finalizeTask({
       rule: Rule.MEDIAN,
       params: DEFAULT_SETTLEMENT_PARAMS,
@@ -334,7 +423,11 @@ describe("registry rules", () => {
 
 describe("sampling and packing", () => {
   const seed = `0x${"ab".repeat(32)}` as const;
-  it("draws distinct candidates, stops when nothing is left", () => {
+  /** Draws as of T0 + D (every `ev` effective), right then. */
+  const AS_OF = T0 + D;
+  const draw = (reg: Parameters<typeof drawCommittee>[0], bit: number, fee: bigint, exclude: number, k: number, bps = 0, active?: number, s: `0x${string}` = seed) =>
+    drawCommittee(reg, bit, fee, exclude, k, s, AS_OF, AS_OF, S, bps, active);
+  it("sample (Sampling.sol) draws distinct candidates, stops when nothing is left", () => {
     const w = [10n, 10n, 10n, 10n];
     const picked = sample(w, 3, seed);
     expect(new Set(picked).size).toBe(3);
@@ -342,47 +435,84 @@ describe("sampling and packing", () => {
     expect(sample([0n, 0n], 1, seed)).toEqual([]);
     expect(w).toEqual([10n, 10n, 10n, 10n]); // input untouched
   });
-  it("drawCommittee maps draws to list positions, fixes voting weights, and returns null when unfillable", () => {
-    const list = [ev(), ev({ effCost: 5n * E18 }), ev(), null, ev()];
-    const c = drawCommittee(list, 1, E18, -1, 3, seed, 0, S, 0)!;
+  it("treeSample: distinct slots with accept > 0, proposals by leaf, accepted with accept / leaf; null when it cannot fill", () => {
+    const leaves = [8n, 0n, 8n, 8n, 8n];
+    const accept = [8n, 0n, 0n, 2n, 8n];
+    for (let i = 0; i < 50; i++) {
+      const s = keccak256(toHex(`tree-${i}`));
+      const got = treeSample(leaves, accept, 3, s)!;
+      expect([...got].sort()).toEqual([0, 3, 4]); // slot 2 is ineligible, slot 1 empty
+    }
+    expect(treeSample(leaves, accept, 4, seed)).toBeNull(); // only three eligible
+    expect(treeSample([0n, 0n], [0n, 0n], 1, seed)).toBeNull();
+    // the first proposal is drawWord(seed, 0) mod W on the prefix intervals; accepted when acceptWord mod leaf < accept
+    const r0 = drawWord(seed, 0) % 32n;
+    const slot0 = [0, 0, 2, 3, 4][Number(r0 / 8n) + (r0 >= 8n ? 1 : 0)]!;
+    const first = treeSample(leaves, leaves.map((l) => l), 1, seed)!;
+    expect(first).toEqual([slot0]);
+    expect(acceptWord(seed, 0)).not.toBe(drawWord(seed, 0));
+  });
+  it("drawCommittee maps draws to slots, fixes voting weights, and returns null when unfillable", () => {
+    const list = [ev(0), ev(1, { cost: 5n * E18 }), ev(2), null, ev(4)];
+    const c = draw(list, 1, E18, -1, 3)!;
     expect([...c.members].sort()).toEqual([0, 2, 4]); // the hole (3) and the expensive one (1) are never drawn
     expect(c.weights).toEqual(c.members.map(() => votingWeight(S.initialTrust, 1_000n * E18, S.stakeCap)));
-    expect(drawCommittee(list, 1, E18, 0, 3, seed, 0, S, 0)).toBeNull(); // the requester is excluded: 2 left
+    expect(draw(list, 1, E18, 0, 3)).toBeNull(); // the requester is excluded: 2 left
+    // the cost filter is on the grid: a fee just under the rounded-up cost does not reach it
+    const odd = [ev(0, { cost: 1_234n }), ev(1, { cost: 1_234n }), ev(2, { cost: 1_234n })];
+    expect(draw(odd, 1, 1_299n, -1, 3)).toBeNull();
+    expect(draw(odd, 1, 1_300n, -1, 3)).not.toBeNull();
   });
-  it("drawCommittee cancels a price only evaluators holding < minEligibleBps of the network's weight accept", () => {
+  it("draws from the registry as of the task's creation, and only within activationDelay of it", () => {
+    const list = [ev(0), ev(1), ev(2)];
+    expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D - 1, T0 + D, S, 0)).toBeNull(); // nobody counted yet
+    expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D, T0 + 2 * D, S, 0)).not.toBeNull();
+    expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D, T0 + 2 * D + 1, S, 0)).toBeNull(); // too late
+    // a change declared after the creation does not move the draw: a cost raise, a stake cut
+    const later = [setCost(list[0]!, 9n * E18, T0 + D, S), requestUnbond(list[1]!, 1_000n * E18, T0 + D, S), list[2]!];
+    expect(draw(later, 1, E18, -1, 3)).toEqual(draw(list, 1, E18, -1, 3));
+    // an exit frees the slot at once, but the leaver's state still counts as of an earlier time;
+    // a newcomer in the slot (since > asOf) is rejected when proposed
+    const unbonding = requestUnbond(list[1]!, 1_000n * E18, T0 + 1, S); // keyed T0 + D + 1
+    const gone = withdrawUnbonded(unbonding, unbonding.unbondAt, S).evaluator;
+    const newcomer = registerEvaluator(S, 1_000n * E18, E18, 1, gone.history.at(-1)!.key, 1);
+    const reg = { list: [list[0]!, newcomer, list[2]!], departed: [gone] };
+    const asOf = T0 + D; // before the unbonding's key: the leaver still counts in the tree
+    expect(eligibleStake(reg, 1, E18, -1, asOf)).toEqual({ eligible: 3_000n * E18, network: 3_000n * E18 });
+    const inputs = drawInputs(reg, 1, E18, -1, asOf, asOf, S);
+    expect(inputs.leaves[1]).toBe((1_000n * E18) << 13n); // the leaver's leaf
+    expect(inputs.accept).toEqual([inputs.leaves[0]! / 8_192n * 5_000n, 0n, inputs.leaves[2]! / 8_192n * 5_000n]);
+    expect(drawCommittee(reg, 1, E18, -1, 3, seed, asOf, asOf, S, 0)).toBeNull(); // two drawable
+    expect([...drawCommittee(reg, 1, E18, -1, 2, seed, asOf, asOf, S, 0)!.members].sort()).toEqual([0, 2]);
+  });
+  it("drawCommittee cancels a price only evaluators holding < minEligibleBps of the network's stake accept", () => {
     // three cheap sybils at minStake, two honest members at 1000 tokens declaring 2 tokens
-    const sybil = ev({ stake: S.minStake, effStake: S.minStake, effCost: 0n, cost: 0n });
-    const list = [sybil, sybil, sybil, ev({ effCost: 2n * E18 }), ev({ effCost: 2n * E18 })];
-    // sybils hold 300 / 2300 = 13% of the network weight
-    expect(drawCommittee(list, 1, E18 / 10n, -1, 3, seed, 0, S, 5_000)).toBeNull();
-    expect(drawCommittee(list, 1, E18 / 10n, -1, 3, seed, 0, S, 1_000)).not.toBeNull();
-    expect(drawCommittee(list, 1, 2n * E18, -1, 3, seed, 0, S, 5_000)).not.toBeNull(); // at the honest price everyone fits
-    expect(candidates(list, 1, E18 / 10n, -1, 0, S).networkWeight).toBe(BigInt(S.initialTrust) * 2_300n * E18);
+    const sybil = (i: number) => ev(i, { stake: S.minStake, cost: 0n });
+    const list = [sybil(0), sybil(1), sybil(2), ev(3, { cost: 2n * E18 }), ev(4, { cost: 2n * E18 })];
+    // sybils hold 300 / 2300 = 13% of the network's stake
+    expect(draw(list, 1, E18 / 10n, -1, 3, 5_000)).toBeNull();
+    expect(draw(list, 1, E18 / 10n, -1, 3, 1_000)).not.toBeNull();
+    expect(draw(list, 1, 2n * E18, -1, 3, 5_000)).not.toBeNull(); // at the honest price everyone fits
+    expect(eligibleStake({ list }, 1, E18 / 10n, -1, AS_OF)).toEqual({ eligible: 3n * S.minStake, network: 2_300n * E18 });
+    // the requester's own stake counts on neither side
+    expect(eligibleStake({ list }, 1, E18 / 10n, 0, AS_OF)).toEqual({ eligible: 2n * S.minStake, network: 2_200n * E18 });
   });
-  it("drawCommittee measures the eligible weight against the whole network (any profile, any cost), not the profile's servers", () => {
+  it("drawCommittee measures the eligible stake against the whole network (any profile, any cost), not the profile's servers", () => {
     // three sybils alone on profile bit 2 (1000 tokens each), five honest on bit 1 (1000 each)
-    const sybil = ev({ effProfiles: 2 });
-    const honest = ev();
-    const list = [honest, honest, honest, honest, honest, sybil, sybil, sybil];
-    const c = candidates(list, 2, E18, -1, 0, S);
-    expect(c.index).toEqual([5, 6, 7]);
-    expect(c.networkWeight).toBe(BigInt(S.initialTrust) * 8_000n * E18); // 3,000 of 8,000: 37.5%
-    expect(drawCommittee(list, 2, E18, -1, 3, seed, 0, S, 5_000)).toBeNull(); // before: the three sybils, the whole serving set
-    expect(drawCommittee(list, 2, E18, -1, 3, seed, 0, S, 3_000)!.members.sort()).toEqual([5, 6, 7]);
-    // once two honest evaluators serve bit 2 too, 5,000 of 8,000 is eligible: tasks draw
-    const moved = [ev({ effProfiles: 3 }), ev({ effProfiles: 3 }), honest, honest, honest, sybil, sybil, sybil];
-    expect(drawCommittee(list.map((e, i) => moved[i] ?? e), 2, E18, -1, 3, seed, 0, S, 5_000)).not.toBeNull();
+    const list = [0, 1, 2, 3, 4].map((i) => ev(i)).concat([5, 6, 7].map((i) => ev(i, { mask: 2 })));
+    expect(eligibleStake({ list }, 2, E18, -1, AS_OF)).toEqual({ eligible: 3_000n * E18, network: 8_000n * E18 }); // 37.5%
+    expect(draw(list, 2, E18, -1, 3, 5_000)).toBeNull();
+    expect([...draw(list, 2, E18, -1, 3, 3_000)!.members].sort()).toEqual([5, 6, 7]);
+    // once two honest evaluators serve bit 2 too (declared before the task), 5,000 of 8,000 is eligible: tasks draw
+    const moved = list.map((e, i) => (i < 2 ? setProfiles(e!, 3, T0, S) : e));
+    expect(draw(moved, 2, E18, -1, 3, 5_000)).not.toBeNull();
   });
-  it("the network weight leaves out the requester, evaluators under minStake and those serving only retired profiles; a task's retired profile has no candidates", () => {
-    const list = [ev(), ev({ effProfiles: 4 }), ev({ effStake: S.minStake - 1n, effProfiles: 2 }), ev({ effProfiles: 2 }), ev({ effProfiles: 8 })];
-    const w = BigInt(S.initialTrust) * 1_000n * E18;
-    expect(candidates(list, 1, E18, -1, 0, S).networkWeight).toBe(4n * w); // every profile active: 0, 1, 3, 4
-    expect(candidates(list, 1, E18, -1, 0, S, 0b011).networkWeight).toBe(2n * w); // bits 4 and 8 retired: 0, 3
-    expect(candidates(list, 1, E18, 3, 0, S, 0b011).networkWeight).toBe(w); // 3 is the requester
-    // a task whose profile (bit 4) was retired after its creation: nobody is drawn (it is cancelled)
-    const c = candidates(list, 4, E18, -1, 0, S, 0b011);
-    expect([c.index, c.networkWeight]).toEqual([[], 0n]);
-    expect(drawCommittee(list, 4, E18, -1, 1, "0x01", 0, S, 0, 0b011)).toBeNull();
+  it("a retired profile draws nobody; evaluators serving only retired profiles still count in the network", () => {
+    const list = [ev(0), ev(1, { mask: 4 }), ev(2, { stake: S.minStake, mask: 2 }), ev(3, { mask: 2 }), ev(4, { mask: 8 })];
+    expect(eligibleStake({ list }, 1, E18, -1, AS_OF, 0b011).network).toBe(4_000n * E18 + S.minStake);
+    expect(eligibleStake({ list }, 4, E18, -1, AS_OF, 0b011)).toEqual({ eligible: 0n, network: 0n });
+    expect(drawInputs({ list }, 4, E18, -1, AS_OF, AS_OF, S, 0b011).leaves.every((l) => l === 0n)).toBe(true);
+    expect(drawCommittee(list, 4, E18, -1, 1, "0x01", AS_OF, AS_OF, S, 0, 0b011)).toBeNull();
   });
   it("round-trips packed scores", () => {
     const s = [0, 1, 10_000, 9_999, 42];
