@@ -60,6 +60,7 @@ export {
   evictEvaluator,
   lockMember,
   unbondAtFor,
+  drawWindow,
   trustPeriodOf,
   effectiveOf,
   evaluatorView,

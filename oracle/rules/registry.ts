@@ -309,17 +309,27 @@ export function syncEvaluator(e: RegistryEvaluator, now: number, p: WriteParams)
   return writeState(e, now, p).evaluator;
 }
 
-/** `_unbondAt`: max(now + unbondingDelay, key + activationDelay). */
+/**
+ * `drawWindow`: how long after its creation a task may still be drawn (else it is cancelled):
+ * max(activationDelay, unbondingDelay - activationDelay).
+ */
+export function drawWindow(p: Pick<StakingParams, "activationDelay" | "unbondingDelay">): number {
+  const a = p.activationDelay;
+  const u = p.unbondingDelay;
+  return u - a > a ? u - a : a;
+}
+
+/** `_unbondAt`: max(now + unbondingDelay, key + drawWindow): not before every task that could still count the stake is past its draw window. */
 export function unbondAtFor(key: number, now: number, p: Pick<StakingParams, "activationDelay" | "unbondingDelay">): number {
   const at = now + p.unbondingDelay;
-  const drawable = key + p.activationDelay;
+  const drawable = key + drawWindow(p);
   return at > drawable ? at : drawable;
 }
 
 /**
  * `requestUnbond`: moves `amount` of declared stake to unbonding (the remaining stake must be 0
  * or >= minStake, else the contract reverts; checked here too), writes the state and restarts
- * the timer: unbondAt = max(now + unbondingDelay, key + activationDelay).
+ * the timer: unbondAt = max(now + unbondingDelay, key + drawWindow).
  */
 export function requestUnbond(
   e: RegistryEvaluator,

@@ -6,7 +6,7 @@
  */
 import { encodeAbiParameters, keccak256, type Hex } from "viem";
 import type { StakingParams } from "./constants.js";
-import { ALL_PROFILES, drawInputs, eligibleStake, type Exclude, type RegistryEvaluator, type RegistryView } from "./registry.js";
+import { ALL_PROFILES, drawInputs, drawWindow, eligibleStake, type Exclude, type RegistryEvaluator, type RegistryView } from "./registry.js";
 
 /** A draw gives up after TRIES_PER_MEMBER x k + EXTRA_TRIES proposals (the task is cancelled). */
 export const TRIES_PER_MEMBER = 4;
@@ -90,8 +90,8 @@ export function treeSample(leaves: readonly bigint[], accept: readonly bigint[],
 
 /**
  * `EvaluatorRegistry.previewDraw` (`drawCommittee` without its side effects, see `lockMember`)
- * for a task created at `asOf`, drawn at `now`: nothing (null) once now > asOf +
- * activationDelay, for a retired or unknown profile, or when the eligible stake (`eligibleStake`:
+ * for a task created at `asOf`, drawn at `now`: nothing (null) once now > asOf + drawWindow
+ * (max(activationDelay, unbondingDelay - activationDelay)), for a retired or unknown profile, or when the eligible stake (`eligibleStake`:
  * serving the profile at a bucket <= bucketOf(fee) as of `asOf`, the requester's own left out)
  * is 0 or under `minEligibleBps` of the network's; else `treeSample` over the profile's draw
  * tree as of `asOf` (`drawInputs`), and each member's voting weight (period trust at `now`,
@@ -111,12 +111,12 @@ export function drawCommittee(
   seed: Hex,
   asOf: number,
   now: number,
-  p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod" | "activationDelay">,
+  p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod" | "activationDelay" | "unbondingDelay">,
   minEligibleBps: number,
   activeMask: number = ALL_PROFILES,
 ): { members: number[]; weights: bigint[] } | null {
   const view: RegistryView = Array.isArray(reg) ? { list: reg as ReadonlyArray<RegistryEvaluator | null> } : (reg as RegistryView);
-  if (now > asOf + p.activationDelay) return null;
+  if (now > asOf + drawWindow(p)) return null;
   const { eligible, network } = eligibleStake(view, profileBit, fee, exclude, asOf, activeMask);
   if (eligible === 0n || eligible * 10_000n < network * BigInt(minEligibleBps)) return null;
   const inputs = drawInputs(view, profileBit, fee, exclude, asOf, now, p, activeMask);

@@ -19,6 +19,7 @@ import {
   drawCommittee,
   drawInputs,
   drawWord,
+  drawWindow,
   eligibleStake,
   effectiveOf,
   evaluatorView,
@@ -336,7 +337,9 @@ describe("registry rules", () => {
   it("slashes from stake, then unbonding, at most once while a slash matures; the lower stake counts from the slash's key", () => {
     const e = requestUnbond(ev(0, { stake: 300n * E18 }), 100n * E18, T0 + D, S);
     expect([e.stake, e.unbonding]).toEqual([200n * E18, 100n * E18]);
-    expect(e.unbondAt).toBe(Math.max(T0 + D + S.unbondingDelay, T0 + 2 * D + D)); // max(now + unbondingDelay, key + activationDelay)
+    expect(e.unbondAt).toBe(Math.max(T0 + D + S.unbondingDelay, T0 + 2 * D + drawWindow(S))); // max(now + unbondingDelay, key + drawWindow)
+    expect(drawWindow({ activationDelay: 60, unbondingDelay: 3_600 })).toBe(3_540);
+    expect(drawWindow({ activationDelay: 600, unbondingDelay: 1_000 })).toBe(600);
     const now = T0 + 2 * D; // the unbonding request is effective now
     const r = slashEvaluator(e, 250n * E18, now, S);
     expect(r.taken).toBe(250n * E18);
@@ -370,7 +373,7 @@ describe("registry rules", () => {
     expect(canEvict(x, T0 + D, S.minStake, 0b011)).toBe(true);
     expect(canEvict(x, T0 + D, S.minStake)).toBe(false);
     const out = evictEvaluator(x, T0 + D, S, 0b011);
-    expect([out.registered, out.stake, out.unbonding, out.unbondAt]).toEqual([false, 0n, 1_000n * E18, Math.max(T0 + D + S.unbondingDelay, T0 + 3 * D)]);
+    expect([out.registered, out.stake, out.unbonding, out.unbondAt]).toEqual([false, 0n, 1_000n * E18, Math.max(T0 + D + S.unbondingDelay, T0 + 2 * D + drawWindow(S))]);
     // re-registering keeps trust and history; `since` is the new key
     const back = registerEvaluator(S, 500n * E18, E18, 1, T0 + 5 * D, 7, { ...out, trust: 7_777 });
     expect([back.trust, back.since, back.slot, back.history.length]).toEqual([7_777, T0 + 6 * D, 7, 3]);
@@ -463,11 +466,11 @@ describe("sampling and packing", () => {
     expect(draw(odd, 1, 1_299n, -1, 3)).toBeNull();
     expect(draw(odd, 1, 1_300n, -1, 3)).not.toBeNull();
   });
-  it("draws from the registry as of the task's creation, and only within activationDelay of it", () => {
+  it("draws from the registry as of the task's creation, and only within the draw window after it", () => {
     const list = [ev(0), ev(1), ev(2)];
     expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D - 1, T0 + D, S, 0)).toBeNull(); // nobody counted yet
-    expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D, T0 + 2 * D, S, 0)).not.toBeNull();
-    expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D, T0 + 2 * D + 1, S, 0)).toBeNull(); // too late
+    expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D, T0 + D + drawWindow(S), S, 0)).not.toBeNull();
+    expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D, T0 + D + drawWindow(S) + 1, S, 0)).toBeNull(); // too late
     // a change declared after the creation does not move the draw: a cost raise, a stake cut
     const later = [setCost(list[0]!, 9n * E18, T0 + D, S), requestUnbond(list[1]!, 1_000n * E18, T0 + D, S), list[2]!];
     expect(draw(later, 1, E18, -1, 3)).toEqual(draw(list, 1, E18, -1, 3));
