@@ -2,8 +2,9 @@
  * One simulated run: an evaluator pool (honest members and attackers) with different declared
  * costs, registered in the EvaluatorRegistry's list, a stream of tasks drawn from real scored
  * records at one price per member, a clock, and the contract's own rules (oracle/rules, the
- * differential-tested mirror) for the committee draw (cost filter, effective state, trust x
- * stake weights), settlement, the trust-rise cap per period, slashing from stake then
+ * differential-tested mirror) for the committee draw (as of the task's creation, from every
+ * evaluator's activation history: price grid and cost filter, trust-bounded trust x stake
+ * weights, the eligibility bar), settlement, the trust-rise cap per period, slashing from stake then
  * unbonding and the split of slashed stake among honest revealers. Nothing about sampling,
  * aggregation, trust, slashing or payouts is re-implemented here.
  *
@@ -17,8 +18,8 @@ import {
   FINALIZE_GRACE,
   MAX_EVALUATORS,
   Rule,
-  candidates,
   drawCommittee,
+  drawInputs,
   finalizeTask,
   canWithdraw,
   lockMember,
@@ -196,9 +197,10 @@ export interface Run {
   /**
    * Draws the committee (from `seed` when given, else the run's own stream) and settles the
    * task. `at`: the draw's and the finalisation's clock (a number: both; default: the run's
-   * clock for both, i.e. a task settles in the instant it is drawn).
+   * clock for both, i.e. a task settles in the instant it is drawn), and the task's creation
+   * time `create` (the registry draws as of it; default: the draw's clock).
    */
-  step(seed?: Hex, at?: number | { draw: number; finalize: number }): RoundRecord;
+  step(seed?: Hex, at?: number | { create?: number; draw: number; finalize: number }): RoundRecord;
   totals(): RunTotals;
 }
 
@@ -284,8 +286,15 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
   // The registry: every pool member registers at the epoch; the run starts once they count.
   const start = SIM_EPOCH + S.activationDelay;
   /** The registry's list (null: a hole left by an exit, refilled last-in first-out). */
-  const list: Array<RegistryEvaluator | null> = evaluators.map((e) => registerEvaluator(S, e.stake, e.cost, SIM_PROFILE_BIT, SIM_EPOCH));
+  const list: Array<RegistryEvaluator | null> = evaluators.map((e, i) => registerEvaluator(S, e.stake, e.cost, SIM_PROFILE_BIT, SIM_EPOCH, i));
   const holes: number[] = [];
+  /** Identities that exited: their activation history still counts for a draw as of a time before their exit's key. */
+  let departed: RegistryEvaluator[] = [];
+  /** The registry as a draw as of `asOf` sees it (exits whose key passed no longer matter and are dropped). */
+  const registry = (asOf: number) => {
+    departed = departed.filter((d) => d.history[d.history.length - 1]!.key > asOf);
+    return { list, departed };
+  };
   /** Pool index (operator) of each list position (-1: hole). */
   const owner: number[] = evaluators.map((e) => e.index);
   /** List position of each operator's current identity. */
@@ -389,11 +398,14 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     weights: bigint[];
   }
 
-  /** Draws a committee at `now` and locks its members until the task's end; null: the task is cancelled. */
-  function draw(taskFee: bigint, kk: number, seed: Hex, now: number, revealDeadline: number): Drawn | null {
-    const d = drawCommittee(list, SIM_PROFILE_BIT, taskFee, -1, kk, seed, now, S, minEligibleBps);
+  /**
+   * Draws at `now` the committee of a task created at `asOf` (from the registry as it stood then)
+   * and locks its members until the task's end; null: the task is cancelled.
+   */
+  function draw(taskFee: bigint, kk: number, seed: Hex, asOf: number, now: number, revealDeadline: number): Drawn | null {
+    const d = drawCommittee(registry(asOf), SIM_PROFILE_BIT, taskFee, -1, kk, seed, asOf, now, S, minEligibleBps);
     if (d === null) return null;
-    for (const p of d.members) list[p] = lockMember(list[p]!, revealDeadline + FINALIZE_GRACE, now);
+    for (const p of d.members) list[p] = lockMember(list[p]!, revealDeadline + FINALIZE_GRACE, asOf);
     return { positions: d.members, committee: d.members.map((p) => owner[p]!), weights: d.weights };
   }
 
@@ -408,7 +420,7 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     const pfee = protocolFeeFor(T, nodeBudget, selfFee * BigInt(kk));
     totals.selfTasks++;
     totals.requesterProtocolFees += pfee;
-    const d = draw(selfFee, kk, toHex(selfRng.u256(), { size: 32 }), now, now + windows.commit + windows.reveal);
+    const d = draw(selfFee, kk, toHex(selfRng.u256(), { size: 32 }), now, now, now + windows.commit + windows.reveal);
     if (d === null) {
       totals.selfCancelled++;
       totals.requesterSpend += pfee; // the escrow comes back, the protocol fee does not
@@ -441,9 +453,10 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     for (const pos of [...leaving]) {
       const r = list[pos]!;
       if (!canWithdraw(r, now)) continue;
-      const w = withdrawUnbonded(r, now);
+      const w = withdrawUnbonded(r, now, S);
       leaving.delete(pos);
       if (w.exits) {
+        departed.push(w.evaluator);
         list[pos] = null;
         owner[pos] = -1;
         holes.push(pos);
@@ -462,14 +475,12 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
       // the new identity: new stake, initialTrust, counts after the activation delay; it takes
       // the last hole left by an exit, or a new place at the end of the list
       const e = evaluators[ei]!;
-      const fresh = registerEvaluator(S, spec.economics.stake, e.cost, SIM_PROFILE_BIT, now);
-      let pos: number;
-      if (holes.length > 0) {
-        pos = holes.pop()!;
+      const pos = holes.length > 0 ? holes.pop()! : list.length;
+      const fresh = registerEvaluator(S, spec.economics.stake, e.cost, SIM_PROFILE_BIT, now, pos);
+      if (pos < list.length) {
         list[pos] = fresh;
         owner[pos] = ei;
       } else {
-        pos = list.length;
         list.push(fresh);
         owner.push(ei);
       }
@@ -478,13 +489,14 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     }
   }
 
-  function step(seedOverride?: Hex, at?: number | { draw: number; finalize: number }): RoundRecord {
+  function step(seedOverride?: Hex, at?: number | { create?: number; draw: number; finalize: number }): RoundRecord {
     if (round >= totalRounds) throw new RangeError(`run already did its ${totalRounds} rounds`);
     const { outputs, taskKey } = peek();
     next = null;
     const clock = start + round * dt;
     const drawNow = at === undefined ? clock : typeof at === "number" ? at : at.draw;
     const now = at === undefined ? clock : typeof at === "number" ? at : at.finalize;
+    const createdAt = at !== undefined && typeof at !== "number" && at.create !== undefined ? at.create : drawNow;
     const m = outputs.length;
     const nodes = outputs.map((o) => o.node);
     const seed: Hex = seedOverride ?? toHex(committeeRng.u256(), { size: 32 });
@@ -501,14 +513,15 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
       totals.requesterSpend += pfee;
     }
 
-    // sampling-weight share of the attackers among the candidates
+    // sampling-weight share of the attackers among the drawable evaluators (acceptance weights
+    // min(trust, 2^tb) x min(stake, cap) of the draw as of the task's creation)
     if (attackerIdx.length > 0) {
-      const c = candidates(list, SIM_PROFILE_BIT, fee, -1, drawNow, S);
+      const { accept } = drawInputs(registry(createdAt), SIM_PROFILE_BIT, fee, -1, createdAt, drawNow, S);
       let tot = 0n;
       let att = 0n;
-      c.index.forEach((p, x) => {
-        tot += c.weights[x]!;
-        if (evaluators[owner[p]!]!.attacker) att += c.weights[x]!;
+      accept.forEach((w, p) => {
+        tot += w;
+        if (w > 0n && evaluators[owner[p]!]!.attacker) att += w;
       });
       if (tot > 0n) {
         totals.attackerWeightShareSum += Number((att * 1_000_000n) / tot) / 1_000_000;
@@ -535,7 +548,7 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
       nodePay: [],
       refund: spec.economics.nodeBudget + fee * BigInt(k),
     };
-    const d = draw(fee, k, seed, drawNow, drawNow + w.commit + w.reveal);
+    const d = draw(fee, k, seed, createdAt, drawNow, drawNow + w.commit + w.reveal);
     if (d === null) {
       // No committee fits (the cost filter binds): the task is cancelled, its escrow refunded.
       totals.unfillableRounds++;

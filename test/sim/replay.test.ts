@@ -2,7 +2,8 @@
  * Replays small simulations on the real contracts (in-process Hardhat network, the stack of
  * deployLocalStack, direct commit/reveal calls, no workers): the pool registers with the
  * simulator's stakes and different declared costs, ProofOfQuality draws each committee from its
- * own block-hash seed, the simulator is handed that seed and the finalisation time, and every
+ * own block-hash seed (as of the task's creation), the simulator is handed that seed, the
+ * creation, draw and finalisation times, and every
  * round must agree exactly: committee (cost filter, trust x stake weights), consensus, trust
  * (rises capped per period), fees, slashes, slash shares, burns and node payouts, to the wei.
  */
@@ -53,6 +54,7 @@ async function replay(s: RunSpec, rounds: number) {
       },
     );
     const taskId = await c.create(requester, taskSpec);
+    const createdAt = Number(await c.now()); // the create block: the registry draws as of it
     const drawHash = await c.poq.write.drawCommittee([taskId]);
     const rc = await c.publicClient.waitForTransactionReceipt({ hash: drawHash });
     const [sampled] = parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "CommitteeSampled" });
@@ -60,7 +62,7 @@ async function replay(s: RunSpec, rounds: number) {
     const t = await c.poq.read.getTask([taskId]);
     const finalizeAt = t.revealDeadline + 1;
     const drawAt = Number((await c.publicClient.getBlock({ blockNumber: rc.blockNumber })).timestamp);
-    const rec = run.step(sampled!.args.seed, { draw: drawAt, finalize: finalizeAt });
+    const rec = run.step(sampled!.args.seed, { create: createdAt, draw: drawAt, finalize: finalizeAt });
 
     // Same committee, in the same order.
     expect(rec.committee.map((i) => evaluators[i]!), `round ${r}`).toEqual([...sampled!.args.members]);
