@@ -55,24 +55,21 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @dev Precision of the stake factor of voting weights: trust x (stake / cap) x 2^24.
     uint256 private constant WEIGHT_SHIFT = 24;
 
-    /// @notice An evaluator (four storage words; settlement writes only the first). The
-    ///         effective fields and `pendingAt` are not stored: `getEvaluator` fills them from
-    ///         the activation history.
+    /// @notice An evaluator as `getEvaluator` returns it: the stored record, with the effective
+    ///         stake, cost and profiles in force now and `pendingAt` (the activation key of its
+    ///         latest change while that is still ahead, 0 otherwise) read from its history.
     struct Evaluator {
-        // word 0: what settlement moves
         uint88 stake; // declared active stake
-        uint88 effStake; // view only: the stake sampling counts now
+        uint88 effStake; // the stake sampling counts now
         uint24 trust; // bps, 10000 = 1.0
         uint24 periodTrust; // trust when the period `period` began: what sampling weighs during it
         uint16 periodGain; // trust gained in period `period` (bps)
         uint16 period; // the trust period of the last trust change, floor(now / trustPeriod) mod 2^16
-        // word 1
         uint96 cost; // declared cost per evaluation (on the price grid)
-        uint96 effCost; // view only
+        uint96 effCost;
         uint16 profiles; // declared serve mask (ProfileRegistry ids)
-        uint16 effProfiles; // view only
-        uint32 pendingAt; // view only: when the last declared change takes effect (0: none pending)
-        // word 2
+        uint16 effProfiles;
+        uint32 pendingAt; // when the last declared change takes effect (0: none pending)
         uint96 unbonding; // requested for withdrawal, still slashable
         uint40 unbondAt; // when `unbonding` becomes withdrawable
         uint40 lockedUntil; // end (reveal deadline + grace) of the last committee it sits on
@@ -80,11 +77,38 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint32 tasksMissed;
         bool registered;
         bool known; // ever registered: trust is remembered across exits
-        // word 3
         uint32 listIndex; // registry slot + 1 (0: not listed); the sum trees' leaf
         uint40 unbondLock; // unbonding stays until then: the end of the last committee it counted for
         uint32 slashAt; // when the last slash takes effect (at most one slash maturing at a time)
         uint48 since; // activation key of the current registration: the slot is its own from then on
+    }
+
+    /// @dev An evaluator's stored record (four words; settlement writes the first, and the
+    ///      history only on a slash or a trust-bound change).
+    struct Record {
+        // word 0: what settlement moves
+        uint88 stake;
+        uint24 trust;
+        uint24 periodTrust;
+        uint16 periodGain;
+        uint16 period;
+        uint8 tb; // the trust bound of its latest state (log2)
+        // word 1
+        uint96 cost;
+        uint16 profiles;
+        // word 2
+        uint96 unbonding;
+        uint40 unbondAt;
+        uint40 lockedUntil;
+        uint32 tasksAssigned;
+        uint32 tasksMissed;
+        bool registered;
+        bool known;
+        // word 3
+        uint32 listIndex;
+        uint40 unbondLock;
+        uint32 slashAt;
+        uint48 since;
     }
 
     /// @notice One entry of an evaluator's activation history, unpacked.
@@ -130,7 +154,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice The settlement contract (ProofOfQuality), bound once at deployment.
     address public settlement;
     StakingParams internal _params;
-    mapping(address => Evaluator) internal _evaluators;
+    mapping(address => Record) internal _evaluators;
     /// @dev Registry slots (leaf i + 1 of the sum trees). An exit leaves a hole (address(0))
     ///      that a later registration fills; a draw as of a time before the new occupant's
     ///      activation rejects the slot.
@@ -250,7 +274,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         whenNotPaused
         nonReentrant
     {
-        Evaluator storage e = _evaluators[msg.sender];
+        Record storage e = _evaluators[msg.sender];
         if (e.registered) revert AlreadyRegistered(msg.sender);
         if (stake < _params.minStake) revert StakeBelowMinimum(stake, _params.minStake);
         uint96 rounded = _gridCost(cost);
@@ -275,7 +299,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @notice Adds `amount` to the caller's stake (counts for sampling after the delay).
     function addStake(uint88 amount) external whenNotPaused nonReentrant {
-        Evaluator storage e = _registered(msg.sender);
+        Record storage e = _registered(msg.sender);
         if (amount == 0) revert ZeroAmount();
         uint88 newStake = e.stake + amount;
         e.stake = newStake;
@@ -288,7 +312,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice Declares a new cost per evaluation, rounded up to the price grid (counts for
     ///         sampling after the delay).
     function setCost(uint96 cost) external whenNotPaused {
-        Evaluator storage e = _registered(msg.sender);
+        Record storage e = _registered(msg.sender);
         uint96 rounded = _gridCost(cost);
         e.cost = rounded;
         emit CostUpdated(msg.sender, rounded, _write(msg.sender, e));
@@ -296,7 +320,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @notice Declares the registered profiles the caller serves (counts after the delay).
     function setProfiles(bytes32[] calldata profiles) external whenNotPaused {
-        Evaluator storage e = _registered(msg.sender);
+        Record storage e = _registered(msg.sender);
         uint16 mask = uint16(profileRegistry.maskOf(profiles));
         e.profiles = mask;
         emit ProfilesUpdated(msg.sender, mask, _write(msg.sender, e));
@@ -314,7 +338,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         still counted for sampling until its activation key passes. The remaining active
     ///         stake must be zero (exit) or at least minStake.
     function requestUnbond(uint88 amount) external {
-        Evaluator storage e = _registered(msg.sender);
+        Record storage e = _registered(msg.sender);
         if (amount == 0) revert ZeroAmount();
         if (amount > e.stake) revert InsufficientStake(amount, e.stake);
         uint88 remaining = e.stake - amount;
@@ -334,7 +358,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         drawn on its remaining stake alone do not hold it back. With no stake left the
     ///         caller exits and frees its place.
     function withdraw() external nonReentrant {
-        Evaluator storage e = _evaluators[msg.sender];
+        Record storage e = _evaluators[msg.sender];
         uint256 amount = e.unbonding;
         if (amount == 0) revert NothingToWithdraw();
         if (block.timestamp < e.unbondAt) revert UnbondingNotElapsed(e.unbondAt);
@@ -351,7 +375,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         active profile (anyone may call). Its remaining stake starts unbonding and leaves
     ///         sampling after the activation delay; its trust is remembered.
     function evict(address evaluator) external {
-        Evaluator storage e = _registered(evaluator);
+        Record storage e = _registered(evaluator);
         uint256 minStake = _params.minStake;
         State memory s = _stateAt(evaluator, block.timestamp);
         // both the declared and the effective state: an exit in progress is not a way out of
@@ -400,7 +424,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         (members, weights) = previewDraw(profileBit, fee, exclude, k, seed, minEligibleBps, asOf);
         if (members.length == 0) return (members, weights);
         for (uint256 i; i < k; ++i) {
-            Evaluator storage e = _evaluators[members[i]];
+            Record storage e = _evaluators[members[i]];
             if (lockUntil > e.lockedUntil) e.lockedUntil = lockUntil;
             // an unbonding part still counted for this draw stays until the task ends
             if (e.unbonding != 0 && _stateAt(members[i], asOf).stake > e.stake && lockUntil > e.unbondLock) {
@@ -564,7 +588,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         slashable = new uint256[](k);
         uint256 cap = _params.stakeCap;
         for (uint256 i; i < k; ++i) {
-            Evaluator storage e = _evaluators[members[i]];
+            Record storage e = _evaluators[members[i]];
             trust[i] = e.trust;
             if (slashableMask & (uint256(1) << i) != 0) {
                 uint256 s = uint256(e.stake) + e.unbonding;
@@ -591,13 +615,13 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 cap = ((block.timestamp / _params.trustPeriod) << 32) | _params.trustGainPerPeriod;
         for (uint256 i; i < k; ++i) {
             address a = members[i];
-            Evaluator storage e = _evaluators[a];
+            Record storage e = _evaluators[a];
             trustSet[i] = _moveTrust(e, newTrust[i], cap);
             if (missedMask & (uint256(1) << i) != 0) e.tasksMissed += 1;
             uint256 taken;
             if (slash[i] != 0) total += slashed[i] = taken = _slash(a, e, slash[i]);
             // a slash, or a trust bound that no longer fits, rewrites the sampling state
-            if (e.registered && (taken != 0 || _trustBound(a, e) != _unpack(_state[a].latest()).tb)) _write(a, e);
+            if (e.registered && (taken != 0 || _trustBound(e) != e.tb)) _write(a, e);
         }
         if (total != 0) {
             totalStaked -= total;
@@ -616,7 +640,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         cost and profiles in force now and `pendingAt`, the activation key of its latest
     ///         change while that is still ahead (0 otherwise).
     function getEvaluator(address evaluator) external view returns (Evaluator memory e) {
-        e = _evaluators[evaluator];
+        Record storage r = _evaluators[evaluator];
+        (e.stake, e.trust, e.periodTrust, e.periodGain, e.period) = (r.stake, r.trust, r.periodTrust, r.periodGain, r.period);
+        (e.cost, e.profiles, e.unbonding, e.unbondAt, e.lockedUntil) = (r.cost, r.profiles, r.unbonding, r.unbondAt, r.lockedUntil);
+        (e.tasksAssigned, e.tasksMissed, e.registered, e.known) = (r.tasksAssigned, r.tasksMissed, r.registered, r.known);
+        (e.listIndex, e.unbondLock, e.slashAt, e.since) = (r.listIndex, r.unbondLock, r.slashAt, r.since);
         State memory s = _stateAt(evaluator, block.timestamp);
         e.effStake = uint88(s.stake);
         e.effCost = _gridValue(s.bucket);
@@ -664,7 +692,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     // ------------------------------------------------------------------ internals
 
-    function _registered(address a) internal view returns (Evaluator storage e) {
+    function _registered(address a) internal view returns (Record storage e) {
         e = _evaluators[a];
         if (!e.registered) revert NotRegistered(a);
     }
@@ -703,15 +731,16 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @dev Schedules the evaluator's declared state (stake, cost, profiles; nothing once it
     ///      left the registry) with the current trust bound at the next activation key, and
     ///      moves its leaves in the sum trees by the difference from its previous state.
-    function _write(address a, Evaluator storage e) internal returns (uint48 key) {
+    function _write(address a, Record storage e) internal returns (uint48 key) {
         key = _nextKey();
         uint256 stake = e.registered ? e.stake : 0;
         uint256 mask = e.registered ? e.profiles : 0;
         uint256 part;
         if (stake >= _params.minStake) part = stake < _params.stakeCap ? stake : _params.stakeCap;
-        State memory neu = State(stake, part, _bucketOf(e.cost), mask, _trustBound(a, e));
+        State memory neu = State(stake, part, _bucketOf(e.cost), mask, _trustBound(e));
         State memory old = _unpack(_state[a].latest());
         _state[a].push(uint32(key), uint224(_pack(neu)));
+        e.tb = uint8(neu.tb);
         _move(e.listIndex, old, neu, key);
         emit StateScheduled(a, stake, e.cost, mask, uint256(1) << neu.tb, key);
     }
@@ -788,10 +817,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @dev log2 of the smallest power of two at or above both the trust and the trust the
     ///      current period began with (what a draw may weigh until the next write). Rewritten
     ///      when trust outgrows it or falls to a quarter of it or less.
-    function _trustBound(address a, Evaluator storage e) internal view returns (uint256 tb) {
+    function _trustBound(Record storage e) internal view returns (uint256 tb) {
         uint256 t = _samplingTrust(e, uint16(block.timestamp / _params.trustPeriod));
         if (e.trust > t) t = e.trust;
-        uint256 cur = _unpack(_state[a].latest()).tb;
+        uint256 cur = e.tb;
         // keep the bound while trust stays within (bound / 4, bound]: trust moves at every
         // finalization, the trees only when it crosses
         if (cur != 0 && t <= (uint256(1) << cur) && t * 4 > (uint256(1) << cur)) return cur;
@@ -839,7 +868,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev Takes a hole left by an exit, or a new place at the end.
-    function _enlist(address a, Evaluator storage e) internal {
+    function _enlist(address a, Record storage e) internal {
         uint256 idx;
         if (_holes.length != 0) {
             idx = _holes[_holes.length - 1];
@@ -856,7 +885,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @dev Leaves the registry: the sampling state drops to nothing from the next key (a
     ///      withdrawal's stake had already left), the slot is free at once (a draw as of an
     ///      earlier time rejects whoever takes it next).
-    function _exit(address a, Evaluator storage e, bool evicted) internal returns (uint48 key) {
+    function _exit(address a, Record storage e, bool evicted) internal returns (uint48 key) {
         e.registered = false;
         key = _write(a, e);
         uint256 idx = e.listIndex - 1;
@@ -877,7 +906,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///      which is what sampling weighs until the period ends: finalizing other tasks just
     ///      before a draw cannot move the draw. Periods are numbered floor(now / trustPeriod)
     ///      mod 2^16 (only equality matters; a wrap needs 65,536 periods without a change).
-    function _moveTrust(Evaluator storage e, uint256 target, uint256 cap) internal returns (uint256 t) {
+    function _moveTrust(Record storage e, uint256 target, uint256 cap) internal returns (uint256 t) {
         uint256 old = e.trust;
         t = target;
         if (t == old) return t;
@@ -898,7 +927,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev The trust sampling weighs: the trust the current period began with.
-    function _samplingTrust(Evaluator storage e, uint16 period) internal view returns (uint256) {
+    function _samplingTrust(Record storage e, uint16 period) internal view returns (uint256) {
         return e.period == period ? e.periodTrust : e.trust;
     }
 
@@ -909,7 +938,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///      one matures, further misses take no stake (they still cost trust and fees), so a
     ///      burst of misses from one outage, or from a flood of tasks drawn onto one evaluator,
     ///      costs one `slashBps`, not one per task.
-    function _slash(address a, Evaluator storage e, uint256 amount) internal returns (uint256 taken) {
+    function _slash(address a, Record storage e, uint256 amount) internal returns (uint256 taken) {
         if (e.slashAt > block.timestamp) return 0;
         e.slashAt = uint32(block.timestamp + _params.activationDelay);
         uint256 fromStake = amount <= e.stake ? amount : e.stake;
