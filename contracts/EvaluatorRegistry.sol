@@ -517,7 +517,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 trust = _samplingTrust(_evaluators[a], d.period);
         uint256 bound = uint256(1) << s.tb;
         uint256 cap = _params.stakeCap;
-        uint256 accept = (trust < bound ? trust : bound) * (s.part < cap ? s.part : cap);
+        uint256 accept = (trust < bound ? trust : bound) * _min3(s.part, s.stake, cap);
         if (uint256(keccak256(abi.encode(d.seed, t, 1))) % q.leaf < accept) q.weight = _votingWeight(trust, s.stake, cap);
     }
 
@@ -570,7 +570,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
             uint256 trust = _samplingTrust(_evaluators[a], period);
             uint256 bound = uint256(1) << s.tb;
             uint256 cap = _params.stakeCap;
-            accept[i] = (trust < bound ? trust : bound) * (s.part < cap ? s.part : cap);
+            accept[i] = (trust < bound ? trust : bound) * _min3(s.part, s.stake, cap);
         }
     }
 
@@ -618,10 +618,13 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
             Record storage e = _evaluators[a];
             trustSet[i] = _moveTrust(e, newTrust[i], cap);
             if (missedMask & (uint256(1) << i) != 0) e.tasksMissed += 1;
-            uint256 taken;
-            if (slash[i] != 0) total += slashed[i] = taken = _slash(a, e, slash[i]);
-            // a slash, or a trust bound that no longer fits, rewrites the sampling state
-            if (e.registered && (taken != 0 || _trustBound(e) != e.tb)) _write(a, e);
+            if (slash[i] != 0) {
+                uint256 taken = _slash(a, e, slash[i]);
+                total += slashed[i] = taken;
+                // the lower stake reaches the evaluator's history (its acceptance and voting
+                // weight) at the next key; its tree leaves follow at its next write or `sync`
+                if (taken != 0 && e.registered) _restake(a, e);
+            }
         }
         if (total != 0) {
             totalStaked -= total;
@@ -659,15 +662,16 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return (s.stake, _gridValue(s.bucket), s.mask);
     }
 
-    /// @notice The effective state at `asOf` (a past or future time): stake, cost, serve mask and
-    ///         the trust bound 2^tb of the draw weight.
+    /// @notice The effective state at `asOf` (a past or future time): stake, cost, serve mask,
+    ///         the trust bound 2^tb of the draw weight, and `part`, the stake weight its tree
+    ///         leaves carry (min(stake, cap) at its last write; a later slash lowers `stake` only).
     function stateAt(address evaluator, uint256 asOf)
         external
         view
-        returns (uint256 stake, uint256 cost, uint256 profiles, uint256 trustBound)
+        returns (uint256 stake, uint256 cost, uint256 profiles, uint256 trustBound, uint256 part)
     {
         State memory s = _stateAt(evaluator, asOf);
-        return (s.stake, _gridValue(s.bucket), s.mask, uint256(1) << s.tb);
+        return (s.stake, _gridValue(s.bucket), s.mask, uint256(1) << s.tb, s.part);
     }
 
     /// @notice A cost rounded up to the price grid (two significant digits), as `register` and
@@ -743,6 +747,19 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         e.tb = uint8(neu.tb);
         _move(e.listIndex, old, neu, key);
         emit StateScheduled(a, stake, e.cost, mask, uint256(1) << neu.tb, key);
+    }
+
+    /// @dev Schedules the evaluator's lower stake after a slash at the next key, its tree
+    ///      contributions (part, bucket, mask, trust bound) unchanged: one checkpoint, however
+    ///      many trees it is in, so a finalize that slashes all k members stays cheap. A draw
+    ///      weighs min(part, stake), so the slash counts there from its key; the bar's sums keep
+    ///      the old part until the evaluator's next write (anyone may `sync` it).
+    function _restake(address a, Record storage e) internal {
+        uint48 key = _nextKey();
+        State memory s = _unpack(_state[a].latest());
+        s.stake = e.stake;
+        _state[a].push(uint32(key), uint224(_pack(s)));
+        emit StateScheduled(a, s.stake, _gridValue(s.bucket), s.mask, uint256(1) << s.tb, key);
     }
 
     /// @dev Moves one slot's contributions to the trees from `old` to `neu` from `key` on.
@@ -894,6 +911,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         --_active;
         e.listIndex = 0;
         emit EvaluatorExited(a, evicted);
+    }
+
+    function _min3(uint256 a, uint256 b, uint256 c) internal pure returns (uint256 m) {
+        m = a < b ? a : b;
+        if (c < m) m = c;
     }
 
     function _votingWeight(uint256 trust, uint256 stake, uint256 cap) internal pure returns (uint256) {

@@ -4331,6 +4331,11 @@ export const evaluatorRegistryAbi = [
         "internalType": "uint256",
         "name": "trustBound",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "part",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",

@@ -540,6 +540,12 @@ describe("RT-9 calendar trust periods (by design: bound)", () => {
     const e = await c.registry.read.getEvaluator([sybils[0]!]);
     expect(e.periodTrust).toBe(10_000);
     expect(e.periodGain).toBe(P.staking.trustGainPerPeriod);
+    // the draw caps trust at the bound of the last write (8,192 since registration at 5,000) ...
+    const capped = await samplingWeights(c, T.minFeePerMember, requester);
+    expect(capped.w[capped.cand.indexOf(sybils[0]!)]).toBe(8_192n * P.staking.minStake);
+    // ... until a write or anyone's sync raises it (for tasks created from its activation key on)
+    await c.registry.write.sync([sybils[0]!]);
+    await c.activate();
     const { cand, w } = await samplingWeights(c, T.minFeePerMember, requester);
     expect(w[cand.indexOf(sybils[0]!)]).toBe(10_000n * P.staking.minStake);
   });

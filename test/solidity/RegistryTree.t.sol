@@ -127,8 +127,12 @@ contract RegistryTreeTest is TestBase {
 
     /// @dev Moves the reference sums by the difference of `a`'s latest state from the last one seen.
     function _observe(address a) internal {
-        (uint256 stake,, uint256 mask, uint256 bound) = registry.stateAt(a, type(uint32).max);
-        uint256 part = stake >= MIN_STAKE ? (stake < CAP ? stake : CAP) : 0;
+        (uint256 stake,, uint256 mask, uint256 bound, uint256 part) = registry.stateAt(a, type(uint32).max);
+        // the latest state carries the declared stake (a slash included); the leaves carry
+        // min(stake, cap) as of the last full write (a slash since lowers `stake` only)
+        EvaluatorRegistry.Evaluator memory e = registry.getEvaluator(a);
+        assertEq(stake, e.registered ? e.stake : 0, "the latest state's stake is the declared one");
+        assertTrue(part <= (e.registered ? CAP : 0), "part within the cap");
         uint256 tb;
         while ((uint256(1) << tb) < bound) ++tb;
         for (uint256 p; p < PROFILES; ++p) {
