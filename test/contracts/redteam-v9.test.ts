@@ -276,3 +276,40 @@ describe("V9-5 exhausting the 4k + 64 proposals with expensive sybils", () => {
     }
   });
 });
+
+describe("V9-6 the trust bound and the leaf are kept, the acceptance coin reads the next period's trust and the slashed stake", () => {
+  it("FINDING V9-6 (low, griefing amplifier): X (1,000, trust 5000, bound 2^13) misses 7 tasks in one trust period: trust 5000 -> 1048, stake 1,000 -> 478.2969 (one 10% slash per task); no finalize rewrites its tree leaf or its bound (slashes push the stake only), so in the next period, with no write, X's leaf is still 1,000 x 8192 while the draw accepts it with 1048 x 478.2969: 0.0612 per proposal (documented floor: 1/4), and a lost coin never takes it out; the bar still counts its 1,000 (price tree 3,000 for 2,478 staked); only a sync (effective after the delay) fixes both", async () => {
+    const c = await setupChain();
+    await c.alignToTrustPeriod();
+    const [X] = await c.evaluators(1, 1_000n * E18, E18, { first: 100, wait: false });
+    await c.evaluators(2, 1_000n * E18, E18, { first: 110 });
+    const requester = (await c.actor(1)).address;
+    const nodes = await c.nodes(1);
+    for (let i = 0; i < 7; i++) {
+      const t = await c.createTask(requester, c.spec(nodes, { k: 3 }));
+      await c.play(t.taskId, t.members, t.members.map((m) => (same(m, X!) ? undefined : [7_000])));
+      await c.finalize(t.taskId);
+    }
+    const e = await c.registry.read.getEvaluator([X!]);
+    expect(e.trust).toBe(1_048);
+    expect(e.periodTrust).toBe(5_000);
+    expect(e.stake).toBe(4_782_969n * 10n ** 14n);
+    // next period, no write: the bound stays 8192 and the leaf 1,000 x 8192
+    const period = BigInt(c.params.staking.trustPeriod);
+    await c.warp(period - ((await c.now()) % period) + 1n);
+    const at = await c.now();
+    const st = await c.registry.read.stateAt([X!, at]);
+    expect([st[0], st[3], st[4]]).toEqual([e.stake, 8_192n, 1_000n * E18]);
+    const inp = await c.registry.read.drawInputs([BIT, 2n * E18, requester, at]);
+    const i = inp[0].findIndex((a) => same(a, X!));
+    expect(inp[1][i]).toBe(1_000n * E18 * 8_192n);
+    expect(inp[2][i]).toBe(e.stake * 1_048n);
+    expect((inp[2][i]! * 10_000n) / inp[1][i]!).toBe(611n); // 0.0611 < 0.25
+    expect((await c.registry.read.treeTotals([0n, at]))[1]).toBe(3_000n * E18);
+    expect((await c.registry.read.eligibleStake([BIT, 2n * E18, requester, at]))[0]).toBe(3_000n * E18);
+    await c.registry.write.sync([X!]);
+    await c.activate();
+    const st2 = await c.registry.read.stateAt([X!, await c.now()]);
+    expect([st2[3], st2[4]]).toEqual([2_048n, e.stake]);
+  });
+});
