@@ -313,3 +313,45 @@ describe("V9-6 the trust bound and the leaf are kept, the acceptance coin reads 
     expect([st2[3], st2[4]]).toEqual([2_048n, e.stake]);
   });
 });
+
+describe("V9-7 the draw reads the trust of the period it runs in, not the period the task was created in", () => {
+  it("FINDING V9-7 (low): task B is created late in trust period P; task A (E silent) is past its reveal deadline but not finalized. Whoever acts after B's seed is known chooses E's voting weight on B: finalize A (E 5000 -> 4000) and draw B in P + 1: 4000 x 1677721; leave A and draw in P + 1: 5000 x 1677721 (with more evaluators the acceptance coins, i.e. the committee, move too)", async () => {
+    const c = await setupChain();
+    await c.alignToTrustPeriod();
+    const [E] = await c.evaluators(1, 1_000n * E18, E18, { first: 100, wait: false });
+    await c.evaluators(2, 1_000n * E18, E18, { first: 110 });
+    const requester = (await c.actor(1)).address;
+    const nodes = await c.nodes(1);
+    const period = BigInt(c.params.staking.trustPeriod);
+    await c.warp(period - ((await c.now()) % period) - 300n);
+    const A = await c.createTask(requester, c.spec(nodes, { k: 3 }));
+    await c.play(A.taskId, A.members, A.members.map((m) => (same(m, E!) ? undefined : [7_000])));
+    const B = await create(c, requester, c.spec(nodes, { k: 3 }));
+    const TB = await createdAt(c, B);
+    const a = await c.poq.read.getTask([A.taskId]);
+    await c.warp(BigInt(a.revealDeadline) - (await c.now()) + 1n);
+    expect((await c.now()) / period).toBe(TB / period); // still period P
+
+    const weightOfE = async () => {
+      const [addrs, , w] = await c.poq.read.getCommittee([B]);
+      return w[addrs.findIndex((x) => same(x, E!))]!;
+    };
+    const toNextPeriod = async () => c.warp(period - ((await c.now()) % period) + 1n);
+    const f = (1_000n * E18 * 2n ** 24n) / (10_000n * E18);
+
+    const snap = await c.networkHelpers.takeSnapshot();
+    await c.poq.write.finalize([A.taskId]);
+    expect((await c.registry.read.getEvaluator([E!])).trust).toBe(4_000);
+    await toNextPeriod();
+    await c.draw(B);
+    const withFinalize = await weightOfE();
+    await snap.restore();
+    await toNextPeriod();
+    await c.draw(B);
+    const without = await weightOfE();
+    expect((await c.now()) - TB < 3_540n).toBe(true);
+    console.log(`V9-7: E's weight on B: ${withFinalize} (A finalized after B's creation) vs ${without}`);
+    expect(withFinalize).toBe(4_000n * f);
+    expect(without).toBe(5_000n * f);
+  });
+});
