@@ -355,3 +355,26 @@ describe("V9-7 the draw reads the trust of the period it runs in, not the period
     expect(without).toBe(5_000n * f);
   });
 });
+
+describe("V9-8 declarations after the create block", () => {
+  it("HOLDS V9-8: after a task's creation every evaluator (6 x 1,000) adds 9,000, halves its cost, drops or unbonds, is synced, a newcomer registers with 10,000, and the requester registers as an evaluator: the committee drawn is the same as without any of it", async () => {
+    const c = await setupChain();
+    const ev = await c.evaluators(6, 1_000n * E18, 2n * E18, { first: 100 });
+    const requester = (await c.actor(1)).address;
+    const nodes = await c.nodes(1);
+    const id = await create(c, requester, c.spec(nodes, { k: 3 }));
+    const quiet = await drawIn(c, id);
+    const busy = await drawIn(c, id, async () => {
+      await c.registry.write.addStake([9_000n * E18], { account: ev[0]! });
+      await c.registry.write.setCost([E18], { account: ev[1]! });
+      await c.registry.write.setProfiles([[]], { account: ev[2]! });
+      await c.registry.write.requestUnbond([1_000n * E18], { account: ev[3]! });
+      await c.registry.write.sync([ev[4]!]);
+      await c.evaluators(1, 10_000n * E18, E18, { first: 170, wait: false });
+      await c.registry.write.register([10_000n * E18, E18, [TEST_PROFILE]], { account: requester });
+      await c.activate();
+    });
+    expect(quiet.length).toBe(3);
+    expect(key(busy)).toBe(key(quiet));
+  });
+});
