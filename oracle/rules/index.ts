@@ -67,6 +67,7 @@ export {
   stateAt,
   latestState,
   writeState,
+  restake,
   nextKey,
   trustBound,
   roundUp,

@@ -196,8 +196,9 @@ export function samplingTrust(e: RegistryEvaluator, now: number, trustPeriod: nu
 
 /**
  * `_trustBound`: log2 of a power-of-two bound on the trust a draw may weigh until the next write
- * (t = max(trust, samplingTrust at `now`)): the current bound 2^tb (the latest entry's) while t
- * stays in (2^tb / 4, 2^tb], else the smallest tb with 2^tb >= t.
+ * (t = max(trust, samplingTrust at `now`)): the current bound 2^tb (the record's `tb`, i.e. the
+ * latest entry's) while t stays in (2^tb / 4, 2^tb], else the smallest tb with 2^tb >= t. Only a
+ * write (a declaration, sync, exit) applies it; trust moves alone do not.
  */
 export function trustBound(e: RegistryEvaluator, now: number, trustPeriod: number): number {
   let t = samplingTrust(e, now, trustPeriod);
@@ -445,10 +446,15 @@ export function evaluatorView(e: RegistryEvaluator, now: number): EvaluatorView 
   };
 }
 
-/** Sampling weight of a proposal's acceptance: min(trust, 2^tb) x min(part, stakeCap). */
-export function samplingWeight(trust: number, part: bigint, tb: number, stakeCap: bigint): bigint {
+/**
+ * Sampling weight of a proposal's acceptance: min(trust, 2^tb) x min(part, stake, stakeCap)
+ * (`stake` of the state: a slash lowers it below `part` until the next write).
+ */
+export function samplingWeight(trust: number, part: bigint, stake: bigint, tb: number, stakeCap: bigint): bigint {
   const bound = 2 ** tb;
-  return BigInt(trust < bound ? trust : bound) * (part < stakeCap ? part : stakeCap);
+  let m = part < stake ? part : stake;
+  if (stakeCap < m) m = stakeCap;
+  return BigInt(trust < bound ? trust : bound) * m;
 }
 
 /** Voting weight of the trust-weighted rules: trust x max(1, (min(stake, cap) << 24) / cap). */
@@ -568,7 +574,7 @@ export function drawInputs(
     const s = stateAt(e, asOf);
     if (s.stake < p.minStake || s.bucket > feeBucket) continue;
     const trust = samplingTrust(e, now, p.trustPeriod);
-    accept[i] = samplingWeight(trust, s.part, s.tb, p.stakeCap);
+    accept[i] = samplingWeight(trust, s.part, s.stake, s.tb, p.stakeCap);
     weights[i] = votingWeight(trust, s.stake, p.stakeCap);
   }
   return { leaves, accept, weights };
@@ -620,15 +626,30 @@ function takeSlash(e: RegistryEvaluator, amount: bigint, now: number, activation
 }
 
 /**
- * `_slash` and the settlement's state write: while a slash is still maturing (slashAt > now)
- * take nothing (at most one slash per activationDelay: a burst of misses costs one slashBps);
- * else set slashAt = now + activationDelay and take up to `amount` from the declared stake, then
- * from unbonding. When something was taken from a registered evaluator its state is written:
- * the lower stake counts from the next key, like any declaration (no postponement of others).
+ * `_restake` on a copy: schedules the declared stake (after a slash) at the next key with the
+ * latest state's part, bucket, mask and trust bound unchanged (no tree moves): a draw weighs
+ * min(part, stake) from that key, the bar's sums keep the old part until the next write or sync.
  */
-export function slashEvaluator(e: RegistryEvaluator, amount: bigint, now: number, p: WriteParams): { evaluator: RegistryEvaluator; taken: bigint } {
+export function restake(e: RegistryEvaluator, now: number, p: Pick<StakingParams, "activationDelay">): RegistryEvaluator {
+  const key = nextKey(e, now, p.activationDelay);
+  const latest = latestState(e);
+  const entry: StateEntry = { ...latest, key, stake: e.stake };
+  const history = [...e.history];
+  if (history.length > 0 && history[history.length - 1]!.key === key) history[history.length - 1] = entry;
+  else history.push(entry);
+  return { ...e, history };
+}
+
+/**
+ * `_slash` and the settlement's restake: while a slash is still maturing (slashAt > now) take
+ * nothing (at most one slash per activationDelay: a burst of misses costs one slashBps); else set
+ * slashAt = now + activationDelay and take up to `amount` from the declared stake, then from
+ * unbonding. When something was taken from a registered evaluator the lower stake is scheduled
+ * at the next key (`restake`), like any declaration (no postponement of others).
+ */
+export function slashEvaluator(e: RegistryEvaluator, amount: bigint, now: number, p: Pick<StakingParams, "activationDelay">): { evaluator: RegistryEvaluator; taken: bigint } {
   const r = takeSlash(e, amount, now, p.activationDelay);
-  if (r.taken !== 0n && r.evaluator.registered) r.evaluator = writeState(r.evaluator, now, p).evaluator;
+  if (r.taken !== 0n && r.evaluator.registered) r.evaluator = restake(r.evaluator, now, p);
   return r;
 }
 
@@ -646,9 +667,9 @@ export interface RegistrySettlement {
 
 /**
  * `EvaluatorRegistry.settleMembers`: for each member in committee order, moves trust
- * (`moveTrust`), counts a miss for non-revealers, slashes `slash[i]` (at most one slash maturing
- * at a time), and writes a registered member's state when something was taken or its trust no
- * longer fits the trust bound of its latest state (`trustBound`).
+ * (`moveTrust`), counts a miss for non-revealers, and slashes `slash[i]` (`slashEvaluator`: at
+ * most one slash maturing at a time; the lower stake of a registered member is scheduled at the
+ * next key). Trust moves no tree leaf: the trust bound follows at the member's next write or sync.
  */
 export function applySettlement(
   members: readonly RegistryEvaluator[],
@@ -656,7 +677,7 @@ export function applySettlement(
   newTrust: readonly number[],
   slash: readonly bigint[],
   now: number,
-  p: Pick<StakingParams, "trustGainPerPeriod"> & WriteParams,
+  p: Pick<StakingParams, "trustGainPerPeriod" | "trustPeriod" | "activationDelay">,
 ): RegistrySettlement {
   const evaluators: RegistryEvaluator[] = [];
   const trustSet: number[] = [];
@@ -667,8 +688,7 @@ export function applySettlement(
     trustSet.push(e.trust);
     if (!revealed[i]) e.tasksMissed += 1;
     let taken = 0n;
-    if (slash[i]! !== 0n) ({ evaluator: e, taken } = takeSlash(e, slash[i]!, now, p.activationDelay));
-    if (e.registered && (taken !== 0n || trustBound(e, now, p.trustPeriod) !== latestState(e).tb)) e = writeState(e, now, p).evaluator;
+    if (slash[i]! !== 0n) ({ evaluator: e, taken } = slashEvaluator(e, slash[i]!, now, p));
     slashed.push(taken);
     total += taken;
     evaluators.push(e);
@@ -706,7 +726,7 @@ export interface FinalizeInput {
   rule: Rule;
   /** The settlement parameters snapshotted in the task. */
   params: SettlementParams;
-  staking: Pick<StakingParams, "stakeCap" | "minStake" | "trustGainPerPeriod" | "trustPeriod" | "activationDelay">;
+  staking: Pick<StakingParams, "stakeCap" | "trustGainPerPeriod" | "trustPeriod" | "activationDelay">;
   /** Committee records in draw order (at finalisation). */
   members: readonly RegistryEvaluator[];
   /** Each member's voting weight, fixed at the draw (`drawCommittee`'s weights). */

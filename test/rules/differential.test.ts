@@ -34,6 +34,7 @@ import {
   evaluatorView,
   evictEvaluator,
   stateAt,
+  syncEvaluator,
   withdrawUnbonded,
   drawCommittee,
   FINALIZE_GRACE,
@@ -345,13 +346,19 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
     let secondProfileDraws = 0;
     let departedCounted = 0;
     let departures = 0;
+    let syncs = 0;
     for (let task = 0; task < TASKS; task++) {
       // registry changes: each takes effect at its own activation key, now + activationDelay
       if (task % 4 === 3) {
         const a = r.pick(registered().filter((x) => !leaving.has(x)));
         const e = mirror.get(a)!;
-        const what = r.int(0, 4);
-        if (what === 3) {
+        const what = r.int(0, 5);
+        if (what === 5) {
+          // anyone syncs it: the trust bound (and the current minStake / stakeCap) reach its leaves
+          const { now } = await blockTime(await c.registry.write.sync([a]));
+          mirror.set(a, syncEvaluator(e, now, S));
+          syncs++;
+        } else if (what === 3) {
           const mask = randomMask();
           const { now } = await blockTime(await c.registry.write.setProfiles([hashesOf(mask)], { account: a }));
           mirror.set(a, setProfiles(e, mask, now, S));
@@ -569,7 +576,7 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       expect(bal.registryBalance, tag).toBe(bal.staked);
     }
     // the random walk must have exercised every branch it claims to test
-    const seen = { drawn, cancelled, thresholdCancels, secondProfileDraws, capped, slashedTasks, burnedTasks, abstainTasks, voidTasks, exits, evictions, holeRefills, reRegistrations, departedCounted };
+    const seen = { drawn, cancelled, thresholdCancels, secondProfileDraws, capped, slashedTasks, burnedTasks, abstainTasks, voidTasks, exits, evictions, holeRefills, reRegistrations, departedCounted, syncs };
     expect(drawn, JSON.stringify(seen)).toBeGreaterThan(TASKS * 0.25); // random prices and the network bar cancel a half to two thirds by design
     expect(cancelled, JSON.stringify(seen)).toBeGreaterThan(0);
     expect(capped, JSON.stringify(seen)).toBeGreaterThan(0);

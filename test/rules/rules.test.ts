@@ -300,19 +300,24 @@ describe("registry rules", () => {
     const fell = moveTrust(e, 1_000, at, p);
     expect(trustBound(fell, at, S.trustPeriod)).toBe(13); // samplingTrust still 5000
     expect(trustBound(fell, at + S.trustPeriod, S.trustPeriod)).toBe(10);
-    // settlement writes the state when the bound no longer fits
+    // trust moves write nothing: the bound follows at the next write or sync
     const r = applySettlement([e], [true], [1_000], [0n], at, { ...S, ...p });
-    expect(r.evaluators[0]!.history).toHaveLength(1); // 5000 is still sampled this period: no write
     const later = applySettlement(r.evaluators, [true], [900], [0n], at + S.trustPeriod, { ...S, ...p });
-    expect(later.evaluators[0]!.history.at(-1)).toMatchObject({ key: at + S.trustPeriod + D, tb: 10 });
+    expect(later.evaluators[0]!.history).toHaveLength(1);
+    expect(syncEvaluator(later.evaluators[0]!, at + S.trustPeriod, S).history.at(-1)).toMatchObject({ key: at + S.trustPeriod + D, tb: 10 });
+    // until then a draw weighs min(trust, 2^tb): a rise past the bound does not count
+    const rose = applySettlement([e], [true], [9_000], [0n], at, { ...S, trustGainPerPeriod: 10_000 }).evaluators[0]!;
+    expect(rose.trust).toBe(9_000);
+    expect(drawInputs({ list: [rose] }, 1, E18, -1, T0 + D, at + S.trustPeriod, S).accept[0]).toBe(8_192n * 1_000n * E18);
   });
   it("voting weight is trust x max(1, (min(stake, cap) << 24) / cap); acceptance weight min(trust, 2^tb) x min(part, cap)", () => {
     expect(votingWeight(10_000, S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
     expect(votingWeight(10_000, 2n * S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
     expect(votingWeight(5_000, S.stakeCap / 100n, S.stakeCap)).toBe(5_000n * ((1n << 24n) / 100n));
     expect(votingWeight(7_000, 0n, S.stakeCap)).toBe(7_000n);
-    expect(samplingWeight(5_000, 10n, 13, 100n)).toBe(50_000n);
-    expect(samplingWeight(9_000, 10n, 13, 5n)).toBe(8_192n * 5n);
+    expect(samplingWeight(5_000, 10n, 10n, 13, 100n)).toBe(50_000n);
+    expect(samplingWeight(9_000, 10n, 10n, 13, 5n)).toBe(8_192n * 5n);
+    expect(samplingWeight(5_000, 10n, 4n, 13, 100n)).toBe(20_000n); // a slashed stake under part
   });
   it("a trust rise is capped per period (periods numbered floor(now / trustPeriod)); falls are not; sampling weighs the period's starting trust", () => {
     const p = { trustGainPerPeriod: 1_000, trustPeriod: 3_600 };
@@ -347,6 +352,7 @@ describe("registry rules", () => {
     expect(r.evaluator.slashAt).toBe(now + D);
     expect(effectiveOf(r.evaluator, now + D - 1).stake).toBe(200n * E18); // still what was effective
     expect(effectiveOf(r.evaluator, now + D).stake).toBe(0n); // the declared stake from the slash's key
+    expect(stateAt(r.evaluator, now + D)).toMatchObject({ part: 200n * E18, mask: 1, tb: 13 }); // the leaves keep the old part (no tree moves)
     // a second slash before the first matured takes nothing and writes nothing
     const r2 = slashEvaluator(r.evaluator, 80n * E18, now + 1, S);
     expect(r2.taken).toBe(0n);
@@ -391,11 +397,9 @@ describe("registry rules", () => {
     expect(r.total).toBe(10n);
     expect(r.evaluators[1]!.tasksMissed).toBe(1);
     expect(members[0]!.trust).toBe(10_000); // inputs untouched
-    // the slash writes the lower stake at the next key; trust past the bound (2^13 for 5000) rewrites it too
-    expect(r.evaluators[1]!.history.at(-1)).toMatchObject({ key: T0 + 2 * D, stake: 0n, part: 0n });
-    expect(r.evaluators[0]!.history.map((h) => [h.key, h.tb])).toEqual([[T0 + D, 13], [T0 + 2 * D, 14]]);
-    // a member whose trust still fits its bound is not rewritten
-    expect(applySettlement([ev(0)], [true], [5_100], [0n], T0 + D, S).evaluators[0]!.history).toHaveLength(1);
+    // the slash schedules the lower stake at the next key (part unchanged); trust moves write nothing
+    expect(r.evaluators[1]!.history.at(-1)).toMatchObject({ key: T0 + 2 * D, stake: 0n, part: 1_000n * E18 });
+    expect(r.evaluators[0]!.history).toHaveLength(1);
   });
   it("finalizeTask credits fee + slash share to honest revealers and refunds the rest", () => {
     const members = [ev(0), ev(1), ev(2), ev(3)];
