@@ -89,10 +89,12 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         // word 0: what settlement moves
         uint88 stake;
         uint24 trust;
-        uint24 periodTrust;
+        uint24 periodTrust; // trust when the period `period` began
         uint16 periodGain;
-        uint16 period;
+        uint32 period; // the trust period of the last trust change, floor(now / trustPeriod)
         uint8 tb; // the trust bound of its latest state (log2)
+        uint24 prevPeriodTrust; // trust when the period `prevPeriod` began
+        uint32 prevPeriod; // the period of the trust change before `period`'s first
         // word 1
         uint96 cost;
         uint16 profiles;
@@ -118,6 +120,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 bucket; // price bucket of the effective cost
         uint256 mask; // effective serve mask
         uint256 tb; // log2 of the trust bound: 2^tb >= the trust sampling weighs
+        bool live; // stake >= minStake at the write (minStake as it was then): drawable
     }
 
     /// @dev One draw's context (previewDraw).
@@ -129,7 +132,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         bytes32 seed;
         uint256 total; // the profile's draw tree total as of `at`
         uint256 top; // a power of two at or above the number of slots
-        uint16 period; // the current trust period
+        uint32 period; // the trust period the task was created in
     }
 
     /// @dev The slots a draw took out of its tree (chosen or ineligible) and their leaves.
@@ -171,6 +174,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     mapping(uint256 => SumTree.Tree) internal _price;
     /// @dev Sum of `part` of every evaluator serving some profile, by key.
     Checkpoints.Trace208 internal _network;
+    /// @dev Each slot's occupant by activation key (registration: the new owner; exit: nobody),
+    ///      so a draw as of a past time finds who held the slot then, whoever holds it now.
+    mapping(uint256 => Checkpoints.Trace224) internal _owner;
     /// @dev The activation clock: every write is keyed max(now + activationDelay, last key).
     uint48 internal _lastKey;
 
@@ -292,6 +298,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         _enlist(msg.sender, e);
         uint48 at = _write(msg.sender, e);
         e.since = at;
+        _owner[e.listIndex].push(uint32(at), uint224(uint160(msg.sender)));
         totalStaked += stake;
         emit EvaluatorRegistered(msg.sender, stake, rounded, mask, e.trust, at);
         _pull(msg.sender, stake);
@@ -465,7 +472,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         d.total = _draw[d.p].totalAt(d.at, MAX_EVALUATORS);
         d.top = 1;
         while (d.top < _list.length) d.top <<= 1;
-        d.period = uint16(block.timestamp / _params.trustPeriod);
+        // the trust each candidate began the task's creation period with: finalizations after
+        // the creation move no weight, even when the draw falls in a later period
+        d.period = uint32(asOf / _params.trustPeriod);
         return _fill(d, k);
     }
 
@@ -504,21 +513,18 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///      loses). See previewDraw.
     function _propose(Draw memory d, uint256 t, uint256 slot) internal view returns (Proposal memory q) {
         q.slot = slot;
-        address a = _list[slot - 1];
+        // whoever held the slot when the task was created (its leaf is theirs), whatever
+        // happened to the slot since: an exit, an eviction or a newcomer moves nothing
+        address a = _ownerAt(slot, d.at);
         q.a = a;
-        if (a == address(0) || a == d.exclude || _evaluators[a].since > d.at) {
-            q.leaf = _draw[d.p].prefixAt(slot, d.at) - _draw[d.p].prefixAt(slot - 1, d.at);
-            return q;
-        }
         State memory s = _stateAt(a, d.at);
         q.leaf = s.part << s.tb;
-        if (s.stake < _params.minStake || s.bucket > d.feeBucket) return q;
+        if (a == d.exclude || !s.live || s.bucket > d.feeBucket) return q;
         q.eligible = true;
         uint256 trust = _samplingTrust(_evaluators[a], d.period);
         uint256 bound = uint256(1) << s.tb;
-        uint256 cap = _params.stakeCap;
-        uint256 accept = (trust < bound ? trust : bound) * _min3(s.part, s.stake, cap);
-        if (uint256(keccak256(abi.encode(d.seed, t, 1))) % q.leaf < accept) q.weight = _votingWeight(trust, s.stake, cap);
+        uint256 accept = (trust < bound ? trust : bound) * (s.part < s.stake ? s.part : s.stake);
+        if (uint256(keccak256(abi.encode(d.seed, t, 1))) % q.leaf < accept) q.weight = _votingWeight(trust, s.stake, _params.stakeCap);
     }
 
 
@@ -542,10 +548,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return (_draw[p].totalAt(at, MAX_EVALUATORS), _price[p].totalAt(at, PRICE_BUCKETS), SumTree.valueAt(_network, at));
     }
 
-    /// @notice For off-chain replay of a draw as of `asOf` (a scan: not for contracts): every
-    ///         registry slot in order with its leaf in the profile's draw tree (part x 2^tb) and
-    ///         the acceptance weight a proposal of it gets now (0 when it is ineligible: not
-    ///         registered in the slot by `asOf`, the requester, too expensive, under minStake).
+    /// @notice For off-chain replay of a draw of a task created at `asOf` (a scan: not for
+    ///         contracts): every registry slot in order with its occupant then, its leaf in the
+    ///         profile's draw tree (part x 2^tb) and the acceptance weight a proposal of it gets
+    ///         (0 when it is ineligible: nobody, the requester, too expensive, under minStake).
     function drawInputs(uint256 profileBit, uint256 fee, address exclude, uint256 asOf)
         external
         view
@@ -559,18 +565,17 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (p == type(uint256).max) return (slots, leaves, accept);
         uint48 at = uint48(asOf);
         uint256 feeBucket = _bucketOf(fee);
-        uint16 period = uint16(block.timestamp / _params.trustPeriod);
+        uint32 period = uint32(asOf / _params.trustPeriod);
         for (uint256 i; i < n; ++i) {
-            address a = _list[i];
+            address a = _ownerAt(i + 1, at);
             slots[i] = a;
             leaves[i] = _draw[p].prefixAt(i + 1, at) - _draw[p].prefixAt(i, at);
-            if (a == address(0) || a == exclude || _evaluators[a].since > at || leaves[i] == 0) continue;
+            if (a == address(0) || a == exclude || leaves[i] == 0) continue;
             State memory s = _stateAt(a, at);
-            if (s.stake < _params.minStake || s.bucket > feeBucket) continue;
+            if (!s.live || s.bucket > feeBucket) continue;
             uint256 trust = _samplingTrust(_evaluators[a], period);
             uint256 bound = uint256(1) << s.tb;
-            uint256 cap = _params.stakeCap;
-            accept[i] = (trust < bound ? trust : bound) * _min3(s.part, s.stake, cap);
+            accept[i] = (trust < bound ? trust : bound) * (s.part < s.stake ? s.part : s.stake);
         }
     }
 
@@ -644,7 +649,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         change while that is still ahead (0 otherwise).
     function getEvaluator(address evaluator) external view returns (Evaluator memory e) {
         Record storage r = _evaluators[evaluator];
-        (e.stake, e.trust, e.periodTrust, e.periodGain, e.period) = (r.stake, r.trust, r.periodTrust, r.periodGain, r.period);
+        (e.stake, e.trust, e.periodTrust, e.periodGain, e.period) = (r.stake, r.trust, r.periodTrust, r.periodGain, uint16(r.period));
         (e.cost, e.profiles, e.unbonding, e.unbondAt, e.lockedUntil) = (r.cost, r.profiles, r.unbonding, r.unbondAt, r.lockedUntil);
         (e.tasksAssigned, e.tasksMissed, e.registered, e.known) = (r.tasksAssigned, r.tasksMissed, r.registered, r.known);
         (e.listIndex, e.unbondLock, e.slashAt, e.since) = (r.listIndex, r.unbondLock, r.slashAt, r.since);
@@ -741,7 +746,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 mask = e.registered ? e.profiles : 0;
         uint256 part;
         if (stake >= _params.minStake) part = stake < _params.stakeCap ? stake : _params.stakeCap;
-        State memory neu = State(stake, part, _bucketOf(e.cost), mask, _trustBound(e));
+        State memory neu = State(stake, part, _bucketOf(e.cost), mask, _trustBound(e), part != 0);
         State memory old = _unpack(_state[a].latest());
         _state[a].push(uint32(key), uint224(_pack(neu)));
         e.tb = uint8(neu.tb);
@@ -758,6 +763,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint48 key = _nextKey();
         State memory s = _unpack(_state[a].latest());
         s.stake = e.stake;
+        s.live = s.live && e.stake >= _params.minStake;
         _state[a].push(uint32(key), uint224(_pack(s)));
         emit StateScheduled(a, s.stake, _gridValue(s.bucket), s.mask, uint256(1) << s.tb, key);
     }
@@ -809,6 +815,14 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         return p;
     }
 
+    function _ownerAt(uint256 slot, uint48 asOf) internal view returns (address) {
+        Checkpoints.Trace224 storage c = _owner[slot];
+        (bool exists, uint32 k, uint224 v) = c.latestCheckpoint();
+        if (!exists) return address(0);
+        if (k <= asOf) return address(uint160(v));
+        return address(uint160(c.upperLookupRecent(uint32(asOf))));
+    }
+
     function _stateAt(address a, uint256 asOf) internal view returns (State memory) {
         Checkpoints.Trace224 storage c = _state[a];
         (bool exists, uint32 k, uint224 v) = c.latestCheckpoint();
@@ -818,9 +832,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev Packing of a state (224 bits): stake [0, 88), part [88, 176), bucket [176, 188),
-    ///      mask [188, 204), tb [204, 212).
+    ///      mask [188, 204), tb [204, 212), live [212].
     function _pack(State memory s) internal pure returns (uint256) {
-        return s.stake | (s.part << 88) | (s.bucket << 176) | (s.mask << 188) | (s.tb << 204);
+        return s.stake | (s.part << 88) | (s.bucket << 176) | (s.mask << 188) | (s.tb << 204) | (s.live ? uint256(1) << 212 : 0);
     }
 
     function _unpack(uint256 v) internal pure returns (State memory s) {
@@ -829,13 +843,14 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         s.bucket = (v >> 176) & 0xfff;
         s.mask = uint16(v >> 188);
         s.tb = uint8(v >> 204);
+        s.live = (v >> 212) & 1 == 1;
     }
 
     /// @dev log2 of the smallest power of two at or above both the trust and the trust the
     ///      current period began with (what a draw may weigh until the next write). Rewritten
     ///      when trust outgrows it or falls to a quarter of it or less.
     function _trustBound(Record storage e) internal view returns (uint256 tb) {
-        uint256 t = _samplingTrust(e, uint16(block.timestamp / _params.trustPeriod));
+        uint256 t = _samplingTrust(e, uint32(block.timestamp / _params.trustPeriod));
         if (e.trust > t) t = e.trust;
         uint256 cur = e.tb;
         // keep the bound while trust stays within (bound / 4, bound]: trust moves at every
@@ -905,17 +920,13 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     function _exit(address a, Record storage e, bool evicted) internal returns (uint48 key) {
         e.registered = false;
         key = _write(a, e);
+        _owner[e.listIndex].push(uint32(key), 0);
         uint256 idx = e.listIndex - 1;
         _list[idx] = address(0);
         _holes.push(uint32(idx));
         --_active;
         e.listIndex = 0;
         emit EvaluatorExited(a, evicted);
-    }
-
-    function _min3(uint256 a, uint256 b, uint256 c) internal pure returns (uint256 m) {
-        m = a < b ? a : b;
-        if (c < m) m = c;
     }
 
     function _votingWeight(uint256 trust, uint256 stake, uint256 cap) internal pure returns (uint256) {
@@ -932,8 +943,9 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 old = e.trust;
         t = target;
         if (t == old) return t;
-        uint16 period = uint16(cap >> 32);
+        uint32 period = uint32(cap >> 32);
         if (e.period != period) {
+            (e.prevPeriod, e.prevPeriodTrust) = (e.period, e.periodTrust);
             e.period = period;
             e.periodTrust = uint24(old);
             e.periodGain = 0;
@@ -948,9 +960,18 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         e.trust = uint24(t);
     }
 
-    /// @dev The trust sampling weighs: the trust the current period began with.
-    function _samplingTrust(Record storage e, uint16 period) internal view returns (uint256) {
-        return e.period == period ? e.periodTrust : e.trust;
+    /// @dev The trust sampling weighs in trust period `period` (the current one, or a task's
+    ///      creation period): the trust that period began with. Exact while at most one later
+    ///      period changed the trust (a draw comes within the draw window of its task's creation).
+    function _samplingTrust(Record storage e, uint32 period) internal view returns (uint256) {
+        uint32 last = e.period;
+        if (last == period) return e.periodTrust;
+        if (last < period) return e.trust; // no change since before `period`
+        // changed in a later period: `period` began with the trust the change before that found
+        uint32 prev = e.prevPeriod;
+        if (prev == period) return e.prevPeriodTrust;
+        if (prev < period) return e.periodTrust; // no change in `period` itself
+        return e.prevPeriodTrust; // two later periods changed it: the earliest start known
     }
 
     /// @dev Takes up to `amount` from the declared stake, then unbonding. The lower stake
