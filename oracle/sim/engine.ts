@@ -27,6 +27,9 @@ import {
   registerEvaluator,
   requestUnbond,
   withdrawUnbonded,
+  latestState,
+  syncEvaluator,
+  trustBound,
   type ProtocolParams,
   type RegistryEvaluator,
   type SettlementParams,
@@ -132,6 +135,12 @@ export interface RoundRecord {
   burned: bigint;
   nodePay: bigint[];
   refund: bigint;
+  /**
+   * List positions (slots) of the identities that `sync` one second after the finalisation
+   * (in one Multicall, in this order): those whose trust outgrew the trust bound of their draw
+   * leaves, which only a write or a sync moves.
+   */
+  synced: number[];
 }
 
 /** Everything the metrics need from one finished run. */
@@ -547,6 +556,7 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
       burned: 0n,
       nodePay: [],
       refund: spec.economics.nodeBudget + fee * BigInt(k),
+      synced: [],
     };
     const d = draw(fee, k, seed, createdAt, drawNow, drawNow + w.commit + w.reveal);
     if (d === null) {
@@ -617,6 +627,14 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
       }
     }
     if (kind === "whitewash") whitewashStep(now);
+    // every operator whose trust outgrew its leaves' trust bound syncs (anyone may; the owner
+    // gains weight by it): its draw weight follows from the sync's key
+    const syncAt = now + 1;
+    list.forEach((r, pos) => {
+      if (r === null || !r.registered || trustBound(r, syncAt, S.trustPeriod) <= latestState(r).tb) return;
+      list[pos] = syncEvaluator(r, syncAt, S);
+      rec.synced.push(pos);
+    });
     for (const e of evaluators) {
       const r = recOf(e.index);
       e.trust = r.trust;

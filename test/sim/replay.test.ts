@@ -3,21 +3,25 @@
  * deployLocalStack, direct commit/reveal calls, no workers): the pool registers with the
  * simulator's stakes and different declared costs, ProofOfQuality draws each committee from its
  * own block-hash seed (as of the task's creation), the simulator is handed that seed, the
- * creation, draw and finalisation times, and every
+ * creation, draw and finalisation times (and replays the syncs of operators whose trust outgrew
+ * their trust bound), and every
  * round must agree exactly: committee (cost filter, trust x stake weights), consensus, trust
  * (rises capped per period), fees, slashes, slash shares, burns and node payouts, to the wei.
  */
 import { describe, expect, it } from "vitest";
-import { parseEventLogs, type Address } from "viem";
+import { encodeFunctionData, parseEventLogs, type Address } from "viem";
 import { DEFAULT_SETTLEMENT_PARAMS, Family, type ProtocolParams } from "../../oracle/rules/index.js";
 import { DEFAULT_ATTACK_PARAMS } from "../../oracle/sim/attacks/index.js";
 import { createRun, RULE_OF, type RunSpec } from "../../oracle/sim/engine.js";
 import { DEV_PROTOCOL_PARAMS, E18, salt, setupChain } from "../contracts/helpers.js";
 import { fixtureDataset, spec } from "./helpers.js";
 
-/** Dev-chain clocks, and a trust allowance small enough that the per-period cap binds. */
+/**
+ * Dev-chain clocks, a trust allowance small enough that the per-period cap binds, and an initial
+ * trust just under a power of two (8192) so that rises outgrow the trust bound and operators sync.
+ */
 const PROTOCOL: ProtocolParams = {
-  staking: { ...DEV_PROTOCOL_PARAMS.staking, trustGainPerPeriod: 800, trustPeriod: 3_600 },
+  staking: { ...DEV_PROTOCOL_PARAMS.staking, trustGainPerPeriod: 800, trustPeriod: 3_600, initialTrust: 8_000 },
   governance: DEV_PROTOCOL_PARAMS.governance,
 };
 const WINDOWS = { commit: 60, reveal: 60 };
@@ -39,6 +43,7 @@ async function replay(s: RunSpec, rounds: number) {
   let saltN = 0;
   let compared = 0;
   let burned = 0n;
+  let synced = 0;
   for (let r = 0; r < rounds; r++) {
     const next = run.peek();
     const taskSpec = c.spec(
@@ -84,6 +89,13 @@ async function replay(s: RunSpec, rounds: number) {
     expect(fin!.args.burned).toBe(rec.burned);
     const outs = parseEventLogs({ abi: c.poq.abi, logs: frc.logs, eventName: "OutputSettled" });
     // a task without consensus (void, or nobody scored) settles no output and pays no node
+    // the operators the simulator has sync (trust past their trust bound), one second later in one Multicall
+    if (rec.synced.length > 0) {
+      await c.networkHelpers.time.setNextBlockTimestamp(finalizeAt + 1);
+      const calls = rec.synced.map((slot) => encodeFunctionData({ abi: c.registry.abi, functionName: "sync", args: [evaluators[slot]!] }));
+      await c.registry.write.multicall([calls]);
+      synced += rec.synced.length;
+    }
     expect(outs.map((o) => o.args.node), `round ${r}: nodes`).toEqual(rec.consensus ? taskSpec.nodes : []);
     expect(outs.map((o) => o.args.pay), `round ${r}: node pay`).toEqual(rec.consensus ? rec.nodePay : []);
     if (!rec.consensus) expect(rec.nodePay.every((p) => p === 0n)).toBe(true);
@@ -115,7 +127,7 @@ async function replay(s: RunSpec, rounds: number) {
   expect(totals.burned).toBe(burned);
   const bal = await c.conserved();
   expect(bal.balance).toBe(bal.accounted);
-  return { compared, totals, run };
+  return { compared, totals, run, synced };
 }
 
 describe("simulator replayed on the contract", () => {
@@ -131,8 +143,9 @@ describe("simulator replayed on the contract", () => {
     });
 
   it("colluding boosters under TRUST_WEIGHTED_MEDIAN: identical committees, consensus, capped trust, fees and node pay", async () => {
-    const { compared, run } = await replay(base({ attack: "collude", attackerRatio: 0.4, defense: "TRUST_WEIGHTED_MEDIAN", seed: 11 }), 7);
+    const { compared, run, synced } = await replay(base({ attack: "collude", attackerRatio: 0.4, defense: "TRUST_WEIGHTED_MEDIAN", seed: 11 }), 7);
     expect(compared).toBe(7);
+    expect(synced).toBeGreaterThan(0); // trust bounds raised by sync reach later draws
     expect(run.evaluators.filter((e) => e.attacker)).toHaveLength(3);
   });
 
