@@ -82,6 +82,7 @@ export {
   profileIdOf,
   eligibleStake,
   drawInputs,
+  ownerAt,
   ALL_PROFILES,
   moveTrust,
   samplingTrust,

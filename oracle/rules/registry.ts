@@ -39,6 +39,10 @@ export interface StateEntry {
   mask: number;
   /** log2 of the trust bound: the draw tree's leaf is part << tb. */
   tb: number;
+  /** Drawable: part != 0 at the write (a restake after a slash also needs stake >= minStake then). */
+  live: boolean;
+  /** Registered at the write (false for an exit's entry): with `slot`, who owns the slot (`_owner`). */
+  listed: boolean;
   /**
    * The registry slot (list position) the evaluator held when the entry was written: its
    * contribution to the draw tree sits in that slot's leaf. The chain keeps this implicitly
@@ -48,7 +52,7 @@ export interface StateEntry {
 }
 
 /** The state of an evaluator before its first write (`_unpack(0)`). */
-export const EMPTY_STATE: Readonly<Omit<StateEntry, "key" | "slot">> = Object.freeze({ stake: 0n, part: 0n, bucket: 0, mask: 0, tb: 0 });
+export const EMPTY_STATE: Readonly<Omit<StateEntry, "key" | "slot">> = Object.freeze({ stake: 0n, part: 0n, bucket: 0, mask: 0, tb: 0, live: false, listed: false });
 
 /**
  * The fields of `EvaluatorRegistry.Evaluator` the rules read and write (declared values; the
@@ -70,8 +74,12 @@ export interface RegistryEvaluator {
   periodTrust: number;
   /** Trust gained (bps) in the period `period`. */
   periodGain: number;
-  /** The trust period of the last trust change, floor(now / trustPeriod) mod 2^16. */
+  /** The trust period of the last trust change, floor(now / trustPeriod) (the view gives it mod 2^16). */
   period: number;
+  /** Trust when the period `prevPeriod` began. */
+  prevPeriodTrust: number;
+  /** The period of the trust change before `period`'s first. */
+  prevPeriod: number;
   tasksAssigned: number;
   tasksMissed: number;
   /** When `unbonding` becomes withdrawable. */
@@ -90,6 +98,8 @@ export interface RegistryEvaluator {
   slot: number;
   /** The activation history, keys increasing (`_state`). */
   history: StateEntry[];
+  /** A caller's label (an address, an operator): not on chain, carried through every copy. */
+  id?: string | number;
 }
 
 /** `getEvaluator`'s struct without the list bookkeeping (`known`, `listIndex`, `registered`). */
@@ -184,14 +194,26 @@ export function stateAt(e: RegistryEvaluator, T: number): StateEntry {
   return lo === 0 ? { ...EMPTY_STATE, key: 0, slot: -1 } : h[lo - 1]!;
 }
 
-/** Number of the trust period `now` falls in, as the registry stores it: floor(now / trustPeriod) mod 2^16. */
+/** Number of the trust period `now` falls in: floor(now / trustPeriod) (`getEvaluator` shows it mod 2^16). */
 export function trustPeriodOf(now: number, trustPeriod: number): number {
-  return Math.floor(now / trustPeriod) % 65_536;
+  return Math.floor(now / trustPeriod);
 }
 
-/** `_samplingTrust`: the trust sampling weighs at `now`: the period's starting trust if trust changed in this period, else the trust. */
-export function samplingTrust(e: RegistryEvaluator, now: number, trustPeriod: number): number {
-  return e.period === trustPeriodOf(now, trustPeriod) ? e.periodTrust : e.trust;
+/**
+ * `_samplingTrust`: the trust sampling weighs in the trust period of `at` (now, or a task's
+ * creation): the trust that period began with. Exact while at most one later period changed the
+ * trust (a draw comes within the draw window of its task's creation).
+ */
+export function samplingTrust(e: RegistryEvaluator, at: number, trustPeriod: number): number {
+  const period = trustPeriodOf(at, trustPeriod);
+  const last = e.period;
+  if (last === period) return e.periodTrust;
+  if (last < period) return e.trust; // no change since before `period`
+  // changed in a later period: `period` began with the trust the change before that found
+  const prev = e.prevPeriod;
+  if (prev === period) return e.prevPeriodTrust;
+  if (prev < period) return e.periodTrust; // no change in `period` itself
+  return e.prevPeriodTrust; // two later periods changed it: the earliest start known
 }
 
 /**
@@ -230,7 +252,7 @@ export function writeState(e: RegistryEvaluator, now: number, p: WriteParams): {
   const stake = e.registered ? e.stake : 0n;
   const mask = e.registered ? e.profiles : 0;
   const part = stake >= p.minStake ? (stake < p.stakeCap ? stake : p.stakeCap) : 0n;
-  const entry: StateEntry = { key, stake, part, bucket: bucketOf(e.cost), mask, tb: trustBound(e, now, p.trustPeriod), slot: e.slot };
+  const entry: StateEntry = { key, stake, part, bucket: bucketOf(e.cost), mask, tb: trustBound(e, now, p.trustPeriod), live: part !== 0n, listed: e.registered, slot: e.slot };
   const history = [...e.history];
   if (history.length > 0 && history[history.length - 1]!.key === key) history[history.length - 1] = entry;
   else history.push(entry);
@@ -262,6 +284,8 @@ export function registerEvaluator(
     periodTrust: p.initialTrust,
     periodGain: 0,
     period: 0,
+    prevPeriodTrust: 0,
+    prevPeriod: 0,
     cost: 0n,
     profiles: 0,
     unbonding: 0n,
@@ -429,7 +453,7 @@ export function evaluatorView(e: RegistryEvaluator, now: number): EvaluatorView 
     trust: e.trust,
     periodTrust: e.periodTrust,
     periodGain: e.periodGain,
-    period: e.period,
+    period: e.period % 65_536,
     cost: e.cost,
     effCost: eff.cost,
     profiles: e.profiles,
@@ -447,14 +471,13 @@ export function evaluatorView(e: RegistryEvaluator, now: number): EvaluatorView 
 }
 
 /**
- * Sampling weight of a proposal's acceptance: min(trust, 2^tb) x min(part, stake, stakeCap)
- * (`stake` of the state: a slash lowers it below `part` until the next write).
+ * Sampling weight of a proposal's acceptance: min(trust, 2^tb) x min(part, stake) (`stake` of
+ * the state: a slash lowers it below `part` until the next write; `part` carries the stake cap
+ * of its write).
  */
-export function samplingWeight(trust: number, part: bigint, stake: bigint, tb: number, stakeCap: bigint): bigint {
+export function samplingWeight(trust: number, part: bigint, stake: bigint, tb: number): bigint {
   const bound = 2 ** tb;
-  let m = part < stake ? part : stake;
-  if (stakeCap < m) m = stakeCap;
-  return BigInt(trust < bound ? trust : bound) * m;
+  return BigInt(trust < bound ? trust : bound) * (part < stake ? part : stake);
 }
 
 /** Voting weight of the trust-weighted rules: trust x max(1, (min(stake, cap) << 24) / cap). */
@@ -539,12 +562,25 @@ export function eligibleStake(
 }
 
 /**
- * `drawInputs` as of `asOf`, read at `now`: per slot, its leaf in the profile's draw tree (the
- * sum of part << tb of every state in force at `asOf` written in that slot and serving the
- * profile) and the acceptance weight a proposal of its occupant gets (`samplingWeight` with the
- * period trust at `now`; 0 when it is ineligible: a hole, the requester, registered in the slot
- * after `asOf`, a zero leaf, a state under minStake or above the fee's bucket). All zeros for a
- * retired or unknown profile.
+ * `_ownerAt`: who held `slot` at `T` (registered in it with a key <= T and not exited by then),
+ * among the evaluators of the registry (current and departed), or null.
+ */
+export function ownerAt(reg: RegistryView, slot: number, T: number): RegistryEvaluator | null {
+  for (const e of everyone(reg)) {
+    const s = stateAt(e, T);
+    if (s.listed && s.slot === slot) return e;
+  }
+  return null;
+}
+
+/**
+ * `drawInputs` for a task created at `asOf`: per slot, its owner then (`ownerAt`: a departed
+ * evaluator or a newcomer does not change it), its leaf in the profile's draw tree (the sum of
+ * part << tb of every state in force at `asOf` written in that slot and serving the profile), the
+ * acceptance weight a proposal of it gets (`samplingWeight` with the trust of the creation's
+ * trust period; 0 when it is ineligible: nobody, the requester, a zero leaf, a state that is not
+ * live or above the fee's bucket) and the voting weight it would get (trust x the stake factor
+ * of its state's stake, current stakeCap). All zeros for a retired or unknown profile.
  */
 export function drawInputs(
   reg: RegistryView,
@@ -552,38 +588,40 @@ export function drawInputs(
   fee: bigint,
   exclude: Exclude,
   asOf: number,
-  now: number,
-  p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod">,
+  p: Pick<StakingParams, "stakeCap" | "trustPeriod">,
   activeMask: number = ALL_PROFILES,
-): { leaves: bigint[]; accept: bigint[]; weights: bigint[] } {
+): { owners: Array<RegistryEvaluator | null>; leaves: bigint[]; accept: bigint[]; weights: bigint[] } {
   const n = reg.list.length;
+  const owners = new Array<RegistryEvaluator | null>(n).fill(null);
   const leaves = new Array<bigint>(n).fill(0n);
   const accept = new Array<bigint>(n).fill(0n);
   const weights = new Array<bigint>(n).fill(0n);
   const pid = profileIdOf(profileBit, activeMask);
-  if (pid < 0) return { leaves, accept, weights };
+  if (pid < 0) return { owners, leaves, accept, weights };
   for (const e of everyone(reg)) {
     const s = stateAt(e, asOf);
+    if (s.listed && s.slot >= 0 && s.slot < n) owners[s.slot] = e;
     if (((s.mask >> pid) & 1) === 1 && s.slot >= 0 && s.slot < n) leaves[s.slot]! += s.part << BigInt(s.tb);
   }
   const feeBucket = bucketOf(fee);
   const x = excluded(reg, exclude);
   for (let i = 0; i < n; i++) {
-    const e = reg.list[i];
-    if (!e || e === x || e.since > asOf || leaves[i] === 0n) continue;
+    const e = owners[i];
+    if (!e || e === x || leaves[i] === 0n) continue;
     const s = stateAt(e, asOf);
-    if (s.stake < p.minStake || s.bucket > feeBucket) continue;
-    const trust = samplingTrust(e, now, p.trustPeriod);
-    accept[i] = samplingWeight(trust, s.part, s.stake, s.tb, p.stakeCap);
+    if (!s.live || s.bucket > feeBucket) continue;
+    const trust = samplingTrust(e, asOf, p.trustPeriod);
+    accept[i] = samplingWeight(trust, s.part, s.stake, s.tb);
     weights[i] = votingWeight(trust, s.stake, p.stakeCap);
   }
-  return { leaves, accept, weights };
+  return { owners, leaves, accept, weights };
 }
 
 /**
  * `_moveTrust`: sets trust to `target`. The first change in a trust period (periods are numbered
- * floor(now / trustPeriod) mod 2^16) records the trust the period began with (`periodTrust`,
- * what sampling weighs until the period ends) and resets the period's gain; a RISE is capped by
+ * floor(now / trustPeriod)) keeps the previous period's record (`prevPeriod`, `prevPeriodTrust`),
+ * records the trust the period began with (`periodTrust`, what sampling weighs until the period
+ * ends) and resets the period's gain; a RISE is capped by
  * what is left of the period's allowance `trustGainPerPeriod`. Falls are not capped; no change
  * leaves the record untouched.
  */
@@ -599,6 +637,8 @@ export function moveTrust(
   let t = target;
   const period = trustPeriodOf(now, p.trustPeriod);
   if (out.period !== period) {
+    out.prevPeriod = out.period;
+    out.prevPeriodTrust = out.periodTrust;
     out.period = period;
     out.periodTrust = old;
     out.periodGain = 0;
@@ -630,10 +670,10 @@ function takeSlash(e: RegistryEvaluator, amount: bigint, now: number, activation
  * latest state's part, bucket, mask and trust bound unchanged (no tree moves): a draw weighs
  * min(part, stake) from that key, the bar's sums keep the old part until the next write or sync.
  */
-export function restake(e: RegistryEvaluator, now: number, p: Pick<StakingParams, "activationDelay">): RegistryEvaluator {
+export function restake(e: RegistryEvaluator, now: number, p: Pick<StakingParams, "activationDelay" | "minStake">): RegistryEvaluator {
   const key = nextKey(e, now, p.activationDelay);
   const latest = latestState(e);
-  const entry: StateEntry = { ...latest, key, stake: e.stake };
+  const entry: StateEntry = { ...latest, key, stake: e.stake, live: latest.live && e.stake >= p.minStake };
   const history = [...e.history];
   if (history.length > 0 && history[history.length - 1]!.key === key) history[history.length - 1] = entry;
   else history.push(entry);
@@ -647,7 +687,12 @@ export function restake(e: RegistryEvaluator, now: number, p: Pick<StakingParams
  * unbonding. When something was taken from a registered evaluator the lower stake is scheduled
  * at the next key (`restake`), like any declaration (no postponement of others).
  */
-export function slashEvaluator(e: RegistryEvaluator, amount: bigint, now: number, p: Pick<StakingParams, "activationDelay">): { evaluator: RegistryEvaluator; taken: bigint } {
+export function slashEvaluator(
+  e: RegistryEvaluator,
+  amount: bigint,
+  now: number,
+  p: Pick<StakingParams, "activationDelay" | "minStake">,
+): { evaluator: RegistryEvaluator; taken: bigint } {
   const r = takeSlash(e, amount, now, p.activationDelay);
   if (r.taken !== 0n && r.evaluator.registered) r.evaluator = restake(r.evaluator, now, p);
   return r;
@@ -677,7 +722,7 @@ export function applySettlement(
   newTrust: readonly number[],
   slash: readonly bigint[],
   now: number,
-  p: Pick<StakingParams, "trustGainPerPeriod" | "trustPeriod" | "activationDelay">,
+  p: Pick<StakingParams, "trustGainPerPeriod" | "trustPeriod" | "activationDelay" | "minStake">,
 ): RegistrySettlement {
   const evaluators: RegistryEvaluator[] = [];
   const trustSet: number[] = [];
@@ -726,7 +771,7 @@ export interface FinalizeInput {
   rule: Rule;
   /** The settlement parameters snapshotted in the task. */
   params: SettlementParams;
-  staking: Pick<StakingParams, "stakeCap" | "trustGainPerPeriod" | "trustPeriod" | "activationDelay">;
+  staking: Pick<StakingParams, "stakeCap" | "minStake" | "trustGainPerPeriod" | "trustPeriod" | "activationDelay">;
   /** Committee records in draw order (at finalisation). */
   members: readonly RegistryEvaluator[];
   /** Each member's voting weight, fixed at the draw (`drawCommittee`'s weights). */

@@ -91,16 +91,18 @@ export function treeSample(leaves: readonly bigint[], accept: readonly bigint[],
 /**
  * `EvaluatorRegistry.previewDraw` (`drawCommittee` without its side effects, see `lockMember`)
  * for a task created at `asOf`, drawn at `now`: nothing (null) once now > asOf + drawWindow
- * (max(activationDelay, unbondingDelay - activationDelay)), for a retired or unknown profile, or when the eligible stake (`eligibleStake`:
- * serving the profile at a bucket <= bucketOf(fee) as of `asOf`, the requester's own left out)
- * is 0 or under `minEligibleBps` of the network's; else `treeSample` over the profile's draw
- * tree as of `asOf` (`drawInputs`), and each member's voting weight (period trust at `now`,
- * stake of its state at `asOf`), which the task keeps.
+ * (max(activationDelay, unbondingDelay - activationDelay)), for a retired or unknown profile, or
+ * when the eligible stake (`eligibleStake`: serving the profile at a bucket <= bucketOf(fee) as
+ * of `asOf`, the requester's own on neither side) is 0 or under `minEligibleBps` of the
+ * network's; else `treeSample` over the profile's draw tree as of `asOf` (`drawInputs`: the slots'
+ * owners then, their acceptance weights with the trust of the creation's period), and each
+ * member's voting weight, which the task keeps.
  *
  * @param reg the registry: slot order (null: a hole), or a `RegistryView` with the departed
  * @param exclude the requester (never drawn): a list position (-1: none) or its record
  * @param activeMask the ProfileRegistry's `activeMask` at the draw (default: every profile active)
- * @returns list positions (slots) of the k members in draw order and their voting weights, or null
+ * @returns the members' slots in draw order, their records (the slots' owners as of `asOf`,
+ *   possibly departed since) and their voting weights, or null
  */
 export function drawCommittee(
   reg: RegistryView | ReadonlyArray<RegistryEvaluator | null>,
@@ -111,16 +113,16 @@ export function drawCommittee(
   seed: Hex,
   asOf: number,
   now: number,
-  p: Pick<StakingParams, "minStake" | "stakeCap" | "trustPeriod" | "activationDelay" | "unbondingDelay">,
+  p: Pick<StakingParams, "stakeCap" | "trustPeriod" | "activationDelay" | "unbondingDelay">,
   minEligibleBps: number,
   activeMask: number = ALL_PROFILES,
-): { members: number[]; weights: bigint[] } | null {
+): { members: number[]; owners: RegistryEvaluator[]; weights: bigint[] } | null {
   const view: RegistryView = Array.isArray(reg) ? { list: reg as ReadonlyArray<RegistryEvaluator | null> } : (reg as RegistryView);
   if (now > asOf + drawWindow(p)) return null;
   const { eligible, network } = eligibleStake(view, profileBit, fee, exclude, asOf, activeMask);
   if (eligible === 0n || eligible * 10_000n < network * BigInt(minEligibleBps)) return null;
-  const inputs = drawInputs(view, profileBit, fee, exclude, asOf, now, p, activeMask);
+  const inputs = drawInputs(view, profileBit, fee, exclude, asOf, p, activeMask);
   const members = treeSample(inputs.leaves, inputs.accept, k, seed);
   if (members === null) return null;
-  return { members, weights: members.map((i) => inputs.weights[i]!) };
+  return { members, owners: members.map((i) => inputs.owners[i]!), weights: members.map((i) => inputs.weights[i]!) };
 }

@@ -414,6 +414,11 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
   function draw(taskFee: bigint, kk: number, seed: Hex, asOf: number, now: number, revealDeadline: number): Drawn | null {
     const d = drawCommittee(registry(asOf), SIM_PROFILE_BIT, taskFee, -1, kk, seed, asOf, now, S, minEligibleBps);
     if (d === null) return null;
+    // the members are the slots' owners as of the creation: in the simulation they still hold
+    // them (an identity leaves only once its stake stopped counting, past any draw window)
+    d.members.forEach((p, i) => {
+      if (d.owners[i] !== list[p]) throw new Error(`simulation: slot ${p} changed hands after the task's creation`);
+    });
     for (const p of d.members) list[p] = lockMember(list[p]!, revealDeadline + FINALIZE_GRACE, asOf);
     return { positions: d.members, committee: d.members.map((p) => owner[p]!), weights: d.weights };
   }
@@ -525,7 +530,7 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     // sampling-weight share of the attackers among the drawable evaluators (acceptance weights
     // min(trust, 2^tb) x min(stake, cap) of the draw as of the task's creation)
     if (attackerIdx.length > 0) {
-      const { accept } = drawInputs(registry(createdAt), SIM_PROFILE_BIT, fee, -1, createdAt, drawNow, S);
+      const { accept } = drawInputs(registry(createdAt), SIM_PROFILE_BIT, fee, -1, createdAt, S);
       let tot = 0n;
       let att = 0n;
       accept.forEach((w, p) => {

@@ -20,6 +20,7 @@ import {
   drawInputs,
   drawWord,
   drawWindow,
+  ownerAt,
   eligibleStake,
   effectiveOf,
   evaluatorView,
@@ -308,16 +309,16 @@ describe("registry rules", () => {
     // until then a draw weighs min(trust, 2^tb): a rise past the bound does not count
     const rose = applySettlement([e], [true], [9_000], [0n], at, { ...S, trustGainPerPeriod: 10_000 }).evaluators[0]!;
     expect(rose.trust).toBe(9_000);
-    expect(drawInputs({ list: [rose] }, 1, E18, -1, T0 + D, at + S.trustPeriod, S).accept[0]).toBe(8_192n * 1_000n * E18);
+    expect(drawInputs({ list: [rose] }, 1, E18, -1, at + S.trustPeriod, S).accept[0]).toBe(8_192n * 1_000n * E18);
   });
-  it("voting weight is trust x max(1, (min(stake, cap) << 24) / cap); acceptance weight min(trust, 2^tb) x min(part, cap)", () => {
+  it("voting weight is trust x max(1, (min(stake, cap) << 24) / cap); acceptance weight min(trust, 2^tb) x min(part, stake)", () => {
     expect(votingWeight(10_000, S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
     expect(votingWeight(10_000, 2n * S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
     expect(votingWeight(5_000, S.stakeCap / 100n, S.stakeCap)).toBe(5_000n * ((1n << 24n) / 100n));
     expect(votingWeight(7_000, 0n, S.stakeCap)).toBe(7_000n);
-    expect(samplingWeight(5_000, 10n, 10n, 13, 100n)).toBe(50_000n);
-    expect(samplingWeight(9_000, 10n, 10n, 13, 5n)).toBe(8_192n * 5n);
-    expect(samplingWeight(5_000, 10n, 4n, 13, 100n)).toBe(20_000n); // a slashed stake under part
+    expect(samplingWeight(5_000, 10n, 10n, 13)).toBe(50_000n);
+    expect(samplingWeight(9_000, 5n, 10n, 13)).toBe(8_192n * 5n); // part carries the cap of its write
+    expect(samplingWeight(5_000, 10n, 4n, 13)).toBe(20_000n); // a slashed stake under part
   });
   it("a trust rise is capped per period (periods numbered floor(now / trustPeriod)); falls are not; sampling weighs the period's starting trust", () => {
     const p = { trustGainPerPeriod: 1_000, trustPeriod: 3_600 };
@@ -336,8 +337,24 @@ describe("registry rules", () => {
     expect([e.trust, e.periodGain]).toEqual([9_000, 1_000]);
     e = moveTrust(e, 9_500, T + 3_600, p); // the next period: a fresh allowance
     expect([e.trust, e.period, e.periodGain]).toEqual([9_500, 501, 500]);
-    // period numbers wrap at 2^16
-    expect(moveTrust(ev(0, { trust: 10_000 }), 10_500, 3_600 * 65_537, p).period).toBe(1);
+    // the record keeps the whole period number; getEvaluator shows it mod 2^16
+    const wrapped = moveTrust(ev(0, { trust: 10_000 }), 10_500, 3_600 * 65_537, p);
+    expect([wrapped.period, evaluatorView(wrapped, 3_600 * 65_537).period]).toEqual([65_537, 1]);
+  });
+  it("a draw weighs the trust its task's creation period began with, whatever finalizations came after", () => {
+    const p = { trustGainPerPeriod: 10_000, trustPeriod: 3_600 };
+    const P = (n: number) => 3_600 * n;
+    let e = ev(0, { trust: 5_000 });
+    e = moveTrust(e, 6_000, P(101) + 5, p); // first change in period 101
+    expect(samplingTrust(e, P(100), p.trustPeriod)).toBe(5_000); // an earlier period: before any change
+    expect(samplingTrust(e, P(101), p.trustPeriod)).toBe(5_000);
+    expect(samplingTrust(e, P(102), p.trustPeriod)).toBe(6_000);
+    e = moveTrust(e, 7_000, P(103) + 5, p); // changed again two periods on
+    expect([e.prevPeriod, e.prevPeriodTrust, e.period, e.periodTrust]).toEqual([101, 5_000, 103, 6_000]);
+    expect(samplingTrust(e, P(101) + 100, p.trustPeriod)).toBe(5_000); // period 101 began with 5000
+    expect(samplingTrust(e, P(102), p.trustPeriod)).toBe(6_000); // no change in 102: it began with 6000
+    expect(samplingTrust(e, P(103), p.trustPeriod)).toBe(6_000);
+    expect(samplingTrust(e, P(104), p.trustPeriod)).toBe(7_000);
   });
   it("slashes from stake, then unbonding, at most once while a slash matures; the lower stake counts from the slash's key", () => {
     const e = requestUnbond(ev(0, { stake: 300n * E18 }), 100n * E18, T0 + D, S);
@@ -477,20 +494,27 @@ describe("sampling and packing", () => {
     expect(drawCommittee(list, 1, E18, -1, 3, seed, T0 + D, T0 + D + drawWindow(S) + 1, S, 0)).toBeNull(); // too late
     // a change declared after the creation does not move the draw: a cost raise, a stake cut
     const later = [setCost(list[0]!, 9n * E18, T0 + D, S), requestUnbond(list[1]!, 1_000n * E18, T0 + D, S), list[2]!];
-    expect(draw(later, 1, E18, -1, 3)).toEqual(draw(list, 1, E18, -1, 3));
-    // an exit frees the slot at once, but the leaver's state still counts as of an earlier time;
-    // a newcomer in the slot (since > asOf) is rejected when proposed
+    const [a, b] = [draw(later, 1, E18, -1, 3)!, draw(list, 1, E18, -1, 3)!];
+    expect([a.members, a.weights]).toEqual([b.members, b.weights]);
+    // an exit frees the slot at once, but the slot's owner as of the creation is still the leaver
+    // (its state then counts, and it may be drawn); a newcomer in the slot changes nothing
     const unbonding = requestUnbond(list[1]!, 1_000n * E18, T0 + 1, S); // keyed T0 + D + 1
     const gone = withdrawUnbonded(unbonding, unbonding.unbondAt, S).evaluator;
     const newcomer = registerEvaluator(S, 1_000n * E18, E18, 1, gone.history.at(-1)!.key, 1);
     const reg = { list: [list[0]!, newcomer, list[2]!], departed: [gone] };
     const asOf = T0 + D; // before the unbonding's key: the leaver still counts in the tree
     expect(eligibleStake(reg, 1, E18, -1, asOf)).toEqual({ eligible: 3_000n * E18, network: 3_000n * E18 });
-    const inputs = drawInputs(reg, 1, E18, -1, asOf, asOf, S);
-    expect(inputs.leaves[1]).toBe((1_000n * E18) << 13n); // the leaver's leaf
-    expect(inputs.accept).toEqual([inputs.leaves[0]! / 8_192n * 5_000n, 0n, inputs.leaves[2]! / 8_192n * 5_000n]);
-    expect(drawCommittee(reg, 1, E18, -1, 3, seed, asOf, asOf, S, 0)).toBeNull(); // two drawable
-    expect([...drawCommittee(reg, 1, E18, -1, 2, seed, asOf, asOf, S, 0)!.members].sort()).toEqual([0, 2]);
+    const inputs = drawInputs(reg, 1, E18, -1, asOf, S);
+    expect(inputs.owners).toEqual([list[0], gone, list[2]]);
+    expect(ownerAt(reg, 1, newcomer.since)).toBe(newcomer);
+    expect(inputs.leaves).toEqual(list.map(() => (1_000n * E18) << 13n));
+    expect(inputs.accept).toEqual(list.map(() => 5_000n * 1_000n * E18));
+    const three = drawCommittee(reg, 1, E18, -1, 3, seed, asOf, asOf, S, 0)!;
+    expect([...three.members].sort()).toEqual([0, 1, 2]);
+    expect(three.owners[three.members.indexOf(1)]).toBe(gone);
+    // as of a time after the exit's key and the newcomer's registration: the newcomer owns the slot
+    const after = newcomer.since;
+    expect(drawInputs(reg, 1, E18, -1, after, S).owners).toEqual([list[0], newcomer, list[2]]);
   });
   it("drawCommittee cancels a price only evaluators holding < minEligibleBps of the network's stake accept", () => {
     // three cheap sybils at minStake, two honest members at 1000 tokens declaring 2 tokens
@@ -518,7 +542,7 @@ describe("sampling and packing", () => {
     const list = [ev(0), ev(1, { mask: 4 }), ev(2, { stake: S.minStake, mask: 2 }), ev(3, { mask: 2 }), ev(4, { mask: 8 })];
     expect(eligibleStake({ list }, 1, E18, -1, AS_OF, 0b011).network).toBe(4_000n * E18 + S.minStake);
     expect(eligibleStake({ list }, 4, E18, -1, AS_OF, 0b011)).toEqual({ eligible: 0n, network: 0n });
-    expect(drawInputs({ list }, 4, E18, -1, AS_OF, AS_OF, S, 0b011).leaves.every((l) => l === 0n)).toBe(true);
+    expect(drawInputs({ list }, 4, E18, -1, AS_OF, S, 0b011).leaves.every((l) => l === 0n)).toBe(true);
     expect(drawCommittee(list, 4, E18, -1, 1, "0x01", AS_OF, AS_OF, S, 0, 0b011)).toBeNull();
   });
   it("round-trips packed scores", () => {
