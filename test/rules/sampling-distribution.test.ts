@@ -12,8 +12,10 @@
  * part x 2^tb, accepted with probability min(trust, 2^tb) x min(part, cap) / leaf, chosen and
  * ineligible slots taken out): 20,000 draws on a deployed registry (through DrawHarness.drawMany)
  * must equal the mirror's `drawCommittee`, and fit successive sampling by the acceptance weights.
- * A stake cap lowered after registration makes acceptance weights and leaves disproportionate,
- * so the same counts must reject both a uniform draw and a draw proportional to the leaves.
+ * Evaluators registered under different initial trusts (governance changes it between the
+ * registrations) have acceptance ratios trust / 2^tb from about 0.5 to about 1, so acceptance
+ * weights and leaves are disproportionate, and the same counts must reject both a uniform draw
+ * and a draw proportional to the leaves.
  */
 import { describe, expect, it } from "vitest";
 import { network } from "hardhat";
@@ -119,19 +121,19 @@ describe("registry draw distribution (contract vs mirror, 20,000 draws)", () => 
     const n = stakes.length;
     const addrs: Address[] = [];
     const list: RegistryEvaluator[] = [];
+    // trust / 2^tb: 8000 / 8192 or 4200 / 8192 (both tb 13)
+    const trusts = [8_000, 4_200, 8_000, 4_200, 8_000];
     for (const [i, stake] of stakes.entries()) {
       const a = (await c.actor(100 + i)).address;
+      await c.registry.write.setParams([{ ...toStakingTuple(S0), initialTrust: trusts[i]! }]);
       const hash = await c.registry.write.register([stake, E18, [c.profiles[0]!]], { account: a });
       const rc = await c.publicClient.waitForTransactionReceipt({ hash });
       const now = Number((await c.publicClient.getBlock({ blockNumber: rc.blockNumber })).timestamp);
       addrs.push(a);
-      list.push(registerEvaluator(S0, stake, E18, 1, now, i));
+      list.push(registerEvaluator({ ...S0, initialTrust: trusts[i]! }, stake, E18, 1, now, i));
     }
     await c.activate();
-    // governance lowers the stake cap after the registrations: leaves keep part x 2^tb as written,
-    // acceptance takes min(part, the new cap), so the acceptance ratios differ by evaluator
-    const S = { ...S0, stakeCap: 300n * E18 };
-    await c.registry.write.setParams([{ ...toStakingTuple(S0), stakeCap: S.stakeCap }]);
+    const S = S0;
     const asOf = Number(await c.now());
     const h = await c.viem.deployContract("DrawHarness");
 
