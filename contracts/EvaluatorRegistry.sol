@@ -93,8 +93,6 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint16 periodGain;
         uint32 period; // the trust period of the last trust change, floor(now / trustPeriod)
         uint8 tb; // the trust bound of its latest state (log2)
-        uint24 prevPeriodTrust; // trust when the period `prevPeriod` began
-        uint32 prevPeriod; // the period of the trust change before `period`'s first
         // word 1
         uint96 cost;
         uint16 profiles;
@@ -472,9 +470,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         d.total = _draw[d.p].totalAt(d.at, MAX_EVALUATORS);
         d.top = 1;
         while (d.top < _list.length) d.top <<= 1;
-        // the trust each candidate began the task's creation period with: finalizations after
-        // the creation move no weight, even when the draw falls in a later period
-        d.period = uint32(asOf / _params.trustPeriod);
+        // the trust each candidate began the current trust period with: finalizations just
+        // before the draw move no weight (a draw in a later period than the creation reads that
+        // period's: accepted, docs/contract.md V9-7)
+        d.period = uint32(block.timestamp / _params.trustPeriod);
         return _fill(d, k);
     }
 
@@ -565,7 +564,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (p == type(uint256).max) return (slots, leaves, accept);
         uint48 at = uint48(asOf);
         uint256 feeBucket = _bucketOf(fee);
-        uint32 period = uint32(asOf / _params.trustPeriod);
+        uint32 period = uint32(block.timestamp / _params.trustPeriod);
         for (uint256 i; i < n; ++i) {
             address a = _ownerAt(i + 1, at);
             slots[i] = a;
@@ -945,7 +944,6 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (t == old) return t;
         uint32 period = uint32(cap >> 32);
         if (e.period != period) {
-            (e.prevPeriod, e.prevPeriodTrust) = (e.period, e.periodTrust);
             e.period = period;
             e.periodTrust = uint24(old);
             e.periodGain = 0;
@@ -960,18 +958,11 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         e.trust = uint24(t);
     }
 
-    /// @dev The trust sampling weighs in trust period `period` (the current one, or a task's
-    ///      creation period): the trust that period began with. Exact while at most one later
-    ///      period changed the trust (a draw comes within the draw window of its task's creation).
+    /// @dev The trust sampling weighs: the trust the current period (`period`) began with.
+    ///      Periods are compared for equality only (a governance change of trustPeriod
+    ///      renumbers them; a mismatch reads the current trust).
     function _samplingTrust(Record storage e, uint32 period) internal view returns (uint256) {
-        uint32 last = e.period;
-        if (last == period) return e.periodTrust;
-        if (last < period) return e.trust; // no change since before `period`
-        // changed in a later period: `period` began with the trust the change before that found
-        uint32 prev = e.prevPeriod;
-        if (prev == period) return e.prevPeriodTrust;
-        if (prev < period) return e.periodTrust; // no change in `period` itself
-        return e.prevPeriodTrust; // two later periods changed it: the earliest start known
+        return e.period == period ? e.periodTrust : e.trust;
     }
 
     /// @dev Takes up to `amount` from the declared stake, then unbonding. The lower stake

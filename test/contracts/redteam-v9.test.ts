@@ -12,8 +12,10 @@
  * (draw window max(60, 3600 - 60) = 3540 s), min stake 100, stake cap 10,000, initial trust
  * 5000 (trust bound 2^13 = 8192), fee 2 a member (k = 3, eval budget 6).
  *
- * Status after 27ed697: V9-1, V9-1b, V9-2, V9-2b, V9-7 fixed; V9-3, V9-6 accepted; V9-9 (slot
- * owners vs trees, same-block exit and re-registration) and V9-10 (live bit) hold; V9-11 (the
+ * Status: V9-1, V9-1b, V9-2, V9-2b fixed (27ed697); V9-3, V9-6, V9-7 accepted (V9-7: 27ed697's
+ * creation-period trust lookup was reverted, it broke under long draw windows, V9-11, and
+ * trustPeriod changes, V9-12, which now hold); V9-9 (slot owners vs trees, same-block exit and
+ * re-registration) and V9-10 (live bit) hold. (Earlier note: V9-11 (the
  * period fallback of _samplingTrust with a draw window longer than a trust period) and V9-12
  * (period numbers compared across a trustPeriod change) are open findings.
  */
@@ -342,8 +344,8 @@ describe("V9-6 the trust bound and the leaf are kept, the acceptance coin reads 
   });
 });
 
-describe("V9-7 the trust period a draw weighs (fixed in 27ed697: the trust each member began the task's creation period with)", () => {
-  it("fixed V9-7: task B is created late in trust period P; task A (E silent) is past its reveal deadline but not finalized; B is drawn in P + 1. Before: whoever acted after B's seed was known chose E's voting weight on B: finalize A (E 5000 -> 4000) first: 4000 x 1677721; leave A: 5000 x 1677721. Now: 5000 x 1677721 either way (the trust E began P with), and E's acceptance weight as of B's creation is 5000 x 1,000 both ways", async () => {
+describe("V9-7 the trust period a draw weighs (the draw's: a creation-period lookup, tried in 27ed697, broke under long draw windows and trustPeriod changes, V9-11, V9-12)", () => {
+  it("ACCEPTED V9-7 (as before issue 13; needs that nobody draws B before the period ends, and workers draw at once): task B is created late in trust period P; task A (E silent) is past its reveal deadline but not finalized; B is drawn in P + 1, which weighs the trust P + 1 began with: finalize A (E 5000 -> 4000) before the boundary and E weighs 4000 x 1677721 on B (acceptance 4000 x 1,000), leave it and 5000 x 1677721 (5000 x 1,000)", async () => {
     const c = await setupChain();
     await c.alignToTrustPeriod();
     const [E] = await c.evaluators(1, 1_000n * E18, E18, { first: 100, wait: false });
@@ -386,10 +388,10 @@ describe("V9-7 the trust period a draw weighs (fixed in 27ed697: the trust each 
     const without = await weightOfE();
     expect((await c.now()) - TB < 3_540n).toBe(true);
     console.log(`V9-7: E's weight on B: ${withFinalize} (A finalized after B's creation) vs ${without}`);
-    expect(withFinalize).toBe(5_000n * f);
+    expect(withFinalize).toBe(4_000n * f);
     expect(without).toBe(5_000n * f);
-    expect(acceptWithFinalize).toBe(5_000n * 1_000n * E18);
-    expect(acceptWithout).toBe(acceptWithFinalize);
+    expect(acceptWithFinalize).toBe(4_000n * 1_000n * E18);
+    expect(acceptWithout).toBe(5_000n * 1_000n * E18);
   });
 });
 
@@ -573,8 +575,8 @@ describe("V9-10 the live bit", () => {
   });
 });
 
-describe("V9-11 _samplingTrust's fallback when two later periods changed the trust", () => {
-  it("FINDING V9-11 (low-medium; the default params draw up to 6 trust periods after creation): unbondingDelay 7 periods as by default (draw window 25,140 s, about 7 periods of 3,600 s). Task B is created in period P; E (silent) loses trust in P (finalize A1 after B's creation: 5000 -> 4000) and in P + 1 (A2: 4000 -> 3200); in P + 2 task A3 (E silent) is past its reveal deadline. Whoever draws B in P + 2 after seeing its seed chooses E's weight: leave A3: E weighs 5000 (the trust it began P with: exact, prevPeriod = P), acceptance 5000 x 1,000, voting weight 5000 x 1677721; finalize A3 first (3200 -> 2560: prevPeriod becomes P + 1 > P, the fallback returns the trust P + 1 began with): 4000 x 1,000 and 4000 x 1677721", async () => {
+describe("V9-11 finalizing in the draw's own period (27ed697's creation-period fallback gave 5000 or 4000 here; reverted)", () => {
+  it("HOLDS V9-11: draw window 25,140 s (about 7 periods of 3,600 s). Task B is created in period P; E (silent) loses trust in P (5000 -> 4000) and in P + 1 (4000 -> 3200); in P + 2 task A3 (E silent) is past its reveal deadline. Drawing B in P + 2, E weighs the trust P + 2 began with, 3200 (acceptance 3200 x 1,000, voting weight 3200 x 1677721), whether A3 is finalized first (3200 -> 2560) or not: the draw's period is fixed once it began (under 27ed697's fallback: 5000 or 4000, chosen by whoever drew)", async () => {
     const staking = { ...DEV_PROTOCOL_PARAMS.staking, unbondingDelay: 7 * 3600 };
     const c = await setupChain({ params: { ...DEV_PROTOCOL_PARAMS, staking } });
     expect(await c.registry.read.drawWindow()).toBe(25_140n);
@@ -633,15 +635,15 @@ describe("V9-11 _samplingTrust's fallback when two later periods changed the tru
     const without = await weightOfE();
     expect((await c.now()) - TB < 25_140n).toBe(true);
     console.log(`V9-11: E's weight on B drawn in P + 2: ${without} (A3 left) vs ${withFinalize} (A3 finalized first); acceptance ${acceptWithout} vs ${acceptWith}`);
-    expect(acceptWithout).toBe(5_000n * 1_000n * E18);
-    expect(without).toBe(5_000n * f);
-    expect(acceptWith).toBe(4_000n * 1_000n * E18);
-    expect(withFinalize).toBe(4_000n * f);
+    expect(acceptWithout).toBe(3_200n * 1_000n * E18);
+    expect(without).toBe(3_200n * f);
+    expect(acceptWith).toBe(acceptWithout);
+    expect(withFinalize).toBe(without);
   });
 });
 
 describe("V9-12 period numbers compared across a trustPeriod change", () => {
-  it("FINDING V9-12 (governance-triggered, regression of 27ed697: the old lookup compared periods for equality only and fell back to the current trust): X (1,000) misses 7 tasks in period P (trust 5000 -> 1048, stake -> 478.2969, no sync); in P + 1 its acceptance weight is 1048 x 478.2969. Governance lengthens trustPeriod 3,600 -> 7,200: the current period number halves, X's recorded period P is now 'later' than every period a draw asks for, and _samplingTrust returns the stale periodTrust 5000: acceptance 5000 x 478.2969 (x 4.8) for the task created before the change and for new ones, and X is seated with voting weight 5000 x floor(478.2969 x 2^24 / 10,000) instead of 1048 x that, until its trust moves again", async () => {
+  it("HOLDS V9-12 (27ed697's ordered period comparison is reverted to equality): X (1,000) misses 7 tasks in period P (trust 5000 -> 1048, stake -> 478.2969, no sync); in P + 1 its acceptance weight is 1048 x 478.2969. Governance lengthens trustPeriod 3,600 -> 7,200 (the period numbers halve): a mismatch reads the current trust, so X's acceptance stays 1048 x 478.2969 and its voting weight 1048 x floor(478.2969 x 2^24 / 10,000) (under 27ed697: the stale 5000, x 4.8)", async () => {
     const c = await setupChain();
     await c.alignToTrustPeriod();
     const [X] = await c.evaluators(1, 1_000n * E18, E18, { first: 100, wait: false });
@@ -668,10 +670,10 @@ describe("V9-12 period numbers compared across a trustPeriod change", () => {
     expect(await acceptOf(Tp)).toBe(1_048n * e.stake);
 
     await c.registry.write.setParams([{ ...toStakingTuple(c.params.staking), trustPeriod: 7_200 }]);
-    expect(await acceptOf(Tp)).toBe(5_000n * e.stake); // the pending task's draw moved
+    expect(await acceptOf(Tp)).toBe(1_048n * e.stake); // the pending task's draw did not move
     const fresh = await create(c, requester, s);
     const Tf = await createdAt(c, fresh);
-    expect(await acceptOf(Tf)).toBe(5_000n * e.stake);
+    expect(await acceptOf(Tf)).toBe(1_048n * e.stake);
     const { members } = await c.draw(fresh);
     expect(has(members, X!)).toBe(true);
     const [addrs, , w] = await c.poq.read.getCommittee([fresh]);
@@ -679,8 +681,8 @@ describe("V9-12 period numbers compared across a trustPeriod change", () => {
     expect(stakeT).toBe(e.stake);
     const f = (stakeT * 2n ** 24n) / (10_000n * E18);
     const wX = w[addrs.findIndex((a) => same(a, X!))]!;
-    console.log(`V9-12: X's voting weight after the trustPeriod change ${wX} = 5000 x ${f} (trust 1048)`);
-    expect(wX).toBe(5_000n * f);
+    console.log(`V9-12: X's voting weight after the trustPeriod change ${wX} = 1048 x ${f}`);
+    expect(wX).toBe(1_048n * f);
     expect((await c.registry.read.getEvaluator([X!])).trust).toBe(1_048);
   });
 });
