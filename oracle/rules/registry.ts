@@ -76,10 +76,6 @@ export interface RegistryEvaluator {
   periodGain: number;
   /** The trust period of the last trust change, floor(now / trustPeriod) (the view gives it mod 2^16). */
   period: number;
-  /** Trust when the period `prevPeriod` began. */
-  prevPeriodTrust: number;
-  /** The period of the trust change before `period`'s first. */
-  prevPeriod: number;
   tasksAssigned: number;
   tasksMissed: number;
   /** When `unbonding` becomes withdrawable. */
@@ -200,20 +196,11 @@ export function trustPeriodOf(now: number, trustPeriod: number): number {
 }
 
 /**
- * `_samplingTrust`: the trust sampling weighs in the trust period of `at` (now, or a task's
- * creation): the trust that period began with. Exact while at most one later period changed the
- * trust (a draw comes within the draw window of its task's creation).
+ * `_samplingTrust`: the trust sampling weighs at `now` (the draw): the trust the current period
+ * began with if trust changed in this period, else the trust.
  */
-export function samplingTrust(e: RegistryEvaluator, at: number, trustPeriod: number): number {
-  const period = trustPeriodOf(at, trustPeriod);
-  const last = e.period;
-  if (last === period) return e.periodTrust;
-  if (last < period) return e.trust; // no change since before `period`
-  // changed in a later period: `period` began with the trust the change before that found
-  const prev = e.prevPeriod;
-  if (prev === period) return e.prevPeriodTrust;
-  if (prev < period) return e.periodTrust; // no change in `period` itself
-  return e.prevPeriodTrust; // two later periods changed it: the earliest start known
+export function samplingTrust(e: RegistryEvaluator, now: number, trustPeriod: number): number {
+  return e.period === trustPeriodOf(now, trustPeriod) ? e.periodTrust : e.trust;
 }
 
 /**
@@ -284,8 +271,6 @@ export function registerEvaluator(
     periodTrust: p.initialTrust,
     periodGain: 0,
     period: 0,
-    prevPeriodTrust: 0,
-    prevPeriod: 0,
     cost: 0n,
     profiles: 0,
     unbonding: 0n,
@@ -574,11 +559,11 @@ export function ownerAt(reg: RegistryView, slot: number, T: number): RegistryEva
 }
 
 /**
- * `drawInputs` for a task created at `asOf`: per slot, its owner then (`ownerAt`: a departed
- * evaluator or a newcomer does not change it), its leaf in the profile's draw tree (the sum of
- * part << tb of every state in force at `asOf` written in that slot and serving the profile), the
- * acceptance weight a proposal of it gets (`samplingWeight` with the trust of the creation's
- * trust period; 0 when it is ineligible: nobody, the requester, a zero leaf, a state that is not
+ * `drawInputs` for a task created at `asOf`, drawn at `now`: per slot, its owner then (`ownerAt`:
+ * a departed evaluator or a newcomer does not change it), its leaf in the profile's draw tree
+ * (the sum of part << tb of every state in force at `asOf` written in that slot and serving the
+ * profile), the acceptance weight a proposal of it gets (`samplingWeight` with the period trust
+ * at `now`; 0 when it is ineligible: nobody, the requester, a zero leaf, a state that is not
  * live or above the fee's bucket) and the voting weight it would get (trust x the stake factor
  * of its state's stake, current stakeCap). All zeros for a retired or unknown profile.
  */
@@ -588,6 +573,7 @@ export function drawInputs(
   fee: bigint,
   exclude: Exclude,
   asOf: number,
+  now: number,
   p: Pick<StakingParams, "stakeCap" | "trustPeriod">,
   activeMask: number = ALL_PROFILES,
 ): { owners: Array<RegistryEvaluator | null>; leaves: bigint[]; accept: bigint[]; weights: bigint[] } {
@@ -610,7 +596,7 @@ export function drawInputs(
     if (!e || e === x || leaves[i] === 0n) continue;
     const s = stateAt(e, asOf);
     if (!s.live || s.bucket > feeBucket) continue;
-    const trust = samplingTrust(e, asOf, p.trustPeriod);
+    const trust = samplingTrust(e, now, p.trustPeriod);
     accept[i] = samplingWeight(trust, s.part, s.stake, s.tb);
     weights[i] = votingWeight(trust, s.stake, p.stakeCap);
   }
@@ -619,8 +605,7 @@ export function drawInputs(
 
 /**
  * `_moveTrust`: sets trust to `target`. The first change in a trust period (periods are numbered
- * floor(now / trustPeriod)) keeps the previous period's record (`prevPeriod`, `prevPeriodTrust`),
- * records the trust the period began with (`periodTrust`, what sampling weighs until the period
+ * floor(now / trustPeriod)) records the trust the period began with (`periodTrust`, what sampling weighs until the period
  * ends) and resets the period's gain; a RISE is capped by
  * what is left of the period's allowance `trustGainPerPeriod`. Falls are not capped; no change
  * leaves the record untouched.
@@ -637,8 +622,6 @@ export function moveTrust(
   let t = target;
   const period = trustPeriodOf(now, p.trustPeriod);
   if (out.period !== period) {
-    out.prevPeriod = out.period;
-    out.prevPeriodTrust = out.periodTrust;
     out.period = period;
     out.periodTrust = old;
     out.periodGain = 0;

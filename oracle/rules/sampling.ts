@@ -95,8 +95,8 @@ export function treeSample(leaves: readonly bigint[], accept: readonly bigint[],
  * when the eligible stake (`eligibleStake`: serving the profile at a bucket <= bucketOf(fee) as
  * of `asOf`, the requester's own on neither side) is 0 or under `minEligibleBps` of the
  * network's; else `treeSample` over the profile's draw tree as of `asOf` (`drawInputs`: the slots'
- * owners then, their acceptance weights with the trust of the creation's period), and each
- * member's voting weight, which the task keeps.
+ * owners then, their acceptance weights with the period trust at `now`), and each member's
+ * voting weight, which the task keeps.
  *
  * @param reg the registry: slot order (null: a hole), or a `RegistryView` with the departed
  * @param exclude the requester (never drawn): a list position (-1: none) or its record
@@ -121,7 +121,7 @@ export function drawCommittee(
   if (now > asOf + drawWindow(p)) return null;
   const { eligible, network } = eligibleStake(view, profileBit, fee, exclude, asOf, activeMask);
   if (eligible === 0n || eligible * 10_000n < network * BigInt(minEligibleBps)) return null;
-  const inputs = drawInputs(view, profileBit, fee, exclude, asOf, p, activeMask);
+  const inputs = drawInputs(view, profileBit, fee, exclude, asOf, now, p, activeMask);
   const members = treeSample(inputs.leaves, inputs.accept, k, seed);
   if (members === null) return null;
   return { members, owners: members.map((i) => inputs.owners[i]!), weights: members.map((i) => inputs.weights[i]!) };

@@ -530,7 +530,7 @@ export function createRun(spec: RunSpec, totalRounds: number): Run {
     // sampling-weight share of the attackers among the drawable evaluators (acceptance weights
     // min(trust, 2^tb) x min(stake, cap) of the draw as of the task's creation)
     if (attackerIdx.length > 0) {
-      const { accept } = drawInputs(registry(createdAt), SIM_PROFILE_BIT, fee, -1, createdAt, S);
+      const { accept } = drawInputs(registry(createdAt), SIM_PROFILE_BIT, fee, -1, createdAt, drawNow, S);
       let tot = 0n;
       let att = 0n;
       accept.forEach((w, p) => {

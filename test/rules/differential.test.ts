@@ -470,7 +470,7 @@ describe("differential: mirror vs the deployed stack (deployLocalStack)", () => 
       const bar = eligibleStake(reg, profileBit, fee, exclude, asOf, active);
       const [chainEligible, chainNetwork] = await c.registry.read.eligibleStake([BigInt(profileBit), fee, requester, BigInt(asOf)]);
       expect([chainEligible, chainNetwork], `task ${task}: eligibleStake`).toEqual([bar.eligible, bar.network]);
-      const inputs = drawInputs(reg, profileBit, fee, exclude, asOf, S, active);
+      const inputs = drawInputs(reg, profileBit, fee, exclude, asOf, drawNow, S, active);
       const [viewSlots, viewLeaves, viewAccept] = await c.registry.read.drawInputs([BigInt(profileBit), fee, requester, BigInt(asOf)]);
       // the slots' owners as of the creation (a retired profile: nobody)
       const owners = inputs.owners.map((e) => (e ? (e.id as Address) : "0x0000000000000000000000000000000000000000"));

@@ -309,7 +309,7 @@ describe("registry rules", () => {
     // until then a draw weighs min(trust, 2^tb): a rise past the bound does not count
     const rose = applySettlement([e], [true], [9_000], [0n], at, { ...S, trustGainPerPeriod: 10_000 }).evaluators[0]!;
     expect(rose.trust).toBe(9_000);
-    expect(drawInputs({ list: [rose] }, 1, E18, -1, at + S.trustPeriod, S).accept[0]).toBe(8_192n * 1_000n * E18);
+    expect(drawInputs({ list: [rose] }, 1, E18, -1, T0 + D, at + S.trustPeriod, S).accept[0]).toBe(8_192n * 1_000n * E18);
   });
   it("voting weight is trust x max(1, (min(stake, cap) << 24) / cap); acceptance weight min(trust, 2^tb) x min(part, stake)", () => {
     expect(votingWeight(10_000, S.stakeCap, S.stakeCap)).toBe(10_000n << 24n);
@@ -341,20 +341,15 @@ describe("registry rules", () => {
     const wrapped = moveTrust(ev(0, { trust: 10_000 }), 10_500, 3_600 * 65_537, p);
     expect([wrapped.period, evaluatorView(wrapped, 3_600 * 65_537).period]).toEqual([65_537, 1]);
   });
-  it("a draw weighs the trust its task's creation period began with, whatever finalizations came after", () => {
-    const p = { trustGainPerPeriod: 10_000, trustPeriod: 3_600 };
-    const P = (n: number) => 3_600 * n;
+  it("a draw weighs the trust the draw's period began with: a finalization in an earlier period counts", () => {
+    const p = { trustGainPerPeriod: 10_000, trustPeriod: S.trustPeriod };
+    const P = (n: number) => S.trustPeriod * n;
     let e = ev(0, { trust: 5_000 });
     e = moveTrust(e, 6_000, P(101) + 5, p); // first change in period 101
-    expect(samplingTrust(e, P(100), p.trustPeriod)).toBe(5_000); // an earlier period: before any change
-    expect(samplingTrust(e, P(101), p.trustPeriod)).toBe(5_000);
-    expect(samplingTrust(e, P(102), p.trustPeriod)).toBe(6_000);
-    e = moveTrust(e, 7_000, P(103) + 5, p); // changed again two periods on
-    expect([e.prevPeriod, e.prevPeriodTrust, e.period, e.periodTrust]).toEqual([101, 5_000, 103, 6_000]);
-    expect(samplingTrust(e, P(101) + 100, p.trustPeriod)).toBe(5_000); // period 101 began with 5000
-    expect(samplingTrust(e, P(102), p.trustPeriod)).toBe(6_000); // no change in 102: it began with 6000
-    expect(samplingTrust(e, P(103), p.trustPeriod)).toBe(6_000);
-    expect(samplingTrust(e, P(104), p.trustPeriod)).toBe(7_000);
+    const list = [e];
+    expect(drawInputs({ list }, 1, E18, -1, T0 + D, P(101) + 10, S).accept[0]).toBe(5_000n * 1_000n * E18);
+    expect(drawInputs({ list }, 1, E18, -1, T0 + D, P(102), S).accept[0]).toBe(6_000n * 1_000n * E18);
+    expect(drawInputs({ list }, 1, E18, -1, T0 + D, P(102), S).weights[0]).toBe(votingWeight(6_000, 1_000n * E18, S.stakeCap));
   });
   it("slashes from stake, then unbonding, at most once while a slash matures; the lower stake counts from the slash's key", () => {
     const e = requestUnbond(ev(0, { stake: 300n * E18 }), 100n * E18, T0 + D, S);
@@ -504,7 +499,7 @@ describe("sampling and packing", () => {
     const reg = { list: [list[0]!, newcomer, list[2]!], departed: [gone] };
     const asOf = T0 + D; // before the unbonding's key: the leaver still counts in the tree
     expect(eligibleStake(reg, 1, E18, -1, asOf)).toEqual({ eligible: 3_000n * E18, network: 3_000n * E18 });
-    const inputs = drawInputs(reg, 1, E18, -1, asOf, S);
+    const inputs = drawInputs(reg, 1, E18, -1, asOf, asOf, S);
     expect(inputs.owners).toEqual([list[0], gone, list[2]]);
     expect(ownerAt(reg, 1, newcomer.since)).toBe(newcomer);
     expect(inputs.leaves).toEqual(list.map(() => (1_000n * E18) << 13n));
@@ -514,7 +509,7 @@ describe("sampling and packing", () => {
     expect(three.owners[three.members.indexOf(1)]).toBe(gone);
     // as of a time after the exit's key and the newcomer's registration: the newcomer owns the slot
     const after = newcomer.since;
-    expect(drawInputs(reg, 1, E18, -1, after, S).owners).toEqual([list[0], newcomer, list[2]]);
+    expect(drawInputs(reg, 1, E18, -1, after, after, S).owners).toEqual([list[0], newcomer, list[2]]);
   });
   it("drawCommittee cancels a price only evaluators holding < minEligibleBps of the network's stake accept", () => {
     // three cheap sybils at minStake, two honest members at 1000 tokens declaring 2 tokens
@@ -542,7 +537,7 @@ describe("sampling and packing", () => {
     const list = [ev(0), ev(1, { mask: 4 }), ev(2, { stake: S.minStake, mask: 2 }), ev(3, { mask: 2 }), ev(4, { mask: 8 })];
     expect(eligibleStake({ list }, 1, E18, -1, AS_OF, 0b011).network).toBe(4_000n * E18 + S.minStake);
     expect(eligibleStake({ list }, 4, E18, -1, AS_OF, 0b011)).toEqual({ eligible: 0n, network: 0n });
-    expect(drawInputs({ list }, 4, E18, -1, AS_OF, S, 0b011).leaves.every((l) => l === 0n)).toBe(true);
+    expect(drawInputs({ list }, 4, E18, -1, AS_OF, AS_OF, S, 0b011).leaves.every((l) => l === 0n)).toBe(true);
     expect(drawCommittee(list, 4, E18, -1, 1, "0x01", AS_OF, AS_OF, S, 0, 0b011)).toBeNull();
   });
   it("round-trips packed scores", () => {
