@@ -680,7 +680,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
 
     /// @notice A cost rounded up to the price grid (two significant digits), as `register` and
     ///         `setCost` store it.
-    function gridCost(uint256 cost) external pure returns (uint256) {
+    function gridCost(uint96 cost) external pure returns (uint256) {
         return _gridValue(_bucketOf(_roundUp(cost)));
     }
 

@@ -3857,9 +3857,9 @@ export const evaluatorRegistryAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
+        "internalType": "uint96",
         "name": "cost",
-        "type": "uint256"
+        "type": "uint96"
       }
     ],
     "name": "gridCost",
