@@ -67,20 +67,7 @@ describe("sampler distribution (contract vs mirror, 20,000 draws)", () => {
     // successive sampling: P(a, b) = w_a / W * w_b / (W - w_a), a != b
     const w = WEIGHTS.map(Number);
     const total = w.reduce((s, x) => s + x, 0);
-    const cells: number[] = [];
-    const probs: number[] = [];
-    const uniform: number[] = [];
-    for (let a = 0; a < n; a++) {
-      for (let b = 0; b < n; b++) {
-        if (a === b) {
-          expect(counts[a * n + b], "a candidate drawn twice").toBe(0);
-          continue;
-        }
-        cells.push(counts[a * n + b]!);
-        probs.push((w[a]! / total) * (w[b]! / (total - w[a]!)));
-        uniform.push(1 / (n * (n - 1)));
-      }
-    }
+    const { cells, probs, uniform } = pairCells(counts, n, w);
     expect(probs.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12);
     const fit = chiSquare(cells, probs);
     expect(fit.df).toBe(19);
