@@ -520,10 +520,16 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         q.leaf = s.part << s.tb;
         if (a == d.exclude || !s.live || s.bucket > d.feeBucket) return q;
         q.eligible = true;
-        uint256 trust = _samplingTrust(_evaluators[a], d.period);
-        uint256 bound = uint256(1) << s.tb;
-        uint256 accept = (trust < bound ? trust : bound) * (s.part < s.stake ? s.part : s.stake);
+        (uint256 trust, uint256 accept) = _acceptance(a, s, d.period);
         if (uint256(keccak256(abi.encode(d.seed, t, 1))) % q.leaf < accept) q.weight = _votingWeight(trust, s.stake, _params.stakeCap);
+    }
+
+    /// @dev An eligible proposal's sampling trust and acceptance weight
+    ///      min(trust, 2^tb) x min(part, stake), out of its leaf part x 2^tb.
+    function _acceptance(address a, State memory s, uint32 period) internal view returns (uint256 trust, uint256 accept) {
+        trust = _samplingTrust(_evaluators[a], period);
+        uint256 bound = uint256(1) << s.tb;
+        accept = (trust < bound ? trust : bound) * (s.part < s.stake ? s.part : s.stake);
     }
 
 
@@ -572,9 +578,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
             if (a == address(0) || a == exclude || leaves[i] == 0) continue;
             State memory s = _stateAt(a, at);
             if (!s.live || s.bucket > feeBucket) continue;
-            uint256 trust = _samplingTrust(_evaluators[a], period);
-            uint256 bound = uint256(1) << s.tb;
-            accept[i] = (trust < bound ? trust : bound) * (s.part < s.stake ? s.part : s.stake);
+            (, accept[i]) = _acceptance(a, s, period);
         }
     }
 

@@ -515,7 +515,7 @@ async function main(): Promise<void> {
       "draw tree (up to 14 checkpointed Fenwick nodes), its price bucket (up to 12) and the network",
       "sum, for each profile it serves: register a new evaluator, add stake, change the cost (moves",
       "between price buckets), request a partial unbonding. Finalize moves no tree: it pushes one",
-      "checkpoint to the history of each slashed member (docs/contract.md, "Committee draw").",
+      "checkpoint to the history of each slashed member (docs/contract.md, \"Committee draw\").",
       "",
       registryTable(regRows),
       "",

@@ -59,16 +59,8 @@ library SumTree {
     ///         `r`, as of `key`, when every nonzero leaf is at most `top` (a power of two not above
     ///         the capacity) and r < totalAt(key). Uniform r gives each leaf probability
     ///         weight / total. Reads log2(top) nodes.
-    function findAt(Tree storage t, uint256 r, uint48 key, uint256 top) internal view returns (uint256 leaf) {
-        uint256 pos;
-        for (uint256 step = top >> 1; step != 0; step >>= 1) {
-            uint256 v = valueAt(t.nodes[pos + step], key);
-            if (v <= r) {
-                pos += step;
-                r -= v;
-            }
-        }
-        leaf = pos + 1;
+    function findAt(Tree storage t, uint256 r, uint48 key, uint256 top) internal view returns (uint256) {
+        return findAtExcept(t, r, key, top, new uint256[](0), new uint256[](0), 0);
     }
 
     /// @notice findAt over the tree with the leaves `gone[0..count)` (weights `goneWeight`, their
