@@ -28,7 +28,7 @@ import {ProfileRegistry} from "./ProfileRegistry.sol";
 ///         pull payments.
 /// @dev Invariant: token.balanceOf(this) >= accountedBalance() = escrows + claimable + treasury
 ///      + burned (stakes live in the EvaluatorRegistry). The math lives in pure libraries
-///      (Aggregation, Trust, Sampling, Settlement); this contract orchestrates. OpenZeppelin's
+///      (Aggregation, Trust, Settlement; the draw is the registry's); this contract orchestrates. OpenZeppelin's
 ///      Multicall batches an account's calls (draws, commits, reveals, finalizations).
 contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     using SafeERC20 for IERC20;

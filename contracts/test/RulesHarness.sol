@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {Aggregation, Rule} from "../libraries/Aggregation.sol";
-import {Sampling} from "../libraries/Sampling.sol";
 import {Settlement, SettlementParams} from "../libraries/Settlement.sol";
 import {Trust} from "../libraries/Trust.sol";
 
@@ -47,35 +46,5 @@ contract RulesHarness {
         uint256 fee
     ) external pure returns (Settlement.Outcome memory) {
         return Settlement.settle(uint8(rule), p, members, m, nodeBudget, fee);
-    }
-
-    /// @notice Sampling.sample.
-    function sample(uint256[] memory weights, uint256 k, bytes32 seed)
-        external
-        pure
-        returns (uint256[] memory picked, uint256 count)
-    {
-        (picked, count) = Sampling.sample(weights, k, seed);
-        assembly ("memory-safe") {
-            mstore(picked, count)
-        }
-    }
-
-    /// @notice `draws` independent Sampling.sample runs over the same weights (for the
-    ///         distribution test): run t is seeded by keccak256(abi.encode(seed, first + t)) and
-    ///         writes its k picks at out[t k .. t k + k) (zeros past a short run).
-    function sampleMany(uint256[] calldata weights, uint256 k, bytes32 seed, uint256 first, uint256 draws)
-        external
-        pure
-        returns (uint256[] memory out)
-    {
-        out = new uint256[](draws * k);
-        for (uint256 t; t < draws; ++t) {
-            uint256[] memory w = weights;
-            (uint256[] memory picked, uint256 count) = Sampling.sample(w, k, keccak256(abi.encode(seed, first + t)));
-            for (uint256 i; i < count; ++i) {
-                out[t * k + i] = picked[i];
-            }
-        }
     }
 }

@@ -101,5 +101,5 @@ export {
   type FinalizeInput,
   type FinalizeResult,
 } from "./registry.js";
-export { sample, drawCommittee, drawWord, acceptWord, treeSample, TRIES_PER_MEMBER, EXTRA_TRIES } from "./sampling.js";
+export { drawCommittee, drawWord, acceptWord, treeSample, TRIES_PER_MEMBER, EXTRA_TRIES } from "./sampling.js";
 export { packScores, unpackScores } from "./packing.js";

@@ -1,8 +1,7 @@
 /**
  * Trust- and stake-weighted committee sampling without replacement: the registry's draw
  * (`EvaluatorRegistry.previewDraw` / `drawCommittee`: proposals from the profile's sum tree as of
- * the task's creation, each accepted with probability accept / leaf, `treeSample`), and the older
- * `Sampling` library's draw over a weight list (`sample`, still exposed by RulesHarness).
+ * the task's creation, each accepted with probability accept / leaf, `treeSample`).
  */
 import { encodeAbiParameters, keccak256, type Hex } from "viem";
 import type { StakingParams } from "./constants.js";
@@ -15,36 +14,6 @@ export const EXTRA_TRIES = 64;
 /** The uniform word for draw number `draw`: uint256(keccak256(abi.encode(seed, draw))). */
 export function drawWord(seed: Hex, draw: number): bigint {
   return BigInt(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [seed, BigInt(draw)])));
-}
-
-/**
- * `Sampling.sample`: draws up to `k` distinct indices with probability proportional to weight
- * among those not yet chosen. Draw d takes r = drawWord(seed, d) mod T (T = total weight left)
- * and walks the candidates in order, subtracting weights, until r < weight. Stops early when
- * nothing is left; a result shorter than k means the committee cannot be filled (the task is
- * then cancelled).
- *
- * @returns indices into `weights`, in draw order
- */
-export function sample(weights: readonly bigint[], k: number, seed: Hex): number[] {
-  const w = [...weights];
-  let total = 0n;
-  for (const x of w) total += x;
-  const out: number[] = [];
-  for (let d = 0; d < k && total !== 0n; d++) {
-    let r = drawWord(seed, d) % total;
-    for (let i = 0; i < w.length; i++) {
-      const wi = w[i]!;
-      if (r < wi) {
-        out.push(i);
-        total -= wi;
-        w[i] = 0n;
-        break;
-      }
-      r -= wi;
-    }
-  }
-  return out;
 }
 
 /** The acceptance word of proposal `t`: uint256(keccak256(abi.encode(seed, t, 1))). */

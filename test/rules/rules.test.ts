@@ -9,7 +9,6 @@ import {
   packScores,
   penaliseMiss,
   Rule,
-  sample,
   settleTask,
   applySettlement,
   acceptWord,
@@ -446,14 +445,6 @@ describe("sampling and packing", () => {
   const AS_OF = T0 + D;
   const draw = (reg: Parameters<typeof drawCommittee>[0], bit: number, fee: bigint, exclude: number, k: number, bps = 0, active?: number, s: `0x${string}` = seed) =>
     drawCommittee(reg, bit, fee, exclude, k, s, AS_OF, AS_OF, S, bps, active);
-  it("sample (Sampling.sol) draws distinct candidates, stops when nothing is left", () => {
-    const w = [10n, 10n, 10n, 10n];
-    const picked = sample(w, 3, seed);
-    expect(new Set(picked).size).toBe(3);
-    expect(sample(w, 6, seed)).toHaveLength(4);
-    expect(sample([0n, 0n], 1, seed)).toEqual([]);
-    expect(w).toEqual([10n, 10n, 10n, 10n]); // input untouched
-  });
   it("treeSample: distinct slots with accept > 0, proposals by leaf, accepted with accept / leaf; null when it cannot fill", () => {
     const leaves = [8n, 0n, 8n, 8n, 8n];
     const accept = [8n, 0n, 0n, 2n, 8n];
