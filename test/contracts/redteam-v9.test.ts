@@ -686,3 +686,27 @@ describe("V9-12 period numbers compared across a trustPeriod change", () => {
     expect((await c.registry.read.getEvaluator([X!])).trust).toBe(1_048);
   });
 });
+
+describe("V9-13 the price grid (an evaluator's declared cost)", () => {
+  it("HOLDS V9-13: a declared cost is rounded UP to two significant digits on chain exactly as the mirror rounds it (boundaries 99, 100, 101, 1 token + 1 wei, maxCost), so an evaluator asking 1 wei more than the fee is never eligible at that fee (its bucket is above the fee's), and one asking exactly the fee is; rounding only ever raises an evaluator's own ask", async () => {
+    const { gridCost } = await import("../../oracle/rules/index.js");
+    const c = await setupChain();
+    const maxCost = c.params.staking.maxCost;
+    for (const cost of [0n, 7n, 99n, 100n, 101n, 1_234n, E18, E18 + 1n, 15n * E18 / 10n + 1n, maxCost]) {
+      const onChain = await c.registry.read.gridCost([cost]);
+      expect(onChain, `gridCost(${cost})`).toBe(gridCost(cost));
+      expect(onChain >= cost).toBe(true);
+    }
+    const fee = 2n * E18;
+    const [exact] = await c.evaluators(1, 1_000n * E18, fee, { first: 100, wait: false });
+    const [above] = await c.evaluators(1, 1_000n * E18, fee + 1n, { first: 101, wait: false });
+    await c.evaluators(3, 1_000n * E18, E18, { first: 110 });
+    expect((await c.registry.read.getEvaluator([above!])).cost).toBe(21n * E18 / 10n); // 2.000...1 -> 2.1
+    const requester = (await c.actor(1)).address;
+    const { cand } = await c.candidates(BIT, fee, requester);
+    expect(has(cand, exact!)).toBe(true);
+    expect(has(cand, above!)).toBe(false);
+    const at21 = await c.candidates(BIT, 21n * E18 / 10n, requester);
+    expect(has(at21.cand, above!)).toBe(true);
+  });
+});
