@@ -12,6 +12,7 @@ import {Rule} from "./libraries/Aggregation.sol";
 import {ScorePacking} from "./libraries/ScorePacking.sol";
 import {TaskBlob} from "./libraries/TaskBlob.sol";
 import {Settlement, SettlementParams} from "./libraries/Settlement.sol";
+import {Sealing} from "./libraries/Sealing.sol";
 import {Governance, GovernanceParams, TaskParams} from "./libraries/Governance.sol";
 import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
 import {EvaluatorRegistry} from "./EvaluatorRegistry.sol";
@@ -52,16 +53,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @notice Gas given to the optional randomness source (it cannot eat the draw's gas).
     uint256 public constant RANDOMNESS_GAS = 100_000;
 
-    /// @dev Member word, written at the commit: the commitment's low 240 bits and the committed
-    ///      bit; at the reveal the scores (bits 0..239) replace the commitment and the revealed
-    ///      bit is set. Opening 240 bits of a keccak256 commitment two ways takes ~2^120 work.
-    uint256 private constant COMMITTED_BIT = uint256(1) << 249;
-    uint256 private constant REVEALED_BIT = uint256(1) << 248;
-    /// @dev Set with REVEALED_BIT when the member revealed an abstention (an empty score list):
-    ///      it could not score the task (a text missing or not matching its hash, a query the
-    ///      profile refuses). An abstainer showed up in time, so it is never slashed; what it is
-    ///      paid is the Settlement library's (docs/contract.md, "Abstaining").
-    uint256 private constant ABSTAINED_BIT = uint256(1) << 247;
+    /// @dev Member word bits (ScorePacking): committed, revealed, abstained.
+    uint256 private constant COMMITTED_BIT = ScorePacking.COMMITTED_BIT;
+    uint256 private constant REVEALED_BIT = ScorePacking.REVEALED_BIT;
+    uint256 private constant ABSTAINED_BIT = ScorePacking.ABSTAINED_BIT;
 
     // ------------------------------------------------------------------ types
 
@@ -196,6 +191,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     uint32 internal _paramsVersion;
     /// @dev taskId => evaluator => member word (see COMMITTED_BIT); zero until it commits
     mapping(uint256 => mapping(address => uint256)) internal _member;
+    /// @dev taskId => seal of a sealed round (Sealing.sealOf of the committee's commitments),
+    ///      from `commitAll` until `finalizeSealed`
+    mapping(uint256 => bytes32) internal _seal;
 
     /// @notice What `claim` pays each account: evaluator fees, shares of slashed stake, refunds.
     mapping(address => uint256) public claimableOf;
@@ -265,6 +263,15 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     error WrongScoreCount(uint256 expected, uint256 got);
     error ScoreOutOfRange(uint256 index, uint256 score);
     error CommitmentMismatch();
+    /// @notice The task's commitments were sealed by `commitAll`: reveal with `revealSealed`.
+    error SealedRound(uint256 taskId);
+    /// @notice The task has no sealed round (its members commit one by one).
+    error NotSealed(uint256 taskId);
+    /// @dev Thrown by the Sealing library; declared here so they are part of this ABI.
+    error SealLength(uint256 k, uint256 got);
+    error BadSealSignature(uint256 index);
+    error SealMismatch();
+    error OpeningMismatch(uint256 index);
     error FinalizeTooEarly(uint256 revealDeadline);
     error NothingToClaim();
     error InsufficientTreasury(uint256 requested, uint256 available);
@@ -295,7 +302,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         _grantRole(GOVERNOR_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         _grantRole(TREASURER_ROLE, admin);
-        _setParams(params_);
+        _setParams(abi.encode(params_));
     }
 
     // ------------------------------------------------------------------ governance
@@ -303,8 +310,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @notice Replaces the governance parameters (GOVERNOR_ROLE). Running tasks keep the
     ///         settlement parameters, fee and windows they were created with.
     /// @dev Reverts ParamOutOfRange(name) when a bound is violated.
-    function setParams(GovernanceParams calldata params_) external onlyRole(GOVERNOR_ROLE) {
-        _setParams(params_);
+    function setParams(GovernanceParams calldata /* params */ ) external onlyRole(GOVERNOR_ROLE) {
+        _setParams(msg.data[4:]);
     }
 
     /// @notice Sets (or, with zero, removes) the extra committee seed source (GOVERNOR_ROLE).
@@ -335,12 +342,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         token.safeTransfer(to, amount);
     }
 
-    function _setParams(GovernanceParams memory g) internal {
-        Governance.validate(g);
-        _params = g;
-        uint32 v = ++_paramsVersion;
-        _settlementParams[v] = g.settlement;
-        emit ParamsUpdated(g);
+    /// @dev `args`: the ABI encoding of one GovernanceParams (Governance.install validates,
+    ///      stores and logs it).
+    function _setParams(bytes memory args) internal {
+        Governance.install(_params, _settlementParams, ++_paramsVersion, args);
     }
 
     // ------------------------------------------------------------------ inference nodes
@@ -517,7 +522,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
         if (commitment == bytes32(0)) revert InvalidCommitment();
         mapping(address => uint256) storage words = _member[taskId];
-        if (words[msg.sender] != 0) revert AlreadyCommitted();
+        // commits == k: everyone committed, or the round was sealed (no member word then)
+        if (words[msg.sender] != 0 || t.commits >= t.k) revert AlreadyCommitted();
         words[msg.sender] = COMMITTED_BIT | (uint256(commitment) & ScorePacking.SCORES_MASK);
         unchecked {
             t.commits += 1;
@@ -531,6 +537,59 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///         score list): the member could not score the task, e.g. because a text it names
     ///         is not available or does not match its hash. Abstaining in time is never slashed.
     function reveal(uint256 taskId, uint16[] calldata scores, bytes32 salt) external {
+        _reveal(taskId, scores, salt);
+    }
+
+    // ------------------------------------------------------------------ sealed round
+
+    /// @notice Seals a committee's commitments in one transaction (anyone, e.g. one member for
+    ///         all): `commitments[i]` is member i's (committee order, as `commitmentFor`
+    ///         computes it) and `signatures[i]` its EIP-712 signature of SealedCommit(taskId,
+    ///         commitment) in this contract's domain ("ProofOfQuality", "1"). Only before the
+    ///         commit deadline and while nobody has committed; every member counts as committed.
+    ///         The members then settle with `finalizeSealed` once all openings are shared, or
+    ///         each reveals with `revealSealed` (docs/contract.md, "Sealed round").
+    /// @dev The library decodes the arguments itself (msg.data: this call's, also inside a
+    ///      multicall), which keeps the nested-array encoder out of this contract's code.
+    function commitAll(uint256 taskId, bytes32[] calldata, /* commitments */ bytes[] calldata /* signatures */ ) external {
+        TaskRecord storage t = _tasks[taskId];
+        _requireOpen(t, taskId);
+        if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
+        if (t.commits != 0) revert AlreadyCommitted();
+        _seal[taskId] = Sealing.seal(t.committee, t.k, msg.data[4:]);
+        t.commits = t.k;
+    }
+
+    /// @notice A member's reveal in a sealed round: `commitments`, the sealed list (the
+    ///         Committed events carry it), locates its commitment; then as `reveal`.
+    function revealSealed(uint256 taskId, bytes32[] calldata, /* commitments */ uint16[] calldata scores, bytes32 salt) external {
+        // _reveal checks the task is open (a word written here for a closed task is reverted)
+        TaskRecord storage t = _tasks[taskId];
+        bytes32 root = _seal[taskId];
+        if (root == bytes32(0)) revert NotSealed(taskId);
+        Sealing.admit(_member[taskId], t.committee, t.k, root, msg.data[4:]);
+        _reveal(taskId, scores, salt);
+    }
+
+    /// @notice Settles a sealed round at once (anyone) with every member's opening
+    ///         (Sealing.Openings): `scores[i]` (empty: an abstention) and `salts[i]` must open
+    ///         member i's sealed commitment, `commitments` being the sealed list. Before the reveal deadline and before any
+    ///         member revealed alone. Pays, moves trust and slashes exactly as `finalize` would
+    ///         after the same reveals (nobody is silent, so nobody is slashed).
+    function finalizeSealed(uint256 taskId, Sealing.Openings calldata /* openings */ ) external nonReentrant {
+        TaskRecord storage t = _tasks[taskId];
+        _requireOpen(t, taskId);
+        bytes32 root = _seal[taskId];
+        if (root == bytes32(0)) revert NotSealed(taskId);
+        if (t.reveals != 0) revert AlreadyRevealed();
+        if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
+        uint256[] memory words = Sealing.open(t.committee, t.k, t.m, root, msg.data[4:]);
+        delete _seal[taskId];
+        t.reveals = t.k;
+        _settle(taskId, t, words);
+    }
+
+    function _reveal(uint256 taskId, uint16[] calldata scores, bytes32 salt) internal {
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
@@ -538,6 +597,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 word = _member[taskId][msg.sender];
         if (word == 0) {
             if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
+            if (_seal[taskId] != bytes32(0)) revert SealedRound(taskId);
             revert NotCommitted();
         }
         if (word & REVEALED_BIT != 0) revert AlreadyRevealed();
@@ -565,41 +625,49 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         _requireOpen(t, taskId);
         uint256 k = t.k;
         if (block.timestamp <= t.revealDeadline && t.reveals < k) revert FinalizeTooEarly(t.revealDeadline);
-        uint256 m = t.m;
+        _settle(taskId, t, new uint256[](0));
+    }
 
-        (address[] memory addrs, uint256[] memory weights) = TaskBlob.readCommittee(t.committee, k);
-        bool[] memory revealed = new bool[](k);
-        (Settlement.Member[] memory mem, uint256 silent) = _loadMembers(taskId, addrs, weights, revealed);
+    /// @dev Settles an open task from its members' words: a sealed round's openings, or (none
+    ///      given) the stored ones.
+    function _settle(uint256 taskId, TaskRecord storage t, uint256[] memory words) internal {
+        (address[] memory addrs, uint256[] memory weights) = TaskBlob.readCommittee(t.committee, t.k);
+        if (words.length == 0) {
+            words = new uint256[](addrs.length);
+            mapping(address => uint256) storage stored = _member[taskId];
+            for (uint256 i; i < addrs.length; ++i) {
+                words[i] = stored[addrs[i]];
+            }
+        }
+        bool[] memory revealed = new bool[](addrs.length);
+        (Settlement.Member[] memory mem, uint256 silent) = _loadMembers(addrs, weights, words, revealed);
 
         Settlement.Outcome memory o =
-            Settlement.settle(uint8(t.rule), _settlementParams[t.paramsId], mem, m, t.nodeBudget, t.fee);
+            Settlement.settle(uint8(t.rule), _settlementParams[t.paramsId], mem, t.m, t.nodeBudget, t.fee);
 
         t.status = TaskStatus.FINALIZED;
         t.hasConsensus = o.hasConsensus;
         if (o.hasConsensus) t.consensus = o.consensus;
-        _totalEscrow -= uint256(t.nodeBudget) + uint256(t.fee) * k;
+        _totalEscrow -= uint256(t.nodeBudget) + uint256(t.fee) * addrs.length;
 
         (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
             registry.settleMembers(addrs, silent, o.newTrust, o.slashed);
         uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal) + o.forfeited;
         _burned += o.forfeited;
-        if (o.hasConsensus) _payNodes(taskId, TaskBlob.readNodes(t.blob, m), o);
+        if (o.hasConsensus) _payNodes(taskId, TaskBlob.readNodes(t.blob, t.m), o);
         if (o.refund != 0) _credit(_refundAddress(taskId, t), o.refund, true);
         emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);
     }
 
-    function _loadMembers(uint256 taskId, address[] memory addrs, uint256[] memory weights, bool[] memory revealed)
+    function _loadMembers(address[] memory addrs, uint256[] memory weights, uint256[] memory words, bool[] memory revealed)
         internal
         view
         returns (Settlement.Member[] memory mem, uint256 silent)
     {
         uint256 k = addrs.length;
-        uint256[] memory words = new uint256[](k);
         // silent, bit i: member i did not reveal (its stake is slashable)
         for (uint256 i; i < k; ++i) {
-            uint256 word = _member[taskId][addrs[i]];
-            words[i] = word;
-            if (word & REVEALED_BIT == 0) silent |= uint256(1) << i;
+            if (words[i] & REVEALED_BIT == 0) silent |= uint256(1) << i;
         }
         (uint256[] memory trust, uint256[] memory slashable) = registry.memberStates(addrs, silent);
         mem = new Settlement.Member[](k);
@@ -776,7 +844,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice One evaluator's standing in a task. `commitment`: the low 240 bits of its
     ///         commitment between its commit and its reveal (zero otherwise; the Committed event
-    ///         carries it in full). `revealed` with an empty `scores`: it abstained.
+    ///         carries it in full). `revealed` with an empty `scores`: it abstained. A sealed
+    ///         round keeps no member word: its members read committed (and, once
+    ///         `finalizeSealed` ran, revealed) with a zero commitment and empty scores; their
+    ///         commitments and scores are in the Committed and Revealed (or Abstained) events.
     function getMember(uint256 taskId, address evaluator)
         external
         view
@@ -785,11 +856,13 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         TaskRecord storage t = _tasks[taskId];
         uint256 word = _member[taskId][evaluator];
         isMember = t.committee != address(0) && TaskBlob.isMember(t.committee, t.k, evaluator);
-        committed = word != 0;
-        revealed = word & REVEALED_BIT != 0;
+        // commits (reveals) == k: every member committed (revealed), one by one or in a sealed
+        // round, which writes no member word: its commitments and openings are in the events
+        committed = word != 0 || (isMember && t.commits == t.k);
+        revealed = word & REVEALED_BIT != 0 || (isMember && t.reveals == t.k);
         if (committed && !revealed) commitment = bytes32(word & ScorePacking.SCORES_MASK);
         // an abstainer revealed an empty score list
-        scores = revealed && word & ABSTAINED_BIT == 0 ? (word & ScorePacking.SCORES_MASK).unpack(_tasks[taskId].m) : new uint16[](0);
+        scores = word & REVEALED_BIT != 0 && word & ABSTAINED_BIT == 0 ? (word & ScorePacking.SCORES_MASK).unpack(t.m) : new uint16[](0);
     }
 
     /// @notice Per-output consensus of a finalised task (empty when none).

@@ -93,8 +93,30 @@ library Governance {
         if (s.trustPeriod < MIN_TRUST_PERIOD || s.trustPeriod > MAX_TRUST_PERIOD) revert ParamOutOfRange("trustPeriod");
     }
 
+    /// @notice ProofOfQuality's parameters changed (emitted by ProofOfQuality, through `install`).
+    event ParamsUpdated(GovernanceParams params);
+
+    /// @notice Validates ProofOfQuality's new parameters (`args`: the ABI encoding of one
+    ///         GovernanceParams), stores them in `current` and their settlement part as version
+    ///         `version` of `versions` (running tasks keep theirs), and emits ParamsUpdated.
+    /// @dev Here rather than in ProofOfQuality: decoding, copying and logging the nested struct
+    ///      is code that contract has no room for.
+    function install(
+        GovernanceParams storage current,
+        mapping(uint256 => SettlementParams) storage versions,
+        uint256 version,
+        bytes memory args
+    ) external {
+        GovernanceParams memory g = abi.decode(args, (GovernanceParams));
+        validate(g);
+        current.tasks = g.tasks;
+        current.settlement = g.settlement;
+        versions[version] = g.settlement;
+        emit ParamsUpdated(g);
+    }
+
     /// @notice Reverts ParamOutOfRange unless every task and settlement parameter is within bounds.
-    function validate(GovernanceParams memory g) external pure {
+    function validate(GovernanceParams memory g) public pure {
         TaskParams memory t = g.tasks;
         if (t.minFeePerMember == 0) revert ParamOutOfRange("minFeePerMember");
         if (t.protocolFeeBps > MAX_PROTOCOL_FEE_BPS) revert ParamOutOfRange("protocolFeeBps");

@@ -7,6 +7,17 @@ library ScorePacking {
     /// @dev Mask of the 15 score lanes (240 bits).
     uint256 internal constant SCORES_MASK = (uint256(1) << 240) - 1;
 
+    /// @dev A member word (ProofOfQuality): at the commit, the commitment's low 240 bits and
+    ///      COMMITTED_BIT; at the reveal the scores replace the commitment and REVEALED_BIT is
+    ///      set. Opening 240 bits of a keccak256 commitment two ways takes ~2^120 work.
+    uint256 internal constant COMMITTED_BIT = uint256(1) << 249;
+    uint256 internal constant REVEALED_BIT = uint256(1) << 248;
+    /// @dev Set with REVEALED_BIT when the member revealed an abstention (an empty score list):
+    ///      it could not score the task (a text missing or not matching its hash, a query the
+    ///      profile refuses). An abstainer showed up in time, so it is never slashed; what it is
+    ///      paid is the Settlement library's (docs/contract.md, "Abstaining").
+    uint256 internal constant ABSTAINED_BIT = uint256(1) << 247;
+
     /// @notice Score j of a packed word.
     function get(uint256 word, uint256 j) internal pure returns (uint256) {
         return (word >> (16 * j)) & 0xffff;

@@ -39,6 +39,7 @@ export function poqModule(id: string, dev: boolean) {
     const token = m.contract("PoQTestToken", [admin, initialSupply]);
     const settlement = m.library("Settlement");
     const governance = m.library("Governance");
+    const sealing = m.library("Sealing");
     const profileRegistry = m.contract("ProfileRegistry", [admin]);
     const registry = m.contract("EvaluatorRegistry", [token, profileRegistry, admin, toStakingTuple(params.staking) as never], {
       libraries: { Governance: governance },
@@ -46,7 +47,7 @@ export function poqModule(id: string, dev: boolean) {
     const proofOfQuality = m.contract(
       "ProofOfQuality",
       [token, registry, profileRegistry, admin, toGovernanceTuple(params.governance) as never],
-      { libraries: { Settlement: settlement, Governance: governance } },
+      { libraries: { Settlement: settlement, Governance: governance, Sealing: sealing } },
     );
     const bound = m.call(registry, "bindSettlement", [proofOfQuality]);
     const registered = payingProfiles().map((p) => m.call(profileRegistry, "register", [p.hash, p.uri], { id: `register_${p.name.replace(/[^A-Za-z0-9_]/g, "_")}` }));
@@ -59,7 +60,7 @@ export function poqModule(id: string, dev: boolean) {
     handOver(proofOfQuality as never, [["GOVERNOR", GOVERNOR], ["TREASURER", TREASURER], ["ADMIN", DEFAULT_ADMIN]], []);
     handOver(registry, [["GOVERNOR", GOVERNOR], ["ADMIN", DEFAULT_ADMIN]], [bound]);
     handOver(profileRegistry as never, [["PROFILE_ADMIN", PROFILE_ADMIN], ["ADMIN", DEFAULT_ADMIN]], registered);
-    return { token, settlement, governance, profileRegistry, registry, proofOfQuality, timelock };
+    return { token, settlement, governance, sealing, profileRegistry, registry, proofOfQuality, timelock };
   });
 }
 

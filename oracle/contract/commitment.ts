@@ -20,3 +20,23 @@ export function commitmentHash(args: {
     ),
   );
 }
+
+/**
+ * The EIP-712 message a committee member signs so that anyone may post its commitment in a
+ * sealed round (ProofOfQuality.commitAll): SealedCommit(taskId, commitment) in the domain
+ * ("ProofOfQuality", "1", chainId, the ProofOfQuality address). Pass it to viem's
+ * `signTypedData`.
+ */
+export function sealedCommitTypedData(args: { chainId: number | bigint; contract: Address; taskId: bigint; commitment: Hex }) {
+  return {
+    domain: { name: "ProofOfQuality", version: "1", chainId: Number(args.chainId), verifyingContract: args.contract },
+    types: { SealedCommit: [{ name: "taskId", type: "uint256" }, { name: "commitment", type: "bytes32" }] },
+    primaryType: "SealedCommit" as const,
+    message: { taskId: args.taskId, commitment: args.commitment },
+  };
+}
+
+/** The seal of a committee's commitment list (committee order): keccak256(abi.encode(bytes32[])). */
+export function sealOf(commitments: readonly Hex[]): Hex {
+  return keccak256(encodeAbiParameters([{ type: "bytes32[]" }], [[...commitments]]));
+}

@@ -34,6 +34,7 @@ export async function deployLocalStack(viem: HardhatViemHelpers, opts: LocalStac
     : await viem.deployContract("PoQTestToken", [admin, opts.initialSupply ?? 10n ** 27n]);
   const settlement = await viem.deployContract("Settlement");
   const governance = await viem.deployContract("Governance");
+  const sealing = await viem.deployContract("Sealing");
   const profileRegistry = await viem.deployContract("ProfileRegistry", [admin]);
   const registry = await viem.deployContract(
     "EvaluatorRegistry",
@@ -43,12 +44,12 @@ export async function deployLocalStack(viem: HardhatViemHelpers, opts: LocalStac
   const poq = await viem.deployContract(
     "ProofOfQuality",
     [token.address, registry.address, profileRegistry.address, admin, toGovernanceTuple(params.governance)],
-    { libraries: { Settlement: settlement.address, Governance: governance.address } },
+    { libraries: { Settlement: settlement.address, Governance: governance.address, Sealing: sealing.address } },
   );
   await registry.write.bindSettlement([poq.address]);
   const profiles = opts.profiles ?? payingProfiles().map((p) => p.hash);
   for (const h of profiles) await profileRegistry.write.register([h, `local:${h}`]);
-  return { token, settlement, governance, profileRegistry, registry, poq, profiles: [...profiles] };
+  return { token, settlement, governance, sealing, profileRegistry, registry, poq, profiles: [...profiles] };
 }
 
 export type LocalStack = Awaited<ReturnType<typeof deployLocalStack>>;

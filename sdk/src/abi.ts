@@ -194,6 +194,17 @@ export const proofOfQualityAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BadSealSignature",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "BlobWriteFailed",
     "type": "error"
@@ -418,8 +429,30 @@ export const proofOfQualityAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotSealed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "NothingToClaim",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "OpeningMismatch",
     "type": "error"
   },
   {
@@ -485,6 +518,38 @@ export const proofOfQualityAbi = [
       }
     ],
     "name": "ScoreOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "k",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "got",
+        "type": "uint256"
+      }
+    ],
+    "name": "SealLength",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "SealMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      }
+    ],
+    "name": "SealedRound",
     "type": "error"
   },
   {
@@ -1497,6 +1562,29 @@ export const proofOfQualityAbi = [
         "type": "uint256"
       },
       {
+        "internalType": "bytes32[]",
+        "name": "",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "",
+        "type": "bytes[]"
+      }
+    ],
+    "name": "commitAll",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
         "internalType": "address",
         "name": "evaluator",
         "type": "address"
@@ -1626,6 +1714,41 @@ export const proofOfQualityAbi = [
       }
     ],
     "name": "finalize",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32[]",
+            "name": "commitments",
+            "type": "bytes32[]"
+          },
+          {
+            "internalType": "uint16[][]",
+            "name": "scores",
+            "type": "uint16[][]"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "salts",
+            "type": "bytes32[]"
+          }
+        ],
+        "internalType": "struct Sealing.Openings",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "name": "finalizeSealed",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2333,6 +2456,34 @@ export const proofOfQualityAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32[]",
+        "name": "",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "uint16[]",
+        "name": "scores",
+        "type": "uint16[]"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
+      }
+    ],
+    "name": "revealSealed",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "role",
         "type": "bytes32"
@@ -2458,7 +2609,7 @@ export const proofOfQualityAbi = [
           }
         ],
         "internalType": "struct GovernanceParams",
-        "name": "params_",
+        "name": "",
         "type": "tuple"
       }
     ],

@@ -276,7 +276,7 @@ describe("v2 revert paths", () => {
     ).rejects.toThrow(/ZeroAddress/);
     await expect(
       c.viem.deployContract("ProofOfQuality", [c.token.address, zeroAddress, c.profileRegistry.address, c.admin.account.address, toGovernanceTuple(P.governance)], {
-        libraries: { Settlement: c.settlement.address, Governance: gov },
+        libraries: { Settlement: c.settlement.address, Governance: gov, Sealing: c.sealing.address },
       }),
     ).rejects.toThrow(/ZeroAddress/);
   });
