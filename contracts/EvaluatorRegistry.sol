@@ -9,6 +9,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {History} from "./libraries/History.sol";
 
 import {SumTree} from "./libraries/SumTree.sol";
 import {Governance, StakingParams} from "./libraries/Governance.sol";
@@ -31,8 +32,8 @@ import {ProfileRegistry} from "./ProfileRegistry.sol";
 ///      draw"). Invariant: token.balanceOf(this) >= totalStaked = sum of stake + unbonding.
 contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multicall {
     using SafeERC20 for IERC20;
-    using Checkpoints for Checkpoints.Trace208;
     using Checkpoints for Checkpoints.Trace224;
+    using History for History.Trace;
     using SumTree for SumTree.Tree;
 
     /// @notice May change the staking parameters.
@@ -171,10 +172,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @dev Per profile id: leaf = price bucket + 1, weight = sum of `part` of its servers.
     mapping(uint256 => SumTree.Tree) internal _price;
     /// @dev Sum of `part` of every evaluator serving some profile, by key.
-    Checkpoints.Trace208 internal _network;
+    History.Trace internal _network;
     /// @dev Each slot's occupant by activation key (registration: the new owner; exit: nobody),
     ///      so a draw as of a past time finds who held the slot then, whoever holds it now.
-    mapping(uint256 => Checkpoints.Trace224) internal _owner;
+    mapping(uint256 => History.Trace) internal _owner;
     /// @dev The activation clock: every write is keyed max(now + activationDelay, last key).
     uint48 internal _lastKey;
 
@@ -296,7 +297,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         _enlist(msg.sender, e);
         uint48 at = _write(msg.sender, e);
         e.since = at;
-        _owner[e.listIndex].push(uint32(at), uint224(uint160(msg.sender)));
+        _owner[e.listIndex].push(at, uint160(msg.sender));
         totalStaked += stake;
         emit EvaluatorRegistered(msg.sender, stake, rounded, mask, e.trust, at);
         _pull(msg.sender, stake);
@@ -788,7 +789,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         }
         uint256 oldNet = old.mask != 0 ? old.part : 0;
         uint256 newNet = neu.mask != 0 ? neu.part : 0;
-        if (oldNet != newNet) _network.push(key, uint208(_network.latest() - oldNet + newNet));
+        if (oldNet != newNet) _network.push(key, _network.latest() - oldNet + newNet);
     }
 
     /// @dev Eligible and network stake weight as of `at` (see `eligibleStake`).
@@ -819,11 +820,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     function _ownerAt(uint256 slot, uint48 asOf) internal view returns (address) {
-        Checkpoints.Trace224 storage c = _owner[slot];
-        (bool exists, uint32 k, uint224 v) = c.latestCheckpoint();
-        if (!exists) return address(0);
-        if (k <= asOf) return address(uint160(v));
-        return address(uint160(c.upperLookupRecent(uint32(asOf))));
+        return address(uint160(_owner[slot].valueAt(asOf)));
     }
 
     function _stateAt(address a, uint256 asOf) internal view returns (State memory) {
@@ -923,7 +920,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     function _exit(address a, Record storage e, bool evicted) internal returns (uint48 key) {
         e.registered = false;
         key = _write(a, e);
-        _owner[e.listIndex].push(uint32(key), 0);
+        _owner[e.listIndex].push(key, 0);
         uint256 idx = e.listIndex - 1;
         _list[idx] = address(0);
         _holes.push(uint32(idx));

@@ -1,25 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {History} from "./History.sol";
 
 /// @title SumTree
 /// @notice A Fenwick (binary indexed) tree of weights over leaves 1..capacity (a power of two
 ///         the caller fixes per tree) whose every node keeps its history by *key*
-///         (OpenZeppelin Checkpoints): the registry keys a change by the time it takes effect
+///         (`History`: the latest entry in one word): the registry keys a change by the time it takes effect
 ///         (its activation time), so the tree as of a past key is exactly the weights in force
 ///         then, and a change made later, whatever its key, cannot move a draw made as of that
 ///         key. Update, prefix sum and draw are O(log capacity).
 /// @dev Keys must never decrease across the pushes of one tree (the registry keys every write
-///      with one monotone clock). Node values must fit in 208 bits.
+///      with one monotone clock) and fit 32 bits. Node values must fit in 192 bits.
 library SumTree {
-    using Checkpoints for Checkpoints.Trace208;
+    using History for History.Trace;
 
     error LeafOutOfRange(uint256 leaf);
 
     struct Tree {
         /// @dev Fenwick node i holds the sum of leaves (i - lowbit(i), i].
-        mapping(uint256 => Checkpoints.Trace208) nodes;
+        mapping(uint256 => History.Trace) nodes;
     }
 
     /// @notice Moves `leaf` from `oldWeight` to `newWeight` from `key` on. `oldWeight` must be the
@@ -30,19 +30,16 @@ library SumTree {
         if (leaf == 0 || leaf > capacity) revert LeafOutOfRange(leaf);
         if (oldWeight == newWeight) return;
         for (uint256 i = leaf; i <= capacity; i += i & (~i + 1)) {
-            Checkpoints.Trace208 storage node = t.nodes[i];
+            History.Trace storage node = t.nodes[i];
             // node >= oldWeight: it includes this leaf's latest weight
-            node.push(key, uint208(node.latest() - oldWeight + newWeight));
+            node.push(key, node.latest() - oldWeight + newWeight);
         }
     }
 
-    /// @notice A trace's value as of `key`: the latest entry first (two reads when it is not
-    ///         in the future), else OpenZeppelin's recent-biased search.
-    function valueAt(Checkpoints.Trace208 storage c, uint48 key) internal view returns (uint256) {
-        (bool exists, uint48 k, uint208 v) = c.latestCheckpoint();
-        if (!exists) return 0;
-        if (k <= key) return v;
-        return c.upperLookupRecent(key);
+    /// @notice A trace's value as of `key` (one storage read when the latest entry is not in
+    ///         the future; else a recent-biased search, see History.valueAt).
+    function valueAt(History.Trace storage c, uint48 key) internal view returns (uint256) {
+        return c.valueAt(key);
     }
 
     /// @notice Sum of leaves 1..`idx` as of `key`.
