@@ -555,8 +555,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
-        if (t.commits != 0) revert AlreadyCommitted();
-        _seal[taskId] = Sealing.seal(t.committee, t.k, msg.data[4:]);
+        if (t.commits >= t.k) revert AlreadyCommitted();
+        // members that committed alone keep their commitments (redteam V10-1)
+        _seal[taskId] = Sealing.seal(_member[taskId], t.committee, t.k, t.commits != 0, msg.data[4:]);
         t.commits = t.k;
     }
 
@@ -565,9 +566,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     function revealSealed(uint256 taskId, bytes32[] calldata, /* commitments */ uint16[] calldata scores, bytes32 salt) external {
         // _reveal checks the task is open (a word written here for a closed task is reverted)
         TaskRecord storage t = _tasks[taskId];
-        bytes32 root = _seal[taskId];
-        if (root == bytes32(0)) revert NotSealed(taskId);
-        Sealing.admit(_member[taskId], t.committee, t.k, root, msg.data[4:]);
+        // the library reverts NotSealed when there is no seal
+        Sealing.admit(_member[taskId], t.committee, t.k, _seal[taskId], msg.data[4:]);
         _reveal(taskId, scores, salt);
     }
 
@@ -579,11 +579,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     function finalizeSealed(uint256 taskId, Sealing.Openings calldata /* openings */ ) external nonReentrant {
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
-        bytes32 root = _seal[taskId];
-        if (root == bytes32(0)) revert NotSealed(taskId);
-        if (t.reveals != 0) revert AlreadyRevealed();
         if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
-        uint256[] memory words = Sealing.open(t.committee, t.k, t.m, root, msg.data[4:]);
+        // members that revealed alone keep their reveals (redteam V10-2); NotSealed from the library
+        uint256[] memory words = Sealing.open(_member[taskId], t.committee, t.k, t.m, _seal[taskId], t.reveals != 0, msg.data[4:]);
         delete _seal[taskId];
         t.reveals = t.k;
         _settle(taskId, t, words);

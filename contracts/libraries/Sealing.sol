@@ -46,6 +46,8 @@ library Sealing {
     error BadSealSignature(uint256 index);
     /// @notice The commitment list is not the one sealed for this task.
     error SealMismatch();
+    /// @notice The task has no sealed round (its members commit one by one).
+    error NotSealed(uint256 taskId);
     /// @notice Opening `index` does not open member `index`'s sealed commitment.
     error OpeningMismatch(uint256 index);
     error InvalidCommitment();
@@ -53,10 +55,16 @@ library Sealing {
     error ScoreOutOfRange(uint256 index, uint256 score);
 
     /// @notice Checks that `signatures[i]` is `members[i]`'s signature over its commitment for
-    ///         `taskId`, emits each Committed event, and returns the seal: the hash of the list.
-    ///         `args` is the ABI encoding of (taskId, commitments, signatures), as
-    ///         ProofOfQuality.commitAll received them.
-    function seal(address committee, uint256 k, bytes calldata args) external returns (bytes32) {
+    ///         `taskId`, emits each Committed event, and returns the seal: the hash of the list,
+    ///         its lowest bit set when `mixed`. `mixed`: some members committed alone before
+    ///         the seal; their own commitments stand (their entries and signatures are ignored),
+    ///         so a member committing alone in the seal's block cannot make the seal revert and
+    ///         leave the others uncommitted. `args` is the ABI encoding of (taskId, commitments,
+    ///         signatures), as ProofOfQuality.commitAll received them.
+    function seal(mapping(address => uint256) storage words, address committee, uint256 k, bool mixed, bytes calldata args)
+        external
+        returns (bytes32)
+    {
         (address[] memory members,) = TaskBlob.readCommittee(committee, k);
         (uint256 taskId, bytes32[] memory commitments, bytes[] memory signatures) =
             abi.decode(args, (uint256, bytes32[], bytes[]));
@@ -64,6 +72,7 @@ library Sealing {
         if (signatures.length != k) revert SealLength(k, signatures.length);
         bytes32 domain = domainSeparator();
         for (uint256 i; i < k; ++i) {
+            if (mixed && words[members[i]] != 0) continue;
             bytes32 c = commitments[i];
             if (c == bytes32(0)) revert InvalidCommitment();
             bytes32 digest = keccak256(abi.encodePacked(hex"1901", domain, keccak256(abi.encode(SEALED_COMMIT_TYPEHASH, taskId, c))));
@@ -72,41 +81,72 @@ library Sealing {
             if (err != ECDSA.RecoverError.NoError || signer != members[i]) revert BadSealSignature(i);
             emit Committed(taskId, members[i], c);
         }
-        return sealOf(commitments);
+        uint256 root = uint256(sealOf(commitments));
+        return bytes32(mixed ? root | 1 : root & ~uint256(1));
     }
 
-    /// @notice Opens every member's sealed commitment: `o.scores[i]` (empty: an abstention) and
-    ///         `o.salts[i]` must hash, as `commitmentFor` does, to `o.commitments[i]`, and the
-    ///         list to `root`. Emits each Revealed or Abstained event and returns the member words
-    ///         (ScorePacking's layout) the settlement reads. `args` is the ABI encoding of
-    ///         (taskId, Openings), as ProofOfQuality.finalizeSealed received them.
-    function open(address committee, uint256 k, uint256 m, bytes32 root, bytes calldata args)
-        external
-        returns (uint256[] memory words)
-    {
+    /// @notice Opens every member's commitment: `o.scores[i]` (empty: an abstention) and
+    ///         `o.salts[i]` must hash, as `commitmentFor` does, to `o.commitments[i]` (the list
+    ///         must be the sealed one), or, for a member that committed alone, to its stored
+    ///         commitment (low 240 bits, as `reveal` checks); a member that already revealed
+    ///         alone keeps its stored reveal (its opening is not read). Emits each new Revealed
+    ///         or Abstained event and returns the member words (ScorePacking's layout) the
+    ///         settlement reads. Member words are read only when the seal is mixed or
+    ///         `someRevealed`. `args` is the ABI encoding of (taskId, Openings), as
+    ///         ProofOfQuality.finalizeSealed received them.
+    function open(
+        mapping(address => uint256) storage stored,
+        address committee,
+        uint256 k,
+        uint256 m,
+        bytes32 sealWord,
+        bool someRevealed,
+        bytes calldata args
+    ) external returns (uint256[] memory words) {
         (address[] memory members,) = TaskBlob.readCommittee(committee, k);
         (uint256 taskId, Openings memory o) = abi.decode(args, (uint256, Openings));
+        if (sealWord == bytes32(0)) revert NotSealed(taskId);
         if (o.commitments.length != k) revert SealLength(k, o.commitments.length);
         if (o.scores.length != k) revert SealLength(k, o.scores.length);
         if (o.salts.length != k) revert SealLength(k, o.salts.length);
-        if (sealOf(o.commitments) != root) revert SealMismatch();
+        if (!matches(sealWord, o.commitments)) revert SealMismatch();
+        bool read = someRevealed || uint256(sealWord) & 1 == 1;
         words = new uint256[](k);
         for (uint256 i; i < k; ++i) {
-            words[i] = _openOne(taskId, members[i], m, o.scores[i], o.salts[i], o.commitments[i], i);
+            uint256 w = read ? stored[members[i]] : 0;
+            // revealed alone: its stored reveal stands
+            words[i] = w & ScorePacking.REVEALED_BIT != 0 ? w : _openMember(taskId, members[i], m, o, i, w);
         }
     }
 
-    /// @dev One member's opening: checked, its event emitted, its member word returned.
-    function _openOne(uint256 taskId, address member, uint256 m, uint16[] memory s, bytes32 salt, bytes32 commitment, uint256 i)
+    /// @dev Member i's opening against its commitment: its stored 240 bits when it committed
+    ///      alone (`w` != 0), else its sealed commitment in full.
+    function _openMember(uint256 taskId, address member, uint256 m, Openings memory o, uint256 i, uint256 w)
         private
         returns (uint256)
     {
+        (bytes32 c, uint256 mask) = w != 0 ? (bytes32(w), ScorePacking.SCORES_MASK) : (o.commitments[i], type(uint256).max);
+        return _openOne(taskId, member, m, o.scores[i], o.salts[i], c, mask, i);
+    }
+
+    /// @dev One member's opening: checked, its event emitted, its member word returned.
+    function _openOne(
+        uint256 taskId,
+        address member,
+        uint256 m,
+        uint16[] memory s,
+        bytes32 salt,
+        bytes32 commitment,
+        uint256 mask,
+        uint256 i
+    ) private returns (uint256) {
         bool abstain = s.length == 0;
         if (!abstain && s.length != m) revert WrongScoreCount(m, s.length);
         for (uint256 j; j < s.length; ++j) {
             if (s[j] > BPS) revert ScoreOutOfRange(j, s[j]);
         }
-        if (keccak256(abi.encode(block.chainid, address(this), taskId, member, s, salt)) != commitment) revert OpeningMismatch(i);
+        uint256 opened = uint256(keccak256(abi.encode(block.chainid, address(this), taskId, member, s, salt)));
+        if (opened & mask != uint256(commitment) & mask) revert OpeningMismatch(i);
         if (abstain) {
             emit Abstained(taskId, member);
             return ScorePacking.COMMITTED_BIT | ScorePacking.REVEALED_BIT | ScorePacking.ABSTAINED_BIT;
@@ -121,12 +161,13 @@ library Sealing {
     ///         reveal then proceeds as an unsealed one). `args` is the ABI encoding of
     ///         ProofOfQuality.revealSealed's arguments (taskId, commitments, scores, salt); the
     ///         list must hash to `root` and hold one commitment per member of `committee`.
-    function admit(mapping(address => uint256) storage words, address committee, uint256 k, bytes32 root, bytes calldata args)
+    function admit(mapping(address => uint256) storage words, address committee, uint256 k, bytes32 sealWord, bytes calldata args)
         external
     {
+        (uint256 taskId, bytes32[] memory commitments) = abi.decode(args, (uint256, bytes32[]));
+        if (sealWord == bytes32(0)) revert NotSealed(taskId);
         if (words[msg.sender] != 0) return;
-        (, bytes32[] memory commitments) = abi.decode(args, (uint256, bytes32[]));
-        if (commitments.length != k || sealOf(commitments) != root) revert SealMismatch();
+        if (commitments.length != k || !matches(sealWord, commitments)) revert SealMismatch();
         (address[] memory members,) = TaskBlob.readCommittee(committee, k);
         for (uint256 i; i < k; ++i) {
             if (members[i] == msg.sender) {
@@ -137,9 +178,15 @@ library Sealing {
         // not a member: the reveal that follows says so
     }
 
-    /// @notice The seal of a commitment list: keccak256(abi.encode(commitments)).
+    /// @notice The seal of a commitment list: keccak256(abi.encode(commitments)) (its lowest
+    ///         bit is not compared: the stored seal uses it to say "mixed").
     function sealOf(bytes32[] memory commitments) internal pure returns (bytes32) {
         return keccak256(abi.encode(commitments));
+    }
+
+    /// @notice Whether `commitments` is the sealed list (all bits but the lowest).
+    function matches(bytes32 sealWord, bytes32[] memory commitments) internal pure returns (bool) {
+        return uint256(sealOf(commitments)) | 1 == uint256(sealWord) | 1;
     }
 
     /// @notice The EIP-712 domain separator of the calling settlement contract.

@@ -6,7 +6,7 @@
  * commitment) in the domain ("ProofOfQuality", "1", chainId, the ProofOfQuality address); the
  * contract stores only the seal, keccak256(abi.encode(commitments)). Once every member has shared
  * its opening off chain, anyone settles with `finalizeSealed` (all k openings, before the reveal
- * deadline, and only while nobody revealed alone). If a member withholds its opening, the others
+ * deadline; a member that committed or revealed alone keeps its own). If a member withholds its opening, the others
  * reveal one by one with `revealSealed` and `finalize` after the reveal deadline slashes only the
  * silent one, exactly as in an unsealed round.
  *
@@ -21,7 +21,7 @@
  *   SEAL-5 ordering (mixing commit paths)      any member / poster  -> a commitment changed or counted twice
  *   SEAL-6 slashing by omission                finalizer            -> an honest member counted silent/altered
  *   SEAL-7 revealSealed with a forged list     revealer             -> a reveal against a commitment never sealed
- *   SEAL-8 finalizeSealed out of turn          finalizer            -> a second settlement, or one after a lone reveal
+ *   SEAL-8 finalizeSealed out of turn          finalizer            -> a second settlement, or one overriding a lone reveal
  *   SEAL-9 copying others' scores              a committee member   -> free riding on another member's work
  */
 import { describe, expect, it } from "vitest";
@@ -329,9 +329,10 @@ describe("sealed round: behaviour", () => {
     const m4 = await c.poq.read.getMember([taskId, members[4]!]);
     expect([m4[1], m4[2]]).toEqual([true, false]);
 
-    // member 4 withholds: nobody can finalize early, and finalizeSealed is closed now
+    // member 4 withholds: nobody can finalize early, and finalizeSealed needs its true opening
     await reverts(c.poq.write.finalize([taskId]), "FinalizeTooEarly");
-    await reverts(finalizeSealed(c, taskId, p.openings), "AlreadyRevealed");
+    const guessed = { ...p.openings, salts: p.openings.salts.map((x, i) => (i === 4 ? salt(44) : x)) };
+    await reverts(finalizeSealed(c, taskId, guessed), "OpeningMismatch", [4n]);
     await pastRevealDeadline(c, taskId);
     const r = await settledEvents(c, await c.poq.write.finalize([taskId]));
     expect(r.members.map((m) => m.revealed)).toEqual([true, true, true, true, false]);
@@ -537,7 +538,7 @@ describe("sealed round: attacks", () => {
 
   // SEAL-5: a member or the poster controls the order of commit / commitAll calls. Gain: a
   // member's commitment replaced after it was fixed, or counted twice (commits > k).
-  it("SEAL-5: commit paths cannot be mixed or repeated; commitAll after the commit deadline reverts CommitTooLate", async () => {
+  it("SEAL-5: a lone commit before the seal stands (its sealed entry is ignored), nothing commits twice, and commitAll after the commit deadline reverts CommitTooLate", async () => {
     const s = await sealedChain();
     const { c } = s;
     const scores = [
@@ -545,12 +546,18 @@ describe("sealed round: attacks", () => {
       [3_000, 3_000],
       [3_000, 3_000],
     ];
-    // one member committed individually: no seal any more
+    // one member committed alone first (other scores, another salt): the seal commits the
+    // others (redteam V10-1) and that member must open its own lone commitment
     const A = await task(s);
     const pa = await prepare(s, A.taskId, A.members, scores);
-    await c.commit(A.taskId, A.members[0]!, scores[0]!, salt(0));
+    await c.commit(A.taskId, A.members[0]!, [3_100, 3_000], salt(50));
+    await commitAll(c, A.taskId, pa.commitments, pa.signatures);
+    expect((await c.poq.read.getTask([A.taskId])).commits).toBe(3);
     await reverts(commitAll(c, A.taskId, pa.commitments, pa.signatures), "AlreadyCommitted");
-    expect((await c.poq.read.getTask([A.taskId])).commits).toBe(1);
+    await reverts(finalizeSealed(c, A.taskId, pa.openings), "OpeningMismatch", [0n]);
+    const own = { ...pa.openings, scores: pa.openings.scores.map((x, i) => (i === 0 ? [3_100, 3_000] : x)), salts: pa.openings.salts.map((x, i) => (i === 0 ? salt(50) : x)) };
+    await finalizeSealed(c, A.taskId, own);
+    expect((await c.poq.read.getTask([A.taskId])).status).toBe(TaskStatus.FINALIZED);
 
     // after commitAll: no individual commit (member or not-yet-word member), no second commitAll
     const B = await task(s);
@@ -692,7 +699,7 @@ describe("sealed round: attacks", () => {
   // SEAL-8: the finalizer controls when finalizeSealed is called. Gain: a second settlement
   // (double pay), one after the deadline (when silent members must be slashed), or one that
   // overrides a member that already revealed alone.
-  it("SEAL-8: finalizeSealed after the deadline, after a lone reveal, on an unsealed task, or twice reverts", async () => {
+  it("SEAL-8: finalizeSealed after the deadline, on an unsealed task, or twice reverts; after a lone reveal it keeps that reveal", async () => {
     const s = await sealedChain();
     const { c } = s;
     const scores = [
@@ -717,7 +724,12 @@ describe("sealed round: attacks", () => {
     const pb = await prepare(s, B.taskId, B.members, scores);
     await commitAll(c, B.taskId, pb.commitments, pb.signatures);
     await revealSealed(c, B.taskId, B.members[2]!, pb.commitments, scores[2]!, pb.salts[2]!);
-    await reverts(finalizeSealed(c, B.taskId, pb.openings), "AlreadyRevealed");
+    // the lone reveal stands: its entry in the openings is not read (redteam V10-2)
+    const ignored = { ...pb.openings, scores: pb.openings.scores.map((x, i) => (i === 2 ? [9_999, 9_999] : x)) };
+    const rb = await settledEvents(c, await finalizeSealed(c, B.taskId, ignored));
+    expect(rb.members.map((m) => m.revealed)).toEqual([true, true, true]);
+    expect([...(await c.poq.read.getConsensus([B.taskId]))[1]]).toEqual([4_000, 6_000]);
+    expect((await c.poq.read.getTask([B.taskId])).reveals).toBe(3);
 
     // on an unsealed task
     const C = await task(s);
