@@ -562,7 +562,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     }
 
     /// @notice A member's reveal in a sealed round: `commitments`, the sealed list (the
-    ///         Committed events carry it), locates its commitment; then as `reveal`.
+    ///         commitments of the seal's Committed events in committee order, 0 for a member that
+    ///         committed alone before it), locates its commitment; then as `reveal`.
     function revealSealed(uint256 taskId, bytes32[] calldata, /* commitments */ uint16[] calldata scores, bytes32 salt) external {
         // _reveal checks the task is open (a word written here for a closed task is reverted)
         TaskRecord storage t = _tasks[taskId];
@@ -573,9 +574,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice Settles a sealed round at once (anyone) with every member's opening
     ///         (Sealing.Openings): `scores[i]` (empty: an abstention) and `salts[i]` must open
-    ///         member i's sealed commitment, `commitments` being the sealed list. Before the reveal deadline and before any
-    ///         member revealed alone. Pays, moves trust and slashes exactly as `finalize` would
-    ///         after the same reveals (nobody is silent, so nobody is slashed).
+    ///         member i's sealed commitment, `commitments` being the sealed list (see
+    ///         `revealSealed`). Before the reveal deadline. A member that committed alone opens
+    ///         its own commitment; one that revealed alone keeps its reveal. Pays, moves trust and
+    ///         slashes exactly as `finalize` would after the same reveals (nobody is silent, so
+    ///         nobody is slashed).
     function finalizeSealed(uint256 taskId, Sealing.Openings calldata /* openings */ ) external nonReentrant {
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);

@@ -57,9 +57,9 @@ library Sealing {
     /// @notice Checks that `signatures[i]` is `members[i]`'s signature over its commitment for
     ///         `taskId`, emits each Committed event, and returns the seal: the hash of the list,
     ///         its lowest bit set when `mixed`. `mixed`: some members committed alone before
-    ///         the seal; their own commitments stand (their entries and signatures are ignored),
-    ///         so a member committing alone in the seal's block cannot make the seal revert and
-    ///         leave the others uncommitted. `args` is the ABI encoding of (taskId, commitments,
+    ///         the seal; their own commitments stand (their entries and signatures are ignored,
+    ///         and their slots in the sealed list are 0), so a member committing alone in the
+    ///         seal's block cannot make the seal revert and leave the others uncommitted. `args` is the ABI encoding of (taskId, commitments,
     ///         signatures), as ProofOfQuality.commitAll received them.
     function seal(mapping(address => uint256) storage words, address committee, uint256 k, bool mixed, bytes calldata args)
         external
@@ -72,7 +72,13 @@ library Sealing {
         if (signatures.length != k) revert SealLength(k, signatures.length);
         bytes32 domain = domainSeparator();
         for (uint256 i; i < k; ++i) {
-            if (mixed && words[members[i]] != 0) continue;
+            if (mixed && words[members[i]] != 0) {
+                // its own commitment stands: its slot in the sealed list is 0, whatever was sent,
+                // so the list stays rebuildable from events and every poster seals the same one
+                // (redteam V11-1, V11-2)
+                commitments[i] = bytes32(0);
+                continue;
+            }
             bytes32 c = commitments[i];
             if (c == bytes32(0)) revert InvalidCommitment();
             bytes32 digest = keccak256(abi.encodePacked(hex"1901", domain, keccak256(abi.encode(SEALED_COMMIT_TYPEHASH, taskId, c))));

@@ -40,3 +40,24 @@ export function sealedCommitTypedData(args: { chainId: number | bigint; contract
 export function sealOf(commitments: readonly Hex[]): Hex {
   return keccak256(encodeAbiParameters([{ type: "bytes32[]" }], [[...commitments]]));
 }
+
+/**
+ * The sealed list of a task, as `revealSealed` and `finalizeSealed` take it, from the task's
+ * Committed events: member i's commitment from the event that the seal transaction
+ * (`commitAll`, hash `sealTx`) emitted for it, or 0 for a member that committed alone before the
+ * seal (the seal emitted nothing for it; its own commitment stands).
+ */
+export function sealedList(
+  members: readonly Address[],
+  committed: readonly { transactionHash: Hex | null; args: { evaluator?: Address; commitment?: Hex } }[],
+  sealTx: Hex,
+): Hex[] {
+  const zero = `0x${"00".repeat(32)}` as Hex;
+  const bySeal = new Map<string, Hex>();
+  for (const e of committed) {
+    if (e.transactionHash?.toLowerCase() === sealTx.toLowerCase() && e.args.evaluator && e.args.commitment) {
+      bySeal.set(e.args.evaluator.toLowerCase(), e.args.commitment);
+    }
+  }
+  return members.map((m) => bySeal.get(m.toLowerCase()) ?? zero);
+}

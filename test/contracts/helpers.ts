@@ -87,6 +87,23 @@ export async function setupChain(opts: LocalStackOptions & { reentrantToken?: bo
     return out;
   }
 
+  /**
+   * Registers evaluators whose addresses come from private keys (they can sign, e.g. a sealed
+   * round's SealedCommit), funded and approved like `actor`, with the given stake and cost, and
+   * waits out the activation delay. Transactions are still sent from them as impersonated accounts.
+   */
+  async function keyedEvaluators(keys: readonly { address: Address }[], stake = 1_000n * E18, cost = 1n * E18) {
+    for (const { address } of keys) {
+      await networkHelpers.impersonateAccount(address);
+      await networkHelpers.setBalance(address, 10n ** 22n);
+      await stack.token.write.mint([address, 1_000_000n * E18]);
+      await stack.token.write.approve([stack.poq.address, 2n ** 256n - 1n], { account: address });
+      await stack.token.write.approve([stack.registry.address, 2n ** 256n - 1n], { account: address });
+      await stack.registry.write.register([stake, cost, [TEST_PROFILE]], { account: address });
+    }
+    await activate();
+  }
+
   /** Registers `count` inference nodes (actors 300..), each paying to actor 400+i. */
   async function nodes(count: number, first = 300) {
     const out: Address[] = [];
@@ -198,7 +215,7 @@ export async function setupChain(opts: LocalStackOptions & { reentrantToken?: bo
 
   return {
     conn, viem, networkHelpers, publicClient, admin: admin!, chainId, params, ...stack,
-    actor, warp, activate, alignToTrustPeriod, evaluators, nodes, now, spec, create, draw, createTask, commitment, commit, reveal, play, finalize, conserved, candidates,
+    actor, warp, activate, alignToTrustPeriod, evaluators, keyedEvaluators, nodes, now, spec, create, draw, createTask, commitment, commit, reveal, play, finalize, conserved, candidates,
   };
 }
 

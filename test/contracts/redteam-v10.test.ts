@@ -68,17 +68,7 @@ async function reverts(p: Promise<unknown>, name: string, args?: readonly unknow
 /** A chain with `count` keyed evaluators (stake 1,000, cost 1) and 2 inference nodes. */
 async function sealedChain(count = 3, opts: Parameters<typeof setupChain>[0] = {}) {
   const c = await setupChain(opts);
-  const keys = KEYS.slice(0, count);
-  for (const acc of keys) {
-    const a = acc.address;
-    await c.networkHelpers.impersonateAccount(a);
-    await c.networkHelpers.setBalance(a, 10n ** 22n);
-    await c.token.write.mint([a, 1_000_000n * E18]);
-    await c.token.write.approve([c.poq.address, MAX], { account: a });
-    await c.token.write.approve([c.registry.address, MAX], { account: a });
-    await c.registry.write.register([1_000n * E18, 1n * E18, [TEST_PROFILE]], { account: a });
-  }
-  await c.activate();
+  await c.keyedEvaluators(KEYS.slice(0, count));
   const nodes = await c.nodes(2);
   const requester = (await c.actor(1)).address;
   const keyOf = (a: Address) => KEYS.find((x) => sameAddress(x.address, a))!;
@@ -152,8 +142,10 @@ describe("V10-1 a member's lone commit vetoed a late commitAll (sealed round, co
     // M's entry in the sealed list is ignored: it must open what it committed alone
     await reverts(c.poq.write.revealSealed([taskId, p.commitments, HONEST, p.salts[2]!], { account: M }), "CommitmentMismatch");
     await c.reveal(taskId, M, GREEDY, salt(99));
-    // the honest members' openings settle the task with M's lone reveal kept (V10-2's rule)
-    const r = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, p.openings]));
+    // the honest members' openings settle the task with M's lone reveal kept (V10-2's rule);
+    // M's slot in the sealed list is 0 (it committed alone: redteam V11-1)
+    const list = p.commitments.map((x, i) => (i === 2 ? (`0x${"00".repeat(32)}` as Hex) : x));
+    const r = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, { ...p.openings, commitments: list }]));
     expect([...(await c.poq.read.getConsensus([taskId]))[1]]).toEqual(HONEST);
     expect(r.outputs.map((o) => o.pay)).toEqual([10n * E18, 0n]);
     expect(r.members.map((m) => m.revealed)).toEqual([true, true, true]);

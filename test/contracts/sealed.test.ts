@@ -45,10 +45,9 @@ import {
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { sealedCommitTypedData } from "../../oracle/contract/commitment.js";
 import { TaskStatus } from "../../oracle/rules/index.js";
-import { E18, TEST_PROFILE, salt, setupChain, type Chain } from "./helpers.js";
+import { E18, salt, setupChain, type Chain } from "./helpers.js";
 import { settledEvents, sameAddress } from "./settlement-helpers.js";
 
-const MAX = 2n ** 256n - 1n;
 /** secp256k1 group order. */
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const ABSTAIN: number[] = [];
@@ -75,17 +74,7 @@ async function reverts(p: Promise<unknown>, name: string, args?: readonly unknow
 /** A chain with the keyed evaluators registered (stake 1,000, cost 1) and 2 inference nodes. */
 async function sealedChain(count = 5) {
   const c = await setupChain();
-  const keys = KEYS.slice(0, count);
-  for (const acc of keys) {
-    const a = acc.address;
-    await c.networkHelpers.impersonateAccount(a);
-    await c.networkHelpers.setBalance(a, 10n ** 22n);
-    await c.token.write.mint([a, 1_000_000n * E18]);
-    await c.token.write.approve([c.poq.address, MAX], { account: a });
-    await c.token.write.approve([c.registry.address, MAX], { account: a });
-    await c.registry.write.register([1_000n * E18, 1n * E18, [TEST_PROFILE]], { account: a });
-  }
-  await c.activate();
+  await c.keyedEvaluators(KEYS.slice(0, count));
   const nodes = await c.nodes(2);
   const requester = (await c.actor(1)).address;
   const keyOf = (a: Address) => {
@@ -554,8 +543,11 @@ describe("sealed round: attacks", () => {
     await commitAll(c, A.taskId, pa.commitments, pa.signatures);
     expect((await c.poq.read.getTask([A.taskId])).commits).toBe(3);
     await reverts(commitAll(c, A.taskId, pa.commitments, pa.signatures), "AlreadyCommitted");
-    await reverts(finalizeSealed(c, A.taskId, pa.openings), "OpeningMismatch", [0n]);
-    const own = { ...pa.openings, scores: pa.openings.scores.map((x, i) => (i === 0 ? [3_100, 3_000] : x)), salts: pa.openings.salts.map((x, i) => (i === 0 ? salt(50) : x)) };
+    // the sealed list has 0 in a lone committer's slot (redteam V11-1)
+    const listA = pa.commitments.map((x, i) => (i === 0 ? (`0x${"00".repeat(32)}` as Hex) : x));
+    await reverts(finalizeSealed(c, A.taskId, pa.openings), "SealMismatch");
+    await reverts(finalizeSealed(c, A.taskId, { ...pa.openings, commitments: listA }), "OpeningMismatch", [0n]);
+    const own = { commitments: listA, scores: pa.openings.scores.map((x, i) => (i === 0 ? [3_100, 3_000] : x)), salts: pa.openings.salts.map((x, i) => (i === 0 ? salt(50) : x)) };
     await finalizeSealed(c, A.taskId, own);
     expect((await c.poq.read.getTask([A.taskId])).status).toBe(TaskStatus.FINALIZED);
 
