@@ -561,9 +561,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.commits = t.k;
     }
 
-    /// @notice A member's reveal in a sealed round: `commitments`, the sealed list (the
-    ///         commitments of the seal's Committed events in committee order, 0 for a member that
-    ///         committed alone before it), locates its commitment; then as `reveal`.
+    /// @notice A member's reveal in a sealed round: `commitments`, the sealed list (every
+    ///         member's commitment as its Committed event carries it, in committee order), locates
+    ///         its commitment; then as `reveal`.
     function revealSealed(uint256 taskId, bytes32[] calldata, /* commitments */ uint16[] calldata scores, bytes32 salt) external {
         // _reveal checks the task is open (a word written here for a closed task is reverted)
         TaskRecord storage t = _tasks[taskId];

@@ -55,12 +55,13 @@ library Sealing {
     error ScoreOutOfRange(uint256 index, uint256 score);
 
     /// @notice Checks that `signatures[i]` is `members[i]`'s signature over its commitment for
-    ///         `taskId`, emits each Committed event, and returns the seal: the hash of the list,
-    ///         its lowest bit set when `mixed`. `mixed`: some members committed alone before
-    ///         the seal; their own commitments stand (their entries and signatures are ignored,
-    ///         and their slots in the sealed list are 0), so a member committing alone in the
-    ///         seal's block cannot make the seal revert and leave the others uncommitted. `args` is the ABI encoding of (taskId, commitments,
-    ///         signatures), as ProofOfQuality.commitAll received them.
+    ///         `taskId`, emits each Committed event, and returns the seal (`sealOf` the list), its
+    ///         lowest bit set when `mixed`. `mixed`: some members committed alone before the
+    ///         seal; their own commitments stand (their entries and signatures are ignored and
+    ///         their slots hold their own commitments), so a member committing alone in the
+    ///         seal's block cannot make the seal revert and leave the others uncommitted. `args`
+    ///         is the ABI encoding of (taskId, commitments, signatures), as
+    ///         ProofOfQuality.commitAll received them.
     function seal(mapping(address => uint256) storage words, address committee, uint256 k, bool mixed, bytes calldata args)
         external
         returns (bytes32)
@@ -72,11 +73,13 @@ library Sealing {
         if (signatures.length != k) revert SealLength(k, signatures.length);
         bytes32 domain = domainSeparator();
         for (uint256 i; i < k; ++i) {
-            if (mixed && words[members[i]] != 0) {
-                // its own commitment stands: its slot in the sealed list is 0, whatever was sent,
-                // so the list stays rebuildable from events and every poster seals the same one
-                // (redteam V11-1, V11-2)
-                commitments[i] = bytes32(0);
+            uint256 w = mixed ? words[members[i]] : 0;
+            if (w != 0) {
+                // its own commitment stands, and its slot in the sealed list is that commitment
+                // (as stored: its low 240 bits), whatever was sent: the list is every member's
+                // Committed commitment, whichever transaction emitted it, and every poster seals
+                // the same one (redteam V11-1, V11-2, V12-1..3)
+                commitments[i] = bytes32(w & ScorePacking.SCORES_MASK);
                 continue;
             }
             bytes32 c = commitments[i];
@@ -92,9 +95,9 @@ library Sealing {
     }
 
     /// @notice Opens every member's commitment: `o.scores[i]` (empty: an abstention) and
-    ///         `o.salts[i]` must hash, as `commitmentFor` does, to `o.commitments[i]` (the list
-    ///         must be the sealed one), or, for a member that committed alone, to its stored
-    ///         commitment (low 240 bits, as `reveal` checks); a member that already revealed
+    ///         `o.salts[i]` must hash, as `commitmentFor` does, to a commitment whose low 240
+    ///         bits (what `reveal` checks) are those of `o.commitments[i]` (the list must be the
+    ///         sealed one) or, for a member that committed alone, of its stored commitment; a member that already revealed
     ///         alone keeps its stored reveal (its opening is not read). Emits each new Revealed
     ///         or Abstained event and returns the member words (ScorePacking's layout) the
     ///         settlement reads. Member words are read only when the seal is mixed or
@@ -131,8 +134,8 @@ library Sealing {
         private
         returns (uint256)
     {
-        (bytes32 c, uint256 mask) = w != 0 ? (bytes32(w), ScorePacking.SCORES_MASK) : (o.commitments[i], type(uint256).max);
-        return _openOne(taskId, member, m, o.scores[i], o.salts[i], c, mask, i);
+        // 240 bits, as a plain reveal checks (the seal keeps 240 bits of each commitment)
+        return _openOne(taskId, member, m, o.scores[i], o.salts[i], w != 0 ? bytes32(w) : o.commitments[i], ScorePacking.SCORES_MASK, i);
     }
 
     /// @dev One member's opening: checked, its event emitted, its member word returned.
@@ -184,10 +187,14 @@ library Sealing {
         // not a member: the reveal that follows says so
     }
 
-    /// @notice The seal of a commitment list: keccak256(abi.encode(commitments)) (its lowest
-    ///         bit is not compared: the stored seal uses it to say "mixed").
+    /// @notice The seal of a commitment list: keccak256(abi.encode(each commitment's low 240
+    ///         bits)), what a member word keeps of a commitment (its lowest bit is not compared:
+    ///         the stored seal uses it to say "mixed"). The list is every member's commitment as
+    ///         its Committed event carries it, in committee order.
     function sealOf(bytes32[] memory commitments) internal pure returns (bytes32) {
-        return keccak256(abi.encode(commitments));
+        uint256[] memory low = new uint256[](commitments.length);
+        for (uint256 i; i < low.length; ++i) low[i] = uint256(commitments[i]) & ScorePacking.SCORES_MASK;
+        return keccak256(abi.encode(low));
     }
 
     /// @notice Whether `commitments` is the sealed list (all bits but the lowest).

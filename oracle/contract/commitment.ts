@@ -36,28 +36,28 @@ export function sealedCommitTypedData(args: { chainId: number | bigint; contract
   };
 }
 
-/** The seal of a committee's commitment list (committee order): keccak256(abi.encode(bytes32[])). */
+/**
+ * The seal of a committee's commitment list (committee order), as ProofOfQuality stores it
+ * (ignoring its lowest bit, which says whether some members committed alone):
+ * keccak256(abi.encode(uint256[] of each commitment's low 240 bits)).
+ */
 export function sealOf(commitments: readonly Hex[]): Hex {
-  return keccak256(encodeAbiParameters([{ type: "bytes32[]" }], [[...commitments]]));
+  const low = (1n << 240n) - 1n;
+  return keccak256(encodeAbiParameters([{ type: "uint256[]" }], [commitments.map((c) => BigInt(c) & low)]));
 }
 
 /**
  * The sealed list of a task, as `revealSealed` and `finalizeSealed` take it, from the task's
- * Committed events: member i's commitment from the event that the seal transaction
- * (`commitAll`, hash `sealTx`) emitted for it, or 0 for a member that committed alone before the
- * seal (the seal emitted nothing for it; its own commitment stands).
+ * Committed events: each member's commitment as its Committed event carries it (a member has one
+ * per task, from its lone `commit` or from the seal), in committee order. The contract compares
+ * the commitments' low 240 bits, as a member word keeps them.
  */
-export function sealedList(
-  members: readonly Address[],
-  committed: readonly { transactionHash: Hex | null; args: { evaluator?: Address; commitment?: Hex } }[],
-  sealTx: Hex,
-): Hex[] {
-  const zero = `0x${"00".repeat(32)}` as Hex;
-  const bySeal = new Map<string, Hex>();
-  for (const e of committed) {
-    if (e.transactionHash?.toLowerCase() === sealTx.toLowerCase() && e.args.evaluator && e.args.commitment) {
-      bySeal.set(e.args.evaluator.toLowerCase(), e.args.commitment);
-    }
-  }
-  return members.map((m) => bySeal.get(m.toLowerCase()) ?? zero);
+export function sealedList(members: readonly Address[], committed: readonly { args: { evaluator?: Address; commitment?: Hex } }[]): Hex[] {
+  const byMember = new Map<string, Hex>();
+  for (const e of committed) if (e.args.evaluator && e.args.commitment) byMember.set(e.args.evaluator.toLowerCase(), e.args.commitment);
+  return members.map((m) => {
+    const c = byMember.get(m.toLowerCase());
+    if (!c) throw new Error(`sealedList: no Committed event for ${m}`);
+    return c;
+  });
 }

@@ -13,7 +13,8 @@
  * reveal; sent in the batch's block at the window's end, the honest members could no longer act
  * and were slashed as silent, the attacker alone setting the consensus): commitAll reverts only
  * when t.commits >= k and Sealing.seal skips members that already committed alone (their stored
- * word stands; the seal's lowest bit says "mixed"); finalizeSealed no longer reverts after a lone
+ * word stands and their slot in the sealed list is their own commitment; the seal's lowest bit
+ * says "mixed"); finalizeSealed no longer reverts after a lone
  * reveal: Sealing.open keeps a lone revealer's stored word and checks a lone committer's opening
  * against its stored 240 bits. V10-3..V10-10 and V10-13 hold; V10-11, V10-12, V10-14, V10-15
  * accepted.
@@ -143,8 +144,13 @@ describe("V10-1 a member's lone commit vetoed a late commitAll (sealed round, co
     await reverts(c.poq.write.revealSealed([taskId, p.commitments, HONEST, p.salts[2]!], { account: M }), "CommitmentMismatch");
     await c.reveal(taskId, M, GREEDY, salt(99));
     // the honest members' openings settle the task with M's lone reveal kept (V10-2's rule);
-    // M's slot in the sealed list is 0 (it committed alone: redteam V11-1)
-    const list = p.commitments.map((x, i) => (i === 2 ? (`0x${"00".repeat(32)}` as Hex) : x));
+    // M's slot in the sealed list is its own lone commitment (redteam V11-1, V12-1): 0 there,
+    // or the entry the poster sent, is another list
+    const lone = c.commitment(taskId, M, GREEDY, salt(99));
+    const list = p.commitments.map((x, i) => (i === 2 ? lone : x));
+    const zeroList = p.commitments.map((x, i) => (i === 2 ? (`0x${"00".repeat(32)}` as Hex) : x));
+    await reverts(c.poq.write.finalizeSealed([taskId, { ...p.openings, commitments: zeroList }]), "SealMismatch");
+    await reverts(c.poq.write.finalizeSealed([taskId, p.openings]), "SealMismatch");
     const r = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, { ...p.openings, commitments: list }]));
     expect([...(await c.poq.read.getConsensus([taskId]))[1]]).toEqual(HONEST);
     expect(r.outputs.map((o) => o.pay)).toEqual([10n * E18, 0n]);

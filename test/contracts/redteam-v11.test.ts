@@ -12,10 +12,12 @@
  * neither signed nor emitted, yet part of the seal's hash, so whoever posted a mixed commitAll (a
  * member-relayer, or anyone copying the signatures from a pending commitAll) could put bytes
  * there that no event and no agreed list carried; the other members got SealMismatch, stayed
- * silent and were slashed. Now Sealing.seal seals such a slot as 0, so the list is the seal
- * transaction's Committed commitments with 0 for lone committers (`sealedList` in
- * oracle/contract/commitment.ts) and every poster of the same signatures seals the same list.
- * V11-3 .. V11-9 hold.
+ * silent and were slashed. They stay fixed: Sealing.seal fixes such a slot to the member's own
+ * (stored) commitment whatever was posted, so the sealed list is every member's commitment as its
+ * single Committed event carries it, in committee order, whichever transaction emitted it
+ * (`sealedList` in oracle/contract/commitment.ts), and every poster of the same signatures seals
+ * the same list. (An earlier fix sealed that slot as 0, which redteam-v12 V12-1..3 broke; lists
+ * are compared on each entry's low 240 bits, what a member word keeps.) V11-3 .. V11-9 hold.
  *
  * Figures use DEV_PROTOCOL_PARAMS (as redteam-v10): stake 1,000 each, slashBps 1000 (100),
  * tasks k = 3, m = 2, fee 2 a member, node budget 100 (50 an output), 60 s windows.
@@ -34,7 +36,7 @@ import {
   type Hex,
 } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { sealedCommitTypedData, sealedList } from "../../oracle/contract/commitment.js";
+import { sealOf as sealOfList, sealedCommitTypedData, sealedList } from "../../oracle/contract/commitment.js";
 import { TaskStatus } from "../../oracle/rules/index.js";
 import { E18, salt, setupChain, type Chain } from "./helpers.js";
 import { settledEvents, sameAddress, nodePending } from "./settlement-helpers.js";
@@ -110,7 +112,8 @@ async function oneBlock(c: Chain, timestamp: bigint, txs: (() => Promise<Hex>)[]
   return rcs.map((r) => r.status);
 }
 
-const sealOf = (list: readonly Hex[]) => BigInt(keccak256(encodeAbiParameters([{ type: "bytes32[]" }], [[...list]])));
+/** Sealing.sealOf, through the TypeScript helper: keccak256(abi.encode(uint256[] each entry's low 240 bits)). */
+const sealOf = (list: readonly Hex[]) => BigInt(sealOfList(list));
 
 /** The stored seal word of `taskId`: the mapping slot keccak(taskId, p) whose value is one of `candidates`. */
 async function storedSeal(c: Chain, taskId: bigint, candidates: bigint[]) {
@@ -128,7 +131,7 @@ const slashes = (r: Awaited<ReturnType<typeof settledEvents>>) => r.members.map(
 // ============================================================ the sealed list's unsigned entries
 
 describe("V11-1 a member-relayer garbled its own (lone) entry in a mixed seal", () => {
-  it("fixed V11-1: k = 3, all sign SealedCommit for [6000, 4000] and hand their signatures to member M, who relays. M first commits alone [10000, 10000], then posts commitAll with H0's and H1's signed entries and bytes of its own choosing in its own (skipped, unsigned, un-emitted) slot. Before the fix those bytes were part of the seal: the honest members' lists (from the events, or agreed) reverted SealMismatch, they were slashed 100 each and M's scores became the consensus (nodes paid 100 instead of 10). Now a skipped slot is sealed as 0: the list rebuilt from the seal's Committed events (sealedList) opens it and the task settles honestly, M the outlier", async () => {
+  it("fixed V11-1: k = 3, all sign SealedCommit for [6000, 4000] and hand their signatures to member M, who relays. M first commits alone [10000, 10000], then posts commitAll with H0's and H1's signed entries and bytes of its own choosing in its own (skipped, unsigned, un-emitted) slot. Before the fix those bytes were part of the seal: the honest members' lists (from the events, or agreed) reverted SealMismatch, they were slashed 100 each and M's scores became the consensus (nodes paid 100 instead of 10). Now a skipped slot is sealed as the member's own commitment: the list rebuilt from the task's Committed events (sealedList) opens it and the task settles honestly, M the outlier", async () => {
     const s = await sealedChain(3);
     const { c } = s;
     const { taskId, members } = await task(s);
@@ -137,14 +140,15 @@ describe("V11-1 a member-relayer garbled its own (lone) entry in a mixed seal", 
 
     await c.commit(taskId, M, GREEDY, salt(99));
     const posted = [p.commitments[0]!, p.commitments[1]!, GARBAGE];
-    const sealTx = await c.poq.write.commitAll([taskId, posted, [p.signatures[0]!, p.signatures[1]!, "0x"]], { account: M });
+    await c.poq.write.commitAll([taskId, posted, [p.signatures[0]!, p.signatures[1]!, "0x"]], { account: M });
     expect((await c.poq.read.getTask([taskId])).commits).toBe(3);
 
     const logs = await c.publicClient.getContractEvents({ address: c.poq.address, abi: c.poq.abi, eventName: "Committed", args: { taskId }, fromBlock: 0n });
-    const list = sealedList(members, logs, sealTx);
-    expect(list).toEqual([p.commitments[0], p.commitments[1], ZERO32]);
-    // the garbage M sent is not the sealed list
+    const list = sealedList(members, logs);
+    expect(list).toEqual([p.commitments[0], p.commitments[1], c.commitment(taskId, M, GREEDY, salt(99))]);
+    // the garbage M sent is not the sealed list, nor is 0 in M's slot
     await reverts(c.poq.write.revealSealed([taskId, posted, HONEST, p.salts[0]!], { account: H0 }), "SealMismatch");
+    await reverts(c.poq.write.revealSealed([taskId, [p.commitments[0]!, p.commitments[1]!, ZERO32], HONEST, p.salts[0]!], { account: H0 }), "SealMismatch");
     await c.poq.write.revealSealed([taskId, list, HONEST, p.salts[0]!], { account: H0 });
     await c.reveal(taskId, M, GREEDY, salt(99));
     const r = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, { commitments: list, scores: [HONEST, HONEST, GREEDY], salts: [p.salts[0]!, p.salts[1]!, salt(99)] }]));
@@ -159,7 +163,7 @@ describe("V11-1 a member-relayer garbled its own (lone) entry in a mixed seal", 
 });
 
 describe("V11-2 an outsider front-ran an honest mixed commitAll with a copied, re-entried list", () => {
-  it("fixed V11-2: honest member H2 committed alone [6000, 4000]; the requester relays commitAll for H0 and H1 in the last block of the commit window. An outsider copies H0's and H1's signatures from that pending transaction and lands its own commitAll first in the same block, with a different H2 entry. Before the fix its seal differed from the honest one and H0 and H1 were slashed 100 each. Now H2's slot is sealed as 0 whatever was sent: the outsider's seal is the honest one (the requester's call reverts AlreadyCommitted, harmlessly) and the task settles with nobody slashed", async () => {
+  it("fixed V11-2: honest member H2 committed alone [6000, 4000]; the requester relays commitAll for H0 and H1 in the last block of the commit window. An outsider copies H0's and H1's signatures from that pending transaction and lands its own commitAll first in the same block, with a different H2 entry. Before the fix its seal differed from the honest one and H0 and H1 were slashed 100 each. Now H2's slot is sealed as H2's own commitment whatever was sent: the outsider's seal is the honest one (the requester's call reverts AlreadyCommitted, harmlessly) and the task settles with nobody slashed", async () => {
     const s = await sealedChain(3);
     const { c } = s;
     const { taskId, members } = await task(s);
@@ -173,9 +177,13 @@ describe("V11-2 an outsider front-ran an honest mixed commitAll with a copied, r
       () => c.poq.write.commitAll([taskId, p.commitments, p.signatures], { account: s.requester, gas: GAS, maxPriorityFeePerGas: 10n ** 9n }),
     ]);
     expect(statuses).toEqual(["success", "reverted"]);
-    const list = [p.commitments[0]!, p.commitments[1]!, ZERO32];
+    const list = [p.commitments[0]!, p.commitments[1]!, p.commitments[2]!]; // H2's slot: its own lone commitment
     const stored = await storedSeal(c, taskId, [sealOf(list) | 1n]);
     expect(stored?.v).toBe(sealOf(list) | 1n); // mixed: the honest list, lowest bit set
+    const logs = await c.publicClient.getContractEvents({ address: c.poq.address, abi: c.poq.abi, eventName: "Committed", args: { taskId }, fromBlock: 0n });
+    expect(sealedList(members, logs)).toEqual(list);
+    await reverts(c.poq.write.revealSealed([taskId, [p.commitments[0]!, p.commitments[1]!, GARBAGE], HONEST, p.salts[0]!], { account: H0 }), "SealMismatch");
+    await reverts(c.poq.write.revealSealed([taskId, [p.commitments[0]!, p.commitments[1]!, ZERO32], HONEST, p.salts[0]!], { account: H0 }), "SealMismatch");
     for (const [i, a] of [H0, H1].entries()) await c.poq.write.revealSealed([taskId, list, HONEST, p.salts[i]!], { account: a });
     await c.poq.write.revealSealed([taskId, [GARBAGE], HONEST, salt(2)], { account: H2 }); // a lone committer's list is not read
     const r = await settledEvents(c, await c.poq.write.finalize([taskId]));
@@ -198,8 +206,9 @@ describe("V11-3 the unsigned entry cannot choose a lone committer's scores", () 
     await c.commit(taskId, V, HONEST, salt(2));
     const forged = c.commitment(taskId, V, GREEDY, salt(66));
     await c.poq.write.commitAll([taskId, [p.commitments[0]!, p.commitments[1]!, forged], [p.signatures[0]!, p.signatures[1]!, "0x"]]);
-    const list = [p.commitments[0]!, p.commitments[1]!, ZERO32]; // the lone slot is sealed as 0 whatever was posted
+    const list = [p.commitments[0]!, p.commitments[1]!, c.commitment(taskId, V, HONEST, salt(2))]; // the lone slot is sealed as V's own commitment whatever was posted
     await reverts(c.poq.write.finalizeSealed([taskId, { commitments: [p.commitments[0]!, p.commitments[1]!, forged], scores: [HONEST, HONEST, HONEST], salts: p.salts }]), "SealMismatch");
+    await reverts(c.poq.write.finalizeSealed([taskId, { commitments: [p.commitments[0]!, p.commitments[1]!, ZERO32], scores: [HONEST, HONEST, HONEST], salts: p.salts }]), "SealMismatch");
     await reverts(c.poq.write.finalizeSealed([taskId, { commitments: list, scores: [HONEST, HONEST, GREEDY], salts: [p.salts[0]!, p.salts[1]!, salt(66)] }]), "OpeningMismatch", [2n]);
     await reverts(c.poq.write.revealSealed([taskId, list, GREEDY, salt(66)], { account: V }), "CommitmentMismatch");
     expect((await c.poq.read.getTask([taskId])).reveals).toBe(0);
@@ -255,7 +264,11 @@ describe("V11-4 skipping a signature for a member that did not commit alone", ()
     await snap.restore();
     // the one member that did not commit alone is sealed under its own signature only
     await c.poq.write.commitAll([taskId, [ZERO32, ZERO32, p.commitments[2]!], ["0x", "0x", p.signatures[2]!]]);
-    const r = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, { commitments: [ZERO32, ZERO32, p.commitments[2]!], scores: [HONEST, HONEST, HONEST], salts: p.salts }]));
+    // the lone committers' slots hold their own commitments, not the zeros posted there
+    await reverts(c.poq.write.finalizeSealed([taskId, { commitments: [ZERO32, ZERO32, p.commitments[2]!], scores: [HONEST, HONEST, HONEST], salts: p.salts }]), "SealMismatch");
+    const logs = await c.publicClient.getContractEvents({ address: c.poq.address, abi: c.poq.abi, eventName: "Committed", args: { taskId }, fromBlock: 0n });
+    expect(sealedList(members, logs)).toEqual(p.commitments);
+    const r = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, { commitments: p.commitments, scores: [HONEST, HONEST, HONEST], salts: p.salts }]));
     expect(slashes(r)).toEqual([0n, 0n, 0n]);
     expect(pays(r)).toEqual([2n * E18, 2n * E18, 2n * E18]);
     await expectConserved(c);
@@ -265,7 +278,7 @@ describe("V11-4 skipping a signature for a member that did not commit alone", ()
 // ================================================================ the lowest bit and the words read
 
 describe("V11-5 the seal's lowest bit", () => {
-  it("HOLDS V11-5: the stored seal is keccak(list) with bit 0 cleared (no lone commit) or set (mixed), read straight from storage; matches() ignores only that bit, so the same list opens either seal, while any other list (one entry changed, the bytes posted in the lone committer's slot included, or the list hash's bit-0 twin which would need a 255-bit keccak collision) reverts SealMismatch in revealSealed and finalizeSealed", async () => {
+  it("HOLDS V11-5: the stored seal is keccak(abi.encode(uint256[] each entry's low 240 bits)) with bit 0 cleared (no lone commit) or set (mixed, the lone committer's slot holding its own commitment), read straight from storage; matches() ignores only that bit, so the same list opens either seal (an entry's top 16 bits are not compared), while any other list (one entry changed, the bytes posted in the lone committer's slot or 0 there included, or the list hash's bit-0 twin which would need a 255-bit keccak collision) reverts SealMismatch in revealSealed and finalizeSealed", async () => {
     const s = await sealedChain(3);
     const { c } = s;
     // plain seal
@@ -280,7 +293,7 @@ describe("V11-5 the seal's lowest bit", () => {
     const pb = await prepare(s, B.taskId, B.members, [HONEST, HONEST, HONEST]);
     await c.commit(B.taskId, B.members[1]!, HONEST, salt(1));
     await c.poq.write.commitAll([B.taskId, [pb.commitments[0]!, GARBAGE, pb.commitments[2]!], [pb.signatures[0]!, "0x", pb.signatures[2]!]]);
-    const listB = [pb.commitments[0]!, ZERO32, pb.commitments[2]!]; // the lone slot sealed as 0
+    const listB = [pb.commitments[0]!, c.commitment(B.taskId, B.members[1]!, HONEST, salt(1)), pb.commitments[2]!]; // the lone slot sealed as its own commitment
     const hb = sealOf(listB);
     const sb = await storedSeal(c, B.taskId, [hb & ~1n, hb | 1n]);
     expect(sb?.v).toBe(hb | 1n);
@@ -290,6 +303,12 @@ describe("V11-5 the seal's lowest bit", () => {
     await reverts(c.poq.write.revealSealed([B.taskId, [listB[0]!, keccak256(toHex("another")), listB[2]!], HONEST, pb.salts[0]!], { account: B.members[0]! }), "SealMismatch");
     await reverts(c.poq.write.revealSealed([B.taskId, altered, HONEST, pb.salts[0]!], { account: B.members[0]! }), "SealMismatch");
     await reverts(c.poq.write.finalizeSealed([B.taskId, { ...pb.openings, commitments: altered }]), "SealMismatch");
+    await reverts(c.poq.write.finalizeSealed([B.taskId, { ...pb.openings, commitments: [listB[0]!, ZERO32, listB[2]!] }]), "SealMismatch");
+    // only the low 240 bits of an entry are sealed: flipping an entry's top 16 bits is the same list
+    const topFlipped = pa.commitments.map((x, i) => (i === 1 ? toHex(BigInt(x) ^ (0xffffn << 240n), { size: 32 }) : x));
+    expect(sealOf(topFlipped)).toBe(ha);
+    await c.poq.write.revealSealed([A.taskId, topFlipped, HONEST, pa.salts[0]!], { account: A.members[0]! });
+    expect((await c.poq.read.getTask([A.taskId])).reveals).toBe(1);
     await reverts(c.poq.write.finalizeSealed([A.taskId, { ...pa.openings, commitments: [pa.commitments[1]!, pa.commitments[0]!, pa.commitments[2]!] }]), "SealMismatch");
     const ra = await settledEvents(c, await c.poq.write.finalizeSealed([A.taskId, pa.openings]));
     const rb = await settledEvents(c, await c.poq.write.finalizeSealed([B.taskId, { ...pb.openings, commitments: listB }]));
@@ -327,7 +346,7 @@ describe("V11-6 lone reveals before finalizeSealed: not overridden, not counted 
 // ===================================================== lone abstainers, zero entries, garbage lists
 
 describe("V11-7 a lone abstainer with a zero sealed entry, revealSealed with a garbage list", () => {
-  it("HOLDS V11-7: member 0 commits an abstention alone; revealSealed before the seal reverts NotSealed; the seal puts a zero entry in its slot (accepted: skipped); member 0's revealSealed with a one-entry garbage list is a plain reveal (Abstained, reveals 1) and cannot be repeated (AlreadyRevealed); a non-member's garbage list still reverts SealMismatch; finalizeSealed with member 0's entry anything keeps its abstention: revealed [true, true, true], abstainer paid 0, scorers 2 each, node 10, nothing slashed; the same scores in the per-member round pay the same", async () => {
+  it("HOLDS V11-7: member 0 commits an abstention alone; revealSealed before the seal reverts NotSealed; the seal posts a zero entry in its slot (accepted: skipped, the slot sealed as its own commitment); member 0's revealSealed with a one-entry garbage list is a plain reveal (Abstained, reveals 1) and cannot be repeated (AlreadyRevealed); a non-member's garbage list still reverts SealMismatch; finalizeSealed with the posted list (0 in member 0's slot) reverts SealMismatch, with the sealed list and member 0's opening anything it keeps its abstention: revealed [true, true, true], abstainer paid 0, scorers 2 each, node 10, nothing slashed; the same scores in the per-member round pay the same", async () => {
     const s = await sealedChain(4);
     const { c } = s;
     const scores = [ABSTAIN, HONEST, HONEST];
@@ -341,13 +360,15 @@ describe("V11-7 a lone abstainer with a zero sealed entry, revealSealed with a g
     const p = await prepare(s, taskId, members, scores);
     await c.poq.write.commit([taskId, p.commitments[0]!], { account: members[0]! });
     await reverts(c.poq.write.revealSealed([taskId, [GARBAGE], ABSTAIN, p.salts[0]!], { account: members[0]! }), "NotSealed", [taskId]);
-    const list = [ZERO32, p.commitments[1]!, p.commitments[2]!];
-    await c.poq.write.commitAll([taskId, list, ["0x", p.signatures[1]!, p.signatures[2]!]]);
+    const posted = [ZERO32, p.commitments[1]!, p.commitments[2]!];
+    await c.poq.write.commitAll([taskId, posted, ["0x", p.signatures[1]!, p.signatures[2]!]]);
+    const list = [p.commitments[0]!, p.commitments[1]!, p.commitments[2]!]; // member 0's slot: its own lone commitment
     await c.poq.write.revealSealed([taskId, [GARBAGE], ABSTAIN, p.salts[0]!], { account: members[0]! });
     expect((await c.poq.read.getTask([taskId])).reveals).toBe(1);
     await reverts(c.poq.write.revealSealed([taskId, list, ABSTAIN, p.salts[0]!], { account: members[0]! }), "AlreadyRevealed");
     const outsider = KEYS.slice(0, 4).find((k) => !members.some((m) => sameAddress(m, k.address)))!.address;
     await reverts(c.poq.write.revealSealed([taskId, [GARBAGE], HONEST, salt(0)], { account: outsider }), "SealMismatch");
+    await reverts(c.poq.write.finalizeSealed([taskId, { commitments: posted, scores: [GREEDY, HONEST, HONEST], salts: [salt(77), p.salts[1]!, p.salts[2]!] }]), "SealMismatch");
     const r = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, { commitments: list, scores: [GREEDY, HONEST, HONEST], salts: [salt(77), p.salts[1]!, p.salts[2]!] }]));
     expect(r.members.map((m) => m.revealed)).toEqual([true, true, true]);
     expect(pays(r)).toEqual([0n, 2n * E18, 2n * E18]);
@@ -368,13 +389,15 @@ describe("V11-8 deadlines and the two settlements after a mixed seal", () => {
     const p = await prepare(s, taskId, members, [HONEST, HONEST, [7_000, 3_000]]);
     await c.poq.write.commit([taskId, p.commitments[2]!], { account: members[2]! });
     const posted = [p.commitments[0]!, p.commitments[1]!, GARBAGE];
-    const list = [p.commitments[0]!, p.commitments[1]!, ZERO32]; // the lone slot sealed as 0
+    const list = [p.commitments[0]!, p.commitments[1]!, p.commitments[2]!]; // the lone slot sealed as member 2's own commitment
     const o = { commitments: list, scores: p.openings.scores, salts: p.salts };
     const snap0 = await c.networkHelpers.takeSnapshot();
     await c.warp(BigInt((await c.poq.read.getTask([taskId])).commitDeadline) - (await c.now()) + 1n);
     await reverts(c.poq.write.commitAll([taskId, posted, [p.signatures[0]!, p.signatures[1]!, "0x"]]), "CommitTooLate");
     await snap0.restore();
     await c.poq.write.commitAll([taskId, posted, [p.signatures[0]!, p.signatures[1]!, "0x"]]);
+    await reverts(c.poq.write.finalizeSealed([taskId, { ...o, commitments: [p.commitments[0]!, p.commitments[1]!, ZERO32] }]), "SealMismatch");
+    await reverts(c.poq.write.finalizeSealed([taskId, { ...o, commitments: posted }]), "SealMismatch");
     await reverts(c.poq.write.finalize([taskId]), "FinalizeTooEarly");
     const rd = BigInt((await c.poq.read.getTask([taskId])).revealDeadline);
 
@@ -413,9 +436,11 @@ describe("V11-9 no silent member and no missing judgement out of finalizeSealed"
     await c.poq.write.commit([taskId, p.commitments[0]!], { account: members[0]! });
     await c.poq.write.commit([taskId, p.commitments[1]!], { account: members[1]! });
     await c.poq.write.commitAll([taskId, [GARBAGE, ZERO32, p.commitments[2]!], ["0x", "0x", p.signatures[2]!]]);
-    const list = [ZERO32, ZERO32, p.commitments[2]!]; // both lone slots sealed as 0
+    const list = [p.commitments[0]!, p.commitments[1]!, p.commitments[2]!]; // both lone slots sealed as their own commitments
     await c.reveal(taskId, members[0]!, HONEST, p.salts[0]!);
     const o = { commitments: list, scores: p.openings.scores, salts: p.salts };
+    await reverts(c.poq.write.finalizeSealed([taskId, { ...o, commitments: [ZERO32, ZERO32, p.commitments[2]!] }]), "SealMismatch");
+    await reverts(c.poq.write.finalizeSealed([taskId, { ...o, commitments: [GARBAGE, ZERO32, p.commitments[2]!] }]), "SealMismatch");
     await reverts(c.poq.write.finalizeSealed([taskId, { ...o, salts: [p.salts[0]!, salt(50), p.salts[2]!] }]), "OpeningMismatch", [1n]);
     await reverts(c.poq.write.finalizeSealed([taskId, { ...o, scores: [HONEST, HONEST, GREEDY] }]), "OpeningMismatch", [2n]);
     await reverts(c.poq.write.finalizeSealed([taskId, { commitments: list, scores: [HONEST, HONEST], salts: p.salts }]), "SealLength", [3n, 2n]);

@@ -527,7 +527,7 @@ describe("sealed round: attacks", () => {
 
   // SEAL-5: a member or the poster controls the order of commit / commitAll calls. Gain: a
   // member's commitment replaced after it was fixed, or counted twice (commits > k).
-  it("SEAL-5: a lone commit before the seal stands (its sealed entry is ignored), nothing commits twice, and commitAll after the commit deadline reverts CommitTooLate", async () => {
+  it("SEAL-5: a lone commit before the seal stands (its sealed entry is ignored: its slot holds its own commitment), nothing commits twice, and commitAll after the commit deadline reverts CommitTooLate", async () => {
     const s = await sealedChain();
     const { c } = s;
     const scores = [
@@ -543,9 +543,13 @@ describe("sealed round: attacks", () => {
     await commitAll(c, A.taskId, pa.commitments, pa.signatures);
     expect((await c.poq.read.getTask([A.taskId])).commits).toBe(3);
     await reverts(commitAll(c, A.taskId, pa.commitments, pa.signatures), "AlreadyCommitted");
-    // the sealed list has 0 in a lone committer's slot (redteam V11-1)
-    const listA = pa.commitments.map((x, i) => (i === 0 ? (`0x${"00".repeat(32)}` as Hex) : x));
+    // the sealed list has a lone committer's own commitment in its slot, whatever the poster
+    // sent there (redteam V11-1, V12-1): the posted entry, or 0, in that slot is another list
+    const lone = c.commitment(A.taskId, A.members[0]!, [3_100, 3_000], salt(50));
+    const listA = pa.commitments.map((x, i) => (i === 0 ? lone : x));
+    const zeroA = pa.commitments.map((x, i) => (i === 0 ? (`0x${"00".repeat(32)}` as Hex) : x));
     await reverts(finalizeSealed(c, A.taskId, pa.openings), "SealMismatch");
+    await reverts(finalizeSealed(c, A.taskId, { ...pa.openings, commitments: zeroA }), "SealMismatch");
     await reverts(finalizeSealed(c, A.taskId, { ...pa.openings, commitments: listA }), "OpeningMismatch", [0n]);
     const own = { commitments: listA, scores: pa.openings.scores.map((x, i) => (i === 0 ? [3_100, 3_000] : x)), salts: pa.openings.salts.map((x, i) => (i === 0 ? salt(50) : x)) };
     await finalizeSealed(c, A.taskId, own);
