@@ -54,7 +54,14 @@ export function sealOf(commitments: readonly Hex[]): Hex {
  */
 export function sealedList(members: readonly Address[], committed: readonly { args: { evaluator?: Address; commitment?: Hex } }[]): Hex[] {
   const byMember = new Map<string, Hex>();
-  for (const e of committed) if (e.args.evaluator && e.args.commitment) byMember.set(e.args.evaluator.toLowerCase(), e.args.commitment);
+  for (const e of committed) {
+    if (!e.args.evaluator || !e.args.commitment) continue;
+    const who = e.args.evaluator.toLowerCase();
+    // ProofOfQuality emits one per member and task: a second means the events were not
+    // filtered by the contract's address and task id
+    if (byMember.has(who)) throw new Error(`sealedList: two Committed events for ${e.args.evaluator}; read the task's events from the ProofOfQuality address only`);
+    byMember.set(who, e.args.commitment);
+  }
   return members.map((m) => {
     const c = byMember.get(m.toLowerCase());
     if (!c) throw new Error(`sealedList: no Committed event for ${m}`);
