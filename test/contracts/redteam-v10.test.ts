@@ -26,101 +26,20 @@
  * sealed.test.ts, so they can sign SealedCommit.
  */
 import { describe, expect, it } from "vitest";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  concat,
-  decodeErrorResult,
-  encodeFunctionData,
-  getAddress,
-  keccak256,
-  numberToHex,
-  size,
-  slice,
-  toHex,
-  type Address,
-  type Hex,
-} from "viem";
-import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { sealedCommitTypedData } from "../../oracle/contract/commitment.js";
+import { concat, decodeErrorResult, encodeFunctionData, getAddress, numberToHex, size, slice, type Address, type Hex } from "viem";
 import { toGovernanceTuple, toStakingTuple } from "../../oracle/contract/params.js";
 import { TaskStatus } from "../../oracle/rules/index.js";
 import { E18, TEST_PROFILE, salt, setupChain, type Chain } from "./helpers.js";
 import { settledEvents, sameAddress, nodePending } from "./settlement-helpers.js";
+import { GAS, GREEDY, HONEST, expectConserved, keyedAccounts, oneBlock, prepare, reverts, sealedChainFor, sign, task, type Openings } from "./sealed-helpers.js";
 
 const MAX = 2n ** 256n - 1n;
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
 const BIT = 1n; // TEST_PROFILE is profile id 0
-const KEYS: PrivateKeyAccount[] = Array.from({ length: 6 }, (_, i) => privateKeyToAccount(keccak256(toHex(`redteam-v10-ev-${i}`))));
+const KEYS = keyedAccounts("redteam-v10-ev");
 
-// ------------------------------------------------------------------------------------ helpers
-
-async function reverts(p: Promise<unknown>, name: string, args?: readonly unknown[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const rev = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-  const data = (rev as ContractFunctionRevertedError | undefined)?.data;
-  expect(data?.errorName ?? (err === undefined ? "no revert" : `raw: ${String((err as Error)?.message).slice(0, 200)}`)).toBe(name);
-  if (args) expect(data?.args).toEqual(args);
-}
-
-/** A chain with `count` keyed evaluators (stake 1,000, cost 1) and 2 inference nodes. */
-async function sealedChain(count = 3, opts: Parameters<typeof setupChain>[0] = {}) {
-  const c = await setupChain(opts);
-  await c.keyedEvaluators(KEYS.slice(0, count));
-  const nodes = await c.nodes(2);
-  const requester = (await c.actor(1)).address;
-  const keyOf = (a: Address) => KEYS.find((x) => sameAddress(x.address, a))!;
-  return { c, nodes, requester, keyOf };
-}
-type Sealed = Awaited<ReturnType<typeof sealedChain>>;
-
-async function task(s: Sealed, k = 3) {
-  return s.c.createTask(s.requester, s.c.spec(s.nodes, { k, evalBudget: BigInt(k) * 2n * E18 }));
-}
-
-function sign(s: Sealed, signer: PrivateKeyAccount, taskId: bigint, commitment: Hex) {
-  return signer.signTypedData(sealedCommitTypedData({ chainId: s.c.chainId, contract: s.c.poq.address, taskId, commitment }));
-}
-
-type Openings = { commitments: Hex[]; scores: number[][]; salts: Hex[] };
-
-/** Every member's commitment, signature and opening for `scores[i]` with salt(i). */
-async function prepare(s: Sealed, taskId: bigint, members: readonly Address[], scores: readonly (readonly number[])[]) {
-  const salts = members.map((_, i) => salt(i));
-  const commitments = members.map((m, i) => s.c.commitment(taskId, m, scores[i]!, salts[i]!));
-  const signatures = await Promise.all(members.map((m, i) => sign(s, s.keyOf(m), taskId, commitments[i]!)));
-  const openings: Openings = { commitments, scores: scores.map((x) => [...x]), salts };
-  return { commitments, signatures, salts, openings };
-}
-
-async function expectConserved(c: Chain) {
-  const b = await c.conserved();
-  expect(b.balance).toBe(b.accounted);
-  expect(b.registryBalance).toBe(b.staked);
-}
-
-/** Runs `txs` (each returns a tx hash) in ONE block mined at `timestamp`, in order; returns the receipts' statuses. */
-async function oneBlock(c: Chain, timestamp: bigint, txs: (() => Promise<Hex>)[]) {
-  await c.conn.provider.request({ method: "evm_setAutomine", params: [false] });
-  const hashes: Hex[] = [];
-  try {
-    for (const tx of txs) hashes.push(await tx());
-    await c.networkHelpers.time.setNextBlockTimestamp(timestamp);
-    await c.networkHelpers.mine();
-  } finally {
-    await c.conn.provider.request({ method: "evm_setAutomine", params: [true] });
-  }
-  const rcs = await Promise.all(hashes.map((hash) => c.publicClient.waitForTransactionReceipt({ hash })));
-  expect(new Set(rcs.map((r) => r.blockNumber)).size).toBe(1);
-  return rcs.map((r) => r.status);
-}
-
-const GAS = 3_000_000n;
-const HONEST = [6_000, 4_000];
-const GREEDY = [10_000, 10_000];
+/** A chain with `count` keyed evaluators (3 by default; stake 1,000, cost 1) and 2 inference nodes. */
+const sealedChain = sealedChainFor(KEYS, 3);
 
 // ========================================================================== sealed round: vetoes
 
@@ -134,7 +53,7 @@ describe("V10-1 a member's lone commit vetoed a late commitAll (sealed round, co
     const t = await c.poq.read.getTask([taskId]);
     const deadline = BigInt(t.commitDeadline);
 
-    const statuses = await oneBlock(c, deadline, [
+    const { statuses } = await oneBlock(c, deadline, [
       () => c.poq.write.commit([taskId, c.commitment(taskId, M, GREEDY, salt(99))], { account: M, gas: GAS, maxPriorityFeePerGas: 10n ** 10n }),
       () => c.poq.write.commitAll([taskId, p.commitments, p.signatures], { account: s.requester, gas: GAS, maxPriorityFeePerGas: 10n ** 9n }),
     ]);
@@ -170,7 +89,7 @@ describe("V10-1 a member's lone commit vetoed a late commitAll (sealed round, co
     const M = members[2]!;
     const p = await prepare(s, taskId, members, [HONEST, HONEST, HONEST]);
     const deadline = BigInt((await c.poq.read.getTask([taskId])).commitDeadline);
-    const statuses = await oneBlock(c, deadline, [
+    const { statuses } = await oneBlock(c, deadline, [
       () => c.poq.write.commitAll([taskId, p.commitments, p.signatures], { account: s.requester, gas: GAS, maxPriorityFeePerGas: 10n ** 10n }),
       () => c.poq.write.commit([taskId, c.commitment(taskId, M, GREEDY, salt(99))], { account: M, gas: GAS, maxPriorityFeePerGas: 10n ** 9n }),
     ]);
@@ -196,7 +115,7 @@ describe("V10-2 a member's lone revealSealed vetoed a late finalizeSealed (seale
     const fair = await settledEvents(c, await c.poq.write.finalizeSealed([taskId, p.openings]));
     await snap.restore();
 
-    const statuses = await oneBlock(c, deadline, [
+    const { statuses } = await oneBlock(c, deadline, [
       () =>
         c.poq.write.revealSealed([taskId, p.commitments, GREEDY, p.salts[2]!], { account: M, gas: GAS, maxPriorityFeePerGas: 10n ** 10n }),
       () => c.poq.write.finalizeSealed([taskId, p.openings], { account: s.requester, gas: GAS, maxPriorityFeePerGas: 10n ** 9n }),

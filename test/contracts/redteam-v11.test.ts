@@ -23,94 +23,17 @@
  * tasks k = 3, m = 2, fee 2 a member, node budget 100 (50 an output), 60 s windows.
  */
 import { describe, expect, it } from "vitest";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  encodeAbiParameters,
-  encodeFunctionData,
-  getAddress,
-  keccak256,
-  parseEventLogs,
-  toHex,
-  type Address,
-  type Hex,
-} from "viem";
-import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { sealOf as sealOfList, sealedCommitTypedData, sealedList } from "../../oracle/contract/commitment.js";
+import { encodeAbiParameters, encodeFunctionData, getAddress, keccak256, parseEventLogs, toHex, type Address, type Hex } from "viem";
+import { sealOf as sealOfList, sealedList } from "../../oracle/contract/commitment.js";
 import { TaskStatus } from "../../oracle/rules/index.js";
-import { E18, salt, setupChain, type Chain } from "./helpers.js";
+import { E18, salt, type Chain } from "./helpers.js";
 import { settledEvents, sameAddress, nodePending } from "./settlement-helpers.js";
+import { ABSTAIN, GAS, GREEDY, HONEST, ZERO32, expectConserved, keyedAccounts, oneBlock, pays, prepare, reverts, sealedChainFor, sign, slashes, task } from "./sealed-helpers.js";
 
-const KEYS: PrivateKeyAccount[] = Array.from({ length: 6 }, (_, i) => privateKeyToAccount(keccak256(toHex(`redteam-v11-ev-${i}`))));
-const GAS = 3_000_000n;
-const HONEST = [6_000, 4_000];
-const GREEDY = [10_000, 10_000];
-const ABSTAIN: number[] = [];
+const KEYS = keyedAccounts("redteam-v11-ev");
 const GARBAGE = keccak256(toHex("v11-garbage-entry"));
-const ZERO32: Hex = `0x${"00".repeat(32)}`;
 
-// ------------------------------------------------------------------------------------ helpers
-
-async function reverts(p: Promise<unknown>, name: string, args?: readonly unknown[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const rev = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-  const data = (rev as ContractFunctionRevertedError | undefined)?.data;
-  expect(data?.errorName ?? (err === undefined ? "no revert" : `raw: ${String((err as Error)?.message).slice(0, 200)}`)).toBe(name);
-  if (args) expect(data?.args).toEqual(args);
-}
-
-async function sealedChain(count = 3) {
-  const c = await setupChain();
-  await c.keyedEvaluators(KEYS.slice(0, count));
-  const nodes = await c.nodes(2);
-  const requester = (await c.actor(1)).address;
-  const keyOf = (a: Address) => KEYS.find((x) => sameAddress(x.address, a))!;
-  return { c, nodes, requester, keyOf };
-}
-type Sealed = Awaited<ReturnType<typeof sealedChain>>;
-
-async function task(s: Sealed, k = 3) {
-  return s.c.createTask(s.requester, s.c.spec(s.nodes, { k, evalBudget: BigInt(k) * 2n * E18 }));
-}
-
-function sign(s: Sealed, signer: PrivateKeyAccount, taskId: bigint, commitment: Hex) {
-  return signer.signTypedData(sealedCommitTypedData({ chainId: s.c.chainId, contract: s.c.poq.address, taskId, commitment }));
-}
-
-type Openings = { commitments: Hex[]; scores: number[][]; salts: Hex[] };
-
-async function prepare(s: Sealed, taskId: bigint, members: readonly Address[], scores: readonly (readonly number[])[]) {
-  const salts = members.map((_, i) => salt(i));
-  const commitments = members.map((m, i) => s.c.commitment(taskId, m, scores[i]!, salts[i]!));
-  const signatures = await Promise.all(members.map((m, i) => sign(s, s.keyOf(m), taskId, commitments[i]!)));
-  const openings: Openings = { commitments, scores: scores.map((x) => [...x]), salts };
-  return { commitments, signatures, salts, openings };
-}
-
-async function expectConserved(c: Chain) {
-  const b = await c.conserved();
-  expect(b.balance).toBe(b.accounted);
-  expect(b.registryBalance).toBe(b.staked);
-}
-
-/** Runs `txs` in ONE block mined at `timestamp`, in order; returns the receipts' statuses. */
-async function oneBlock(c: Chain, timestamp: bigint, txs: (() => Promise<Hex>)[]) {
-  await c.conn.provider.request({ method: "evm_setAutomine", params: [false] });
-  const hashes: Hex[] = [];
-  try {
-    for (const tx of txs) hashes.push(await tx());
-    await c.networkHelpers.time.setNextBlockTimestamp(timestamp);
-    await c.networkHelpers.mine();
-  } finally {
-    await c.conn.provider.request({ method: "evm_setAutomine", params: [true] });
-  }
-  const rcs = await Promise.all(hashes.map((hash) => c.publicClient.waitForTransactionReceipt({ hash })));
-  expect(new Set(rcs.map((r) => r.blockNumber)).size).toBe(1);
-  return rcs.map((r) => r.status);
-}
+const sealedChain = sealedChainFor(KEYS, 3);
 
 /** Sealing.sealOf, through the TypeScript helper: keccak256(abi.encode(uint256[] each entry's low 240 bits)). */
 const sealOf = (list: readonly Hex[]) => BigInt(sealOfList(list));
@@ -124,9 +47,6 @@ async function storedSeal(c: Chain, taskId: bigint, candidates: bigint[]) {
   }
   return undefined;
 }
-
-const pays = (r: Awaited<ReturnType<typeof settledEvents>>) => r.members.map((m) => m.pay);
-const slashes = (r: Awaited<ReturnType<typeof settledEvents>>) => r.members.map((m) => m.slashed);
 
 // ============================================================ the sealed list's unsigned entries
 
@@ -172,7 +92,7 @@ describe("V11-2 an outsider front-ran an honest mixed commitAll with a copied, r
     await c.commit(taskId, H2, HONEST, salt(2)); // = p.commitments[2]: H2 simply used the per-member round
     const eve = (await c.actor(77)).address;
     const deadline = BigInt((await c.poq.read.getTask([taskId])).commitDeadline);
-    const statuses = await oneBlock(c, deadline, [
+    const { statuses } = await oneBlock(c, deadline, [
       () => c.poq.write.commitAll([taskId, [p.commitments[0]!, p.commitments[1]!, GARBAGE], [p.signatures[0]!, p.signatures[1]!, "0x"]], { account: eve, gas: GAS, maxPriorityFeePerGas: 10n ** 10n }),
       () => c.poq.write.commitAll([taskId, p.commitments, p.signatures], { account: s.requester, gas: GAS, maxPriorityFeePerGas: 10n ** 9n }),
     ]);

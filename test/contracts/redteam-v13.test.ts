@@ -13,92 +13,21 @@
  * fee 2 a member, node budget 100, 60 s windows.
  */
 import { describe, expect, it } from "vitest";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  concat,
-  encodeFunctionData,
-  getAbiItem,
-  getAddress,
-  keccak256,
-  numberToHex,
-  parseEventLogs,
-  toHex,
-  type Address,
-  type Hex,
-} from "viem";
-import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { sealedCommitTypedData, sealedList } from "../../oracle/contract/commitment.js";
-import { E18, salt, setupChain, type Chain } from "./helpers.js";
+import { concat, encodeFunctionData, getAbiItem, getAddress, keccak256, numberToHex, parseEventLogs, toHex, type Address, type Hex } from "viem";
+import { sealedList } from "../../oracle/contract/commitment.js";
+import { E18, salt, type Chain } from "./helpers.js";
 import { settledEvents, sameAddress } from "./settlement-helpers.js";
+import { GREEDY, HONEST, ZERO32, committedLogs, expectConserved, keyedAccounts, pastRevealDeadline, pays, prepare, reverts, sealedChainFor, sign, slashes, task } from "./sealed-helpers.js";
 
-const KEYS: PrivateKeyAccount[] = Array.from({ length: 6 }, (_, i) => privateKeyToAccount(keccak256(toHex(`redteam-v13-ev-${i}`))));
-const HONEST = [6_000, 4_000];
-const GREEDY = [10_000, 10_000];
-const ZERO32: Hex = `0x${"00".repeat(32)}`;
+const KEYS = keyedAccounts("redteam-v13-ev");
 const MASK240 = (1n << 240n) - 1n;
 
-// ------------------------------------------------------------------------------------ helpers
-
-async function reverts(p: Promise<unknown>, name: string, args?: readonly unknown[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const rev = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-  const data = (rev as ContractFunctionRevertedError | undefined)?.data;
-  expect(data?.errorName ?? (err === undefined ? "no revert" : `raw: ${String((err as Error)?.message).slice(0, 200)}`)).toBe(name);
-  if (args) expect(data?.args).toEqual(args);
-}
-
-async function sealedChain(count = 3) {
-  const c = await setupChain();
-  await c.keyedEvaluators(KEYS.slice(0, count));
-  const nodes = await c.nodes(2);
-  const requester = (await c.actor(1)).address;
-  const keyOf = (a: Address) => KEYS.find((x) => sameAddress(x.address, a))!;
-  return { c, nodes, requester, keyOf };
-}
-type Sealed = Awaited<ReturnType<typeof sealedChain>>;
-
-async function task(s: Sealed, k = 3) {
-  return s.c.createTask(s.requester, s.c.spec(s.nodes, { k, evalBudget: BigInt(k) * 2n * E18 }));
-}
-
-function sign(s: Sealed, signer: PrivateKeyAccount, taskId: bigint, commitment: Hex) {
-  return signer.signTypedData(sealedCommitTypedData({ chainId: s.c.chainId, contract: s.c.poq.address, taskId, commitment }));
-}
-
-async function prepare(s: Sealed, taskId: bigint, members: readonly Address[], scores: readonly (readonly number[])[]) {
-  const salts = members.map((_, i) => salt(i));
-  const commitments = members.map((m, i) => s.c.commitment(taskId, m, scores[i]!, salts[i]!));
-  const signatures = await Promise.all(members.map((m, i) => sign(s, s.keyOf(m), taskId, commitments[i]!)));
-  const openings = { commitments, scores: scores.map((x) => [...x]), salts };
-  return { commitments, signatures, salts, openings };
-}
-
-async function expectConserved(c: Chain) {
-  const b = await c.conserved();
-  expect(b.balance).toBe(b.accounted);
-  expect(b.registryBalance).toBe(b.staked);
-}
-
-/** The task's Committed events from the settlement contract (the input sealedList documents). */
-const committedLogs = (c: Chain, taskId: bigint) =>
-  c.publicClient.getContractEvents({ address: c.poq.address, abi: c.poq.abi, eventName: "Committed", args: { taskId }, fromBlock: 0n });
-
-async function pastRevealDeadline(c: Chain, taskId: bigint) {
-  const t = await c.poq.read.getTask([taskId]);
-  const left = BigInt(t.revealDeadline) - (await c.now()) + 1n;
-  if (left > 0n) await c.warp(left);
-}
+const sealedChain = sealedChainFor(KEYS, 3);
 
 /** `c` with bit `bit` flipped: the same low 240 bits when bit >= 240 (a "twin"). */
 const flip = (c: Hex, bit: bigint): Hex => numberToHex(BigInt(c) ^ (1n << bit), { size: 32 });
 const low240 = (c: Hex): Hex => numberToHex(BigInt(c) & MASK240, { size: 32 });
 
-const pays = (r: Awaited<ReturnType<typeof settledEvents>>) => r.members.map((m) => m.pay);
-const slashes = (r: Awaited<ReturnType<typeof settledEvents>>) => r.members.map((m) => m.slashed);
 const gasOf = async (c: Chain, hash: Hex) => (await c.publicClient.waitForTransactionReceipt({ hash })).gasUsed;
 
 /**

@@ -26,8 +26,6 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  BaseError,
-  ContractFunctionRevertedError,
   getAddress,
   hashTypedData,
   hexToBigInt,
@@ -42,100 +40,23 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
 import { sealedCommitTypedData } from "../../oracle/contract/commitment.js";
 import { TaskStatus } from "../../oracle/rules/index.js";
-import { E18, salt, setupChain, type Chain } from "./helpers.js";
+import { E18, salt } from "./helpers.js";
 import { settledEvents, sameAddress } from "./settlement-helpers.js";
+import { ABSTAIN, commitAll, expectConserved, finalizeSealed, keyedAccounts, pastRevealDeadline, prepare, revealSealed, reverts, sealedChainFor, sign, task, type Openings } from "./sealed-helpers.js";
 
 /** secp256k1 group order. */
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const ABSTAIN: number[] = [];
 
 /** The keyed evaluators every chain registers (same keys on every chain). */
-const KEYS: PrivateKeyAccount[] = Array.from({ length: 6 }, (_, i) => privateKeyToAccount(keccak256(toHex(`sealed-ev-${i}`))));
+const KEYS = keyedAccounts("sealed-ev");
 /** A key that never registers. */
 const OUTSIDER = privateKeyToAccount(keccak256(toHex("sealed-outsider")));
 
-/** Asserts `p` reverts with the custom error `name` (and `args`, when given). */
-async function reverts(p: Promise<unknown>, name: string, args?: readonly unknown[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected a revert with ${name}`).toBeDefined();
-  const rev = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-  expect(rev, `expected a custom error ${name}, got: ${String((err as Error)?.message).slice(0, 400)}`).toBeInstanceOf(ContractFunctionRevertedError);
-  const data = (rev as ContractFunctionRevertedError).data;
-  expect(data?.errorName).toBe(name);
-  if (args) expect(data?.args).toEqual(args);
-}
-
-/** A chain with the keyed evaluators registered (stake 1,000, cost 1) and 2 inference nodes. */
-async function sealedChain(count = 5) {
-  const c = await setupChain();
-  await c.keyedEvaluators(KEYS.slice(0, count));
-  const nodes = await c.nodes(2);
-  const requester = (await c.actor(1)).address;
-  const keyOf = (a: Address) => {
-    const k = [...KEYS, OUTSIDER].find((x) => sameAddress(x.address, a));
-    if (!k) throw new Error(`no key for ${a}`);
-    return k;
-  };
-  return { c, nodes, requester, keyOf };
-}
-type Sealed = Awaited<ReturnType<typeof sealedChain>>;
-
-/** Creates and draws a task (k = 3 by default, 2 outputs) whose committee is keyed. */
-async function task(s: Sealed, k = 3) {
-  const t = await s.c.createTask(s.requester, s.c.spec(s.nodes, { k, evalBudget: BigInt(k) * 2n * E18 }));
-  for (const m of t.members) expect(KEYS.some((x) => sameAddress(x.address, m))).toBe(true);
-  return t;
-}
-
-/** `signer`'s EIP-712 signature of SealedCommit(taskId, commitment) (domain overridable). */
-function sign(
-  s: Sealed,
-  signer: PrivateKeyAccount,
-  taskId: bigint,
-  commitment: Hex,
-  domain: { chainId?: number | bigint; contract?: Address } = {},
-) {
-  return signer.signTypedData(
-    sealedCommitTypedData({ chainId: domain.chainId ?? s.c.chainId, contract: domain.contract ?? s.c.poq.address, taskId, commitment }),
-  );
-}
-
-/** The honest sealed round of `members` scoring `scores[i]` with salt(i): commitments, signatures, openings. */
-async function prepare(s: Sealed, taskId: bigint, members: readonly Address[], scores: readonly (readonly number[])[]) {
-  const salts = members.map((_, i) => salt(i));
-  const commitments = members.map((m, i) => s.c.commitment(taskId, m, scores[i]!, salts[i]!));
-  const signatures = await Promise.all(members.map((m, i) => sign(s, s.keyOf(m), taskId, commitments[i]!)));
-  const openings = { commitments, scores: scores.map((x) => [...x]), salts };
-  return { commitments, signatures, salts, openings };
-}
-
-const commitAll = (c: Chain, taskId: bigint, commitments: readonly Hex[], signatures: readonly Hex[], from?: Address) =>
-  c.poq.write.commitAll([taskId, [...commitments], [...signatures]], from ? { account: from } : {});
-
-type Openings = { commitments: Hex[]; scores: number[][]; salts: Hex[] };
-const finalizeSealed = (c: Chain, taskId: bigint, o: Openings, from?: Address) =>
-  c.poq.write.finalizeSealed([taskId, o], from ? { account: from } : {});
-
-const revealSealed = (c: Chain, taskId: bigint, member: Address, commitments: readonly Hex[], scores: readonly number[], sl: Hex) =>
-  c.poq.write.revealSealed([taskId, [...commitments], [...scores], sl], { account: member });
-
-async function expectConserved(c: Chain) {
-  const b = await c.conserved();
-  expect(b.balance).toBe(b.accounted);
-  expect(b.registryBalance).toBe(b.staked);
-}
-
-/** Warps past `taskId`'s reveal deadline. */
-async function pastRevealDeadline(c: Chain, taskId: bigint) {
-  const t = await c.poq.read.getTask([taskId]);
-  await c.warp(BigInt(t.revealDeadline) - (await c.now()) + 1n);
-}
+/** A chain with the keyed evaluators registered (5 by default; stake 1,000, cost 1) and 2 inference nodes. */
+const sealedChain = sealedChainFor(KEYS, 5, [OUTSIDER]);
 
 const pack = (xs: readonly number[]) => xs.reduce((acc, x, j) => acc | (BigInt(x) << BigInt(16 * j)), 0n);
 const copy = (o: Openings): Openings => ({ commitments: [...o.commitments], scores: o.scores.map((x) => [...x]), salts: [...o.salts] });
