@@ -551,7 +551,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         (part of every evaluator serving some profile).
     function treeTotals(uint256 p, uint256 asOf) external view returns (uint256 draw, uint256 price, uint256 network) {
         uint48 at = uint48(asOf);
-        return (_draw[p].totalAt(at, MAX_EVALUATORS), _price[p].totalAt(at, PRICE_BUCKETS), SumTree.valueAt(_network, at));
+        return (_draw[p].totalAt(at, MAX_EVALUATORS), _price[p].totalAt(at, PRICE_BUCKETS), _network.valueAt(at));
     }
 
     /// @notice For off-chain replay of a draw of a task created at `asOf` (a scan: not for
@@ -800,7 +800,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     {
         if (p == type(uint256).max) return (0, 0);
         eligible = _price[p].prefixAt(feeBucket + 1, at);
-        network = SumTree.valueAt(_network, at);
+        network = _network.valueAt(at);
         // the requester's own stake counts on neither side (whether or not it is still
         // registered: its state at `at` is in the sums)
         State memory s = _stateAt(exclude, at);

@@ -546,7 +546,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///         all): `commitments[i]` is member i's (committee order, as `commitmentFor`
     ///         computes it) and `signatures[i]` its EIP-712 signature of SealedCommit(taskId,
     ///         commitment) in this contract's domain ("ProofOfQuality", "1"). Only before the
-    ///         commit deadline and while nobody has committed; every member counts as committed.
+    ///         commit deadline and while somebody has not committed; a member that committed
+    ///         alone keeps its commitment (its entry and signature are not read). Every member
+    ///         then counts as committed.
     ///         The members then settle with `finalizeSealed` once all openings are shared, or
     ///         each reveals with `revealSealed` (docs/contract.md, "Sealed round").
     /// @dev The library decodes the arguments itself (msg.data: this call's, also inside a

@@ -51,11 +51,6 @@ library History {
         return t.head & VALUE_MASK;
     }
 
-    /// @notice The key of the latest entry (0 when empty).
-    function latestKey(Trace storage t) internal view returns (uint256) {
-        return (t.head >> VALUE_BITS) & KEY_MASK;
-    }
-
     /// @notice The value in force at `key`: that of the last entry whose key is at most `key`
     ///         (0 before the first). One storage read when `key` is at or after the latest.
     function valueAt(Trace storage t, uint256 key) internal view returns (uint256) {

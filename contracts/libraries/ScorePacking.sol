@@ -28,6 +28,11 @@ library ScorePacking {
         for (uint256 j; j < scores.length; ++j) word |= uint256(scores[j]) << (16 * j);
     }
 
+    /// @notice `pack` for a list in memory.
+    function packMemory(uint16[] memory scores) internal pure returns (uint256 word) {
+        for (uint256 j; j < scores.length; ++j) word |= uint256(scores[j]) << (16 * j);
+    }
+
     /// @notice Unpacks `m` scores.
     function unpack(uint256 word, uint256 m) internal pure returns (uint16[] memory scores) {
         scores = new uint16[](m);

@@ -97,8 +97,8 @@ library Sealing {
     /// @notice Opens every member's commitment: `o.scores[i]` (empty: an abstention) and
     ///         `o.salts[i]` must hash, as `commitmentFor` does, to a commitment whose low 240
     ///         bits (what `reveal` checks) are those of `o.commitments[i]` (the list must be the
-    ///         sealed one) or, for a member that committed alone, of its stored commitment; a member that already revealed
-    ///         alone keeps its stored reveal (its opening is not read). Emits each new Revealed
+    ///         sealed one) or, for a member that committed alone, of its stored commitment; a member
+    ///         that already revealed alone keeps its stored reveal (its opening is not read). Emits each new Revealed
     ///         or Abstained event and returns the member words (ScorePacking's layout) the
     ///         settlement reads. Member words are read only when the seal is mixed or
     ///         `someRevealed`. `args` is the ABI encoding of (taskId, Openings), as
@@ -128,40 +128,33 @@ library Sealing {
         }
     }
 
-    /// @dev Member i's opening against its commitment: its stored 240 bits when it committed
-    ///      alone (`w` != 0), else its sealed commitment in full.
+    /// @dev Member i's opening against its commitment: its stored word when it committed alone
+    ///      (`w` != 0), else its entry in the sealed list.
     function _openMember(uint256 taskId, address member, uint256 m, Openings memory o, uint256 i, uint256 w)
         private
         returns (uint256)
     {
-        // 240 bits, as a plain reveal checks (the seal keeps 240 bits of each commitment)
-        return _openOne(taskId, member, m, o.scores[i], o.salts[i], w != 0 ? bytes32(w) : o.commitments[i], ScorePacking.SCORES_MASK, i);
+        return _openOne(taskId, member, m, o.scores[i], o.salts[i], w != 0 ? bytes32(w) : o.commitments[i], i);
     }
 
-    /// @dev One member's opening: checked, its event emitted, its member word returned.
-    function _openOne(
-        uint256 taskId,
-        address member,
-        uint256 m,
-        uint16[] memory s,
-        bytes32 salt,
-        bytes32 commitment,
-        uint256 mask,
-        uint256 i
-    ) private returns (uint256) {
+    /// @dev One member's opening, checked on the commitment's low 240 bits as a plain reveal
+    ///      checks it: its event emitted, its member word returned.
+    function _openOne(uint256 taskId, address member, uint256 m, uint16[] memory s, bytes32 salt, bytes32 commitment, uint256 i)
+        private
+        returns (uint256)
+    {
         bool abstain = s.length == 0;
         if (!abstain && s.length != m) revert WrongScoreCount(m, s.length);
         for (uint256 j; j < s.length; ++j) {
             if (s[j] > BPS) revert ScoreOutOfRange(j, s[j]);
         }
         uint256 opened = uint256(keccak256(abi.encode(block.chainid, address(this), taskId, member, s, salt)));
-        if (opened & mask != uint256(commitment) & mask) revert OpeningMismatch(i);
+        if ((opened ^ uint256(commitment)) & ScorePacking.SCORES_MASK != 0) revert OpeningMismatch(i);
         if (abstain) {
             emit Abstained(taskId, member);
             return ScorePacking.COMMITTED_BIT | ScorePacking.REVEALED_BIT | ScorePacking.ABSTAINED_BIT;
         }
-        uint256 packed;
-        for (uint256 j; j < s.length; ++j) packed |= uint256(s[j]) << (16 * j);
+        uint256 packed = ScorePacking.packMemory(s);
         emit Revealed(taskId, member, packed);
         return ScorePacking.COMMITTED_BIT | ScorePacking.REVEALED_BIT | packed;
     }
@@ -169,7 +162,7 @@ library Sealing {
     /// @notice Writes the caller's member word from a sealed list, when it has none yet (its
     ///         reveal then proceeds as an unsealed one). `args` is the ABI encoding of
     ///         ProofOfQuality.revealSealed's arguments (taskId, commitments, scores, salt); the
-    ///         list must hash to `root` and hold one commitment per member of `committee`.
+    ///         list must be the sealed one (`sealWord`).
     function admit(mapping(address => uint256) storage words, address committee, uint256 k, bytes32 sealWord, bytes calldata args)
         external
     {

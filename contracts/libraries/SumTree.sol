@@ -36,20 +36,14 @@ library SumTree {
         }
     }
 
-    /// @notice A trace's value as of `key` (one storage read when the latest entry is not in
-    ///         the future; else a recent-biased search, see History.valueAt).
-    function valueAt(History.Trace storage c, uint48 key) internal view returns (uint256) {
-        return c.valueAt(key);
-    }
-
     /// @notice Sum of leaves 1..`idx` as of `key`.
     function prefixAt(Tree storage t, uint256 idx, uint48 key) internal view returns (uint256 sum) {
-        for (uint256 i = idx; i != 0; i &= i - 1) sum += valueAt(t.nodes[i], key);
+        for (uint256 i = idx; i != 0; i &= i - 1) sum += t.nodes[i].valueAt(key);
     }
 
     /// @notice Sum of every leaf as of `key`.
     function totalAt(Tree storage t, uint48 key, uint256 capacity) internal view returns (uint256) {
-        return valueAt(t.nodes[capacity], key);
+        return t.nodes[capacity].valueAt(key);
     }
 
     /// @notice The leaf whose interval [sum of the leaves before it, that sum + its weight) holds
@@ -76,7 +70,7 @@ library SumTree {
         uint256 pos;
         for (uint256 step = top >> 1; step != 0; step >>= 1) {
             uint256 end = pos + step;
-            uint256 v = valueAt(t.nodes[end], key);
+            uint256 v = t.nodes[end].valueAt(key);
             for (uint256 j; j < count; ++j) {
                 uint256 g = gone[j];
                 if (g > pos && g <= end) v -= goneWeight[j];
