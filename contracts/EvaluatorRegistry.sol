@@ -8,7 +8,6 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
-import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {History} from "./libraries/History.sol";
 
 import {SumTree} from "./libraries/SumTree.sol";
@@ -32,8 +31,8 @@ import {ProfileRegistry} from "./ProfileRegistry.sol";
 ///      draw"). Invariant: token.balanceOf(this) >= totalStaked = sum of stake + unbonding.
 contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multicall {
     using SafeERC20 for IERC20;
-    using Checkpoints for Checkpoints.Trace224;
     using History for History.Trace;
+    using History for History.Wide;
     using SumTree for SumTree.Tree;
 
     /// @notice May change the staking parameters.
@@ -85,23 +84,25 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     /// @dev An evaluator's stored record (four words; settlement writes the first, and the
-    ///      history only on a slash or a trust-bound change).
+    ///      history only on a slash or a trust-bound change). Word 0 also holds what a draw
+    ///      writes (the lock and the assignment count): a draw has just read it for the member's
+    ///      sampling trust, so locking the committee touches no cold word.
     struct Record {
-        // word 0: what settlement moves
+        // word 0: what settlement and the draw move
         uint88 stake;
         uint24 trust;
         uint24 periodTrust; // trust when the period `period` began
         uint16 periodGain;
-        uint32 period; // the trust period of the last trust change, floor(now / trustPeriod)
+        uint16 period; // the trust period of the last trust change, floor(now / trustPeriod) mod 2^16
         uint8 tb; // the trust bound of its latest state (log2)
+        uint40 lockedUntil;
+        uint32 tasksAssigned;
         // word 1
         uint96 cost;
         uint16 profiles;
         // word 2
         uint96 unbonding;
         uint40 unbondAt;
-        uint40 lockedUntil;
-        uint32 tasksAssigned;
         uint32 tasksMissed;
         bool registered;
         bool known;
@@ -166,7 +167,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     /// @notice Sum of every evaluator's stake + unbonding.
     uint256 public totalStaked;
     /// @dev Each evaluator's effective state by activation key (packed, see _pack).
-    mapping(address => Checkpoints.Trace224) internal _state;
+    mapping(address => History.Wide) internal _state;
     /// @dev Per profile id: leaf = slot, weight part x 2^tb of each evaluator serving it.
     mapping(uint256 => SumTree.Tree) internal _draw;
     /// @dev Per profile id: leaf = price bucket + 1, weight = sum of `part` of its servers.
@@ -432,8 +433,10 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         for (uint256 i; i < k; ++i) {
             Record storage e = _evaluators[members[i]];
             if (lockUntil > e.lockedUntil) e.lockedUntil = lockUntil;
-            // an unbonding part still counted for this draw stays until the task ends
-            if (e.unbonding != 0 && _stateAt(members[i], asOf).stake > e.stake && lockUntil > e.unbondLock) {
+            // an unbonding part still counted for this draw stays until the task ends (the state
+            // and word 0 are warm from the draw: the unbonding word is read only when the stake
+            // counted fell since)
+            if (_stateAt(members[i], asOf).stake > e.stake && e.unbonding != 0 && lockUntil > e.unbondLock) {
                 e.unbondLock = lockUntil;
             }
             e.tasksAssigned += 1;
@@ -653,7 +656,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///         change while that is still ahead (0 otherwise).
     function getEvaluator(address evaluator) external view returns (Evaluator memory e) {
         Record storage r = _evaluators[evaluator];
-        (e.stake, e.trust, e.periodTrust, e.periodGain, e.period) = (r.stake, r.trust, r.periodTrust, r.periodGain, uint16(r.period));
+        (e.stake, e.trust, e.periodTrust, e.periodGain, e.period) = (r.stake, r.trust, r.periodTrust, r.periodGain, r.period);
         (e.cost, e.profiles, e.unbonding, e.unbondAt, e.lockedUntil) = (r.cost, r.profiles, r.unbonding, r.unbondAt, r.lockedUntil);
         (e.tasksAssigned, e.tasksMissed, e.registered, e.known) = (r.tasksAssigned, r.tasksMissed, r.registered, r.known);
         (e.listIndex, e.unbondLock, e.slashAt, e.since) = (r.listIndex, r.unbondLock, r.slashAt, r.since);
@@ -719,7 +722,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     function _latestKey(address a) internal view returns (uint256 key) {
-        (, key,) = _state[a].latestCheckpoint();
+        key = _state[a].latestKey();
     }
 
     /// @dev When stake leaving sampling at activation key `key` may be withdrawn: after the
@@ -752,7 +755,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         if (stake >= _params.minStake) part = stake < _params.stakeCap ? stake : _params.stakeCap;
         State memory neu = State(stake, part, _bucketOf(e.cost), mask, _trustBound(e), part != 0);
         State memory old = _unpack(_state[a].latest());
-        _state[a].push(uint32(key), uint224(_pack(neu)));
+        _state[a].push(key, _pack(neu));
         e.tb = uint8(neu.tb);
         _move(e.listIndex, old, neu, key);
         emit StateScheduled(a, stake, e.cost, mask, uint256(1) << neu.tb, key);
@@ -768,7 +771,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         State memory s = _unpack(_state[a].latest());
         s.stake = e.stake;
         s.live = s.live && e.stake >= _params.minStake;
-        _state[a].push(uint32(key), uint224(_pack(s)));
+        _state[a].push(key, _pack(s));
         emit StateScheduled(a, s.stake, _gridValue(s.bucket), s.mask, uint256(1) << s.tb, key);
     }
 
@@ -824,11 +827,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     }
 
     function _stateAt(address a, uint256 asOf) internal view returns (State memory) {
-        Checkpoints.Trace224 storage c = _state[a];
-        (bool exists, uint32 k, uint224 v) = c.latestCheckpoint();
-        if (!exists) return _unpack(0);
-        if (k <= asOf) return _unpack(v);
-        return _unpack(c.upperLookupRecent(uint32(asOf)));
+        return _unpack(_state[a].valueAt(asOf));
     }
 
     /// @dev Packing of a state (224 bits): stake [0, 88), part [88, 176), bucket [176, 188),
@@ -943,7 +942,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
         uint256 old = e.trust;
         t = target;
         if (t == old) return t;
-        uint32 period = uint32(cap >> 32);
+        uint16 period = uint16(cap >> 32);
         if (e.period != period) {
             e.period = period;
             e.periodTrust = uint24(old);
@@ -963,7 +962,7 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multical
     ///      Periods are compared for equality only (a governance change of trustPeriod
     ///      renumbers them; a mismatch reads the current trust).
     function _samplingTrust(Record storage e, uint32 period) internal view returns (uint256) {
-        return e.period == period ? e.periodTrust : e.trust;
+        return e.period == uint16(period) ? e.periodTrust : e.trust;
     }
 
     /// @dev Takes up to `amount` from the declared stake, then unbonding. The lower stake

@@ -16,6 +16,8 @@ library History {
     uint256 private constant VALUE_BITS = 192;
     uint256 private constant VALUE_MASK = (uint256(1) << VALUE_BITS) - 1;
     uint256 private constant KEY_MASK = 0xffffffff;
+    uint256 private constant WIDE_BITS = 224;
+    uint256 private constant WIDE_MASK = (uint256(1) << WIDE_BITS) - 1;
 
     error HistoryKeyDecreased(uint256 latest, uint256 key);
     error HistoryKeyTooLarge(uint256 key);
@@ -23,6 +25,15 @@ library History {
 
     struct Trace {
         uint256 head;
+        mapping(uint256 => uint256) past;
+    }
+
+    /// @dev A history of values up to 224 bits (an evaluator's packed state): head = key (32
+    ///      bits) | value (224 bits), the latest entry, so that reading as of a key at or after
+    ///      it is still one storage read; `count` older entries in `past` (key | value).
+    struct Wide {
+        uint256 head;
+        uint256 count;
         mapping(uint256 => uint256) past;
     }
 
@@ -56,21 +67,7 @@ library History {
     function valueAt(Trace storage t, uint256 key) internal view returns (uint256) {
         uint256 head = t.head;
         if ((head >> VALUE_BITS) & KEY_MASK <= key) return head & VALUE_MASK; // also: empty
-        // search the older entries for the last key <= `key`, the most recent first (OpenZeppelin's
-        // upperLookupRecent: a probe sqrt(count) from the end, then a binary search)
-        uint256 high = head >> (VALUE_BITS + 32);
-        uint256 low;
-        if (high > 5) {
-            uint256 mid = high - _sqrt(high);
-            if (key < _keyOf(t.past[mid])) high = mid;
-            else low = mid + 1;
-        }
-        while (low < high) {
-            uint256 mid = (low + high) >> 1;
-            if (_keyOf(t.past[mid]) > key) high = mid;
-            else low = mid + 1;
-        }
-        return high == 0 ? 0 : t.past[high - 1] & VALUE_MASK;
+        return _search(t.past, head >> (VALUE_BITS + 32), key, VALUE_BITS);
     }
 
     /// @notice Number of entries (older ones plus the latest).
@@ -79,8 +76,67 @@ library History {
         return head == 0 ? 0 : (head >> (VALUE_BITS + 32)) + 1;
     }
 
-    function _keyOf(uint256 entry) private pure returns (uint256) {
-        return (entry >> VALUE_BITS) & KEY_MASK;
+    // ------------------------------------------------------------------ Wide: 224-bit values
+
+    /// @notice Records `value` (up to 224 bits) from `key` on. The entry count has a word of its
+    ///         own, read only by pushes and by lookups before the latest key.
+    function push(Wide storage t, uint256 key, uint256 value) internal {
+        if (key > KEY_MASK) revert HistoryKeyTooLarge(key);
+        if (value > WIDE_MASK) revert HistoryValueTooLarge(value);
+        uint256 head = t.head;
+        uint256 entry = (key << WIDE_BITS) | value;
+        if (head != 0) {
+            uint256 last = head >> WIDE_BITS;
+            if (key < last) revert HistoryKeyDecreased(last, key);
+            if (key != last) t.past[t.count++] = head;
+        }
+        t.head = entry;
+    }
+
+    /// @notice The latest value (0 when empty).
+    function latest(Wide storage t) internal view returns (uint256) {
+        return t.head & WIDE_MASK;
+    }
+
+    /// @notice The latest entry's key (0 when empty).
+    function latestKey(Wide storage t) internal view returns (uint256) {
+        return t.head >> WIDE_BITS;
+    }
+
+    /// @notice The value in force at `key` (0 before the first entry). One storage read when
+    ///         `key` is at or after the latest entry's.
+    function valueAt(Wide storage t, uint256 key) internal view returns (uint256) {
+        uint256 head = t.head;
+        if (head >> WIDE_BITS <= key) return head & WIDE_MASK; // also: empty
+        return _search(t.past, t.count, key, WIDE_BITS);
+    }
+
+    /// @notice Number of entries (older ones plus the latest).
+    function length(Wide storage t) internal view returns (uint256) {
+        return t.head == 0 ? 0 : t.count + 1;
+    }
+
+    /// @dev The value of the last of `past[0..count)` whose key (above `bits`) is at most `key`
+    ///      (0 when none), the most recent first (OpenZeppelin's upperLookupRecent: a probe
+    ///      sqrt(count) from the end, then a binary search).
+    function _search(mapping(uint256 => uint256) storage past, uint256 count, uint256 key, uint256 bits)
+        private
+        view
+        returns (uint256)
+    {
+        uint256 high = count;
+        uint256 low;
+        if (high > 5) {
+            uint256 mid = high - _sqrt(high);
+            if (key < (past[mid] >> bits) & KEY_MASK) high = mid;
+            else low = mid + 1;
+        }
+        while (low < high) {
+            uint256 mid = (low + high) >> 1;
+            if ((past[mid] >> bits) & KEY_MASK > key) high = mid;
+            else low = mid + 1;
+        }
+        return high == 0 ? 0 : past[high - 1] & ((uint256(1) << bits) - 1);
     }
 
     function _sqrt(uint256 x) private pure returns (uint256 r) {

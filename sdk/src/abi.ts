@@ -2863,11 +2863,6 @@ export const evaluatorRegistryAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "CheckpointUnorderedInsertion",
-    "type": "error"
-  },
-  {
     "inputs": [
       {
         "internalType": "uint256",

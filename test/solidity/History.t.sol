@@ -10,8 +10,10 @@ import {History} from "../../contracts/libraries/History.sol";
 ///         it, whether the lookup hits the latest word or searches the older entries.
 contract HistoryTest is TestBase {
     using History for History.Trace;
+    using History for History.Wide;
 
     History.Trace internal _trace;
+    History.Wide internal _wide;
     uint256[] internal _keys;
     uint256[] internal _values;
 
@@ -21,6 +23,7 @@ contract HistoryTest is TestBase {
 
     function _push(uint256 key, uint256 value) internal {
         _trace.push(key, value);
+        _wide.push(key, value);
         if (_keys.length != 0 && _keys[_keys.length - 1] == key) {
             _values[_values.length - 1] = value;
         } else {
@@ -39,9 +42,15 @@ contract HistoryTest is TestBase {
             _push(key, (r >> 16) % 4 == 0 ? 0 : uint192(r >> 32));
             assertEq(_trace.latest(), _values[_values.length - 1], "latest");
             assertEq(_trace.length(), _keys.length, "length");
+            assertEq(_wide.latest(), _values[_values.length - 1], "wide latest");
+            assertEq(_wide.latestKey(), key, "wide latest key");
+            assertEq(_wide.length(), _keys.length, "wide length");
         }
         uint256 first = _keys[0];
-        for (uint256 k = first - 1; k <= key + 2; ++k) assertEq(_trace.valueAt(k), _refAt(k), "valueAt");
+        for (uint256 k = first - 1; k <= key + 2; ++k) {
+            assertEq(_trace.valueAt(k), _refAt(k), "valueAt");
+            assertEq(_wide.valueAt(k), _refAt(k), "wide valueAt");
+        }
         assertEq(_trace.valueAt(0), 0, "before the first key");
         assertEq(_trace.valueAt(type(uint32).max), _values[_values.length - 1], "far future");
     }
@@ -61,7 +70,38 @@ contract HistoryTest is TestBase {
         this.pushExternal(11, uint256(1) << 192);
     }
 
+    /// @notice Wide keeps values of up to 224 bits (an evaluator's packed state) beside the key,
+    ///         the count in a word of its own: after random pushes of full-width values, every
+    ///         lookup equals the reference, and a wider value or a smaller key is refused.
+    function testFuzz_wideMatchesReference(uint256 seed, uint8 pushes) public {
+        uint256 n = _bound(pushes, 1, 80);
+        uint256 key = _bound(seed, 1, 1_000);
+        for (uint256 i; i < n; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i, "wide")));
+            if (r % 3 != 0 || i == 0) key += (r >> 8) % 50 + (i == 0 ? 0 : 1);
+            uint256 value = (r >> 16) % 4 == 0 ? 0 : uint256(keccak256(abi.encode(r))) >> 32; // 224 bits
+            _wide.push(key, value);
+            if (_keys.length != 0 && _keys[_keys.length - 1] == key) _values[_values.length - 1] = value;
+            else {
+                _keys.push(key);
+                _values.push(value);
+            }
+            assertEq(_wide.latest(), value, "latest");
+            assertEq(_wide.length(), _keys.length, "length");
+        }
+        for (uint256 k = _keys[0] - 1; k <= key + 2; ++k) assertEq(_wide.valueAt(k), _refAt(k), "valueAt");
+        assertEq(_wide.valueAt(0), 0, "before the first key");
+        vm.expectRevert(abi.encodeWithSelector(History.HistoryKeyDecreased.selector, key, key - 1));
+        this.pushWideExternal(key - 1, 1);
+        vm.expectRevert(abi.encodeWithSelector(History.HistoryValueTooLarge.selector, uint256(1) << 224));
+        this.pushWideExternal(key, uint256(1) << 224);
+    }
+
     function pushExternal(uint256 key, uint256 value) external {
         _trace.push(key, value);
+    }
+
+    function pushWideExternal(uint256 key, uint256 value) external {
+        _wide.push(key, value);
     }
 }
