@@ -131,8 +131,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         bytes32 profileHash;
     }
 
-    /// @dev A task in storage: three words at creation, a fourth at the draw, a fifth at
-    ///      finalisation. What only the draw, the node payouts and the views read (windows, query
+    /// @dev A task in storage: four words at creation (the fourth gets the committee at the
+    ///      draw), a fifth at a sealed round's `commitAll` or at a finalisation with a consensus. What only the draw, the node payouts and the views read (windows, query
     ///      hash, nodes, output hashes) lives in the task's blob, the committee in a second blob
     ///      (TaskBlob); the settlement parameters are those of version `paramsId` and the draw's
     ///      `minEligibleBps` is the one in force at creation; refundTo is stored only when it is
@@ -162,8 +162,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         // word 3 (the draw)
         address committee; // TaskBlob committee: members and voting weights in draw order
         uint40 createdAt; // the committee is drawn from the registry as it stood then
-        // word 4 (finalisation)
-        uint256 consensus;
+        // word 4: a sealed round's seal (Sealing.seal) while the task is open, then the packed
+        // consensus from finalisation (zero without one): a sealed round writes the word once
+        // and its settlement rewrites it instead of filling a fresh one
+        uint256 sealOrConsensus;
     }
 
     // ------------------------------------------------------------------ storage
@@ -191,9 +193,6 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     uint32 internal _paramsVersion;
     /// @dev taskId => evaluator => member word (see COMMITTED_BIT); zero until it commits
     mapping(uint256 => mapping(address => uint256)) internal _member;
-    /// @dev taskId => seal of a sealed round (Sealing.sealOf of the committee's commitments),
-    ///      from `commitAll` until `finalizeSealed`
-    mapping(uint256 => bytes32) internal _seal;
 
     /// @notice What `claim` pays each account: evaluator fees, shares of slashed stake, refunds.
     mapping(address => uint256) public claimableOf;
@@ -559,7 +558,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
         if (t.commits >= t.k) revert AlreadyCommitted();
         // members that committed alone keep their commitments (redteam V10-1)
-        _seal[taskId] = Sealing.seal(_member[taskId], t.committee, t.k, t.commits != 0, msg.data[4:]);
+        t.sealOrConsensus = uint256(Sealing.seal(_member[taskId], t.committee, t.k, t.commits != 0, msg.data[4:]));
         t.commits = t.k;
     }
 
@@ -567,10 +566,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///         member's commitment as its Committed event carries it, in committee order), locates
     ///         its commitment; then as `reveal`.
     function revealSealed(uint256 taskId, bytes32[] calldata, /* commitments */ uint16[] calldata scores, bytes32 salt) external {
-        // _reveal checks the task is open (a word written here for a closed task is reverted)
         TaskRecord storage t = _tasks[taskId];
+        // open first: a settled task's word 4 is its consensus, not a seal
+        _requireOpen(t, taskId);
         // the library reverts NotSealed when there is no seal
-        Sealing.admit(_member[taskId], t.committee, t.k, _seal[taskId], msg.data[4:]);
+        Sealing.admit(_member[taskId], t.committee, t.k, bytes32(t.sealOrConsensus), msg.data[4:]);
         _reveal(taskId, scores, salt);
     }
 
@@ -586,8 +586,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         _requireOpen(t, taskId);
         if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
         // members that revealed alone keep their reveals (redteam V10-2); NotSealed from the library
-        uint256[] memory words = Sealing.open(_member[taskId], t.committee, t.k, t.m, _seal[taskId], t.reveals != 0, msg.data[4:]);
-        delete _seal[taskId];
+        uint256[] memory words = Sealing.open(_member[taskId], t.committee, t.k, t.m, bytes32(t.sealOrConsensus), t.reveals != 0, msg.data[4:]);
         t.reveals = t.k;
         _settle(taskId, t, words);
     }
@@ -600,7 +599,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 word = _member[taskId][msg.sender];
         if (word == 0) {
             if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
-            if (_seal[taskId] != bytes32(0)) revert SealedRound(taskId);
+            if (t.sealOrConsensus != 0) revert SealedRound(taskId);
             revert NotCommitted();
         }
         if (word & REVEALED_BIT != 0) revert AlreadyRevealed();
@@ -650,7 +649,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
         t.status = TaskStatus.FINALIZED;
         t.hasConsensus = o.hasConsensus;
-        if (o.hasConsensus) t.consensus = o.consensus;
+        // the consensus replaces a seal (o.consensus is zero without a consensus)
+        if (o.hasConsensus || t.sealOrConsensus != 0) t.sealOrConsensus = o.consensus;
         _totalEscrow -= uint256(t.nodeBudget) + uint256(t.fee) * addrs.length;
 
         (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
@@ -817,7 +817,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         v.profileId = t.profileId;
         v.refundTo = _refundAddress(taskId, t);
         v.seedBlock = t.seedBlock;
-        v.consensus = t.consensus;
+        v.consensus = t.hasConsensus ? t.sealOrConsensus : 0;
         v.queryHash = TaskBlob.readQueryHash(t.blob);
         v.profileHash = profiles.hashes(t.profileId);
         return v;
@@ -872,7 +872,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     function getConsensus(uint256 taskId) external view returns (bool hasConsensus, uint16[] memory consensus) {
         TaskRecord storage t = _tasks[taskId];
         hasConsensus = t.hasConsensus;
-        consensus = hasConsensus ? t.consensus.unpack(t.m) : new uint16[](0);
+        consensus = hasConsensus ? t.sealOrConsensus.unpack(t.m) : new uint16[](0);
     }
 
     /// @notice An inference node's payout address, model, pending and lifetime payouts.

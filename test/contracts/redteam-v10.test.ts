@@ -273,7 +273,7 @@ describe("V10-4 revealSealed writes the member word before _reveal runs", () => 
 });
 
 describe("V10-5 the seal left behind by a fallback finalize", () => {
-  it("HOLDS V10-5: members 0 and 1 revealSealed, member 2 stays silent, finalize after the deadline slashes member 2 by 100 (burned: fewer than 3 revealers) and leaves _seal set; afterwards revealSealed by the silent member, finalizeSealed, commitAll and finalize all revert TaskNotOpen, getMember reads the silent member committed and not revealed, and both contracts stay conserved", async () => {
+  it("HOLDS V10-5: members 0 and 1 revealSealed, member 2 stays silent, finalize after the deadline slashes member 2 by 100 (burned: fewer than 3 revealers) and replaces the seal by the consensus; afterwards revealSealed by the silent member, finalizeSealed, commitAll and finalize all revert TaskNotOpen, getMember reads the silent member committed and not revealed, and both contracts stay conserved", async () => {
     const s = await sealedChain(3);
     const { c } = s;
     const { taskId, members } = await task(s);

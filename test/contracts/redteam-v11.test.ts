@@ -38,12 +38,15 @@ const sealedChain = sealedChainFor(KEYS, 3);
 /** Sealing.sealOf, through the TypeScript helper: keccak256(abi.encode(uint256[] each entry's low 240 bits)). */
 const sealOf = (list: readonly Hex[]) => BigInt(sealOfList(list));
 
-/** The stored seal word of `taskId`: the mapping slot keccak(taskId, p) whose value is one of `candidates`. */
+/** The stored seal word of `taskId`: a word of the task's record (the mapping slot keccak(taskId, p) and the words after it) whose value is one of `candidates`. */
 async function storedSeal(c: Chain, taskId: bigint, candidates: bigint[]) {
   for (let p = 0n; p < 128n; p++) {
-    const slot = keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [taskId, p]));
-    const v = BigInt((await c.publicClient.getStorageAt({ address: c.poq.address, slot })) ?? "0x0");
-    if (v !== 0n && candidates.includes(v)) return { p, v };
+    const base = BigInt(keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [taskId, p])));
+    for (let w = 0n; w < 6n; w++) {
+      const slot = `0x${(base + w).toString(16).padStart(64, "0")}` as Hex;
+      const v = BigInt((await c.publicClient.getStorageAt({ address: c.poq.address, slot })) ?? "0x0");
+      if (v !== 0n && candidates.includes(v)) return { p, v };
+    }
   }
   return undefined;
 }
@@ -234,7 +237,7 @@ describe("V11-5 the seal's lowest bit", () => {
     const rb = await settledEvents(c, await c.poq.write.finalizeSealed([B.taskId, { ...pb.openings, commitments: listB }]));
     expect(pays(ra)).toEqual([2n * E18, 2n * E18, 2n * E18]);
     expect(pays(rb)).toEqual([2n * E18, 2n * E18, 2n * E18]);
-    expect((await storedSeal(c, B.taskId, [hb & ~1n, hb | 1n]))).toBeUndefined(); // deleted on settlement
+    expect((await storedSeal(c, B.taskId, [hb & ~1n, hb | 1n]))).toBeUndefined(); // replaced by the consensus on settlement
     await expectConserved(c);
   });
 });
@@ -302,7 +305,7 @@ describe("V11-7 a lone abstainer with a zero sealed entry, revealSealed with a g
 // ==================================================== deadlines, finalize vs finalizeSealed, money
 
 describe("V11-8 deadlines and the two settlements after a mixed seal", () => {
-  it("HOLDS V11-8: mixed seal (member 2 alone); finalize before the deadline reverts FinalizeTooEarly; finalizeSealed one second after the reveal deadline reverts RevealTooLate (even with every opening); at the deadline it settles the same payments, trust and slashes as all three revealing and finalize (2, 2 and 1 for member 2's [7000, 3000], nobody slashed, node 10); afterwards finalize, finalizeSealed and commitAll revert TaskNotOpen and revealSealed NotSealed (seal deleted); and a commitAll after the commit deadline reverts CommitTooLate", async () => {
+  it("HOLDS V11-8: mixed seal (member 2 alone); finalize before the deadline reverts FinalizeTooEarly; finalizeSealed one second after the reveal deadline reverts RevealTooLate (even with every opening); at the deadline it settles the same payments, trust and slashes as all three revealing and finalize (2, 2 and 1 for member 2's [7000, 3000], nobody slashed, node 10); afterwards finalize, finalizeSealed, commitAll and revealSealed revert TaskNotOpen (the seal replaced by the consensus); and a commitAll after the commit deadline reverts CommitTooLate", async () => {
     const s = await sealedChain(3);
     const { c } = s;
     const { taskId, members } = await task(s);
@@ -340,8 +343,8 @@ describe("V11-8 deadlines and the two settlements after a mixed seal", () => {
     expect(await nodePending(c, s.nodes)).toBe(10n * E18);
     await reverts(c.poq.write.finalize([taskId]), "TaskNotOpen");
     await reverts(c.poq.write.finalizeSealed([taskId, o]), "TaskNotOpen");
-    // the seal is deleted at settlement, so the library's NotSealed comes before _reveal's TaskNotOpen
-    await reverts(c.poq.write.revealSealed([taskId, list, HONEST, p.salts[0]!], { account: members[0]! }), "NotSealed", [taskId]);
+    // revealSealed checks the task is open before the seal (settlement replaced the seal by the consensus)
+    await reverts(c.poq.write.revealSealed([taskId, list, HONEST, p.salts[0]!], { account: members[0]! }), "TaskNotOpen", [taskId]);
     await reverts(c.poq.write.commitAll([taskId, posted, [p.signatures[0]!, p.signatures[1]!, "0x"]]), "TaskNotOpen");
     await expectConserved(c);
   });

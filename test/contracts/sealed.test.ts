@@ -664,7 +664,7 @@ describe("sealed round: attacks", () => {
     const after = await Promise.all(D.members.map((m) => c.poq.read.claimableOf([m])));
     await reverts(finalizeSealed(c, D.taskId, pd.openings), "TaskNotOpen", [D.taskId]);
     await reverts(c.poq.write.finalize([D.taskId]), "TaskNotOpen", [D.taskId]);
-    await reverts(revealSealed(c, D.taskId, D.members[0]!, pd.commitments, scores[0]!, pd.salts[0]!), "NotSealed", [D.taskId]);
+    await reverts(revealSealed(c, D.taskId, D.members[0]!, pd.commitments, scores[0]!, pd.salts[0]!), "TaskNotOpen", [D.taskId]);
     expect(await Promise.all(D.members.map((m) => c.poq.read.claimableOf([m])))).toEqual(after);
     expect(after.map((x, i) => x - claims[i]!)).toEqual([2n * E18, 2n * E18, 2n * E18]);
     await expectConserved(c);
