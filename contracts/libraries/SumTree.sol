@@ -67,13 +67,21 @@ library SumTree {
         uint256[] memory goneWeight,
         uint256 count
     ) internal view returns (uint256 leaf) {
+        if (count > gone.length || count > goneWeight.length) revert LeafOutOfRange(count);
         uint256 pos;
         for (uint256 step = top >> 1; step != 0; step >>= 1) {
             uint256 end = pos + step;
             uint256 v = t.nodes[end].valueAt(key);
-            for (uint256 j; j < count; ++j) {
-                uint256 g = gone[j];
-                if (g > pos && g <= end) v -= goneWeight[j];
+            // v -= the removed leaves in (pos, end]; no underflow: the node as of `key` includes
+            // each of them at its weight as of `key` (the loop runs up to k log2(top) times a
+            // proposal, so it is written without checked arithmetic and bounds checks)
+            assembly ("memory-safe") {
+                let gp := add(gone, 0x20)
+                let wp := add(goneWeight, 0x20)
+                for { let j := 0 } lt(j, count) { j := add(j, 1) } {
+                    let g := mload(add(gp, shl(5, j)))
+                    if and(gt(g, pos), iszero(gt(g, end))) { v := sub(v, mload(add(wp, shl(5, j)))) }
+                }
             }
             if (v <= r) {
                 pos = end;
