@@ -199,7 +199,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     /// @notice Refunds ever credited to an account (requester or its refundTo).
     mapping(address => uint256) public refundedOf;
 
-    uint256 internal _totalEscrow; // open and pending tasks' budgets
+    /// @dev Open and pending tasks' budgets, plus one: the word never returns to zero, so
+    ///      createTask rewrites it (5,000 gas) rather than refill an emptied one (22,100).
+    uint256 internal _escrowPlusOne = 1;
     uint256 internal _totalClaimable; // claimableOf + nodes' pending
     uint256 internal _treasury; // protocol fees not yet withdrawn
     uint256 internal _burned; // slashed stake of tasks without an honest revealer, and abstainers' fees forfeited in voids somebody scored: locked forever
@@ -406,8 +408,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         if (spec.refundTo != address(0) && spec.refundTo != msg.sender) _refundTo[taskId] = spec.refundTo;
         uint256 escrow = uint256(spec.nodeBudget) + fee * spec.k;
         uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
-        _totalEscrow += escrow;
-        _treasury += protocolFee;
+        _escrowPlusOne += escrow;
+        if (protocolFee != 0) _treasury += protocolFee;
 
         emit TaskCreated(taskId, msg.sender, spec.profileHash, spec, fee, protocolFee);
         _pull(msg.sender, escrow + protocolFee);
@@ -473,7 +475,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     function _cancel(uint256 taskId, TaskRecord storage t, uint256 k, uint256 fee) internal {
         uint256 refund = uint256(t.nodeBudget) + fee * k;
         t.status = TaskStatus.CANCELLED;
-        _totalEscrow -= refund;
+        _escrowPlusOne -= refund;
         _credit(_refundAddress(taskId, t), refund, true);
         emit TaskCancelled(taskId, refund);
     }
@@ -651,12 +653,12 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.hasConsensus = o.hasConsensus;
         // the consensus replaces a seal (o.consensus is zero without a consensus)
         if (o.hasConsensus || t.sealOrConsensus != 0) t.sealOrConsensus = o.consensus;
-        _totalEscrow -= uint256(t.nodeBudget) + uint256(t.fee) * addrs.length;
+        _escrowPlusOne -= uint256(t.nodeBudget) + uint256(t.fee) * addrs.length;
 
         (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
             registry.settleMembers(addrs, silent, o.newTrust, o.slashed);
         uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal) + o.forfeited;
-        _burned += o.forfeited;
+        if (o.forfeited != 0) _burned += o.forfeited;
         if (o.hasConsensus) _payNodes(taskId, TaskBlob.readNodes(t.blob, t.m), o);
         if (o.refund != 0) _credit(_refundAddress(taskId, t), o.refund, true);
         emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);
@@ -882,12 +884,12 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     /// @notice The internal accounts; their sum must equal the token balance held.
     function totals() external view returns (uint256 escrowed, uint256 claimable, uint256 treasury, uint256 burned) {
-        return (_totalEscrow, _totalClaimable, _treasury, _burned);
+        return (_escrowPlusOne - 1, _totalClaimable, _treasury, _burned);
     }
 
     /// @notice escrows + claimable + treasury + burned.
     function accountedBalance() external view returns (uint256) {
-        return _totalEscrow + _totalClaimable + _treasury + _burned;
+        return _escrowPlusOne - 1 + _totalClaimable + _treasury + _burned;
     }
 
     /// @notice The commitment `evaluator` must submit for `scores` and `salt` in `taskId`.
