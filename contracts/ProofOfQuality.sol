@@ -9,9 +9,11 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {Rule} from "./libraries/Aggregation.sol";
+import {Family, TaskStatus, Node, TaskRecord} from "./libraries/TaskTypes.sol";
 import {ScorePacking} from "./libraries/ScorePacking.sol";
 import {TaskBlob} from "./libraries/TaskBlob.sol";
-import {Settlement, SettlementParams} from "./libraries/Settlement.sol";
+import {SettlementParams} from "./libraries/Settlement.sol";
+import {TaskSettlement} from "./libraries/TaskSettlement.sol";
 import {Sealing} from "./libraries/Sealing.sol";
 import {Governance, GovernanceParams, TaskParams} from "./libraries/Governance.sol";
 import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
@@ -60,34 +62,6 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
 
     // ------------------------------------------------------------------ types
 
-    /// @notice Task family (what kind of query the outputs answer).
-    enum Family {
-        QA,
-        SUMMARIZATION,
-        OPEN
-    }
-
-    /// @notice Task lifecycle: PENDING (created, committee not drawn) -> OPEN (drawn) ->
-    ///         FINALIZED; or PENDING -> CANCELLED when no committee can be filled.
-    enum TaskStatus {
-        NONE,
-        PENDING,
-        OPEN,
-        FINALIZED,
-        CANCELLED
-    }
-
-    /// @notice An inference node. `pending` and `lifetime` share a word: both are bounded by
-    ///         the tokens this contract ever received, so they cannot overflow for any token
-    ///         whose total supply is under 2^128 wei (docs/contract.md, "Numbers").
-    struct Node {
-        address payout;
-        uint64 registeredAt;
-        bytes32 modelId;
-        uint128 pending; // credited, not yet paid out
-        uint128 lifetime; // total ever credited
-    }
-
     /// @notice Input of `createTask`.
     struct TaskSpec {
         uint8 family; // Family
@@ -129,43 +103,6 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 consensus;
         bytes32 queryHash;
         bytes32 profileHash;
-    }
-
-    /// @dev A task in storage: four words at creation (the fourth gets the committee at the
-    ///      draw), a fifth at a sealed round's `commitAll` or at a finalisation with a consensus. What only the draw, the node payouts and the views read (windows, query
-    ///      hash, nodes, output hashes) lives in the task's blob, the committee in a second blob
-    ///      (TaskBlob); the settlement parameters are those of version `paramsId` and the draw's
-    ///      `minEligibleBps` is the one in force at creation; refundTo is stored only when it is
-    ///      not the requester.
-    struct TaskRecord {
-        // word 0: everything commit/reveal touch
-        TaskStatus status;
-        Rule rule;
-        Family family;
-        uint8 k;
-        uint8 m;
-        uint8 commits;
-        uint8 reveals;
-        bool hasConsensus;
-        uint40 commitDeadline; // set at the draw
-        uint40 revealDeadline;
-        uint96 nodeBudget;
-        // word 1
-        address requester;
-        uint96 fee; // per member
-        // word 2
-        address blob; // TaskBlob data contract
-        uint40 seedBlock; // the block whose hash seeds the draw
-        uint8 profileId;
-        uint32 paramsId; // _settlementParams version
-        uint16 minEligibleBps; // the draw's eligibility bar, as governance set it at creation
-        // word 3 (the draw)
-        address committee; // TaskBlob committee: members and voting weights in draw order
-        uint40 createdAt; // the committee is drawn from the registry as it stood then
-        // word 4: a sealed round's seal (Sealing.seal) while the task is open, then the packed
-        // consensus from finalisation (zero without one): a sealed round writes the word once
-        // and its settlement rewrites it instead of filling a fresh one
-        uint256 sealOrConsensus;
     }
 
     // ------------------------------------------------------------------ storage
@@ -633,113 +570,16 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     }
 
     /// @dev Settles an open task from its members' words: a sealed round's openings, or (none
-    ///      given) the stored ones.
+    ///      given) the stored ones (TaskSettlement, with this contract's storage); books the
+    ///      escrow released, what was credited and burned, and credits the refund.
     function _settle(uint256 taskId, TaskRecord storage t, uint256[] memory words) internal {
-        (address[] memory addrs, uint256[] memory weights) = TaskBlob.readCommittee(t.committee, t.k);
-        if (words.length == 0) {
-            words = new uint256[](addrs.length);
-            mapping(address => uint256) storage stored = _member[taskId];
-            for (uint256 i; i < addrs.length; ++i) {
-                words[i] = stored[addrs[i]];
-            }
-        }
-        bool[] memory revealed = new bool[](addrs.length);
-        (Settlement.Member[] memory mem, uint256 silent) = _loadMembers(addrs, weights, words, revealed);
-
-        Settlement.Outcome memory o =
-            Settlement.settle(uint8(t.rule), _settlementParams[t.paramsId], mem, t.m, t.nodeBudget, t.fee);
-
-        t.status = TaskStatus.FINALIZED;
-        t.hasConsensus = o.hasConsensus;
-        // the consensus replaces a seal (o.consensus is zero without a consensus)
-        if (o.hasConsensus || t.sealOrConsensus != 0) t.sealOrConsensus = o.consensus;
-        _escrowPlusOne -= uint256(t.nodeBudget) + uint256(t.fee) * addrs.length;
-
-        (uint256[] memory trustSet, uint256[] memory slashed, uint256 slashTotal) =
-            registry.settleMembers(addrs, silent, o.newTrust, o.slashed);
-        uint256 burned = _payMembers(taskId, addrs, revealed, o, trustSet, slashed, slashTotal) + o.forfeited;
-        if (o.forfeited != 0) _burned += o.forfeited;
-        if (o.hasConsensus) _payNodes(taskId, TaskBlob.readNodes(t.blob, t.m), o);
-        if (o.refund != 0) _credit(_refundAddress(taskId, t), o.refund, true);
-        emit TaskFinalized(taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);
-    }
-
-    function _loadMembers(address[] memory addrs, uint256[] memory weights, uint256[] memory words, bool[] memory revealed)
-        internal
-        view
-        returns (Settlement.Member[] memory mem, uint256 silent)
-    {
-        uint256 k = addrs.length;
-        // silent, bit i: member i did not reveal (its stake is slashable)
-        for (uint256 i; i < k; ++i) {
-            if (words[i] & REVEALED_BIT == 0) silent |= uint256(1) << i;
-        }
-        (uint256[] memory trust, uint256[] memory slashable) = registry.memberStates(addrs, silent);
-        mem = new Settlement.Member[](k);
-        for (uint256 i; i < k; ++i) {
-            Settlement.Member memory x = mem[i];
-            x.trust = trust[i];
-            x.weight = weights[i];
-            if (words[i] & REVEALED_BIT != 0) {
-                x.revealed = true;
-                x.abstained = words[i] & ABSTAINED_BIT != 0;
-                revealed[i] = true;
-                x.scores = words[i] & ScorePacking.SCORES_MASK;
-            } else {
-                x.stake = slashable[i];
-            }
-        }
-    }
-
-    /// @dev Credits each revealer's fee and, to the honest ones, equal shares of the stake
-    ///      actually slashed (the remainder of the division to the first honest one); with no
-    ///      honest revealer the slashed stake is burned. Returns the amount burned.
-    function _payMembers(
-        uint256 taskId,
-        address[] memory addrs,
-        bool[] memory revealed,
-        Settlement.Outcome memory o,
-        uint256[] memory trustSet,
-        uint256[] memory slashed,
-        uint256 slashTotal
-    ) internal returns (uint256 burned) {
-        uint256 share;
-        uint256 extra;
-        if (slashTotal != 0) {
-            if (o.honestCount == 0) {
-                burned = slashTotal;
-                _burned += burned;
-            } else {
-                share = slashTotal / o.honestCount;
-                extra = slashTotal - share * o.honestCount;
-            }
-        }
-        for (uint256 i; i < addrs.length; ++i) {
-            uint256 mine;
-            if (o.honest[i]) {
-                mine = share + extra;
-                extra = 0;
-            }
-            uint256 credit = o.evaluatorPay[i] + mine;
-            if (credit != 0) _credit(addrs[i], credit, false);
-            emit EvaluatorSettled(taskId, addrs[i], revealed[i], o.deviation[i], trustSet[i], o.evaluatorPay[i], slashed[i], mine);
-        }
-    }
-
-    function _payNodes(uint256 taskId, address[] memory nodes, Settlement.Outcome memory o) internal {
-        uint256 total;
-        for (uint256 j; j < nodes.length; ++j) {
-            uint256 pay = o.nodePay[j];
-            address node = nodes[j];
-            if (pay != 0) {
-                Node storage nd = _nodes[node];
-                nd.pending += uint128(pay);
-                nd.lifetime += uint128(pay);
-                total += pay;
-            }
-            emit OutputSettled(taskId, j, node, o.consensus.get(j), pay);
-        }
-        _totalClaimable += total;
+        _escrowPlusOne -= uint256(t.nodeBudget) + uint256(t.fee) * t.k;
+        (uint256 refund, uint256 credited, uint256 burned) = TaskSettlement.settle(
+            taskId, t, _settlementParams[t.paramsId], _member[taskId], words, claimableOf, _nodes, registry
+        );
+        _totalClaimable += credited;
+        if (burned != 0) _burned += burned;
+        if (refund != 0) _credit(_refundAddress(taskId, t), refund, true);
     }
 
     function _credit(address account, uint256 amount, bool isRefund) internal {

@@ -20,9 +20,10 @@ struct SettlementParams {
 
 /// @title Settlement
 /// @notice The pure settlement of one task: consensus per output, leave-one-out deviations,
-///         trust updates, slashes and payouts. ProofOfQuality loads storage into `Member`s,
-///         calls `settle`, and writes the `Outcome` back; the TypeScript mirror is
-///         oracle/rules/settle.ts.
+///         trust updates, slashes and payouts. TaskSettlement (ProofOfQuality's linked
+///         finalisation library) loads storage into `Member`s, calls `settle` (internal: compiled
+///         into TaskSettlement, so members and outcome never cross an ABI boundary), and writes
+///         the `Outcome` back; the TypeScript mirror is oracle/rules/settle.ts.
 library Settlement {
     using ScorePacking for uint256;
 
@@ -76,7 +77,7 @@ library Settlement {
         uint256 m,
         uint256 nodeBudget,
         uint256 fee
-    ) external pure returns (Outcome memory o) {
+    ) internal pure returns (Outcome memory o) {
         uint256 k = members.length;
         o.deviation = new uint256[](k);
         o.dNorm = new uint256[](k);

@@ -37,7 +37,7 @@ export function poqModule(id: string, dev: boolean) {
     const initialSupply = m.getParameter("initialSupply", 10n ** 27n);
     const timelockDelay = m.getParameter("timelockDelay", dev ? 60n : 2n * 24n * 3600n);
     const token = m.contract("PoQTestToken", [admin, initialSupply]);
-    const settlement = m.library("Settlement");
+    const settlement = m.library("TaskSettlement");
     const governance = m.library("Governance");
     const sealing = m.library("Sealing");
     const profileRegistry = m.contract("ProfileRegistry", [admin]);
@@ -47,7 +47,7 @@ export function poqModule(id: string, dev: boolean) {
     const proofOfQuality = m.contract(
       "ProofOfQuality",
       [token, registry, profileRegistry, admin, toGovernanceTuple(params.governance) as never],
-      { libraries: { Settlement: settlement, Governance: governance, Sealing: sealing } },
+      { libraries: { TaskSettlement: settlement, Governance: governance, Sealing: sealing } },
     );
     const bound = m.call(registry, "bindSettlement", [proofOfQuality]);
     const registered = payingProfiles().map((p) => m.call(profileRegistry, "register", [p.hash, p.uri], { id: `register_${p.name.replace(/[^A-Za-z0-9_]/g, "_")}` }));

@@ -76,7 +76,7 @@ export async function deployPoQ(
     timelock: r.timelock.address,
     token: r.token.address,
     blockNumber,
-    libraries: { Settlement: r.settlement.address, Governance: r.governance.address, Sealing: r.sealing.address },
+    libraries: { TaskSettlement: r.settlement.address, Governance: r.governance.address, Sealing: r.sealing.address },
     deployedAt: new Date().toISOString(),
   };
   const file = await writeDeployment(deployment, opts.outDir ?? DEFAULT_DEPLOYMENTS_DIR);

@@ -32,7 +32,7 @@ export async function deployLocalStack(viem: HardhatViemHelpers, opts: LocalStac
   const token = opts.tokenAddress
     ? await viem.getContractAt("PoQTestToken", opts.tokenAddress)
     : await viem.deployContract("PoQTestToken", [admin, opts.initialSupply ?? 10n ** 27n]);
-  const settlement = await viem.deployContract("Settlement");
+  const settlement = await viem.deployContract("TaskSettlement");
   const governance = await viem.deployContract("Governance");
   const sealing = await viem.deployContract("Sealing");
   const profileRegistry = await viem.deployContract("ProfileRegistry", [admin]);
@@ -44,7 +44,7 @@ export async function deployLocalStack(viem: HardhatViemHelpers, opts: LocalStac
   const poq = await viem.deployContract(
     "ProofOfQuality",
     [token.address, registry.address, profileRegistry.address, admin, toGovernanceTuple(params.governance)],
-    { libraries: { Settlement: settlement.address, Governance: governance.address, Sealing: sealing.address } },
+    { libraries: { TaskSettlement: settlement.address, Governance: governance.address, Sealing: sealing.address } },
   );
   await registry.write.bindSettlement([poq.address]);
   const profiles = opts.profiles ?? payingProfiles().map((p) => p.hash);

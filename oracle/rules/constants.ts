@@ -61,7 +61,7 @@ export enum Family {
   OPEN = 2,
 }
 
-/** Task status; numeric values equal the Solidity `ProofOfQuality.TaskStatus` enum. */
+/** Task status; numeric values equal the Solidity `TaskStatus` enum (contracts/libraries/TaskTypes.sol). */
 export enum TaskStatus {
   NONE = 0,
   /** created, committee not drawn yet (drawCommittee in a later block) */

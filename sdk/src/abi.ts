@@ -1888,7 +1888,7 @@ export const proofOfQualityAbi = [
             "type": "uint128"
           }
         ],
-        "internalType": "struct ProofOfQuality.Node",
+        "internalType": "struct Node",
         "name": "",
         "type": "tuple"
       }
@@ -1952,7 +1952,7 @@ export const proofOfQualityAbi = [
       {
         "components": [
           {
-            "internalType": "enum ProofOfQuality.TaskStatus",
+            "internalType": "enum TaskStatus",
             "name": "status",
             "type": "uint8"
           },
@@ -1962,7 +1962,7 @@ export const proofOfQualityAbi = [
             "type": "uint8"
           },
           {
-            "internalType": "enum ProofOfQuality.Family",
+            "internalType": "enum Family",
             "name": "family",
             "type": "uint8"
           },

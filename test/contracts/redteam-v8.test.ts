@@ -177,8 +177,7 @@ describe("V8-2 forcing a void without half of the revealed weight", () => {
 describe("V8-5 the mirror against the contract on the new rules' edges", () => {
   it("HOLDS V8-5: settleTask equals Settlement.settle (RulesHarness) on 600 edge cases: n = 0, 1, 2, all abstain, exact weight ties, scores on the band's edge (1000 / 1001 bps), even and odd MEDIAN, one-output disagreement, trust below wMin and above wMax, zero fee and budget", async () => {
     const { viem } = await network.create();
-    const lib = await viem.deployContract("Settlement");
-    const h = await viem.deployContract("RulesHarness", [], { libraries: { Settlement: lib.address } });
+    const h = await viem.deployContract("RulesHarness");
     let seed = 0x5eed8;
     const rnd = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;

@@ -276,13 +276,13 @@ describe("v2 revert paths", () => {
     ).rejects.toThrow(/ZeroAddress/);
     await expect(
       c.viem.deployContract("ProofOfQuality", [c.token.address, zeroAddress, c.profileRegistry.address, c.admin.account.address, toGovernanceTuple(P.governance)], {
-        libraries: { Settlement: c.settlement.address, Governance: gov, Sealing: c.sealing.address },
+        libraries: { TaskSettlement: c.settlement.address, Governance: gov, Sealing: c.sealing.address },
       }),
     ).rejects.toThrow(/ZeroAddress/);
   });
 
   it("library preconditions: aggregation needs scores", async () => {
-    const h = await c.viem.deployContract("RulesHarness", [], { libraries: { Settlement: c.settlement.address } });
+    const h = await c.viem.deployContract("RulesHarness");
     await expect(h.read.aggregate([0, [], [], 0n])).rejects.toThrow(/TooFewScores/);
     await expect(h.read.aggregateWithLeaveOneOut([1, [5n], [1n], 0n])).rejects.toThrow(/TooFewScores/);
   });

@@ -24,8 +24,8 @@ function solidityEnum(file: string, name: string): Record<string, number> {
 
 describe("enums", () => {
   it("equal the Solidity declarations, in order", () => {
-    expect({ ...Family }).toEqual(solidityEnum("contracts/ProofOfQuality.sol", "Family"));
-    expect({ ...TaskStatus }).toEqual(solidityEnum("contracts/ProofOfQuality.sol", "TaskStatus"));
+    expect({ ...Family }).toEqual(solidityEnum("contracts/libraries/TaskTypes.sol", "Family"));
+    expect({ ...TaskStatus }).toEqual(solidityEnum("contracts/libraries/TaskTypes.sol", "TaskStatus"));
     expect({ ...Rule }).toEqual(solidityEnum("contracts/libraries/Aggregation.sol", "Rule"));
   });
 

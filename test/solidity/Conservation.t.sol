@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {TestBase} from "./Vm.sol";
 import {ProofOfQuality} from "../../contracts/ProofOfQuality.sol";
+import {TaskStatus} from "../../contracts/libraries/TaskTypes.sol";
 import {EvaluatorRegistry} from "../../contracts/EvaluatorRegistry.sol";
 import {ProfileRegistry} from "../../contracts/ProfileRegistry.sol";
 import {PoQTestToken} from "../../contracts/token/PoQTestToken.sol";
@@ -155,7 +156,7 @@ contract ConservationTest is TestBase {
         uint256 id = poq.taskCount();
         _mine(1);
         poq.drawCommittee(id);
-        if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) ++draws;
+        if (poq.getTask(id).status == TaskStatus.OPEN) ++draws;
         (address[] memory members,,) = poq.getCommittee(id);
         uint256 m = poq.getTask(id).m;
         // the first member abstains (an empty score list), the others reveal their scores
@@ -191,11 +192,11 @@ contract ConservationTest is TestBase {
     function _settleEverything() internal {
         _mine(1);
         for (uint256 id = 1; id <= poq.taskCount(); ++id) {
-            if (poq.getTask(id).status == ProofOfQuality.TaskStatus.PENDING) poq.drawCommittee(id);
+            if (poq.getTask(id).status == TaskStatus.PENDING) poq.drawCommittee(id);
         }
         vm.warp(block.timestamp + 1 days);
         for (uint256 id = 1; id <= poq.taskCount(); ++id) {
-            if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) poq.finalize(id);
+            if (poq.getTask(id).status == TaskStatus.OPEN) poq.finalize(id);
         }
         (uint256 escrowed,,,) = poq.totals();
         assertEq(escrowed, 0, "escrow left after settling everything");
@@ -270,7 +271,7 @@ contract ConservationTest is TestBase {
             if (id == 0) return;
             _mine(1);
             try poq.drawCommittee(id) {
-                if (poq.getTask(id).status == ProofOfQuality.TaskStatus.OPEN) ++draws;
+                if (poq.getTask(id).status == TaskStatus.OPEN) ++draws;
             } catch {}
         } else if (op == 11) {
             vm.prank(a);
@@ -295,7 +296,7 @@ contract ConservationTest is TestBase {
     function _playCommittee(uint256 id) internal {
         (address[] memory members,,) = poq.getCommittee(id);
         uint256 k = members.length;
-        if (k == 0 || poq.getTask(id).status != ProofOfQuality.TaskStatus.OPEN) return;
+        if (k == 0 || poq.getTask(id).status != TaskStatus.OPEN) return;
         uint256 m = poq.getTask(id).m;
         for (uint256 i; i < k; ++i) {
             uint16[] memory s = _scores(id, members[i], m);

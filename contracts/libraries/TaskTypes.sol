@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Rule} from "./Aggregation.sol";
+
+// The stored shapes of ProofOfQuality's tasks and inference nodes, at file level so that the
+// linked TaskSettlement library reads and writes the same storage.
+
+/// @notice Task family (what kind of query the outputs answer).
+enum Family {
+    QA,
+    SUMMARIZATION,
+    OPEN
+}
+
+/// @notice Task lifecycle: PENDING (created, committee not drawn) -> OPEN (drawn) ->
+///         FINALIZED; or PENDING -> CANCELLED when no committee can be filled.
+enum TaskStatus {
+    NONE,
+    PENDING,
+    OPEN,
+    FINALIZED,
+    CANCELLED
+}
+
+/// @notice An inference node. `pending` and `lifetime` share a word: both are bounded by
+///         the tokens this contract ever received, so they cannot overflow for any token
+///         whose total supply is under 2^128 wei (docs/contract.md, "Numbers").
+struct Node {
+    address payout;
+    uint64 registeredAt;
+    bytes32 modelId;
+    uint128 pending; // credited, not yet paid out
+    uint128 lifetime; // total ever credited
+}
+
+/// @dev A task in storage: four words at creation (the fourth gets the committee at the
+///      draw), a fifth at a sealed round's `commitAll` or at a finalisation with a consensus.
+///      What only the draw, the node payouts and the views read (windows, query hash, nodes,
+///      output hashes) lives in the task's blob, the committee in a second blob
+///      (TaskBlob); the settlement parameters are those of version `paramsId` and the draw's
+///      `minEligibleBps` is the one in force at creation; refundTo is stored only when it is
+///      not the requester.
+struct TaskRecord {
+    // word 0: everything commit/reveal touch
+    TaskStatus status;
+    Rule rule;
+    Family family;
+    uint8 k;
+    uint8 m;
+    uint8 commits;
+    uint8 reveals;
+    bool hasConsensus;
+    uint40 commitDeadline; // set at the draw
+    uint40 revealDeadline;
+    uint96 nodeBudget;
+    // word 1
+    address requester;
+    uint96 fee; // per member
+    // word 2
+    address blob; // TaskBlob data contract
+    uint40 seedBlock; // the block whose hash seeds the draw
+    uint8 profileId;
+    uint32 paramsId; // _settlementParams version
+    uint16 minEligibleBps; // the draw's eligibility bar, as governance set it at creation
+    // word 3 (the draw)
+    address committee; // TaskBlob committee: members and voting weights in draw order
+    uint40 createdAt; // the committee is drawn from the registry as it stood then
+    // word 4: a sealed round's seal (Sealing.seal) while the task is open, then the packed
+    // consensus from finalisation (zero without one): a sealed round writes the word once
+    // and its settlement rewrites it instead of filling a fresh one
+    uint256 sealOrConsensus;
+}
