@@ -302,16 +302,36 @@ library Settlement {
         return ref < lo ? lo : ref > hi ? hi : ref;
     }
 
-    /// @dev col[r] = score of revealer r on output j.
+    /// @dev col[r] = score of revealer r on output j. Written in assembly (it runs k m times a
+    ///      settlement): rev[r] < members.length and col.length <= rev.length by construction
+    ///      (_partition, _consensusAndDeviation); a Member's `scores` is its sixth word.
     function _column(Member[] memory members, uint256[] memory rev, uint256 j, uint256[] memory col) private pure {
-        for (uint256 r; r < col.length; ++r) col[r] = members[rev[r]].scores.get(j);
+        assembly ("memory-safe") {
+            let n := mload(col)
+            let cp := add(col, 0x20)
+            let rp := add(rev, 0x20)
+            let mp := add(members, 0x20)
+            let shift := shl(4, j)
+            for { let r := 0 } lt(r, n) { r := add(r, 1) } {
+                let member := mload(add(mp, shl(5, mload(add(rp, shl(5, r))))))
+                mstore(add(cp, shl(5, r)), and(shr(shift, mload(add(member, 0xa0))), 0xffff))
+            }
+        }
     }
 
-    /// @dev maxDev[r] = max(maxDev[r], |col[r] - ref|).
+    /// @dev maxDev[r] = max(maxDev[r], |col[r] - ref|) (maxDev and col have the same length).
     function _raiseMax(uint256[] memory maxDev, uint256[] memory col, uint256 ref) private pure {
-        for (uint256 r; r < col.length; ++r) {
-            uint256 d = col[r] > ref ? col[r] - ref : ref - col[r];
-            if (d > maxDev[r]) maxDev[r] = d;
+        assembly ("memory-safe") {
+            let n := mload(col)
+            let cp := add(col, 0x20)
+            let dp := add(maxDev, 0x20)
+            for { let r := 0 } lt(r, n) { r := add(r, 1) } {
+                let c := mload(add(cp, shl(5, r)))
+                let d := sub(ref, c)
+                if gt(c, ref) { d := sub(c, ref) }
+                let p := add(dp, shl(5, r))
+                if gt(d, mload(p)) { mstore(p, d) }
+            }
         }
     }
 
