@@ -28,9 +28,14 @@ library ScorePacking {
         for (uint256 j; j < scores.length; ++j) word |= uint256(scores[j]) << (16 * j);
     }
 
-    /// @notice `pack` for a list in memory.
+    /// @notice `pack` for a list in memory (a uint16[] in memory holds clean values; a sealed
+    ///      settlement packs k lists, so the loop is written without bounds checks).
     function packMemory(uint16[] memory scores) internal pure returns (uint256 word) {
-        for (uint256 j; j < scores.length; ++j) word |= uint256(scores[j]) << (16 * j);
+        assembly ("memory-safe") {
+            let n := mload(scores)
+            let p := add(scores, 0x20)
+            for { let j := 0 } lt(j, n) { j := add(j, 1) } { word := or(word, shl(shl(4, j), mload(add(p, shl(5, j))))) }
+        }
     }
 
     /// @notice Unpacks `m` scores.
