@@ -1,0 +1,217 @@
+/**
+ * Where a sealed round's gas goes: createTask, drawCommittee, commitAll and finalizeSealed of
+ * k = 7, m = 4, TRUST_WEIGHTED_MEDIAN tasks on n = 11 evaluators, each transaction traced
+ * (debug_traceTransaction) and its gas split by kind of work and by the contract whose code ran.
+ * Draws use a fixed seed per task (FixedRandomness), so two versions of the code draw the same
+ * committees and their figures compare exactly. bench:gas stays the reference for the targets.
+ *
+ *   npm run bench:gas:profile [-- --reps 6 --json docs/gas-profile.json --md docs/gas-profile.md]
+ */
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { network } from "hardhat";
+import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { commitmentHash, sealedCommitTypedData } from "../oracle/contract/commitment.js";
+import { deployLocalStack } from "../oracle/contract/local.js";
+import { Rule } from "../oracle/rules/index.js";
+
+const E18 = 10n ** 18n;
+const PROFILE = keccak256(toHex("poq.profile.default"));
+const K = 7;
+const M = 4;
+const N = 11;
+const WARM = 6; // tasks before the measured ones: every member has been credited once
+const OPS = ["createTask", "drawCommittee", "commitAll", "finalizeSealed"] as const;
+type Op = (typeof OPS)[number];
+
+const addr = (n: number): Address => getAddress(`0x${(0x6000_0000n + BigInt(n)).toString(16).padStart(40, "0")}`);
+
+/** One step of a struct-log trace (what EDR's debug_traceTransaction returns). */
+type Step = { op: string; gas: number; gasCost: number; depth: number; pc: number; stack?: string[] };
+
+/** --pcs FILE: gas by program counter for each "op|code" (to map onto source lines with solc's source maps). */
+const byPc: Record<string, Record<number, number>> = {};
+let pcLabel: string | undefined;
+
+/** What a step's gas is spent on. */
+function kindOf(s: Step): string {
+  if (s.op === "SLOAD") return s.gasCost >= 2_100 ? "storage read, cold" : "storage read, warm";
+  if (s.op === "SSTORE") return s.gasCost >= 20_000 ? "storage write, empty word" : s.gasCost >= 2_900 ? "storage write" : "storage write, same transaction";
+  if (s.op.startsWith("LOG")) return "events";
+  if (s.op.startsWith("CREATE")) return "blobs (CREATE)";
+  if (s.op.includes("CALL") || s.op.startsWith("EXTCODE")) return "calls (ecrecover included) and code reads";
+  if (s.op === "KECCAK256") return "hashing";
+  return "computation";
+}
+
+/**
+ * Gas of one traced transaction by kind and by the contract whose code ran (a call's own cost,
+ * without what its callee spent, goes to the caller).
+ */
+function split(steps: Step[], gasUsed: number, names: Map<string, string>) {
+  const byKind = new Map<string, number>();
+  const byCode = new Map<string, number>();
+  const add = (m: Map<string, number>, key: string, v: number) => m.set(key, (m.get(key) ?? 0) + v);
+  const frames = ["ProofOfQuality"];
+  let traced = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    frames.length = s.depth;
+    let cost = s.gasCost;
+    const enters = i + 1 < steps.length && steps[i + 1]!.depth > s.depth;
+    if (/CALL|CREATE/.test(s.op)) {
+      // own cost = gas before - gas after the return - what the callee's steps spent
+      let j = i + 1;
+      while (j < steps.length && steps[j]!.depth > s.depth) j++;
+      const after = j < steps.length ? steps[j]!.gas : s.gas - s.gasCost;
+      const inner = enters ? steps[i + 1]!.gas - (steps[j - 1]!.gas - steps[j - 1]!.gasCost) : 0;
+      cost = s.gas - after - inner;
+      if (enters) {
+        const target = s.op.startsWith("CREATE") ? "blob" : `0x${BigInt(s.stack?.at(-2) ?? "0").toString(16).padStart(40, "0")}`;
+        frames.push(names.get(target) ?? target);
+      }
+    }
+    add(byKind, kindOf(s), cost);
+    if (pcLabel) {
+      const o = (byPc[`${pcLabel}|${frames[s.depth - 1] ?? "?"}`] ??= {});
+      o[s.pc] = (o[s.pc] ?? 0) + cost;
+    }
+    add(byCode, frames[s.depth - 1] ?? "?", cost);
+    traced += cost;
+  }
+  add(byKind, "transaction and calldata, less refunds", gasUsed - traced);
+  add(byCode, "transaction and calldata, less refunds", gasUsed - traced);
+  return { byKind, byCode };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { reps: { type: "string" }, json: { type: "string" }, md: { type: "string" }, pcs: { type: "string" } } });
+  const reps = Number(values.reps ?? 6);
+  const { viem, networkHelpers, provider } = await network.create();
+  const stack = await deployLocalStack(viem, { profiles: [PROFILE] });
+  const { poq, token, registry } = stack;
+  const pc = await viem.getPublicClient();
+  const chainId = await pc.getChainId();
+  const fixed = await viem.deployContract("FixedRandomness");
+  await poq.write.setRandomnessSource([fixed.address]);
+  const names = new Map<string, string>([
+    [poq.address.toLowerCase(), "ProofOfQuality"],
+    [registry.address.toLowerCase(), "EvaluatorRegistry"],
+    [token.address.toLowerCase(), "token"],
+    [stack.settlement.address.toLowerCase(), "TaskSettlement"],
+    [stack.sealing.address.toLowerCase(), "Sealing"],
+    [stack.governance.address.toLowerCase(), "Governance"],
+    [stack.profileRegistry.address.toLowerCase(), "ProfileRegistry"],
+    [fixed.address.toLowerCase(), "randomness source (fixed seed)"],
+  ]);
+
+  const fund = async (a: Address) => {
+    await networkHelpers.impersonateAccount(a);
+    await networkHelpers.setBalance(a, 10n ** 22n);
+  };
+  const requester = addr(1);
+  await fund(requester);
+  await token.write.mint([requester, 10n ** 9n * E18]);
+  await token.write.approve([poq.address, 2n ** 256n - 1n], { account: requester });
+  const keys = new Map<Address, PrivateKeyAccount>();
+  for (let i = 0; i < N; i++) {
+    const key = privateKeyToAccount(keccak256(toHex(`poq.bench-evaluator-${i}`)));
+    keys.set(key.address, key);
+    await fund(key.address);
+    await token.write.mint([key.address, 10_000n * E18]);
+    await token.write.approve([registry.address, 2n ** 256n - 1n], { account: key.address });
+    await registry.write.register([1_000n * E18, 1n * E18, [PROFILE]], { account: key.address });
+  }
+  await networkHelpers.time.increase(3_600n);
+  const nodes: Address[] = [];
+  for (let j = 0; j < M; j++) {
+    await fund(addr(300 + j));
+    await poq.write.registerNode([addr(400 + j), keccak256(toHex(`model-${j}`))], { account: addr(300 + j) });
+    nodes.push(addr(300 + j));
+  }
+
+  const totals = new Map<Op, { gas: number; byKind: Map<string, number>; byCode: Map<string, number> }>(
+    OPS.map((op) => [op, { gas: 0, byKind: new Map(), byCode: new Map() }]),
+  );
+  const record = async (op: Op, hash: Hex, measured: boolean) => {
+    const receipt = await pc.waitForTransactionReceipt({ hash });
+    if (!measured) return;
+    const trace = (await provider.request({ method: "debug_traceTransaction", params: [hash, { disableStorage: true, disableMemory: true }] })) as { structLogs: Step[] };
+    pcLabel = values.pcs ? op : undefined;
+    const { byKind, byCode } = split(trace.structLogs, Number(receipt.gasUsed), names);
+    const t = totals.get(op)!;
+    t.gas += Number(receipt.gasUsed);
+    for (const [k, v] of byKind) t.byKind.set(k, (t.byKind.get(k) ?? 0) + v);
+    for (const [k, v] of byCode) t.byCode.set(k, (t.byCode.get(k) ?? 0) + v);
+  };
+
+  for (let t = -WARM; t < reps; t++) {
+    const measured = t >= 0;
+    const spec = {
+      family: 0, rule: Rule.TRUST_WEIGHTED_MEDIAN, k: K, commitWindow: 600, revealWindow: 600,
+      nodeBudget: 100n * E18, evalBudget: BigInt(K) * E18, queryHash: keccak256(toHex(`q-${t}`)), profileHash: PROFILE,
+      refundTo: "0x0000000000000000000000000000000000000000" as Address, nodes, outputHashes: nodes.map((_, j) => keccak256(toHex(`o-${t}-${j}`))),
+    };
+    await record("createTask", await poq.write.createTask([spec], { account: requester }), measured);
+    const taskId = await poq.read.taskCount();
+    await fixed.write.set([keccak256(toHex(`seed-${t}`))]);
+    await record("drawCommittee", await poq.write.drawCommittee([taskId], { account: requester }), measured);
+    const [members] = await poq.read.getCommittee([taskId]);
+    // honest members near a truth, member 0 far off
+    const scores = members.map((_, i) => nodes.map((_, j) => 3_000 + ((t * 7 + i * 13 + j * 31) % 900) + (i === 0 ? 4_000 : 0)));
+    const salts = members.map((_, i) => keccak256(toHex(`salt-${t}-${i}`)));
+    const commitments = members.map((a, i) => commitmentHash({ chainId, contract: poq.address, taskId, evaluator: a, scores: scores[i]!, salt: salts[i]! }));
+    const signatures = await Promise.all(members.map((a, i) => keys.get(a)!.signTypedData(sealedCommitTypedData({ chainId, contract: poq.address, taskId, commitment: commitments[i]! }))));
+    await record("commitAll", await poq.write.commitAll([taskId, commitments, signatures], { account: requester }), measured);
+    await record("finalizeSealed", await poq.write.finalizeSealed([taskId, { commitments, scores, salts }], { account: requester }), measured);
+  }
+
+  const mean = (v: number) => Math.round(v / reps);
+  const fmt = (v: number) => v.toLocaleString("en-US");
+  const out = OPS.map((op) => {
+    const t = totals.get(op)!;
+    const sorted = (m: Map<string, number>) => Object.fromEntries([...m.entries()].filter(([, v]) => mean(v) !== 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, mean(v)]));
+    return { op, k: K, m: M, n: N, gas: mean(t.gas), byKind: sorted(t.byKind), byCode: sorted(t.byCode) };
+  });
+  const total = out.reduce((a, x) => a + x.gas, 0);
+  const lines = [
+    `Sealed round, k = ${K}, m = ${M}, n = ${N}, TRUST_WEIGHTED_MEDIAN, mean of ${reps} tasks (fixed seeds): ${fmt(total)} gas a task, ${fmt(Math.round(total / (K * M)))} per evaluator-output.`,
+    "",
+  ];
+  for (const x of out) {
+    lines.push(`### ${x.op}: ${fmt(x.gas)}`, "", "| by kind of work | gas | | by code | gas |", "|---|---:|---|---|---:|");
+    const kinds = Object.entries(x.byKind);
+    const codes = Object.entries(x.byCode);
+    for (let i = 0; i < Math.max(kinds.length, codes.length); i++) {
+      const [k, kv] = kinds[i] ?? ["", undefined];
+      const [c, cv] = codes[i] ?? ["", undefined];
+      lines.push(`| ${k} | ${kv === undefined ? "" : fmt(kv)} | | ${c} | ${cv === undefined ? "" : fmt(cv)} |`);
+    }
+    lines.push("");
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  if (values.pcs) await writeFile(values.pcs, JSON.stringify(byPc));
+  if (values.json) await writeFile(values.json, `${JSON.stringify({ k: K, m: M, n: N, reps, perTask: total, perEvaluatorOutput: Math.round(total / (K * M)), ops: out }, null, 2)}\n`);
+  if (values.md) {
+    const md = [
+      "# Where a sealed task's gas goes",
+      "",
+      "Generated by `npm run bench:gas:profile -- --md docs/gas-profile.md` (scripts/profile-gas.ts):",
+      "each transaction of a sealed round traced with `debug_traceTransaction`, its gas split by the",
+      "kind of work (a cold storage read is the first touch of a word in the transaction, 2,100 gas;",
+      "an empty word's first write 22,100; a rewrite 5,000 with its read) and by the contract whose",
+      "code ran (a call's own cost goes to the caller; \"blob\" is the code of a task or committee",
+      "data contract being written). Draws use a fixed seed per task, so two versions of the code",
+      "draw the same committees. The targets are measured by `npm run bench:gas` (docs/gas.md).",
+      "",
+      ...lines,
+    ].join("\n");
+    await writeFile(values.md, md);
+  }
+}
+
+await main().catch((e: unknown) => {
+  process.stderr.write(`profile-gas: ${String(e).slice(0, 2_000)}\n`);
+  process.exit(1);
+});
