@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {History} from "./libraries/History.sol";
@@ -29,7 +29,7 @@ import {ProfileRegistry} from "./ProfileRegistry.sol";
 ///      (`_draw`, O(log n) weighted draws) and one over price buckets (`_price`, the
 ///      eligibility bar without a scan) keep the same history (docs/contract.md, "Committee
 ///      draw"). Invariant: token.balanceOf(this) >= totalStaked = sum of stake + unbonding.
-contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuard, Multicall {
+contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuardTransient, Multicall {
     using SafeERC20 for IERC20;
     using History for History.Trace;
     using History for History.Wide;

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {Rule} from "./libraries/Aggregation.sol";
@@ -33,7 +33,7 @@ import {ProfileRegistry} from "./ProfileRegistry.sol";
 ///      + burned (stakes live in the EvaluatorRegistry). The math lives in pure libraries
 ///      (Aggregation, Trust, Settlement; the draw is the registry's); this contract orchestrates. OpenZeppelin's
 ///      Multicall batches an account's calls (draws, commits, reveals, finalizations).
-contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
+contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Multicall {
     using SafeERC20 for IERC20;
     using ScorePacking for uint256;
 
@@ -331,9 +331,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         t.k = spec.k;
         t.m = uint8(m);
         t.nodeBudget = spec.nodeBudget;
-        t.requester = msg.sender;
-        t.fee = uint96(fee);
-        t.blob = TaskBlob.write(spec.commitWindow, spec.revealWindow, spec.queryHash, spec.nodes, spec.outputHashes);
+        // the requester and the fee are written once, with the spec data (fee < 2^96: a uint96 / k)
+        t.blob = TaskBlob.write(
+            (uint256(spec.commitWindow) << 32) | spec.revealWindow, msg.sender, fee, spec.queryHash, spec.nodes, spec.outputHashes
+        );
         t.seedBlock = uint40(block.number);
         t.createdAt = uint40(block.timestamp);
         t.profileId = profileId;
@@ -346,7 +347,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         uint256 escrow = uint256(spec.nodeBudget) + fee * spec.k;
         uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
         _escrowPlusOne += escrow;
-        if (protocolFee != 0) _treasury += protocolFee;
+        _treasury += protocolFee; // never zero: governance keeps taskFee > 0
 
         emit TaskCreated(taskId, msg.sender, spec.profileHash, spec, fee, protocolFee);
         _pull(msg.sender, escrow + protocolFee);
@@ -366,18 +367,20 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
             revert NotPending(taskId);
         }
         uint256 k = t.k;
-        uint256 fee = t.fee;
+        (uint256 commitDeadline, uint256 revealDeadline, address requester, uint256 fee) = TaskBlob.readHeader(t.blob);
         bytes32 seed;
         {
             uint256 seedBlock = t.seedBlock;
             if (block.number <= seedBlock) revert DrawTooEarly(seedBlock);
             bytes32 bh = blockhash(seedBlock);
-            if (bh == bytes32(0)) return _cancel(taskId, t, k, fee);
+            if (bh == bytes32(0)) return _cancel(taskId, t, k, fee, requester);
             seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
         }
-        (uint256 commitDeadline, uint256 revealDeadline) = _deadlines(t.blob);
-        (address[] memory members, uint256[] memory weights) = _drawFrom(t, seed, revealDeadline);
-        if (members.length < k) return _cancel(taskId, t, k, fee);
+        // the windows become deadlines from now
+        commitDeadline += block.timestamp;
+        revealDeadline += commitDeadline;
+        (address[] memory members, uint256[] memory weights) = _drawFrom(t, seed, revealDeadline, requester, fee);
+        if (members.length < k) return _cancel(taskId, t, k, fee, requester);
         t.status = TaskStatus.OPEN;
         t.commitDeadline = uint40(commitDeadline);
         t.revealDeadline = uint40(revealDeadline);
@@ -386,14 +389,14 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     }
 
     /// @dev The registry's draw for a task: from the registry as it stood at the task's creation.
-    function _drawFrom(TaskRecord storage t, bytes32 seed, uint256 revealDeadline)
+    function _drawFrom(TaskRecord storage t, bytes32 seed, uint256 revealDeadline, address requester, uint256 fee)
         internal
         returns (address[] memory, uint256[] memory)
     {
         return registry.drawCommittee(
             uint256(1) << t.profileId,
-            t.fee,
-            t.requester,
+            fee,
+            requester,
             t.k,
             seed,
             uint40(revealDeadline + FINALIZE_GRACE),
@@ -402,18 +405,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         );
     }
 
-    /// @dev Commit and reveal deadlines of a committee drawn now.
-    function _deadlines(address blob) internal view returns (uint256 commitDeadline, uint256 revealDeadline) {
-        (uint256 commitWindow, uint256 revealWindow) = TaskBlob.readWindows(blob);
-        commitDeadline = block.timestamp + commitWindow;
-        revealDeadline = commitDeadline + revealWindow;
-    }
-
-    function _cancel(uint256 taskId, TaskRecord storage t, uint256 k, uint256 fee) internal {
+    function _cancel(uint256 taskId, TaskRecord storage t, uint256 k, uint256 fee, address requester) internal {
         uint256 refund = uint256(t.nodeBudget) + fee * k;
         t.status = TaskStatus.CANCELLED;
         _escrowPlusOne -= refund;
-        _credit(_refundAddress(taskId, t), refund, true);
+        _credit(_refundAddress(taskId, requester), refund, true);
         emit TaskCancelled(taskId, refund);
     }
 
@@ -506,7 +502,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///         its commitment; then as `reveal`.
     function revealSealed(uint256 taskId, bytes32[] calldata, /* commitments */ uint16[] calldata scores, bytes32 salt) external {
         TaskRecord storage t = _tasks[taskId];
-        // open first: a settled task's word 4 is its consensus, not a seal
+        // open first: a settled task's word 3 is its consensus, not a seal
         _requireOpen(t, taskId);
         // the library reverts NotSealed when there is no seal
         Sealing.admit(_member[taskId], t.committee, t.k, bytes32(t.sealOrConsensus), msg.data[4:]);
@@ -573,13 +569,14 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     ///      given) the stored ones (TaskSettlement, with this contract's storage); books the
     ///      escrow released, what was credited and burned, and credits the refund.
     function _settle(uint256 taskId, TaskRecord storage t, uint256[] memory words) internal {
-        _escrowPlusOne -= uint256(t.nodeBudget) + uint256(t.fee) * t.k;
+        (address requester, uint256 fee) = TaskBlob.readPayer(t.blob);
+        _escrowPlusOne -= uint256(t.nodeBudget) + fee * t.k;
         (uint256 refund, uint256 credited, uint256 burned) = TaskSettlement.settle(
             taskId, t, _settlementParams[t.paramsId], _member[taskId], words, claimableOf, _nodes, registry
         );
         _totalClaimable += credited;
         if (burned != 0) _burned += burned;
-        if (refund != 0) _credit(_refundAddress(taskId, t), refund, true);
+        if (refund != 0) _credit(_refundAddress(taskId, requester), refund, true);
     }
 
     function _credit(address account, uint256 amount, bool isRefund) internal {
@@ -589,9 +586,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
     }
 
     /// @dev Where a task's refunds are credited: refundTo, or the requester.
-    function _refundAddress(uint256 taskId, TaskRecord storage t) internal view returns (address a) {
+    function _refundAddress(uint256 taskId, address requester) internal view returns (address a) {
         a = _refundTo[taskId];
-        if (a == address(0)) a = t.requester;
+        if (a == address(0)) a = requester;
     }
 
     function _requireOpen(TaskRecord storage t, uint256 taskId) internal view {
@@ -650,14 +647,14 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         v.commitDeadline = t.commitDeadline;
         v.revealDeadline = t.revealDeadline;
         v.nodeBudget = t.nodeBudget;
-        v.requester = t.requester;
-        v.fee = t.fee;
         v.params = _settlementParams[t.paramsId];
-        (uint256 cw, uint256 rw) = TaskBlob.readWindows(t.blob);
+        (uint256 cw, uint256 rw, address requester, uint256 fee) = TaskBlob.readHeader(t.blob);
+        v.requester = requester;
+        v.fee = uint96(fee);
         v.commitWindow = uint32(cw);
         v.revealWindow = uint32(rw);
         v.profileId = t.profileId;
-        v.refundTo = _refundAddress(taskId, t);
+        v.refundTo = _refundAddress(taskId, requester);
         v.seedBlock = t.seedBlock;
         v.consensus = t.hasConsensus ? t.sealOrConsensus : 0;
         v.queryHash = TaskBlob.readQueryHash(t.blob);
@@ -684,7 +681,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuard, Multicall {
         TaskRecord storage t = _tasks[taskId];
         uint256 k = t.status == TaskStatus.OPEN || t.status == TaskStatus.FINALIZED ? t.k : 0;
         (members, weights) = TaskBlob.readCommittee(t.committee, k);
-        fee = t.fee;
+        (, fee) = TaskBlob.readPayer(t.blob);
     }
 
     /// @notice One evaluator's standing in a task. `commitment`: the low 240 bits of its

@@ -71,10 +71,12 @@ library SumTree {
         uint256 pos;
         for (uint256 step = top >> 1; step != 0; step >>= 1) {
             uint256 end = pos + step;
-            uint256 v = t.nodes[end].valueAt(key);
+            uint256 node = t.nodes[end].valueAt(key);
+            uint256 v = node;
             // v -= the removed leaves in (pos, end]; no underflow: the node as of `key` includes
             // each of them at its weight as of `key` (the loop runs up to k log2(top) times a
-            // proposal, so it is written without checked arithmetic and bounds checks)
+            // proposal, so it is written without checked arithmetic and bounds checks; a broken
+            // invariant still reverts below instead of drawing from a wrapped sum)
             assembly ("memory-safe") {
                 let gp := add(gone, 0x20)
                 let wp := add(goneWeight, 0x20)
@@ -83,6 +85,7 @@ library SumTree {
                     if and(gt(g, pos), iszero(gt(g, end))) { v := sub(v, mload(add(wp, shl(5, j)))) }
                 }
             }
+            if (v > node) revert LeafOutOfRange(end);
             if (v <= r) {
                 pos = end;
                 r -= v;

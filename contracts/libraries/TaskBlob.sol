@@ -4,20 +4,24 @@ pragma solidity ^0.8.28;
 /// @title TaskBlob
 /// @notice Stores a task's write-once data as the code of a data contract (the "SSTORE2"
 ///         pattern): 200 gas a byte plus 32,000 for the account, instead of 22,100 gas a 32-byte
-///         storage word. Two blobs a task: its spec data at creation (windows, query hash, output
-///         nodes and output hashes: about 80k gas at m = 4 against 9 fresh words, 199k) and its
+///         storage word. Two blobs a task: its spec data at creation (windows, requester, fee per
+///         member, query hash, output nodes and output hashes: about 88k gas at m = 4 against 10
+///         fresh words, 221k) and its
 ///         committee at the draw (members and voting weights: about 71k at k = 7 against 14
 ///         fresh words, 309k).
 /// @dev Code layouts, each after one STOP byte (the data contract cannot be called):
-///      task: commitWindow (4 bytes), revealWindow (4), queryHash (32), m nodes (20 bytes
-///      each), m output hashes (32 bytes each); committee: k entries of member (20 bytes) and
+///      task: commitWindow (4 bytes), revealWindow (4), requester (20), fee per member (12),
+///      queryHash (32), m nodes (20 bytes each), m output hashes (32 bytes each); committee: k entries of member (20 bytes) and
 ///      voting weight (8 bytes). Nothing can change the code later (no SELFDESTRUCT).
 library TaskBlob {
     /// @notice The data contract could not be created (out of gas).
     error BlobWriteFailed();
 
-    /// @dev STOP byte + windows + query hash: where the nodes start in the code.
-    uint256 private constant NODES_AT = 41;
+    /// @dev STOP byte + windows + requester and fee + query hash: where the nodes start.
+    uint256 private constant NODES_AT = 73;
+    /// @dev Where the requester and fee word and the query hash start in the code.
+    uint256 private constant PAYER_AT = 9;
+    uint256 private constant QUERY_AT = 41;
     /// @dev Creation code header: PUSH2 len, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY,
     ///      RETURNDATASIZE, RETURN (returns the code that follows the 10-byte header).
     uint256 private constant INIT_HEADER = 0x61000080600a3d393df3;
@@ -27,8 +31,9 @@ library TaskBlob {
 
     /// @notice Writes the blob; returns the data contract's address.
     function write(
-        uint32 commitWindow,
-        uint32 revealWindow,
+        uint256 windows, // commitWindow << 32 | revealWindow
+        address requester,
+        uint256 fee, // < 2^96
         bytes32 queryHash,
         address[] calldata nodes,
         bytes32[] calldata outputHashes
@@ -41,9 +46,9 @@ library TaskBlob {
             mstore(start, shl(176, or(INIT_HEADER, shl(56, size))))
             let p := add(start, 10)
             mstore8(p, 0) // STOP
-            mstore(add(p, 1), shl(224, commitWindow))
-            mstore(add(p, 5), shl(224, revealWindow))
-            mstore(add(p, 9), queryHash)
+            mstore(add(p, 1), shl(192, windows))
+            mstore(add(p, PAYER_AT), or(shl(96, requester), fee))
+            mstore(add(p, QUERY_AT), queryHash)
             p := add(p, NODES_AT)
             for { let j := 0 } lt(j, m) { j := add(j, 1) } {
                 mstore(p, shl(96, calldataload(add(nodes.offset, shl(5, j)))))
@@ -112,20 +117,37 @@ library TaskBlob {
         }
     }
 
-    /// @notice The commit and reveal windows.
-    function readWindows(address pointer) internal view returns (uint256 commitWindow, uint256 revealWindow) {
+    /// @notice The commit and reveal windows, the requester and the fee per member.
+    function readHeader(address pointer)
+        internal
+        view
+        returns (uint256 commitWindow, uint256 revealWindow, address requester, uint256 fee)
+    {
         assembly ("memory-safe") {
-            extcodecopy(pointer, 0, 1, 8)
+            extcodecopy(pointer, 0, 1, 40) // scratch space
             let w := mload(0)
             commitWindow := shr(224, w)
             revealWindow := and(shr(192, w), 0xffffffff)
+            let payer := mload(8)
+            requester := shr(96, payer)
+            fee := and(payer, 0xffffffffffffffffffffffff)
+        }
+    }
+
+    /// @notice The requester and the fee per member.
+    function readPayer(address pointer) internal view returns (address requester, uint256 fee) {
+        assembly ("memory-safe") {
+            extcodecopy(pointer, 0, PAYER_AT, 32)
+            let payer := mload(0)
+            requester := shr(96, payer)
+            fee := and(payer, 0xffffffffffffffffffffffff)
         }
     }
 
     /// @notice The query hash.
     function readQueryHash(address pointer) internal view returns (bytes32 h) {
         assembly ("memory-safe") {
-            extcodecopy(pointer, 0, 9, 32)
+            extcodecopy(pointer, 0, QUERY_AT, 32)
             h := mload(0)
         }
     }

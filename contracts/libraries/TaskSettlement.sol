@@ -87,7 +87,8 @@ library TaskSettlement {
         Settlement.Member[] memory mem;
         (mem, c.silent) = _loadMembers(registry, c.addrs, weights, words, c.revealed);
 
-        o = Settlement.settle(uint8(t.rule), params, mem, t.m, t.nodeBudget, t.fee);
+        (, uint256 fee) = TaskBlob.readPayer(t.blob);
+        o = Settlement.settle(uint8(t.rule), params, mem, t.m, t.nodeBudget, fee);
 
         t.status = TaskStatus.FINALIZED;
         t.hasConsensus = o.hasConsensus;

@@ -14,10 +14,12 @@ contract TaskBlobHarness {
         (outMembers, outWeights) = TaskBlob.readCommittee(pointer, members.length);
     }
 
-    /// @notice Writes a task blob and reads every field back.
+    /// @notice Writes a task blob and reads every field back (the requester and the fee with
+    ///         `payerOf`).
     function roundTripTask(
-        uint32 commitWindow,
-        uint32 revealWindow,
+        uint256 windows, // commitWindow << 32 | revealWindow
+        address requester,
+        uint96 fee,
         bytes32 queryHash,
         address[] calldata nodes,
         bytes32[] calldata outputHashes
@@ -25,10 +27,20 @@ contract TaskBlobHarness {
         external
         returns (address pointer, uint256 cw, uint256 rw, bytes32 q, address[] memory n, bytes32[] memory h)
     {
-        pointer = TaskBlob.write(commitWindow, revealWindow, queryHash, nodes, outputHashes);
-        (cw, rw) = TaskBlob.readWindows(pointer);
+        pointer = TaskBlob.write(windows, requester, fee, queryHash, nodes, outputHashes);
+        (cw, rw,,) = TaskBlob.readHeader(pointer);
         q = TaskBlob.readQueryHash(pointer);
         n = TaskBlob.readNodes(pointer, nodes.length);
         h = TaskBlob.readOutputHashes(pointer, nodes.length);
+    }
+
+    /// @notice The requester and fee of a task blob, as the header and as `readPayer` read them.
+    function payerOf(address pointer)
+        external
+        view
+        returns (address fromHeader, uint256 feeFromHeader, address requester, uint256 fee)
+    {
+        (,, fromHeader, feeFromHeader) = TaskBlob.readHeader(pointer);
+        (requester, fee) = TaskBlob.readPayer(pointer);
     }
 }

@@ -51,7 +51,7 @@ async function gasOf(c: Chain, hash: Hex) {
 const filled = (byte: string): Hex => `0x${byte.repeat(32)}`;
 
 describe("ST-1 a blob is inert and immutable", () => {
-  it("the task blob (m = 15, data full of SELFDESTRUCT/CREATE/CALL opcodes) and the committee blob start with STOP; calling them with any data changes nothing; sizes 821 and 1 + 28k bytes are far under EIP-170 (max 897 at k = 32)", async () => {
+  it("the task blob (m = 15, data full of SELFDESTRUCT/CREATE/CALL opcodes) and the committee blob start with STOP; calling them with any data changes nothing; sizes 853 and 1 + 28k bytes are far under EIP-170 (max 897 at k = 32)", async () => {
     const c = await setupChain();
     await c.evaluators(4);
     const nodes = await c.nodes(MAX_OUTPUTS);
@@ -65,7 +65,7 @@ describe("ST-1 a blob is inert and immutable", () => {
     const taskId = await c.create(requester, spec);
     const code = (await c.publicClient.getCode({ address: blob }))!;
     const size = (code.length - 2) / 2;
-    expect(size).toBe(1 + 4 + 4 + 32 + 52 * MAX_OUTPUTS); // 821
+    expect(size).toBe(1 + 4 + 4 + 32 + 32 + 52 * MAX_OUTPUTS); // 853: windows, requester and fee, query hash, outputs
     expect(code.slice(0, 4)).toBe("0x00");
     expect(size).toBeLessThan(EIP170);
     expect(1 + 28 * MAX_K).toBeLessThan(EIP170); // 897: the largest committee blob
@@ -207,11 +207,17 @@ describe("ST-5 packing of member words and voting weights", () => {
 
     const nodes = Array.from({ length: MAX_OUTPUTS }, (_, j) => actorAddress(900 + j));
     const hashes = nodes.map((_, j) => keccak256(toHex(`h${j}`)));
-    const t = await h.simulate.roundTripTask([2 ** 32 - 1, 2 ** 32 - 2, filled("ab"), nodes, hashes]);
-    const [, cw, rw, q, n, hs] = t.result;
+    const payer: Address = "0xffffffffffffffffffffffffffffffffffff0001";
+    const maxFee = 2n ** 96n - 1n;
+    const t = await h.simulate.roundTripTask([((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
+    const [pointer, cw, rw, q, n, hs] = t.result;
     expect([cw, rw, q]).toEqual([2n ** 32n - 1n, 2n ** 32n - 2n, filled("ab")]);
     expect(n).toEqual(nodes);
     expect(hs).toEqual(hashes);
+    // the requester and the largest fee (a uint96 / k) survive beside the windows, read either way
+    await h.write.roundTripTask([((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
+    const [a1, f1, a2, f2] = await h.read.payerOf([pointer]);
+    expect([a1.toLowerCase(), f1, a2.toLowerCase(), f2]).toEqual([payer, maxFee, payer, maxFee]);
   });
 });
 
@@ -356,7 +362,7 @@ describe("ST-10 several blobs in one transaction", () => {
     for (let i = 0; i < 3; i++) {
       const id = last - 2n + BigInt(i);
       const blob = getContractAddress({ from: c.poq.address, nonce: nonce + BigInt(i) });
-      expect(((await c.publicClient.getCode({ address: blob }))!.length - 2) / 2).toBe(41 + 52 * specs[i]!.nodes.length);
+      expect(((await c.publicClient.getCode({ address: blob }))!.length - 2) / 2).toBe(73 + 52 * specs[i]!.nodes.length);
       const [n, h] = await c.poq.read.getOutputs([id]);
       expect(n).toEqual(specs[i]!.nodes);
       expect(h).toEqual(specs[i]!.outputHashes);

@@ -5,7 +5,7 @@
  *     value, the count in its own slot, older entries in `past`): lookups before the latest key.
  *  2. Record word 0 now holds lockedUntil and tasksAssigned; the draw's unbonding-lock condition
  *     was reordered; trust periods are stored mod 2^16.
- *  3. TaskRecord word 4 (`sealOrConsensus`): a sealed round's seal while OPEN, then the consensus.
+ *  3. TaskRecord word 3 (`sealOrConsensus`): a sealed round's seal while OPEN, then the consensus.
  *  4. `_escrowPlusOne`; treasury and burned written only when nonzero.
  *  5. Finalisation in the linked library TaskSettlement (delegatecalled with storage pointers).
  *  6. Assembly loops: Settlement._column / _raiseMax, SumTree.findAtExcept, ScorePacking.packMemory.
@@ -66,19 +66,22 @@ const sealed32 = sealedChainFor(KEYS32, 32);
 
 // ------------------------------------------------------------------------------------ helpers
 
-/** The storage slot of `_tasks[taskId]` word 0, found by its word 1 (requester in the low 160 bits). */
+/** The storage slot of `_tasks[taskId]` word 0, found by its word 1: the task blob, whose code holds the requester at byte 9. */
 async function taskBase(c: Chain, taskId: bigint, requester: Address): Promise<bigint> {
   for (let s = 0n; s < 64n; s++) {
     const base = BigInt(keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [taskId, s])));
     const w1 = await c.publicClient.getStorageAt({ address: c.poq.address, slot: numberToHex(base + 1n, { size: 32 }) });
-    if (w1 && (BigInt(w1) & ((1n << 160n) - 1n)) === BigInt(requester)) return base;
+    const blob = BigInt(w1 ?? "0x0") & ((1n << 160n) - 1n);
+    if (blob === 0n) continue;
+    const code = await c.publicClient.getCode({ address: numberToHex(blob, { size: 20 }) });
+    if (code && code.length >= 2 + 2 * 29 && BigInt(`0x${code.slice(2 + 2 * 9, 2 + 2 * 29)}`) === BigInt(requester)) return base;
   }
   throw new Error("task slot not found");
 }
 
-/** Task word 4 (sealOrConsensus), raw. */
-async function word4(c: Chain, base: bigint): Promise<bigint> {
-  const w = await c.publicClient.getStorageAt({ address: c.poq.address, slot: numberToHex(base + 4n, { size: 32 }) });
+/** Task word 3 (sealOrConsensus), raw. */
+async function word3(c: Chain, base: bigint): Promise<bigint> {
+  const w = await c.publicClient.getStorageAt({ address: c.poq.address, slot: numberToHex(base + 3n, { size: 32 }) });
   return BigInt(w ?? "0x0");
 }
 
@@ -341,22 +344,22 @@ describe("V14-4 trust periods stored mod 2^16", () => {
   });
 });
 
-// ======================================================================= 3. task word 4
+// ======================================================================= 3. task word 3
 
-describe("V14-5 word 4: a sealed round's seal while OPEN, its consensus after", () => {
-  it("HOLDS V14-5: word 4 is 0 while PENDING and OPEN, the seal (keccak of the low-240-bit list, low bit 0; low bit 1 when a member committed alone) after commitAll, with getTask.consensus 0, getConsensus (false, []) and getMember (member, committed, not revealed, commitment 0) while OPEN and a plain reveal reverting SealedRound. finalizeSealed rewrites it with the packed consensus (= getTask.consensus = TaskFinalized.packedConsensus; getConsensus [6000, 4000]); from then on revealSealed with the real sealed list, finalizeSealed with the real openings, commitAll, commit, reveal and finalize all revert TaskNotOpen (the consensus is never read as a seal), getMember reads committed + revealed for every member", async () => {
+describe("V14-5 word 3: a sealed round's seal while OPEN, its consensus after", () => {
+  it("HOLDS V14-5: word 3 is 0 while PENDING and OPEN, the seal (keccak of the low-240-bit list, low bit 0; low bit 1 when a member committed alone) after commitAll, with getTask.consensus 0, getConsensus (false, []) and getMember (member, committed, not revealed, commitment 0) while OPEN and a plain reveal reverting SealedRound. finalizeSealed rewrites it with the packed consensus (= getTask.consensus = TaskFinalized.packedConsensus; getConsensus [6000, 4000]); from then on revealSealed with the real sealed list, finalizeSealed with the real openings, commitAll, commit, reveal and finalize all revert TaskNotOpen (the consensus is never read as a seal), getMember reads committed + revealed for every member", async () => {
     const s = await sealed3(3);
     const { c } = s;
     const taskId = await c.create(s.requester, c.spec(s.nodes, { k: 3, evalBudget: 6n * E18 }));
     const base = await taskBase(c, taskId, s.requester);
-    expect(await word4(c, base)).toBe(0n);
+    expect(await word3(c, base)).toBe(0n);
     expect((await c.poq.read.getTask([taskId])).status).toBe(TaskStatus.PENDING);
     const { members } = await c.draw(taskId);
-    expect(await word4(c, base)).toBe(0n);
+    expect(await word3(c, base)).toBe(0n);
     const p = await prepare(s, taskId, members, [HONEST, HONEST, HONEST]);
     await commitAll(c, taskId, p.commitments, p.signatures);
     const list = sealedList(members, await committedLogs(c, taskId));
-    const seal = await word4(c, base);
+    const seal = await word3(c, base);
     expect(seal).toBe(expectedSeal(list, false));
     expect(seal).not.toBe(0n);
     const open = await c.poq.read.getTask([taskId]);
@@ -368,7 +371,7 @@ describe("V14-5 word 4: a sealed round's seal while OPEN, its consensus after", 
 
     const r = await settledEvents(c, await finalizeSealed(c, taskId, p.openings));
     const packed = packScores(HONEST);
-    expect(await word4(c, base)).toBe(packed);
+    expect(await word3(c, base)).toBe(packed);
     expect(r.task.packedConsensus).toBe(packed);
     const done = await c.poq.read.getTask([taskId]);
     expect([done.status, done.hasConsensus, done.consensus]).toEqual([TaskStatus.FINALIZED, true, packed]);
@@ -381,7 +384,7 @@ describe("V14-5 word 4: a sealed round's seal while OPEN, its consensus after", 
     await reverts(c.poq.write.commit([taskId, p.commitments[0]!], { account: members[0]! }), "TaskNotOpen", [taskId]);
     await reverts(c.poq.write.reveal([taskId, HONEST, p.salts[0]!], { account: members[0]! }), "TaskNotOpen", [taskId]);
     await reverts(c.poq.write.finalize([taskId]), "TaskNotOpen", [taskId]);
-    expect(await word4(c, base)).toBe(packed);
+    expect(await word3(c, base)).toBe(packed);
 
     // a mixed seal (member 2 committed alone first): low bit 1
     const B = await task(s);
@@ -390,16 +393,16 @@ describe("V14-5 word 4: a sealed round's seal while OPEN, its consensus after", 
     await commitAll(c, B.taskId, q.commitments, q.signatures);
     const baseB = await taskBase(c, B.taskId, s.requester);
     const listB = sealedList(B.members, await committedLogs(c, B.taskId));
-    expect(await word4(c, baseB)).toBe(expectedSeal(listB, true));
+    expect(await word3(c, baseB)).toBe(expectedSeal(listB, true));
     // the lone committer reveals plainly (it has a member word); the others need the list
     await c.poq.write.reveal([B.taskId, HONEST, q.salts[2]!], { account: B.members[2]! });
     await reverts(c.poq.write.reveal([B.taskId, HONEST, q.salts[0]!], { account: B.members[0]! }), "SealedRound", [B.taskId]);
     await finalizeSealed(c, B.taskId, q.openings);
-    expect(await word4(c, baseB)).toBe(packed);
+    expect(await word3(c, baseB)).toBe(packed);
     await expectBalanced(c);
   });
 
-  it("HOLDS V14-6: the per-member `finalize` of a sealed task clears the seal when there is no consensus and writes the consensus when there is one. (a) nobody reveals after commitAll: word 4 = 0, hasConsensus false, packedConsensus 0, each member slashed 100, 300 burned; (b) a void (2 abstain, 1 scores: the scorer holds 1/3 of the revealed weight): word 4 = 0, getTask.consensus 0; (c) 2 reveal via revealSealed, 1 silent: word 4 = packed [6000, 4000], the silent one slashed 90 (10% of the 900 it kept after (a)). Per-member rounds: word 4 stays 0 without a consensus and gets the consensus with one. After each, revealSealed reverts TaskNotOpen", async () => {
+  it("HOLDS V14-6: the per-member `finalize` of a sealed task clears the seal when there is no consensus and writes the consensus when there is one. (a) nobody reveals after commitAll: word 3 = 0, hasConsensus false, packedConsensus 0, each member slashed 100, 300 burned; (b) a void (2 abstain, 1 scores: the scorer holds 1/3 of the revealed weight): word 3 = 0, getTask.consensus 0; (c) 2 reveal via revealSealed, 1 silent: word 3 = packed [6000, 4000], the silent one slashed 90 (10% of the 900 it kept after (a)). Per-member rounds: word 3 stays 0 without a consensus and gets the consensus with one. After each, revealSealed reverts TaskNotOpen", async () => {
     const s = await sealed3(3);
     const { c } = s;
     const run = async (sealedRound: boolean, scores: (number[] | undefined)[]) => {
@@ -409,7 +412,7 @@ describe("V14-5 word 4: a sealed round's seal while OPEN, its consensus after", 
       const p = await prepare(s, taskId, members, full);
       if (sealedRound) {
         await commitAll(c, taskId, p.commitments, p.signatures);
-        expect(await word4(c, base)).not.toBe(0n);
+        expect(await word3(c, base)).not.toBe(0n);
         for (let i = 0; i < 3; i++) if (scores[i]) await revealSealed(c, taskId, members[i]!, p.commitments, scores[i]!, p.salts[i]!);
       } else {
         for (let i = 0; i < 3; i++) if (scores[i]) await c.poq.write.commit([taskId, p.commitments[i]!], { account: members[i]! });
@@ -418,7 +421,7 @@ describe("V14-5 word 4: a sealed round's seal while OPEN, its consensus after", 
       }
       await pastRevealDeadline(c, taskId);
       const r = await settledEvents(c, await c.poq.write.finalize([taskId]));
-      const w = await word4(c, base);
+      const w = await word3(c, base);
       const v = await c.poq.read.getTask([taskId]);
       expect(v.status).toBe(TaskStatus.FINALIZED);
       expect(v.consensus).toBe(v.hasConsensus ? w : 0n);
@@ -676,7 +679,7 @@ describe("V14-10 k = 32, m = 15 through the deployed stack", () => {
       return base === 10_000 ? 10_000 - off : base === 0 ? off : 5_000 + (i % 2) * 100;
     });
   };
-  it("HOLDS V14-10: a sealed round of 32 members on 15 outputs (scores 0 and 10000, 6 abstainers at i = 2 mod 5, 2 deviants, members 0 and 31 revealing alone first) settles with finalizeSealed exactly as settleTask says (consensus, each deviation, pay, trust, node pay, refund), word 4 = the packed consensus, getMember of the lone revealers reads their 15 scores; then a per-member round of the same 32 with 4 silent members interleaved (i = 4 mod 7) settles as the mirror says, slashes included, and both contracts stay balanced", async () => {
+  it("HOLDS V14-10: a sealed round of 32 members on 15 outputs (scores 0 and 10000, 6 abstainers at i = 2 mod 5, 2 deviants, members 0 and 31 revealing alone first) settles with finalizeSealed exactly as settleTask says (consensus, each deviation, pay, trust, node pay, refund), word 3 = the packed consensus, getMember of the lone revealers reads their 15 scores; then a per-member round of the same 32 with 4 silent members interleaved (i = 4 mod 7) settles as the mirror says, slashes included, and both contracts stay balanced", async () => {
     const s = await sealed32(32);
     const { c } = s;
     const nodes = await c.nodes(15, 600);
@@ -696,7 +699,7 @@ describe("V14-10 k = 32, m = 15 through the deployed stack", () => {
     expect(wA.consensus).not.toBeNull();
     expectMirror(rA, wA, m);
     const baseA = await taskBase(c, A.taskId, s.requester);
-    expect(await word4(c, baseA)).toBe(packScores(wA.consensus!));
+    expect(await word3(c, baseA)).toBe(packScores(wA.consensus!));
     expect([...(await c.poq.read.getConsensus([A.taskId]))[1]]).toEqual(wA.consensus);
     expect([...(await c.poq.read.getMember([A.taskId, A.members[0]!]))[4]]).toEqual(scoresA[0]);
     expect(wA.consensus!.includes(0) && wA.consensus!.includes(10_000)).toBe(true);
@@ -713,7 +716,7 @@ describe("V14-10 k = 32, m = 15 through the deployed stack", () => {
     expect(wB.consensus).not.toBeNull();
     expect(wB.slashed.filter((x) => x > 0n).length).toBe(4);
     expectMirror(rB, wB, m);
-    expect(await word4(c, await taskBase(c, B.taskId, s.requester))).toBe(packScores(wB.consensus!));
+    expect(await word3(c, await taskBase(c, B.taskId, s.requester))).toBe(packScores(wB.consensus!));
     await expectBalanced(c);
   }, 600_000);
 });
