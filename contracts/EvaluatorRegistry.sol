@@ -189,7 +189,6 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuardTransient,
     event UnbondRequested(address indexed evaluator, uint256 amount, uint256 unbonding, uint256 unbondAt);
     event StakeWithdrawn(address indexed evaluator, uint256 amount);
     event EvaluatorExited(address indexed evaluator, bool evicted);
-    event MembersLocked(address[] members, uint256 lockedUntil);
     event Slashed(address indexed evaluator, uint256 amount);
     /// @notice The evaluator's sampling state changes at `activeAt` (every declaration, slash,
     ///         eviction and trust-bound change): effective stake, price-grid cost, serve mask and
@@ -441,7 +440,6 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuardTransient,
             }
             e.tasksAssigned += 1;
         }
-        emit MembersLocked(members, lockUntil);
     }
 
     /// @notice The committee `drawCommittee` would draw now for these arguments (no side
@@ -507,7 +505,15 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuardTransient,
 
     /// @dev The slot proposal `t` lands on, the removed slots taken out.
     function _findSlot(Draw memory d, uint256 t, Removed memory rem) internal view returns (uint256) {
-        uint256 r = uint256(keccak256(abi.encode(d.seed, t))) % d.total;
+        // keccak256(abi.encode(seed, t)), hashed in scratch space (no memory grows per proposal)
+        bytes32 seed = d.seed;
+        uint256 r;
+        assembly ("memory-safe") {
+            mstore(0, seed)
+            mstore(0x20, t)
+            r := keccak256(0, 0x40)
+        }
+        r %= d.total;
         return _draw[d.p].findAtExcept(r, d.at, d.top, rem.slots, rem.weights, rem.count);
     }
 
@@ -525,7 +531,17 @@ contract EvaluatorRegistry is AccessControl, Pausable, ReentrancyGuardTransient,
         if (a == d.exclude || !s.live || s.bucket > d.feeBucket) return q;
         q.eligible = true;
         (uint256 trust, uint256 accept) = _acceptance(a, s, d.period);
-        if (uint256(keccak256(abi.encode(d.seed, t, 1))) % q.leaf < accept) q.weight = _votingWeight(trust, s.stake, _params.stakeCap);
+        // keccak256(abi.encode(seed, t, 1)), hashed past the free memory pointer (not allocated)
+        bytes32 seed = d.seed;
+        uint256 h;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, seed)
+            mstore(add(m, 0x20), t)
+            mstore(add(m, 0x40), 1)
+            h := keccak256(m, 0x60)
+        }
+        if (h % q.leaf < accept) q.weight = _votingWeight(trust, s.stake, _params.stakeCap);
     }
 
     /// @dev An eligible proposal's sampling trust and acceptance weight

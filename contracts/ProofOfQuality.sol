@@ -119,15 +119,20 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
 
     mapping(address => Node) internal _nodes;
 
-    /// @notice Number of tasks created; task ids are 1..taskCount.
-    uint256 public taskCount;
+    /// @dev One word for what every createTask reads and writes: the task count (task ids are
+    ///      1..taskCount), the current settlement parameter version and the escrow of open and
+    ///      pending tasks (bounded by the tokens held, < 2^128: docs/contract.md, "Numbers").
+    ///      One cold read and one rewrite instead of three reads and two writes, and the count
+    ///      keeps the word from ever emptying (refilling an empty word costs 17,100 gas more).
+    uint64 internal _taskCount;
+    uint32 internal _paramsVersion;
+    uint128 internal _escrow;
     mapping(uint256 => TaskRecord) internal _tasks;
     /// @dev taskId => refund address, only when it is not the requester
     mapping(uint256 => address) internal _refundTo;
     /// @dev Every version of the settlement parameters (a task keeps the version it was
     ///      created under); `_paramsVersion` is the current one.
     mapping(uint256 => SettlementParams) internal _settlementParams;
-    uint32 internal _paramsVersion;
     /// @dev taskId => evaluator => member word (see COMMITTED_BIT); zero until it commits
     mapping(uint256 => mapping(address => uint256)) internal _member;
 
@@ -136,9 +141,6 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     /// @notice Refunds ever credited to an account (requester or its refundTo).
     mapping(address => uint256) public refundedOf;
 
-    /// @dev Open and pending tasks' budgets, plus one: the word never returns to zero, so
-    ///      createTask rewrites it (5,000 gas) rather than refill an emptied one (22,100).
-    uint256 internal _escrowPlusOne = 1;
     uint256 internal _totalClaimable; // claimableOf + nodes' pending
     uint256 internal _treasury; // protocol fees not yet withdrawn
     uint256 internal _burned; // slashed stake of tasks without an honest revealer, and abstainers' fees forfeited in voids somebody scored: locked forever
@@ -322,7 +324,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     /// @return taskId the new task's id
     function createTask(TaskSpec calldata spec) external whenNotPaused nonReentrant returns (uint256 taskId) {
         (uint256 m, uint256 fee, uint8 profileId) = _validateSpec(spec);
-        taskId = ++taskCount;
+        taskId = ++_taskCount;
 
         TaskRecord storage t = _tasks[taskId];
         t.status = TaskStatus.PENDING;
@@ -346,7 +348,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         if (spec.refundTo != address(0) && spec.refundTo != msg.sender) _refundTo[taskId] = spec.refundTo;
         uint256 escrow = uint256(spec.nodeBudget) + fee * spec.k;
         uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
-        _escrowPlusOne += escrow;
+        _escrow += uint128(escrow); // < 2^98: a uint96 budget and k uint96 fees
         _treasury += protocolFee; // never zero: governance keeps taskFee > 0
 
         emit TaskCreated(taskId, msg.sender, spec.profileHash, spec, fee, protocolFee);
@@ -408,7 +410,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     function _cancel(uint256 taskId, TaskRecord storage t, uint256 k, uint256 fee, address requester) internal {
         uint256 refund = uint256(t.nodeBudget) + fee * k;
         t.status = TaskStatus.CANCELLED;
-        _escrowPlusOne -= refund;
+        _escrow -= uint128(refund);
         _credit(_refundAddress(taskId, requester), refund, true);
         emit TaskCancelled(taskId, refund);
     }
@@ -570,7 +572,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     ///      escrow released, what was credited and burned, and credits the refund.
     function _settle(uint256 taskId, TaskRecord storage t, uint256[] memory words) internal {
         (address requester, uint256 fee) = TaskBlob.readPayer(t.blob);
-        _escrowPlusOne -= uint256(t.nodeBudget) + fee * t.k;
+        _escrow -= uint128(uint256(t.nodeBudget) + fee * t.k);
         (uint256 refund, uint256 credited, uint256 burned) = TaskSettlement.settle(
             taskId, t, _settlementParams[t.paramsId], _member[taskId], words, claimableOf, _nodes, registry
         );
@@ -625,6 +627,11 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @notice Number of tasks created; task ids are 1..taskCount.
+    function taskCount() external view returns (uint256) {
+        return _taskCount;
+    }
 
     /// @notice Current governance parameters.
     function params() external view returns (GovernanceParams memory) {
@@ -721,12 +728,12 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
 
     /// @notice The internal accounts; their sum must equal the token balance held.
     function totals() external view returns (uint256 escrowed, uint256 claimable, uint256 treasury, uint256 burned) {
-        return (_escrowPlusOne - 1, _totalClaimable, _treasury, _burned);
+        return (_escrow, _totalClaimable, _treasury, _burned);
     }
 
     /// @notice escrows + claimable + treasury + burned.
     function accountedBalance() external view returns (uint256) {
-        return _escrowPlusOne - 1 + _totalClaimable + _treasury + _burned;
+        return _escrow + _totalClaimable + _treasury + _burned;
     }
 
     /// @notice The commitment `evaluator` must submit for `scores` and `salt` in `taskId`.

@@ -12,7 +12,7 @@ pragma solidity ^0.8.28;
 /// @dev Code layouts, each after one STOP byte (the data contract cannot be called):
 ///      task: commitWindow (4 bytes), revealWindow (4), requester (20), fee per member (12),
 ///      queryHash (32), m nodes (20 bytes each), m output hashes (32 bytes each); committee: k entries of member (20 bytes) and
-///      voting weight (8 bytes). Nothing can change the code later (no SELFDESTRUCT).
+///      voting weight (6 bytes). Nothing can change the code later (no SELFDESTRUCT).
 library TaskBlob {
     /// @notice The data contract could not be created (out of gas).
     error BlobWriteFailed();
@@ -26,8 +26,8 @@ library TaskBlob {
     ///      RETURNDATASIZE, RETURN (returns the code that follows the 10-byte header).
     uint256 private constant INIT_HEADER = 0x61000080600a3d393df3;
     /// @dev Bytes of one committee entry (member, voting weight).
-    uint256 private constant ENTRY = 28;
-    uint256 private constant WEIGHT_MASK = 0xffffffffffffffff;
+    uint256 private constant ENTRY = 26;
+    uint256 private constant WEIGHT_MASK = 0xffffffffffff;
 
     /// @notice Writes the blob; returns the data contract's address.
     function write(
@@ -61,8 +61,9 @@ library TaskBlob {
         if (pointer == address(0)) revert BlobWriteFailed();
     }
 
-    /// @notice Writes a committee blob: each member with its voting weight (< 2^64: the
-    ///         registry's trust is a uint24 and the stake factor at most 2^24).
+    /// @notice Writes a committee blob: each member with its voting weight in 6 bytes (< 2^48:
+    ///         the registry's trust is a uint24 and the stake factor at most 2^24, so a weight is
+    ///         at most (2^24 - 1) x 2^24; a wider one reverts BlobWriteFailed, never truncated).
     function writeCommittee(address[] memory members, uint256[] memory weights) internal returns (address pointer) {
         uint256 k = members.length;
         uint256 size = 1 + ENTRY * k;
@@ -72,13 +73,17 @@ library TaskBlob {
             let p := add(start, 10)
             mstore8(p, 0) // STOP
             p := add(p, 1)
+            let wide := 0
             for { let i := 0 } lt(i, k) { i := add(i, 1) } {
                 let off := add(32, shl(5, i))
-                mstore(p, or(shl(96, mload(add(members, off))), shl(32, and(mload(add(weights, off)), WEIGHT_MASK))))
+                let weight := mload(add(weights, off))
+                // never truncated: a wider weight (the registry cannot make one) fails the write
+                wide := or(wide, gt(weight, WEIGHT_MASK))
+                mstore(p, or(shl(96, mload(add(members, off))), shl(48, weight)))
                 p := add(p, ENTRY)
             }
             mstore(0x40, add(p, 32))
-            pointer := create(0, start, add(10, size))
+            if iszero(wide) { pointer := create(0, start, add(10, size)) }
         }
         if (pointer == address(0)) revert BlobWriteFailed();
     }
@@ -98,7 +103,7 @@ library TaskBlob {
                 let w := mload(add(buf, mul(ENTRY, i)))
                 let off := add(32, shl(5, i))
                 mstore(add(members, off), shr(96, w))
-                mstore(add(weights, off), and(shr(32, w), WEIGHT_MASK))
+                mstore(add(weights, off), and(shr(48, w), WEIGHT_MASK))
             }
         }
     }

@@ -51,7 +51,7 @@ async function gasOf(c: Chain, hash: Hex) {
 const filled = (byte: string): Hex => `0x${byte.repeat(32)}`;
 
 describe("ST-1 a blob is inert and immutable", () => {
-  it("the task blob (m = 15, data full of SELFDESTRUCT/CREATE/CALL opcodes) and the committee blob start with STOP; calling them with any data changes nothing; sizes 853 and 1 + 28k bytes are far under EIP-170 (max 897 at k = 32)", async () => {
+  it("the task blob (m = 15, data full of SELFDESTRUCT/CREATE/CALL opcodes) and the committee blob start with STOP; calling them with any data changes nothing; sizes 853 and 1 + 26k bytes are far under EIP-170 (max 833 at k = 32)", async () => {
     const c = await setupChain();
     await c.evaluators(4);
     const nodes = await c.nodes(MAX_OUTPUTS);
@@ -68,7 +68,7 @@ describe("ST-1 a blob is inert and immutable", () => {
     expect(size).toBe(1 + 4 + 4 + 32 + 32 + 52 * MAX_OUTPUTS); // 853: windows, requester and fee, query hash, outputs
     expect(code.slice(0, 4)).toBe("0x00");
     expect(size).toBeLessThan(EIP170);
-    expect(1 + 28 * MAX_K).toBeLessThan(EIP170); // 897: the largest committee blob
+    expect(1 + 26 * MAX_K).toBeLessThan(EIP170); // 833: the largest committee blob
 
     // anyone may call the blob with anything: execution starts at the STOP byte
     const attacker = await c.actor(2);
@@ -84,7 +84,7 @@ describe("ST-1 a blob is inert and immutable", () => {
     const committeeBlob = await nextCreate(c);
     const { members } = await c.draw(taskId);
     const cc = (await c.publicClient.getCode({ address: committeeBlob }))!;
-    expect((cc.length - 2) / 2).toBe(1 + 28 * 3);
+    expect((cc.length - 2) / 2).toBe(1 + 26 * 3);
     expect(cc.slice(0, 4)).toBe("0x00");
     await attacker.wallet.sendTransaction({ to: committeeBlob, data: "0xff" } as never);
     expect(await c.publicClient.getCode({ address: committeeBlob })).toBe(cc);
@@ -191,19 +191,20 @@ describe("ST-4 the 240-bit commitment", () => {
 });
 
 describe("ST-5 packing of member words and voting weights", () => {
-  it("a committee blob keeps 64-bit weights and all-ones addresses exactly; the largest reachable weight, (2^24 - 1) trust x 2^24 stake factor < 2^48, leaves 16 bits of room; task blobs keep windows up to 2^32 - 1 and m = 15 outputs exactly", async () => {
+  it("a committee blob keeps 48-bit weights and all-ones addresses exactly; the largest reachable weight, (2^24 - 1) trust x 2^24 stake factor, is below 2^48 by its types; a wider weight reverts the write (BlobWriteFailed) instead of being cut; task blobs keep windows up to 2^32 - 1, the requester, a uint96 fee and m = 15 outputs exactly", async () => {
     const c = await setupChain();
     const h = await c.viem.deployContract("TaskBlobHarness");
     const members: Address[] = ["0xffffffffffffffffffffffffffffffffffffffff", actorAddress(1), "0x0000000000000000000000000000000000000001"];
     const maxReachable = (2n ** 24n - 1n) * 2n ** 24n;
-    const weights = [2n ** 64n - 1n, maxReachable, 1n];
+    const weights = [2n ** 48n - 1n, maxReachable, 1n];
     const { result } = await h.simulate.roundTripCommittee([members, weights]);
     expect(result[1].map((x) => x.toLowerCase())).toEqual(members.map((x) => x.toLowerCase()));
     expect(result[2]).toEqual(weights);
     expect(maxReachable < 2n ** 48n).toBe(true);
-    // an out-of-range weight would be cut to 64 bits: the registry can never produce one
-    const over = await h.simulate.roundTripCommittee([[members[0]!], [2n ** 64n + 5n]]);
-    expect(over.result[2]).toEqual([5n]);
+    // an out-of-range weight (the registry can never produce one) is refused, not cut to 48 bits
+    for (const wide of [2n ** 48n, 2n ** 64n + 5n]) {
+      await expect(h.simulate.roundTripCommittee([[members[1]!, members[0]!], [1n, wide]])).rejects.toThrow(/BlobWriteFailed/);
+    }
 
     const nodes = Array.from({ length: MAX_OUTPUTS }, (_, j) => actorAddress(900 + j));
     const hashes = nodes.map((_, j) => keccak256(toHex(`h${j}`)));

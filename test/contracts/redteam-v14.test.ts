@@ -211,7 +211,7 @@ describe("V14-1 History.Wide: an evaluator's state as of any past key", () => {
 // ================================================================ 2. word 0, the unbonding lock
 
 describe("V14-2 escaping a slash: unbonding stake that counted for a draw", () => {
-  it("HOLDS V14-2: X (1,000) is counted at a task's creation and requests unbonding of all of it before the draw. The draw locks the unbonding part until the task's end (unbondLock = reveal deadline + 1 day = MembersLocked), writes lockedUntil and tasksAssigned into word 0 without touching stake, trust or the period fields beside them; after unbondAt (1 h) X's withdraw reverts StakeLocked(lockUntil); X stays silent and is slashed 100 from its unbonding (burned: 2 revealers); after the lock X withdraws exactly 900", async () => {
+  it("HOLDS V14-2: X (1,000) is counted at a task's creation and requests unbonding of all of it before the draw. The draw locks the unbonding part until the task's end (unbondLock = reveal deadline + 1 day, from CommitteeSampled), writes lockedUntil and tasksAssigned into word 0 without touching stake, trust or the period fields beside them; after unbondAt (1 h) X's withdraw reverts StakeLocked(lockUntil); X stays silent and is slashed 100 from its unbonding (burned: 2 revealers); after the lock X withdraws exactly 900", async () => {
     const c = await setupChain();
     const evs = await c.evaluators(3, 1_000n * E18, E18);
     const nodes = await c.nodes(2);
@@ -225,7 +225,9 @@ describe("V14-2 escaping a slash: unbonding stake that counted for a draw", () =
 
     const hash = await c.poq.write.drawCommittee([taskId]);
     const rc = await c.publicClient.waitForTransactionReceipt({ hash });
-    const locked = parseEventLogs({ abi: c.registry.abi, logs: rc.logs, eventName: "MembersLocked" })[0]!.args;
+    // the lock is the reveal deadline + FINALIZE_GRACE, both in CommitteeSampled
+    const sampled = parseEventLogs({ abi: c.poq.abi, logs: rc.logs, eventName: "CommitteeSampled" })[0]!.args;
+    const locked = { lockedUntil: BigInt(sampled.revealDeadline) + BigInt(await c.poq.read.FINALIZE_GRACE()) };
     const [members] = await c.poq.read.getCommittee([taskId]);
     expect(members.some((a) => sameAddress(a, X))).toBe(true);
     const t = await c.poq.read.getTask([taskId]);
