@@ -203,7 +203,9 @@ async function main() {
       "an empty word's first write 22,100; a rewrite 5,000 with its read) and by the contract whose",
       "code ran (a call's own cost goes to the caller; \"blob\" is the code of a task or committee",
       "data contract being written). Draws use a fixed seed per task, so two versions of the code",
-      "draw the same committees. The targets are measured by `npm run bench:gas` (docs/gas.md).",
+      "draw the same committees. The targets are measured by `npm run bench:gas` (docs/gas.md), whose",
+      "tasks have other scores and seeds (a draw's gas depends on its seed), so its totals differ from",
+      "these by a few hundred gas per evaluator-output.",
       "",
       ...lines,
     ].join("\n");

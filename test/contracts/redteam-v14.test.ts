@@ -450,10 +450,10 @@ describe("V14-5 word 3: a sealed round's seal while OPEN, its consensus after", 
   });
 });
 
-// ================================================================= 4. escrow plus one, totals
+// ================================================================= 4. the escrow word, totals
 
-describe("V14-7 totals with the escrow kept plus one", () => {
-  it("HOLDS V14-7: a fresh deployment reads totals (0, 0, 0, 0) and accountedBalance 0 (no underflow from the +1); create (escrow 106, treasury 2.22), a cancelled task (expired seed: its 106 escrow back to exactly the open task's), finalize with a silent member (escrow exactly 0), every claim, claimNode and withdrawTreasury of all 4.44: totals (0, 0, 0, 100 burned) = the token balance; a zero protocol fee is refused by governance; at the smallest (1 bps, no flat fee) a task pulls exactly 106 + 0.0106 and the treasury holds exactly 0.0106 (withdrawTreasury of 1 wei more reverts InsufficientTreasury); balance == accounted at every step", async () => {
+describe("V14-7 totals with the escrow sharing a word with the task count", () => {
+  it("HOLDS V14-7: a fresh deployment reads totals (0, 0, 0, 0) and accountedBalance 0 (the escrow shares its word with the task count and the parameter version); create (escrow 106, treasury 2.22), a cancelled task (expired seed: its 106 escrow back to exactly the open task's), finalize with a silent member (escrow exactly 0), every claim, claimNode and withdrawTreasury of all 4.44: totals (0, 0, 0, 100 burned) = the token balance; a zero protocol fee is refused by governance; at the smallest (1 bps, no flat fee) a task pulls exactly 106 + 0.0106 and the treasury holds exactly 0.0106 (withdrawTreasury of 1 wei more reverts InsufficientTreasury); balance == accounted at every step", async () => {
     const c = await setupChain();
     expect(await totals(c)).toEqual([0n, 0n, 0n, 0n]);
     expect(await c.poq.read.accountedBalance()).toBe(0n);
