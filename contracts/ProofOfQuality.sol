@@ -349,7 +349,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         uint256 escrow = uint256(spec.nodeBudget) + fee * spec.k;
         uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
         _escrow += uint128(escrow); // < 2^98: a uint96 budget and k uint96 fees
-        _treasury += protocolFee; // never zero: governance keeps taskFee > 0
+        _treasury += protocolFee; // zero only for a tiny task under a bps-only fee (redteam V15-9)
 
         emit TaskCreated(taskId, msg.sender, spec.profileHash, spec, fee, protocolFee);
         _pull(msg.sender, escrow + protocolFee);
