@@ -574,7 +574,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         (address requester, uint256 fee) = TaskBlob.readPayer(t.blob);
         _escrow -= uint128(uint256(t.nodeBudget) + fee * t.k);
         (uint256 refund, uint256 credited, uint256 burned) = TaskSettlement.settle(
-            taskId, t, _settlementParams[t.paramsId], _member[taskId], words, claimableOf, _nodes, registry
+            taskId, t, _settlementParams[t.paramsId], _member[taskId], words, claimableOf, _nodes, registry, fee
         );
         _totalClaimable += credited;
         if (burned != 0) _burned += burned;

@@ -35,7 +35,8 @@ library TaskSettlement {
     event TaskFinalized(uint256 indexed taskId, bool hasConsensus, uint256 packedConsensus, uint256 refund, uint256 slashed, uint256 burned);
 
     /// @notice Settles an open task from its members' words (a sealed round's openings, or,
-    ///         when `words` is empty, the stored ones) and marks it FINALIZED.
+    ///         when `words` is empty, the stored ones) and marks it FINALIZED. `fee` is the
+    ///         task's fee per member (the caller has read it from the task blob).
     /// @return refund what the requester (or its refundTo) gets back: the caller credits it
     /// @return credited everything credited to members (`claimable`) and nodes (`nodes`' pending)
     /// @return burned slashed stake without an honest revealer, and forfeited abstainer fees
@@ -47,9 +48,10 @@ library TaskSettlement {
         uint256[] memory words,
         mapping(address => uint256) storage claimable,
         mapping(address => Node) storage nodes,
-        EvaluatorRegistry registry
+        EvaluatorRegistry registry,
+        uint256 fee
     ) external returns (uint256 refund, uint256 credited, uint256 burned) {
-        (Settlement.Outcome memory o, Committee memory c) = _judge(taskId, t, params, memberWords, words, registry);
+        (Settlement.Outcome memory o, Committee memory c) = _judge(taskId, t, params, memberWords, words, registry, fee);
         (credited, burned) = _apply(c, t, o, claimable, nodes, registry);
         refund = o.refund;
     }
@@ -72,7 +74,8 @@ library TaskSettlement {
         SettlementParams storage params,
         mapping(address => uint256) storage memberWords,
         uint256[] memory words,
-        EvaluatorRegistry registry
+        EvaluatorRegistry registry,
+        uint256 fee
     ) private returns (Settlement.Outcome memory o, Committee memory c) {
         c.taskId = taskId;
         uint256[] memory weights;
@@ -87,7 +90,6 @@ library TaskSettlement {
         Settlement.Member[] memory mem;
         (mem, c.silent) = _loadMembers(registry, c.addrs, weights, words, c.revealed);
 
-        (, uint256 fee) = TaskBlob.readPayer(t.blob);
         o = Settlement.settle(uint8(t.rule), params, mem, t.m, t.nodeBudget, fee);
 
         t.status = TaskStatus.FINALIZED;

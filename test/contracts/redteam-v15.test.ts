@@ -30,8 +30,8 @@ import {
 import { toGovernanceTuple } from "../../oracle/contract/params.js";
 import { TaskStatus, treeSample } from "../../oracle/rules/index.js";
 import { E18, setupChain, type Chain } from "./helpers.js";
-import { sameAddress } from "./settlement-helpers.js";
-import { HONEST, expectConserved, reverts } from "./sealed-helpers.js";
+import { expectBalanced, sameAddress, totals } from "./settlement-helpers.js";
+import { HONEST, reverts } from "./sealed-helpers.js";
 
 const BIT = 1n; // TEST_PROFILE is profile id 0
 const ZERO_ADDR: Address = "0x0000000000000000000000000000000000000000";
@@ -42,15 +42,6 @@ const U128 = (1n << 128n) - 1n;
 
 // ------------------------------------------------------------------------------------ helpers
 
-const totals = async (c: Chain) => [...(await c.poq.read.totals())];
-
-async function expectBalanced(c: Chain) {
-  const [escrowed, claimable, treasury, burned] = await totals(c);
-  const bal = await c.token.read.balanceOf([c.poq.address]);
-  expect(escrowed! + claimable! + treasury! + burned!).toBe(bal);
-  expect(await c.poq.read.accountedBalance()).toBe(bal);
-  await expectConserved(c);
-}
 
 const readSlot = async (c: Chain, address: Address, slot: bigint) =>
   BigInt((await c.publicClient.getStorageAt({ address, slot: numberToHex(slot, { size: 32 }) })) ?? "0x0");

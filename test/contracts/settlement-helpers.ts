@@ -33,6 +33,18 @@ export async function expectConserved(c: Chain) {
   expect(b.registryBalance).toBe(b.staked);
 }
 
+/** ProofOfQuality's four totals (escrowed, claimable, treasury, burned). */
+export const totals = async (c: Chain) => [...(await c.poq.read.totals())];
+
+/** expectConserved, and the four totals add up to the token balance both directly and as `accountedBalance`. */
+export async function expectBalanced(c: Chain) {
+  const [escrowed, claimable, treasury, burned] = await totals(c);
+  const bal = await c.token.read.balanceOf([c.poq.address]);
+  expect(escrowed! + claimable! + treasury! + burned!).toBe(bal);
+  expect(await c.poq.read.accountedBalance()).toBe(bal);
+  await expectConserved(c);
+}
+
 /** Plays a task where each member's scores are looked up by address (undefined: silent), finalizes it, and reads the settlement; `of(a)` is member a's EvaluatorSettled. */
 export async function playBy(c: Chain, t: { taskId: bigint; members: Address[] }, pick: (a: Address) => number[] | undefined) {
   await c.play(t.taskId, t.members, t.members.map(pick));
