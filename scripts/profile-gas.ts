@@ -6,11 +6,15 @@
  * committees and their figures compare exactly. bench:gas stays the reference for the targets.
  *
  *   npm run bench:gas:profile [-- --reps 6 --json docs/gas-profile.json --md docs/gas-profile.md]
+ *
+ * --batch B sends each step of B tasks as one multicall (as bench:gas's batched rows do) and
+ * reports the gas per task; the draws then use the block seed (the fixed source would draw one
+ * committee for all B), so their figures vary a little between runs.
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
-import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { commitmentHash, sealedCommitTypedData } from "../oracle/contract/commitment.js";
 import { deployLocalStack } from "../oracle/contract/local.js";
@@ -86,8 +90,9 @@ function split(steps: Step[], gasUsed: number, names: Map<string, string>) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { reps: { type: "string" }, json: { type: "string" }, md: { type: "string" }, pcs: { type: "string" } } });
+  const { values } = parseArgs({ options: { reps: { type: "string" }, json: { type: "string" }, md: { type: "string" }, pcs: { type: "string" }, batch: { type: "string" } } });
   const reps = Number(values.reps ?? 6);
+  const batch = Number(values.batch ?? 1);
   const { viem, networkHelpers, provider } = await network.create();
   const stack = await deployLocalStack(viem, { profiles: [PROFILE] });
   const { poq, token, registry } = stack;
@@ -146,28 +151,46 @@ async function main() {
     for (const [k, v] of byCode) t.byCode.set(k, (t.byCode.get(k) ?? 0) + v);
   };
 
-  for (let t = -WARM; t < reps; t++) {
-    const measured = t >= 0;
-    const spec = {
-      family: 0, rule: Rule.TRUST_WEIGHTED_MEDIAN, k: K, commitWindow: 600, revealWindow: 600,
-      nodeBudget: 100n * E18, evalBudget: BigInt(K) * E18, queryHash: keccak256(toHex(`q-${t}`)), profileHash: PROFILE,
-      refundTo: "0x0000000000000000000000000000000000000000" as Address, nodes, outputHashes: nodes.map((_, j) => keccak256(toHex(`o-${t}-${j}`))),
-    };
-    await record("createTask", await poq.write.createTask([spec], { account: requester }), measured);
-    const taskId = await poq.read.taskCount();
-    await fixed.write.set([keccak256(toHex(`seed-${t}`))]);
-    await record("drawCommittee", await poq.write.drawCommittee([taskId], { account: requester }), measured);
+  const specFor = (t: number) => ({
+    family: 0, rule: Rule.TRUST_WEIGHTED_MEDIAN, k: K, commitWindow: 600, revealWindow: 600,
+    nodeBudget: 100n * E18, evalBudget: BigInt(K) * E18, queryHash: keccak256(toHex(`q-${t}`)), profileHash: PROFILE,
+    refundTo: "0x0000000000000000000000000000000000000000" as Address, nodes, outputHashes: nodes.map((_, j) => keccak256(toHex(`o-${t}-${j}`))),
+  });
+  /** The sealed round's two calls for a drawn task: honest members near a truth, member 0 far off. */
+  const sealedCalls = async (t: number, taskId: bigint) => {
     const [members] = await poq.read.getCommittee([taskId]);
-    // honest members near a truth, member 0 far off
     const scores = members.map((_, i) => nodes.map((_, j) => 3_000 + ((t * 7 + i * 13 + j * 31) % 900) + (i === 0 ? 4_000 : 0)));
     const salts = members.map((_, i) => keccak256(toHex(`salt-${t}-${i}`)));
     const commitments = members.map((a, i) => commitmentHash({ chainId, contract: poq.address, taskId, evaluator: a, scores: scores[i]!, salt: salts[i]! }));
     const signatures = await Promise.all(members.map((a, i) => keys.get(a)!.signTypedData(sealedCommitTypedData({ chainId, contract: poq.address, taskId, commitment: commitments[i]! }))));
-    await record("commitAll", await poq.write.commitAll([taskId, commitments, signatures], { account: requester }), measured);
-    await record("finalizeSealed", await poq.write.finalizeSealed([taskId, { commitments, scores, salts }], { account: requester }), measured);
+    return { commitAll: [taskId, commitments, signatures] as const, finalizeSealed: [taskId, { commitments, scores, salts }] as const };
+  };
+
+  if (batch > 1) await fixed.write.set([`0x${"00".repeat(32)}`]); // the block seed: a task's own
+  for (let t = batch > 1 ? -1 : -WARM; t < reps; t++) {
+    const measured = t >= 0;
+    if (batch === 1) {
+      await record("createTask", await poq.write.createTask([specFor(t)], { account: requester }), measured);
+      const taskId = await poq.read.taskCount();
+      await fixed.write.set([keccak256(toHex(`seed-${t}`))]);
+      await record("drawCommittee", await poq.write.drawCommittee([taskId], { account: requester }), measured);
+      const x = await sealedCalls(t, taskId);
+      await record("commitAll", await poq.write.commitAll(x.commitAll, { account: requester }), measured);
+      await record("finalizeSealed", await poq.write.finalizeSealed(x.finalizeSealed, { account: requester }), measured);
+      continue;
+    }
+    const tags = Array.from({ length: batch }, (_, b) => t * batch + b);
+    const multicall = (calls: Hex[]) => poq.write.multicall([calls], { account: requester, gas: 16_000_000n });
+    await record("createTask", await multicall(tags.map((x) => encodeFunctionData({ abi: poq.abi, functionName: "createTask", args: [specFor(x)] }))), measured);
+    const last = await poq.read.taskCount();
+    const ids = tags.map((_, b) => last - BigInt(batch - 1 - b));
+    await record("drawCommittee", await multicall(ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "drawCommittee", args: [id] }))), measured);
+    const xs = await Promise.all(ids.map((id, b) => sealedCalls(tags[b]!, id)));
+    await record("commitAll", await multicall(xs.map((x) => encodeFunctionData({ abi: poq.abi, functionName: "commitAll", args: x.commitAll }))), measured);
+    await record("finalizeSealed", await multicall(xs.map((x) => encodeFunctionData({ abi: poq.abi, functionName: "finalizeSealed", args: x.finalizeSealed }))), measured);
   }
 
-  const mean = (v: number) => Math.round(v / reps);
+  const mean = (v: number) => Math.round(v / (reps * batch));
   const fmt = (v: number) => v.toLocaleString("en-US");
   const out = OPS.map((op) => {
     const t = totals.get(op)!;
@@ -176,7 +199,7 @@ async function main() {
   });
   const total = out.reduce((a, x) => a + x.gas, 0);
   const lines = [
-    `Sealed round, k = ${K}, m = ${M}, n = ${N}, TRUST_WEIGHTED_MEDIAN, mean of ${reps} tasks (fixed seeds): ${fmt(total)} gas a task, ${fmt(Math.round(total / (K * M)))} per evaluator-output.`,
+    `Sealed round, k = ${K}, m = ${M}, n = ${N}, TRUST_WEIGHTED_MEDIAN, mean of ${reps * batch} tasks (${batch === 1 ? "fixed seeds" : `${batch} per multicall, block seeds`}): ${fmt(total)} gas a task, ${fmt(Math.round(total / (K * M)))} per evaluator-output.`,
     "",
   ];
   for (const x of out) {
