@@ -120,13 +120,17 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     mapping(address => Node) internal _nodes;
 
     /// @dev One word for what every createTask reads and writes: the task count (task ids are
-    ///      1..taskCount), the current settlement parameter version and the escrow of open and
-    ///      pending tasks (bounded by the tokens held, < 2^128: docs/contract.md, "Numbers").
-    ///      One cold read and one rewrite instead of three reads and two writes, and the count
-    ///      keeps the word from ever emptying (refilling an empty word costs 17,100 gas more).
+    ///      1..taskCount), the current settlement parameter version, the escrow of open and
+    ///      pending tasks (bounded by the tokens held, < 2^128: docs/contract.md, "Numbers") and
+    ///      the number of blobs this contract has created (its CREATE nonce is that + 1; the
+    ///      tasks store blob nonces, TaskBlob.at). One cold read and one rewrite instead of
+    ///      three reads and two writes, and the count keeps the word from ever emptying
+    ///      (refilling an empty word costs 17,100 gas more). 2^32 - 1 blobs at most (two a
+    ///      task): checked arithmetic reverts the next create after that.
     uint64 internal _taskCount;
     uint32 internal _paramsVersion;
     uint128 internal _escrow;
+    uint32 internal _blobs;
     mapping(uint256 => TaskRecord) internal _tasks;
     /// @dev taskId => refund address, only when it is not the requester
     mapping(uint256 => address) internal _refundTo;
@@ -334,7 +338,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         t.m = uint8(m);
         t.nodeBudget = spec.nodeBudget;
         // the requester and the fee are written once, with the spec data (fee < 2^96: a uint96 / k)
-        t.blob = TaskBlob.write(
+        uint256 nonce = ++_blobs;
+        t.blob = uint32(nonce);
+        TaskBlob.write(
+            nonce,
             (uint256(spec.commitWindow) << 32) | spec.revealWindow, msg.sender, fee, spec.queryHash, spec.nodes, spec.outputHashes
         );
         t.seedBlock = uint40(block.number);
@@ -369,7 +376,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
             revert NotPending(taskId);
         }
         uint256 k = t.k;
-        (uint256 commitDeadline, uint256 revealDeadline, address requester, uint256 fee) = TaskBlob.readHeader(t.blob);
+        (uint256 commitDeadline, uint256 revealDeadline, address requester, uint256 fee) = TaskBlob.readHeader(TaskBlob.at(t.blob));
         bytes32 seed;
         {
             uint256 seedBlock = t.seedBlock;
@@ -386,7 +393,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         t.status = TaskStatus.OPEN;
         t.commitDeadline = uint40(commitDeadline);
         t.revealDeadline = uint40(revealDeadline);
-        t.committee = TaskBlob.writeCommittee(members, weights);
+        uint256 nonce = ++_blobs;
+        t.committee = uint32(nonce);
+        TaskBlob.writeCommittee(nonce, members, weights);
         emit CommitteeSampled(taskId, seed, members, fee, commitDeadline, revealDeadline);
     }
 
@@ -455,7 +464,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
-        if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
+        if (!TaskBlob.isMember(TaskBlob.at(t.committee), t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
         if (commitment == bytes32(0)) revert InvalidCommitment();
         mapping(address => uint256) storage words = _member[taskId];
         // commits == k: everyone committed, or the round was sealed (no member word then)
@@ -495,7 +504,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
         if (t.commits >= t.k) revert AlreadyCommitted();
         // members that committed alone keep their commitments (redteam V10-1)
-        t.sealOrConsensus = uint256(Sealing.seal(_member[taskId], t.committee, t.k, t.commits != 0, msg.data[4:]));
+        t.sealOrConsensus = uint256(Sealing.seal(_member[taskId], TaskBlob.at(t.committee), t.k, t.commits != 0, msg.data[4:]));
         t.commits = t.k;
     }
 
@@ -507,7 +516,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         // open first: a settled task's word 3 is its consensus, not a seal
         _requireOpen(t, taskId);
         // the library reverts NotSealed when there is no seal
-        Sealing.admit(_member[taskId], t.committee, t.k, bytes32(t.sealOrConsensus), msg.data[4:]);
+        Sealing.admit(_member[taskId], TaskBlob.at(t.committee), t.k, bytes32(t.sealOrConsensus), msg.data[4:]);
         _reveal(taskId, scores, salt);
     }
 
@@ -523,7 +532,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         _requireOpen(t, taskId);
         if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
         // members that revealed alone keep their reveals (redteam V10-2); NotSealed from the library
-        uint256[] memory words = Sealing.open(_member[taskId], t.committee, t.k, t.m, bytes32(t.sealOrConsensus), t.reveals != 0, msg.data[4:]);
+        uint256[] memory words = Sealing.open(_member[taskId], TaskBlob.at(t.committee), t.k, t.m, bytes32(t.sealOrConsensus), t.reveals != 0, msg.data[4:]);
         t.reveals = t.k;
         _settle(taskId, t, words);
     }
@@ -535,7 +544,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         if (block.timestamp <= t.commitDeadline && t.commits < t.k) revert RevealTooEarly(t.commitDeadline);
         uint256 word = _member[taskId][msg.sender];
         if (word == 0) {
-            if (!TaskBlob.isMember(t.committee, t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
+            if (!TaskBlob.isMember(TaskBlob.at(t.committee), t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
             if (t.sealOrConsensus != 0) revert SealedRound(taskId);
             revert NotCommitted();
         }
@@ -571,7 +580,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     ///      given) the stored ones (TaskSettlement, with this contract's storage); books the
     ///      escrow released, what was credited and burned, and credits the refund.
     function _settle(uint256 taskId, TaskRecord storage t, uint256[] memory words) internal {
-        (address requester, uint256 fee) = TaskBlob.readPayer(t.blob);
+        (address requester, uint256 fee) = TaskBlob.readPayer(TaskBlob.at(t.blob));
         _escrow -= uint128(uint256(t.nodeBudget) + fee * t.k);
         (uint256 refund, uint256 credited, uint256 burned) = TaskSettlement.settle(
             taskId, t, _settlementParams[t.paramsId], _member[taskId], words, claimableOf, _nodes, registry, fee
@@ -655,7 +664,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         v.revealDeadline = t.revealDeadline;
         v.nodeBudget = t.nodeBudget;
         v.params = _settlementParams[t.paramsId];
-        (uint256 cw, uint256 rw, address requester, uint256 fee) = TaskBlob.readHeader(t.blob);
+        (uint256 cw, uint256 rw, address requester, uint256 fee) = TaskBlob.readHeader(TaskBlob.at(t.blob));
         v.requester = requester;
         v.fee = uint96(fee);
         v.commitWindow = uint32(cw);
@@ -664,7 +673,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         v.refundTo = _refundAddress(taskId, requester);
         v.seedBlock = t.seedBlock;
         v.consensus = t.hasConsensus ? t.sealOrConsensus : 0;
-        v.queryHash = TaskBlob.readQueryHash(t.blob);
+        v.queryHash = TaskBlob.readQueryHash(TaskBlob.at(t.blob));
         v.profileHash = profiles.hashes(t.profileId);
         return v;
     }
@@ -674,8 +683,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         TaskRecord storage t = _tasks[taskId];
         uint256 m = t.m;
         if (m == 0) return (nodes, hashes);
-        nodes = TaskBlob.readNodes(t.blob, m);
-        hashes = TaskBlob.readOutputHashes(t.blob, m);
+        nodes = TaskBlob.readNodes(TaskBlob.at(t.blob), m);
+        hashes = TaskBlob.readOutputHashes(TaskBlob.at(t.blob), m);
     }
 
     /// @notice A task's committee in draw order (empty before the draw), the fee per member,
@@ -687,8 +696,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     {
         TaskRecord storage t = _tasks[taskId];
         uint256 k = t.status == TaskStatus.OPEN || t.status == TaskStatus.FINALIZED ? t.k : 0;
-        (members, weights) = TaskBlob.readCommittee(t.committee, k);
-        (, fee) = TaskBlob.readPayer(t.blob);
+        (members, weights) = TaskBlob.readCommittee(TaskBlob.at(t.committee), k);
+        (, fee) = TaskBlob.readPayer(TaskBlob.at(t.blob));
     }
 
     /// @notice One evaluator's standing in a task. `commitment`: the low 240 bits of its
@@ -704,7 +713,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     {
         TaskRecord storage t = _tasks[taskId];
         uint256 word = _member[taskId][evaluator];
-        isMember = t.committee != address(0) && TaskBlob.isMember(t.committee, t.k, evaluator);
+        isMember = t.committee != 0 && TaskBlob.isMember(TaskBlob.at(t.committee), t.k, evaluator);
         // commits (reveals) == k: every member committed (revealed), one by one or in a sealed
         // round, which writes no member word: its commitments and openings are in the events
         committed = word != 0 || (isMember && t.commits == t.k);

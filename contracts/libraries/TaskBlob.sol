@@ -14,7 +14,8 @@ pragma solidity ^0.8.28;
 ///      queryHash (32), m nodes (20 bytes each), m output hashes (32 bytes each); committee: k entries of member (20 bytes) and
 ///      voting weight (6 bytes). Nothing can change the code later (no SELFDESTRUCT).
 library TaskBlob {
-    /// @notice The data contract could not be created (out of gas).
+    /// @notice The data contract could not be created (out of gas), or not at the address its
+    ///         nonce gives (`at`): the caller stores the nonce, never the address.
     error BlobWriteFailed();
 
     /// @dev STOP byte + windows + requester and fee + query hash: where the nodes start.
@@ -29,8 +30,31 @@ library TaskBlob {
     uint256 private constant ENTRY = 26;
     uint256 private constant WEIGHT_MASK = 0xffffffffffff;
 
-    /// @notice Writes the blob; returns the data contract's address.
+    /// @notice The address of the data contract this contract created with CREATE at `nonce`:
+    ///         keccak256(rlp([address(this), nonce])). A task stores its blobs' nonces (4 bytes
+    ///         each) instead of their addresses (20), which saves it a storage word. Inside a
+    ///         linked library's delegatecall `address(this)` is still the creator.
+    /// @dev Nonces below 2^32 (the caller's counter is a uint32; a contract's first is 1).
+    function at(uint256 nonce) internal view returns (address pointer) {
+        assembly ("memory-safe") {
+            // rlp: list prefix, 0x94 (a 20-byte string), the address, the nonce (one byte below
+            // 0x80, else 0x80 + its length in bytes and its big-endian bytes); scratch space only
+            let len := add(add(gt(nonce, 0x7f), gt(nonce, 0xff)), add(gt(nonce, 0xffff), gt(nonce, 0xffffff)))
+            mstore(0, or(shl(240, or(shl(8, add(0xd6, len)), 0x94)), shl(80, address())))
+            switch len
+            case 0 { mstore8(22, nonce) }
+            default {
+                mstore8(22, add(0x80, len))
+                mstore(23, shl(sub(256, shl(3, len)), nonce))
+            }
+            pointer := and(keccak256(0, add(23, len)), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
+    }
+
+    /// @notice Writes the blob with CREATE at this contract's `nonce` (the caller counts its
+    ///         creations); reverts BlobWriteFailed unless it lands at `at(nonce)`.
     function write(
+        uint256 nonce,
         uint256 windows, // commitWindow << 32 | revealWindow
         address requester,
         uint256 fee, // < 2^96
@@ -58,13 +82,14 @@ library TaskBlob {
             mstore(0x40, add(add(p, shl(5, m)), 32))
             pointer := create(0, start, add(10, size))
         }
-        if (pointer == address(0)) revert BlobWriteFailed();
+        if (pointer != at(nonce)) revert BlobWriteFailed();
     }
 
     /// @notice Writes a committee blob: each member with its voting weight in 6 bytes (< 2^48:
     ///         the registry's trust is a uint24 and the stake factor at most 2^24, so a weight is
-    ///         at most (2^24 - 1) x 2^24; a wider one reverts BlobWriteFailed, never truncated).
-    function writeCommittee(address[] memory members, uint256[] memory weights) internal returns (address pointer) {
+    ///         at most (2^24 - 1) x 2^24; a wider one reverts BlobWriteFailed, never truncated),
+    ///         at this contract's `nonce` as `write`.
+    function writeCommittee(uint256 nonce, address[] memory members, uint256[] memory weights) internal returns (address pointer) {
         uint256 k = members.length;
         uint256 size = 1 + ENTRY * k;
         assembly ("memory-safe") {
@@ -85,7 +110,7 @@ library TaskBlob {
             mstore(0x40, add(p, 32))
             if iszero(wide) { pointer := create(0, start, add(10, size)) }
         }
-        if (pointer == address(0)) revert BlobWriteFailed();
+        if (pointer != at(nonce)) revert BlobWriteFailed();
     }
 
     /// @notice The k members and their voting weights, in draw order.

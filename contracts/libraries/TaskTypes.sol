@@ -34,11 +34,13 @@ struct Node {
     uint128 lifetime; // total ever credited
 }
 
-/// @dev A task in storage: three words at creation (the third gets the committee at the
-///      draw), a fourth at a sealed round's `commitAll` or at a finalisation with a consensus.
+/// @dev A task in storage: two words at creation (the second gets the committee at the
+///      draw), a third at a sealed round's `commitAll` or at a finalisation with a consensus.
 ///      What only the draw, the settlement and the views read (windows, requester, fee per
 ///      member, query hash, nodes, output hashes) lives in the task's blob, the committee in a second blob
-///      (TaskBlob); the settlement parameters are those of version `paramsId` and the draw's
+///      (TaskBlob); the task keeps each blob's CREATE nonce, not its address (TaskBlob.at gives
+///      the address: 4 bytes instead of 20, so both fit word 1 with the draw's inputs). The
+///      settlement parameters are those of version `paramsId` and the draw's
 ///      `minEligibleBps` is the one in force at creation; refundTo is stored only when it is
 ///      not the requester.
 struct TaskRecord {
@@ -55,15 +57,14 @@ struct TaskRecord {
     uint40 revealDeadline;
     uint96 nodeBudget;
     // word 1 (the requester and the fee per member are in the blob)
-    address blob; // TaskBlob data contract
+    uint32 blob; // CREATE nonce of the TaskBlob data contract
+    uint32 committee; // CREATE nonce of the committee blob (members and voting weights in draw order); 0 before the draw
     uint40 seedBlock; // the block whose hash seeds the draw
     uint8 profileId;
     uint32 paramsId; // _settlementParams version
     uint16 minEligibleBps; // the draw's eligibility bar, as governance set it at creation
-    // word 2 (the draw)
-    address committee; // TaskBlob committee: members and voting weights in draw order
     uint40 createdAt; // the committee is drawn from the registry as it stood then
-    // word 3: a sealed round's seal (Sealing.seal) while the task is open, then the packed
+    // word 2: a sealed round's seal (Sealing.seal) while the task is open, then the packed
     // consensus from finalisation (zero without one): a sealed round writes the word once
     // and its settlement rewrites it instead of filling a fresh one
     uint256 sealOrConsensus;

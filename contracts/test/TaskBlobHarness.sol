@@ -5,18 +5,25 @@ import {TaskBlob} from "../libraries/TaskBlob.sol";
 
 /// @notice Exposes TaskBlob for the red-team tests (test double, not deployed).
 contract TaskBlobHarness {
-    /// @notice Writes a committee blob and reads it back.
-    function roundTripCommittee(address[] calldata members, uint256[] calldata weights)
+    /// @notice The address TaskBlob gives this contract's CREATE at `nonce`.
+    function at(uint256 nonce) external view returns (address) {
+        return TaskBlob.at(nonce);
+    }
+
+    /// @notice Writes a committee blob at `nonce` (this contract's current nonce, or the write
+    ///         reverts) and reads it back.
+    function roundTripCommittee(uint256 nonce, address[] calldata members, uint256[] calldata weights)
         external
         returns (address pointer, address[] memory outMembers, uint256[] memory outWeights)
     {
-        pointer = TaskBlob.writeCommittee(members, weights);
+        pointer = TaskBlob.writeCommittee(nonce, members, weights);
         (outMembers, outWeights) = TaskBlob.readCommittee(pointer, members.length);
     }
 
     /// @notice Writes a task blob and reads every field back (the requester and the fee with
     ///         `payerOf`).
     function roundTripTask(
+        uint256 nonce,
         uint256 windows, // commitWindow << 32 | revealWindow
         address requester,
         uint96 fee,
@@ -27,7 +34,7 @@ contract TaskBlobHarness {
         external
         returns (address pointer, uint256 cw, uint256 rw, bytes32 q, address[] memory n, bytes32[] memory h)
     {
-        pointer = TaskBlob.write(windows, requester, fee, queryHash, nodes, outputHashes);
+        pointer = TaskBlob.write(nonce, windows, requester, fee, queryHash, nodes, outputHashes);
         (cw, rw,,) = TaskBlob.readHeader(pointer);
         q = TaskBlob.readQueryHash(pointer);
         n = TaskBlob.readNodes(pointer, nodes.length);

@@ -197,28 +197,81 @@ describe("ST-5 packing of member words and voting weights", () => {
     const members: Address[] = ["0xffffffffffffffffffffffffffffffffffffffff", actorAddress(1), "0x0000000000000000000000000000000000000001"];
     const maxReachable = (2n ** 24n - 1n) * 2n ** 24n;
     const weights = [2n ** 48n - 1n, maxReachable, 1n];
-    const { result } = await h.simulate.roundTripCommittee([members, weights]);
+    const nonceOf = async () => BigInt(await c.publicClient.getTransactionCount({ address: h.address }));
+    const { result } = await h.simulate.roundTripCommittee([await nonceOf(), members, weights]);
     expect(result[1].map((x) => x.toLowerCase())).toEqual(members.map((x) => x.toLowerCase()));
     expect(result[2]).toEqual(weights);
     expect(maxReachable < 2n ** 48n).toBe(true);
     // an out-of-range weight (the registry can never produce one) is refused, not cut to 48 bits
     for (const wide of [2n ** 48n, 2n ** 64n + 5n]) {
-      await expect(h.simulate.roundTripCommittee([[members[1]!, members[0]!], [1n, wide]])).rejects.toThrow(/BlobWriteFailed/);
+      await expect(h.simulate.roundTripCommittee([await nonceOf(), [members[1]!, members[0]!], [1n, wide]])).rejects.toThrow(/BlobWriteFailed/);
     }
 
     const nodes = Array.from({ length: MAX_OUTPUTS }, (_, j) => actorAddress(900 + j));
     const hashes = nodes.map((_, j) => keccak256(toHex(`h${j}`)));
     const payer: Address = "0xffffffffffffffffffffffffffffffffffff0001";
     const maxFee = 2n ** 96n - 1n;
-    const t = await h.simulate.roundTripTask([((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
+    const t = await h.simulate.roundTripTask([await nonceOf(), ((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
     const [pointer, cw, rw, q, n, hs] = t.result;
     expect([cw, rw, q]).toEqual([2n ** 32n - 1n, 2n ** 32n - 2n, filled("ab")]);
     expect(n).toEqual(nodes);
     expect(hs).toEqual(hashes);
     // the requester and the largest fee (a uint96 / k) survive beside the windows, read either way
-    await h.write.roundTripTask([((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
+    await h.write.roundTripTask([await nonceOf(), ((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
     const [a1, f1, a2, f2] = await h.read.payerOf([pointer]);
     expect([a1.toLowerCase(), f1, a2.toLowerCase(), f2]).toEqual([payer, maxFee, payer, maxFee]);
+  });
+});
+
+describe("ST-12 a task stores its blobs' CREATE nonces, not their addresses", () => {
+  it("TaskBlob.at(nonce) is keccak256(rlp([creator, nonce])) at every RLP length boundary (1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffff, 0x1000000, 2^32 - 1), equal to viem's getContractAddress; real CREATEs with the creator's nonce set to each boundary land there and read back, and a write told a nonce off by one (a stale count) reverts BlobWriteFailed instead of storing a pointer to nothing; in ProofOfQuality each task's blob and committee are at the nonces of its creation and its draw (tasks and draws interleaved, one draw cancelled)", async () => {
+    const c = await setupChain();
+    const h = await c.viem.deployContract("TaskBlobHarness");
+    const boundaries = [1n, 2n, 0x7fn, 0x80n, 0x81n, 0xffn, 0x100n, 0xffffn, 0x10000n, 0xffffffn, 0x1000000n, 2n ** 32n - 1n];
+    for (const nonce of boundaries) expect(await h.read.at([nonce])).toBe(getContractAddress({ from: h.address, nonce }));
+    const members: Address[] = [actorAddress(1), actorAddress(2)];
+    const weights = [3n, 2n ** 48n - 1n];
+    for (const nonce of boundaries.slice(2, -1)) {
+      await c.networkHelpers.setNonce(h.address, nonce);
+      await expect(h.simulate.roundTripCommittee([nonce + 1n, members, weights])).rejects.toThrow(/BlobWriteFailed/);
+      await expect(h.simulate.roundTripCommittee([nonce - 1n, members, weights])).rejects.toThrow(/BlobWriteFailed/);
+      const { result } = await h.simulate.roundTripCommittee([nonce, members, weights]);
+      expect(result[0]).toBe(getContractAddress({ from: h.address, nonce }));
+      expect(result[2]).toEqual(weights);
+    }
+
+    // ProofOfQuality: the blob of every task and the committee of every drawn one, by nonce
+    await c.evaluators(3);
+    const nodes = await c.nodes(2);
+    const requester = (await c.actor(1)).address;
+    const nonceOf = async () => BigInt(await c.publicClient.getTransactionCount({ address: c.poq.address }));
+    const expected: { taskId: bigint; blob: bigint; committee?: bigint }[] = [];
+    const a = { taskId: 0n, blob: await nonceOf() };
+    a.taskId = await c.create(requester, c.spec(nodes));
+    const b = { taskId: 0n, blob: await nonceOf() };
+    b.taskId = await c.create(requester, c.spec(nodes, { k: 4, evalBudget: 8n * E18 })); // 3 evaluators: its draw cancels
+    expected.push({ ...a, committee: await nonceOf() });
+    await c.draw(a.taskId);
+    await c.draw(b.taskId);
+    expected.push(b);
+    const d = { taskId: 0n, blob: await nonceOf() };
+    d.taskId = await c.create(requester, c.spec(nodes));
+    expected.push({ ...d, committee: await nonceOf() });
+    await c.draw(d.taskId);
+    for (const x of expected) {
+      const blob = getContractAddress({ from: c.poq.address, nonce: x.blob });
+      // the task blob holds the requester at byte 9 (after STOP and the two windows)
+      expect(BigInt(`0x${(await c.publicClient.getCode({ address: blob }))!.slice(2 + 18, 2 + 58)}`)).toBe(BigInt(requester));
+      const [members] = await c.poq.read.getCommittee([x.taskId]);
+      if (x.committee === undefined) {
+        expect(members).toEqual([]);
+        continue;
+      }
+      const code = (await c.publicClient.getCode({ address: getContractAddress({ from: c.poq.address, nonce: x.committee }) }))!;
+      // the committee blob: STOP, then 26 bytes a member (address first)
+      expect(members.map((m, i) => BigInt(`0x${code.slice(4 + 52 * i, 4 + 52 * i + 40)}`))).toEqual(members.map((m) => BigInt(m)));
+    }
+    await conservedOk(c);
   });
 });
 

@@ -18,6 +18,7 @@ import { network } from "hardhat";
 import { describe, expect, it } from "vitest";
 import {
   encodeAbiParameters,
+  getContractAddress,
   keccak256,
   numberToHex,
   parseEventLogs,
@@ -65,22 +66,22 @@ const sealed32 = sealedChainFor(KEYS32, 32);
 
 // ------------------------------------------------------------------------------------ helpers
 
-/** The storage slot of `_tasks[taskId]` word 0, found by its word 1: the task blob, whose code holds the requester at byte 9. */
+/** The storage slot of `_tasks[taskId]` word 0, found by its word 1: the task blob's CREATE nonce (low 32 bits), whose blob's code holds the requester at byte 9. */
 async function taskBase(c: Chain, taskId: bigint, requester: Address): Promise<bigint> {
   for (let s = 0n; s < 64n; s++) {
     const base = BigInt(keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [taskId, s])));
     const w1 = await c.publicClient.getStorageAt({ address: c.poq.address, slot: numberToHex(base + 1n, { size: 32 }) });
-    const blob = BigInt(w1 ?? "0x0") & ((1n << 160n) - 1n);
-    if (blob === 0n) continue;
-    const code = await c.publicClient.getCode({ address: numberToHex(blob, { size: 20 }) });
+    const nonce = BigInt(w1 ?? "0x0") & 0xffffffffn;
+    if (nonce === 0n) continue;
+    const code = await c.publicClient.getCode({ address: getContractAddress({ from: c.poq.address, nonce }) });
     if (code && code.length >= 2 + 2 * 29 && BigInt(`0x${code.slice(2 + 2 * 9, 2 + 2 * 29)}`) === BigInt(requester)) return base;
   }
   throw new Error("task slot not found");
 }
 
-/** Task word 3 (sealOrConsensus), raw. */
+/** Task word 2 (sealOrConsensus), raw. */
 async function word3(c: Chain, base: bigint): Promise<bigint> {
-  const w = await c.publicClient.getStorageAt({ address: c.poq.address, slot: numberToHex(base + 3n, { size: 32 }) });
+  const w = await c.publicClient.getStorageAt({ address: c.poq.address, slot: numberToHex(base + 2n, { size: 32 }) });
   return BigInt(w ?? "0x0");
 }
 

@@ -50,13 +50,13 @@ const mapSlot = (key: Address | bigint, base: bigint) =>
   BigInt(keccak256(encodeAbiParameters([{ type: typeof key === "bigint" ? "uint256" : "address" }, { type: "uint256" }], [key as never, base])));
 
 /** ProofOfQuality's shared word (escrow << 96 | version << 64 | count): the slot whose value matches. */
-async function packedSlot(c: Chain, count: bigint, version: bigint, escrow: bigint): Promise<bigint> {
-  const want = (escrow << 96n) | (version << 64n) | count;
+async function packedSlot(c: Chain, count: bigint, version: bigint, escrow: bigint, blobs: bigint): Promise<bigint> {
+  const want = (blobs << 224n) | (escrow << 96n) | (version << 64n) | count;
   for (let s = 0n; s < 48n; s++) if ((await readSlot(c, c.poq.address, s)) === want) return s;
   throw new Error("packed word not found");
 }
 
-const unpack = (w: bigint) => ({ count: w & U64, version: (w >> 64n) & U32, escrow: w >> 96n });
+const unpack = (w: bigint) => ({ count: w & U64, version: (w >> 64n) & U32, escrow: (w >> 96n) & U128, blobs: w >> 224n });
 
 /** The registry's Record word 0 of `a` (stake 88 | trust 24 | periodTrust 24 | ...): its slot. */
 async function recordSlot(c: Chain, a: Address): Promise<bigint> {
@@ -231,51 +231,55 @@ describe("V15 requester and fee in the task blob", () => {
 
 // ============================================================ 2. the shared word
 
-describe("V15 task count, parameter version and escrow in one word", () => {
-  it("HOLDS V15-3: the word is escrow << 96 | version << 64 | count at every step (create, two setParams, cancel, finalize); setParams moves only the version (a rejected one not even that) and a task keeps its version's settlement parameters (v1 task slashes its silent member 10% = 100 after governance set 20% and 30%; a v3 task reads slashBps 3000); checked arithmetic in the packed fields: count 2^64 - 1 -> createTask Panic(0x11), version 2^32 - 1 -> setParams Panic(0x11), escrow 2^128 - escrow(task) -> createTask Panic(0x11) while 2^128 - 1 - escrow(task) fits exactly (escrow 2^128 - 1, count and version intact) and its cancellation subtracts exactly; nothing spills into a neighbouring field and, the poke undone, balance == accounted", async () => {
+describe("V15 task count, parameter version, escrow and blob count in one word", () => {
+  it("HOLDS V15-3: the word is blobs << 224 | escrow << 96 | version << 64 | count at every step (blobs: the CREATE count, one a task at creation and one a committee) (create, two setParams, cancel, finalize); setParams moves only the version (a rejected one not even that) and a task keeps its version's settlement parameters (v1 task slashes its silent member 10% = 100 after governance set 20% and 30%; a v3 task reads slashBps 3000); checked arithmetic in the packed fields: count 2^64 - 1 -> createTask Panic(0x11), blobs 2^32 - 1 -> createTask Panic(0x11) (the next blob nonce would not fit a task's 32 bits) and a stale blob count -> createTask BlobWriteFailed (the blob lands elsewhere than the nonce says; nothing stored), version 2^32 - 1 -> setParams Panic(0x11), escrow 2^128 - escrow(task) -> createTask Panic(0x11) while 2^128 - 1 - escrow(task) fits exactly (escrow 2^128 - 1, count and version intact) and its cancellation subtracts exactly; nothing spills into a neighbouring field and, the poke undone, balance == accounted", async () => {
     const c = await setupChain();
     await c.evaluators(3);
     const nodes = await c.nodes(2);
     const requester = (await c.actor(1)).address;
     const E = 106n * E18;
     const A = await c.createTask(requester, c.spec(nodes));
-    const slot = await packedSlot(c, 1n, 1n, E);
+    const slot = await packedSlot(c, 1n, 1n, E, 2n);
     const word = async () => unpack(await readSlot(c, c.poq.address, slot));
-    expect(await word()).toEqual({ count: 1n, version: 1n, escrow: E });
+    expect(await word()).toEqual({ count: 1n, version: 1n, escrow: E, blobs: 2n });
 
     const g = toGovernanceTuple(c.params.governance);
     g.settlement.slashBps = 2_000;
     await c.poq.write.setParams([g]);
-    expect(await word()).toEqual({ count: 1n, version: 2n, escrow: E });
+    expect(await word()).toEqual({ count: 1n, version: 2n, escrow: E, blobs: 2n });
     g.settlement.slashBps = 3_000;
     await c.poq.write.setParams([g]);
-    expect(await word()).toEqual({ count: 1n, version: 3n, escrow: E });
+    expect(await word()).toEqual({ count: 1n, version: 3n, escrow: E, blobs: 2n });
     // a rejected setParams bumps nothing (the ++ reverts with the validation)
     await reverts(c.poq.write.setParams([{ ...g, settlement: { ...g.settlement, wMax: 10_000 } }]), "ParamOutOfRange");
-    expect(await word()).toEqual({ count: 1n, version: 3n, escrow: E });
+    expect(await word()).toEqual({ count: 1n, version: 3n, escrow: E, blobs: 2n });
     expect((await c.poq.read.getTask([A.taskId])).params.slashBps).toBe(1_000);
     const B = await c.create(requester, c.spec(nodes));
     expect((await c.poq.read.getTask([B])).params.slashBps).toBe(3_000);
-    expect(await word()).toEqual({ count: 2n, version: 3n, escrow: 2n * E });
+    expect(await word()).toEqual({ count: 2n, version: 3n, escrow: 2n * E, blobs: 3n });
 
     // A (v1) settles with its own 10%: the silent member loses 100 of 1,000
     await c.play(A.taskId, A.members, [HONEST, HONEST, undefined]);
     const silent = A.members[2]!;
     await c.finalize(A.taskId);
     expect((await c.registry.read.getEvaluator([silent])).stake).toBe(900n * E18);
-    expect(await word()).toEqual({ count: 2n, version: 3n, escrow: E });
+    expect(await word()).toEqual({ count: 2n, version: 3n, escrow: E, blobs: 3n });
     await expectBalanced(c);
     await c.networkHelpers.mine(300); // B's seed expires
     await c.poq.write.drawCommittee([B]);
-    expect(await word()).toEqual({ count: 2n, version: 3n, escrow: 0n });
+    expect(await word()).toEqual({ count: 2n, version: 3n, escrow: 0n, blobs: 3n });
     await expectBalanced(c);
 
     const raw = await readSlot(c, c.poq.address, slot);
     const set = (v: bigint) => c.networkHelpers.setStorageAt(c.poq.address, slot, numberToHex(v, { size: 32 }));
-    const pack = (count: bigint, version: bigint, escrow: bigint) => (escrow << 96n) | (version << 64n) | count;
+    const pack = (count: bigint, version: bigint, escrow: bigint, blobs = 3n) => (blobs << 224n) | (escrow << 96n) | (version << 64n) | count;
 
     await set(pack(U64, 3n, 0n));
     await reverts(c.poq.write.createTask([c.spec(nodes)], { account: requester }), "Panic", [0x11n]);
+    await set(pack(2n, 3n, 0n, U32));
+    await reverts(c.poq.write.createTask([c.spec(nodes)], { account: requester }), "Panic", [0x11n]);
+    await set(pack(2n, 3n, 0n, 2n));
+    await reverts(c.poq.write.createTask([c.spec(nodes)], { account: requester }), "BlobWriteFailed");
     await set(pack(2n, U32, 0n));
     await reverts(c.poq.write.setParams([g]), "Panic", [0x11n]);
     await set(pack(2n, 3n, U128 - E + 1n));
@@ -283,13 +287,13 @@ describe("V15 task count, parameter version and escrow in one word", () => {
     await set(pack(2n, 3n, U128 - E));
     const C = await c.create(requester, c.spec(nodes));
     expect(C).toBe(3n);
-    expect(await word()).toEqual({ count: 3n, version: 3n, escrow: U128 });
+    expect(await word()).toEqual({ count: 3n, version: 3n, escrow: U128, blobs: 4n });
     await c.networkHelpers.mine(300);
     await c.poq.write.drawCommittee([C]);
     expect((await c.poq.read.getTask([C])).status).toBe(TaskStatus.CANCELLED);
-    expect(await word()).toEqual({ count: 3n, version: 3n, escrow: U128 - E });
+    expect(await word()).toEqual({ count: 3n, version: 3n, escrow: U128 - E, blobs: 4n });
     // undo the poke: the real escrow is 0 (C's 106 is now the requester's claimable)
-    await set(pack(3n, 3n, 0n));
+    await set(pack(3n, 3n, 0n, 4n));
     expect(raw).toBe(pack(2n, 3n, 0n));
     await expectBalanced(c);
   }, 90_000);

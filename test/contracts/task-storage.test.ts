@@ -1,5 +1,5 @@
 /**
- * The compact task storage of issue 13: a task keeps three words plus two write-once data
+ * The compact task storage of issue 13: a task keeps two words (three after a seal or a consensus) plus two write-once data
  * contracts (TaskBlob: the spec's windows, query hash, nodes and output hashes at creation; the
  * committee and its voting weights at the draw), its settlement parameters by version, and
  * refundTo only when it differs from the requester. The views must return exactly what the
