@@ -101,7 +101,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         address refundTo;
         uint64 seedBlock; // the block whose hash seeds the draw
         uint256 consensus;
-        bytes32 queryHash;
+        bytes32 contentHash; // keccak256(abi.encodePacked(spec.queryHash, spec.outputHashes)); TaskCreated has both
         bytes32 profileHash;
     }
 
@@ -673,18 +673,18 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         v.refundTo = _refundAddress(taskId, requester);
         v.seedBlock = t.seedBlock;
         v.consensus = t.hasConsensus ? t.sealOrConsensus : 0;
-        v.queryHash = TaskBlob.readQueryHash(TaskBlob.at(t.blob));
+        v.contentHash = TaskBlob.readContentHash(TaskBlob.at(t.blob));
         v.profileHash = profiles.hashes(t.profileId);
         return v;
     }
 
-    /// @notice A task's outputs: inference node and output hash of each.
-    function getOutputs(uint256 taskId) external view returns (address[] memory nodes, bytes32[] memory hashes) {
+    /// @notice A task's outputs: the inference node of each (the output hashes are in
+    ///         TaskCreated; getTask's contentHash commits to them).
+    function getOutputs(uint256 taskId) external view returns (address[] memory nodes) {
         TaskRecord storage t = _tasks[taskId];
         uint256 m = t.m;
-        if (m == 0) return (nodes, hashes);
+        if (m == 0) return nodes;
         nodes = TaskBlob.readNodes(TaskBlob.at(t.blob), m);
-        hashes = TaskBlob.readOutputHashes(TaskBlob.at(t.blob), m);
     }
 
     /// @notice A task's committee in draw order (empty before the draw), the fee per member,

@@ -5,13 +5,14 @@ pragma solidity ^0.8.28;
 /// @notice Stores a task's write-once data as the code of a data contract (the "SSTORE2"
 ///         pattern): 200 gas a byte plus 32,000 for the account, instead of 22,100 gas a 32-byte
 ///         storage word. Two blobs a task: its spec data at creation (windows, requester, fee per
-///         member, query hash, output nodes and output hashes: about 88k gas at m = 4 against 10
-///         fresh words, 221k) and its
+///         member, content hash and output nodes: about 62k gas at m = 4 against 5 fresh words,
+///         110k) and its
 ///         committee at the draw (members and voting weights: about 71k at k = 7 against 14
 ///         fresh words, 309k).
 /// @dev Code layouts, each after one STOP byte (the data contract cannot be called):
 ///      task: commitWindow (4 bytes), revealWindow (4), requester (20), fee per member (12),
-///      queryHash (32), m nodes (20 bytes each), m output hashes (32 bytes each); committee: k entries of member (20 bytes) and
+///      content hash (32: keccak256 of the query hash and the m output hashes, `readContentHash`),
+///      m nodes (20 bytes each); committee: k entries of member (20 bytes) and
 ///      voting weight (6 bytes). Nothing can change the code later (no SELFDESTRUCT).
 library TaskBlob {
     /// @notice The data contract could not be created (out of gas), or not at the address its
@@ -20,9 +21,9 @@ library TaskBlob {
 
     /// @dev STOP byte + windows + requester and fee + query hash: where the nodes start.
     uint256 private constant NODES_AT = 73;
-    /// @dev Where the requester and fee word and the query hash start in the code.
+    /// @dev Where the requester and fee word and the content hash start in the code.
     uint256 private constant PAYER_AT = 9;
-    uint256 private constant QUERY_AT = 41;
+    uint256 private constant CONTENT_AT = 41;
     /// @dev Creation code header: PUSH2 len, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY,
     ///      RETURNDATASIZE, RETURN (returns the code that follows the 10-byte header).
     uint256 private constant INIT_HEADER = 0x61000080600a3d393df3;
@@ -52,7 +53,10 @@ library TaskBlob {
     }
 
     /// @notice Writes the blob with CREATE at this contract's `nonce` (the caller counts its
-    ///         creations); reverts BlobWriteFailed unless it lands at `at(nonce)`.
+    ///         creations); reverts BlobWriteFailed unless it lands at `at(nonce)`. The query and
+    ///         output hashes are kept as their content hash (`readContentHash`): nothing on chain
+    ///         reads them, `TaskCreated` carries them, and the hash lets anyone check a copy.
+    ///         `outputHashes` has the length of `nodes` (the caller checks).
     function write(
         uint256 nonce,
         uint256 windows, // commitWindow << 32 | revealWindow
@@ -63,7 +67,7 @@ library TaskBlob {
         bytes32[] calldata outputHashes
     ) internal returns (address pointer) {
         uint256 m = nodes.length;
-        uint256 size = NODES_AT + 52 * m; // runtime code length
+        uint256 size = NODES_AT + 20 * m; // runtime code length
         assembly ("memory-safe") {
             let start := mload(0x40)
             // header (10 bytes) with the runtime length in the PUSH2 immediate
@@ -72,14 +76,16 @@ library TaskBlob {
             mstore8(p, 0) // STOP
             mstore(add(p, 1), shl(192, windows))
             mstore(add(p, PAYER_AT), or(shl(96, requester), fee))
-            mstore(add(p, QUERY_AT), queryHash)
-            p := add(p, NODES_AT)
+            let q := add(p, NODES_AT)
             for { let j := 0 } lt(j, m) { j := add(j, 1) } {
-                mstore(p, shl(96, calldataload(add(nodes.offset, shl(5, j)))))
-                p := add(p, 20)
+                mstore(q, shl(96, calldataload(add(nodes.offset, shl(5, j)))))
+                q := add(q, 20)
             }
-            calldatacopy(p, outputHashes.offset, shl(5, m))
-            mstore(0x40, add(add(p, shl(5, m)), 32))
+            mstore(0x40, add(q, 32))
+            // the content hash, hashed past the blob's last byte (scratch, not allocated)
+            mstore(q, queryHash)
+            calldatacopy(add(q, 32), outputHashes.offset, shl(5, m))
+            mstore(add(p, CONTENT_AT), keccak256(q, add(32, shl(5, m))))
             pointer := create(0, start, add(10, size))
         }
         if (pointer != at(nonce)) revert BlobWriteFailed();
@@ -174,10 +180,10 @@ library TaskBlob {
         }
     }
 
-    /// @notice The query hash.
-    function readQueryHash(address pointer) internal view returns (bytes32 h) {
+    /// @notice The content hash: keccak256(abi.encodePacked(queryHash, outputHashes)).
+    function readContentHash(address pointer) internal view returns (bytes32 h) {
         assembly ("memory-safe") {
-            extcodecopy(pointer, 0, QUERY_AT, 32)
+            extcodecopy(pointer, 0, CONTENT_AT, 32)
             h := mload(0)
         }
     }
@@ -191,14 +197,6 @@ library TaskBlob {
             for { let j := 0 } lt(j, m) { j := add(j, 1) } {
                 mstore(add(add(out, 32), shl(5, j)), shr(96, mload(add(buf, mul(20, j)))))
             }
-        }
-    }
-
-    /// @notice The hash of each of the m outputs.
-    function readOutputHashes(address pointer, uint256 m) internal view returns (bytes32[] memory out) {
-        out = new bytes32[](m);
-        assembly ("memory-safe") {
-            extcodecopy(pointer, add(out, 32), add(NODES_AT, mul(20, m)), shl(5, m))
         }
     }
 }

@@ -32,13 +32,12 @@ contract TaskBlobHarness {
         bytes32[] calldata outputHashes
     )
         external
-        returns (address pointer, uint256 cw, uint256 rw, bytes32 q, address[] memory n, bytes32[] memory h)
+        returns (address pointer, uint256 cw, uint256 rw, bytes32 content, address[] memory n)
     {
         pointer = TaskBlob.write(nonce, windows, requester, fee, queryHash, nodes, outputHashes);
         (cw, rw,,) = TaskBlob.readHeader(pointer);
-        q = TaskBlob.readQueryHash(pointer);
+        content = TaskBlob.readContentHash(pointer);
         n = TaskBlob.readNodes(pointer, nodes.length);
-        h = TaskBlob.readOutputHashes(pointer, nodes.length);
     }
 
     /// @notice The requester and fee of a task blob, as the header and as `readPayer` read them.

@@ -20,6 +20,7 @@ import type { PoqChainPort, TaskProgress, TaskView } from "../worker/types.js";
 import { RevertError } from "./errors.js";
 import { CallBatcher, type ExpectedCall } from "./batcher.js";
 import { chainNow } from "./clock.js";
+import { contentFromLogs, type TaskContent } from "../contract/content.js";
 
 /** Shapes of the ProofOfQuality views this module reads (mirrors contracts/ProofOfQuality.sol). */
 interface RawTaskView {
@@ -41,7 +42,7 @@ interface RawTaskView {
   profileId: number;
   refundTo: Address;
   seedBlock: bigint;
-  queryHash: Hex;
+  contentHash: Hex;
   profileHash: Hex;
 }
 
@@ -93,6 +94,7 @@ export const BATCH_HOLD_MS = 200;
  * custom errors).
  */
 type ViewCall = { functionName: string; args: readonly unknown[] };
+type StaticPart = Pick<TaskView, "queryHash" | "outputs" | "committee">;
 
 export class PoqChain implements PoqChainPort {
   readonly senders = new Map<string, TxSender>();
@@ -100,8 +102,10 @@ export class PoqChain implements PoqChainPort {
   private batchers = new Map<string, CallBatcher>();
   private chainId?: number;
   private modelCache = new Map<string, string>();
-  /** Outputs and committee never change after creation: read once per task. */
-  private staticCache = new Map<bigint, Pick<TaskView, "outputs" | "committee">>();
+  /** Outputs and committee never change after the draw: read once per task. */
+  private staticCache = new Map<bigint, StaticPart>();
+  /** Query and output hashes (from TaskCreated) never change: read once per task, one log query shared by concurrent readers. */
+  private contentCache = new Map<bigint, Promise<TaskContent>>();
   private activityEvents?: AbiEvent[];
   private taskEvents?: AbiEvent[];
 
@@ -232,21 +236,43 @@ export class PoqChain implements PoqChainPort {
   /** See PoqChainPort.forget. */
   forget(taskId: bigint): void {
     this.staticCache.delete(taskId);
+    this.contentCache.delete(taskId);
   }
 
-  private remember(taskId: bigint, v: Pick<TaskView, "outputs" | "committee">): void {
+  /**
+   * The task's query and output hashes: the contract keeps only their content hash, the hashes
+   * are in its TaskCreated event (one log query on its creation block, checked against the hash).
+   */
+  private content(taskId: bigint, t: RawTaskView): Promise<TaskContent> {
+    let hit = this.contentCache.get(taskId);
+    if (!hit) {
+      const block = BigInt(t.seedBlock);
+      hit = withRetry(
+        () => this.o.client.getLogs({ address: this.o.address, event: this.event("TaskCreated"), args: { taskId }, fromBlock: block, toBlock: block, strict: true } as never),
+        this.o.tx,
+        "getLogs TaskCreated",
+        this.o.log,
+      ).then((logs) => contentFromLogs(taskId, logs as never, t.contentHash));
+      hit.catch(() => this.contentCache.delete(taskId));
+      if (this.contentCache.size >= 4096) this.contentCache.delete(this.contentCache.keys().next().value!);
+      this.contentCache.set(taskId, hit);
+    }
+    return hit;
+  }
+
+  private remember(taskId: bigint, v: StaticPart): void {
     // A task that does not exist reads as empty, a pending one has no committee yet: do not cache that.
     if (v.outputs.length === 0 || v.committee.length === 0) return;
     if (this.staticCache.size >= 4096) this.staticCache.delete(this.staticCache.keys().next().value!);
     this.staticCache.set(taskId, v);
   }
 
-  private static view(taskId: bigint, t: RawTaskView, st: Pick<TaskView, "outputs" | "committee">): TaskView {
+  private static view(taskId: bigint, t: RawTaskView, st: StaticPart): TaskView {
     return {
       taskId,
       family: Number(t.family),
       requester: t.requester,
-      queryHash: t.queryHash,
+      queryHash: st.queryHash,
       outputs: st.outputs,
       committee: st.committee,
       commitDeadline: BigInt(t.commitDeadline),
@@ -263,7 +289,7 @@ export class PoqChain implements PoqChainPort {
     };
   }
 
-  /** The task (outputs and committee read once per task, they never change) and, optionally, one member's flags: one round trip. */
+  /** The task (outputs and committee read once per task, they never change) and, optionally, one member's flags: one round trip (and one log query at a task's first read: its query and output hashes). */
   private async taskRead(taskId: bigint, ev?: Address): Promise<{ task: TaskView; member?: { committed: boolean; revealed: boolean } }> {
     const cached = this.staticCache.get(taskId);
     const calls: ViewCall[] = [{ functionName: "getTask", args: [taskId] }];
@@ -272,9 +298,12 @@ export class PoqChain implements PoqChainPort {
     const r = await this.readMany(calls);
     let st = cached;
     if (!st) {
-      const outs = r[calls.length - 2] as readonly [readonly Address[], readonly Hex[]];
+      const t = r[0] as RawTaskView;
+      const nodes = r[calls.length - 2] as readonly Address[];
       const comm = r[calls.length - 1] as readonly [readonly Address[], bigint];
-      st = { outputs: outs[0].map((node, j) => ({ node, outputHash: outs[1][j]! })), committee: [...comm[0]] };
+      // a task that does not exist has no outputs and no TaskCreated event
+      const c: TaskContent = nodes.length === 0 ? { queryHash: t.contentHash, outputHashes: [] } : await this.content(taskId, t);
+      st = { queryHash: c.queryHash, outputs: nodes.map((node, j) => ({ node, outputHash: c.outputHashes[j]! })), committee: [...comm[0]] };
       this.remember(taskId, st);
     }
     const m = ev ? (r[1] as readonly [boolean, boolean, boolean, Hex, readonly number[]]) : undefined;

@@ -14,6 +14,7 @@ export {
   type Deployment,
 } from "./deployments.js";
 export { commitmentHash } from "./commitment.js";
+export { contentHashOf, contentFromLogs, type TaskContent } from "./content.js";
 export {
   toGovernanceTuple,
   toStakingTuple,

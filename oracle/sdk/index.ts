@@ -6,6 +6,7 @@ import { modelIdToString } from "../chain/poq.js";
 import { TxSender, type WriteHooks } from "../chain/tx.js";
 import { withRetry } from "../chain/tx.js";
 import { PoqError } from "../core/errors.js";
+import { contentFromLogs } from "../contract/content.js";
 import { GasBook } from "../chain/gas-book.js";
 import { RevertError } from "../chain/errors.js";
 import { createPayoutReader, type PayoutSource } from "../../sdk/src/index.js";
@@ -73,7 +74,10 @@ export interface TaskInfo {
   refundTo: Address;
   /** Block whose hash seeds the draw. */
   seedBlock: bigint;
+  /** From the task's TaskCreated event, checked against `contentHash`. */
   queryHash: Hex;
+  /** keccak256(queryHash, outputHashes): what the contract keeps of them (contentHashOf). */
+  contentHash: Hex;
   profileHash: Hex;
   outputs: { node: Address; outputHash: Hex }[];
   /** Members in draw order (empty until drawn). */
@@ -246,18 +250,24 @@ export class PoqReader {
   }
 
   async getTask(taskId: bigint): Promise<TaskInfo> {
-    const [t, outs, comm, cons] = await Promise.all([
+    const [t, nodes, comm, cons] = await Promise.all([
       this.read<Record<string, never>>("getTask", [taskId]),
-      this.read<readonly [readonly Address[], readonly Hex[]]>("getOutputs", [taskId]),
+      this.read<readonly Address[]>("getOutputs", [taskId]),
       this.read<readonly [readonly Address[], bigint]>("getCommittee", [taskId]),
       this.read<readonly [boolean, readonly number[]]>("getConsensus", [taskId]),
     ]);
     const v = t as unknown as {
       status: number; rule: number; family: number; k: number; m: number; commits: number; reveals: number;
       commitDeadline: number | bigint; revealDeadline: number | bigint; nodeBudget: bigint; fee: bigint; commitWindow: number; revealWindow: number;
-      requester: Address; refundTo: Address; seedBlock: bigint; queryHash: Hex; profileHash: Hex;
+      requester: Address; refundTo: Address; seedBlock: bigint; contentHash: Hex; profileHash: Hex;
     };
     if (Number(v.status) === 0) throw new PoqError("E_UNKNOWN_TASK", `task ${taskId} does not exist`);
+    // the contract keeps only the content hash: the hashes are in the task's TaskCreated event
+    const content = contentFromLogs(
+      taskId,
+      (await this.client.getContractEvents({ address: this.address, abi: this.abi, eventName: "TaskCreated", args: { taskId }, fromBlock: BigInt(v.seedBlock), toBlock: BigInt(v.seedBlock) } as never)) as never,
+      v.contentHash,
+    );
     return {
       taskId,
       status: STATUS[Number(v.status)]!,
@@ -277,9 +287,10 @@ export class PoqReader {
       requester: v.requester,
       refundTo: v.refundTo,
       seedBlock: BigInt(v.seedBlock),
-      queryHash: v.queryHash,
+      queryHash: content.queryHash,
+      contentHash: v.contentHash,
       profileHash: v.profileHash,
-      outputs: outs[0].map((node, j) => ({ node, outputHash: outs[1][j]! })),
+      outputs: nodes.map((node, j) => ({ node, outputHash: content.outputHashes[j]! })),
       committee: [...comm[0]],
       consensus: cons[0] ? cons[1].map(Number) : [],
     };
@@ -437,8 +448,8 @@ export class PoqReader {
       if (!seen.has(key)) seen.add(key), list.push(a);
     };
     for (let i = 1; i <= n; i++) {
-      const [[outs], t] = await Promise.all([
-        this.read<readonly [readonly Address[], readonly Hex[]]>("getOutputs", [BigInt(i)]),
+      const [outs, t] = await Promise.all([
+        this.read<readonly Address[]>("getOutputs", [BigInt(i)]),
         this.read<{ refundTo: Address }>("getTask", [BigInt(i)]),
       ]);
       for (const a of outs) add(nodes, a);

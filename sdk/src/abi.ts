@@ -1910,11 +1910,6 @@ export const proofOfQualityAbi = [
         "internalType": "address[]",
         "name": "nodes",
         "type": "address[]"
-      },
-      {
-        "internalType": "bytes32[]",
-        "name": "hashes",
-        "type": "bytes32[]"
       }
     ],
     "stateMutability": "view",
@@ -2095,7 +2090,7 @@ export const proofOfQualityAbi = [
           },
           {
             "internalType": "bytes32",
-            "name": "queryHash",
+            "name": "contentHash",
             "type": "bytes32"
           },
           {

@@ -261,4 +261,35 @@ describe("CallBatcher", () => {
         expect(r).toEqual(await fresh.taskForEvaluator(id, ev));
       }
   });
+
+  it("PoqChain takes a task's query and output hashes from its TaskCreated event (the contract keeps their content hash): one log query a task however many callers ask at once, the hashes name the texts the requester stored; a forged log (a lying RPC: another query hash) is refused with E_TASK_CONTENT, not scored", async () => {
+    const line = qaTask(21);
+    const [id] = await createTasks(s, [line], { k: 3 });
+    let logQueries = 0;
+    let forge = false;
+    const tapped = new Proxy(client, {
+      get: (t, k, r) =>
+        k === "getLogs"
+          ? async (...a: unknown[]) => {
+              logQueries++;
+              const logs = (await (t.getLogs as (...x: unknown[]) => Promise<Array<{ args: { spec: { queryHash: Hex } } }>>)(...a));
+              return forge ? logs.map((l) => ({ ...l, args: { ...l.args, spec: { ...l.args.spec, queryHash: keccak256(toHex("another query")) } } })) : logs;
+            }
+          : Reflect.get(t, k, r),
+    });
+    const make = () => new PoqChain({ client: tapped, address: s.dep.poq, abi, accounts: [], nonces: new MemoryNonceCoordinator(), tx: { ...txCfg, batchMaxCalls: 16, batchLingerMs: 0, learnGas: true } });
+    const chain = make();
+    const reads = await Promise.all(s.evaluators.map((e) => chain.taskForEvaluator(id!, e.address)));
+    expect(logQueries).toBe(1);
+    const t = reads[0]!.task;
+    expect(reads.every((r) => r.task.queryHash === t.queryHash)).toBe(true);
+    expect(await s.content.get(t.queryHash)).toContain(line.query);
+    expect(await Promise.all(t.outputs.map((o) => s.content.get(o.outputHash)))).toEqual(line.outputs.map((o) => o.text));
+    await chain.getTask(id!);
+    expect(logQueries).toBe(1); // cached with the committee
+
+    forge = true;
+    const lied = make();
+    await expect(lied.getTask(id!)).rejects.toMatchObject({ code: "E_TASK_CONTENT" });
+  });
 });

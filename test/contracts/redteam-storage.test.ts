@@ -15,6 +15,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import { contentHashOf } from "../../oracle/contract/content.js";
 import { toGovernanceTuple } from "../../oracle/contract/params.js";
 import { DEV_PROTOCOL_PARAMS, Rule, TaskStatus } from "../../oracle/rules/index.js";
 import { E18, TEST_PROFILE, actorAddress, salt, setupChain, type Chain } from "./helpers.js";
@@ -51,7 +52,7 @@ async function gasOf(c: Chain, hash: Hex) {
 const filled = (byte: string): Hex => `0x${byte.repeat(32)}`;
 
 describe("ST-1 a blob is inert and immutable", () => {
-  it("the task blob (m = 15, data full of SELFDESTRUCT/CREATE/CALL opcodes) and the committee blob start with STOP; calling them with any data changes nothing; sizes 853 and 1 + 26k bytes are far under EIP-170 (max 833 at k = 32)", async () => {
+  it("the task blob (m = 15; spec hashes full of SELFDESTRUCT/CREATE/CALL opcodes, kept as their content hash) and the committee blob start with STOP; calling them with any data changes nothing; sizes 373 and 1 + 26k bytes are far under EIP-170 (max 833 at k = 32)", async () => {
     const c = await setupChain();
     await c.evaluators(4);
     const nodes = await c.nodes(MAX_OUTPUTS);
@@ -65,7 +66,10 @@ describe("ST-1 a blob is inert and immutable", () => {
     const taskId = await c.create(requester, spec);
     const code = (await c.publicClient.getCode({ address: blob }))!;
     const size = (code.length - 2) / 2;
-    expect(size).toBe(1 + 4 + 4 + 32 + 32 + 52 * MAX_OUTPUTS); // 853: windows, requester and fee, query hash, outputs
+    expect(size).toBe(1 + 4 + 4 + 32 + 32 + 20 * MAX_OUTPUTS); // 373: windows, requester and fee, content hash, nodes
+    // the query and output hashes are kept as their content hash (bytes 41..72), and TaskCreated has them
+    expect(`0x${code.slice(2 + 82, 2 + 146)}`).toBe(contentHashOf(spec.queryHash, spec.outputHashes));
+    expect((await c.poq.read.getTask([taskId])).contentHash).toBe(contentHashOf(spec.queryHash, spec.outputHashes));
     expect(code.slice(0, 4)).toBe("0x00");
     expect(size).toBeLessThan(EIP170);
     expect(1 + 26 * MAX_K).toBeLessThan(EIP170); // 833: the largest committee blob
@@ -77,9 +81,7 @@ describe("ST-1 a blob is inert and immutable", () => {
       expect((await c.publicClient.getTransactionReceipt({ hash })).status).toBe("success");
     }
     expect(await c.publicClient.getCode({ address: blob })).toBe(code);
-    const [outNodes, outHashes] = await c.poq.read.getOutputs([taskId]);
-    expect(outNodes).toEqual(nodes);
-    expect(outHashes).toEqual(spec.outputHashes);
+    expect(await c.poq.read.getOutputs([taskId])).toEqual(nodes);
 
     const committeeBlob = await nextCreate(c);
     const { members } = await c.draw(taskId);
@@ -105,7 +107,7 @@ describe("ST-2 the blob address is predictable (CREATE), but nobody else can occ
     await c.networkHelpers.setBalance(target, 10n ** 18n);
     const taskId = await c.create(requester, c.spec(nodes));
     expect((await c.publicClient.getCode({ address: target }))?.slice(0, 4)).toBe("0x00");
-    expect((await c.poq.read.getOutputs([taskId]))[0]).toEqual(nodes);
+    expect(await c.poq.read.getOutputs([taskId])).toEqual(nodes);
 
     // stand-in for the collision: code planted at the next address (hardhat_setCode)
     const planted = await nextCreate(c);
@@ -212,10 +214,9 @@ describe("ST-5 packing of member words and voting weights", () => {
     const payer: Address = "0xffffffffffffffffffffffffffffffffffff0001";
     const maxFee = 2n ** 96n - 1n;
     const t = await h.simulate.roundTripTask([await nonceOf(), ((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
-    const [pointer, cw, rw, q, n, hs] = t.result;
-    expect([cw, rw, q]).toEqual([2n ** 32n - 1n, 2n ** 32n - 2n, filled("ab")]);
+    const [pointer, cw, rw, content, n] = t.result;
+    expect([cw, rw, content]).toEqual([2n ** 32n - 1n, 2n ** 32n - 2n, contentHashOf(filled("ab"), hashes)]);
     expect(n).toEqual(nodes);
-    expect(hs).toEqual(hashes);
     // the requester and the largest fee (a uint96 / k) survive beside the windows, read either way
     await h.write.roundTripTask([await nonceOf(), ((2n ** 32n - 1n) << 32n) | (2n ** 32n - 2n), payer, maxFee, filled("ab"), nodes, hashes]);
     const [a1, f1, a2, f2] = await h.read.payerOf([pointer]);
@@ -416,12 +417,10 @@ describe("ST-10 several blobs in one transaction", () => {
     for (let i = 0; i < 3; i++) {
       const id = last - 2n + BigInt(i);
       const blob = getContractAddress({ from: c.poq.address, nonce: nonce + BigInt(i) });
-      expect(((await c.publicClient.getCode({ address: blob }))!.length - 2) / 2).toBe(73 + 52 * specs[i]!.nodes.length);
-      const [n, h] = await c.poq.read.getOutputs([id]);
-      expect(n).toEqual(specs[i]!.nodes);
-      expect(h).toEqual(specs[i]!.outputHashes);
+      expect(((await c.publicClient.getCode({ address: blob }))!.length - 2) / 2).toBe(73 + 20 * specs[i]!.nodes.length);
+      expect(await c.poq.read.getOutputs([id])).toEqual(specs[i]!.nodes);
       const t = await c.poq.read.getTask([id]);
-      expect([t.commitWindow, t.queryHash, t.refundTo]).toEqual([60 + i, specs[i]!.queryHash, i === 1 ? actorAddress(60) : requester]);
+      expect([t.commitWindow, t.contentHash, t.refundTo]).toEqual([60 + i, contentHashOf(specs[i]!.queryHash, specs[i]!.outputHashes), i === 1 ? actorAddress(60) : requester]);
     }
     await conservedOk(c);
   });

@@ -27,6 +27,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import { contentHashOf } from "../../oracle/contract/content.js";
 import { toGovernanceTuple } from "../../oracle/contract/params.js";
 import { TaskStatus, treeSample } from "../../oracle/rules/index.js";
 import { E18, setupChain, type Chain } from "./helpers.js";
@@ -104,7 +105,7 @@ async function deployRaw(c: Chain, initcode: Hex): Promise<Address> {
 // ============================================================ 1. requester and fee in the blob
 
 describe("V15 requester and fee in the task blob", () => {
-  it("HOLDS V15-1: ONE multicall creates three tasks from a requester that is itself an evaluator (A: k 3, fee 2, windows 11/12, no refundTo; B: k 4, fee 2.5, windows 13/14, refundTo X; C: k 3, evalBudget 2^96 - 1 so fee (2^96 - 1) / 3 fills the 12 fee bytes' top bits, windows 3600/86400, refundTo = the requester itself, not stored). getTask / getCommittee read each requester, fee, windows, refundTo and query hash back exactly. ONE multicall from a stranger draws all three: A and C seat exactly the three other evaluators (the requester read from the blob is excluded), B (k 4: only 3 evaluators besides the requester) is cancelled and its 110 credited to X, not the requester; finalize A, finalize C and claimNode in ONE multicall release the escrow to exactly 0, the refunds land on the requester (refundedOf = the TaskFinalized refunds), balance == accounted at each step", async () => {
+  it("HOLDS V15-1: ONE multicall creates three tasks from a requester that is itself an evaluator (A: k 3, fee 2, windows 11/12, no refundTo; B: k 4, fee 2.5, windows 13/14, refundTo X; C: k 3, evalBudget 2^96 - 1 so fee (2^96 - 1) / 3 fills the 12 fee bytes' top bits, windows 3600/86400, refundTo = the requester itself, not stored). getTask / getCommittee read each requester, fee, windows, refundTo and content hash back exactly. ONE multicall from a stranger draws all three: A and C seat exactly the three other evaluators (the requester read from the blob is excluded), B (k 4: only 3 evaluators besides the requester) is cancelled and its 110 credited to X, not the requester; finalize A, finalize C and claimNode in ONE multicall release the escrow to exactly 0, the refunds land on the requester (refundedOf = the TaskFinalized refunds), balance == accounted at each step", async () => {
     const c = await setupChain();
     const evs = await c.evaluators(4);
     const requester = evs[3]!;
@@ -132,7 +133,7 @@ describe("V15 requester and fee in the task blob", () => {
       expect(t.fee).toBe(fees[i]);
       expect([t.commitWindow, t.revealWindow]).toEqual([specs[i]!.commitWindow, specs[i]!.revealWindow]);
       expect(sameAddress(t.refundTo, refundTos[i]!)).toBe(true);
-      expect(t.queryHash).toBe(specs[i]!.queryHash);
+      expect(t.contentHash).toBe(contentHashOf(specs[i]!.queryHash, specs[i]!.outputHashes));
       const [members, fee, weights] = await c.poq.read.getCommittee([BigInt(i + 1)]);
       expect([members.length, fee, weights.length]).toEqual([0, fees[i], 0]);
     }
@@ -186,7 +187,7 @@ describe("V15 requester and fee in the task blob", () => {
     await expectBalanced(c);
   }, 120_000);
 
-  it("HOLDS V15-2: unknown ids read nothing and move nothing: getTask(0 | 99 | 2^256 - 1) is all zero (status NONE, requester 0, fee 0), getCommittee is ([], 0, []), getOutputs ([], []); drawCommittee, finalize and commit revert UnknownTask. A task whose seed expired is cancelled with its refund (nodeBudget + fee x k, from the blob's fee) credited to its refundTo, and a second requester's task created in the same block (its own blob) keeps its own requester, fee and status", async () => {
+  it("HOLDS V15-2: unknown ids read nothing and move nothing: getTask(0 | 99 | 2^256 - 1) is all zero (status NONE, requester 0, fee 0), getCommittee is ([], 0, []), getOutputs []; drawCommittee, finalize and commit revert UnknownTask. A task whose seed expired is cancelled with its refund (nodeBudget + fee x k, from the blob's fee) credited to its refundTo, and a second requester's task created in the same block (its own blob) keeps its own requester, fee and status", async () => {
     const c = await setupChain();
     await c.evaluators(3);
     const nodes = await c.nodes(2);
@@ -197,7 +198,7 @@ describe("V15 requester and fee in the task blob", () => {
       const t = await c.poq.read.getTask([id]);
       expect([t.status, t.requester, t.fee, t.refundTo, t.k]).toEqual([TaskStatus.NONE, ZERO_ADDR, 0n, ZERO_ADDR, 0]);
       expect(await c.poq.read.getCommittee([id])).toEqual([[], 0n, []]);
-      expect(await c.poq.read.getOutputs([id])).toEqual([[], []]);
+      expect(await c.poq.read.getOutputs([id])).toEqual([]);
       await reverts(c.poq.write.drawCommittee([id]), "UnknownTask", [id]);
       await reverts(c.poq.write.finalize([id]), "UnknownTask", [id]);
     }

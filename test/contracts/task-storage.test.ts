@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { decodeErrorResult, encodeFunctionData, keccak256, parseEventLogs, toHex, type Address, type Hex } from "viem";
+import { contentHashOf } from "../../oracle/contract/content.js";
 import { toGovernanceTuple } from "../../oracle/contract/params.js";
 import { DEV_PROTOCOL_PARAMS, Family, Rule, TaskStatus } from "../../oracle/rules/index.js";
 import { E18, TEST_PROFILE, actorAddress, salt, setupChain } from "./helpers.js";
@@ -39,19 +40,20 @@ describe("compact task storage (TaskBlob)", () => {
     expect(t.status).toBe(TaskStatus.PENDING);
     expect([t.family, t.rule, t.k, t.m]).toEqual([Family.SUMMARIZATION, Rule.MEDIAN, 5, 15]);
     expect([t.commitWindow, t.revealWindow]).toEqual([61, 67]);
-    expect(t.queryHash).toBe(spec.queryHash);
+    // the query and output hashes are kept as their content hash; TaskCreated carries them
+    expect(t.contentHash).toBe(contentHashOf(spec.queryHash, spec.outputHashes));
     expect(t.profileHash).toBe(TEST_PROFILE);
     expect(t.requester).toBe(requester);
     expect(t.refundTo).toBe(refundTo);
     expect(t.seedBlock).toBe(createBlock);
     expect(t.fee).toBe(2n * E18);
     expect(t.params).toEqual(P.governance.settlement);
-    const [outNodes, outHashes] = await c.poq.read.getOutputs([taskId]);
-    expect(outNodes).toEqual(nodes);
-    expect(outHashes).toEqual(spec.outputHashes);
+    expect(await c.poq.read.getOutputs([taskId])).toEqual(nodes);
+    const [created] = parseEventLogs({ abi: c.poq.abi, logs: (await c.publicClient.getTransactionReceipt({ hash })).logs, eventName: "TaskCreated" });
+    expect([created!.args.spec.queryHash, created!.args.spec.outputHashes]).toEqual([spec.queryHash, spec.outputHashes]);
     // unknown ids read as empty
     expect((await c.poq.read.getTask([999n])).status).toBe(TaskStatus.NONE);
-    expect(await c.poq.read.getOutputs([999n])).toEqual([[], []]);
+    expect(await c.poq.read.getOutputs([999n])).toEqual([]);
 
     const drawHash = await c.poq.write.drawCommittee([taskId]);
     const logs = parseEventLogs({ abi: c.poq.abi, logs: (await c.publicClient.getTransactionReceipt({ hash: drawHash })).logs, eventName: "CommitteeSampled" });

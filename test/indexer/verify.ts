@@ -105,7 +105,7 @@ export async function verifyAgainstContracts(w: World, base: string) {
     const t = await get<TaskJson>(`${base}/tasks/${id}`);
     const onchain = await stack.poq.read.getTask([id]);
     expect(t.status, `task ${id} status`).toBe(STATUS[onchain.status]);
-    const [nodes] = await stack.poq.read.getOutputs([id]);
+    const nodes = await stack.poq.read.getOutputs([id]);
     expect(t.outputs.map((o) => o.node)).toEqual(nodes.map(lc));
     const [has, consensus] = await stack.poq.read.getConsensus([id]);
     if (onchain.status === 3) {
