@@ -37,6 +37,10 @@ type Step = { op: string; gas: number; gasCost: number; depth: number; pc: numbe
 /** --pcs FILE: gas by program counter for each "op|code" (to map onto source lines with solc's source maps). */
 const byPc: Record<string, Record<number, number>> = {};
 let pcLabel: string | undefined;
+/** --pcs-kind KIND: only that kind of work in --pcs (e.g. "computation"). */
+let pcKind: string | undefined;
+/** --dump FILE: every step of the measured transactions as [op, code, pc, gas, kind] (with --pcs). */
+let dumpOut: [string, string, number, number, string][] | undefined;
 
 /** What a step's gas is spent on. */
 function kindOf(s: Step): string {
@@ -77,7 +81,8 @@ function split(steps: Step[], gasUsed: number, names: Map<string, string>) {
       }
     }
     add(byKind, kindOf(s), cost);
-    if (pcLabel) {
+    if (dumpOut && pcLabel) dumpOut.push([pcLabel, frames[s.depth - 1] ?? "?", s.pc, cost, kindOf(s)]);
+    if (pcLabel && (!pcKind || kindOf(s) === pcKind)) {
       const o = (byPc[`${pcLabel}|${frames[s.depth - 1] ?? "?"}`] ??= {});
       o[s.pc] = (o[s.pc] ?? 0) + cost;
     }
@@ -90,7 +95,9 @@ function split(steps: Step[], gasUsed: number, names: Map<string, string>) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { reps: { type: "string" }, json: { type: "string" }, md: { type: "string" }, pcs: { type: "string" }, batch: { type: "string" } } });
+  const { values } = parseArgs({ options: { reps: { type: "string" }, json: { type: "string" }, md: { type: "string" }, pcs: { type: "string" }, "pcs-kind": { type: "string" }, dump: { type: "string" }, batch: { type: "string" } } });
+  pcKind = values["pcs-kind"];
+  if (values.dump) dumpOut = [];
   const reps = Number(values.reps ?? 6);
   const batch = Number(values.batch ?? 1);
   const { viem, networkHelpers, provider } = await network.create();
@@ -215,6 +222,7 @@ async function main() {
   }
   process.stdout.write(`${lines.join("\n")}\n`);
   if (values.pcs) await writeFile(values.pcs, JSON.stringify(byPc));
+  if (dumpOut) await writeFile(values.dump!, JSON.stringify(dumpOut));
   if (values.json) await writeFile(values.json, `${JSON.stringify({ k: K, m: M, n: N, reps, perTask: total, perEvaluatorOutput: Math.round(total / (K * M)), ops: out }, null, 2)}\n`);
   if (values.md) {
     const md = [
