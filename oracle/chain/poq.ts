@@ -94,7 +94,8 @@ export const BATCH_HOLD_MS = 200;
  * custom errors).
  */
 type ViewCall = { functionName: string; args: readonly unknown[] };
-type StaticPart = Pick<TaskView, "queryHash" | "outputs" | "committee">;
+/** What never changes once a task is drawn, with the content hash it was read under. */
+type StaticPart = Pick<TaskView, "queryHash" | "outputs" | "committee"> & { contentHash: Hex };
 
 export class PoqChain implements PoqChainPort {
   readonly senders = new Map<string, TxSender>();
@@ -104,8 +105,12 @@ export class PoqChain implements PoqChainPort {
   private modelCache = new Map<string, string>();
   /** Outputs and committee never change after the draw: read once per task. */
   private staticCache = new Map<bigint, StaticPart>();
-  /** Query and output hashes (from TaskCreated) never change: read once per task, one log query shared by concurrent readers. */
-  private contentCache = new Map<bigint, Promise<TaskContent>>();
+  /**
+   * Query and output hashes (from TaskCreated), by task and the content hash they must match: one
+   * log query shared by concurrent readers. Keyed by the content hash too, so a task id whose
+   * content changed (a reorg that re-created it) is read again, never answered from the cache.
+   */
+  private contentCache = new Map<bigint, { contentHash: Hex; read: Promise<TaskContent> }>();
   private activityEvents?: AbiEvent[];
   private taskEvents?: AbiEvent[];
 
@@ -244,20 +249,23 @@ export class PoqChain implements PoqChainPort {
    * are in its TaskCreated event (one log query on its creation block, checked against the hash).
    */
   private content(taskId: bigint, t: RawTaskView): Promise<TaskContent> {
-    let hit = this.contentCache.get(taskId);
-    if (!hit) {
-      const block = BigInt(t.seedBlock);
-      hit = withRetry(
-        () => this.o.client.getLogs({ address: this.o.address, event: this.event("TaskCreated"), args: { taskId }, fromBlock: block, toBlock: block, strict: true } as never),
-        this.o.tx,
-        "getLogs TaskCreated",
-        this.o.log,
-      ).then((logs) => contentFromLogs(taskId, logs as never, t.contentHash));
-      hit.catch(() => this.contentCache.delete(taskId));
-      if (this.contentCache.size >= 4096) this.contentCache.delete(this.contentCache.keys().next().value!);
-      this.contentCache.set(taskId, hit);
-    }
-    return hit;
+    const hit = this.contentCache.get(taskId);
+    if (hit && hit.contentHash.toLowerCase() === t.contentHash.toLowerCase()) return hit.read;
+    const block = BigInt(t.seedBlock);
+    const read = withRetry(
+      () => this.o.client.getLogs({ address: this.o.address, event: this.event("TaskCreated"), args: { taskId }, fromBlock: block, toBlock: block, strict: true } as never),
+      this.o.tx,
+      "getLogs TaskCreated",
+      this.o.log,
+    ).then((logs) => contentFromLogs(taskId, logs as never, t.contentHash));
+    const entry = { contentHash: t.contentHash, read };
+    // a failure is not kept; a newer entry (after forget, or for new content) is left alone
+    read.catch(() => {
+      if (this.contentCache.get(taskId) === entry) this.contentCache.delete(taskId);
+    });
+    if (!hit && this.contentCache.size >= 4096) this.contentCache.delete(this.contentCache.keys().next().value!);
+    this.contentCache.set(taskId, entry);
+    return read;
   }
 
   private remember(taskId: bigint, v: StaticPart): void {
@@ -296,6 +304,11 @@ export class PoqChain implements PoqChainPort {
     if (ev) calls.push({ functionName: "getMember", args: [taskId, ev] });
     if (!cached) calls.push({ functionName: "getOutputs", args: [taskId] }, { functionName: "getCommittee", args: [taskId] });
     const r = await this.readMany(calls);
+    // a task id whose content changed since it was cached (a reorg re-created it): read it afresh
+    if (cached && cached.contentHash.toLowerCase() !== (r[0] as RawTaskView).contentHash.toLowerCase()) {
+      this.forget(taskId);
+      return this.taskRead(taskId, ev);
+    }
     let st = cached;
     if (!st) {
       const t = r[0] as RawTaskView;
@@ -303,7 +316,7 @@ export class PoqChain implements PoqChainPort {
       const comm = r[calls.length - 1] as readonly [readonly Address[], bigint];
       // a task that does not exist has no outputs and no TaskCreated event
       const c: TaskContent = nodes.length === 0 ? { queryHash: t.contentHash, outputHashes: [] } : await this.content(taskId, t);
-      st = { queryHash: c.queryHash, outputs: nodes.map((node, j) => ({ node, outputHash: c.outputHashes[j]! })), committee: [...comm[0]] };
+      st = { contentHash: t.contentHash, queryHash: c.queryHash, outputs: nodes.map((node, j) => ({ node, outputHash: c.outputHashes[j]! })), committee: [...comm[0]] };
       this.remember(taskId, st);
     }
     const m = ev ? (r[1] as readonly [boolean, boolean, boolean, Hex, readonly number[]]) : undefined;

@@ -67,6 +67,11 @@ export async function deployPoQ(
   // the local dev chain gets short clocks (activation 60 s, windows from 10 s); others the defaults
   const module = chainId === 31337 ? PoQDevModule : PoQModule;
   const r = await conn.ignition.deploy(module, { parameters: parameters && { [module.id]: parameters.PoQ }, displayUi: false });
+  // A task stores its blobs' CREATE nonces (TaskBlob.at): ProofOfQuality's own nonce must start
+  // at 1 (EIP-161), or every createTask reverts BlobWriteFailed. Say so now, not at the first task.
+  const poqNonce = await publicClient.getTransactionCount({ address: r.proofOfQuality.address });
+  if (poqNonce < 1)
+    throw new Error(`ProofOfQuality at ${r.proofOfQuality.address} has nonce ${poqNonce}: chain ${chainId} does not start contract nonces at 1 (EIP-161), so its task blobs would not land where their nonces say and every createTask would revert BlobWriteFailed`);
   const blockNumber = (await journalBlock(chainId)) ?? headBefore;
   const deployment: Deployment = {
     chainId,

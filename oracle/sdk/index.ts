@@ -86,6 +86,12 @@ export interface TaskInfo {
   consensus: number[];
 }
 
+/**
+ * A task as the contract keeps it (`PoqReader.getTaskState`): TaskInfo without the query and
+ * output hashes, which only the task's TaskCreated event holds; `nodes` is each output's node.
+ */
+export type TaskState = Omit<TaskInfo, "queryHash" | "outputs"> & { nodes: Address[] };
+
 /** An evaluator as the EvaluatorRegistry holds it, with its ProofOfQuality balances. */
 export interface EvaluatorInfo {
   address: Address;
@@ -249,7 +255,23 @@ export class PoqReader {
     return this.read<bigint>("protocolFeeFor", [nodeBudget, evalBudget]);
   }
 
+  /**
+   * A task with its query and output hashes: the contract keeps only their content hash, so they
+   * are read from the task's TaskCreated event (one log query on its creation block) and checked
+   * against it (E_TASK_CONTENT). getTaskState reads the rest without the log.
+   */
   async getTask(taskId: bigint): Promise<TaskInfo> {
+    const { nodes, ...state } = await this.getTaskState(taskId);
+    const content = contentFromLogs(
+      taskId,
+      (await this.client.getContractEvents({ address: this.address, abi: this.abi, eventName: "TaskCreated", args: { taskId }, fromBlock: state.seedBlock, toBlock: state.seedBlock } as never)) as never,
+      state.contentHash,
+    );
+    return { ...state, queryHash: content.queryHash, outputs: nodes.map((node, j) => ({ node, outputHash: content.outputHashes[j]! })) };
+  }
+
+  /** A task as the contract keeps it (views only: no log query). */
+  async getTaskState(taskId: bigint): Promise<TaskState> {
     const [t, nodes, comm, cons] = await Promise.all([
       this.read<Record<string, never>>("getTask", [taskId]),
       this.read<readonly Address[]>("getOutputs", [taskId]),
@@ -262,12 +284,6 @@ export class PoqReader {
       requester: Address; refundTo: Address; seedBlock: bigint; contentHash: Hex; profileHash: Hex;
     };
     if (Number(v.status) === 0) throw new PoqError("E_UNKNOWN_TASK", `task ${taskId} does not exist`);
-    // the contract keeps only the content hash: the hashes are in the task's TaskCreated event
-    const content = contentFromLogs(
-      taskId,
-      (await this.client.getContractEvents({ address: this.address, abi: this.abi, eventName: "TaskCreated", args: { taskId }, fromBlock: BigInt(v.seedBlock), toBlock: BigInt(v.seedBlock) } as never)) as never,
-      v.contentHash,
-    );
     return {
       taskId,
       status: STATUS[Number(v.status)]!,
@@ -287,10 +303,9 @@ export class PoqReader {
       requester: v.requester,
       refundTo: v.refundTo,
       seedBlock: BigInt(v.seedBlock),
-      queryHash: content.queryHash,
       contentHash: v.contentHash,
       profileHash: v.profileHash,
-      outputs: nodes.map((node, j) => ({ node, outputHash: content.outputHashes[j]! })),
+      nodes: [...nodes],
       committee: [...comm[0]],
       consensus: cons[0] ? cons[1].map(Number) : [],
     };
@@ -611,7 +626,7 @@ export class PoqActions {
 
   /** What a draw left on chain (read back, e.g. when another account drew first). */
   private async drawState(taskId: bigint, tx?: Hex): Promise<DrawResult> {
-    const t = await this.reader.getTask(taskId);
+    const t = await this.reader.getTaskState(taskId);
     return { taskId, status: t.status, members: t.committee, fee: t.fee, commitDeadline: t.commitDeadline, revealDeadline: t.revealDeadline, refund: t.status === "cancelled" ? t.nodeBudget + t.evalBudget : 0n, tx };
   }
 
@@ -675,7 +690,7 @@ export class PoqActions {
       if (todo.length === 0) break;
       if (Date.now() > end) throw new PoqError("E_DRAW_TIMEOUT", `tasks ${todo.join(", ")} still pending: no block after their seed block came in time`);
       // Wait for a block after the latest seed block.
-      const seeds = await Promise.all(todo.map(async (id) => (await this.reader.getTask(id)).seedBlock));
+      const seeds = await Promise.all(todo.map(async (id) => (await this.reader.getTaskState(id)).seedBlock));
       const need = seeds.reduce((a, b) => (b > a ? b : a), 0n);
       while ((await this.reader.client.getBlockNumber({ cacheTime: 0 })) <= need) {
         if (Date.now() > end) throw new PoqError("E_DRAW_TIMEOUT", `tasks ${todo.join(", ")} still pending: no block after ${need} came in time`);

@@ -272,7 +272,7 @@ describe("CallBatcher", () => {
         k === "getLogs"
           ? async (...a: unknown[]) => {
               logQueries++;
-              const logs = (await (t.getLogs as (...x: unknown[]) => Promise<Array<{ args: { spec: { queryHash: Hex } } }>>)(...a));
+              const logs = await (t.getLogs as unknown as (...x: unknown[]) => Promise<Array<{ args: { spec: { queryHash: Hex } } }>>)(...a);
               return forge ? logs.map((l) => ({ ...l, args: { ...l.args, spec: { ...l.args.spec, queryHash: keccak256(toHex("another query")) } } })) : logs;
             }
           : Reflect.get(t, k, r),

@@ -17,7 +17,7 @@ export function register(program: Command): void {
       const rows: { taskId: string; tx: string; consensus: number[] }[] = [];
       for (const id of ids) {
         const tx = await signer.finalize(taskIdArg(id));
-        rows.push({ taskId: id, tx, consensus: (await ctx.reader.getTask(taskIdArg(id))).consensus });
+        rows.push({ taskId: id, tx, consensus: (await ctx.reader.getTaskState(taskIdArg(id))).consensus });
       }
       if (o.json) process.stdout.write(toJson(rows));
       else process.stdout.write(formatTable(["task", "consensus (bps)", "tx"], rows.map((r) => [r.taskId, r.consensus.join(" ") || "none", r.tx])));
