@@ -112,6 +112,10 @@ function scoresFor(k: number, m: number, seed: number): number[][] {
 async function freshChain() {
   const { viem, networkHelpers } = await network.create();
   const { poq, token, registry } = await deployLocalStack(viem, { profiles: [PROFILE] });
+  // seeds by task id, not by block hash (which moves with the wall clock): every run, and every
+  // version of the code, draws the same committees, so the figures compare exactly
+  const seeds = await viem.deployContract("TaskSeededRandomness", [keccak256(toHex("poq.bench.gas"))]);
+  await poq.write.setRandomnessSource([seeds.address]);
   const publicClient = await viem.getPublicClient();
   const chainId = await publicClient.getChainId();
   const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
@@ -565,7 +569,9 @@ async function main(): Promise<void> {
       "evaluators after one warm-up task. commit/reveal: the most expensive committee member.",
       "claim: one evaluator's `claim(to)`. TRUST_WEIGHTED_MEDIAN rows and every scale row are the mean",
       "of 8 tasks (a draw's gas depends on its seed); the other rules', one task. drawCommittee samples over all n evaluators (v2: the",
-      "committee is drawn in a later block than createTask, seeded by the create block's hash).",
+      "committee is drawn in a later block than createTask). Each task's seed is keccak256(salt, taskId) from a benchmark",
+      "randomness source (contracts/test/TaskSeededRandomness.sol) instead of the create block's hash, which moves with the",
+      "clock: two runs, or two versions of the code, draw the same committees (before session 13 a rerun moved a draw by up to 20k).",
       "allIn: (createTask + drawCommittee + k commits + k reveals + finalize) / (k m), gas per",
       "evaluator-output; the draw is counted because v2 needs it (v1's createTask drew the committee",
       "itself). Scores: honest members near a per-output truth, one outlier.",
