@@ -513,7 +513,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     ///         its commitment; then as `reveal`.
     function revealSealed(uint256 taskId, bytes32[] calldata, /* commitments */ uint16[] calldata scores, bytes32 salt) external {
         TaskRecord storage t = _tasks[taskId];
-        // open first: a settled task's word 3 is its consensus, not a seal
+        // open first: a settled task's word 2 (sealOrConsensus) is its consensus, not a seal
         _requireOpen(t, taskId);
         // the library reverts NotSealed when there is no seal
         Sealing.admit(_member[taskId], TaskBlob.at(t.committee), t.k, bytes32(t.sealOrConsensus), msg.data[4:]);

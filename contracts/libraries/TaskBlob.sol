@@ -19,7 +19,7 @@ library TaskBlob {
     ///         nonce gives (`at`): the caller stores the nonce, never the address.
     error BlobWriteFailed();
 
-    /// @dev STOP byte + windows + requester and fee + query hash: where the nodes start.
+    /// @dev STOP byte + windows + requester and fee + content hash: where the nodes start.
     uint256 private constant NODES_AT = 73;
     /// @dev Where the requester and fee word and the content hash start in the code.
     uint256 private constant PAYER_AT = 9;
