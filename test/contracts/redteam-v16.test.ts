@@ -323,7 +323,10 @@ describe("V16 blob nonces: TaskBlob.at and the CREATE count", () => {
     expect(await blobsIn(c, slot)).toBe(n1 - 1n);
     const id = await c.create(requester, c.spec(nodes, { queryHash: h32("after") }));
     expect((await c.poq.read.getTask([id])).contentHash).toBe(contentHashOf(h32("after"), nodes.map((_, j) => h32(`output-${j}`))));
-    expect(await c.publicClient.getCode({ address: getContractAddress({ from: c.poq.address, nonce: n1 }) })).toBeDefined();
+    // the reverted multicall's nonce n1 went to this task: its blob (STOP, then the windows, then the requester at byte 9)
+    const after = (await c.publicClient.getCode({ address: getContractAddress({ from: c.poq.address, nonce: n1 }) })) ?? "0x";
+    expect(after.slice(0, 4)).toBe("0x00");
+    expect(BigInt(`0x${after.slice(2 + 18, 2 + 58)}`)).toBe(BigInt(requester));
     await expectBalanced(c);
   }, 60_000);
 
