@@ -192,6 +192,10 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     error LengthMismatch(uint256 nodes, uint256 outputHashes);
     error InvalidWindows(uint256 commitWindow, uint256 revealWindow);
     error FeeBelowMinimum(uint256 feePerMember, uint256 minFeePerMember);
+    /// @notice `createTasks` without specs.
+    error EmptyBatch();
+    /// @notice A batch's records need `size` blob bytes, more than one blob holds (`max`).
+    error BatchTooLarge(uint256 size, uint256 max);
     error UnknownTask(uint256 taskId);
     error NotPending(uint256 taskId);
     error DrawTooEarly(uint256 seedBlock);
@@ -327,6 +331,64 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     ///         caller (approve first). The committee is drawn by `drawCommittee` in a later block.
     /// @return taskId the new task's id
     function createTask(TaskSpec calldata spec) external whenNotPaused nonReentrant returns (uint256 taskId) {
+        uint256 size = 1 + TaskBlob.taskSize(_sizedOutputs(spec));
+        uint256 start = TaskBlob.alloc(size);
+        uint256 nonce = ++_blobs;
+        uint256 owed;
+        (taskId, owed) = _create(spec, nonce, start, 0);
+        TaskBlob.deploy(start, size, nonce);
+        _pull(msg.sender, owed);
+    }
+
+    /// @notice Creates several tasks as `createTask` creates one, for one token pull and one
+    ///         blob (the tasks' records one after the other, TaskBlob): at 16 tasks of m = 4
+    ///         about 36,000 gas less per task than 16 `createTask` calls in a multicall. Every
+    ///         spec is checked as `createTask` checks it, and one that fails reverts the batch.
+    ///         Reverts EmptyBatch without specs and BatchTooLarge when their records would not
+    ///         fit one blob (24,575 bytes: 66 tasks of 15 outputs, 264 of 4).
+    /// @return taskIds the new tasks' ids, in the order of `specs` (consecutive)
+    function createTasks(TaskSpec[] calldata specs) external whenNotPaused nonReentrant returns (uint256[] memory taskIds) {
+        uint256 n = specs.length;
+        if (n == 0) revert EmptyBatch();
+        uint256 size = 1;
+        for (uint256 i; i < n; ++i) {
+            size += TaskBlob.taskSize(_sizedOutputs(specs[i]));
+        }
+        if (size > TaskBlob.MAX_SIZE) revert BatchTooLarge(size, TaskBlob.MAX_SIZE);
+        uint256 start = TaskBlob.alloc(size);
+        uint256 nonce = ++_blobs;
+        taskIds = new uint256[](n);
+        uint256 owed;
+        uint256 base;
+        for (uint256 i; i < n; ++i) {
+            (uint256 id, uint256 o) = _create(specs[i], nonce, start, base);
+            taskIds[i] = id;
+            owed += o;
+            base += TaskBlob.taskSize(specs[i].nodes.length);
+        }
+        TaskBlob.deploy(start, size, nonce);
+        _pull(msg.sender, owed);
+    }
+
+    /// @dev A spec's output count as far as the blob's size goes: an out-of-range count is
+    ///      refused by `_validateSpec` before anything is written, so it reserves nothing.
+    function _sizedOutputs(TaskSpec calldata spec) internal pure returns (uint256 m) {
+        m = spec.nodes.length;
+        if (m > MAX_OUTPUTS) m = 0;
+    }
+
+    /// @dev Writes a spec's record (the caller's blob memory at `at`; TaskBlob.putTask).
+    function _putTask(TaskSpec calldata spec, uint256 at, uint256 fee) internal view {
+        TaskBlob.putTask(at, (uint256(spec.commitWindow) << 32) | spec.revealWindow, msg.sender, fee, spec.queryHash, spec.nodes, spec.outputHashes);
+    }
+
+    /// @dev Checks and records one task whose record goes at `base` of the blob reserved at
+    ///      `start`, to be created at `nonce`; returns its id and what the caller owes for it
+    ///      (escrow and protocol fee), which the caller pulls.
+    function _create(TaskSpec calldata spec, uint256 nonce, uint256 start, uint256 base)
+        internal
+        returns (uint256 taskId, uint256 owed)
+    {
         (uint256 m, uint256 fee, uint8 profileId) = _validateSpec(spec);
         taskId = ++_taskCount;
 
@@ -338,12 +400,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         t.m = uint8(m);
         t.nodeBudget = spec.nodeBudget;
         // the requester and the fee are written once, with the spec data (fee < 2^96: a uint96 / k)
-        uint256 nonce = ++_blobs;
         t.blob = uint32(nonce);
-        TaskBlob.write(
-            nonce,
-            (uint256(spec.commitWindow) << 32) | spec.revealWindow, msg.sender, fee, spec.queryHash, spec.nodes, spec.outputHashes
-        );
+        t.blobAt = uint16(base); // < MAX_SIZE
+        _putTask(spec, start + base, fee);
         t.seedBlock = uint40(block.number);
         t.createdAt = uint40(block.timestamp);
         t.profileId = profileId;
@@ -357,9 +416,9 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         uint256 protocolFee = protocolFeeFor(spec.nodeBudget, fee * spec.k);
         _escrow += uint128(escrow); // < 2^98: a uint96 budget and k uint96 fees
         _treasury += protocolFee; // zero only for a tiny task under a bps-only fee (redteam V15-9)
+        owed = escrow + protocolFee;
 
         emit TaskCreated(taskId, msg.sender, spec.profileHash, spec, fee, protocolFee);
-        _pull(msg.sender, escrow + protocolFee);
     }
 
     /// @notice Draws a pending task's committee (anyone), in any block after the one that
@@ -375,27 +434,94 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
             if (t.status == TaskStatus.NONE) revert UnknownTask(taskId);
             revert NotPending(taskId);
         }
+        uint256 size = 1 + TaskBlob.committeeSize(t.k);
+        uint256 start = TaskBlob.alloc(size);
+        (address[] memory members, uint256[] memory weights) = _draw(taskId, t);
+        if (members.length != 0) {
+            uint256 nonce = ++_blobs;
+            t.committee = uint32(nonce);
+            TaskBlob.putCommittee(start, 0, members, weights);
+            TaskBlob.deploy(start, size, nonce);
+        }
+    }
+
+    /// @notice Draws several tasks' committees as `drawCommittee` draws one, into one blob (the
+    ///         committees' records one after the other, TaskBlob): at 16 tasks of k = 7 about
+    ///         30,000 gas less per task than 16 `drawCommittee` calls in a multicall. A task
+    ///         that is no longer pending (drawn, cancelled or settled, for instance by a call
+    ///         that came first) is skipped, so nobody can make a keeper's batch revert by drawing
+    ///         one of its tasks first; an unknown task reverts UnknownTask, one drawn too early
+    ///         DrawTooEarly, and a batch whose committees would not fit one blob (24,575 bytes:
+    ///         945 members) BatchTooLarge. Each task's draw, seed and outcome are those
+    ///         `drawCommittee` would give it in this transaction.
+    function drawCommittees(uint256[] calldata taskIds) external nonReentrant {
+        uint256 n = taskIds.length;
+        uint256 size = 1;
+        for (uint256 i; i < n; ++i) {
+            TaskRecord storage t = _tasks[taskIds[i]];
+            if (t.status == TaskStatus.NONE) revert UnknownTask(taskIds[i]);
+            // a task listed twice is reserved twice and drawn once: its second entry is skipped
+            if (t.status == TaskStatus.PENDING) size += TaskBlob.committeeSize(t.k);
+        }
+        if (size > TaskBlob.MAX_SIZE) revert BatchTooLarge(size, TaskBlob.MAX_SIZE);
+        uint256 start = TaskBlob.alloc(size);
+        uint256 nonce = _blobs + 1;
+        uint256 base;
+        uint256 mark;
+        assembly ("memory-safe") {
+            mark := mload(0x40)
+        }
+        for (uint256 i; i < n; ++i) {
+            TaskRecord storage t = _tasks[taskIds[i]];
+            if (t.status != TaskStatus.PENDING) continue;
+            (address[] memory members, uint256[] memory weights) = _draw(taskIds[i], t);
+            if (members.length != 0) {
+                t.committee = uint32(nonce);
+                t.committeeAt = uint16(base); // < MAX_SIZE
+                TaskBlob.putCommittee(start, base, members, weights);
+                base += TaskBlob.committeeSize(members.length);
+            }
+            // nothing a draw allocated is read after it (its committee is in the blob's
+            // record): the next draw reuses the memory, which would otherwise grow with the batch
+            assembly ("memory-safe") {
+                mstore(0x40, mark)
+            }
+        }
+        if (base != 0) {
+            _blobs = uint32(nonce);
+            TaskBlob.deploy(start, base + 1, nonce);
+        }
+    }
+
+    /// @dev Draws one pending task: opens it and returns its committee, or cancels it and
+    ///      returns empty arrays (see drawCommittee). The caller writes the committee's record and
+    ///      the task's blob nonce and position.
+    function _draw(uint256 taskId, TaskRecord storage t) internal returns (address[] memory members, uint256[] memory weights) {
         uint256 k = t.k;
-        (uint256 commitDeadline, uint256 revealDeadline, address requester, uint256 fee) = TaskBlob.readHeader(TaskBlob.at(t.blob));
+        (uint256 commitDeadline, uint256 revealDeadline, address requester, uint256 fee) =
+            TaskBlob.readHeader(TaskBlob.ref(t.blob, t.blobAt));
         bytes32 seed;
         {
             uint256 seedBlock = t.seedBlock;
             if (block.number <= seedBlock) revert DrawTooEarly(seedBlock);
             bytes32 bh = blockhash(seedBlock);
-            if (bh == bytes32(0)) return _cancel(taskId, t, k, fee, requester);
+            if (bh == bytes32(0)) {
+                _cancel(taskId, t, k, fee, requester);
+                return (members, weights);
+            }
             seed = _seed(taskId, keccak256(abi.encode(bh, address(this), taskId)));
         }
         // the windows become deadlines from now
         commitDeadline += block.timestamp;
         revealDeadline += commitDeadline;
-        (address[] memory members, uint256[] memory weights) = _drawFrom(t, seed, revealDeadline, requester, fee);
-        if (members.length < k) return _cancel(taskId, t, k, fee, requester);
+        (members, weights) = _drawFrom(t, seed, revealDeadline, requester, fee);
+        if (members.length < k) {
+            _cancel(taskId, t, k, fee, requester);
+            return (new address[](0), weights);
+        }
         t.status = TaskStatus.OPEN;
         t.commitDeadline = uint40(commitDeadline);
         t.revealDeadline = uint40(revealDeadline);
-        uint256 nonce = ++_blobs;
-        t.committee = uint32(nonce);
-        TaskBlob.writeCommittee(nonce, members, weights);
         emit CommitteeSampled(taskId, seed, members, fee, commitDeadline, revealDeadline);
     }
 
@@ -464,7 +590,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         TaskRecord storage t = _tasks[taskId];
         _requireOpen(t, taskId);
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
-        if (!TaskBlob.isMember(TaskBlob.at(t.committee), t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
+        if (!TaskBlob.isMember(TaskBlob.ref(t.committee, t.committeeAt), t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
         if (commitment == bytes32(0)) revert InvalidCommitment();
         mapping(address => uint256) storage words = _member[taskId];
         // commits == k: everyone committed, or the round was sealed (no member word then)
@@ -504,7 +630,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         if (block.timestamp > t.commitDeadline) revert CommitTooLate(t.commitDeadline);
         if (t.commits >= t.k) revert AlreadyCommitted();
         // members that committed alone keep their commitments (redteam V10-1)
-        t.sealOrConsensus = uint256(Sealing.seal(_member[taskId], TaskBlob.at(t.committee), t.k, t.commits != 0, msg.data[4:]));
+        t.sealOrConsensus = uint256(Sealing.seal(_member[taskId], TaskBlob.ref(t.committee, t.committeeAt), t.k, t.commits != 0, msg.data[4:]));
         t.commits = t.k;
     }
 
@@ -516,7 +642,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         // open first: a settled task's word 2 (sealOrConsensus) is its consensus, not a seal
         _requireOpen(t, taskId);
         // the library reverts NotSealed when there is no seal
-        Sealing.admit(_member[taskId], TaskBlob.at(t.committee), t.k, bytes32(t.sealOrConsensus), msg.data[4:]);
+        Sealing.admit(_member[taskId], TaskBlob.ref(t.committee, t.committeeAt), t.k, bytes32(t.sealOrConsensus), msg.data[4:]);
         _reveal(taskId, scores, salt);
     }
 
@@ -532,7 +658,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         _requireOpen(t, taskId);
         if (block.timestamp > t.revealDeadline) revert RevealTooLate(t.revealDeadline);
         // members that revealed alone keep their reveals (redteam V10-2); NotSealed from the library
-        uint256[] memory words = Sealing.open(_member[taskId], TaskBlob.at(t.committee), t.k, t.m, bytes32(t.sealOrConsensus), t.reveals != 0, msg.data[4:]);
+        uint256[] memory words = Sealing.open(_member[taskId], TaskBlob.ref(t.committee, t.committeeAt), t.k, t.m, bytes32(t.sealOrConsensus), t.reveals != 0, msg.data[4:]);
         t.reveals = t.k;
         _settle(taskId, t, words);
     }
@@ -544,7 +670,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         if (block.timestamp <= t.commitDeadline && t.commits < t.k) revert RevealTooEarly(t.commitDeadline);
         uint256 word = _member[taskId][msg.sender];
         if (word == 0) {
-            if (!TaskBlob.isMember(TaskBlob.at(t.committee), t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
+            if (!TaskBlob.isMember(TaskBlob.ref(t.committee, t.committeeAt), t.k, msg.sender)) revert NotCommitteeMember(taskId, msg.sender);
             if (t.sealOrConsensus != 0) revert SealedRound(taskId);
             revert NotCommitted();
         }
@@ -580,7 +706,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     ///      given) the stored ones (TaskSettlement, with this contract's storage); books the
     ///      escrow released, what was credited and burned, and credits the refund.
     function _settle(uint256 taskId, TaskRecord storage t, uint256[] memory words) internal {
-        (address requester, uint256 fee) = TaskBlob.readPayer(TaskBlob.at(t.blob));
+        (address requester, uint256 fee) = TaskBlob.readPayer(TaskBlob.ref(t.blob, t.blobAt));
         _escrow -= uint128(uint256(t.nodeBudget) + fee * t.k);
         (uint256 refund, uint256 credited, uint256 burned) = TaskSettlement.settle(
             taskId, t, _settlementParams[t.paramsId], _member[taskId], words, claimableOf, _nodes, registry, fee
@@ -664,7 +790,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         v.revealDeadline = t.revealDeadline;
         v.nodeBudget = t.nodeBudget;
         v.params = _settlementParams[t.paramsId];
-        (uint256 cw, uint256 rw, address requester, uint256 fee) = TaskBlob.readHeader(TaskBlob.at(t.blob));
+        (uint256 cw, uint256 rw, address requester, uint256 fee) = TaskBlob.readHeader(TaskBlob.ref(t.blob, t.blobAt));
         v.requester = requester;
         v.fee = uint96(fee);
         v.commitWindow = uint32(cw);
@@ -673,7 +799,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         v.refundTo = _refundAddress(taskId, requester);
         v.seedBlock = t.seedBlock;
         v.consensus = t.hasConsensus ? t.sealOrConsensus : 0;
-        v.contentHash = TaskBlob.readContentHash(TaskBlob.at(t.blob));
+        v.contentHash = TaskBlob.readContentHash(TaskBlob.ref(t.blob, t.blobAt));
         v.profileHash = profiles.hashes(t.profileId);
         return v;
     }
@@ -684,7 +810,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
         TaskRecord storage t = _tasks[taskId];
         uint256 m = t.m;
         if (m == 0) return nodes;
-        nodes = TaskBlob.readNodes(TaskBlob.at(t.blob), m);
+        nodes = TaskBlob.readNodes(TaskBlob.ref(t.blob, t.blobAt), m);
     }
 
     /// @notice A task's committee in draw order (empty before the draw), the fee per member,
@@ -696,8 +822,8 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     {
         TaskRecord storage t = _tasks[taskId];
         uint256 k = t.status == TaskStatus.OPEN || t.status == TaskStatus.FINALIZED ? t.k : 0;
-        (members, weights) = TaskBlob.readCommittee(TaskBlob.at(t.committee), k);
-        (, fee) = TaskBlob.readPayer(TaskBlob.at(t.blob));
+        (members, weights) = TaskBlob.readCommittee(TaskBlob.ref(t.committee, t.committeeAt), k);
+        (, fee) = TaskBlob.readPayer(TaskBlob.ref(t.blob, t.blobAt));
     }
 
     /// @notice One evaluator's standing in a task. `commitment`: the low 240 bits of its
@@ -713,7 +839,7 @@ contract ProofOfQuality is AccessControl, Pausable, ReentrancyGuardTransient, Mu
     {
         TaskRecord storage t = _tasks[taskId];
         uint256 word = _member[taskId][evaluator];
-        isMember = t.committee != 0 && TaskBlob.isMember(TaskBlob.at(t.committee), t.k, evaluator);
+        isMember = t.committee != 0 && TaskBlob.isMember(TaskBlob.ref(t.committee, t.committeeAt), t.k, evaluator);
         // commits (reveals) == k: every member committed (revealed), one by one or in a sealed
         // round, which writes no member word: its commitments and openings are in the events
         committed = word != 0 || (isMember && t.commits == t.k);

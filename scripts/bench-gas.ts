@@ -193,10 +193,19 @@ async function runBatch(c: Chain, requester: Address, nodes: Address[], k: numbe
   // draws and finalizations of k = 21 committees: 16 of them exceed one transaction's gas cap
   const heavy = k > 11 ? 8 : count;
   const specs = Array.from({ length: count }, (_, t) => taskSpec(rule, k, nodes.slice(0, m), `${tag}-${t}`));
-  let total = await send(requester, specs.map((spec) => encodeFunctionData({ abi: poq.abi, functionName: "createTask", args: [spec] })));
+  // the batch entry points: one transaction and one blob for all the tasks (createTasks), and for
+  // all the committees of a transaction (drawCommittees)
+  let total = await send(requester, [count === 1
+    ? encodeFunctionData({ abi: poq.abi, functionName: "createTask", args: [specs[0]!] })
+    : encodeFunctionData({ abi: poq.abi, functionName: "createTasks", args: [specs] })]);
   const last = await poq.read.taskCount();
   const ids = Array.from({ length: count }, (_, t) => last - BigInt(count - 1 - t));
-  total += await send(requester, ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "drawCommittee", args: [id] })), heavy);
+  for (let i = 0; i < count; i += heavy) {
+    const chunk = ids.slice(i, i + heavy);
+    total += await send(requester, [chunk.length === 1
+      ? encodeFunctionData({ abi: poq.abi, functionName: "drawCommittee", args: [chunk[0]!] })
+      : encodeFunctionData({ abi: poq.abi, functionName: "drawCommittees", args: [chunk] })]);
+  }
   if (round === "sealed") {
     // one relayer (here the requester) posts every task's seal, then every task's openings
     const sealed = await Promise.all(ids.map(async (id, t) => c.sealFor(id, (await poq.read.getCommittee([id]))[0], scoresFor(k, m, t + 1), tag)));

@@ -95,7 +95,7 @@ function split(steps: Step[], gasUsed: number, names: Map<string, string>) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { reps: { type: "string" }, json: { type: "string" }, md: { type: "string" }, pcs: { type: "string" }, "pcs-kind": { type: "string" }, dump: { type: "string" }, batch: { type: "string" } } });
+  const { values } = parseArgs({ options: { reps: { type: "string" }, json: { type: "string" }, md: { type: "string" }, pcs: { type: "string" }, "pcs-kind": { type: "string" }, dump: { type: "string" }, batch: { type: "string" }, multicall: { type: "boolean" } } });
   pcKind = values["pcs-kind"];
   if (values.dump) dumpOut = [];
   const reps = Number(values.reps ?? 6);
@@ -191,10 +191,24 @@ async function main() {
     }
     const tags = Array.from({ length: batch }, (_, b) => t * batch + b);
     const multicall = (calls: Hex[]) => poq.write.multicall([calls], { account: requester, gas: 16_000_000n });
-    await record("createTask", await multicall(tags.map((x) => encodeFunctionData({ abi: poq.abi, functionName: "createTask", args: [specFor(x)] }))), measured);
+    // the batch entry points (one blob for the batch's tasks, one for its committees), or with
+    // --multicall the single calls in a multicall (one blob a task and a committee)
+    await record(
+      "createTask",
+      values.multicall
+        ? await multicall(tags.map((x) => encodeFunctionData({ abi: poq.abi, functionName: "createTask", args: [specFor(x)] })))
+        : await poq.write.createTasks([tags.map((x) => specFor(x))], { account: requester, gas: 16_000_000n }),
+      measured,
+    );
     const last = await poq.read.taskCount();
     const ids = tags.map((_, b) => last - BigInt(batch - 1 - b));
-    await record("drawCommittee", await multicall(ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "drawCommittee", args: [id] }))), measured);
+    await record(
+      "drawCommittee",
+      values.multicall
+        ? await multicall(ids.map((id) => encodeFunctionData({ abi: poq.abi, functionName: "drawCommittee", args: [id] })))
+        : await poq.write.drawCommittees([ids], { account: requester, gas: 16_000_000n }),
+      measured,
+    );
     const xs = await Promise.all(ids.map((id, b) => sealedCalls(tags[b]!, id)));
     await record("commitAll", await multicall(xs.map((x) => encodeFunctionData({ abi: poq.abi, functionName: "commitAll", args: x.commitAll }))), measured);
     await record("finalizeSealed", await multicall(xs.map((x) => encodeFunctionData({ abi: poq.abi, functionName: "finalizeSealed", args: x.finalizeSealed }))), measured);

@@ -62,7 +62,7 @@ library Sealing {
     ///         seal's block cannot make the seal revert and leave the others uncommitted. `args`
     ///         is the ABI encoding of (taskId, commitments, signatures), as
     ///         ProofOfQuality.commitAll received them.
-    function seal(mapping(address => uint256) storage words, address committee, uint256 k, bool mixed, bytes calldata args)
+    function seal(mapping(address => uint256) storage words, uint256 committee, uint256 k, bool mixed, bytes calldata args)
         external
         returns (bytes32)
     {
@@ -105,7 +105,7 @@ library Sealing {
     ///         ProofOfQuality.finalizeSealed received them.
     function open(
         mapping(address => uint256) storage stored,
-        address committee,
+        uint256 committee,
         uint256 k,
         uint256 m,
         bytes32 sealWord,
@@ -163,7 +163,7 @@ library Sealing {
     ///         reveal then proceeds as an unsealed one). `args` is the ABI encoding of
     ///         ProofOfQuality.revealSealed's arguments (taskId, commitments, scores, salt); the
     ///         list must be the sealed one (`sealWord`).
-    function admit(mapping(address => uint256) storage words, address committee, uint256 k, bytes32 sealWord, bytes calldata args)
+    function admit(mapping(address => uint256) storage words, uint256 committee, uint256 k, bytes32 sealWord, bytes calldata args)
         external
     {
         (uint256 taskId, bytes32[] memory commitments) = abi.decode(args, (uint256, bytes32[]));

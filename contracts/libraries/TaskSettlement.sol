@@ -79,7 +79,7 @@ library TaskSettlement {
     ) private returns (Settlement.Outcome memory o, Committee memory c) {
         c.taskId = taskId;
         uint256[] memory weights;
-        (c.addrs, weights) = TaskBlob.readCommittee(TaskBlob.at(t.committee), t.k);
+        (c.addrs, weights) = TaskBlob.readCommittee(TaskBlob.ref(t.committee, t.committeeAt), t.k);
         if (words.length == 0) {
             words = new uint256[](c.addrs.length);
             for (uint256 i; i < c.addrs.length; ++i) {
@@ -111,7 +111,7 @@ library TaskSettlement {
         (c.trustSet, c.slashed, slashTotal) = registry.settleMembers(c.addrs, c.silent, o.newTrust, o.slashed);
         (credited, burned) = _payMembers(c, claimable, o, slashTotal);
         burned += o.forfeited;
-        if (o.hasConsensus) credited += _payNodes(c.taskId, nodes, TaskBlob.readNodes(TaskBlob.at(t.blob), t.m), o);
+        if (o.hasConsensus) credited += _payNodes(c.taskId, nodes, TaskBlob.readNodes(TaskBlob.ref(t.blob, t.blobAt), t.m), o);
         emit TaskFinalized(c.taskId, o.hasConsensus, o.consensus, o.refund, slashTotal, burned);
     }
 

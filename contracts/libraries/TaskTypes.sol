@@ -64,6 +64,8 @@ struct TaskRecord {
     uint32 paramsId; // _settlementParams version
     uint16 minEligibleBps; // the draw's eligibility bar, as governance set it at creation
     uint40 createdAt; // the committee is drawn from the registry as it stood then
+    uint16 blobAt; // where the task's record starts in its blob (0 unless a batch created it)
+    uint16 committeeAt; // where the committee's record starts in its blob (0 unless a batch drew it)
     // word 2: a sealed round's seal (Sealing.seal) while the task is open, then the packed
     // consensus from finalisation (zero without one): a sealed round writes the word once
     // and its settlement rewrites it instead of filling a fresh one

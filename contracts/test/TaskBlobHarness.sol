@@ -17,7 +17,7 @@ contract TaskBlobHarness {
         returns (address pointer, address[] memory outMembers, uint256[] memory outWeights)
     {
         pointer = TaskBlob.writeCommittee(nonce, members, weights);
-        (outMembers, outWeights) = TaskBlob.readCommittee(pointer, members.length);
+        (outMembers, outWeights) = TaskBlob.readCommittee(uint160(pointer), members.length);
     }
 
     /// @notice Writes a task blob and reads every field back (the requester and the fee with
@@ -35,9 +35,9 @@ contract TaskBlobHarness {
         returns (address pointer, uint256 cw, uint256 rw, bytes32 content, address[] memory n)
     {
         pointer = TaskBlob.write(nonce, windows, requester, fee, queryHash, nodes, outputHashes);
-        (cw, rw,,) = TaskBlob.readHeader(pointer);
-        content = TaskBlob.readContentHash(pointer);
-        n = TaskBlob.readNodes(pointer, nodes.length);
+        (cw, rw,,) = TaskBlob.readHeader(uint160(pointer));
+        content = TaskBlob.readContentHash(uint160(pointer));
+        n = TaskBlob.readNodes(uint160(pointer), nodes.length);
     }
 
     /// @notice The requester and fee of a task blob, as the header and as `readPayer` read them.
@@ -46,7 +46,7 @@ contract TaskBlobHarness {
         view
         returns (address fromHeader, uint256 feeFromHeader, address requester, uint256 fee)
     {
-        (,, fromHeader, feeFromHeader) = TaskBlob.readHeader(pointer);
-        (requester, fee) = TaskBlob.readPayer(pointer);
+        (,, fromHeader, feeFromHeader) = TaskBlob.readHeader(uint160(pointer));
+        (requester, fee) = TaskBlob.readPayer(uint160(pointer));
     }
 }

@@ -205,6 +205,22 @@ export const proofOfQualityAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "size",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "BatchTooLarge",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "BlobWriteFailed",
     "type": "error"
@@ -234,6 +250,11 @@ export const proofOfQualityAbi = [
       }
     ],
     "name": "DrawTooEarly",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBatch",
     "type": "error"
   },
   {
@@ -1695,12 +1716,106 @@ export const proofOfQualityAbi = [
   {
     "inputs": [
       {
+        "components": [
+          {
+            "internalType": "uint8",
+            "name": "family",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
+            "name": "rule",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
+            "name": "k",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint32",
+            "name": "commitWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "revealWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint96",
+            "name": "nodeBudget",
+            "type": "uint96"
+          },
+          {
+            "internalType": "uint96",
+            "name": "evalBudget",
+            "type": "uint96"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "queryHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "profileHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "refundTo",
+            "type": "address"
+          },
+          {
+            "internalType": "address[]",
+            "name": "nodes",
+            "type": "address[]"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "outputHashes",
+            "type": "bytes32[]"
+          }
+        ],
+        "internalType": "struct ProofOfQuality.TaskSpec[]",
+        "name": "specs",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "createTasks",
+    "outputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "taskIds",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
       }
     ],
     "name": "drawCommittee",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "taskIds",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "drawCommittees",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

@@ -527,9 +527,9 @@ describe("V14-8 TaskSettlement / Sealing / Governance as linked libraries", () =
       {
         addr: c.sealing.address,
         sigs: [
-          "seal(mapping(address => uint256) storage,address,uint256,bool,bytes)",
-          "open(mapping(address => uint256) storage,address,uint256,uint256,bytes32,bool,bytes)",
-          "admit(mapping(address => uint256) storage,address,uint256,bytes32,bytes)",
+          "seal(mapping(address => uint256) storage,uint256,uint256,bool,bytes)",
+          "open(mapping(address => uint256) storage,uint256,uint256,uint256,bytes32,bool,bytes)",
+          "admit(mapping(address => uint256) storage,uint256,uint256,bytes32,bytes)",
         ],
       },
       { addr: c.governance.address, sigs: ["install(GovernanceParams storage,mapping(uint256 => SettlementParams) storage,uint256,bytes)"] },

@@ -550,12 +550,12 @@ function opcodeCounts(code: Hex, ops: readonly number[]) {
 }
 
 describe("V16 every CREATE of ProofOfQuality is counted", () => {
-  it("HOLDS V16-9: the deployed code, disassembled (PUSH data skipped, metadata cut): ProofOfQuality has exactly 2 CREATE opcodes (TaskBlob.write and writeCommittee, each followed by the at(nonce) check) and no CREATE2; its linked libraries TaskSettlement, Sealing and Governance (delegatecalled: a CREATE there would bump ProofOfQuality's nonce behind `_blobs`) have neither; ProofOfQuality's nonce right after deployment is 1 (its constructor creates nothing), so the first task's blob is nonce 1", async () => {
+  it("HOLDS V16-9: the deployed code, disassembled (PUSH data skipped, metadata cut): ProofOfQuality has exactly 1 CREATE opcode (TaskBlob.deploy, which every blob write goes through, followed by the at(nonce) check) and no CREATE2; its linked libraries TaskSettlement, Sealing and Governance (delegatecalled: a CREATE there would bump ProofOfQuality's nonce behind `_blobs`) have neither; ProofOfQuality's nonce right after deployment is 1 (its constructor creates nothing), so the first task's blob is nonce 1", async () => {
     const c = await setupChain();
     const CREATE = 0xf0;
     const CREATE2 = 0xf5;
     const code = async (a: Address) => (await c.publicClient.getCode({ address: a }))!;
-    expect(opcodeCounts(await code(c.poq.address), [CREATE, CREATE2])).toEqual([2, 0]);
+    expect(opcodeCounts(await code(c.poq.address), [CREATE, CREATE2])).toEqual([1, 0]);
     for (const lib of [c.settlement.address, c.sealing.address, c.governance.address]) expect(opcodeCounts(await code(lib), [CREATE, CREATE2])).toEqual([0, 0]);
     expect(await nonceOf(c, c.poq.address)).toBe(1n);
     await c.evaluators(3);
