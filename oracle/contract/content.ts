@@ -6,7 +6,7 @@
 import { concat, keccak256, type Hex } from "viem";
 import { PoqError } from "../core/errors.js";
 
-/** keccak256(abi.encodePacked(queryHash, outputHashes)), as `TaskBlob.write` computes it. */
+/** keccak256(abi.encodePacked(queryHash, outputHashes)), as `TaskBlob.putTask` computes it. */
 export function contentHashOf(queryHash: Hex, outputHashes: readonly Hex[]): Hex {
   return keccak256(concat([queryHash, ...outputHashes]));
 }

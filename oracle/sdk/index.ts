@@ -1,4 +1,4 @@
-import { encodeFunctionData, parseEventLogs, zeroAddress, type Abi, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
+import { parseEventLogs, zeroAddress, type Abi, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { poqAbi } from "../chain/contract.js";
 import { evaluatorRegistryAbi, profileRegistryAbi } from "../contract/abi.js";
 import type { GovernanceParams, StakingParams } from "../rules/constants.js";
@@ -532,6 +532,31 @@ export interface TaskSpecInput {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** EIP-170's code size limit: one `createTasks` blob holds at most this many bytes. */
+const MAX_BLOB_BYTES = 24_576;
+
+/**
+ * `specs` cut into runs of at most `batch` whose records fit one blob (1 + the sum of 72 + 20 m
+ * bytes, TaskBlob): what one `createTasks` can take.
+ */
+export function blobChunks<T extends { nodes: readonly unknown[] }>(specs: readonly T[], batch: number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let size = 1;
+  for (const spec of specs) {
+    const bytes = 72 + 20 * spec.nodes.length;
+    if (cur.length > 0 && (cur.length === batch || size + bytes > MAX_BLOB_BYTES)) {
+      out.push(cur);
+      cur = [];
+      size = 1;
+    }
+    cur.push(spec);
+    size += bytes;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
 /** Transactions of one participant (requester, evaluator, node or anyone). */
 export class PoqActions {
   /** Gas of `createTask` batches, learnt per task shape (see GasBook): later batches skip the estimate. */
@@ -588,9 +613,11 @@ export class PoqActions {
   }
   /**
    * Creates many tasks: one approval for all escrows and fees, then up to `batch` creations a
-   * transaction through the contract's multicall. Returns the task ids in input order. A
-   * batch that would revert is retried one task at a time, so the error names the task that
-   * cannot be created and the ones before it are created.
+   * transaction through the contract's `createTasks` (one token pull and one blob for the
+   * batch: about 38,000 gas less per task than single creations in a multicall at 16 tasks; a chunk is
+   * also cut where its records would pass the blob's 24,576 bytes). Returns the task ids in
+   * input order. A batch that would revert is retried one task at a time, so the error names
+   * the task that cannot be created and the ones before it are created.
    */
   async createTasks(specs: readonly TaskSpecInput[], o: { batch?: number; approve?: boolean } = {}): Promise<bigint[]> {
     const batch = o.batch ?? 16;
@@ -598,19 +625,17 @@ export class PoqActions {
     if (specs.length === 0) return [];
     if (o.approve !== false) await this.approveToken((await Promise.all(specs.map((spec) => this.costOf(spec)))).reduce((a, x) => a + x, 0n));
     const ids: bigint[] = [];
-    for (let i = 0; i < specs.length; i += batch) {
-      const chunk = specs.slice(i, i + batch);
+    for (const chunk of blobChunks(specs, batch)) {
       if (chunk.length === 1) {
         ids.push(await this.createTask(chunk[0]!, { approve: false }));
         continue;
       }
-      const calls = chunk.map((spec) => encodeFunctionData({ abi: this.reader.abi, functionName: "createTask", args: [spec] } as never));
       // A creation's gas depends on the committee size and the number of outputs (the 1.5x
       // margin covers the rest; a miss is re-sent below).
-      const keys = chunk.map((spec) => `createTask/${spec.k}x${spec.nodes.length}`);
+      const keys = chunk.map((spec) => `createTasks/${spec.k}x${spec.nodes.length}`);
       let r: TransactionReceipt;
       try {
-        r = await this.w("multicall", [calls], { gas: this.gas.limitFor(keys) });
+        r = await this.w("createTasks", [chunk], { gas: this.gas.limitFor(keys) });
         this.gas.learn(keys, r.gasUsed);
       } catch (err) {
         if (!(err instanceof RevertError)) throw err;
@@ -648,8 +673,10 @@ export class PoqActions {
    * Draws the committees of freshly created tasks: waits (up to `timeoutMs`) for a block after
    * each task's seed block where the node needs one (a node that estimates in the pending block,
    * like Hardhat's, lets the draw go at once: it is mined in the next block), and draws again a
-   * task whose seed was re-armed. Up to `batch` draws a transaction (multicall); a batch that
-   * would revert is sent one draw at a time. Results in input order.
+   * task whose seed was re-armed. Up to `batch` draws a transaction (the contract's
+   * `drawCommittees`: one blob for the batch's committees, about 35,000 gas less per task than
+   * single draws in a multicall; it skips a task somebody else drew first); a batch that would
+   * revert is sent one draw at a time. Results in input order.
    */
   async drawCommittees(taskIds: readonly bigint[], o: { batch?: number; timeoutMs?: number; pollMs?: number } = {}): Promise<DrawResult[]> {
     const batch = o.batch ?? 16;
@@ -662,9 +689,8 @@ export class PoqActions {
         const chunk = todo.slice(i, i + batch);
         let results: DrawResult[] | undefined;
         if (chunk.length > 1) {
-          const calls = chunk.map((id) => encodeFunctionData({ abi: this.reader.abi, functionName: "drawCommittee", args: [id] } as never));
           try {
-            const r = await this.w("multicall", [calls]);
+            const r = await this.w("drawCommittees", [chunk]);
             results = await Promise.all(chunk.map((id) => this.drawState(id, r.transactionHash)));
           } catch (err) {
             if (!(err instanceof RevertError)) throw err;

@@ -143,7 +143,7 @@ describe("CallBatcher", () => {
     expect((err as RevertError).errorName).toBe("UnknownNode");
     expect(await s.reader.read<bigint>("taskCount")).toBe(count + 1n);
 
-    // The pending tasks' committees: drawn in one multicall; one drawn first by another account is no error.
+    // The pending tasks' committees: drawn in one drawCommittees; one drawn first by another account is skipped.
     for (const id of ids) expect((await s.reader.getTask(id)).status).toBe("pending");
     await s.actions(s.admin).drawCommittee(ids[1]!);
     const head = await client.getBlockNumber();
@@ -151,7 +151,10 @@ describe("CallBatcher", () => {
     expect(draws.map((d) => d.status)).toEqual(["open", "open", "open"]);
     expect(draws[1]!.members).toEqual((await s.reader.getTask(ids[1]!)).committee);
     for (const d of draws) expect(new Set(d.members.map((m) => m.toLowerCase()))).toEqual(new Set(s.evaluators.map((e) => e.address.toLowerCase())));
-    expect(await client.getBlockNumber()).toBe(head + 2n); // a reverting batch (NotPending), then one draw each
+    expect(await client.getBlockNumber()).toBe(head + 1n); // one drawCommittees: the task drawn first is skipped, not a revert
+    const [first, , third] = await Promise.all(ids.map((id) => s.reader.getTaskState(id)));
+    expect(first!.committee).toEqual(draws[0]!.members);
+    expect(third!.committee).toEqual(draws[2]!.members);
 
     // More members than evaluators: the draw cancels the task and credits its escrow back.
     const big = { ...(await spec(5)), k: 4, evalBudget: 4n * 10n ** 18n };
@@ -161,6 +164,17 @@ describe("CallBatcher", () => {
     expect(cancelled).toMatchObject({ taskId: bigId, status: "cancelled", members: [], refund: 10n ** 19n + 4n * 10n ** 18n });
     expect((await s.reader.getTask(bigId!)).status).toBe("cancelled");
     expect(await s.reader.claimableOf(s.requester.address)).toBe(owed + cancelled!.refund);
+  });
+
+  it("blobChunks cuts createTasks batches at `batch` specs and where the records would pass one blob's 24,576 bytes (1 + 72 + 20 m each): 70 specs of m = 15 go 66 + 4, 20 of m = 4 with batch 16 go 16 + 4, one spec goes alone", async () => {
+    const { blobChunks } = await import("../../oracle/sdk/index.js");
+    const of = (m: number, n: number) => Array.from({ length: n }, () => ({ nodes: new Array<number>(m).fill(0) }));
+    expect(blobChunks(of(15, 70), 100).map((c) => c.length)).toEqual([66, 4]);
+    expect(1 + 66 * (72 + 20 * 15)).toBeLessThanOrEqual(24_576);
+    expect(1 + 67 * (72 + 20 * 15)).toBeGreaterThan(24_576);
+    expect(blobChunks(of(4, 20), 16).map((c) => c.length)).toEqual([16, 4]);
+    expect(blobChunks(of(1, 1), 16).map((c) => c.length)).toEqual([1]);
+    expect(blobChunks([], 16)).toEqual([]);
   });
 
   it("PoqChain.progressMany reads many tasks in one call, equal to progress() of each", async () => {

@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .option("--refund-to <address>", "where refunds are credited (default: the signing key)")
     .option("--profile <file|name|hash>", "scoring profile registered on chain: a file, \"calibrated\", or a keccak256 hash (default: the paying, calibrated profile; \"default\" is not for money and not registered)")
     .option("--nodes <map>", "name=0xADDRESS,... for node names used in the task file")
-    .option("--batch <n>", "tasks created (and drawn) per transaction (one approval for all; multicall)", "16")
+    .option("--batch <n>", "tasks created (and drawn) per transaction (one approval for all; createTasks and drawCommittees)", "16")
     .option("--no-draw", "leave the tasks pending (any evaluator worker draws them in a later block)")
     .option("--config <file>", CONFIG_HELP)
     .option("--json", "print JSON")
