@@ -27,7 +27,6 @@ import {
   getContractAddress,
   keccak256,
   numberToHex,
-  pad,
   parseEventLogs,
   toHex,
   type Address,
@@ -35,13 +34,12 @@ import {
 } from "viem";
 import { contentHashOf } from "../../oracle/contract/content.js";
 import { TaskStatus } from "../../oracle/rules/index.js";
-import { E18, setupChain, type Chain } from "./helpers.js";
+import { E18, setupChain } from "./helpers.js";
 import { expectBalanced } from "./settlement-helpers.js";
 import { oneBlock, reverts } from "./sealed-helpers.js";
+import { blobsIn, decodeFwd, deployRaw, fundedForwarder, fwd, initcodeFor, nonceOf, packedSlot, readSlot } from "./raw-forwarder.js";
 
-const U64 = (1n << 64n) - 1n;
 const U32 = (1n << 32n) - 1n;
-const MAX_U256 = (1n << 256n) - 1n;
 const ZERO32: Hex = `0x${"00".repeat(32)}`;
 const sel = (sig: string) => keccak256(toHex(sig)).slice(0, 10);
 const BLOB_WRITE_FAILED = sel("BlobWriteFailed()");
@@ -50,32 +48,6 @@ const INSUFFICIENT_BALANCE = sel("ERC20InsufficientBalance(address,uint256,uint2
 
 // ------------------------------------------------------------------------------------ helpers
 
-const p2 = (n: number) => n.toString(16).padStart(4, "0");
-/** Init code that returns `runtime` (hex, no 0x) as the contract's code. */
-const initcodeFor = (runtime: string): Hex => `0x61${p2(runtime.length / 2)}80600c6000396000f3${runtime}` as Hex;
-
-/**
- * "Try, then do": calldata = target (32) | gas1 (32) | len1 (32) | data1 (len1) | data2 (rest).
- * CALLs target with data1 and gas1, keeps its success flag and return data whatever happened
- * (an outer contract's try/catch), then CALLs target with data2 and all gas left, reverting
- * with its data if that fails; returns abi (ok1, len(ret1)) followed by ret1's bytes.
- */
-const FORWARDER_RUNTIME = [
-  "604035", // len1 = calldataload(0x40)
-  "8060606000" + "37", // calldatacopy(0, 0x60, len1)
-  "60006000826000600060003560203" + "5f1", // ok1 = call(calldataload(0x20), target, 0, 0, len1, 0, 0)
-  "610fc052", // mstore(0xfc0, ok1)
-  "3d610fe052", // mstore(0xfe0, returndatasize)
-  "3d60006110003e", // returndatacopy(0x1000, 0, returndatasize)
-  "606001", // off2 = len1 + 0x60
-  "803603", // len2 = calldatasize - off2
-  "8091600037", // calldatacopy(0, off2, len2)
-  "6000600082600060006000355af1", // ok2 = call(gas, target, 0, 0, len2, 0, 0)
-  "604e57", // if ok2 jump to 0x4e
-  "3d6000803e3d6000fd", // revert with call 2's data
-  "5b610fe051604001610fc0f3", // 0x4e: return(0xfc0, 0x40 + len(ret1))
-].join("");
-
 /** calldata = t0 | t1 | t2 | t3 | data: emits log4(data, t0, t1, t2, t3) (a forger of any event). */
 const EMITTER_RUNTIME = [
   "6080360380608060003" + "7", // len = calldatasize - 0x80; calldatacopy(0, 0x80, len)
@@ -83,51 +55,6 @@ const EMITTER_RUNTIME = [
   "84600" + "0a4", // log4(0, len, t0, t1, t2, t3)
   "00",
 ].join("");
-
-const fwd = (target: Address, gas1: bigint, data1: Hex, data2: Hex): Hex =>
-  concat([pad(target), numberToHex(gas1, { size: 32 }), numberToHex((data1.length - 2) / 2, { size: 32 }), data1, data2]);
-
-/** The forwarder's return: call 1's success and return (revert) data. */
-function decodeFwd(out: Hex) {
-  const ok1 = BigInt(out.slice(0, 66)) === 1n;
-  const n = Number(BigInt(`0x${out.slice(66, 130)}`));
-  return { ok1, data: `0x${out.slice(130, 130 + 2 * n)}` as Hex };
-}
-
-async function deployRaw(c: Chain, initcode: Hex): Promise<Address> {
-  const hash = await c.admin.deployContract({ abi: [], bytecode: initcode });
-  const rc = await c.publicClient.waitForTransactionReceipt({ hash });
-  return rc.contractAddress!;
-}
-
-/** A forwarder funded with `tokens` and approved to ProofOfQuality (through its own call). */
-async function fundedForwarder(c: Chain, tokens: bigint) {
-  const F = await deployRaw(c, initcodeFor(FORWARDER_RUNTIME));
-  await c.token.write.mint([F, tokens]);
-  const approve = encodeFunctionData({ abi: c.token.abi, functionName: "approve", args: [c.poq.address, MAX_U256] });
-  await c.admin.sendTransaction({ to: F, data: fwd(c.token.address, 0n, "0x", approve) });
-  expect(await c.token.read.allowance([F, c.poq.address])).toBe(MAX_U256);
-  return F;
-}
-
-const nonceOf = async (c: Chain, a: Address) => BigInt(await c.publicClient.getTransactionCount({ address: a }));
-
-const readSlot = async (c: Chain, address: Address, slot: bigint) =>
-  BigInt((await c.publicClient.getStorageAt({ address, slot: numberToHex(slot, { size: 32 }) })) ?? "0x0");
-
-/** ProofOfQuality's shared word (blobs << 224 | escrow << 96 | version << 64 | count): its slot. */
-async function packedSlot(c: Chain): Promise<bigint> {
-  const count = await c.poq.read.taskCount();
-  const blobs = (await nonceOf(c, c.poq.address)) - 1n;
-  for (let s = 0n; s < 48n; s++) {
-    const w = await readSlot(c, c.poq.address, s);
-    if (w !== 0n && (w & U64) === count && w >> 224n === blobs) return s;
-  }
-  throw new Error("packed word not found");
-}
-
-/** The `_blobs` field of the shared word. */
-const blobsIn = async (c: Chain, slot: bigint) => (await readSlot(c, c.poq.address, slot)) >> 224n;
 
 /** The address `TaskBlob.at(nonce)` computes for `from` (for nonce 0: the 0x00 byte it writes). */
 const atOf = (from: Address, nonce: bigint): Address =>

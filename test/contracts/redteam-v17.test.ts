@@ -34,7 +34,6 @@ import {
   getContractAddress,
   keccak256,
   numberToHex,
-  pad,
   parseEventLogs,
   toHex,
   type Address,
@@ -43,14 +42,13 @@ import {
 } from "viem";
 import { contentHashOf } from "../../oracle/contract/content.js";
 import { Family, Rule, TaskStatus } from "../../oracle/rules/index.js";
-import { E18, TEST_PROFILE, actorAddress, salt, setupChain, type Chain, type TaskSpecInput } from "./helpers.js";
+import { E18, TEST_PROFILE, actorAddress, setupChain, type Chain, type TaskSpecInput } from "./helpers.js";
 import { expectBalanced, sameAddress, settledEvents } from "./settlement-helpers.js";
 import { commitAll, finalizeSealed, keyedAccounts, oneBlock, prepare, revealSealed, reverts, sealedChainFor } from "./sealed-helpers.js";
+import { blobsIn, decodeFwd, fundedForwarder, fwd, nonceOf, packedSlot, readSlot } from "./raw-forwarder.js";
 
 const U32 = (1n << 32n) - 1n;
 const U40 = (1n << 40n) - 1n;
-const U64 = (1n << 64n) - 1n;
-const MAX_U256 = (1n << 256n) - 1n;
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
 const MAX_SIZE = 24_576n;
 const h32 = (s: string): Hex => keccak256(toHex(s));
@@ -61,74 +59,9 @@ const TX_GAS = 16_000_000n;
 
 // ------------------------------------------------------------------------------------ helpers
 
-const p2 = (n: number) => n.toString(16).padStart(4, "0");
-/** Init code that returns `runtime` (hex, no 0x) as the contract's code. */
-const initcodeFor = (runtime: string): Hex => `0x61${p2(runtime.length / 2)}80600c6000396000f3${runtime}` as Hex;
-
-/**
- * V16's "try, then do" forwarder: calldata = target | gas1 | len1 | data1 | data2. CALLs target
- * with data1 and gas1 keeping its outcome (an outer try/catch), then CALLs target with data2 and
- * all gas left (reverting with its data if that fails); returns abi (ok1, len(ret1)) + ret1.
- */
-const FORWARDER_RUNTIME = [
-  "604035",
-  "8060606000" + "37",
-  "60006000826000600060003560203" + "5f1",
-  "610fc052",
-  "3d610fe052",
-  "3d60006110003e",
-  "606001",
-  "803603",
-  "8091600037",
-  "6000600082600060006000355af1",
-  "604e57",
-  "3d6000803e3d6000fd",
-  "5b610fe051604001610fc0f3",
-].join("");
-
-const fwd = (target: Address, gas1: bigint, data1: Hex, data2: Hex): Hex =>
-  concat([pad(target), numberToHex(gas1, { size: 32 }), numberToHex((data1.length - 2) / 2, { size: 32 }), data1, data2]);
-
-function decodeFwd(out: Hex) {
-  const ok1 = BigInt(out.slice(0, 66)) === 1n;
-  const n = Number(BigInt(`0x${out.slice(66, 130)}`));
-  return { ok1, data: `0x${out.slice(130, 130 + 2 * n)}` as Hex };
-}
-
-async function deployRaw(c: Chain, initcode: Hex): Promise<Address> {
-  const hash = await c.admin.deployContract({ abi: [], bytecode: initcode });
-  return (await c.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
-}
-
-/** A forwarder funded with `tokens` and approved to ProofOfQuality (through its own call). */
-async function fundedForwarder(c: Chain, tokens: bigint) {
-  const F = await deployRaw(c, initcodeFor(FORWARDER_RUNTIME));
-  await c.token.write.mint([F, tokens]);
-  const approve = encodeFunctionData({ abi: c.token.abi, functionName: "approve", args: [c.poq.address, MAX_U256] });
-  await c.admin.sendTransaction({ to: F, data: fwd(c.token.address, 0n, "0x", approve) });
-  expect(await c.token.read.allowance([F, c.poq.address])).toBe(MAX_U256);
-  return F;
-}
-
-const nonceOf = async (c: Chain, a: Address) => BigInt(await c.publicClient.getTransactionCount({ address: a }));
 const blobAddr = (c: Chain, nonce: bigint) => getContractAddress({ from: c.poq.address, nonce });
 const codeOf = async (c: Chain, nonce: bigint): Promise<Hex> => ((await c.publicClient.getCode({ address: blobAddr(c, nonce) })) ?? "0x").toLowerCase() as Hex;
 const byteLen = (h: Hex) => BigInt((h.length - 2) / 2);
-
-const readSlot = async (c: Chain, address: Address, slot: bigint) =>
-  BigInt((await c.publicClient.getStorageAt({ address, slot: numberToHex(slot, { size: 32 }) })) ?? "0x0");
-
-/** ProofOfQuality's shared word (blobs << 224 | escrow << 96 | version << 64 | count): its slot. */
-async function packedSlot(c: Chain): Promise<bigint> {
-  const count = await c.poq.read.taskCount();
-  const blobs = (await nonceOf(c, c.poq.address)) - 1n;
-  for (let s = 0n; s < 48n; s++) {
-    const w = await readSlot(c, c.poq.address, s);
-    if (w !== 0n && (w & U64) === count && w >> 224n === blobs) return s;
-  }
-  throw new Error("packed word not found");
-}
-const blobsIn = async (c: Chain, slot: bigint) => (await readSlot(c, c.poq.address, slot)) >> 224n;
 
 /** The slot of the `_tasks` mapping, found once from a known task (same layout on every chain). */
 let TASKS_SLOT: bigint | undefined;
