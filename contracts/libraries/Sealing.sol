@@ -16,7 +16,8 @@ import {TaskBlob} from "./TaskBlob.sol";
 /// @dev A linked (external) library: ProofOfQuality delegatecalls it, so `address(this)` is the
 ///      settlement contract and the events below are that contract's (the same signatures it
 ///      declares). Only plain-key (ECDSA) signatures: an evaluator that is a contract uses the
-///      per-member commit and reveal.
+///      per-member commit and reveal. `committee` is the committee's `TaskBlob.ref` (its blob and
+///      its record's offset there).
 library Sealing {
     uint256 internal constant BPS = 10_000;
 

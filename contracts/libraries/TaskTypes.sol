@@ -39,7 +39,9 @@ struct Node {
 ///      What only the draw, the settlement and the views read (windows, requester, fee per
 ///      member, query hash, nodes, output hashes) lives in the task's blob, the committee in a second blob
 ///      (TaskBlob); the task keeps each blob's CREATE nonce, not its address (TaskBlob.at gives
-///      the address: 4 bytes instead of 20, so both fit word 1 with the draw's inputs). The
+///      the address: 4 bytes instead of 20, so both fit word 1 with the draw's inputs) and,
+///      since a batch shares one blob between its tasks (createTasks, drawCommittees), the
+///      offset of the task's record in each (TaskBlob.ref). The
 ///      settlement parameters are those of version `paramsId` and the draw's
 ///      `minEligibleBps` is the one in force at creation; refundTo is stored only when it is
 ///      not the requester.
