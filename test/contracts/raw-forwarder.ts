@@ -81,3 +81,33 @@ export async function packedSlot(c: Chain): Promise<bigint> {
 
 /** The `_blobs` field of the shared word. */
 export const blobsIn = async (c: Chain, slot: bigint) => (await readSlot(c, c.poq.address, slot)) >> 224n;
+
+/** What the forwarder's first call did: a call-1 outcome read by `decodeFwd`. */
+export type FwdOutcome = ReturnType<typeof decodeFwd>;
+
+/** The least gas (below `hi`) with which `probe` reports call 1 succeeding (binary search). */
+export async function leastGas(probe: (gas: bigint) => Promise<FwdOutcome>, hi: bigint): Promise<bigint> {
+  let lo = 0n;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if ((await probe(mid)).ok1) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * Call 1's outcome at `count` gas values `from`, `from + step`, ..., merged into runs of one
+ * kind: "ok", "oog" (failed without data) or the 4-byte selector of its revert.
+ */
+export async function failureRuns(probe: (gas: bigint) => Promise<FwdOutcome>, from: bigint, step: bigint, count: number) {
+  const runs: { kind: string; from: bigint; to: bigint }[] = [];
+  const outcomes = await Promise.all(Array.from({ length: count }, (_, i) => from + step * BigInt(i)).map(async (g) => ({ g, r: await probe(g) })));
+  for (const { g, r } of outcomes) {
+    const kind = r.ok1 ? "ok" : r.data === "0x" ? "oog" : r.data.slice(0, 10);
+    const last = runs[runs.length - 1];
+    if (last?.kind === kind) last.to = g;
+    else runs.push({ kind, from: g, to: g });
+  }
+  return runs;
+}

@@ -37,7 +37,7 @@ import { TaskStatus } from "../../oracle/rules/index.js";
 import { E18, setupChain } from "./helpers.js";
 import { expectBalanced } from "./settlement-helpers.js";
 import { oneBlock, reverts } from "./sealed-helpers.js";
-import { blobsIn, decodeFwd, deployRaw, fundedForwarder, fwd, initcodeFor, nonceOf, packedSlot, readSlot } from "./raw-forwarder.js";
+import { blobsIn, decodeFwd, deployRaw, failureRuns, fundedForwarder, fwd, initcodeFor, leastGas, nonceOf, packedSlot, readSlot } from "./raw-forwarder.js";
 
 const U32 = (1n << 32n) - 1n;
 const ZERO32: Hex = `0x${"00".repeat(32)}`;
@@ -192,23 +192,9 @@ describe("V16 blob nonces: TaskBlob.at and the CREATE count", () => {
       return decodeFwd(r.data!);
     };
     const first = createData("first");
-    let lo = 0n;
-    let hi = 2_000_000n;
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) / 2n;
-      if ((await probe(mid, first)).ok1) hi = mid;
-      else lo = mid;
-    }
-    const gStar = hi;
+    const gStar = await leastGas((g) => probe(g, first), 2_000_000n);
     // classify call 1 over [G* - 200,000, G*) in steps of 100 gas
-    const runs: { kind: string; from: bigint; to: bigint }[] = [];
-    const outcomes = await Promise.all(Array.from({ length: 2_000 }, (_, i) => gStar - 200_000n + 100n * BigInt(i)).map(async (g) => ({ g, r: await probe(g, first) })));
-    for (const { g, r } of outcomes) {
-      const kind = r.ok1 ? "ok" : r.data === "0x" ? "oog" : r.data.slice(0, 10);
-      const last = runs[runs.length - 1];
-      if (last?.kind === kind) last.to = g;
-      else runs.push({ kind, from: g, to: g });
-    }
+    const runs = await failureRuns((g) => probe(g, first), gStar - 200_000n, 100n, 2_000);
     expect(runs.map((x) => x.kind)).toEqual(["oog", BLOB_WRITE_FAILED, "oog"]);
     const bwf = runs[1]!;
     console.info(`V16-3: G* = ${gStar}; call 1 out of gas before the CREATE up to ${runs[0]!.to}, BlobWriteFailed ${bwf.from}..${bwf.to}, out of gas after it ${runs[2]!.from}..${runs[2]!.to}`);

@@ -45,7 +45,7 @@ import { Family, Rule, TaskStatus } from "../../oracle/rules/index.js";
 import { E18, TEST_PROFILE, actorAddress, setupChain, type Chain, type TaskSpecInput } from "./helpers.js";
 import { expectBalanced, sameAddress, settledEvents } from "./settlement-helpers.js";
 import { commitAll, finalizeSealed, keyedAccounts, oneBlock, prepare, revealSealed, reverts, sealedChainFor } from "./sealed-helpers.js";
-import { blobsIn, decodeFwd, fundedForwarder, fwd, nonceOf, packedSlot, readSlot } from "./raw-forwarder.js";
+import { blobsIn, decodeFwd, failureRuns, fundedForwarder, fwd, leastGas, nonceOf, packedSlot, readSlot } from "./raw-forwarder.js";
 
 const U32 = (1n << 32n) - 1n;
 const U40 = (1n << 40n) - 1n;
@@ -418,22 +418,8 @@ describe("V17 createTasks: one blob, one pull, the same checks", () => {
     const probe = async (gas1: bigint, data1: Hex) =>
       decodeFwd((await c.publicClient.call({ to: F, data: fwd(c.poq.address, gas1, data1, count), gas: 12_000_000n })).data!);
     const first = data(specsFor("first"));
-    let lo = 0n;
-    let hi = 4_000_000n;
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) / 2n;
-      if ((await probe(mid, first)).ok1) hi = mid;
-      else lo = mid;
-    }
-    const gStar = hi;
-    const runs: { kind: string; from: bigint; to: bigint }[] = [];
-    const outcomes = await Promise.all(Array.from({ length: 1_000 }, (_, i) => gStar - 250_000n + 250n * BigInt(i)).map(async (g) => ({ g, r: await probe(g, first) })));
-    for (const { g, r } of outcomes) {
-      const kind = r.ok1 ? "ok" : r.data === "0x" ? "oog" : r.data.slice(0, 10);
-      const last = runs[runs.length - 1];
-      if (last?.kind === kind) last.to = g;
-      else runs.push({ kind, from: g, to: g });
-    }
+    const gStar = await leastGas((g) => probe(g, first), 4_000_000n);
+    const runs = await failureRuns((g) => probe(g, first), gStar - 250_000n, 250n, 1_000);
     console.info(`V17-5: G* = ${gStar}; ${runs.map((x) => `${x.kind} ${x.from}..${x.to}`).join(", ")}`);
     expect(runs.map((x) => x.kind)).toEqual(["oog", BLOB_WRITE_FAILED, "oog"]);
     const bwf = runs[1]!;
@@ -821,22 +807,8 @@ describe("V17 drawCommittees: what it skips and what it refuses", () => {
     const draw = encodeFunctionData({ abi: c.poq.abi, functionName: "drawCommittees", args: [ids] });
     const count = encodeFunctionData({ abi: c.poq.abi, functionName: "taskCount" });
     const probe = async (gas1: bigint) => decodeFwd((await c.publicClient.call({ to: F, data: fwd(c.poq.address, gas1, draw, count), gas: 12_000_000n })).data!);
-    let lo = 0n;
-    let hi = 6_000_000n;
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) / 2n;
-      if ((await probe(mid)).ok1) hi = mid;
-      else lo = mid;
-    }
-    const gStar = hi;
-    const runs: { kind: string; from: bigint; to: bigint }[] = [];
-    const outcomes = await Promise.all(Array.from({ length: 1_000 }, (_, i) => gStar - 200_000n + 200n * BigInt(i)).map(async (g) => ({ g, r: await probe(g) })));
-    for (const { g, r } of outcomes) {
-      const kind = r.ok1 ? "ok" : r.data === "0x" ? "oog" : r.data.slice(0, 10);
-      const last = runs[runs.length - 1];
-      if (last?.kind === kind) last.to = g;
-      else runs.push({ kind, from: g, to: g });
-    }
+    const gStar = await leastGas(probe, 6_000_000n);
+    const runs = await failureRuns(probe, gStar - 200_000n, 200n, 1_000);
     console.info(`V17-14: G* = ${gStar}; ${runs.map((x) => `${x.kind} ${x.from}..${x.to}`).join(", ")}`);
     expect(new Set(runs.map((x) => x.kind))).toEqual(new Set(["oog", BLOB_WRITE_FAILED]));
     const bwf = runs.find((x) => x.kind === BLOB_WRITE_FAILED)!;
