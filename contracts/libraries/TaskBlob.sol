@@ -153,30 +153,6 @@ library TaskBlob {
         if (pointer != at(nonce)) revert BlobWriteFailed();
     }
 
-    /// @notice One task's blob (a blob of one, `base` 0), written at `nonce` as `deploy` does.
-    function write(
-        uint256 nonce,
-        uint256 windows,
-        address requester,
-        uint256 fee,
-        bytes32 queryHash,
-        address[] calldata nodes,
-        bytes32[] calldata outputHashes
-    ) internal returns (address) {
-        uint256 size = 1 + taskSize(nodes.length);
-        uint256 start = alloc(size);
-        putTask(start, windows, requester, fee, queryHash, nodes, outputHashes);
-        return deploy(start, size, nonce);
-    }
-
-    /// @notice One committee's blob (`base` 0), written at `nonce` as `deploy` does.
-    function writeCommittee(uint256 nonce, address[] memory members, uint256[] memory weights) internal returns (address) {
-        uint256 size = 1 + committeeSize(members.length);
-        uint256 start = alloc(size);
-        putCommittee(start, 0, members, weights);
-        return deploy(start, size, nonce);
-    }
-
     /// @notice What the reads below take: the blob created at `nonce` and the record's `base`
     ///         in it, as one word (the address in the low 160 bits, `base` above them).
     function ref(uint256 nonce, uint256 base) internal view returns (uint256) {

@@ -16,7 +16,11 @@ contract TaskBlobHarness {
         external
         returns (address pointer, address[] memory outMembers, uint256[] memory outWeights)
     {
-        pointer = TaskBlob.writeCommittee(nonce, members, weights);
+        // a blob of one, as drawCommittee writes it
+        uint256 size = 1 + TaskBlob.committeeSize(members.length);
+        uint256 start = TaskBlob.alloc(size);
+        TaskBlob.putCommittee(start, 0, members, weights);
+        pointer = TaskBlob.deploy(start, size, nonce);
         (outMembers, outWeights) = TaskBlob.readCommittee(uint160(pointer), members.length);
     }
 
@@ -34,10 +38,25 @@ contract TaskBlobHarness {
         external
         returns (address pointer, uint256 cw, uint256 rw, bytes32 content, address[] memory n)
     {
-        pointer = TaskBlob.write(nonce, windows, requester, fee, queryHash, nodes, outputHashes);
+        pointer = _writeTask(nonce, windows, requester, fee, queryHash, nodes, outputHashes);
         (cw, rw,,) = TaskBlob.readHeader(uint160(pointer));
         content = TaskBlob.readContentHash(uint160(pointer));
         n = TaskBlob.readNodes(uint160(pointer), nodes.length);
+    }
+
+    /// @dev A task blob of one, as createTask writes it.
+    function _writeTask(
+        uint256 nonce,
+        uint256 windows,
+        address requester,
+        uint256 fee,
+        bytes32 queryHash,
+        address[] calldata nodes,
+        bytes32[] calldata outputHashes
+    ) private returns (address) {
+        uint256 start = TaskBlob.alloc(1 + TaskBlob.taskSize(nodes.length));
+        TaskBlob.putTask(start, windows, requester, fee, queryHash, nodes, outputHashes);
+        return TaskBlob.deploy(start, 1 + TaskBlob.taskSize(nodes.length), nonce);
     }
 
     /// @notice The requester and fee of a task blob, as the header and as `readPayer` read them.
